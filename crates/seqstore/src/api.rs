@@ -1,0 +1,144 @@
+//! The HTTP API: one handler that runs every request through the same pipeline, in the order
+//! the wire rules fix: body limit (400) → SigV4 (403) → route (404/405) → shape validation (400) →
+//! the operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
+
+pub mod error;
+pub mod input;
+pub mod model;
+pub mod route;
+pub mod sequence_stores;
+pub mod sigv4;
+pub mod tags;
+pub mod validate;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use http::HeaderValue;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::Value;
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::service::{Caller, Service};
+use error::ApiError;
+use sigv4::Verifier;
+
+/// Shared state of the API.
+#[derive(Debug)]
+pub struct App {
+    service: Service,
+    verifier: Verifier,
+    max_body_bytes: u64,
+}
+
+impl App {
+    /// The API over `service`, with the keys and limits of `config`.
+    pub fn new(config: &Config, service: Service) -> Self {
+        Self { service, verifier: Verifier::new(config), max_body_bytes: config.limits.max_body_bytes }
+    }
+}
+
+/// The router: every method and path goes through [`handle`].
+pub fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(handle).with_state(app)
+}
+
+/// The operations seqstore implements. The model's other storage and tagging operations answer
+/// 405 NotSupportedOperationException until they are built.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    CreateSequenceStore,
+    GetSequenceStore,
+    ListSequenceStores,
+    UpdateSequenceStore,
+    DeleteSequenceStore,
+    TagResource,
+    UntagResource,
+    ListTagsForResource,
+}
+
+impl Op {
+    fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "CreateSequenceStore" => Self::CreateSequenceStore,
+            "GetSequenceStore" => Self::GetSequenceStore,
+            "ListSequenceStores" => Self::ListSequenceStores,
+            "UpdateSequenceStore" => Self::UpdateSequenceStore,
+            "DeleteSequenceStore" => Self::DeleteSequenceStore,
+            "TagResource" => Self::TagResource,
+            "UntagResource" => Self::UntagResource,
+            "ListTagsForResource" => Self::ListTagsForResource,
+            _ => return None,
+        })
+    }
+
+    async fn run(self, service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+        match self {
+            Self::CreateSequenceStore => sequence_stores::create(service, caller, input).await,
+            Self::GetSequenceStore => sequence_stores::get(service, caller, input).await,
+            Self::ListSequenceStores => sequence_stores::list(service, caller, input).await,
+            Self::UpdateSequenceStore => sequence_stores::update(service, caller, input).await,
+            Self::DeleteSequenceStore => sequence_stores::delete(service, caller, input).await,
+            Self::TagResource => tags::tag(service, caller, input).await,
+            Self::UntagResource => tags::untag(service, caller, input).await,
+            Self::ListTagsForResource => tags::list(service, caller, input).await,
+        }
+    }
+}
+
+async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let span = tracing::info_span!("request", id = %request_id);
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let started = Instant::now();
+    let mut response = async { process(&app, request).await.unwrap_or_else(IntoResponse::into_response) }
+        .instrument(span.clone())
+        .await;
+    let status = response.status().as_u16();
+    span.in_scope(|| tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request"));
+    let id = HeaderValue::from_str(&request_id).expect("a UUID is a valid header value");
+    response.headers_mut().insert("x-amzn-RequestId", id);
+    response
+}
+
+async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
+    let route = route::find(&parts.method, parts.uri.path());
+    let body = read_body(body, &parts.headers, app.max_body_bytes).await?;
+    let signed = sigv4::Request {
+        method: parts.method.as_str(),
+        raw_path: parts.uri.path(),
+        raw_query: parts.uri.query().unwrap_or(""),
+        headers: &parts.headers,
+        authority: parts.uri.authority().map(|a| a.as_str()),
+        body: &body,
+        unsigned_payload_allowed: matches!(&route, Ok(Some(r)) if r.op.unsigned_payload),
+    };
+    let account = app.verifier.verify(&signed, chrono::Utc::now())?;
+    let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
+    let route = route?.ok_or_else(unknown)?;
+    let op = Op::from_name(&route.op.name).ok_or_else(|| ApiError::NotSupported { operation: route.op.name.clone() })?;
+    let input = input::assemble(&route, parts.uri.query().unwrap_or(""), &parts.headers, &body)?;
+    op.run(&app.service, &Caller { account }, input).await
+}
+
+/// Reads the whole body, refusing more than `limit` bytes before reading them when the client
+/// declares its length.
+async fn read_body(body: Body, headers: &http::HeaderMap, limit: u64) -> Result<Bytes, ApiError> {
+    let declared = headers.get(http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::BodyTooLarge { limit });
+    }
+    let limited = Limited::new(body, usize::try_from(limit).unwrap_or(usize::MAX));
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.is::<LengthLimitError>() => Err(ApiError::BodyTooLarge { limit }),
+        Err(e) => Err(ApiError::BodyUnreadable(axum::Error::new(e))),
+    }
+}

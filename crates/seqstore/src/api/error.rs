@@ -1,0 +1,114 @@
+//! The one mapping from every error a request can meet to the AWS wire: status code,
+//! `x-amzn-ErrorType` and `{"message": …}`.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode};
+use serde_json::json;
+
+use super::sigv4::AuthError;
+use super::validate::{self, Violation};
+use crate::service;
+
+/// Everything that can end a request with an error response.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is larger than `limits.max_body_bytes`.
+    #[error("request body exceeds the limit of {limit} bytes (limits.max_body_bytes)")]
+    BodyTooLarge {
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The body could not be read from the connection.
+    #[error("request body could not be read")]
+    BodyUnreadable(#[source] axum::Error),
+    /// The body is not a JSON object.
+    #[error("request body is not a valid JSON object")]
+    BadJson(#[source] serde_json::Error),
+    /// A path segment is not valid percent-encoded UTF-8.
+    #[error("path segment '{segment}' is not valid percent-encoded UTF-8")]
+    BadPath {
+        /// The raw segment.
+        segment: String,
+    },
+    /// Members break the model's constraints.
+    #[error("{}", validate::message(.0))]
+    Invalid(Vec<Violation>),
+    /// SigV4 refused the request.
+    #[error(transparent)]
+    Auth(#[from] AuthError),
+    /// No operation of the service has this method and path.
+    #[error("no operation matches {method} {path}")]
+    UnknownOperation {
+        /// Method.
+        method: String,
+        /// Raw path.
+        path: String,
+    },
+    /// An operation of the model that seqstore does not implement yet.
+    #[error("{operation} is not supported by this seqstore server yet")]
+    NotSupported {
+        /// Operation name.
+        operation: String,
+    },
+    /// A use case refused or failed.
+    #[error(transparent)]
+    Service(#[from] service::Error),
+}
+
+impl ApiError {
+    /// HTTP status and AWS error type.
+    fn wire(&self) -> (StatusCode, &'static str) {
+        use service::Error as S;
+        match self {
+            Self::BodyTooLarge { .. } | Self::BodyUnreadable(_) | Self::BadJson(_) | Self::BadPath { .. } | Self::Invalid(_) => {
+                (StatusCode::BAD_REQUEST, "ValidationException")
+            }
+            Self::Auth(AuthError::Missing) => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
+            Self::Auth(AuthError::UnknownKey { .. }) => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
+            Self::Auth(AuthError::Invalid(_) | AuthError::Mismatch) => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
+            Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
+            Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
+            Self::Service(e) => match e {
+                S::NotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
+                S::Conflict { .. } => (StatusCode::CONFLICT, "ConflictException"),
+                S::QuotaExceeded { .. } => (StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException"),
+                S::TokenReused { .. } | S::Tags { .. } | S::BadPageToken | S::UnsupportedArn { .. } => {
+                    (StatusCode::BAD_REQUEST, "ValidationException")
+                }
+                S::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
+            },
+        }
+    }
+
+    /// The message the client sees: the error and its sources, except for internal failures,
+    /// which are logged (with the request id of the current span) and never returned.
+    fn message(&self) -> String {
+        if let Self::Service(service::Error::Db(e)) = self {
+            tracing::error!(error = ?e, "internal error");
+            return "internal server error; the server log has the details under this request id".to_owned();
+        }
+        let mut message = self.to_string();
+        let mut source = std::error::Error::source(self);
+        while let Some(e) = source {
+            let text = e.to_string();
+            if !message.contains(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            source = e.source();
+        }
+        message
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, kind) = self.wire();
+        let message = self.message();
+        tracing::debug!(status = status.as_u16(), kind, %message, "request refused");
+        let mut response = (status, Json(json!({ "message": message }))).into_response();
+        response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
+        response
+    }
+}

@@ -1,0 +1,90 @@
+//! Routing on method and raw path alone, whatever the `Host`: the path is split on `/` while still
+//! percent-encoded (so `%2F` inside an ARN never splits a segment), then each label is decoded.
+
+use std::sync::LazyLock;
+
+use http::Method;
+use percent_encoding::percent_decode_str;
+
+use super::error::ApiError;
+use super::model::{MODEL, Operation, Segment};
+
+/// A matched operation and its decoded path labels.
+#[derive(Debug)]
+pub struct Route {
+    /// The operation.
+    pub op: &'static Operation,
+    /// `(label, decoded value)` pairs.
+    pub labels: Vec<(String, String)>,
+}
+
+/// Operations with more literal segments first, so a literal beats a label at the same place.
+static BY_SPECIFICITY: LazyLock<Vec<&'static Operation>> = LazyLock::new(|| {
+    let mut ops: Vec<&Operation> = MODEL.operations.iter().collect();
+    ops.sort_by_key(|op| std::cmp::Reverse(op.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count()));
+    ops
+});
+
+/// The operation for `method` and `raw_path`, if any; an error when a label does not decode.
+pub fn find(method: &Method, raw_path: &str) -> Result<Option<Route>, ApiError> {
+    let segments: Vec<&str> = raw_path.trim_start_matches('/').split('/').collect();
+    for op in BY_SPECIFICITY.iter().filter(|op| op.method == method) {
+        if let Some(labels) = match_segments(&op.segments, &segments)? {
+            return Ok(Some(Route { op, labels }));
+        }
+    }
+    Ok(None)
+}
+
+fn match_segments(template: &[Segment], raw: &[&str]) -> Result<Option<Vec<(String, String)>>, ApiError> {
+    if template.len() != raw.len() {
+        return Ok(None);
+    }
+    let mut labels = Vec::new();
+    for (segment, raw) in template.iter().zip(raw) {
+        match segment {
+            Segment::Literal(text) if text == raw => {}
+            Segment::Label(name) if !raw.is_empty() => labels.push((name.clone(), decode(raw)?)),
+            Segment::Literal(_) | Segment::Label(_) => return Ok(None),
+        }
+    }
+    Ok(Some(labels))
+}
+
+fn decode(raw: &str) -> Result<String, ApiError> {
+    percent_decode_str(raw)
+        .decode_utf8()
+        .map(|s| s.into_owned())
+        .map_err(|_| ApiError::BadPath { segment: raw.to_owned() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(method: Method, path: &str) -> Option<String> {
+        find(&method, path).expect("decodes").map(|r| r.op.name.clone())
+    }
+
+    #[test]
+    fn routes_on_method_and_raw_path() {
+        assert_eq!(name(Method::POST, "/sequencestore").as_deref(), Some("CreateSequenceStore"));
+        assert_eq!(name(Method::GET, "/sequencestore/1234567890").as_deref(), Some("GetSequenceStore"));
+        assert_eq!(name(Method::PATCH, "/sequencestore/1234567890").as_deref(), Some("UpdateSequenceStore"));
+        assert_eq!(name(Method::PUT, "/sequencestore/1234567890").as_deref(), None);
+        assert_eq!(name(Method::POST, "/sequencestore/1/readset/batch/delete").as_deref(), Some("BatchDeleteReadSet"));
+        assert_eq!(name(Method::GET, "/sequencestore/1/readset/2/metadata").as_deref(), Some("GetReadSetMetadata"));
+        assert_eq!(name(Method::GET, "/sequencestore/").as_deref(), None);
+        assert_eq!(name(Method::GET, "/workflow/1").as_deref(), None, "workflow operations are unknown");
+    }
+
+    #[test]
+    fn encoded_slashes_stay_inside_a_label() -> Result<(), ApiError> {
+        let route = find(&Method::GET, "/tags/arn%3Aaws%3Aomics%3Aus-east-1%3A123456789012%3AsequenceStore%2F1")?
+            .expect("matches");
+        assert_eq!(route.op.name, "ListTagsForResource");
+        assert_eq!(route.labels, [("resourceArn".to_owned(), "arn:aws:omics:us-east-1:123456789012:sequenceStore/1".to_owned())]);
+        assert!(find(&Method::GET, "/tags/%FF").is_err());
+        Ok(())
+    }
+}

@@ -1,0 +1,316 @@
+//! AWS Signature Version 4 verification (header form).
+//!
+//! The canonical request is rebuilt from the request exactly as received: the `Host` as sent
+//! (SDK host prefixes included), the raw path encoded once more (the standard non-S3 double
+//! encoding), the query sorted and RFC 3986-encoded, the signed headers trimmed and folded, and the
+//! SHA-256 of the body (or `UNSIGNED-PAYLOAD` where the model allows it).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use hmac::{Hmac, Mac};
+use http::HeaderMap;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+use sha2::{Digest, Sha256};
+
+use crate::config::{AccessKey, Config, DEV_ACCOUNT_ID};
+
+type HmacSha256 = Hmac<Sha256>;
+
+const ALGORITHM: &str = "AWS4-HMAC-SHA256";
+const SERVICE: &str = "omics";
+const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// Largest accepted difference between `X-Amz-Date` and the server clock.
+pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
+
+/// RFC 3986 unreserved characters stay; everything else is percent-encoded.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// The same, keeping `/` for paths.
+const UNRESERVED_PATH: &AsciiSet = &UNRESERVED.remove(b'/');
+
+/// Why a request was refused. Every variant is a 403.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthError {
+    /// No `Authorization` header.
+    #[error("Missing Authentication Token: sign requests with AWS Signature Version 4 in the Authorization header")]
+    Missing,
+    /// The access key id is not configured.
+    #[error("The security token included in the request is invalid: access key '{key_id}' is not known to this server")]
+    UnknownKey {
+        /// The access key id presented.
+        key_id: String,
+    },
+    /// The header, scope, date or signed headers are not acceptable.
+    #[error("{0}")]
+    Invalid(String),
+    /// The signature does not match.
+    #[error(
+        "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
+    )]
+    Mismatch,
+}
+
+/// The parts of an `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Authorization {
+    key_id: String,
+    date: String,
+    region: String,
+    service: String,
+    terminator: String,
+    signed_headers: Vec<String>,
+    signature: String,
+}
+
+/// A request as received, for verification.
+#[derive(Debug)]
+pub struct Request<'a> {
+    /// HTTP method.
+    pub method: &'a str,
+    /// Path exactly as received (still percent-encoded).
+    pub raw_path: &'a str,
+    /// Query exactly as received, without `?`.
+    pub raw_query: &'a str,
+    /// Headers.
+    pub headers: &'a HeaderMap,
+    /// `Host` to use when the request carries none (HTTP/2 `:authority`).
+    pub authority: Option<&'a str>,
+    /// Body bytes.
+    pub body: &'a [u8],
+    /// True when the operation signs its payload as `UNSIGNED-PAYLOAD`.
+    pub unsigned_payload_allowed: bool,
+}
+
+/// Verifies signatures against the configured keys, or in dev mode accepts any well-formed one.
+#[derive(Clone)]
+pub struct Verifier {
+    keys: HashMap<String, AccessKey>,
+    region: String,
+}
+
+impl std::fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Verifier").field("keys", &self.keys.len()).field("region", &self.region).finish()
+    }
+}
+
+impl Verifier {
+    /// A verifier for the keys and region of `config`.
+    pub fn new(config: &Config) -> Self {
+        let keys = config.auth.keys.iter().map(|k| (k.access_key_id.clone(), k.clone())).collect();
+        Self { keys, region: config.region.clone() }
+    }
+
+    /// Verifies `request` at time `now` and returns the account it acts for. In dev mode (no keys)
+    /// every check but the HMAC runs and the account is [`DEV_ACCOUNT_ID`].
+    pub fn verify(&self, request: &Request<'_>, now: DateTime<Utc>) -> Result<String, AuthError> {
+        let header = request.headers.get(http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        let auth = parse_authorization(header.to_str().map_err(|_| invalid("Authorization header is not ASCII"))?)?;
+        let key = match self.keys.is_empty() {
+            true => None,
+            false => Some(self.keys.get(&auth.key_id).ok_or_else(|| AuthError::UnknownKey { key_id: auth.key_id.clone() })?),
+        };
+        let amz_date = self.check_date_and_scope(request.headers, &auth, now)?;
+        for required in ["host", "x-amz-date"] {
+            if !auth.signed_headers.iter().any(|h| h == required) {
+                return Err(invalid(format!("SignedHeaders must include '{required}'")));
+            }
+        }
+        let payload_hash = payload_hash(request)?;
+        let canonical = canonical_request(request, &auth.signed_headers, &payload_hash)?;
+        let Some(key) = key else { return Ok(DEV_ACCOUNT_ID.to_owned()) };
+        let scope = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
+        let to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical)));
+        let signing_key = signing_key(&key.secret_access_key, &auth.date, &auth.region, SERVICE);
+        let given = hex::decode(&auth.signature).map_err(|_| AuthError::Mismatch)?;
+        let mut mac = HmacSha256::new_from_slice(&signing_key).expect("HMAC takes any key length");
+        mac.update(to_sign.as_bytes());
+        mac.verify_slice(&given).map_err(|_| AuthError::Mismatch)?;
+        Ok(key.account_id.clone())
+    }
+
+    fn check_date_and_scope(&self, headers: &HeaderMap, auth: &Authorization, now: DateTime<Utc>) -> Result<String, AuthError> {
+        let amz_date = headers
+            .get("x-amz-date")
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| invalid("X-Amz-Date header is required"))?;
+        let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
+            .map_err(|_| invalid(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDDTHHMMSSZ")))?
+            .and_utc();
+        let skew = (now - signed_at).num_seconds();
+        if skew.abs() > MAX_SKEW_SECONDS {
+            return Err(invalid(format!(
+                "Signature expired or not yet valid: X-Amz-Date {amz_date} is {skew} seconds from the server time {}; \
+                 requests must be signed within 15 minutes of it (check the client's clock)",
+                now.format("%Y%m%dT%H%M%SZ")
+            )));
+        }
+        if auth.date != amz_date[..8] || auth.region != self.region || auth.service != SERVICE || auth.terminator != "aws4_request" {
+            return Err(invalid(format!(
+                "Credential should be scoped to '{}/{}/{SERVICE}/aws4_request', not '{}/{}/{}/{}'",
+                &amz_date[..8],
+                self.region,
+                auth.date,
+                auth.region,
+                auth.service,
+                auth.terminator
+            )));
+        }
+        Ok(amz_date.to_owned())
+    }
+}
+
+fn invalid(message: impl Into<String>) -> AuthError {
+    AuthError::Invalid(message.into())
+}
+
+/// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
+fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
+    let rest = value
+        .strip_prefix(ALGORITHM)
+        .filter(|r| r.starts_with(' '))
+        .ok_or_else(|| invalid(format!("Authorization header must use {ALGORITHM}")))?;
+    let mut fields: HashMap<&str, &str> = HashMap::new();
+    for part in rest.split(',') {
+        let (name, value) = part.trim().split_once('=').ok_or_else(|| invalid("Authorization header is malformed"))?;
+        fields.insert(name, value);
+    }
+    let field = |name: &str| fields.get(name).copied().ok_or_else(|| invalid(format!("Authorization header lacks {name}")));
+    let credential: Vec<&str> = field("Credential")?.split('/').collect();
+    let [key_id, date, region, service, terminator] = credential.as_slice() else {
+        return Err(invalid("Credential must be KEY/YYYYMMDD/REGION/SERVICE/aws4_request"));
+    };
+    let signature = field("Signature")?;
+    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(invalid("Signature must be 64 hexadecimal characters"));
+    }
+    Ok(Authorization {
+        key_id: (*key_id).to_owned(),
+        date: (*date).to_owned(),
+        region: (*region).to_owned(),
+        service: (*service).to_owned(),
+        terminator: (*terminator).to_owned(),
+        signed_headers: field("SignedHeaders")?.split(';').map(str::to_ascii_lowercase).collect(),
+        signature: signature.to_ascii_lowercase(),
+    })
+}
+
+fn payload_hash(request: &Request<'_>) -> Result<String, AuthError> {
+    let computed = || hex::encode(Sha256::digest(request.body));
+    match request.headers.get("x-amz-content-sha256").map(|v| v.to_str().unwrap_or_default()) {
+        None => Ok(computed()),
+        Some(UNSIGNED_PAYLOAD) if request.unsigned_payload_allowed => Ok(UNSIGNED_PAYLOAD.to_owned()),
+        Some(UNSIGNED_PAYLOAD) => Err(invalid("UNSIGNED-PAYLOAD is not allowed for this operation: sign the body")),
+        Some(given) if given.eq_ignore_ascii_case(&computed()) => Ok(given.to_ascii_lowercase()),
+        Some(_) => Err(invalid("The provided X-Amz-Content-SHA256 header does not match the SHA-256 of the body")),
+    }
+}
+
+/// The canonical request of SigV4 for `request`, signing `signed_headers` (lowercase, in the order
+/// given by the client, which must be sorted) and `payload_hash`.
+fn canonical_request(request: &Request<'_>, signed_headers: &[String], payload_hash: &str) -> Result<String, AuthError> {
+    let mut headers = String::new();
+    for name in signed_headers {
+        let values: Vec<String> = request
+            .headers
+            .get_all(name.as_str())
+            .iter()
+            .map(|v| fold_whitespace(&String::from_utf8_lossy(v.as_bytes())))
+            .collect();
+        let value = match (values.is_empty(), name.as_str(), request.authority) {
+            (false, _, _) => values.join(","),
+            (true, "host", Some(authority)) => authority.to_owned(),
+            (true, _, _) => return Err(invalid(format!("signed header '{name}' is not in the request"))),
+        };
+        headers.push_str(&format!("{name}:{value}\n"));
+    }
+    Ok(format!(
+        "{}\n{}\n{}\n{headers}\n{}\n{payload_hash}",
+        request.method,
+        canonical_uri(request.raw_path),
+        canonical_query(request.raw_query),
+        signed_headers.join(";"),
+    ))
+}
+
+fn fold_whitespace(value: &str) -> String {
+    value.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The raw path encoded once more; `/` when empty.
+fn canonical_uri(raw_path: &str) -> String {
+    if raw_path.is_empty() { "/".to_owned() } else { utf8_percent_encode(raw_path, UNRESERVED_PATH).to_string() }
+}
+
+/// Query parameters decoded, re-encoded strictly and sorted by name, then value.
+fn canonical_query(raw_query: &str) -> String {
+    let encode = |s: &str| {
+        let decoded = percent_decode_str(s).collect::<Vec<u8>>();
+        percent_encoding::percent_encode(&decoded, UNRESERVED).to_string()
+    };
+    let mut pairs: Vec<(String, String)> = raw_query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (encode(k), encode(v))
+        })
+        .collect();
+    pairs.sort();
+    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+}
+
+fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
+    let step = |key: &[u8], data: &str| {
+        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+        mac.update(data.as_bytes());
+        mac.finalize().into_bytes().to_vec()
+    };
+    let k = step(format!("AWS4{secret}").as_bytes(), date);
+    let k = step(&k, region);
+    let k = step(&k, service);
+    step(&k, "aws4_request")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_uri_encodes_the_raw_path_once_more() {
+        assert_eq!(
+            canonical_uri("/tags/arn%3Aaws%3Aomics%3Aus-east-1%3A123456789012%3AsequenceStore%2F1234567890"),
+            "/tags/arn%253Aaws%253Aomics%253Aus-east-1%253A123456789012%253AsequenceStore%252F1234567890"
+        );
+        assert_eq!(canonical_uri(""), "/");
+        assert_eq!(canonical_uri("/sequencestore/1234567890"), "/sequencestore/1234567890");
+    }
+
+    #[test]
+    fn canonical_query_sorts_and_keeps_repeats() {
+        assert_eq!(canonical_query("tagKeys=k2&tagKeys=k1&a=%20b"), "a=%20b&tagKeys=k1&tagKeys=k2");
+        assert_eq!(canonical_query("nextToken=a%2Bb%3D&maxResults=5"), "maxResults=5&nextToken=a%2Bb%3D");
+        assert_eq!(canonical_query(""), "");
+    }
+
+    #[test]
+    fn parses_the_authorization_header() -> Result<(), AuthError> {
+        let sig = "a".repeat(64);
+        let auth = parse_authorization(&format!(
+            "AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/omics/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature={sig}"
+        ))?;
+        assert_eq!(auth.key_id, "AK");
+        assert_eq!(auth.signed_headers, ["content-type", "host", "x-amz-date"]);
+        assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=AK/x").is_err());
+        assert!(parse_authorization("Basic abc").is_err());
+        Ok(())
+    }
+
+    /// The example of the AWS SigV4 documentation ("GET /?Param2=value2&Param1=value1" on
+    /// example.amazonaws.com, service `service`), whose signing key and signature are published.
+    #[test]
+    fn signing_key_matches_the_published_vector() {
+        let key = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam");
+        assert_eq!(hex::encode(key), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+    }
+}

@@ -1,0 +1,340 @@
+//! The one typed configuration of seqstore.
+//!
+//! Layers, lowest first: built-in defaults < TOML file (`--config`) < `SEQSTORE_*` environment
+//! variables (nested keys joined by `__`, e.g. `SEQSTORE_DATABASE__URL`) < command-line flags.
+//! Unknown keys in any layer are rejected. Secrets are redacted in `Debug` and in [`Config::redacted`].
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Default listen address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4870";
+/// Default data directory, relative to the working directory.
+pub const DEFAULT_DATA_DIR: &str = "./seqstore-data";
+/// Account that owns every resource in dev mode (no keys configured).
+pub const DEV_ACCOUNT_ID: &str = "123456789012";
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `HOST:PORT` the API listens on.
+    pub listen: String,
+    /// Directory for the embedded database and local data.
+    pub data_dir: PathBuf,
+    /// The AWS region the server pretends to be; it appears in ARNs and must match the SigV4 scope.
+    pub region: String,
+    /// Metadata database.
+    pub database: DatabaseConfig,
+    /// Authentication.
+    pub auth: AuthConfig,
+    /// Request limits.
+    pub limits: LimitsConfig,
+    /// Per-account quotas.
+    pub quotas: QuotasConfig,
+}
+
+/// `[database]`.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` or `postgres://…`; unset means SQLite at `{data_dir}/seqstore.db`.
+    pub url: Option<String>,
+}
+
+/// `[auth]`.
+#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Key that signs pagination tokens; shared by every process. Unset: generated once and kept in
+    /// the database.
+    pub token_key: Option<String>,
+    /// Access keys. Empty means dev mode.
+    pub keys: Vec<AccessKey>,
+}
+
+/// One `[[auth.keys]]` table: an access key pair and the account it acts for.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccessKey {
+    /// The access key id clients put in their credential scope.
+    pub access_key_id: String,
+    /// The secret that signs requests.
+    pub secret_access_key: String,
+    /// The 12-digit account that owns what this key creates.
+    pub account_id: String,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: u64,
+}
+
+/// `[quotas]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuotasConfig {
+    /// Sequence stores per account.
+    pub sequence_stores: u64,
+}
+
+/// Values given on the command line; `None` leaves the lower layers in force.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Overrides {
+    /// `--listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// `--data-dir`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A layer could not be read or did not fit the schema (unknown key, wrong type).
+    #[error("invalid configuration")]
+    Load(#[source] Box<figment::Error>),
+    /// A value is well-typed but not acceptable.
+    #[error("invalid configuration: `{key}` {problem}")]
+    Invalid {
+        /// Dotted key path.
+        key: String,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: DEFAULT_LISTEN.to_owned(),
+            data_dir: PathBuf::from(DEFAULT_DATA_DIR),
+            region: "us-east-1".to_owned(),
+            database: DatabaseConfig::default(),
+            auth: AuthConfig::default(),
+            limits: LimitsConfig::default(),
+            quotas: QuotasConfig::default(),
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self { max_body_bytes: 8 * 1024 * 1024 }
+    }
+}
+
+impl Default for QuotasConfig {
+    fn default() -> Self {
+        Self { sequence_stores: 1000 }
+    }
+}
+
+impl Config {
+    /// Loads the layered configuration from an optional TOML file, the process environment and the
+    /// command-line overrides, then checks every value.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, Error> {
+        Self::load_from(file, Env::prefixed("SEQSTORE_").split("__"), overrides)
+    }
+
+    fn load_from(file: Option<&Path>, env: Env, overrides: &Overrides) -> Result<Self, Error> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(file) = file {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        let config: Config = figment
+            .merge(env)
+            .merge(Serialized::defaults(overrides))
+            .extract()
+            .map_err(|e| Error::Load(Box::new(e)))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// The database URL in force: the configured one, or SQLite inside the data directory.
+    pub fn database_url(&self) -> String {
+        match &self.database.url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("seqstore.db").display()),
+        }
+    }
+
+    /// True when no access keys are configured: any well-formed signature is accepted.
+    pub fn dev_mode(&self) -> bool {
+        self.auth.keys.is_empty()
+    }
+
+    /// A copy with every secret replaced by `***`, for printing.
+    pub fn redacted(&self) -> Self {
+        let mut copy = self.clone();
+        copy.database.url = self.database.url.as_deref().map(redact_url);
+        copy.auth.token_key = self.auth.token_key.as_ref().map(|_| REDACTED.to_owned());
+        for key in &mut copy.auth.keys {
+            key.secret_access_key = REDACTED.to_owned();
+        }
+        copy
+    }
+
+    fn check(&self) -> Result<(), Error> {
+        let invalid = |key: &str, problem: String| Error::Invalid { key: key.to_owned(), problem };
+        if self.listen.parse::<SocketAddr>().is_err() && !self.listen.starts_with("localhost:") {
+            return Err(invalid("listen", "must be HOST:PORT, e.g. 127.0.0.1:4870".into()));
+        }
+        let region_ok = !self.region.is_empty()
+            && self.region.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !region_ok {
+            return Err(invalid("region", "must look like an AWS region, e.g. us-east-1".into()));
+        }
+        if self.limits.max_body_bytes < 1024 {
+            return Err(invalid("limits.max_body_bytes", "must be at least 1024".into()));
+        }
+        if matches!(&self.auth.token_key, Some(k) if k.len() < 16) {
+            return Err(invalid("auth.token_key", "must be at least 16 characters".into()));
+        }
+        for (i, key) in self.auth.keys.iter().enumerate() {
+            let account_ok =
+                key.account_id.len() == 12 && key.account_id.bytes().all(|b| b.is_ascii_digit());
+            if !account_ok {
+                return Err(invalid(&format!("auth.keys.{i}.account_id"), "must be 12 digits".into()));
+            }
+            if key.access_key_id.is_empty() || key.secret_access_key.is_empty() {
+                return Err(invalid(&format!("auth.keys.{i}"), "needs a non-empty key id and secret".into()));
+            }
+            if self.auth.keys[..i].iter().any(|k| k.access_key_id == key.access_key_id) {
+                return Err(invalid(&format!("auth.keys.{i}.access_key_id"), "is configured twice".into()));
+            }
+        }
+        Ok(())
+    }
+}
+
+const REDACTED: &str = "***";
+
+/// Replaces the password of `scheme://user:password@host/…` and any `password=` parameter.
+pub(crate) fn redact_url(url: &str) -> String {
+    let mut out = url.to_owned();
+    if let Some(scheme_end) = out.find("://") {
+        let rest = &out[scheme_end + 3..];
+        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            if let Some(colon) = rest[..at].find(':') {
+                let start = scheme_end + 3 + colon + 1;
+                out.replace_range(start..scheme_end + 3 + at, REDACTED);
+            }
+        }
+    }
+    if let Some(pos) = out.find("password=") {
+        let start = pos + "password=".len();
+        let end = out[start..].find('&').map_or(out.len(), |e| start + e);
+        out.replace_range(start..end, REDACTED);
+    }
+    out
+}
+
+impl fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseConfig").field("url", &self.url.as_deref().map(redact_url)).finish()
+    }
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthConfig")
+            .field("token_key", &self.token_key.as_ref().map(|_| REDACTED))
+            .field("keys", &self.keys)
+            .finish()
+    }
+}
+
+impl fmt::Debug for AccessKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &REDACTED)
+            .field("account_id", &self.account_id)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    fn load(jail: &Jail, file: Option<&str>, overrides: &Overrides) -> Result<Config, Error> {
+        let path = file.map(|text| {
+            jail.create_file("seqstore.toml", text).expect("write config");
+            jail.directory().join("seqstore.toml")
+        });
+        Config::load(path.as_deref(), overrides)
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        Jail::expect_with(|jail| {
+            let file = "listen = \"127.0.0.1:1000\"\nregion = \"eu-west-1\"\n[quotas]\nsequence_stores = 5\n";
+            jail.set_env("SEQSTORE_LISTEN", "127.0.0.1:2000");
+            jail.set_env("SEQSTORE_DATABASE__URL", "postgres://u:pw@db/x");
+            let flags = Overrides { data_dir: Some("/d".into()), ..Overrides::default() };
+            let config = load(jail, Some(file), &flags).expect("load");
+            assert_eq!(config.listen, "127.0.0.1:2000");
+            assert_eq!(config.region, "eu-west-1");
+            assert_eq!(config.quotas.sequence_stores, 5);
+            assert_eq!(config.data_dir, PathBuf::from("/d"));
+            assert_eq!(config.database_url(), "postgres://u:pw@db/x");
+            let flags = Overrides { listen: Some("127.0.0.1:3000".into()), ..Overrides::default() };
+            assert_eq!(load(jail, Some(file), &flags).expect("load").listen, "127.0.0.1:3000");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn defaults_without_any_layer() {
+        Jail::expect_with(|jail| {
+            let config = load(jail, None, &Overrides::default()).expect("load");
+            assert_eq!(config, Config::default());
+            assert!(config.dev_mode());
+            assert_eq!(config.limits.max_body_bytes, 8 * 1024 * 1024);
+            assert!(config.database_url().starts_with("sqlite://./seqstore-data/seqstore.db"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_in_file_and_env() {
+        Jail::expect_with(|jail| {
+            assert!(load(jail, Some("listne = \"x\"\n"), &Overrides::default()).is_err());
+            assert!(load(jail, Some("[database]\nurl2 = \"x\"\n"), &Overrides::default()).is_err());
+            jail.set_env("SEQSTORE_NOPE", "1");
+            assert!(load(jail, None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn keys_are_checked_and_secrets_redacted() {
+        Jail::expect_with(|jail| {
+            let bad = "[[auth.keys]]\naccess_key_id = \"A\"\nsecret_access_key = \"s\"\naccount_id = \"12\"\n";
+            let err = load(jail, Some(bad), &Overrides::default()).expect_err("short account");
+            assert!(err.to_string().contains("auth.keys.0.account_id"), "{err}");
+            let good = "[auth]\ntoken_key = \"0123456789abcdef0123\"\n[[auth.keys]]\naccess_key_id = \"A\"\n\
+                        secret_access_key = \"topsecret\"\naccount_id = \"111122223333\"\n\
+                        [database]\nurl = \"postgres://me:hunter2@h/db?password=hunter2\"\n";
+            let config = load(jail, Some(good), &Overrides::default()).expect("load");
+            assert!(!config.dev_mode());
+            let shown = format!("{:?}\n{}", config, toml::to_string(&config.redacted()).expect("toml"));
+            assert!(!shown.contains("topsecret") && !shown.contains("hunter2") && !shown.contains("0123456789abcdef"));
+            assert!(shown.contains("111122223333"));
+            Ok(())
+        });
+    }
+}

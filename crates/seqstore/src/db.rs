@@ -1,0 +1,142 @@
+//! The metadata database: sqlx over SQLite (embedded default, WAL) and PostgreSQL (scale-out).
+//!
+//! One set of queries serves both backends through sqlx's `Any` driver: the SQL sticks to the
+//! shared dialect (`$n` parameters, TEXT and BIGINT columns, timestamps as epoch milliseconds) and
+//! the few places that must differ branch on [`Backend`]. Migrations live per backend in
+//! `migrations/{sqlite,postgres}` and run at connect.
+
+pub mod filter;
+pub mod ids;
+pub mod idempotency;
+pub mod sequence_stores;
+pub mod settings;
+pub mod tags;
+
+use std::sync::Once;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
+
+/// Which database engine is behind the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file in the data directory.
+    Sqlite,
+    /// PostgreSQL server.
+    Postgres,
+}
+
+/// Errors of the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The URL names neither SQLite nor PostgreSQL.
+    #[error("unsupported database URL scheme in `{url}`: use sqlite://… or postgres://…")]
+    Scheme {
+        /// The URL, password removed.
+        url: String,
+    },
+    /// The database could not be opened or reached.
+    #[error("cannot open the database at `{url}`")]
+    Connect {
+        /// The URL, password removed.
+        url: String,
+        /// Driver error.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A migration failed.
+    #[error("database migration failed")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A query failed.
+    #[error("database query failed")]
+    Query(#[from] sqlx::Error),
+    /// A stored value could not be decoded into the domain type.
+    #[error("stored {what} is corrupt")]
+    Corrupt {
+        /// What could not be decoded.
+        what: &'static str,
+    },
+}
+
+impl Error {
+    /// True when the error is a unique-constraint violation (a concurrent insert won).
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, Self::Query(sqlx::Error::Database(e)) if e.is_unique_violation())
+    }
+}
+
+/// A pool of connections to the metadata database.
+#[derive(Debug, Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// A write transaction.
+pub type Tx = Transaction<'static, Any>;
+
+static DRIVERS: Once = Once::new();
+
+impl Db {
+    /// Connects to `url` (creating a SQLite file if needed), switches SQLite to WAL and applies
+    /// every pending migration.
+    pub async fn connect(url: &str) -> Result<Self, Error> {
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let shown = crate::config::redact_url(url);
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(Error::Scheme { url: shown });
+        };
+        let connect_err = |source| Error::Connect { url: shown.clone(), source };
+        let options: AnyConnectOptions = url.parse().map_err(connect_err)?;
+        let options = options.log_statements(tracing::log::LevelFilter::Trace);
+        let pool = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(options)
+            .await
+            .map_err(connect_err)?;
+        let db = Self { pool, backend };
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    async fn migrate(&self) -> Result<(), Error> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA journal_mode = WAL").execute(&self.pool).await?;
+                sqlx::migrate!("migrations/sqlite").run(&self.pool).await?;
+            }
+            Backend::Postgres => sqlx::migrate!("migrations/postgres").run(&self.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// The engine behind this pool.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for single statements.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
+    /// so two writers queue on the busy timeout instead of failing on lock upgrade.
+    pub async fn begin(&self) -> Result<Tx, Error> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
+    /// Closes every connection; pending queries finish first.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,97 @@
+//! A `WHERE` clause built at run time with `$n` placeholders, which both backends understand
+//! (sqlx's own `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL rejects).
+
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+use sqlx::Any;
+
+/// A value bound to a placeholder.
+#[derive(Debug, Clone)]
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// Conditions joined with `AND`, with their bound values.
+#[derive(Debug, Default)]
+pub struct Filter {
+    conditions: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl Filter {
+    fn placeholder(&mut self, arg: Arg) -> String {
+        self.args.push(arg);
+        format!("${}", self.args.len())
+    }
+
+    /// `column = value`.
+    pub fn text_eq(&mut self, column: &str, value: &str) -> &mut Self {
+        let p = self.placeholder(Arg::Text(value.to_owned()));
+        self.conditions.push(format!("{column} = {p}"));
+        self
+    }
+
+    /// `column >= value` when `value` is given.
+    pub fn int_at_least(&mut self, column: &str, value: Option<i64>) -> &mut Self {
+        if let Some(value) = value {
+            let p = self.placeholder(Arg::Int(value));
+            self.conditions.push(format!("{column} >= {p}"));
+        }
+        self
+    }
+
+    /// `column < value` when `value` is given.
+    pub fn int_below(&mut self, column: &str, value: Option<i64>) -> &mut Self {
+        if let Some(value) = value {
+            let p = self.placeholder(Arg::Int(value));
+            self.conditions.push(format!("{column} < {p}"));
+        }
+        self
+    }
+
+    /// Keyset pagination: rows strictly after `(time, id)` in `(time_column, id_column)` order.
+    pub fn after(&mut self, time_column: &str, id_column: &str, key: Option<&(i64, String)>) -> &mut Self {
+        if let Some((time, id)) = key {
+            let t = self.placeholder(Arg::Int(*time));
+            let i = self.placeholder(Arg::Text(id.clone()));
+            self.conditions.push(format!("({time_column} > {t} OR ({time_column} = {t} AND {id_column} > {i}))"));
+        }
+        self
+    }
+
+    /// The SQL after `WHERE`, and the number of placeholders used so far.
+    pub fn sql(&self) -> String {
+        if self.conditions.is_empty() { "TRUE".to_owned() } else { self.conditions.join(" AND ") }
+    }
+
+    /// Adds a `LIMIT` placeholder and returns its SQL text.
+    pub fn limit(&mut self, limit: i64) -> String {
+        format!("LIMIT {}", self.placeholder(Arg::Int(limit)))
+    }
+
+    /// Binds every value, in placeholder order, to `query`.
+    pub fn bind<'q>(&self, mut query: Query<'q, Any, AnyArguments<'q>>) -> Query<'q, Any, AnyArguments<'q>> {
+        for arg in &self.args {
+            query = match arg {
+                Arg::Text(s) => query.bind(s.clone()),
+                Arg::Int(i) => query.bind(*i),
+            };
+        }
+        query
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_placeholders_in_order() {
+        let mut f = Filter::default();
+        f.text_eq("a", "x").int_at_least("t", Some(1)).int_below("t", None).after("t", "id", Some(&(5, "9".into())));
+        let limit = f.limit(10);
+        assert_eq!(f.sql(), "a = $1 AND t >= $2 AND (t > $3 OR (t = $3 AND id > $4))");
+        assert_eq!(limit, "LIMIT $5");
+    }
+}

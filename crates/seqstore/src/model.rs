@@ -1,0 +1,7 @@
+//! Domain types: ids, ARNs, timestamps, sequence stores and tags. No I/O, no framework.
+
+pub mod arn;
+pub mod id;
+pub mod sequence_store;
+pub mod tags;
+pub mod time;

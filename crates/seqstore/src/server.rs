@@ -1,0 +1,129 @@
+//! `seqstore serve`: opens the database, binds the listener and serves until a shutdown signal.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+
+use crate::api::{self, App};
+use crate::config::Config;
+use crate::db::{self, Db};
+use crate::service::Service;
+
+/// Why the server could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Dev mode refuses to listen beyond loopback.
+    #[error(
+        "refusing to listen on {addr} without access keys: dev mode accepts any signature, so it only binds \
+         loopback addresses. Configure at least one [[auth.keys]] table (access_key_id, secret_access_key, \
+         account_id) in the --config file, or listen on 127.0.0.1"
+    )]
+    DevModeNotLoopback {
+        /// The address asked for.
+        addr: SocketAddr,
+    },
+    /// The listen address did not resolve.
+    #[error("cannot resolve listen address `{listen}`")]
+    Resolve {
+        /// The configured value.
+        listen: String,
+        /// Resolver error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The data directory could not be created.
+    #[error("cannot create data directory `{path}`")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Binding or serving failed.
+    #[error("cannot listen on {addr}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] db::Error),
+}
+
+/// A server bound to its address, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    router: axum::Router,
+    db: Db,
+}
+
+impl Server {
+    /// Opens the database (creating the data directory for SQLite), checks the dev-mode rule and
+    /// binds the listener.
+    pub async fn bind(config: &Config) -> Result<Self, Error> {
+        let addr = resolve(&config.listen).await?;
+        if config.dev_mode() {
+            if !addr.ip().is_loopback() {
+                return Err(Error::DevModeNotLoopback { addr });
+            }
+            tracing::warn!(
+                "DEV MODE: no [[auth.keys]] configured; any well-formed SigV4 signature is accepted as account {}",
+                crate::config::DEV_ACCOUNT_ID
+            );
+        }
+        if config.database.url.is_none() {
+            std::fs::create_dir_all(&config.data_dir)
+                .map_err(|source| Error::DataDir { path: config.data_dir.display().to_string(), source })?;
+        }
+        let db = Db::connect(&config.database_url()).await?;
+        let service = Service::new(config, db.clone()).await?;
+        let router = api::router(Arc::new(App::new(config, service)));
+        let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
+        Ok(Self { listener, router, db })
+    }
+
+    /// The bound address (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
+    /// database.
+    pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
+        let addr = self.local_addr();
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(|source| Error::Listen { addr, source })?;
+        self.db.close().await;
+        Ok(())
+    }
+}
+
+async fn resolve(listen: &str) -> Result<SocketAddr, Error> {
+    let resolve_err = |source| Error::Resolve { listen: listen.to_owned(), source };
+    let mut addrs = tokio::net::lookup_host(listen).await.map_err(resolve_err)?;
+    addrs.next().ok_or_else(|| resolve_err(std::io::Error::other("no address")))
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler installs");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
