@@ -1,0 +1,16 @@
+//! End-to-end tests: the official `aws-sdk-omics` client, raw SigV4-signed requests (signed with
+//! the `aws-sigv4` crate), the `seqstore` binary, boto3 and the AWS CLI, against real servers on
+//! SQLite and PostgreSQL.
+//!
+//! PostgreSQL tests read `TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); each
+//! test creates and drops its own database. Without the variable they are skipped, unless
+//! `CI=true`, where a missing database fails them.
+
+mod e2e {
+    mod binary;
+    mod db_conformance;
+    mod python;
+    mod raw;
+    mod sdk;
+    pub mod support;
+}

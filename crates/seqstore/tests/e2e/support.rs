@@ -1,0 +1,309 @@
+//! Shared test fixtures: servers on 127.0.0.1:0, fresh PostgreSQL databases, SDK clients whose DNS
+//! maps the SDK's host prefixes to the listener, and raw requests signed with `aws-sigv4`.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_sdk_omics::config::{BehaviorVersion, Region};
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns};
+use axum::body::Body;
+use http_body_util::BodyExt;
+use seqstore::config::{AccessKey, Config};
+use seqstore::db::Db;
+use seqstore::server::Server;
+use sqlx::{Connection, Executor, PgConnection};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+use tower::ServiceExt;
+
+/// Key of account A.
+pub const KEY_A: (&str, &str, &str) = ("AKIDTESTACCOUNTA", "secret-of-account-a", "111111111111");
+/// Key of account B.
+pub const KEY_B: (&str, &str, &str) = ("AKIDTESTACCOUNTB", "secret-of-account-b", "222222222222");
+
+/// True when running under CI, where missing databases and tools fail tests instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true")
+}
+
+/// Which metadata database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+}
+
+/// A database for one test: a SQLite file or a PostgreSQL database dropped at the end.
+pub struct TestDb {
+    /// URL to give seqstore.
+    pub url: String,
+    dir: TempDir,
+    pg: Option<(String, String)>,
+}
+
+impl TestDb {
+    /// A fresh database; `None` (test skipped) when PostgreSQL is asked for but not configured
+    /// outside CI.
+    pub async fn new(backend: Backend) -> Option<Self> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+                Some(Self { url, dir, pg: None })
+            }
+            Backend::Postgres => {
+                let Ok(admin) = std::env::var("TEST_POSTGRES_URL") else {
+                    assert!(!in_ci(), "CI=true but TEST_POSTGRES_URL is not set");
+                    eprintln!("skipping: TEST_POSTGRES_URL is not set");
+                    return None;
+                };
+                let name = format!("seqstore_test_{}", uuid::Uuid::new_v4().simple());
+                let mut conn = PgConnection::connect(&admin).await.expect("connect to TEST_POSTGRES_URL");
+                conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
+                let url = with_database(&admin, &name);
+                Some(Self { url, dir, pg: Some((admin, name)) })
+            }
+        }
+    }
+
+    /// A temporary directory that lives as long as the database.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.pg.take() else { return };
+        // Drop runs outside any runtime guarantee: use a private one on a plain thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    let _ = conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// `url` with its database name replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+/// A test configuration: keys of accounts A and B, the given database, loopback port 0.
+pub fn config(db: &TestDb) -> Config {
+    let key = |(id, secret, account): (&str, &str, &str)| AccessKey {
+        access_key_id: id.into(),
+        secret_access_key: secret.into(),
+        account_id: account.into(),
+    };
+    let mut config = Config {
+        listen: "127.0.0.1:0".into(),
+        data_dir: db.dir().join("data"),
+        ..Config::default()
+    };
+    config.database.url = Some(db.url.clone());
+    config.auth.keys = vec![key(KEY_A), key(KEY_B)];
+    config
+}
+
+/// A server running in this process until dropped.
+pub struct TestServer {
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with `config`.
+    pub async fn start(config: &Config) -> Self {
+        let server = Server::bind(config).await.expect("server binds");
+        let endpoint = format!("http://{}", server.local_addr());
+        let (tx, rx) = oneshot::channel();
+        let task = tokio::spawn(async move {
+            server.run(async { let _ = rx.await; }).await.expect("server runs");
+        });
+        Self { endpoint, shutdown: Some(tx), task: Some(task) }
+    }
+
+    /// Stops the server and waits for it.
+    pub async fn stop(mut self) {
+        let _ = self.shutdown.take().map(|tx| tx.send(()));
+        if let Some(task) = self.task.take() {
+            task.await.expect("server task");
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.take().map(|tx| tx.send(()));
+    }
+}
+
+/// Resolves every name to 127.0.0.1, so `control-storage-127.0.0.1` reaches the listener while the
+/// SDK still sends (and signs) the prefixed `Host`.
+#[derive(Debug, Clone)]
+struct Loopback;
+
+impl ResolveDns for Loopback {
+    fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {
+        assert!(name.ends_with("127.0.0.1") || name.ends_with("localhost"), "unexpected host {name}");
+        DnsFuture::ready(Ok(vec![std::net::Ipv4Addr::LOCALHOST.into()]))
+    }
+}
+
+/// An `aws-sdk-omics` client for `endpoint`, signing with `key` in `us-east-1`.
+pub fn sdk(endpoint: &str, key: (&str, &str, &str)) -> aws_sdk_omics::Client {
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
+        .build_with_resolver(Loopback);
+    let config = aws_sdk_omics::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(Credentials::new(key.0, key.1, None, None, "test"))
+        .http_client(http)
+        .build();
+    aws_sdk_omics::Client::from_conf(config)
+}
+
+/// The error code of an SDK error (`x-amzn-ErrorType`), for assertions.
+pub fn code<E, R>(error: &aws_sdk_omics::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_omics::error::ProvideErrorMetadata,
+{
+    use aws_sdk_omics::error::ProvideErrorMetadata;
+    error.code().unwrap_or("<no code>").to_owned()
+}
+
+/// An in-process router over a SQLite database in `db`, for raw requests.
+pub async fn router(config: &Config) -> axum::Router {
+    let db = Db::connect(&config.database_url()).await.expect("db");
+    let service = seqstore::service::Service::new(config, db).await.expect("service");
+    seqstore::api::router(Arc::new(seqstore::api::App::new(config, service)))
+}
+
+/// A raw request to sign and send.
+#[derive(Debug, Clone)]
+pub struct Raw {
+    /// Method.
+    pub method: &'static str,
+    /// Path and query, as sent.
+    pub uri: String,
+    /// Body.
+    pub body: Vec<u8>,
+    /// Host header.
+    pub host: String,
+    /// Key to sign with; `None` sends no Authorization header.
+    pub key: Option<(&'static str, &'static str, &'static str)>,
+    /// Region of the credential scope.
+    pub region: &'static str,
+    /// Service of the credential scope.
+    pub service: &'static str,
+    /// Signing time.
+    pub time: SystemTime,
+}
+
+impl Raw {
+    /// A request signed by account A now, for `control-storage-127.0.0.1:4870`.
+    pub fn new(method: &'static str, uri: impl Into<String>, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            method,
+            uri: uri.into(),
+            body: body.into(),
+            host: "control-storage-127.0.0.1:4870".into(),
+            key: Some(KEY_A),
+            region: "us-east-1",
+            service: "omics",
+            time: SystemTime::now(),
+        }
+    }
+
+    /// The signed `http::Request`.
+    pub fn build(&self) -> http::Request<Body> {
+        let mut request = http::Request::builder()
+            .method(self.method)
+            .uri(&self.uri)
+            .header("host", &self.host)
+            .header("content-type", "application/json")
+            .body(self.body.clone())
+            .expect("request");
+        if let Some((id, secret, _)) = self.key {
+            use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+            let identity = Credentials::new(id, secret, None, None, "test").into();
+            let params = aws_sigv4::sign::v4::SigningParams::builder()
+                .identity(&identity)
+                .region(self.region)
+                .name(self.service)
+                .time(self.time)
+                .settings(SigningSettings::default())
+                .build()
+                .expect("params")
+                .into();
+            let headers = request.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().expect("ascii")));
+            let signable = SignableRequest::new(self.method, self.uri.clone(), headers, SignableBody::Bytes(&self.body))
+                .expect("signable");
+            let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+            instructions.apply_to_request_http1x(&mut request);
+        }
+        request.map(Body::from)
+    }
+}
+
+/// A response as status, headers and body JSON (`Null` when empty).
+#[derive(Debug)]
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Headers.
+    pub headers: http::HeaderMap,
+    /// Parsed body.
+    pub json: serde_json::Value,
+}
+
+impl Reply {
+    /// `x-amzn-ErrorType`.
+    pub fn error_type(&self) -> &str {
+        self.headers.get("x-amzn-ErrorType").map_or("", |v| v.to_str().unwrap_or(""))
+    }
+
+    /// Body `message`.
+    pub fn message(&self) -> &str {
+        self.json["message"].as_str().unwrap_or("")
+    }
+}
+
+/// Sends `request` through `router` in process.
+pub async fn send(router: &axum::Router, request: http::Request<Body>) -> Reply {
+    let response = router.clone().oneshot(request).await.expect("infallible");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let json = if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+    Reply { status, headers, json }
+}
+
+#[test]
+fn database_name_is_replaced() {
+    assert_eq!(with_database("postgres://u@h:5432/test", "x"), "postgres://u@h:5432/x");
+    assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+    assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+}
