@@ -101,7 +101,9 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
         .instrument(span.clone())
         .await;
     let status = response.status().as_u16();
-    span.in_scope(|| tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request"));
+    span.in_scope(
+        || tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request"),
+    );
     let id = HeaderValue::from_str(&request_id).expect("a UUID is a valid header value");
     response.headers_mut().insert("x-amzn-RequestId", id);
     response
@@ -123,7 +125,8 @@ async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
     let account = app.verifier.verify(&signed, chrono::Utc::now())?;
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;
-    let op = Op::from_name(&route.op.name).ok_or_else(|| ApiError::NotSupported { operation: route.op.name.clone() })?;
+    let op =
+        Op::from_name(&route.op.name).ok_or_else(|| ApiError::NotSupported { operation: route.op.name.clone() })?;
     let input = input::assemble(&route, parts.uri.query().unwrap_or(""), &parts.headers, &body)?;
     op.run(&app.service, &Caller { account }, input).await
 }

@@ -201,8 +201,7 @@ impl Config {
             return Err(invalid("auth.token_key", "must be at least 16 characters".into()));
         }
         for (i, key) in self.auth.keys.iter().enumerate() {
-            let account_ok =
-                key.account_id.len() == 12 && key.account_id.bytes().all(|b| b.is_ascii_digit());
+            let account_ok = key.account_id.len() == 12 && key.account_id.bytes().all(|b| b.is_ascii_digit());
             if !account_ok {
                 return Err(invalid(&format!("auth.keys.{i}.account_id"), "must be 12 digits".into()));
             }
@@ -225,11 +224,11 @@ pub(crate) fn redact_url(url: &str) -> String {
     if let Some(scheme_end) = out.find("://") {
         let rest = &out[scheme_end + 3..];
         let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            if let Some(colon) = rest[..at].find(':') {
-                let start = scheme_end + 3 + colon + 1;
-                out.replace_range(start..scheme_end + 3 + at, REDACTED);
-            }
+        if let Some(at) = rest[..authority_end].rfind('@')
+            && let Some(colon) = rest[..at].find(':')
+        {
+            let start = scheme_end + 3 + colon + 1;
+            out.replace_range(start..scheme_end + 3 + at, REDACTED);
         }
     }
     if let Some(pos) = out.find("password=") {
@@ -266,6 +265,8 @@ impl fmt::Debug for AccessKey {
 }
 
 #[cfg(test)]
+// figment's `Jail` closures return its own large error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;

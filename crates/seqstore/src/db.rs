@@ -6,8 +6,8 @@
 //! `migrations/{sqlite,postgres}` and run at connect.
 
 pub mod filter;
-pub mod ids;
 pub mod idempotency;
+pub mod ids;
 pub mod sequence_stores;
 pub mod settings;
 pub mod tags;

@@ -61,12 +61,16 @@ impl ApiError {
     fn wire(&self) -> (StatusCode, &'static str) {
         use service::Error as S;
         match self {
-            Self::BodyTooLarge { .. } | Self::BodyUnreadable(_) | Self::BadJson(_) | Self::BadPath { .. } | Self::Invalid(_) => {
-                (StatusCode::BAD_REQUEST, "ValidationException")
-            }
+            Self::BodyTooLarge { .. }
+            | Self::BodyUnreadable(_)
+            | Self::BadJson(_)
+            | Self::BadPath { .. }
+            | Self::Invalid(_) => (StatusCode::BAD_REQUEST, "ValidationException"),
             Self::Auth(AuthError::Missing) => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
             Self::Auth(AuthError::UnknownKey { .. }) => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
-            Self::Auth(AuthError::Invalid(_) | AuthError::Mismatch) => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
+            Self::Auth(AuthError::Invalid(_) | AuthError::Mismatch) => {
+                (StatusCode::FORBIDDEN, "InvalidSignatureException")
+            }
             Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
             Self::Service(e) => match e {

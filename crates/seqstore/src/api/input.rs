@@ -29,12 +29,13 @@ pub fn assemble(route: &Route, raw_query: &str, headers: &HeaderMap, body: &Byte
     for member in members {
         let value = match &member.location {
             Location::Body => continue,
-            Location::Uri(label) => route.labels.iter().find(|(l, _)| l == label).map(|(_, v)| Value::String(v.clone())),
+            Location::Uri(label) => {
+                route.labels.iter().find(|(l, _)| l == label).map(|(_, v)| Value::String(v.clone()))
+            }
             Location::Query(name) => query_value(&member.shape, name, &query),
-            Location::Header(name) => headers
-                .get(name.as_str())
-                .and_then(|v| v.to_str().ok())
-                .map(|v| validate::typed_text(&member.shape, v)),
+            Location::Header(name) => {
+                headers.get(name.as_str()).and_then(|v| v.to_str().ok()).map(|v| validate::typed_text(&member.shape, v))
+            }
         };
         match value {
             Some(value) => object.insert(member.name.clone(), value),
@@ -65,7 +66,9 @@ fn query_value(shape: &str, name: &str, query: &[(String, String)]) -> Option<Va
     let mut values = query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).peekable();
     values.peek()?;
     match MODEL.shape(shape) {
-        Some(Shape::List { member, .. }) => Some(Value::Array(values.map(|v| validate::typed_text(member, v)).collect())),
+        Some(Shape::List { member, .. }) => {
+            Some(Value::Array(values.map(|v| validate::typed_text(member, v)).collect()))
+        }
         _ => values.next().map(|v| validate::typed_text(shape, v)),
     }
 }

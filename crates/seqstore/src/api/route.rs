@@ -83,7 +83,10 @@ mod tests {
         let route = find(&Method::GET, "/tags/arn%3Aaws%3Aomics%3Aus-east-1%3A123456789012%3AsequenceStore%2F1")?
             .expect("matches");
         assert_eq!(route.op.name, "ListTagsForResource");
-        assert_eq!(route.labels, [("resourceArn".to_owned(), "arn:aws:omics:us-east-1:123456789012:sequenceStore/1".to_owned())]);
+        assert_eq!(
+            route.labels,
+            [("resourceArn".to_owned(), "arn:aws:omics:us-east-1:123456789012:sequenceStore/1".to_owned())]
+        );
         assert!(find(&Method::GET, "/tags/%FF").is_err());
         Ok(())
     }

@@ -148,7 +148,8 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
         updated_after: micros(f.updated_after),
         updated_before: micros(f.updated_before),
     });
-    let page = service.list_sequence_stores(caller, &filter, request.max_results, request.next_token.as_deref()).await?;
+    let page =
+        service.list_sequence_stores(caller, &filter, request.max_results, request.next_token.as_deref()).await?;
     let stores: Vec<StoreResponse<'_>> = page.items.iter().map(|s| store_response(service, caller, s)).collect();
     let mut body = json!({ "sequenceStores": stores });
     if let Some(token) = page.next_token {

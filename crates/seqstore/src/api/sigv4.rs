@@ -108,7 +108,9 @@ impl Verifier {
         let auth = parse_authorization(header.to_str().map_err(|_| invalid("Authorization header is not ASCII"))?)?;
         let key = match self.keys.is_empty() {
             true => None,
-            false => Some(self.keys.get(&auth.key_id).ok_or_else(|| AuthError::UnknownKey { key_id: auth.key_id.clone() })?),
+            false => {
+                Some(self.keys.get(&auth.key_id).ok_or_else(|| AuthError::UnknownKey { key_id: auth.key_id.clone() })?)
+            }
         };
         let amz_date = self.check_date_and_scope(request.headers, &auth, now)?;
         for required in ["host", "x-amz-date"] {
@@ -129,7 +131,12 @@ impl Verifier {
         Ok(key.account_id.clone())
     }
 
-    fn check_date_and_scope(&self, headers: &HeaderMap, auth: &Authorization, now: DateTime<Utc>) -> Result<String, AuthError> {
+    fn check_date_and_scope(
+        &self,
+        headers: &HeaderMap,
+        auth: &Authorization,
+        now: DateTime<Utc>,
+    ) -> Result<String, AuthError> {
         let amz_date = headers
             .get("x-amz-date")
             .and_then(|v| v.to_str().ok())
@@ -145,7 +152,11 @@ impl Verifier {
                 now.format("%Y%m%dT%H%M%SZ")
             )));
         }
-        if auth.date != amz_date[..8] || auth.region != self.region || auth.service != SERVICE || auth.terminator != "aws4_request" {
+        if auth.date != amz_date[..8]
+            || auth.region != self.region
+            || auth.service != SERVICE
+            || auth.terminator != "aws4_request"
+        {
             return Err(invalid(format!(
                 "Credential should be scoped to '{}/{}/{SERVICE}/aws4_request', not '{}/{}/{}/{}'",
                 &amz_date[..8],
@@ -175,7 +186,8 @@ fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
         let (name, value) = part.trim().split_once('=').ok_or_else(|| invalid("Authorization header is malformed"))?;
         fields.insert(name, value);
     }
-    let field = |name: &str| fields.get(name).copied().ok_or_else(|| invalid(format!("Authorization header lacks {name}")));
+    let field =
+        |name: &str| fields.get(name).copied().ok_or_else(|| invalid(format!("Authorization header lacks {name}")));
     let credential: Vec<&str> = field("Credential")?.split('/').collect();
     let [key_id, date, region, service, terminator] = credential.as_slice() else {
         return Err(invalid("Credential must be KEY/YYYYMMDD/REGION/SERVICE/aws4_request"));
@@ -208,7 +220,11 @@ fn payload_hash(request: &Request<'_>) -> Result<String, AuthError> {
 
 /// The canonical request of SigV4 for `request`, signing `signed_headers` (lowercase, in the order
 /// given by the client, which must be sorted) and `payload_hash`.
-fn canonical_request(request: &Request<'_>, signed_headers: &[String], payload_hash: &str) -> Result<String, AuthError> {
+fn canonical_request(
+    request: &Request<'_>,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> Result<String, AuthError> {
     let mut headers = String::new();
     for name in signed_headers {
         let values: Vec<String> = request

@@ -79,16 +79,16 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
         Shape::String { min, max, pattern, values } => {
             let Some(s) = value.as_str() else { return out.push(Violation::new(path, "Member must be a string")) };
             check_length(s.chars().count(), *min, *max, path, out);
-            if let Some((regex, source)) = pattern {
-                if !regex.is_match(s) {
-                    out.push(Violation::new(path, format!("Member must satisfy regular expression pattern: {source}")));
-                }
+            if let Some((regex, source)) = pattern
+                && !regex.is_match(s)
+            {
+                out.push(Violation::new(path, format!("Member must satisfy regular expression pattern: {source}")));
             }
-            if let Some(values) = values {
-                if !values.iter().any(|v| v == s) {
-                    let set = values.join(", ");
-                    out.push(Violation::new(path, format!("Member must satisfy enum value set: [{set}]")));
-                }
+            if let Some(values) = values
+                && !values.iter().any(|v| v == s)
+            {
+                let set = values.join(", ");
+                out.push(Violation::new(path, format!("Member must satisfy enum value set: [{set}]")));
             }
         }
         Shape::Integer { min, max } => {
@@ -117,10 +117,11 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
             for (k, v) in map {
                 let mut key_violations = Vec::new();
                 check_value(key, &Value::String(k.clone()), path, &mut key_violations);
-                out.extend(key_violations.into_iter().map(|v| Violation {
-                    rule: format!("Map keys must satisfy constraint: [{}]", v.rule),
-                    ..v
-                }));
+                out.extend(
+                    key_violations
+                        .into_iter()
+                        .map(|v| Violation { rule: format!("Map keys must satisfy constraint: [{}]", v.rule), ..v }),
+                );
                 check_value(value_shape, v, &join(path, k), out);
             }
         }
@@ -181,7 +182,15 @@ mod tests {
         let v = check("CreateSequenceStoreRequest", &body);
         assert_eq!(
             members(&v),
-            ["description", "eTagAlgorithmFamily", "fallbackLocation", "name", "propagatedSetLevelTags.0", "sseConfig.type", "tags"]
+            [
+                "description",
+                "eTagAlgorithmFamily",
+                "fallbackLocation",
+                "name",
+                "propagatedSetLevelTags.0",
+                "sseConfig.type",
+                "tags"
+            ]
         );
         let text = message(&v);
         assert!(text.starts_with("7 validation errors detected: Value at 'description'"), "{text}");

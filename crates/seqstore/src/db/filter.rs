@@ -1,9 +1,9 @@
 //! A `WHERE` clause built at run time with `$n` placeholders, which both backends understand
 //! (sqlx's own `QueryBuilder` writes `?` for the `Any` driver, which PostgreSQL rejects).
 
+use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
-use sqlx::Any;
 
 /// A value bound to a placeholder.
 #[derive(Debug, Clone)]

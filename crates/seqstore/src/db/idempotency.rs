@@ -15,12 +15,7 @@ pub struct Record {
 }
 
 /// Looks up the record for (`account`, `scope`, `token`).
-pub async fn find(
-    conn: &mut AnyConnection,
-    account: &str,
-    scope: &str,
-    token: &str,
-) -> Result<Option<Record>, Error> {
+pub async fn find(conn: &mut AnyConnection, account: &str, scope: &str, token: &str) -> Result<Option<Record>, Error> {
     let row = sqlx::query(
         "SELECT request_hash, resource_id FROM idempotency WHERE account_id = $1 AND scope = $2 AND token = $3",
     )

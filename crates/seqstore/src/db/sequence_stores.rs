@@ -32,7 +32,8 @@ pub struct Query {
 
 /// Inserts a new store.
 pub async fn insert(conn: &mut AnyConnection, store: &SequenceStore) -> Result<(), Error> {
-    let sql = format!("INSERT INTO sequence_stores ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
+    let sql =
+        format!("INSERT INTO sequence_stores ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
     let tags = serde_json::to_string(&store.propagated_set_level_tags).expect("strings serialize");
     sqlx::query(&sql)
         .bind(&store.id)
@@ -126,10 +127,13 @@ fn from_row(row: &AnyRow) -> Result<SequenceStore, Error> {
         account: row.try_get("account_id")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
-        sse: sse_type.map(|kind| Ok::<_, Error>(SseConfig { kind, key_arn: row.try_get("sse_key_arn")? })).transpose()?,
+        sse: sse_type
+            .map(|kind| Ok::<_, Error>(SseConfig { kind, key_arn: row.try_get("sse_key_arn")? }))
+            .transpose()?,
         fallback_location: row.try_get("fallback_location")?,
         etag_family: ETagAlgorithmFamily::parse(&family).ok_or(Error::Corrupt { what: "eTagAlgorithmFamily" })?,
-        propagated_set_level_tags: serde_json::from_str(&tags).map_err(|_| Error::Corrupt { what: "propagated tags" })?,
+        propagated_set_level_tags: serde_json::from_str(&tags)
+            .map_err(|_| Error::Corrupt { what: "propagated tags" })?,
         access_log_location: row.try_get("access_log_location")?,
         creation_time: row.try_get("creation_ms")?,
         update_time: row.try_get("update_ms")?,

@@ -13,9 +13,7 @@ pub fn now() -> Millis {
 /// Renders `ms` as RFC 3339 UTC with exactly three fractional digits, e.g.
 /// `2024-05-01T12:34:56.789Z`.
 pub fn format(ms: Millis) -> String {
-    DateTime::<Utc>::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .to_rfc3339_opts(SecondsFormat::Millis, true)
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default().to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 /// Parses an RFC 3339 timestamp with 0–9 fractional digits and any offset into microseconds since

@@ -25,7 +25,9 @@ pub enum Error {
         reason: &'static str,
     },
     /// A per-account quota is reached.
-    #[error("quota reached: an account can have at most {limit} {what}; delete some or raise quotas.{key} in the server configuration")]
+    #[error(
+        "quota reached: an account can have at most {limit} {what}; delete some or raise quotas.{key} in the server configuration"
+    )]
     QuotaExceeded {
         /// What is counted.
         what: &'static str,

@@ -77,10 +77,10 @@ impl Service {
         let digest = hex::encode(Sha256::digest(serde_json::to_vec(&new).expect("request serializes")));
         loop {
             let mut tx = self.db.begin().await?;
-            if let Some(token) = &new.client_token {
-                if let Some(store) = self.replay_create(&mut tx, caller, token, &digest).await? {
-                    return Ok(store);
-                }
+            if let Some(token) = &new.client_token
+                && let Some(store) = self.replay_create(&mut tx, caller, token, &digest).await?
+            {
+                return Ok(store);
             }
             let count = rows::count(&mut tx, &caller.account).await?;
             if count >= i64::try_from(self.quotas.sequence_stores).unwrap_or(i64::MAX) {
@@ -192,7 +192,12 @@ impl Service {
 
     /// Applies an update. A clientToken this store has already seen makes the call a no-op that
     /// returns the store as it is now.
-    pub async fn update_sequence_store(&self, caller: &Caller, id: &str, update: Update) -> Result<SequenceStore, Error> {
+    pub async fn update_sequence_store(
+        &self,
+        caller: &Caller,
+        id: &str,
+        update: Update,
+    ) -> Result<SequenceStore, Error> {
         let mut tx = self.db.begin().await?;
         let mut store = rows::get(&mut tx, &caller.account, id).await?.ok_or_else(|| not_found(id))?;
         let scope = format!("UpdateSequenceStore/{id}");
@@ -222,7 +227,12 @@ impl Service {
     }
 
     /// True when `caller` owns store `id` (used by the tagging of its ARN).
-    pub(super) async fn sequence_store_exists(&self, conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<bool, Error> {
+    pub(super) async fn sequence_store_exists(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<bool, Error> {
         Ok(rows::get(conn, &caller.account, id).await?.is_some())
     }
 }
@@ -230,4 +240,3 @@ impl Service {
 fn not_found(id: &str) -> Error {
     Error::NotFound { kind: KIND, id: id.to_owned() }
 }
-

@@ -17,7 +17,13 @@ async fn full_flow(backend: Backend) {
         .create_sequence_store()
         .name("flow")
         .description("a store")
-        .sse_config(SseConfig::builder().r#type(EncryptionType::Kms).key_arn("arn:aws:kms:us-east-1:111111111111:key/k").build().unwrap())
+        .sse_config(
+            SseConfig::builder()
+                .r#type(EncryptionType::Kms)
+                .key_arn("arn:aws:kms:us-east-1:111111111111:key/k")
+                .build()
+                .unwrap(),
+        )
         .tags("team", "genomics")
         .fallback_location("s3://fallback-bucket/prefix/")
         .e_tag_algorithm_family(ETagAlgorithmFamily::Sha256Up)

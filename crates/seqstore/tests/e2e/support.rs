@@ -113,11 +113,7 @@ pub fn config(db: &TestDb) -> Config {
         secret_access_key: secret.into(),
         account_id: account.into(),
     };
-    let mut config = Config {
-        listen: "127.0.0.1:0".into(),
-        data_dir: db.dir().join("data"),
-        ..Config::default()
-    };
+    let mut config = Config { listen: "127.0.0.1:0".into(), data_dir: db.dir().join("data"), ..Config::default() };
     config.database.url = Some(db.url.clone());
     config.auth.keys = vec![key(KEY_A), key(KEY_B)];
     config
@@ -138,7 +134,12 @@ impl TestServer {
         let endpoint = format!("http://{}", server.local_addr());
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(async move {
-            server.run(async { let _ = rx.await; }).await.expect("server runs");
+            server
+                .run(async {
+                    let _ = rx.await;
+                })
+                .await
+                .expect("server runs");
         });
         Self { endpoint, shutdown: Some(tx), task: Some(task) }
     }
@@ -259,8 +260,9 @@ impl Raw {
                 .expect("params")
                 .into();
             let headers = request.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().expect("ascii")));
-            let signable = SignableRequest::new(self.method, self.uri.clone(), headers, SignableBody::Bytes(&self.body))
-                .expect("signable");
+            let signable =
+                SignableRequest::new(self.method, self.uri.clone(), headers, SignableBody::Bytes(&self.body))
+                    .expect("signable");
             let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
             instructions.apply_to_request_http1x(&mut request);
         }
@@ -297,7 +299,8 @@ pub async fn send(router: &axum::Router, request: http::Request<Body>) -> Reply 
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json = if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
+    let json =
+        if bytes.is_empty() { serde_json::Value::Null } else { serde_json::from_slice(&bytes).expect("JSON body") };
     Reply { status, headers, json }
 }
 
