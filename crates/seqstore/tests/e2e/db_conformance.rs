@@ -5,7 +5,7 @@ use seqstore::db::{self, Db, idempotency, sequence_stores as stores, settings, t
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;
 
-use super::support::{Backend, TestDb};
+use super::support::{Backend, TestDb, on_both_backends};
 
 const ACCOUNT: &str = "111111111111";
 const OTHER: &str = "222222222222";
@@ -184,12 +184,4 @@ async fn transactions(db: &Db) {
     assert_eq!(stores::count(&mut conn, "333333333333").await.expect("count"), 16);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_on_sqlite() {
-    suite(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn conformance_on_postgres() {
-    suite(Backend::Postgres).await;
-}
+on_both_backends!(suite);

@@ -1,11 +1,10 @@
 //! boto3 and the AWS CLI (from the repository's venv, made by `scripts/python-venv`) against the
 //! `seqstore` binary with real keys: `tests/python/test_clients.py`.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use super::support::{KEY_A, KEY_B, in_ci};
+use super::support::{KEY_A, KEY_B, Serve, in_ci};
 
 #[test]
 fn boto3_and_aws_cli() {
@@ -25,18 +24,16 @@ fn boto3_and_aws_cli() {
         )
     };
     std::fs::write(&config, key(KEY_A) + &key(KEY_B)).expect("write config");
-    let mut server = Command::new(env!("CARGO_BIN_EXE_seqstore"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--config"])
-        .arg(&config)
-        .arg("--data-dir")
-        .arg(dir.path().join("data"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn seqstore");
-    let mut line = String::new();
-    BufReader::new(server.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
-    let endpoint = line.trim().trim_start_matches("seqstore listening on ").to_owned();
+    let data = dir.path().join("data");
+    let server = Serve::start(&[
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
+    let endpoint = server.endpoint.clone();
 
     let output = Command::new(&python)
         .arg(root.join("crates/seqstore/tests/python/test_clients.py"))
@@ -51,8 +48,7 @@ fn boto3_and_aws_cli() {
         .env("TEST_AWS_CLI", venv.join("bin/aws"))
         .output()
         .expect("run python");
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");

@@ -226,6 +226,20 @@ async fn sigv4_refusals_are_403_with_their_error_type() {
         "us-east-1/omics/aws4_request",
     );
 
+    // UNSIGNED-PAYLOAD only where the model says so (UploadReadSetPart, not built yet: 405).
+    let mut unsigned_body = good.clone();
+    unsigned_body.unsigned_payload = true;
+    assert_error(&send(&router, unsigned_body.build()).await, 403, "InvalidSignatureException", "UNSIGNED-PAYLOAD");
+    let mut part =
+        Raw::new("PUT", "/sequencestore/1234567890/upload/1234567890/part?partSource=SOURCE1&partNumber=1", "@r1");
+    part.unsigned_payload = true;
+    assert_error(&send(&router, part.build()).await, 405, "NotSupportedOperationException", "UploadReadSetPart");
+    // A payload hash header that does not match the body is refused.
+    let wrong_hash = tamper(&|r| {
+        r.headers_mut().insert("x-amz-content-sha256", "0".repeat(64).parse().unwrap());
+    });
+    assert_error(&send(&router, wrong_hash).await, 403, "InvalidSignatureException", "X-Amz-Content-SHA256");
+
     // Not a replay: the same signed request twice within the window is accepted both times.
     let signed = good.build();
     let (parts, _) = signed.into_parts();

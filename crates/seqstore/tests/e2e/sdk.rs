@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use aws_sdk_omics::types::{ETagAlgorithmFamily, EncryptionType, S3AccessConfig, SequenceStoreFilter, SseConfig};
 
-use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, code, config, sdk};
+use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, code, config, on_both_backends, sdk};
 
 async fn full_flow(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
@@ -76,16 +76,6 @@ async fn full_flow(backend: Backend) {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn full_flow_on_sqlite() {
-    full_flow(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn full_flow_on_postgres() {
-    full_flow(Backend::Postgres).await;
-}
-
 /// More than 100 stores, walked page by page: every store exactly once, in (creationTime, id)
 /// order; the default page is 100.
 async fn paging(backend: Backend) {
@@ -128,16 +118,6 @@ async fn paging(backend: Backend) {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn paging_on_sqlite() {
-    paging(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn paging_on_postgres() {
-    paging(Backend::Postgres).await;
-}
-
 /// A store of account A is, for account B, the same 404 as an id that does not exist, on get,
 /// update, delete and tag; and absent from B's list.
 async fn accounts(backend: Backend) {
@@ -171,16 +151,6 @@ async fn accounts(backend: Backend) {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn accounts_on_sqlite() {
-    accounts(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn accounts_on_postgres() {
-    accounts(Backend::Postgres).await;
-}
-
 /// clientToken: same token and body → the same store; same token, other body → ValidationException
 /// naming clientToken. Update with a repeated token is a no-op. The store quota gives 402.
 async fn idempotency_and_quota(backend: Backend) {
@@ -212,12 +182,4 @@ async fn idempotency_and_quota(backend: Backend) {
     server.stop().await;
 }
 
-#[tokio::test]
-async fn idempotency_and_quota_on_sqlite() {
-    idempotency_and_quota(Backend::Sqlite).await;
-}
-
-#[tokio::test]
-async fn idempotency_and_quota_on_postgres() {
-    idempotency_and_quota(Backend::Postgres).await;
-}
+on_both_backends!(full_flow, paging, accounts, idempotency_and_quota);

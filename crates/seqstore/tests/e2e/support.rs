@@ -1,8 +1,10 @@
 //! Shared test fixtures: servers on 127.0.0.1:0, fresh PostgreSQL databases, SDK clients whose DNS
 //! maps the SDK's host prefixes to the listener, and raw requests signed with `aws-sigv4`.
 
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_credential_types::Credentials;
 use aws_sdk_omics::config::{BehaviorVersion, Region};
@@ -18,6 +20,9 @@ use tempfile::TempDir;
 use tokio::sync::oneshot;
 use tower::ServiceExt;
 
+/// The `seqstore` binary under test.
+pub const BIN: &str = env!("CARGO_BIN_EXE_seqstore");
+
 /// Key of account A.
 pub const KEY_A: (&str, &str, &str) = ("AKIDTESTACCOUNTA", "secret-of-account-a", "111111111111");
 /// Key of account B.
@@ -27,6 +32,26 @@ pub const KEY_B: (&str, &str, &str) = ("AKIDTESTACCOUNTB", "secret-of-account-b"
 pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
+
+/// Declares one `#[tokio::test]` per backend for each `async fn NAME(Backend)` listed:
+/// `NAME_on_sqlite` and `NAME_on_postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::Backend::Sqlite).await;
+            })*
+        }
+        mod on_postgres {
+            $(#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                super::$name(super::Backend::Postgres).await;
+            })*
+        }
+    };
+}
+pub(crate) use on_both_backends;
 
 /// Which metadata database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -159,6 +184,52 @@ impl Drop for TestServer {
     }
 }
 
+/// A `seqstore serve` child process and the endpoint it printed.
+pub struct Serve {
+    child: Child,
+    /// `http://127.0.0.1:PORT` as printed by the server.
+    pub endpoint: String,
+}
+
+impl Serve {
+    /// Runs `seqstore serve ARGS` and waits for its listening line.
+    pub fn start<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .args(args)
+            .env_remove("RUST_LOG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn seqstore");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
+        let endpoint = line.trim().strip_prefix("seqstore listening on ").expect("listening line").to_owned();
+        Self { child, endpoint }
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        Command::new("kill").args(["-TERM", &pid]).status().expect("kill");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "seqstore did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Resolves every name to 127.0.0.1, so `control-storage-127.0.0.1` reaches the listener while the
 /// SDK still sends (and signs) the prefixed `Host`.
 #[derive(Debug, Clone)]
@@ -221,6 +292,8 @@ pub struct Raw {
     pub service: &'static str,
     /// Signing time.
     pub time: SystemTime,
+    /// Sign the body as `UNSIGNED-PAYLOAD` (with the `x-amz-content-sha256` header).
+    pub unsigned_payload: bool,
 }
 
 impl Raw {
@@ -235,6 +308,7 @@ impl Raw {
             region: "us-east-1",
             service: "omics",
             time: SystemTime::now(),
+            unsigned_payload: false,
         }
     }
 
@@ -248,21 +322,26 @@ impl Raw {
             .body(self.body.clone())
             .expect("request");
         if let Some((id, secret, _)) = self.key {
-            use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
+            use aws_sigv4::http_request::{PayloadChecksumKind, SignableBody, SignableRequest, SigningSettings, sign};
+            let mut settings = SigningSettings::default();
+            let body = if self.unsigned_payload {
+                settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+                SignableBody::UnsignedPayload
+            } else {
+                SignableBody::Bytes(&self.body)
+            };
             let identity = Credentials::new(id, secret, None, None, "test").into();
             let params = aws_sigv4::sign::v4::SigningParams::builder()
                 .identity(&identity)
                 .region(self.region)
                 .name(self.service)
                 .time(self.time)
-                .settings(SigningSettings::default())
+                .settings(settings)
                 .build()
                 .expect("params")
                 .into();
             let headers = request.headers().iter().map(|(k, v)| (k.as_str(), v.to_str().expect("ascii")));
-            let signable =
-                SignableRequest::new(self.method, self.uri.clone(), headers, SignableBody::Bytes(&self.body))
-                    .expect("signable");
+            let signable = SignableRequest::new(self.method, self.uri.clone(), headers, body).expect("signable");
             let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
             instructions.apply_to_request_http1x(&mut request);
         }
