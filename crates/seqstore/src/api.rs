@@ -19,6 +19,7 @@ use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http::HeaderValue;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
@@ -97,9 +98,19 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let span = tracing::info_span!("request", id = %request_id);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let started = Instant::now();
-    let mut response = async { process(&app, request).await.unwrap_or_else(IntoResponse::into_response) }
-        .instrument(span.clone())
-        .await;
+    let mut response = async {
+        // A panicking handler must not drop the connection without an AWS error and a request id.
+        let outcome = std::panic::AssertUnwindSafe(process(&app, request)).catch_unwind().await;
+        let result = outcome.unwrap_or_else(|panic| {
+            let text =
+                panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str));
+            tracing::error!(panic = text.unwrap_or("<non-string payload>"), "handler panicked");
+            Err(ApiError::Panic)
+        });
+        result.unwrap_or_else(IntoResponse::into_response)
+    }
+    .instrument(span.clone())
+    .await;
     let status = response.status().as_u16();
     span.in_scope(
         || tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request"),

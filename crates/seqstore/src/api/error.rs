@@ -51,6 +51,9 @@ pub enum ApiError {
         /// Operation name.
         operation: String,
     },
+    /// The handler panicked; the panic is logged, the client gets a 500.
+    #[error("handler panicked")]
+    Panic,
     /// A use case refused or failed.
     #[error(transparent)]
     Service(#[from] service::Error),
@@ -73,6 +76,7 @@ impl ApiError {
             }
             Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
+            Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             Self::Service(e) => match e {
                 S::NotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
                 S::Conflict { .. } => (StatusCode::CONFLICT, "ConflictException"),
@@ -88,9 +92,14 @@ impl ApiError {
     /// The message the client sees: the error and its sources, except for internal failures,
     /// which are logged (with the request id of the current span) and never returned.
     fn message(&self) -> String {
-        if let Self::Service(service::Error::Db(e)) = self {
-            tracing::error!(error = ?e, "internal error");
-            return "internal server error; the server log has the details under this request id".to_owned();
+        let internal = "internal server error; the server log has the details under this request id";
+        match self {
+            Self::Service(service::Error::Db(e)) => {
+                tracing::error!(error = ?e, "internal error");
+                return internal.to_owned();
+            }
+            Self::Panic => return internal.to_owned(),
+            _ => {}
         }
         let mut message = self.to_string();
         let mut source = std::error::Error::source(self);
