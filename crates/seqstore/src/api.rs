@@ -3,8 +3,10 @@
 //! the operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
 
 pub mod error;
+pub mod imports;
 pub mod input;
 pub mod model;
+pub mod read_sets;
 pub mod route;
 pub mod sequence_stores;
 pub mod sigv4;
@@ -62,6 +64,11 @@ enum Op {
     TagResource,
     UntagResource,
     ListTagsForResource,
+    StartReadSetImportJob,
+    GetReadSetImportJob,
+    ListReadSetImportJobs,
+    GetReadSetMetadata,
+    ListReadSets,
 }
 
 impl Op {
@@ -75,6 +82,11 @@ impl Op {
             "TagResource" => Self::TagResource,
             "UntagResource" => Self::UntagResource,
             "ListTagsForResource" => Self::ListTagsForResource,
+            "StartReadSetImportJob" => Self::StartReadSetImportJob,
+            "GetReadSetImportJob" => Self::GetReadSetImportJob,
+            "ListReadSetImportJobs" => Self::ListReadSetImportJobs,
+            "GetReadSetMetadata" => Self::GetReadSetMetadata,
+            "ListReadSets" => Self::ListReadSets,
             _ => return None,
         })
     }
@@ -89,6 +101,11 @@ impl Op {
             Self::TagResource => tags::tag(service, caller, input).await,
             Self::UntagResource => tags::untag(service, caller, input).await,
             Self::ListTagsForResource => tags::list(service, caller, input).await,
+            Self::StartReadSetImportJob => imports::start(service, caller, input).await,
+            Self::GetReadSetImportJob => imports::get(service, caller, input).await,
+            Self::ListReadSetImportJobs => imports::list(service, caller, input).await,
+            Self::GetReadSetMetadata => read_sets::metadata(service, caller, input).await,
+            Self::ListReadSets => read_sets::list(service, caller, input).await,
         }
     }
 }

@@ -34,4 +34,12 @@ pub struct ServeArgs {
     /// Directory for the embedded database and local data (default ./seqstore-data).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
+    /// Directory `file://` import sources may lie under (repeatable). Used when no [[roles]] are
+    /// configured; replaces `sources.file_roots`.
+    #[arg(long = "file-root", value_name = "DIR")]
+    pub file_roots: Vec<PathBuf>,
+    /// S3-compatible endpoint for `s3://` import sources (credentials from AWS_* environment
+    /// variables). Used when no [[roles]] are configured.
+    #[arg(long, value_name = "URL")]
+    pub source_s3_endpoint: Option<String>,
 }

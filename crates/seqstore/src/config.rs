@@ -8,6 +8,8 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+pub mod import;
+
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
@@ -37,6 +39,14 @@ pub struct Config {
     pub limits: LimitsConfig,
     /// Per-account quotas.
     pub quotas: QuotasConfig,
+    /// IAM roles callers may pass to import jobs, with the locations each may read.
+    pub roles: Vec<import::Role>,
+    /// Default source locations, used when no `[[roles]]` are configured.
+    pub sources: import::SourcesConfig,
+    /// Import workers.
+    pub worker: import::WorkerConfig,
+    /// Layout of stored data.
+    pub storage: import::StorageConfig,
 }
 
 /// `[database]`.
@@ -84,6 +94,8 @@ pub struct LimitsConfig {
 pub struct QuotasConfig {
     /// Sequence stores per account.
     pub sequence_stores: u64,
+    /// Import jobs per account that are not finished yet.
+    pub concurrent_import_jobs: u64,
 }
 
 /// Values given on the command line; `None` leaves the lower layers in force.
@@ -95,6 +107,26 @@ pub struct Overrides {
     /// `--data-dir`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data_dir: Option<PathBuf>,
+    /// `--file-root` and `--source-s3-endpoint`.
+    #[serde(skip_serializing_if = "SourceOverrides::is_empty")]
+    pub sources: SourceOverrides,
+}
+
+/// Command-line overrides of `[sources]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct SourceOverrides {
+    /// `--file-root` (repeatable); replaces the configured roots when given.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub file_roots: Vec<PathBuf>,
+    /// `--source-s3-endpoint`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub s3_endpoint: Option<String>,
+}
+
+impl SourceOverrides {
+    fn is_empty(&self) -> bool {
+        self.file_roots.is_empty() && self.s3_endpoint.is_none()
+    }
 }
 
 /// Why the configuration could not be loaded.
@@ -123,6 +155,10 @@ impl Default for Config {
             auth: AuthConfig::default(),
             limits: LimitsConfig::default(),
             quotas: QuotasConfig::default(),
+            roles: Vec::new(),
+            sources: import::SourcesConfig::default(),
+            worker: import::WorkerConfig::default(),
+            storage: import::StorageConfig::default(),
         }
     }
 }
@@ -135,7 +171,7 @@ impl Default for LimitsConfig {
 
 impl Default for QuotasConfig {
     fn default() -> Self {
-        Self { sequence_stores: 1000 }
+        Self { sequence_stores: 1000, concurrent_import_jobs: 20 }
     }
 }
 
@@ -181,6 +217,9 @@ impl Config {
         for key in &mut copy.auth.keys {
             key.secret_access_key = REDACTED.to_owned();
         }
+        for role in &mut copy.roles {
+            role.locations = role.locations.iter().map(import::Location::redacted).collect();
+        }
         copy
     }
 
@@ -200,6 +239,23 @@ impl Config {
         if matches!(&self.auth.token_key, Some(k) if k.len() < 16) {
             return Err(invalid("auth.token_key", "must be at least 16 characters".into()));
         }
+        if self.worker.count == 0 || self.worker.lease_seconds < 3 {
+            return Err(invalid("worker", "needs count >= 1 and lease_seconds >= 3".into()));
+        }
+        if self.storage.part_size < 1024 * 1024 {
+            return Err(invalid("storage.part_size", "must be at least 1 MiB".into()));
+        }
+        for (i, role) in self.roles.iter().enumerate() {
+            if crate::model::role::RoleArn::parse(&role.arn).is_none() {
+                return Err(invalid(&format!("roles.{i}.arn"), "must be arn:aws:iam::ACCOUNT:role/NAME".into()));
+            }
+            for (j, location) in role.locations.iter().enumerate() {
+                let ok = location.uri.starts_with("s3://") || location.uri.starts_with("file:///");
+                if !ok {
+                    return Err(invalid(&format!("roles.{i}.locations.{j}.uri"), "must start with s3:// or file:///".into()));
+                }
+            }
+        }
         for (i, key) in self.auth.keys.iter().enumerate() {
             let account_ok = key.account_id.len() == 12 && key.account_id.bytes().all(|b| b.is_ascii_digit());
             if !account_ok {
@@ -216,7 +272,7 @@ impl Config {
     }
 }
 
-const REDACTED: &str = "***";
+pub(crate) const REDACTED: &str = "***";
 
 /// Replaces the password of `scheme://user:password@host/…` and any `password=` parameter.
 pub(crate) fn redact_url(url: &str) -> String {

@@ -7,6 +7,8 @@
 
 pub mod filter;
 pub mod idempotency;
+pub mod import_jobs;
+pub mod read_sets;
 pub mod ids;
 pub mod sequence_stores;
 pub mod settings;

@@ -10,6 +10,8 @@ pub mod config;
 pub mod db;
 pub mod model;
 pub mod server;
+pub mod storage;
+pub mod worker;
 pub mod service;
 
 use std::io::Write;
@@ -32,7 +34,14 @@ pub enum Error {
 }
 
 fn load(cli: &Cli, args: &ServeArgs) -> Result<Config, Error> {
-    let overrides = Overrides { listen: args.listen.clone(), data_dir: args.data_dir.clone() };
+    let overrides = Overrides {
+        listen: args.listen.clone(),
+        data_dir: args.data_dir.clone(),
+        sources: config::SourceOverrides {
+            file_roots: args.file_roots.clone(),
+            s3_endpoint: args.source_s3_endpoint.clone(),
+        },
+    };
     Ok(Config::load(cli.config.as_deref(), &overrides)?)
 }
 

@@ -2,6 +2,9 @@
 
 pub mod arn;
 pub mod id;
+pub mod import;
+pub mod read_set;
+pub mod role;
 pub mod sequence_store;
 pub mod tags;
 pub mod time;

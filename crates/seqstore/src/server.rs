@@ -9,6 +9,8 @@ use crate::api::{self, App};
 use crate::config::Config;
 use crate::db::{self, Db};
 use crate::service::Service;
+use crate::storage::data::{self, DataStore};
+use crate::worker::{self, Workers};
 
 /// Why the server could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,9 @@ pub enum Error {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Db(#[from] db::Error),
+    /// The data store could not be prepared.
+    #[error(transparent)]
+    Data(#[from] data::Error),
 }
 
 /// A server bound to its address, ready to serve.
@@ -60,6 +65,7 @@ pub struct Server {
     listener: TcpListener,
     router: axum::Router,
     db: Db,
+    workers: Workers,
 }
 
 impl Server {
@@ -76,15 +82,17 @@ impl Server {
                 crate::config::DEV_ACCOUNT_ID
             );
         }
-        if config.database.url.is_none() {
-            std::fs::create_dir_all(&config.data_dir)
-                .map_err(|source| Error::DataDir { path: config.data_dir.display().to_string(), source })?;
-        }
+        let dir_err = |source| Error::DataDir { path: config.data_dir.display().to_string(), source };
+        std::fs::create_dir_all(&config.data_dir).map_err(dir_err)?;
+        let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
         let db = Db::connect(&config.database_url()).await?;
-        let service = Service::new(config, db.clone()).await?;
-        let router = api::router(Arc::new(App::new(config, service)));
+        let data = DataStore::local(&config.data_dir)?;
+        let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
-        Ok(Self { listener, router, db })
+        let settings = worker::Settings::new(node_id, &config.worker, &config.storage);
+        let workers = worker::start(service.clone(), settings, config.worker.count).await?;
+        let router = api::router(Arc::new(App::new(config, service)));
+        Ok(Self { listener, router, db, workers })
     }
 
     /// The bound address (with the real port when 0 was asked for).
@@ -92,14 +100,15 @@ impl Server {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes the
-    /// database.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish, stops the workers
+    /// (imports in progress restart from the beginning at the next start) and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         let addr = self.local_addr();
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(|source| Error::Listen { addr, source })?;
+        self.workers.shutdown().await;
         self.db.close().await;
         Ok(())
     }

@@ -3,14 +3,22 @@
 //! resources.
 
 pub mod error;
+pub mod imports;
 pub mod page_token;
+pub mod read_sets;
 pub mod sequence_stores;
 pub mod tags;
 
 pub use error::Error;
 
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
+use crate::config::import::{Role, SourcesConfig};
 use crate::config::{Config, QuotasConfig};
 use crate::db::{self, Db};
+use crate::storage::data::DataStore;
 use page_token::PageTokens;
 
 /// Who is asking: the account of the verified access key.
@@ -33,30 +41,53 @@ pub struct Page<T> {
 #[derive(Debug, Clone)]
 pub struct Service {
     db: Db,
+    data: DataStore,
     region: String,
     quotas: QuotasConfig,
     tokens: PageTokens,
+    imports: ImportSettings,
+    wake: Arc<Notify>,
+}
+
+/// What import submissions are checked against.
+#[derive(Debug, Clone)]
+struct ImportSettings {
+    roles: Vec<Role>,
+    sources: SourcesConfig,
 }
 
 impl Service {
     /// Builds the service. The pagination-token key comes from `auth.token_key` or, when unset,
     /// from the database, where the first process to start stores a random one for all.
-    pub async fn new(config: &Config, db: Db) -> Result<Self, db::Error> {
+    pub async fn new(config: &Config, db: Db, data: DataStore) -> Result<Self, db::Error> {
         let key = match &config.auth.token_key {
             Some(key) => key.clone(),
             None => db::settings::get_or_init(&db, "page_token_key", page_token::random_key).await?,
         };
         Ok(Self {
             db,
+            data,
             region: config.region.clone(),
             quotas: config.quotas.clone(),
             tokens: PageTokens::new(key.as_bytes()),
+            imports: ImportSettings { roles: config.roles.clone(), sources: config.sources.clone() },
+            wake: Arc::new(Notify::new()),
         })
     }
 
     /// The database behind the service.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// The store's data.
+    pub fn data(&self) -> &DataStore {
+        &self.data
+    }
+
+    /// Notified whenever work is submitted; workers wait on it between polls.
+    pub fn wake(&self) -> &Arc<Notify> {
+        &self.wake
     }
 
     /// The region that appears in ARNs.

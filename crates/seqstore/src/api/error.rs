@@ -81,8 +81,14 @@ impl ApiError {
                 S::NotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
                 S::Conflict { .. } => (StatusCode::CONFLICT, "ConflictException"),
                 S::QuotaExceeded { .. } => (StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException"),
-                S::TokenReused { .. } | S::Tags { .. } | S::BadPageToken | S::UnsupportedArn { .. } => {
-                    (StatusCode::BAD_REQUEST, "ValidationException")
+                S::TokenReused { .. }
+                | S::Tags { .. }
+                | S::BadPageToken
+                | S::UnsupportedArn { .. }
+                | S::Source2NotFastq { .. }
+                | S::BadSourceUri { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
+                S::RoleNotPassable { .. } | S::NoFileRoots { .. } | S::SourceNotAllowed { .. } => {
+                    (StatusCode::FORBIDDEN, "AccessDeniedException")
                 }
                 S::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             },

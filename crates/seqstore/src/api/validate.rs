@@ -78,6 +78,9 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
         }
         Shape::String { min, max, pattern, values } => {
             let Some(s) = value.as_str() else { return out.push(Violation::new(path, "Member must be a string")) };
+            if shape_name == "S3Uri" && s.starts_with("file://") {
+                return check_local_file_uri(s, path, out);
+            }
             check_length(s.chars().count(), *min, *max, path, out);
             if let Some((regex, source)) = pattern
                 && !regex.is_match(s)
@@ -126,6 +129,18 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
             }
         }
         Shape::Boolean | Shape::Timestamp | Shape::Opaque => {}
+    }
+}
+
+/// seqstore's extension to the model's `S3Uri` (import sources only): `file://` followed by an
+/// absolute path of at most 4096 bytes without control characters.
+fn check_local_file_uri(s: &str, path: &str, out: &mut Vec<Violation>) {
+    let local = &s["file://".len()..];
+    let ok = local.starts_with('/') && local.len() <= 4096 && !local.chars().any(char::is_control);
+    if !ok {
+        let rule = "Member must be s3://bucket/key or file:// followed by an absolute path of at most 4096 bytes \
+                    without control characters";
+        out.push(Violation::new(path, rule));
     }
 }
 
@@ -205,6 +220,20 @@ mod tests {
         assert_eq!(members(&v), ["maxResults", "nextToken", "nextToken"], "length and pattern");
         let v = check("ListSequenceStoresRequest", &json!({"filter": {"createdAfter": "yesterday"}}));
         assert_eq!(members(&v), ["filter.createdAfter"]);
+    }
+
+    #[test]
+    fn source_uris_accept_local_files() {
+        let source = |uri: &str| json!({"sourceFiles": {"source1": uri}, "sourceFileType": "FASTQ", "subjectId": "s", "sampleId": "s"});
+        let request = |uri: &str| json!({"sequenceStoreId": "1234567890", "roleArn": "arn:aws:iam::123456789012:role/r", "sources": [source(uri)]});
+        assert_eq!(check("StartReadSetImportJobRequest", &request("file:///data/r1.fq.gz")), vec![]);
+        assert_eq!(check("StartReadSetImportJobRequest", &request("s3://bucket/r1.fq.gz")), vec![]);
+        for bad in ["file://relative", "file:///a\nb", "http://x/y", "s3://B/k"] {
+            let bad = bad.replace("\\n", "\n");
+            assert_eq!(members(&check("StartReadSetImportJobRequest", &request(&bad))), ["sources.0.sourceFiles.source1"], "{bad}");
+        }
+        let long = format!("file:///{}", "a".repeat(4096));
+        assert_eq!(members(&check("StartReadSetImportJobRequest", &request(&long))), ["sources.0.sourceFiles.source1"]);
     }
 
     #[test]

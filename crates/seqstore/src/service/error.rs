@@ -46,7 +46,7 @@ pub enum Error {
     #[error("invalid {member}")]
     Tags {
         /// Member path, e.g. `tags`.
-        member: &'static str,
+        member: String,
         /// The rule broken.
         #[source]
         source: TagError,
@@ -59,6 +59,49 @@ pub enum Error {
     UnsupportedArn {
         /// The ARN given.
         arn: String,
+    },
+    /// The caller may not pass this role.
+    #[error(
+        "roleArn '{role_arn}' cannot be passed by account {account}: use an IAM role ARN of your own account that \
+         the server configuration lists under [[roles]] (or any role of your account when none are configured)"
+    )]
+    RoleNotPassable {
+        /// The role ARN given.
+        role_arn: String,
+        /// The caller's account.
+        account: String,
+    },
+    /// `source2` given for a type other than FASTQ.
+    #[error("{member} is only allowed for sourceFileType FASTQ (paired reads)")]
+    Source2NotFastq {
+        /// Member path.
+        member: String,
+    },
+    /// A source URI is neither `s3://` nor an acceptable `file://`.
+    #[error("invalid {member}")]
+    BadSourceUri {
+        /// Member path.
+        member: String,
+        /// What is wrong.
+        #[source]
+        source: crate::storage::locations::UriError,
+    },
+    /// `file://` given but no file roots are configured.
+    #[error(
+        "{member}: file:// sources are disabled on this server; start it with --file-root DIR (or set \
+         sources.file_roots) to allow files under DIR"
+    )]
+    NoFileRoots {
+        /// Member path.
+        member: String,
+    },
+    /// A source lies outside what the role may read.
+    #[error("{member}: the role may not read {uri}; it lies outside the role's locations")]
+    SourceNotAllowed {
+        /// Member path.
+        member: String,
+        /// The URI.
+        uri: String,
     },
     /// The database failed.
     #[error("database failure")]

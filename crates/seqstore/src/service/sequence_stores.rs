@@ -73,7 +73,7 @@ impl Service {
     /// the store it created, another request is [`Error::TokenReused`]. Atomic: the store, its tags
     /// and the token record are written in one transaction.
     pub async fn create_sequence_store(&self, caller: &Caller, new: NewStore) -> Result<SequenceStore, Error> {
-        tags::check_user_tags(new.tags.keys()).map_err(|source| Error::Tags { member: "tags", source })?;
+        tags::check_user_tags(new.tags.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
         let digest = hex::encode(Sha256::digest(serde_json::to_vec(&new).expect("request serializes")));
         loop {
             let mut tx = self.db.begin().await?;
@@ -214,12 +214,21 @@ impl Service {
         Ok(store)
     }
 
-    /// Deletes a store with its tags and token records.
+    /// Deletes a store with its tags and token records. A store that holds read sets, or that an
+    /// unfinished import job targets, is a [`Error::Conflict`].
     pub async fn delete_sequence_store(&self, caller: &Caller, id: &str) -> Result<(), Error> {
         let mut tx = self.db.begin().await?;
-        if !rows::delete(&mut tx, &caller.account, id).await? {
+        if rows::get(&mut tx, &caller.account, id).await?.is_none() {
             return Err(not_found(id));
         }
+        let conflict = |reason| Error::Conflict { kind: KIND, id: id.to_owned(), reason };
+        if db::read_sets::count_in_store(&mut tx, &caller.account, id).await? > 0 {
+            return Err(conflict("still holds read sets: delete them first (BatchDeleteReadSet)"));
+        }
+        if db::import_jobs::count_active(&mut tx, &caller.account, Some(id)).await? > 0 {
+            return Err(conflict("is the target of an import job in progress: wait for it to finish"));
+        }
+        rows::delete(&mut tx, &caller.account, id).await?;
         db::tags::clear(&mut tx, &self.sequence_store_arn(caller, id)).await?;
         idempotency::forget_resource(&mut tx, &caller.account, id).await?;
         tx.commit().await.map_err(db::Error::from)?;

@@ -27,19 +27,22 @@ impl Service {
     async fn owns(&self, conn: &mut AnyConnection, caller: &Caller, resource: &Resource) -> Result<bool, Error> {
         match resource {
             Resource::SequenceStore { id } => self.sequence_store_exists(conn, caller, id).await,
-            Resource::ReadSet { .. } | Resource::ReferenceStore { .. } | Resource::Reference { .. } => Ok(false),
+            Resource::ReadSet { store, id } => {
+                Ok(crate::db::read_sets::get(conn, &caller.account, store, id).await?.is_some())
+            }
+            Resource::ReferenceStore { .. } | Resource::Reference { .. } => Ok(false),
         }
     }
 
     /// Adds or replaces tags on a resource; at most [`MAX_TAGS`] in total afterwards.
     pub async fn tag_resource(&self, caller: &Caller, arn: &str, new: &Tags) -> Result<(), Error> {
-        tags::check_user_tags(new.keys()).map_err(|source| Error::Tags { member: "tags", source })?;
+        tags::check_user_tags(new.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
         let mut tx = self.db.begin().await?;
         let arn = self.resolve(&mut tx, caller, arn).await?.to_string();
         let mut all = db::tags::list(&mut tx, &arn).await?;
         all.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
         if all.len() > MAX_TAGS {
-            return Err(Error::Tags { member: "tags", source: TagError::TooMany { count: all.len() } });
+            return Err(Error::Tags { member: "tags".into(), source: TagError::TooMany { count: all.len() } });
         }
         db::tags::put(&mut tx, &arn, new).await?;
         tx.commit().await.map_err(db::Error::from)?;
@@ -49,7 +52,7 @@ impl Service {
     /// Removes tags by key; keys the resource does not have are ignored. System keys (`aws:`)
     /// cannot be removed.
     pub async fn untag_resource(&self, caller: &Caller, arn: &str, keys: &[String]) -> Result<(), Error> {
-        tags::check_user_tags(keys).map_err(|source| Error::Tags { member: "tagKeys", source })?;
+        tags::check_user_tags(keys).map_err(|source| Error::Tags { member: "tagKeys".into(), source })?;
         let mut tx = self.db.begin().await?;
         let arn = self.resolve(&mut tx, caller, arn).await?.to_string();
         db::tags::remove(&mut tx, &arn, keys).await?;

@@ -260,12 +260,12 @@ async fn body_limit_unknown_and_unsupported_operations() {
     huge.key = None;
     assert_error(&send(&router, huge.build()).await, 400, "ValidationException", "limits.max_body_bytes");
 
-    // A large valid import body (about 2.3 MB) is not refused for size: it reaches routing, and
-    // StartReadSetImportJob is not built yet.
+    // A large valid import body (about 2.3 MB) is not refused for size: it passes validation and
+    // reaches the existence check of its store.
     let body = large_import_body();
     assert!(body.len() > 2_000_000 && body.len() < limit, "{}", body.len());
     let reply = send(&router, Raw::new("POST", "/sequencestore/1234567890/importjob", body).build()).await;
-    assert_error(&reply, 405, "NotSupportedOperationException", "StartReadSetImportJob");
+    assert_error(&reply, 404, "ResourceNotFoundException", "1234567890");
 
     // SigV4 before routing: an unsigned request to an unknown path is a 403.
     let mut unknown_unsigned = Raw::new("GET", "/nowhere", "");
@@ -288,7 +288,7 @@ async fn body_limit_unknown_and_unsupported_operations() {
 
     // Routing before validation: an unsupported operation with bad ids is still 405.
     for (method, uri, name) in [
-        ("GET", "/sequencestore/1234567890/readset/1234567890/metadata", "GetReadSetMetadata"),
+        ("POST", "/sequencestore/1234567890/exportjob", "StartReadSetExportJob"),
         ("GET", "/sequencestore/1/readset/2", "GetReadSet"),
         ("POST", "/referencestore", "CreateReferenceStore"),
         ("PUT", "/s3accesspolicy/arn%3Aaws%3As3%3Aus-east-1%3A123456789012%3Aaccesspoint%2Fap", "PutS3AccessPolicy"),

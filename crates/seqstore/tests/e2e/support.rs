@@ -269,7 +269,8 @@ where
 /// An in-process router over a SQLite database in `db`, for raw requests.
 pub async fn router(config: &Config) -> axum::Router {
     let db = Db::connect(&config.database_url()).await.expect("db");
-    let service = seqstore::service::Service::new(config, db).await.expect("service");
+    let data = seqstore::storage::data::DataStore::local(&config.data_dir).expect("data store");
+    let service = seqstore::service::Service::new(config, db, data).await.expect("service");
     seqstore::api::router(Arc::new(seqstore::api::App::new(config, service)))
 }
 

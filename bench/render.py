@@ -1,0 +1,184 @@
+#!/usr/bin/env python3
+"""Render bench/results.md from the raw files bench/run writes.
+
+  render.py --runs RUNS.tsv --meta META.tsv [--out results.md]
+
+RUNS.tsv: one line per timed run, tab-separated, no header:
+    format  tool  run  wall_seconds  rss_kib(empty when not measured)
+META.tsv: tab-separated lines
+    meta    KEY     VALUE
+    input   FORMAT  FILE_NAME  COMPRESSED_BYTES  RECORDS  UNCOMPRESSED_BYTES
+Tools whose name starts with "seqstore" are ours; "seqstore import" is the row compared
+against every other tool of the same format. "(server clock)" rows are shown, never compared.
+The layout only grows by rows (one block of rows per format), so later formats (BAM, CRAM)
+extend the same tables. Standard library only.
+"""
+
+import argparse
+import statistics
+import sys
+from collections import OrderedDict
+
+RSS_LIMIT_MIB = 512
+SUBJECT = "seqstore import"
+
+
+def fmt_s(x):
+    return "%.2f" % x
+
+
+def fmt_mbs(nbytes, seconds):
+    return "%.1f" % (nbytes / 1e6 / seconds) if seconds > 0 else "-"
+
+
+def fmt_mib(kib):
+    return "%.1f" % (kib / 1024.0)
+
+
+def md_escape(s):
+    return s.replace("|", "\\|")
+
+
+def load(runs_path, meta_path):
+    runs = OrderedDict()  # (format, tool) -> list of (run, wall, rss_kib|None)
+    with open(runs_path) as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line:
+                continue
+            fmt, tool, run, wall, rss = (line.split("\t") + [""])[:5]
+            runs.setdefault((fmt, tool), []).append(
+                (int(run), float(wall), int(rss) if rss else None))
+    meta, inputs = OrderedDict(), OrderedDict()
+    with open(meta_path) as f:
+        for line in f:
+            parts = line.rstrip("\n").split("\t")
+            if parts[0] == "meta":
+                meta[parts[1]] = parts[2] if len(parts) > 2 else ""
+            elif parts[0] == "input":
+                fmt, name, size, records, raw = parts[1:6]
+                inputs[fmt] = (name, int(size), int(records), int(raw) if raw else None)
+    return runs, meta, inputs
+
+
+def render(runs, meta, inputs):
+    out = []
+    w = out.append
+    mode = meta.get("mode", "?")
+    w("# seqstore benchmark results")
+    w("")
+    w("Written by `bench/run%s`; re-run it to refresh, do not edit by hand. "
+      "What the figures mean: `bench/README.md`." % (" --quick" if mode == "quick" else ""))
+    w("")
+    w("## Machine")
+    w("")
+    w("| key | value |")
+    w("|---|---|")
+    for key in ("date", "mode", "cpu", "nproc", "memory", "kernel", "seqstore", "tools"):
+        w("| %s | %s |" % (key, md_escape(meta.get(key, "-"))))
+    w("")
+
+    w("## Inputs")
+    w("")
+    w("| format | file | compressed MB | records | uncompressed MB |")
+    w("|---|---|---:|---:|---:|")
+    for fmt, (name, size, records, raw) in inputs.items():
+        w("| %s | %s | %.1f | %s | %s |" % (
+            fmt, name, size / 1e6, "{:,}".format(records),
+            "%.1f" % (raw / 1e6) if raw else "-"))
+    w("")
+
+    w("## Wall time")
+    w("")
+    w("Each tool ran %s times on the same file, interleaved (one run of every tool per round). "
+      "MB/s = compressed input bytes / 10^6 / wall seconds. Peak RSS: the seqstore server's "
+      "VmHWM (one fresh server per import), GNU time's max RSS for peers." % meta.get("runs", "N"))
+    w("")
+    w("| format | tool | runs | median s | best s | MB/s median | MB/s best | peak RSS MiB |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    summary = {}
+    for (fmt, tool), rs in runs.items():
+        walls = [r[1] for r in rs]
+        rss = [r[2] for r in rs if r[2] is not None]
+        med, best = statistics.median(walls), min(walls)
+        summary[(fmt, tool)] = (med, best, max(rss) if rss else None)
+        size = inputs[fmt][1] if fmt in inputs else 0
+        w("| %s | %s | %d | %s | %s | %s | %s | %s |" % (
+            fmt, md_escape(tool), len(walls), fmt_s(med), fmt_s(best),
+            fmt_mbs(size, med) if size else "-", fmt_mbs(size, best) if size else "-",
+            fmt_mib(max(rss)) if rss else "-"))
+    w("")
+
+    w("## Ratios")
+    w("")
+    w("seqstore import wall time / peer wall time on the same file: 1.00 = as fast as the peer, "
+      "2.00 = twice as slow, 0.50 = twice as fast. best-of-N compares the two best runs, "
+      "median the two medians.")
+    w("")
+    w("| format | seqstore import / peer | best-of-N | median |")
+    w("|---|---|---:|---:|")
+    formats = list(OrderedDict.fromkeys(f for f, _ in runs))
+    for fmt in formats:
+        peers = [t for f, t in runs if f == fmt and not t.startswith("seqstore")]
+        ours = summary.get((fmt, SUBJECT))
+        for peer in peers:
+            pm, pb, _ = summary[(fmt, peer)]
+            if ours:
+                w("| %s | %s | %.2f | %.2f |" % (fmt, md_escape(peer), ours[1] / pb, ours[0] / pm))
+            else:
+                w("| %s | %s | n/a | n/a |" % (fmt, md_escape(peer)))
+    w("")
+
+    w("## Memory")
+    w("")
+    w("| format | peak server RSS MiB (max over runs) | limit MiB | result |")
+    w("|---|---:|---:|---|")
+    failed = False
+    for fmt in formats:
+        ours = summary.get((fmt, SUBJECT))
+        if ours is None or ours[2] is None:
+            w("| %s | - | %d | not run |" % (fmt, RSS_LIMIT_MIB))
+            continue
+        ok = ours[2] < RSS_LIMIT_MIB * 1024
+        failed |= not ok
+        w("| %s | %s | %d | %s |" % (fmt, fmt_mib(ours[2]), RSS_LIMIT_MIB, "PASS" if ok else "FAIL"))
+    w("")
+
+    w("## Runs")
+    w("")
+    w("| format | tool | run | wall s | RSS MiB |")
+    w("|---|---|---:|---:|---:|")
+    for (fmt, tool), rs in runs.items():
+        for run, wall, rss in rs:
+            w("| %s | %s | %d | %s | %s |" % (
+                fmt, md_escape(tool), run, fmt_s(wall), fmt_mib(rss) if rss is not None else "-"))
+    w("")
+    notes = [v for k, v in meta.items() if k.startswith("note")]
+    if notes:
+        w("## Notes")
+        w("")
+        for n in notes:
+            w("- " + n)
+        w("")
+    return "\n".join(out), failed
+
+
+def main():
+    ap = argparse.ArgumentParser(description="render bench/results.md")
+    ap.add_argument("--runs", required=True)
+    ap.add_argument("--meta", required=True)
+    ap.add_argument("--out", default="-")
+    args = ap.parse_args()
+    runs, meta, inputs = load(args.runs, args.meta)
+    text, failed = render(runs, meta, inputs)
+    if args.out == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.out, "w") as f:
+            f.write(text)
+    # 3 = a memory limit FAILed (results are written all the same)
+    sys.exit(3 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

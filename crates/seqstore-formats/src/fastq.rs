@@ -1,0 +1,256 @@
+//! FASTQ read sets: validating, counting and hashing one file, or the two files of a pair, from
+//! raw (plain, gzip or BGZF) streams in one pass with bounded memory.
+
+mod error;
+mod pair;
+mod scanner;
+mod source;
+mod validator;
+
+use std::fmt;
+use std::io::Read;
+
+pub use self::error::{Error, ErrorKind};
+pub use self::pair::scan_pair;
+pub use self::validator::Validator;
+use self::scanner::Scanner;
+use crate::digest::Algorithm;
+use crate::sniff::Compression;
+
+/// Longest line accepted, in bytes without its `\n` (64 MiB: room for long reads).
+pub const MAX_LINE: u64 = 64 << 20;
+
+/// Which file of a read set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    /// The first (or only) file; displays as `source1`.
+    Source1,
+    /// The mate file of a pair; displays as `source2`.
+    Source2,
+}
+
+impl fmt::Display for Which {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Which::Source1 => "source1",
+            Which::Source2 => "source2",
+        })
+    }
+}
+
+/// Result for one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Compression of the raw stream.
+    pub compression: Compression,
+    /// FASTQ records.
+    pub records: u64,
+    /// Sum of sequence lengths.
+    pub bases: u64,
+    /// Lowercase hex digest (the store's [`Algorithm`]) of the decompressed bytes, exactly as
+    /// decompressed.
+    pub etag: String,
+    /// Lowercase hex SHA-256 of the raw bytes as read (compressed, as stored).
+    pub stored_sha256: String,
+    /// Number of raw bytes read.
+    pub stored_bytes: u64,
+    /// Longest sequence.
+    pub max_read_length: u64,
+}
+
+/// Scans one FASTQ file from a raw (plain, gzip or BGZF) stream, in one pass with bounded memory
+/// (two 256 KiB buffers and the longest header line), reading `reader` to its end.
+///
+/// # Errors
+///
+/// The first problem found, as an [`Error`] naming `which`: content that is not FASTQ, invalid
+/// or truncated gzip data, a record breaking the rules of [`Validator`], or a failure of `reader`
+/// ([`ErrorKind::Io`]).
+pub fn scan<R: Read>(which: Which, reader: R, algorithm: Algorithm) -> Result<Summary, Error> {
+    let mut scanner = Scanner::open(which, reader, algorithm)?;
+    while scanner.read_record()? {}
+    Ok(scanner.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+    use std::io::{self, Write};
+
+    use flate2::write::GzEncoder;
+    use md5::Digest as _;
+
+    use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    const TEXT: &[u8] = b"@r1 comment\nACGTN\n+\nIIIII\n@r2\nac\n+r2\n!~\n@r3\n\n+\n\n@r4\nNNN\n+\n###";
+
+    fn gzip(text: &[u8]) -> io::Result<Vec<u8>> {
+        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        encoder.write_all(text)?;
+        encoder.finish()
+    }
+
+    fn bgzf(text: &[u8]) -> io::Result<Vec<u8>> {
+        let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
+        writer.write_all(text)?;
+        writer.finish()
+    }
+
+    fn expected_etag(algorithm: Algorithm, text: &[u8]) -> String {
+        match algorithm {
+            Algorithm::Md5 => hex::encode(md5::Md5::digest(text)),
+            Algorithm::Sha256 => hex::encode(sha2::Sha256::digest(text)),
+            Algorithm::Sha512 => hex::encode(sha2::Sha512::digest(text)),
+        }
+    }
+
+    fn message(raw: &[u8]) -> String {
+        scan(Which::Source1, raw, Algorithm::Md5).map_or_else(|e| e.to_string(), |s| format!("valid {s:?}"))
+    }
+
+    // ~330 KiB of records: several BGZF blocks and more than one 256 KiB buffer.
+    fn large_text() -> Vec<u8> {
+        let mut text = Vec::new();
+        for i in 0..2000 {
+            text.extend_from_slice(format!("@read{i} x\n").as_bytes());
+            text.extend_from_slice(&[b"ACGT"[i % 4]; 80][..(i % 80) + 1]);
+            text.extend_from_slice(b"\n+\n");
+            text.extend_from_slice(&[b'F'; 80][..(i % 80) + 1]);
+            text.push(b'\n');
+        }
+        text
+    }
+
+    #[test]
+    fn test_scan_encodings() -> TestResult {
+        let large = large_text();
+        let mut multi_member = gzip(&TEXT[..30])?;
+        multi_member.extend(gzip(&TEXT[30..])?);
+        let cases = [
+            (TEXT.to_vec(), TEXT, Compression::Plain, 4, 10, 5),
+            (gzip(TEXT)?, TEXT, Compression::Gzip, 4, 10, 5),
+            (multi_member, TEXT, Compression::Gzip, 4, 10, 5),
+            (bgzf(TEXT)?, TEXT, Compression::Bgzf, 4, 10, 5),
+            (large.clone(), &large[..], Compression::Plain, 2000, 81_000, 80),
+            (bgzf(&large)?, &large[..], Compression::Bgzf, 2000, 81_000, 80),
+        ];
+        for (raw, text, compression, records, bases, max_read_length) in cases {
+            for algorithm in [Algorithm::Md5, Algorithm::Sha256, Algorithm::Sha512] {
+                let summary = scan(Which::Source1, &raw[..], algorithm)?;
+                let expected = Summary {
+                    compression,
+                    records,
+                    bases,
+                    etag: expected_etag(algorithm, text),
+                    stored_sha256: expected_etag(Algorithm::Sha256, &raw),
+                    stored_bytes: raw.len() as u64,
+                    max_read_length,
+                };
+                assert_eq!(summary, expected, "{compression:?} {algorithm:?}");
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn test_scan_other_content() -> TestResult {
+        let not_fastq = "source1 is not FASTQ: first bytes are 0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07";
+        let cases = [
+            (Vec::new(), "source1 is empty"),
+            (gzip(b"")?, "source1 is empty"),
+            (bgzf(b"")?, "source1 is empty"),
+            (bgzf(b"BAM\x01\x00\x00\x00\x00")?, "source1 is BAM, not FASTQ: declare sourceFileType BAM"),
+            (b"CRAM\x03\x00".to_vec(), "source1 is CRAM, not FASTQ: declare sourceFileType CRAM"),
+            (gzip(b">chr1\nACGT\n")?, "source1 is FASTA, not FASTQ: a read set needs base qualities; import FASTA as a reference"),
+            (
+                b"@HD\tVN:1.6\n".to_vec(),
+                "source1 is SAM, not FASTQ: convert it to BAM (samtools view -b) and declare sourceFileType BAM",
+            ),
+            (b"\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09".to_vec(), not_fastq),
+        ];
+        for (raw, expected) in cases {
+            assert_eq!(message(&raw), expected);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn test_scan_invalid_text_through_gzip() -> TestResult {
+        let text = b"@r1\nACGT\n+\nIIII\n@r2\nACGT\n+\nIII\n";
+        let expected = "source1 record 2 (line 8): sequence length 4 but quality length 3";
+        assert_eq!(message(text), expected);
+        assert_eq!(message(&gzip(text)?), expected);
+        assert_eq!(message(&bgzf(text)?), expected);
+        let crlf = b"@r1\r\nACGT\r\n+\r\nIIII\r\n";
+        assert_eq!(message(&gzip(crlf)?), "source1 line 1: CRLF line endings; convert with dos2unix or tr -d '\\r'");
+        let wrapped = b"@r1\nACGT\n+\nIIII\n@r2\nACGT\n+\nIIII\n@r3\nACGTACGT\nACGT\n+\nIIIIIIII\nIIII\n";
+        assert_eq!(message(wrapped), "source1 line 11: multi-line FASTQ; unwrap it, e.g. seqkit seq -w 0");
+        Ok(())
+    }
+
+    #[test]
+    fn test_scan_gzip_truncated() -> TestResult {
+        let raw = gzip(&large_text())?;
+        for len in [2, 9, raw.len() / 2, raw.len() - 4] {
+            let error = scan(Which::Source1, &raw[..len], Algorithm::Md5).err().ok_or("no error")?;
+            assert!(matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64));
+            assert_eq!(error.to_string(), format!("source1: gzip stream is truncated after {len} compressed bytes"));
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn test_scan_gzip_checksum() -> TestResult {
+        let raw = gzip(TEXT)?;
+        // RFC 1952 § 2.2: the member ends with CRC32 then ISIZE, 4 bytes each.
+        for at in [raw.len() - 8, raw.len() - 1] {
+            let mut corrupt = raw.clone();
+            corrupt[at] ^= 0x01;
+            let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
+            assert!(matches!(error.kind, ErrorKind::GzipChecksum));
+            assert_eq!(error.to_string(), "source1: gzip data is corrupt (CRC or length check failed)");
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn test_scan_gzip_corrupt_and_trailing() -> TestResult {
+        let raw = gzip(TEXT)?;
+        let mut corrupt = raw.clone();
+        corrupt[2] = 0x07; // CM: only 8 (deflate) is defined.
+        let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
+        assert!(matches!(error.kind, ErrorKind::GzipCorrupt { .. }), "{error}");
+        assert!(error.source().is_some());
+
+        let mut trailing = raw.clone();
+        trailing.extend_from_slice(b"\0\0\0\0");
+        let expected = format!("source1: data after the last gzip member, at compressed byte {}, is not gzip", raw.len());
+        assert_eq!(message(&trailing), expected);
+        Ok(())
+    }
+
+    struct Failing<'a>(&'a [u8], io::ErrorKind);
+
+    impl Read for Failing<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            match self.0.read(buf)? {
+                0 => Err(io::Error::new(self.1, "connection reset")),
+                n => Ok(n),
+            }
+        }
+    }
+
+    #[test]
+    fn test_scan_io_error() -> TestResult {
+        let raw = gzip(TEXT)?;
+        for (data, kind) in [(TEXT, io::ErrorKind::ConnectionReset), (&raw[..20], io::ErrorKind::UnexpectedEof)] {
+            let error = scan(Which::Source2, Failing(data, kind), Algorithm::Md5).err().ok_or("no error")?;
+            assert!(matches!(error.kind, ErrorKind::Io(_)));
+            assert_eq!(error.to_string(), "source2: read failed");
+            assert_eq!(error.source().map(ToString::to_string).as_deref(), Some("connection reset"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,198 @@
+//! StartReadSetImportJob, GetReadSetImportJob and ListReadSetImportJobs.
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::input::parse;
+use crate::model::import::{FileType, Job, Source, SourceSpec, SourceStatus};
+use crate::model::tags::Tags;
+use crate::model::time;
+use crate::service::imports::{JobFilter, StartImport};
+use crate::service::{Caller, Service};
+
+#[derive(Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceFiles {
+    source1: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source2: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceItem {
+    source_files: SourceFiles,
+    source_file_type: String,
+    subject_id: String,
+    sample_id: String,
+    generated_from: Option<String>,
+    reference_arn: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    tags: Option<Tags>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartRequest {
+    sequence_store_id: String,
+    role_arn: String,
+    client_token: Option<String>,
+    sources: Vec<SourceItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetRequest {
+    sequence_store_id: String,
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListRequest {
+    sequence_store_id: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+    filter: Option<FilterRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FilterRequest {
+    status: Option<String>,
+    created_after: Option<String>,
+    created_before: Option<String>,
+}
+
+/// A job as ImportReadSetJobItem / StartReadSetImportJobResponse.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JobItem<'a> {
+    id: &'a str,
+    sequence_store_id: &'a str,
+    role_arn: &'a str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status_message: Option<&'a str>,
+    creation_time: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completion_time: Option<String>,
+}
+
+fn job_item(job: &Job) -> JobItem<'_> {
+    JobItem {
+        id: &job.id,
+        sequence_store_id: &job.store_id,
+        role_arn: &job.role_arn,
+        status: job.status.as_str(),
+        status_message: job.status_message.as_deref(),
+        creation_time: time::format(job.creation_time),
+        completion_time: job.completion_time.map(time::format),
+    }
+}
+
+/// One ImportReadSetSourceItem, with the extension members `bytesProcessed`, `bytesTotal` and
+/// `statusDetail`.
+fn source_item(source: &Source) -> Value {
+    let spec = &source.spec;
+    let mut item = json!({
+        "sourceFiles": SourceFiles { source1: spec.source1.clone(), source2: spec.source2.clone() },
+        "sourceFileType": spec.file_type.as_str(),
+        "status": source.status.as_str(),
+        "subjectId": spec.subject_id,
+        "sampleId": spec.sample_id,
+        "bytesProcessed": source.bytes_processed,
+    });
+    let optional = [
+        ("generatedFrom", spec.generated_from.clone()),
+        ("referenceArn", spec.reference_arn.clone()),
+        ("name", spec.name.clone()),
+        ("description", spec.description.clone()),
+        ("statusMessage", source_message(source)),
+        ("statusDetail", source.status_detail.clone()),
+        ("readSetId", source.read_set_id.clone().filter(|_| source.status == SourceStatus::Finished)),
+    ];
+    for (key, value) in optional {
+        if let Some(value) = value {
+            item[key] = Value::String(value);
+        }
+    }
+    if let Some(total) = source.bytes_total {
+        item["bytesTotal"] = json!(total);
+    }
+    if !spec.tags.is_empty() {
+        item["tags"] = json!(spec.tags);
+    }
+    item
+}
+
+/// The stored message, or while IN_PROGRESS the percentage read.
+fn source_message(source: &Source) -> Option<String> {
+    match (source.status, source.bytes_total) {
+        (SourceStatus::InProgress, Some(total)) if total > 0 => {
+            let percent = (source.bytes_processed.min(total) * 100) / total;
+            Some(format!("{percent}% read ({} of {total} bytes)", source.bytes_processed.min(total)))
+        }
+        _ => source.status_message.clone(),
+    }
+}
+
+/// StartReadSetImportJob.
+pub async fn start(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: StartRequest = parse(input)?;
+    let sources = request
+        .sources
+        .into_iter()
+        .map(|s| SourceSpec {
+            source1: s.source_files.source1,
+            source2: s.source_files.source2,
+            // The model's enum check ran before.
+            file_type: FileType::parse(&s.source_file_type).unwrap_or(FileType::Fastq),
+            subject_id: s.subject_id,
+            sample_id: s.sample_id,
+            generated_from: s.generated_from,
+            reference_arn: s.reference_arn,
+            name: s.name,
+            description: s.description,
+            tags: s.tags.unwrap_or_default(),
+        })
+        .collect();
+    let start = StartImport { role_arn: request.role_arn, client_token: request.client_token, sources };
+    let job = service.start_import(caller, &request.sequence_store_id, start).await?;
+    let mut item = job_item(&job);
+    item.status_message = None;
+    Ok(Json(item).into_response())
+}
+
+/// GetReadSetImportJob.
+pub async fn get(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: GetRequest = parse(input)?;
+    let (job, sources) = service.import_job(caller, &request.sequence_store_id, &request.id).await?;
+    let mut body = serde_json::to_value(job_item(&job)).expect("job serializes");
+    body["sources"] = Value::Array(sources.iter().map(source_item).collect());
+    Ok(Json(body).into_response())
+}
+
+/// ListReadSetImportJobs.
+pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: ListRequest = parse(input)?;
+    let micros = |t: Option<String>| t.as_deref().and_then(time::parse_micros);
+    let filter = request.filter.map_or_else(JobFilter::default, |f| JobFilter {
+        status: f.status,
+        created_after: micros(f.created_after),
+        created_before: micros(f.created_before),
+    });
+    let page = service
+        .list_import_jobs(caller, &request.sequence_store_id, &filter, request.max_results, request.next_token.as_deref())
+        .await?;
+    let jobs: Vec<JobItem<'_>> = page.items.iter().map(job_item).collect();
+    let mut body = json!({ "importJobs": jobs });
+    if let Some(token) = page.next_token {
+        body["nextToken"] = Value::String(token);
+    }
+    Ok(Json(body).into_response())
+}

@@ -1,0 +1,101 @@
+//! GetReadSetMetadata and ListReadSets (what imports need to be read back; the read sets issue
+//! adds the filters).
+
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::input::parse;
+use crate::model::read_set::{ReadSet, StoredFile};
+use crate::model::time;
+use crate::service::{Caller, Service};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetRequest {
+    sequence_store_id: String,
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListRequest {
+    sequence_store_id: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+fn file(file: &StoredFile) -> Value {
+    json!({
+        "contentLength": file.content_length,
+        "partSize": file.part_size,
+        "totalParts": file.total_parts,
+        "sha256": file.sha256,
+    })
+}
+
+/// The members GetReadSetMetadata and ReadSetListItem share.
+fn item(service: &Service, set: &ReadSet) -> Value {
+    let mut etag = json!({ "algorithm": set.etag.algorithm, "source1": set.etag.source1 });
+    if let Some(source2) = &set.etag.source2 {
+        etag["source2"] = json!(source2);
+    }
+    let mut sequence = json!({ "totalReadCount": set.total_read_count, "totalBaseCount": set.total_base_count,
+                               "alignment": set.alignment });
+    if let Some(generated_from) = &set.generated_from {
+        sequence["generatedFrom"] = json!(generated_from);
+    }
+    let mut body = json!({
+        "id": set.id,
+        "arn": service.read_set_arn(&set.account, &set.store_id, &set.id),
+        "sequenceStoreId": set.store_id,
+        "subjectId": set.subject_id,
+        "sampleId": set.sample_id,
+        "status": "ACTIVE",
+        "fileType": set.file_type.as_str(),
+        "creationTime": time::format(set.creation_time),
+        "creationType": set.creation_type,
+        "sequenceInformation": sequence,
+        "etag": etag,
+    });
+    for (key, value) in [("name", &set.name), ("description", &set.description), ("referenceArn", &set.reference_arn)] {
+        if let Some(value) = value {
+            body[key] = json!(value);
+        }
+    }
+    body
+}
+
+/// GetReadSetMetadata.
+pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: GetRequest = parse(input)?;
+    let set = service.read_set(caller, &request.sequence_store_id, &request.id).await?;
+    let mut body = item(service, &set);
+    let mut files = json!({});
+    for (key, stored) in [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)] {
+        if let Some(stored) = stored {
+            files[key] = file(stored);
+        }
+    }
+    body["files"] = files;
+    if let Some(job) = &set.creation_job_id {
+        body["creationJobId"] = json!(job);
+    }
+    Ok(Json(body).into_response())
+}
+
+/// ListReadSets.
+pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: ListRequest = parse(input)?;
+    let page = service
+        .list_read_sets(caller, &request.sequence_store_id, request.max_results, request.next_token.as_deref())
+        .await?;
+    let items: Vec<Value> = page.items.iter().map(|s| item(service, s)).collect();
+    let mut body = json!({ "readSets": items });
+    if let Some(token) = page.next_token {
+        body["nextToken"] = Value::String(token);
+    }
+    Ok(Json(body).into_response())
+}

@@ -1,0 +1,325 @@
+//! Rows of `import_jobs` and `import_sources`: submission, claiming under leases, renewal,
+//! settlement.
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::filter::Filter;
+use super::{Backend, Error};
+use crate::model::import::{Job, JobStatus, Source, SourceSpec, SourceStatus};
+use crate::model::time::Millis;
+
+const JOB_COLUMNS: &str = "id, account_id, store_id, role_arn, status, status_message, creation_ms, completion_ms";
+const SOURCE_COLUMNS: &str =
+    "idx, spec, status, status_message, status_detail, read_set_id, bytes_processed, bytes_total";
+
+/// ListReadSetImportJobs, as column bounds.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Only this status.
+    pub status: Option<String>,
+    /// `creation_ms >= created_from`.
+    pub created_from: Option<Millis>,
+    /// `creation_ms < created_before`.
+    pub created_before: Option<Millis>,
+    /// After this `(creation_ms, id)`.
+    pub after: Option<(Millis, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// A source claimed by a worker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// Job.
+    pub job_id: String,
+    /// Source index.
+    pub index: i64,
+    /// Account of the job.
+    pub account: String,
+    /// Target store.
+    pub store_id: String,
+    /// Role of the job.
+    pub role_arn: String,
+    /// What to import.
+    pub spec: SourceSpec,
+    /// Lease generation of this claim.
+    pub generation: i64,
+    /// Read set id reserved for this attempt.
+    pub read_set_id: String,
+}
+
+/// Inserts a job row.
+pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error> {
+    let sql = format!("INSERT INTO import_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+    sqlx::query(&sql)
+        .bind(&job.id)
+        .bind(&job.account)
+        .bind(&job.store_id)
+        .bind(&job.role_arn)
+        .bind(job.status.as_str())
+        .bind(&job.status_message)
+        .bind(job.creation_time)
+        .bind(job.completion_time)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Inserts source `index` of `job`, NOT_STARTED.
+pub async fn insert_source(conn: &mut AnyConnection, job: &Job, index: i64, spec: &SourceSpec) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, status, generation, bytes_processed, \
+         created_ms) VALUES ($1, $2, $3, $4, $5, 'NOT_STARTED', 0, 0, $6)",
+    )
+    .bind(&job.id)
+    .bind(index)
+    .bind(&job.account)
+    .bind(&job.store_id)
+    .bind(serde_json::to_string(spec).expect("specs serialize"))
+    .bind(job.creation_time)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Job `id` of `account` in `store`.
+pub async fn job(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<Option<Job>, Error> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3");
+    let row = sqlx::query(&sql).bind(account).bind(store).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(job_from_row).transpose()
+}
+
+/// The sources of a job in index order.
+pub async fn sources(conn: &mut AnyConnection, job_id: &str) -> Result<Vec<Source>, Error> {
+    let sql = format!("SELECT {SOURCE_COLUMNS} FROM import_sources WHERE job_id = $1 ORDER BY idx");
+    let rows = sqlx::query(&sql).bind(job_id).fetch_all(&mut *conn).await?;
+    rows.iter().map(source_from_row).collect()
+}
+
+/// One page of a store's jobs in `(creation_ms, id)` order.
+pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<Job>, Error> {
+    let mut filter = Filter::default();
+    filter.text_eq("account_id", account).text_eq("store_id", store);
+    if let Some(status) = &query.status {
+        filter.text_eq("status", status);
+    }
+    filter
+        .int_at_least("creation_ms", query.created_from)
+        .int_below("creation_ms", query.created_before)
+        .after("creation_ms", "id", query.after.as_ref());
+    let limit = filter.limit(query.limit);
+    let sql = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
+    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    rows.iter().map(job_from_row).collect()
+}
+
+/// Jobs of `account` (in `store` when given) that are not settled.
+pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option<&str>) -> Result<i64, Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM import_jobs WHERE account_id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS') \
+         AND ($2 = '' OR store_id = $2)",
+    )
+    .bind(account)
+    .bind(store.unwrap_or(""))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Serialises submissions of one account on PostgreSQL for the rest of the transaction (SQLite's
+/// `BEGIN IMMEDIATE` already serialises every writer).
+pub async fn lock_account(conn: &mut AnyConnection, backend: Backend, account: &str) -> Result<(), Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l")
+            .bind(format!("import-quota:{account}"))
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Claims the oldest claimable source (NOT_STARTED, or IN_PROGRESS with an expired lease) for
+/// `owner` until `expires`, with a fresh lease generation and a newly reserved read set id (each
+/// attempt writes its own objects). Runs inside the caller's transaction; the job becomes
+/// IN_PROGRESS.
+pub async fn claim(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    owner: &str,
+    now: Millis,
+    expires: Millis,
+) -> Result<Option<Claim>, Error> {
+    let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
+    let sql = format!(
+        "SELECT job_id, idx FROM import_sources WHERE status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND \
+         lease_expires_ms < $1) ORDER BY created_ms, job_id, idx LIMIT 1 {lock}"
+    );
+    let Some(row) = sqlx::query(&sql).bind(now).fetch_optional(&mut *conn).await? else { return Ok(None) };
+    let (job_id, index): (String, i64) = (row.try_get("job_id")?, row.try_get("idx")?);
+    let read_set_id = super::ids::reserve(conn, "readSet").await?;
+    let row = sqlx::query(
+        "UPDATE import_sources SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_ms = $2, \
+         generation = generation + 1, read_set_id = $3, bytes_processed = 0, bytes_total = NULL, \
+         status_message = NULL, status_detail = NULL, started_ms = COALESCE(started_ms, $4) \
+         WHERE job_id = $5 AND idx = $6 RETURNING account_id, store_id, spec, generation",
+    )
+    .bind(owner)
+    .bind(expires)
+    .bind(&read_set_id)
+    .bind(now)
+    .bind(&job_id)
+    .bind(index)
+    .fetch_one(&mut *conn)
+    .await?;
+    let job = sqlx::query(
+        "UPDATE import_jobs SET status = CASE WHEN status = 'SUBMITTED' THEN 'IN_PROGRESS' ELSE status END \
+         WHERE id = $1 RETURNING role_arn",
+    )
+    .bind(&job_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let spec: String = row.try_get("spec")?;
+    Ok(Some(Claim {
+        job_id,
+        index,
+        account: row.try_get("account_id")?,
+        store_id: row.try_get("store_id")?,
+        role_arn: job.try_get("role_arn")?,
+        spec: serde_json::from_str(&spec).map_err(|_| Error::Corrupt { what: "import source" })?,
+        generation: row.try_get("generation")?,
+        read_set_id,
+    }))
+}
+
+/// Extends the lease of `claim` and records progress; false when the lease was lost (another
+/// worker took the source over), in which case the caller must stop and commit nothing.
+pub async fn renew(
+    conn: &mut AnyConnection,
+    claim: &Claim,
+    expires: Millis,
+    bytes_processed: i64,
+    bytes_total: Option<i64>,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE import_sources SET lease_expires_ms = $1, bytes_processed = $2, bytes_total = $3 \
+         WHERE job_id = $4 AND idx = $5 AND generation = $6 AND status = 'IN_PROGRESS'",
+    )
+    .bind(expires)
+    .bind(bytes_processed)
+    .bind(bytes_total)
+    .bind(&claim.job_id)
+    .bind(claim.index)
+    .bind(claim.generation)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Ends the claimed attempt as `status`; false when the lease generation no longer matches (the
+/// caller then rolls back). Runs inside the caller's transaction.
+pub async fn settle_source(
+    conn: &mut AnyConnection,
+    claim: &Claim,
+    status: SourceStatus,
+    message: Option<&str>,
+    detail: Option<&str>,
+    now: Millis,
+) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE import_sources SET status = $1, status_message = $2, status_detail = $3, finished_ms = $4, \
+         lease_owner = NULL, lease_expires_ms = NULL, bytes_processed = COALESCE(bytes_total, bytes_processed) \
+         WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS'",
+    )
+    .bind(status.as_str())
+    .bind(message)
+    .bind(detail)
+    .bind(now)
+    .bind(&claim.job_id)
+    .bind(claim.index)
+    .bind(claim.generation)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Settles the job once every source is FINISHED or FAILED: COMPLETED, COMPLETED_WITH_FAILURES or
+/// FAILED, with its completion time.
+pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> Result<(), Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS total, \
+         SUM(CASE WHEN status = 'FINISHED' THEN 1 ELSE 0 END) AS finished, \
+         SUM(CASE WHEN status = 'FAILED' THEN 1 ELSE 0 END) AS failed \
+         FROM import_sources WHERE job_id = $1",
+    )
+    .bind(job_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (total, finished, failed): (i64, i64, i64) = (row.try_get("total")?, row.try_get("finished")?, row.try_get("failed")?);
+    if finished + failed < total {
+        return Ok(());
+    }
+    let status = JobStatus::settled(finished as u64, failed as u64);
+    let message = (failed > 0).then(|| format!("{failed} of {total} sources failed"));
+    sqlx::query("UPDATE import_jobs SET status = $1, status_message = $2, completion_ms = $3 WHERE id = $4")
+        .bind(status.as_str())
+        .bind(message)
+        .bind(now)
+        .bind(job_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes every lease held by `owner` claimable at once (a restarted process resuming its own work).
+pub async fn expire_leases_of(conn: &mut AnyConnection, owner: &str) -> Result<u64, Error> {
+    let done = sqlx::query(
+        "UPDATE import_sources SET lease_expires_ms = 0 WHERE status = 'IN_PROGRESS' AND lease_owner = $1",
+    )
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// True when a live lease (not expired at `now`) is working on `read_set_id`.
+pub async fn read_set_in_progress(conn: &mut AnyConnection, read_set_id: &str, now: Millis) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM import_sources WHERE read_set_id = $1 AND status = 'IN_PROGRESS' \
+         AND lease_expires_ms >= $2",
+    )
+    .bind(read_set_id)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+fn job_from_row(row: &AnyRow) -> Result<Job, Error> {
+    let status: String = row.try_get("status")?;
+    Ok(Job {
+        id: row.try_get("id")?,
+        account: row.try_get("account_id")?,
+        store_id: row.try_get("store_id")?,
+        role_arn: row.try_get("role_arn")?,
+        status: JobStatus::parse(&status).ok_or(Error::Corrupt { what: "job status" })?,
+        status_message: row.try_get("status_message")?,
+        creation_time: row.try_get("creation_ms")?,
+        completion_time: row.try_get("completion_ms")?,
+    })
+}
+
+fn source_from_row(row: &AnyRow) -> Result<Source, Error> {
+    let status: String = row.try_get("status")?;
+    let spec: String = row.try_get("spec")?;
+    Ok(Source {
+        index: row.try_get("idx")?,
+        spec: serde_json::from_str(&spec).map_err(|_| Error::Corrupt { what: "import source" })?,
+        status: SourceStatus::parse(&status).ok_or(Error::Corrupt { what: "source status" })?,
+        status_message: row.try_get("status_message")?,
+        status_detail: row.try_get("status_detail")?,
+        read_set_id: row.try_get("read_set_id")?,
+        bytes_processed: row.try_get("bytes_processed")?,
+        bytes_total: row.try_get("bytes_total")?,
+    })
+}

@@ -1,0 +1,109 @@
+//! Rows of `read_sets` <-> [`ReadSet`].
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::Error;
+use super::filter::Filter;
+use crate::model::import::FileType;
+use crate::model::read_set::ReadSet;
+use crate::model::time::Millis;
+
+const COLUMNS: &str = "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
+                       reference_arn, file_type, creation_type, creation_job_id, creation_ms, total_read_count, \
+                       total_base_count, alignment, etag, files";
+
+/// Inserts a committed (ACTIVE) read set.
+pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error> {
+    let sql = format!(
+        "INSERT INTO read_sets ({COLUMNS}) VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+         $14, $15, $16, $17, $18)"
+    );
+    sqlx::query(&sql)
+        .bind(&set.id)
+        .bind(&set.account)
+        .bind(&set.store_id)
+        .bind(&set.name)
+        .bind(&set.description)
+        .bind(&set.subject_id)
+        .bind(&set.sample_id)
+        .bind(&set.generated_from)
+        .bind(&set.reference_arn)
+        .bind(set.file_type.as_str())
+        .bind(&set.creation_type)
+        .bind(&set.creation_job_id)
+        .bind(set.creation_time)
+        .bind(set.total_read_count as i64)
+        .bind(set.total_base_count as i64)
+        .bind(&set.alignment)
+        .bind(serde_json::to_string(&set.etag).expect("etag serializes"))
+        .bind(serde_json::to_string(&set.files).expect("files serialize"))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Read set `id` of `account` in `store`.
+pub async fn get(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<Option<ReadSet>, Error> {
+    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE account_id = $1 AND store_id = $2 AND id = $3");
+    let row = sqlx::query(&sql).bind(account).bind(store).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// One page of a store's read sets in `(creation_ms, id)` order.
+pub async fn list(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    after: Option<&(Millis, String)>,
+    limit: i64,
+) -> Result<Vec<ReadSet>, Error> {
+    let mut filter = Filter::default();
+    filter.text_eq("account_id", account).text_eq("store_id", store).after("creation_ms", "id", after);
+    let limit = filter.limit(limit);
+    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
+    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Number of read sets in a store.
+pub async fn count_in_store(conn: &mut AnyConnection, account: &str, store: &str) -> Result<i64, Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM read_sets WHERE account_id = $1 AND store_id = $2")
+        .bind(account)
+        .bind(store)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// True when a read set `id` is committed (any account).
+pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM read_sets WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+fn from_row(row: &AnyRow) -> Result<ReadSet, Error> {
+    let file_type: String = row.try_get("file_type")?;
+    let etag: String = row.try_get("etag")?;
+    let files: String = row.try_get("files")?;
+    Ok(ReadSet {
+        id: row.try_get("id")?,
+        account: row.try_get("account_id")?,
+        store_id: row.try_get("store_id")?,
+        name: row.try_get("name")?,
+        description: row.try_get("description")?,
+        subject_id: row.try_get("subject_id")?,
+        sample_id: row.try_get("sample_id")?,
+        generated_from: row.try_get("generated_from")?,
+        reference_arn: row.try_get("reference_arn")?,
+        file_type: FileType::parse(&file_type).ok_or(Error::Corrupt { what: "file type" })?,
+        creation_type: row.try_get("creation_type")?,
+        creation_job_id: row.try_get("creation_job_id")?,
+        creation_time: row.try_get("creation_ms")?,
+        total_read_count: row.try_get::<i64, _>("total_read_count")? as u64,
+        total_base_count: row.try_get::<i64, _>("total_base_count")? as u64,
+        alignment: row.try_get("alignment")?,
+        etag: serde_json::from_str(&etag).map_err(|_| Error::Corrupt { what: "etag" })?,
+        files: serde_json::from_str(&files).map_err(|_| Error::Corrupt { what: "files" })?,
+    })
+}

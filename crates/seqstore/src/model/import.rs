@@ -1,0 +1,173 @@
+//! Read set import jobs and their sources: statuses and the job/source state machine.
+
+use serde::{Deserialize, Serialize};
+
+use super::tags::Tags;
+use super::time::Millis;
+
+/// Status of an import job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum JobStatus {
+    /// Accepted, no source started.
+    Submitted,
+    /// At least one source started, not all finished.
+    InProgress,
+    /// Every source finished.
+    Completed,
+    /// Some sources finished, some failed.
+    CompletedWithFailures,
+    /// Every source failed.
+    Failed,
+}
+
+/// Status of one source of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum SourceStatus {
+    /// Waiting for a worker.
+    NotStarted,
+    /// A worker holds it under a lease.
+    InProgress,
+    /// Its read set is committed.
+    Finished,
+    /// It failed; `statusMessage` says why.
+    Failed,
+}
+
+/// Declared type of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum FileType {
+    /// FASTQ, plain or compressed, single or paired.
+    Fastq,
+    /// Aligned BAM.
+    Bam,
+    /// Unaligned BAM.
+    Ubam,
+    /// CRAM.
+    Cram,
+}
+
+macro_rules! wire_names {
+    ($ty:ty { $($variant:ident => $name:literal),* $(,)? }) => {
+        impl $ty {
+            /// The wire and database spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $name),* }
+            }
+            /// Parses the wire spelling.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($name => Some(Self::$variant),)* _ => None }
+            }
+        }
+    };
+}
+
+wire_names!(JobStatus {
+    Submitted => "SUBMITTED",
+    InProgress => "IN_PROGRESS",
+    Completed => "COMPLETED",
+    CompletedWithFailures => "COMPLETED_WITH_FAILURES",
+    Failed => "FAILED",
+});
+wire_names!(SourceStatus { NotStarted => "NOT_STARTED", InProgress => "IN_PROGRESS", Finished => "FINISHED", Failed => "FAILED" });
+wire_names!(FileType { Fastq => "FASTQ", Bam => "BAM", Ubam => "UBAM", Cram => "CRAM" });
+
+impl JobStatus {
+    /// True once the job can no longer change.
+    pub fn is_terminal(self) -> bool {
+        matches!(self, Self::Completed | Self::CompletedWithFailures | Self::Failed)
+    }
+
+    /// The status of a job whose sources are all terminal, from how many finished and failed.
+    pub fn settled(finished: u64, failed: u64) -> Self {
+        match (finished, failed) {
+            (_, 0) => Self::Completed,
+            (0, _) => Self::Failed,
+            _ => Self::CompletedWithFailures,
+        }
+    }
+}
+
+/// One source of a job as submitted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceSpec {
+    /// `s3://…` or `file://…` of the first (or only) file.
+    pub source1: String,
+    /// Second file of a FASTQ pair.
+    pub source2: Option<String>,
+    /// Declared type.
+    pub file_type: FileType,
+    /// Subject.
+    pub subject_id: String,
+    /// Sample.
+    pub sample_id: String,
+    /// Provenance note.
+    pub generated_from: Option<String>,
+    /// Reference the reads are aligned to.
+    pub reference_arn: Option<String>,
+    /// Read set name.
+    pub name: Option<String>,
+    /// Read set description.
+    pub description: Option<String>,
+    /// Read set tags.
+    pub tags: Tags,
+}
+
+/// A source with its progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// Position in the job (0-based).
+    pub index: i64,
+    /// What was submitted.
+    pub spec: SourceSpec,
+    /// Status.
+    pub status: SourceStatus,
+    /// Short message (≤ 127 characters).
+    pub status_message: Option<String>,
+    /// Full message.
+    pub status_detail: Option<String>,
+    /// The read set, once FINISHED.
+    pub read_set_id: Option<String>,
+    /// Raw bytes read so far by the current attempt.
+    pub bytes_processed: i64,
+    /// Raw bytes to read, once the source is opened.
+    pub bytes_total: Option<i64>,
+}
+
+/// An import job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// 10-digit id.
+    pub id: String,
+    /// Owning account.
+    pub account: String,
+    /// Target store.
+    pub store_id: String,
+    /// Role passed at submission.
+    pub role_arn: String,
+    /// Status.
+    pub status: JobStatus,
+    /// Summary message once settled.
+    pub status_message: Option<String>,
+    /// Submission time.
+    pub creation_time: Millis,
+    /// When the last source settled.
+    pub completion_time: Option<Millis>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settled_status_follows_counts() {
+        assert_eq!(JobStatus::settled(3, 0), JobStatus::Completed);
+        assert_eq!(JobStatus::settled(0, 2), JobStatus::Failed);
+        assert_eq!(JobStatus::settled(1, 1), JobStatus::CompletedWithFailures);
+        assert!(!JobStatus::InProgress.is_terminal());
+        assert_eq!(FileType::parse("UBAM"), Some(FileType::Ubam));
+        assert_eq!(SourceStatus::parse("FINISHED").map(SourceStatus::as_str), Some("FINISHED"));
+    }
+}

@@ -1,0 +1,92 @@
+//! Read sets: the imported files of one sample, with statistics and ETags.
+
+use serde::{Deserialize, Serialize};
+
+use super::import::FileType;
+use super::time::Millis;
+
+/// One stored file of a read set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredFile {
+    /// Object key in the store's data.
+    pub key: String,
+    /// Size in bytes.
+    pub content_length: u64,
+    /// Part size for GetReadSet.
+    pub part_size: u64,
+    /// Number of parts.
+    pub total_parts: u64,
+    /// SHA-256 of the stored bytes, lowercase hex.
+    pub sha256: String,
+}
+
+impl StoredFile {
+    /// A file of `length` bytes cut in parts of `part_size`.
+    pub fn new(key: String, length: u64, part_size: u64, sha256: String) -> Self {
+        Self { key, content_length: length, part_size, total_parts: length.div_ceil(part_size).max(1), sha256 }
+    }
+}
+
+/// The files of a read set.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Files {
+    /// First (or only) file.
+    pub source1: Option<StoredFile>,
+    /// Second file of a pair.
+    pub source2: Option<StoredFile>,
+    /// Index (BAM/CRAM).
+    pub index: Option<StoredFile>,
+}
+
+/// ETag of a read set: algorithm name (e.g. `FASTQ_MD5up`) and digests per file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ETag {
+    /// `FASTQ_MD5up` etc.
+    pub algorithm: String,
+    /// Digest of source1.
+    pub source1: String,
+    /// Digest of source2.
+    pub source2: Option<String>,
+}
+
+/// A committed read set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadSet {
+    /// 10-digit id.
+    pub id: String,
+    /// Owning account.
+    pub account: String,
+    /// Store.
+    pub store_id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Subject.
+    pub subject_id: String,
+    /// Sample.
+    pub sample_id: String,
+    /// Provenance.
+    pub generated_from: Option<String>,
+    /// Reference.
+    pub reference_arn: Option<String>,
+    /// Type.
+    pub file_type: FileType,
+    /// `IMPORT` or `UPLOAD`.
+    pub creation_type: String,
+    /// Import job that created it.
+    pub creation_job_id: Option<String>,
+    /// Commit time.
+    pub creation_time: Millis,
+    /// Reads.
+    pub total_read_count: u64,
+    /// Bases.
+    pub total_base_count: u64,
+    /// `ALIGNED` or `UNALIGNED`.
+    pub alignment: String,
+    /// ETag.
+    pub etag: ETag,
+    /// Files.
+    pub files: Files,
+}

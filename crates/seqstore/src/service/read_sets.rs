@@ -1,0 +1,46 @@
+//! Read sets as the import tests and clients read them back (metadata and listing; the read sets
+//! issue completes the filters, downloads and deletion).
+
+use super::{Caller, Error, Page, Service};
+use crate::db::{self, read_sets};
+use crate::model::read_set::ReadSet;
+
+impl Service {
+    /// Read set `id` of `caller` in `store_id`.
+    pub async fn read_set(&self, caller: &Caller, store_id: &str, id: &str) -> Result<ReadSet, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        self.require_store(&mut conn, caller, store_id).await?;
+        let set = read_sets::get(&mut conn, &caller.account, store_id, id).await?;
+        set.ok_or_else(|| Error::NotFound { kind: "read set", id: id.to_owned() })
+    }
+
+    /// One page of a store's read sets in (creationTime, id) order.
+    pub async fn list_read_sets(
+        &self,
+        caller: &Caller,
+        store_id: &str,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<Page<ReadSet>, Error> {
+        let scope = format!("ListReadSets\n{}\n{store_id}", caller.account);
+        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
+        let limit = max_results.unwrap_or(100);
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        self.require_store(&mut conn, caller, store_id).await?;
+        let mut items = read_sets::list(&mut conn, &caller.account, store_id, after.as_ref(), limit + 1).await?;
+        let next_token = if items.len() as i64 > limit {
+            items.truncate(limit as usize);
+            items.last().map(|r| self.tokens.issue(&scope, &(r.creation_time, r.id.clone())))
+        } else {
+            None
+        };
+        Ok(Page { items, next_token })
+    }
+
+    /// The ARN of a read set.
+    pub fn read_set_arn(&self, account: &str, store_id: &str, id: &str) -> String {
+        let resource =
+            crate::model::arn::Resource::ReadSet { store: store_id.to_owned(), id: id.to_owned() };
+        crate::model::arn::Arn::new(&self.region, account, resource).to_string()
+    }
+}

@@ -1,0 +1,135 @@
+//! The store's data: read set files under `{store}/readSet/{readSetId}/…` in an object store.
+
+use std::path::{Path as FsPath, PathBuf};
+use std::sync::Arc;
+
+use futures_util::TryStreamExt;
+use object_store::local::LocalFileSystem;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+
+/// Chunk size of multipart writes: large enough for S3's 5 MiB minimum part.
+const CHUNK: usize = 8 * 1024 * 1024;
+
+/// Errors of the data store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The data directory could not be prepared.
+    #[error("cannot prepare data directory `{path}`")]
+    Dir {
+        /// Directory.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// An object operation failed.
+    #[error("object storage operation failed on `{key}`")]
+    Object {
+        /// Object key.
+        key: String,
+        /// Cause.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+/// Where read set files live.
+#[derive(Debug, Clone)]
+pub struct DataStore {
+    store: Arc<dyn ObjectStore>,
+    local_root: Option<PathBuf>,
+}
+
+impl DataStore {
+    /// Objects under `{data_dir}/objects` on the local file system.
+    pub fn local(data_dir: &FsPath) -> Result<Self, Error> {
+        let root = data_dir.join("objects");
+        let dir_err = |source| Error::Dir { path: root.clone(), source };
+        std::fs::create_dir_all(&root).map_err(dir_err)?;
+        let root = root.canonicalize().map_err(dir_err)?;
+        let store = LocalFileSystem::new_with_prefix(&root)
+            .map_err(|source| Error::Object { key: root.display().to_string(), source })?
+            .with_automatic_cleanup(true);
+        Ok(Self { store: Arc::new(store), local_root: Some(root) })
+    }
+
+    /// The key of a read set file.
+    pub fn read_set_key(store_id: &str, read_set_id: &str, file: &str) -> Path {
+        Path::from(format!("{store_id}/readSet/{read_set_id}/{file}"))
+    }
+
+    /// Starts a streaming write of `key`; nothing is visible under `key` before
+    /// [`WriteMultipart::finish`].
+    pub async fn writer(&self, key: &Path) -> Result<WriteMultipart, Error> {
+        let upload = self.store.put_multipart(key).await.map_err(|source| object_err(key, source))?;
+        Ok(WriteMultipart::new_with_chunk_size(upload, CHUNK))
+    }
+
+    /// Deletes every object of one read set (missing objects are not an error).
+    pub async fn delete_read_set(&self, store_id: &str, read_set_id: &str) -> Result<(), Error> {
+        let prefix = Path::from(format!("{store_id}/readSet/{read_set_id}"));
+        let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await.map_err(|s| object_err(&prefix, s))?;
+        for meta in metas {
+            match self.store.delete(&meta.location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => return Err(object_err(&meta.location, source)),
+            }
+        }
+        self.remove_local_leftovers(store_id, read_set_id);
+        Ok(())
+    }
+
+    /// Every `(store id, read set id)` that has objects, including, on the local file system,
+    /// staging files of unfinished writes that object_store's listing hides.
+    pub async fn read_set_dirs(&self) -> Result<Vec<(String, String)>, Error> {
+        let mut found: Vec<(String, String)> = Vec::new();
+        let metas: Vec<_> = self.store.list(None).try_collect().await.map_err(|s| object_err(&Path::from(""), s))?;
+        for meta in metas {
+            let parts: Vec<_> = meta.location.parts().map(|p| p.as_ref().to_owned()).collect();
+            if let [store, kind, id, ..] = parts.as_slice()
+                && kind == "readSet"
+            {
+                found.push((store.clone(), id.clone()));
+            }
+        }
+        if let Some(root) = &self.local_root {
+            found.extend(local_read_set_dirs(root));
+        }
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// The object store itself (reads by tests and later by GetReadSet).
+    pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
+        &self.store
+    }
+
+    fn remove_local_leftovers(&self, store_id: &str, read_set_id: &str) {
+        if let Some(root) = &self.local_root {
+            let dir = root.join(store_id).join("readSet").join(read_set_id);
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+fn object_err(key: &Path, source: object_store::Error) -> Error {
+    Error::Object { key: key.to_string(), source }
+}
+
+/// `{root}/{store}/readSet/{id}` directories present on disk.
+fn local_read_set_dirs(root: &FsPath) -> Vec<(String, String)> {
+    let names = |dir: &FsPath| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
+            .unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    for store in names(root) {
+        for id in names(&root.join(&store).join("readSet")) {
+            found.push((store.clone(), id));
+        }
+    }
+    found
+}

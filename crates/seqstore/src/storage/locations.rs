@@ -1,0 +1,159 @@
+//! Which source locations a role may read, and how to reach them.
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::config::import::{Location, Role, SourcesConfig};
+
+/// A parsed source URI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceUri {
+    /// `file://` + absolute path, taken raw (not percent-decoded).
+    File(PathBuf),
+    /// `s3://bucket/key`.
+    S3 {
+        /// Bucket.
+        bucket: String,
+        /// Key.
+        key: String,
+    },
+}
+
+/// Why a source URI is refused at submission.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UriError {
+    /// Neither `s3://` nor `file://`.
+    #[error("must be s3://bucket/key or file:///absolute/path")]
+    Scheme,
+    /// `file://` path is not absolute, or has `.`/`..` segments or a NUL.
+    #[error("file:// paths must be absolute without '.' or '..' segments")]
+    Path,
+}
+
+impl SourceUri {
+    /// Parses a source URI as given in `sourceFiles`.
+    pub fn parse(uri: &str) -> Result<Self, UriError> {
+        if let Some(path) = uri.strip_prefix("file://") {
+            let path = PathBuf::from(path);
+            let clean = path.is_absolute()
+                && !path.as_os_str().as_encoded_bytes().contains(&0)
+                && !path.as_os_str().as_encoded_bytes().ends_with(b"/.")
+                && path.components().all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
+                && !uri.contains("/./")
+                && !uri.ends_with("/.");
+            return if clean { Ok(Self::File(path)) } else { Err(UriError::Path) };
+        }
+        let rest = uri.strip_prefix("s3://").ok_or(UriError::Scheme)?;
+        let (bucket, key) = rest.split_once('/').ok_or(UriError::Scheme)?;
+        if bucket.is_empty() || key.is_empty() {
+            return Err(UriError::Scheme);
+        }
+        Ok(Self::S3 { bucket: bucket.to_owned(), key: key.to_owned() })
+    }
+}
+
+/// The locations one role may read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grants {
+    locations: Vec<Location>,
+}
+
+impl Grants {
+    /// The grants of a configured role.
+    pub fn of_role(role: &Role) -> Self {
+        Self { locations: role.locations.clone() }
+    }
+
+    /// The default grants (no `[[roles]]`): every file root, and any bucket on the default S3
+    /// endpoint with credentials from the environment.
+    pub fn defaults(sources: &SourcesConfig) -> Self {
+        let mut locations: Vec<Location> = sources
+            .file_roots
+            .iter()
+            .map(|root| Location {
+                uri: format!("file://{}/", root.display().to_string().trim_end_matches('/')),
+                endpoint: None,
+                region: None,
+                path_style: false,
+                access_key_id: None,
+                secret_access_key: None,
+            })
+            .collect();
+        locations.push(Location {
+            uri: "s3://".to_owned(),
+            endpoint: sources.s3_endpoint.clone(),
+            region: None,
+            path_style: sources.s3_endpoint.is_some(),
+            access_key_id: None,
+            secret_access_key: None,
+        });
+        Self { locations }
+    }
+
+    /// True when no `file://` location is granted at all.
+    pub fn has_file_roots(&self) -> bool {
+        self.locations.iter().any(|l| l.uri.starts_with("file://"))
+    }
+
+    /// The location that covers `uri`, if any (lexically; `file://` paths are checked again after
+    /// canonicalisation when opened).
+    pub fn location_for(&self, uri: &SourceUri) -> Option<&Location> {
+        self.locations.iter().find(|l| covers(l, uri))
+    }
+}
+
+fn covers(location: &Location, uri: &SourceUri) -> bool {
+    match uri {
+        SourceUri::File(path) => location.uri.strip_prefix("file://").is_some_and(|root| path.starts_with(Path::new(root))),
+        SourceUri::S3 { bucket, key } => {
+            let Some(rest) = location.uri.strip_prefix("s3://") else { return false };
+            if rest.is_empty() {
+                return true;
+            }
+            let (b, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            b == bucket && key.starts_with(prefix)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn location(uri: &str) -> Location {
+        Location {
+            uri: uri.into(),
+            endpoint: None,
+            region: None,
+            path_style: false,
+            access_key_id: None,
+            secret_access_key: None,
+        }
+    }
+
+    #[test]
+    fn parses_source_uris() {
+        assert_eq!(SourceUri::parse("file:///data/a b.fq"), Ok(SourceUri::File("/data/a b.fq".into())));
+        assert_eq!(SourceUri::parse("file:///data/%41.fq"), Ok(SourceUri::File("/data/%41.fq".into())), "raw");
+        for bad in ["file://rel/x", "file:///data/../etc/passwd", "file:///data/./x", "file:///data/x/.."] {
+            assert_eq!(SourceUri::parse(bad), Err(UriError::Path), "{bad}");
+        }
+        assert_eq!(SourceUri::parse("s3://b/k/x.fq"), Ok(SourceUri::S3 { bucket: "b".into(), key: "k/x.fq".into() }));
+        assert_eq!(SourceUri::parse("http://x/y"), Err(UriError::Scheme));
+        assert_eq!(SourceUri::parse("s3://bucket"), Err(UriError::Scheme));
+    }
+
+    #[test]
+    fn grants_cover_their_prefixes_only() {
+        let grants = Grants { locations: vec![location("file:///data/runs/"), location("s3://lab/reads/")] };
+        let file = |p: &str| SourceUri::File(p.into());
+        assert!(grants.location_for(&file("/data/runs/a.fq")).is_some());
+        assert!(grants.location_for(&file("/data/runs2/a.fq")).is_none(), "component-wise");
+        let s3 = |b: &str, k: &str| SourceUri::S3 { bucket: b.into(), key: k.into() };
+        assert!(grants.location_for(&s3("lab", "reads/x.fq")).is_some());
+        assert!(grants.location_for(&s3("lab", "other/x.fq")).is_none());
+        assert!(grants.location_for(&s3("other", "reads/x.fq")).is_none());
+        let defaults = Grants::defaults(&SourcesConfig::default());
+        assert!(!defaults.has_file_roots());
+        assert!(defaults.location_for(&s3("any", "k")).is_some());
+    }
+}

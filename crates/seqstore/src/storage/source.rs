@@ -1,0 +1,112 @@
+//! Opening an import source as a byte stream, within what its role may read.
+
+use std::path::PathBuf;
+
+use bytes::Bytes;
+use futures_util::stream::{BoxStream, StreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path;
+use object_store::ObjectStoreExt;
+use tokio_util::io::ReaderStream;
+
+use super::locations::SourceUri;
+use crate::config::import::Location;
+
+/// Read buffer of `file://` sources.
+const READ_BUFFER: usize = 256 * 1024;
+
+/// An opened source.
+pub struct Opened {
+    /// Size in bytes.
+    pub size: u64,
+    /// The bytes, in order.
+    pub stream: BoxStream<'static, std::io::Result<Bytes>>,
+}
+
+/// Why a source could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// No such file or object.
+    #[error("{uri} does not exist")]
+    NotFound {
+        /// The source URI.
+        uri: String,
+    },
+    /// The canonical path leaves every allowed root (e.g. through a symlink).
+    #[error("{uri} resolves to {resolved}, outside the directories this role may read")]
+    Outside {
+        /// The source URI.
+        uri: String,
+        /// Where it resolves.
+        resolved: String,
+    },
+    /// A file could not be opened.
+    #[error("cannot open {uri}")]
+    File {
+        /// The source URI.
+        uri: String,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The S3 request failed.
+    #[error("cannot read {uri}")]
+    S3 {
+        /// The source URI.
+        uri: String,
+        /// Cause.
+        #[source]
+        source: object_store::Error,
+    },
+}
+
+/// Opens `uri` (text as submitted) through `location`, the grant that covers it.
+pub async fn open(text: &str, uri: &SourceUri, location: &Location) -> Result<Opened, OpenError> {
+    match uri {
+        SourceUri::File(path) => open_file(text, path, location).await,
+        SourceUri::S3 { bucket, key } => open_s3(text, bucket, key, location).await,
+    }
+}
+
+async fn open_file(text: &str, path: &std::path::Path, location: &Location) -> Result<Opened, OpenError> {
+    let file_err = |source: std::io::Error| match source.kind() {
+        std::io::ErrorKind::NotFound => OpenError::NotFound { uri: text.to_owned() },
+        _ => OpenError::File { uri: text.to_owned(), source },
+    };
+    let root = PathBuf::from(location.uri.trim_start_matches("file://"));
+    let root = tokio::fs::canonicalize(&root).await.map_err(file_err)?;
+    let resolved = tokio::fs::canonicalize(path).await.map_err(file_err)?;
+    if !resolved.starts_with(&root) {
+        return Err(OpenError::Outside { uri: text.to_owned(), resolved: resolved.display().to_string() });
+    }
+    let file = tokio::fs::File::open(&resolved).await.map_err(file_err)?;
+    let meta = file.metadata().await.map_err(file_err)?;
+    if !meta.is_file() {
+        return Err(OpenError::File { uri: text.to_owned(), source: std::io::Error::other("not a regular file") });
+    }
+    Ok(Opened { size: meta.len(), stream: ReaderStream::with_capacity(file, READ_BUFFER).boxed() })
+}
+
+async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Result<Opened, OpenError> {
+    let s3_err = |source: object_store::Error| match source {
+        object_store::Error::NotFound { .. } => OpenError::NotFound { uri: text.to_owned() },
+        source => OpenError::S3 { uri: text.to_owned(), source },
+    };
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_region(location.region.clone().unwrap_or_else(|| "us-east-1".to_owned()))
+        .with_virtual_hosted_style_request(!location.path_style)
+        .with_allow_http(true);
+    if let Some(endpoint) = &location.endpoint {
+        builder = builder.with_endpoint(endpoint);
+    }
+    if let (Some(id), Some(secret)) = (&location.access_key_id, &location.secret_access_key) {
+        builder = builder.with_access_key_id(id).with_secret_access_key(secret);
+    }
+    let store = builder.build().map_err(s3_err)?;
+    let result = store.get(&Path::from(key)).await.map_err(s3_err)?;
+    let size = result.meta.size;
+    let stream = result.into_stream().map(|chunk| chunk.map_err(std::io::Error::other)).boxed();
+    Ok(Opened { size, stream })
+}
+

@@ -1,0 +1,297 @@
+//! One attempt at one claimed source: open, tee into storage and the scanner, then commit the read
+//! set (or record the failure) in a transaction checked against the lease generation.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use seqstore_formats::digest::Algorithm;
+use seqstore_formats::fastq;
+use tokio::task::JoinHandle;
+
+use super::Settings;
+use super::lease;
+use super::tee::{self, ChannelReader, Progress, TeeError};
+use crate::db::import_jobs::{self, Claim};
+use crate::db::{self, read_sets, sequence_stores};
+use crate::model::import::{FileType, SourceStatus};
+use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
+use crate::model::sequence_store::ETagAlgorithmFamily;
+use crate::model::time;
+use crate::service::{Caller, Service};
+use crate::storage::data::DataStore;
+use crate::storage::locations::SourceUri;
+use crate::storage::source::{self, Opened};
+
+/// Longest `statusMessage` the model allows.
+const MAX_MESSAGE_CHARS: usize = 127;
+
+/// How an attempt ended without a read set.
+enum Outcome {
+    /// The source is bad or unreadable: record it as FAILED with this message.
+    Failed(String),
+    /// The lease was lost or the process is stopping: commit nothing.
+    Abandoned,
+}
+
+/// What a successful scan produced for one file.
+struct Scanned {
+    file: StoredFile,
+    summary: fastq::Summary,
+}
+
+/// Runs the attempt to its end. Never panics on bad input; errors of the database are logged and
+/// leave the source to be claimed again when its lease expires.
+pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
+    let progress = Arc::new(Progress::default());
+    let result = attempt(service, settings, &claim, &progress).await;
+    let data = service.data();
+    let settled = match result {
+        Ok(read_set) => commit(service, &claim, read_set).await,
+        Err(Outcome::Failed(message)) => {
+            delete_objects(data, &claim).await;
+            tracing::info!(job = %claim.job_id, source = claim.index, %message, "source failed");
+            fail(service, &claim, &message).await
+        }
+        Err(Outcome::Abandoned) => {
+            delete_objects(data, &claim).await;
+            Ok(true)
+        }
+    };
+    match settled {
+        Ok(true) => {}
+        Ok(false) => delete_objects(data, &claim).await,
+        Err(e) => tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source"),
+    }
+}
+
+async fn attempt(service: &Service, settings: &Settings, claim: &Claim, progress: &Arc<Progress>) -> Result<ReadSet, Outcome> {
+    let db_failed = |e: db::Error| {
+        tracing::error!(error = ?e, "database failure during import");
+        Outcome::Abandoned
+    };
+    let mut conn = service.db().pool().acquire().await.map_err(|e| db_failed(e.into()))?;
+    let store = sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await.map_err(db_failed)?;
+    drop(conn);
+    let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
+    if claim.spec.file_type != FileType::Fastq {
+        let kind = claim.spec.file_type.as_str();
+        return Err(Outcome::Failed(format!("sourceFileType {kind} is not supported by this server yet; FASTQ is")));
+    }
+    let mut files = vec![("source1", claim.spec.source1.clone())];
+    if let Some(source2) = &claim.spec.source2 {
+        files.push(("source2", source2.clone()));
+    }
+    let opened = open_all(service, claim, &files).await?;
+    let total: u64 = opened.iter().map(|o| o.size).sum();
+    let keeper = tokio::spawn(lease::keep(
+        service.clone(),
+        settings.clone(),
+        claim.clone(),
+        Arc::clone(progress),
+        Some(total as i64),
+    ));
+    let scanned = transfer(service.data(), settings, claim, store.etag_family, opened, progress).await;
+    keeper.abort();
+    if progress.lease_lost.load(Ordering::Relaxed) {
+        return Err(Outcome::Abandoned);
+    }
+    let scanned = scanned?;
+    Ok(read_set(claim, store.etag_family, scanned))
+}
+
+async fn open_all(service: &Service, claim: &Claim, files: &[(&str, String)]) -> Result<Vec<Opened>, Outcome> {
+    let caller = Caller { account: claim.account.clone() };
+    let grants = service.grants(&caller, &claim.role_arn).map_err(|e| Outcome::Failed(e.to_string()))?;
+    let mut opened = Vec::new();
+    for (name, uri) in files {
+        let parsed = SourceUri::parse(uri).map_err(|e| Outcome::Failed(format!("{name}: {e}")))?;
+        let location = grants
+            .location_for(&parsed)
+            .ok_or_else(|| Outcome::Failed(format!("{name}: the role may no longer read {uri}")))?;
+        let source = source::open(uri, &parsed, location).await.map_err(|e| Outcome::Failed(format!("{name}: {}", chain(&e))))?;
+        opened.push(source);
+    }
+    Ok(opened)
+}
+
+/// Streams every file once into storage and the scanner; returns each file's result.
+async fn transfer(
+    data: &DataStore,
+    settings: &Settings,
+    claim: &Claim,
+    family: ETagAlgorithmFamily,
+    opened: Vec<Opened>,
+    progress: &Arc<Progress>,
+) -> Result<Vec<Scanned>, Outcome> {
+    let algorithm = match family {
+        ETagAlgorithmFamily::Md5Up => Algorithm::Md5,
+        ETagAlgorithmFamily::Sha256Up => Algorithm::Sha256,
+        ETagAlgorithmFamily::Sha512Up => Algorithm::Sha512,
+    };
+    let mut tees = Vec::new();
+    let mut readers = Vec::new();
+    let mut keys = Vec::new();
+    for (i, source) in opened.into_iter().enumerate() {
+        let name = if i == 0 { "source1" } else { "source2" };
+        let key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, name);
+        let writer = data.writer(&key).await.map_err(|e| {
+            tracing::error!(error = ?e, "cannot write to storage");
+            Outcome::Failed(format!("{name}: the server could not write to its storage; try again later"))
+        })?;
+        let (tx, reader) = tee::channel();
+        let throttle = settings.throttle_bytes_per_sec;
+        tees.push(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
+        readers.push(reader);
+        keys.push(key.to_string());
+    }
+    let scanner = spawn_scanner(readers, algorithm);
+    let mut tee_errors = Vec::new();
+    for (i, tee) in tees.into_iter().enumerate() {
+        match tee.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tee_errors.push((i, e)),
+            Err(join) => tee_errors.push((i, TeeError::Read { offset: 0, source: std::io::Error::other(join) })),
+        }
+    }
+    let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the FASTQ scanner stopped unexpectedly: {e}")))?;
+    for (i, error) in &tee_errors {
+        let name = if *i == 0 { "source1" } else { "source2" };
+        match error {
+            TeeError::LeaseLost => return Err(Outcome::Abandoned),
+            TeeError::ScannerStopped => {}
+            TeeError::Read { .. } | TeeError::Write(_) => return Err(Outcome::Failed(format!("{name}: {}", chain(error)))),
+        }
+    }
+    let summaries = scan.map_err(|e| Outcome::Failed(e.to_string()))?;
+    Ok(summaries
+        .into_iter()
+        .zip(keys)
+        .map(|(summary, key)| Scanned {
+            file: StoredFile::new(key, summary.stored_bytes, settings.part_size, summary.stored_sha256.clone()),
+            summary,
+        })
+        .collect())
+}
+
+fn spawn_scanner(mut readers: Vec<ChannelReader>, algorithm: Algorithm) -> JoinHandle<Result<Vec<fastq::Summary>, fastq::Error>> {
+    tokio::task::spawn_blocking(move || {
+        let first = readers.remove(0);
+        match readers.pop() {
+            None => fastq::scan(fastq::Which::Source1, first, algorithm).map(|s| vec![s]),
+            Some(second) => fastq::scan_pair(first, second, algorithm).map(|(a, b)| vec![a, b]),
+        }
+    })
+}
+
+fn read_set(claim: &Claim, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
+    let spec = &claim.spec;
+    let mut scanned = scanned.into_iter();
+    let first = scanned.next().expect("source1 is always scanned");
+    let second = scanned.next();
+    let records = first.summary.records + second.as_ref().map_or(0, |s| s.summary.records);
+    let bases = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
+    ReadSet {
+        id: claim.read_set_id.clone(),
+        account: claim.account.clone(),
+        store_id: claim.store_id.clone(),
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        subject_id: spec.subject_id.clone(),
+        sample_id: spec.sample_id.clone(),
+        generated_from: spec.generated_from.clone(),
+        reference_arn: spec.reference_arn.clone(),
+        file_type: spec.file_type,
+        creation_type: "IMPORT".into(),
+        creation_job_id: Some(claim.job_id.clone()),
+        creation_time: time::now(),
+        total_read_count: records,
+        total_base_count: bases,
+        alignment: "UNALIGNED".into(),
+        etag: ETag {
+            algorithm: format!("FASTQ_{}", family.as_str()),
+            source1: first.summary.etag.clone(),
+            source2: second.as_ref().map(|s| s.summary.etag.clone()),
+        },
+        files: Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None },
+    }
+}
+
+/// Commits the read set, its tags and the FINISHED source in one transaction; false (nothing
+/// written) when the lease generation moved on.
+async fn commit(service: &Service, claim: &Claim, set: ReadSet) -> Result<bool, db::Error> {
+    let mut tx = service.db().begin().await?;
+    let now = time::now();
+    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, None, None, now).await? {
+        return Ok(false);
+    }
+    read_sets::insert(&mut tx, &set).await?;
+    let arn = service.read_set_arn(&claim.account, &claim.store_id, &set.id);
+    db::tags::put(&mut tx, &arn, &claim.spec.tags).await?;
+    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(job = %claim.job_id, source = claim.index, read_set = %set.id, "read set committed");
+    Ok(true)
+}
+
+/// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
+/// the full text as `statusDetail`.
+async fn fail(service: &Service, claim: &Claim, message: &str) -> Result<bool, db::Error> {
+    let mut tx = service.db().begin().await?;
+    let now = time::now();
+    let short = status_message(message);
+    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
+        return Ok(false);
+    }
+    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+async fn delete_objects(data: &DataStore, claim: &Claim) {
+    if let Err(e) = data.delete_read_set(&claim.store_id, &claim.read_set_id).await {
+        tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
+    }
+}
+
+/// `message` made safe for `statusMessage`: control characters escaped, at most 127 characters.
+pub fn status_message(message: &str) -> String {
+    let escaped: String = message
+        .chars()
+        .flat_map(|c| {
+            let text = if c.is_control() { format!("\\x{:02x}", c as u32) } else { c.to_string() };
+            text.chars().collect::<Vec<_>>()
+        })
+        .collect();
+    if escaped.chars().count() <= MAX_MESSAGE_CHARS {
+        return escaped;
+    }
+    let mut short: String = escaped.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+/// An error and its sources as one line.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_messages_fit_the_model() {
+        assert_eq!(status_message("source1 is empty"), "source1 is empty");
+        assert_eq!(status_message("bad\nline\t"), "bad\\x0aline\\x09");
+        let long = status_message(&"é".repeat(300));
+        assert_eq!(long.chars().count(), 127);
+        assert!(long.ends_with('…'));
+    }
+}

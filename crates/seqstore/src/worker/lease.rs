@@ -1,0 +1,40 @@
+//! Lease renewal: while an attempt runs, its lease is extended and its progress recorded every
+//! second; when the renewal finds the lease taken over, the attempt is told to stop.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use super::Settings;
+use super::tee::Progress;
+use crate::db::import_jobs::{self, Claim};
+use crate::model::time;
+use crate::service::Service;
+
+/// How often progress is written and the lease renewed.
+const INTERVAL: Duration = Duration::from_secs(1);
+
+/// Renews `claim` until the future is dropped or the lease is lost (then sets
+/// `progress.lease_lost` and returns). Database errors are logged and retried: the lease is long
+/// enough to survive a few missed renewals.
+pub async fn keep(service: Service, settings: Settings, claim: Claim, progress: Arc<Progress>, total: Option<i64>) {
+    loop {
+        tokio::time::sleep(INTERVAL).await;
+        let expires = time::now() + settings.lease.as_millis() as i64;
+        let bytes = progress.bytes.load(Ordering::Relaxed) as i64;
+        let renewed = async {
+            let mut conn = service.db().pool().acquire().await?;
+            import_jobs::renew(&mut conn, &claim, expires, bytes, total).await
+        }
+        .await;
+        match renewed {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(job = %claim.job_id, source = claim.index, "lease lost; abandoning this attempt");
+                progress.lease_lost.store(true, Ordering::Relaxed);
+                return;
+            }
+            Err(e) => tracing::warn!(error = ?e, "lease renewal failed; will retry"),
+        }
+    }
+}
