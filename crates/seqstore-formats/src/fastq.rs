@@ -12,8 +12,8 @@ use std::io::Read;
 
 pub use self::error::{Error, ErrorKind};
 pub use self::pair::scan_pair;
-pub use self::validator::Validator;
 use self::scanner::Scanner;
+pub use self::validator::Validator;
 use crate::digest::Algorithm;
 use crate::sniff::Compression;
 
@@ -163,7 +163,10 @@ mod tests {
             (bgzf(b"")?, "source1 is empty"),
             (bgzf(b"BAM\x01\x00\x00\x00\x00")?, "source1 is BAM, not FASTQ: declare sourceFileType BAM"),
             (b"CRAM\x03\x00".to_vec(), "source1 is CRAM, not FASTQ: declare sourceFileType CRAM"),
-            (gzip(b">chr1\nACGT\n")?, "source1 is FASTA, not FASTQ: a read set needs base qualities; import FASTA as a reference"),
+            (
+                gzip(b">chr1\nACGT\n")?,
+                "source1 is FASTA, not FASTQ: a read set needs base qualities; import FASTA as a reference",
+            ),
             (
                 b"@HD\tVN:1.6\n".to_vec(),
                 "source1 is SAM, not FASTQ: convert it to BAM (samtools view -b) and declare sourceFileType BAM",
@@ -195,7 +198,9 @@ mod tests {
         let raw = gzip(&large_text())?;
         for len in [2, 9, raw.len() / 2, raw.len() - 4] {
             let error = scan(Which::Source1, &raw[..len], Algorithm::Md5).err().ok_or("no error")?;
-            assert!(matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64));
+            assert!(
+                matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64)
+            );
             assert_eq!(error.to_string(), format!("source1: gzip stream is truncated after {len} compressed bytes"));
         }
         Ok(())
@@ -226,7 +231,8 @@ mod tests {
 
         let mut trailing = raw.clone();
         trailing.extend_from_slice(b"\0\0\0\0");
-        let expected = format!("source1: data after the last gzip member, at compressed byte {}, is not gzip", raw.len());
+        let expected =
+            format!("source1: data after the last gzip member, at compressed byte {}, is not gzip", raw.len());
         assert_eq!(message(&trailing), expected);
         Ok(())
     }

@@ -69,6 +69,7 @@ enum Op {
     ListReadSetImportJobs,
     GetReadSetMetadata,
     ListReadSets,
+    BatchDeleteReadSet,
 }
 
 impl Op {
@@ -87,6 +88,7 @@ impl Op {
             "ListReadSetImportJobs" => Self::ListReadSetImportJobs,
             "GetReadSetMetadata" => Self::GetReadSetMetadata,
             "ListReadSets" => Self::ListReadSets,
+            "BatchDeleteReadSet" => Self::BatchDeleteReadSet,
             _ => return None,
         })
     }
@@ -106,6 +108,7 @@ impl Op {
             Self::ListReadSetImportJobs => imports::list(service, caller, input).await,
             Self::GetReadSetMetadata => read_sets::metadata(service, caller, input).await,
             Self::ListReadSets => read_sets::list(service, caller, input).await,
+            Self::BatchDeleteReadSet => read_sets::batch_delete(service, caller, input).await,
         }
     }
 }

@@ -9,8 +9,11 @@
 mod e2e {
     mod binary;
     mod db_conformance;
+    mod fastq_data;
+    mod imports;
     mod python;
     mod raw;
+    mod s3;
     mod sdk;
     pub mod support;
 }

@@ -3,6 +3,7 @@
 
 use std::io::{self, Read};
 
+use super::worker::Worker;
 use super::{Algorithm, Digest};
 
 /// Passes reads through to an inner reader, feeding every byte returned to an optional
@@ -13,20 +14,38 @@ use super::{Algorithm, Digest};
 #[derive(Debug)]
 pub struct HashingReader<R> {
     inner: R,
-    digest: Option<Digest>,
+    hasher: Option<Hasher>,
     bytes: u64,
     failed: bool,
 }
 
+#[derive(Debug)]
+enum Hasher {
+    Inline(Digest),
+    Offloaded(Worker),
+}
+
 impl<R> HashingReader<R> {
-    /// Wraps `inner`, digesting with `algorithm`.
+    /// Wraps `inner`, digesting with `algorithm` on the reading thread.
     pub fn new(inner: R, algorithm: Algorithm) -> Self {
-        Self { inner, digest: Some(Digest::new(algorithm)), bytes: 0, failed: false }
+        Self { inner, hasher: Some(Hasher::Inline(Digest::new(algorithm))), bytes: 0, failed: false }
+    }
+
+    /// Wraps `inner`, digesting with `algorithm` on a helper thread fed with copies of the data
+    /// (at most 4 chunks in flight), so hashing overlaps with the reader's other work. Dropping
+    /// the reader ends the thread.
+    ///
+    /// # Errors
+    ///
+    /// The thread could not be started.
+    pub fn offloaded(inner: R, algorithm: Algorithm) -> io::Result<Self> {
+        let worker = Worker::spawn(algorithm)?;
+        Ok(Self { inner, hasher: Some(Hasher::Offloaded(worker)), bytes: 0, failed: false })
     }
 
     /// Wraps `inner`, counting bytes without digesting them.
     pub fn counting(inner: R) -> Self {
-        Self { inner, digest: None, bytes: 0, failed: false }
+        Self { inner, hasher: None, bytes: 0, failed: false }
     }
 
     /// Number of bytes returned so far.
@@ -45,9 +64,13 @@ impl<R> HashingReader<R> {
     }
 
     /// Unwraps into the inner reader and the digest of everything returned so far (`None` when
-    /// built with [`HashingReader::counting`]).
+    /// built with [`HashingReader::counting`]), waiting for a helper thread to catch up.
     pub fn into_parts(self) -> (R, Option<Digest>) {
-        (self.inner, self.digest)
+        let digest = self.hasher.map(|hasher| match hasher {
+            Hasher::Inline(digest) => digest,
+            Hasher::Offloaded(worker) => worker.finish(),
+        });
+        (self.inner, digest)
     }
 }
 
@@ -55,8 +78,10 @@ impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self.inner.read(buf) {
             Ok(n) => {
-                if let Some(digest) = &mut self.digest {
-                    digest.update(&buf[..n]);
+                match &mut self.hasher {
+                    Some(Hasher::Inline(digest)) => digest.update(&buf[..n]),
+                    Some(Hasher::Offloaded(worker)) if n > 0 => worker.update(&buf[..n]),
+                    Some(Hasher::Offloaded(_)) | None => {}
                 }
                 self.bytes += n as u64;
                 Ok(n)
@@ -85,6 +110,18 @@ mod tests {
         assert!(!reader.failed());
         let (_, digest) = reader.into_parts();
         assert_eq!(digest.ok_or("no digest")?.finalize_hex(), "900150983cd24fb0d6963f7d28e17f72");
+        Ok(())
+    }
+
+    #[test]
+    fn test_read_offloaded() -> Result<(), Box<dyn std::error::Error>> {
+        let text = [b'x'; 100_000];
+        let mut reader = HashingReader::offloaded(&text[..], Algorithm::Sha256)?;
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out)?;
+        let mut expected = Digest::new(Algorithm::Sha256);
+        expected.update(&text);
+        assert_eq!(reader.into_parts().1.ok_or("no digest")?.finalize_hex(), expected.finalize_hex());
         Ok(())
     }
 

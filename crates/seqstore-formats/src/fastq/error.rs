@@ -273,7 +273,8 @@ mod tests {
             at(ErrorKind::GzipTruncated { compressed_bytes: 123456 }, None, None).to_string(),
             "source1: gzip stream is truncated after 123456 compressed bytes"
         );
-        let name = ErrorKind::NameMismatch { name: b"r17".to_vec(), other: Which::Source1, other_name: b"r18".to_vec() };
+        let name =
+            ErrorKind::NameMismatch { name: b"r17".to_vec(), other: Which::Source1, other_name: b"r18".to_vec() };
         let error = Error { which: Which::Source2, kind: name, record: Some(17), line: None };
         assert_eq!(error.to_string(), "source2 record 17: read name 'r17' does not match source1 read name 'r18'");
     }

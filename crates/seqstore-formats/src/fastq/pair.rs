@@ -34,7 +34,8 @@ pub fn scan_pair<R1: Read, R2: Read>(r1: R1, r2: R2, algorithm: Algorithm) -> Re
 }
 
 fn name_mismatch<R1, R2>(one: &Scanner<R1>, two: &Scanner<R2>) -> Error {
-    let kind = ErrorKind::NameMismatch { name: two.name().to_vec(), other: Which::Source1, other_name: one.name().to_vec() };
+    let kind =
+        ErrorKind::NameMismatch { name: two.name().to_vec(), other: Which::Source1, other_name: one.name().to_vec() };
     Error { which: Which::Source2, kind, record: Some(two.records()), line: None }
 }
 

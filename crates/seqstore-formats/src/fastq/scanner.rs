@@ -30,7 +30,6 @@ impl<R: Read> Scanner<R> {
             error => error,
         })
     }
-
 }
 
 impl<R> Scanner<R> {

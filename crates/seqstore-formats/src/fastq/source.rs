@@ -103,9 +103,10 @@ pub(super) fn open<R: Read>(which: Which, reader: R, algorithm: Algorithm) -> Re
         Compression::Gzip | Compression::Bgzf => Decoder::Gzip(Members::new(raw)),
     };
     // Plain text is its own raw stream: a SHA-256 ETag is the stored SHA-256, computed once.
+    // Otherwise the ETag is hashed on a helper thread: MD5 alone is about as slow as inflate.
     let mut text = match (compression, algorithm) {
         (Compression::Plain, Algorithm::Sha256) => HashingReader::counting(decoder),
-        _ => HashingReader::new(decoder, algorithm),
+        _ => HashingReader::offloaded(decoder, algorithm).map_err(|e| Error::new(which, ErrorKind::Io(e)))?,
     };
     let prefix = read_prefix(&mut text, TEXT_PREFIX).map_err(|e| Error::new(which, text.inner().classify(e)))?;
     let kind = match sniff::content(&prefix) {

@@ -39,20 +39,17 @@ impl<B: BufRead> Validator<B> {
     /// The first rule broken, with record and line, or [`ErrorKind::Io`] (without position) when
     /// `inner` fails. After an error the validator must not be used again.
     pub fn read_record(&mut self) -> Result<bool, Error> {
-        match self.read_header()? {
-            false => Ok(false),
-            true => {
-                let sequence = self.read_sequence()?;
-                self.read_plus()?;
-                self.read_quality(sequence)?;
-                self.records += 1;
-                self.bases += sequence;
-                self.max_read_length = self.max_read_length.max(sequence);
-                Ok(true)
-            }
+        if !self.read_header()? {
+            return Ok(false);
         }
+        let sequence = self.read_sequence()?;
+        self.read_plus()?;
+        self.read_quality(sequence)?;
+        self.records += 1;
+        self.bases += sequence;
+        self.max_read_length = self.max_read_length.max(sequence);
+        Ok(true)
     }
-
 }
 
 impl<B> Validator<B> {
@@ -89,7 +86,6 @@ impl<B> Validator<B> {
     pub fn into_inner(self) -> B {
         self.inner
     }
-
 }
 
 impl<B: BufRead> Validator<B> {
@@ -134,7 +130,9 @@ impl<B: BufRead> Validator<B> {
                 Scanned::Line { .. } => Ok(()),
                 Scanned::Unterminated { .. } => Err(self.invalid(ErrorKind::Truncated, self.line + 1)),
                 Scanned::TooLong => Err(self.unplaced(ErrorKind::LineTooLong)),
-                Scanned::Eof | Scanned::Stopped { .. } => unreachable!("a peeked '+' starts the line; ANY stops at '\\n'"),
+                Scanned::Eof | Scanned::Stopped { .. } => {
+                    unreachable!("a peeked '+' starts the line; ANY stops at '\\n'")
+                }
             },
             // Not '+': if the line is more sequence, the record is wrapped.
             Some(_) => match line::scan(&mut self.inner, &line::SEQUENCE, None).map_err(|e| self.io(e))? {
@@ -216,7 +214,8 @@ mod tests {
 
     #[test]
     fn test_read_record() -> Result<(), Error> {
-        let mut validator = Validator::new(Which::Source1, &b"@r1/1 c\nACGT\n+r1\nIIII\n@r2\tx\n\n+\n\n@r3/2\nn.\n+\n!~"[..]);
+        let mut validator =
+            Validator::new(Which::Source1, &b"@r1/1 c\nACGT\n+r1\nIIII\n@r2\tx\n\n+\n\n@r3/2\nn.\n+\n!~"[..]);
         assert!(validator.read_record()?);
         assert_eq!(validator.name(), b"r1");
         assert!(validator.read_record()?);
@@ -240,13 +239,19 @@ mod tests {
     #[test]
     fn test_read_record_errors() {
         let cases: [(&[u8], &str); 16] = [
-            (b"@r1\r\nACGT\r\n+\r\nIIII\r\n", "source1 line 1: CRLF line endings; convert with dos2unix or tr -d '\\r'"),
+            (
+                b"@r1\r\nACGT\r\n+\r\nIIII\r\n",
+                "source1 line 1: CRLF line endings; convert with dos2unix or tr -d '\\r'",
+            ),
             (b"@r1\nACGT\r\n+\nIIII\n", "source1 line 2: CRLF line endings; convert with dos2unix or tr -d '\\r'"),
             (
                 b"@r1\nACGT\n+\nIIII\n@r2\nACGTACGT\nACGT\n+\nIIIIIIII\nIIII\n",
                 "source1 line 7: multi-line FASTQ; unwrap it, e.g. seqkit seq -w 0",
             ),
-            (b"@r1\nACGT\n+\nIIII\nr2\n", "source1 record 2 (line 5): header line must start with '@', found 'r' (0x72)"),
+            (
+                b"@r1\nACGT\n+\nIIII\nr2\n",
+                "source1 record 2 (line 5): header line must start with '@', found 'r' (0x72)",
+            ),
             (b"@r1\nACGT\n@r2\n", "source1 record 1 (line 3): missing '+' line"),
             (b"@r1\nACGT\n\n", "source1 record 1 (line 3): missing '+' line"),
             (

@@ -68,6 +68,24 @@ fn item(service: &Service, set: &ReadSet) -> Value {
     body
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchDeleteRequest {
+    sequence_store_id: String,
+    ids: Vec<String>,
+}
+
+/// BatchDeleteReadSet: per-id errors in `errors[]`.
+pub async fn batch_delete(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: BatchDeleteRequest = parse(input)?;
+    let failed = service.delete_read_sets(caller, &request.sequence_store_id, &request.ids).await?;
+    let errors: Vec<Value> = failed
+        .into_iter()
+        .map(|(id, error)| json!({ "id": id, "code": "ResourceNotFoundException", "message": error.to_string() }))
+        .collect();
+    Ok(Json(json!({ "errors": errors })).into_response())
+}
+
 /// GetReadSetMetadata.
 pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: GetRequest = parse(input)?;

@@ -139,6 +139,17 @@ pub async fn lock_account(conn: &mut AnyConnection, backend: Backend, account: &
     Ok(())
 }
 
+/// Serialises the settlement of one job's sources for the rest of the transaction, so the last
+/// source to finish always sees the others' outcomes and settles the job (PostgreSQL's READ
+/// COMMITTED would otherwise let two concurrent commits each miss the other; SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers).
+pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<(), Error> {
+    if backend == Backend::Postgres {
+        sqlx::query("SELECT id FROM import_jobs WHERE id = $1 FOR UPDATE").bind(job_id).fetch_optional(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 /// Claims the oldest claimable source (NOT_STARTED, or IN_PROGRESS with an expired lease) for
 /// `owner` until `expires`, with a fresh lease generation and a newly reserved read set id (each
 /// attempt writes its own objects). Runs inside the caller's transaction; the job becomes

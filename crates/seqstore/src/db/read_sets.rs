@@ -66,6 +66,17 @@ pub async fn list(
     rows.iter().map(from_row).collect()
 }
 
+/// Deletes read set `id`; false when `account` has no such read set in `store`.
+pub async fn delete(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<bool, Error> {
+    let done = sqlx::query("DELETE FROM read_sets WHERE account_id = $1 AND store_id = $2 AND id = $3")
+        .bind(account)
+        .bind(store)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Number of read sets in a store.
 pub async fn count_in_store(conn: &mut AnyConnection, account: &str, store: &str) -> Result<i64, Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM read_sets WHERE account_id = $1 AND store_id = $2")

@@ -37,6 +37,30 @@ impl Service {
         Ok(Page { items, next_token })
     }
 
+    /// Deletes read sets of a store: rows and tags in one transaction, then their objects (an
+    /// object left behind by a failure here has no row and is removed by the next start-up sweep).
+    /// Returns the ids that could not be deleted, with the reason.
+    pub async fn delete_read_sets(&self, caller: &Caller, store_id: &str, ids: &[String]) -> Result<Vec<(String, Error)>, Error> {
+        let mut tx = self.db.begin().await?;
+        self.require_store(&mut tx, caller, store_id).await?;
+        let (mut deleted, mut errors) = (Vec::new(), Vec::new());
+        for id in ids {
+            if read_sets::delete(&mut tx, &caller.account, store_id, id).await? {
+                db::tags::clear(&mut tx, &self.read_set_arn(&caller.account, store_id, id)).await?;
+                deleted.push(id.clone());
+            } else {
+                errors.push((id.clone(), Error::NotFound { kind: "read set", id: id.clone() }));
+            }
+        }
+        tx.commit().await.map_err(db::Error::from)?;
+        for id in deleted {
+            if let Err(e) = self.data.delete_read_set(store_id, &id).await {
+                tracing::warn!(error = ?e, read_set = id, "objects of a deleted read set remain; the sweep will remove them");
+            }
+        }
+        Ok(errors)
+    }
+
     /// The ARN of a read set.
     pub fn read_set_arn(&self, account: &str, store_id: &str, id: &str) -> String {
         let resource =

@@ -220,6 +220,7 @@ fn read_set(claim: &Claim, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -
 /// written) when the lease generation moved on.
 async fn commit(service: &Service, claim: &Claim, set: ReadSet) -> Result<bool, db::Error> {
     let mut tx = service.db().begin().await?;
+    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
     let now = time::now();
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, None, None, now).await? {
         return Ok(false);
@@ -237,6 +238,7 @@ async fn commit(service: &Service, claim: &Claim, set: ReadSet) -> Result<bool, 
 /// the full text as `statusDetail`.
 async fn fail(service: &Service, claim: &Claim, message: &str) -> Result<bool, db::Error> {
     let mut tx = service.db().begin().await?;
+    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
     let now = time::now();
     let short = status_message(message);
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {

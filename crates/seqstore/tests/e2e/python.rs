@@ -25,6 +25,9 @@ fn boto3_and_aws_cli() {
     };
     std::fs::write(&config, key(KEY_A) + &key(KEY_B)).expect("write config");
     let data = dir.path().join("data");
+    // `file://` import sources: the Python tests write FASTQ files here.
+    let files = dir.path().join("files");
+    std::fs::create_dir(&files).expect("create files dir");
     let server = Serve::start(&[
         "--listen".as_ref(),
         "127.0.0.1:0".as_ref(),
@@ -32,6 +35,8 @@ fn boto3_and_aws_cli() {
         config.as_os_str(),
         "--data-dir".as_ref(),
         data.as_os_str(),
+        "--file-root".as_ref(),
+        files.as_os_str(),
     ]);
     let endpoint = server.endpoint.clone();
 
@@ -46,6 +51,7 @@ fn boto3_and_aws_cli() {
         .env("TEST_KEY_B_SECRET", KEY_B.1)
         .env("TEST_ACCOUNT_B", KEY_B.2)
         .env("TEST_AWS_CLI", venv.join("bin/aws"))
+        .env("TEST_FILE_ROOT", &files)
         .output()
         .expect("run python");
     drop(server);

@@ -390,3 +390,37 @@ fn database_name_is_replaced() {
     assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
     assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
 }
+
+/// Sends a request to a real listener with a plain HTTP/1.1 client and returns the body.
+pub async fn http_send(request: http::Request<Vec<u8>>) -> Vec<u8> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let uri = request.uri().clone();
+    let authority = uri.authority().expect("absolute URI").as_str().to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.expect("connect");
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method(), uri.path_and_query().map_or("/", |p| p.as_str()));
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{}: {}\r\n", name, value.to_str().expect("ascii header")));
+    }
+    head.push_str(&format!("content-length: {}\r\nconnection: close\r\n\r\n", request.body().len()));
+    stream.write_all(head.as_bytes()).await.expect("write head");
+    stream.write_all(request.body()).await.expect("write body");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read response");
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("header end") + 4;
+    let head = String::from_utf8_lossy(&response[..split]).to_lowercase();
+    let body = response[split..].to_vec();
+    if head.contains("transfer-encoding: chunked") { dechunk(&body) } else { body }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = body.windows(2).position(|w| w == b"\r\n").expect("chunk size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..line_end]).expect("hex").trim(), 16).expect("size");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[line_end + 2..line_end + 2 + size]);
+        body = &body[line_end + 2 + size + 2..];
+    }
+}

@@ -3,7 +3,11 @@
 Run with the venv from scripts/python-venv:
     TEST_ENDPOINT_URL=http://127.0.0.1:PORT TEST_KEY_A_ID=... TEST_KEY_A_SECRET=... \
     TEST_ACCOUNT_A=... TEST_KEY_B_ID=... TEST_KEY_B_SECRET=... TEST_ACCOUNT_B=... \
+    TEST_FILE_ROOT=DIR \
     .venv/bin/python crates/seqstore/tests/python/test_clients.py [TestClass[.test_name] ...]
+
+TEST_FILE_ROOT is the directory the server was started with (`--file-root DIR`); the Imports
+tests write FASTQ files there and are skipped when it is unset.
 
 Every store name carries a per-run suffix, so reruns against the same server never collide.
 botocore checks only `min` bounds and required members on the client (no max lengths, no
@@ -11,19 +15,24 @@ enums, no patterns), so those rules are tested against the server here.
 """
 
 import datetime
+import gzip
+import hashlib
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
+import time
 import unittest
 import uuid
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, WaiterError
 
 ENDPOINT = os.environ.get("TEST_ENDPOINT_URL", "")
 REGION = os.environ.get("TEST_REGION", "us-east-1")
@@ -32,6 +41,7 @@ KEYS = {
     "B": (os.environ.get("TEST_KEY_B_ID"), os.environ.get("TEST_KEY_B_SECRET")),
 }
 ACCOUNTS = {"A": os.environ.get("TEST_ACCOUNT_A"), "B": os.environ.get("TEST_ACCOUNT_B")}
+FILE_ROOT = os.environ.get("TEST_FILE_ROOT", "")  # the server's --file-root; imports skip if unset
 AWS_CLI = os.environ.get("TEST_AWS_CLI") or os.path.join(os.path.dirname(sys.executable), "aws")
 RUN = uuid.uuid4().hex[:10]
 STATUS = {
@@ -107,6 +117,24 @@ class Case(unittest.TestCase):
         pages = [p["sequenceStores"] for p in pager.paginate(
             filter=filt, PaginationConfig={"PageSize": page_size})]
         return [s for page in pages for s in page], pages
+
+    def aws(self, *args, ok=True):
+        """Runs `aws omics ARGS` (CLI v1) as account A; the parsed JSON output, or the process
+        when not `ok`. Host-prefix injection is switched off through the environment."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(
+            AWS_ACCESS_KEY_ID=KEYS["A"][0], AWS_SECRET_ACCESS_KEY=KEYS["A"][1],
+            AWS_DEFAULT_REGION=REGION, AWS_DISABLE_HOST_PREFIX_INJECTION="true",
+            AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+            AWS_MAX_ATTEMPTS="1", AWS_PAGER="",
+        )
+        proc = subprocess.run(
+            [AWS_CLI, "omics", *args, "--endpoint-url", ENDPOINT, "--output", "json"],
+            env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+        if ok:
+            self.assertEqual(proc.returncode, 0, proc.stderr)
+            return json.loads(proc.stdout) if proc.stdout.strip() else {}
+        return proc
 
     def assertRequestId(self, resp):
         rid = resp["ResponseMetadata"].get("RequestId", "")
@@ -358,22 +386,6 @@ class HostPrefix(Case):
 class Cli(Case):
     """AWS CLI v1; host-prefix injection is switched off through the environment."""
 
-    def aws(self, *args, ok=True):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(
-            AWS_ACCESS_KEY_ID=KEYS["A"][0], AWS_SECRET_ACCESS_KEY=KEYS["A"][1],
-            AWS_DEFAULT_REGION=REGION, AWS_DISABLE_HOST_PREFIX_INJECTION="true",
-            AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-            AWS_MAX_ATTEMPTS="1", AWS_PAGER="",
-        )
-        proc = subprocess.run(
-            [AWS_CLI, "omics", *args, "--endpoint-url", ENDPOINT, "--output", "json"],
-            env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
-        if ok:
-            self.assertEqual(proc.returncode, 0, proc.stderr)
-            return json.loads(proc.stdout) if proc.stdout.strip() else {}
-        return proc
-
     def test_cli_round_trip(self):
         since = (now() - datetime.timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         name = unique("cli")
@@ -412,6 +424,227 @@ class Cli(Case):
         proc = self.aws("get-sequence-store", "--id", MISSING_ID, ok=False)
         self.assertIn(proc.returncode, (254, 255), proc.stderr)
         self.assertIn("ResourceNotFoundException", proc.stderr)
+
+
+def fastq(count=1000, length=50, mate=None, seed=0):
+    """`count` deterministic FASTQ records of `length` bases, named `@r{i}` (`@r{i}/{mate}`);
+    `seed` varies the bases."""
+    suffix = f"/{mate}" if mate else ""
+    records = []
+    for i in range(count):
+        seq = "".join("ACGT"[(i * 7 + j * (3 + 2 * seed) + (mate or 0)) % 4] for j in range(length))
+        records.append(f"@r{i}{suffix}\n{seq}\n+\n{'I' * length}\n")
+    return "".join(records).encode()
+
+
+class Imports(Case):
+    """StartReadSetImportJob with `file://` FASTQ sources under the server's `--file-root`
+    (TEST_FILE_ROOT), read back through the job, the waiter, the read set metadata and lists."""
+
+    READS, LENGTH = 1000, 50
+    TERMINAL = {"COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED"}
+
+    @classmethod
+    def setUpClass(cls):
+        if not FILE_ROOT:
+            raise unittest.SkipTest("TEST_FILE_ROOT is unset: start seqstore with "
+                                    "`--file-root DIR` and set TEST_FILE_ROOT=DIR to run imports")
+        super().setUpClass()
+        cls.role = f"arn:aws:iam::{ACCOUNTS['A']}:role/Import"
+        cls.dir = os.path.join(FILE_ROOT, f"py-{RUN}")
+        os.makedirs(cls.dir)
+        cls.plain = cls.write("single.fastq", fastq(cls.READS, cls.LENGTH))
+        cls.gz = cls.write("single.fastq.gz",
+                           gzip.compress(fastq(cls.READS, cls.LENGTH, seed=1), mtime=0))
+        cls.r1 = cls.write("pair_1.fastq", fastq(cls.READS, cls.LENGTH, 1))
+        cls.r2 = cls.write("pair_2.fastq", fastq(cls.READS, cls.LENGTH, 2))
+        # A record cut short: its quality line is missing.
+        cls.bad = cls.write("truncated.fastq",
+                            fastq(10, cls.LENGTH) + b"@r10\n" + b"A" * cls.LENGTH + b"\n+\n")
+
+        cls.store = cls.a.create_sequence_store(name=unique("imports"))
+        cls.sid = cls.store["id"]
+        cls.good = cls.a.start_read_set_import_job(
+            sequenceStoreId=cls.sid, roleArn=cls.role,
+            sources=[cls.source(cls.gz, name="single-gz"),
+                     cls.source(cls.r1, cls.r2, name="paired")])
+        cls.mixed = cls.a.start_read_set_import_job(
+            sequenceStoreId=cls.sid, roleArn=cls.role,
+            sources=[cls.source(cls.plain, name="plain"), cls.source(cls.bad, name="truncated")])
+
+    @classmethod
+    def tearDownClass(cls):
+        for job in (cls.good, cls.mixed):
+            try:
+                cls.settle(job["id"])
+            except (ClientError, AssertionError):
+                pass
+        cls.delete_quietly(cls.a, cls.sid)
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    @classmethod
+    def write(cls, name, data):
+        path = os.path.join(cls.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    @staticmethod
+    def source(path1, path2=None, **kw):
+        files = {"source1": "file://" + path1}
+        if path2:
+            files["source2"] = "file://" + path2
+        return dict(sourceFiles=files, sourceFileType="FASTQ", subjectId="subject-1",
+                    sampleId="sample-1", **kw)
+
+    @classmethod
+    def settle(cls, job_id, timeout=60):
+        """Polls GetReadSetImportJob until the job is in a terminal state; returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = cls.a.get_read_set_import_job(sequenceStoreId=cls.sid, id=job_id)
+            if job["status"] in cls.TERMINAL:
+                return job
+            if time.monotonic() > deadline:
+                raise AssertionError(f"import job {job_id} still {job['status']} after {timeout}s")
+            time.sleep(0.5)
+
+    def wait(self, job_id, store_id=None):
+        self.a.get_waiter("read_set_import_job_completed").wait(
+            sequenceStoreId=store_id or self.sid, id=job_id,
+            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    def assertReadSet(self, read_set_id, job_id, paths, name, store_id=None):
+        """The metadata of an imported read set: counts and MD5up etags of `paths`."""
+        meta = self.a.get_read_set_metadata(sequenceStoreId=store_id or self.sid, id=read_set_id)
+        texts = []
+        for path in paths:
+            with open(path, "rb") as f:
+                data = f.read()
+            texts.append(gzip.decompress(data) if path.endswith(".gz") else data)
+        reads = sum(t.count(b"\n") // 4 for t in texts)
+        self.assertEqual(meta["id"], read_set_id)
+        self.assertEqual(meta["sequenceStoreId"], store_id or self.sid)
+        self.assertEqual(meta["fileType"], "FASTQ")
+        self.assertEqual(meta["status"], "ACTIVE")
+        self.assertEqual(meta["creationType"], "IMPORT")
+        self.assertEqual(meta.get("creationJobId"), job_id)
+        self.assertEqual((meta["subjectId"], meta["sampleId"], meta["name"]),
+                         ("subject-1", "sample-1", name))
+        info = meta["sequenceInformation"]
+        self.assertEqual((info["totalReadCount"], info["totalBaseCount"]),
+                         (reads, reads * self.LENGTH), meta)
+        self.assertEqual(meta["etag"]["algorithm"], "FASTQ_MD5up", meta)
+        for member, text in zip(("source1", "source2"), texts):
+            self.assertEqual(meta["etag"].get(member), hashlib.md5(text).hexdigest(),
+                             f"etag.{member}: {meta}")
+        if len(texts) == 1:
+            self.assertNotIn("source2", meta["etag"])
+        return meta
+
+    def test_import_completes(self):
+        job_id = self.good["id"]
+        self.assertRegex(job_id, r"^[0-9]{10,36}$")
+        self.assertEqual(self.good["sequenceStoreId"], self.sid)
+        self.assertEqual(self.good["roleArn"], self.role)
+        self.assertIn(self.good["status"], ("SUBMITTED", "IN_PROGRESS", "COMPLETED"))
+        self.assertIsInstance(self.good["creationTime"], datetime.datetime)
+        self.wait(job_id)
+
+        job = self.a.get_read_set_import_job(sequenceStoreId=self.sid, id=job_id)
+        self.assertEqual(job["status"], "COMPLETED", job)
+        self.assertIsInstance(job["completionTime"], datetime.datetime)
+        self.assertGreaterEqual(job["completionTime"], job["creationTime"])
+        self.assertEqual([s["status"] for s in job["sources"]], ["FINISHED", "FINISHED"], job)
+        self.assertEqual(job["sources"][1]["sourceFiles"],
+                         {"source1": "file://" + self.r1, "source2": "file://" + self.r2})
+        ids = [s.get("readSetId") for s in job["sources"]]
+        for rid in ids:
+            self.assertRegex(rid or "", r"^[0-9]{10,36}$", job)
+        self.assertEqual(len(set(ids)), 2)
+
+        self.assertReadSet(ids[0], job_id, [self.gz], "single-gz")
+        meta = self.assertReadSet(ids[1], job_id, [self.r1, self.r2], "paired")
+        self.assertEqual(meta["sequenceInformation"]["totalReadCount"], 2 * self.READS)
+
+        pager = self.a.get_paginator("list_read_sets")
+        listed = [r for p in pager.paginate(sequenceStoreId=self.sid,
+                                            PaginationConfig={"PageSize": 1})
+                  for r in p["readSets"]]
+        # The store also holds the read set of the other job's good source.
+        self.assertLessEqual(set(ids), {r["id"] for r in listed})
+        self.assertEqual(len(listed), len({r["id"] for r in listed}), "each read set once")
+        item = next(r for r in listed if r["id"] == ids[0])
+        self.assertEqual((item["fileType"], item["status"], item["name"]),
+                         ("FASTQ", "ACTIVE", "single-gz"))
+
+    def test_truncated_source_fails_alone(self):
+        job_id = self.mixed["id"]
+        with self.assertRaises(WaiterError) as cm:
+            self.wait(job_id)
+        self.assertEqual(cm.exception.last_response.get("status"), "COMPLETED_WITH_FAILURES",
+                         cm.exception.last_response)
+        job = self.a.get_read_set_import_job(sequenceStoreId=self.sid, id=job_id)
+        self.assertEqual(job["status"], "COMPLETED_WITH_FAILURES", job)
+        good, bad = job["sources"]
+        self.assertEqual(good["status"], "FINISHED", job)
+        self.assertRegex(good.get("readSetId", ""), r"^[0-9]{10,36}$", job)
+        self.assertEqual(bad["status"], "FAILED", job)
+        self.assertTrue(bad.get("statusMessage"), job)
+        self.assertLessEqual(len(bad["statusMessage"]), 127, job)
+        self.assertNotIn("readSetId", bad, job)
+        self.assertReadSet(good["readSetId"], job_id, [self.plain], "plain")
+
+    def test_list_import_jobs(self):
+        for job in (self.good, self.mixed):
+            self.settle(job["id"])
+        jobs = self.a.list_read_set_import_jobs(sequenceStoreId=self.sid)["importJobs"]
+        self.assertEqual(sorted(j["id"] for j in jobs),
+                         sorted([self.good["id"], self.mixed["id"]]))
+        by_id = {j["id"]: j for j in jobs}
+        self.assertEqual(by_id[self.good["id"]]["status"], "COMPLETED")
+        self.assertEqual(by_id[self.mixed["id"]]["status"], "COMPLETED_WITH_FAILURES")
+        for j in jobs:
+            self.assertEqual((j["sequenceStoreId"], j["roleArn"]), (self.sid, self.role))
+            self.assertIsInstance(j["completionTime"], datetime.datetime)
+        done = self.a.list_read_set_import_jobs(sequenceStoreId=self.sid,
+                                                filter={"status": "COMPLETED"})["importJobs"]
+        self.assertEqual([j["id"] for j in done], [self.good["id"]])
+        pager = self.a.get_paginator("list_read_set_import_jobs")
+        pages = [p["importJobs"] for p in pager.paginate(sequenceStoreId=self.sid,
+                                                         PaginationConfig={"PageSize": 1})]
+        self.assertEqual(sorted(j["id"] for p in pages for j in p), sorted(by_id))
+
+    def test_cli_import(self):
+        store = self.create()
+        with tempfile.TemporaryDirectory() as tmp:
+            sources = os.path.join(tmp, "sources.json")
+            with open(sources, "w") as f:
+                json.dump([self.source(self.plain, name="cli")], f)
+            job = self.aws("start-read-set-import-job", "--sequence-store-id", store["id"],
+                           "--role-arn", self.role, "--sources", "file://" + sources)
+        self.assertRegex(job["id"], r"^[0-9]{10,36}$")
+        # The CLI waiter sleeps 30 s between polls and cannot be told otherwise; poll quickly
+        # first, then `aws omics wait` sees COMPLETED on its first poll.
+        deadline = time.monotonic() + 60
+        while True:
+            got = self.aws("get-read-set-import-job", "--sequence-store-id", store["id"],
+                           "--id", job["id"])
+            if got["status"] in self.TERMINAL or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertEqual(got["status"], "COMPLETED", got)
+        started = time.monotonic()
+        self.aws("wait", "read-set-import-job-completed", "--sequence-store-id", store["id"],
+                 "--id", job["id"])
+        self.assertLess(time.monotonic() - started, 25, "the CLI waiter should succeed at once")
+        rid = got["sources"][0]["readSetId"]
+        meta = self.aws("get-read-set-metadata", "--sequence-store-id", store["id"], "--id", rid)
+        self.assertEqual(meta["sequenceInformation"]["totalReadCount"], self.READS)
+        self.assertEqual(meta["sequenceInformation"]["totalBaseCount"], self.READS * self.LENGTH)
+        with open(self.plain, "rb") as f:
+            self.assertEqual(meta["etag"]["source1"], hashlib.md5(f.read()).hexdigest())
+        self.assertEqual(meta["creationJobId"], job["id"])
 
 
 class Counting(unittest.TextTestResult):

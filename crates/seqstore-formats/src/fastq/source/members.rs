@@ -19,7 +19,8 @@ pub(in crate::fastq) struct Members<B> {
 }
 
 enum State<B> {
-    Member(GzDecoder<B>),
+    // Boxed: the state is moved on every read.
+    Member(Box<GzDecoder<B>>),
     /// A member has ended; what follows is not yet known.
     Between(B),
     Ended(B),
@@ -31,7 +32,7 @@ enum State<B> {
 impl<B: BufRead> Members<B> {
     /// Starts decoding the member at the start of `inner`.
     pub(super) fn new(inner: B) -> Self {
-        Self { state: State::Member(GzDecoder::new(inner)) }
+        Self { state: State::Member(Box::new(GzDecoder::new(inner))) }
     }
 }
 
@@ -89,7 +90,7 @@ impl<B: BufRead> Read for Members<B> {
                     };
                     self.state = match starts_member {
                         None => State::Ended(inner),
-                        Some(true) => State::Member(GzDecoder::new(inner)),
+                        Some(true) => State::Member(Box::new(GzDecoder::new(inner))),
                         Some(false) => State::Trailing(inner),
                     };
                 }
@@ -99,7 +100,10 @@ impl<B: BufRead> Read for Members<B> {
                 }
                 State::Trailing(inner) => {
                     self.state = State::Trailing(inner);
-                    return Err(io::Error::new(io::ErrorKind::InvalidData, "data after the last gzip member is not gzip"));
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "data after the last gzip member is not gzip",
+                    ));
                 }
                 State::Moving => unreachable!("state is restored before read returns"),
             }
