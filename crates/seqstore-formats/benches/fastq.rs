@@ -4,10 +4,10 @@
 //! `cargo bench -p seqstore-formats --bench fastq`; figures are kept in `benches/README.md`.
 
 use std::hint::black_box;
-use std::io::Write;
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use seqstore_formats::digest::{Algorithm, Digest};
+use seqstore_formats::digest::{Algorithm, Digest, HashingReader};
 use seqstore_formats::fastq::{self, Validator, Which};
 
 const TARGET_BYTES: usize = 200_000_000;
@@ -15,7 +15,9 @@ const READ_LENGTH: usize = 150;
 const RUNS: usize = 3;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let text = generate();
+    // `cargo bench` passes --bench; run as a test (`cargo test --benches`) it is a 2 MB smoke run.
+    let target = if std::env::args().any(|arg| arg == "--bench") { TARGET_BYTES } else { TARGET_BYTES / 100 };
+    let text = generate(target);
     let mb = text.len() as f64 / 1e6;
     println!("{:.0} MB of plain FASTQ, {READ_LENGTH} bp reads, best of {RUNS}", mb);
 
@@ -47,6 +49,20 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             black_box(digest.finalize_hex());
         });
         report(&format!("digest {algorithm:?} alone"), mb, digest);
+    }
+
+    for offloaded in [false, true] {
+        let hashing = best(|| {
+            let mut reader = if offloaded {
+                HashingReader::offloaded(&text[..], Algorithm::Md5).expect("thread")
+            } else {
+                HashingReader::new(&text[..], Algorithm::Md5)
+            };
+            let mut buf = vec![0; 256 * 1024];
+            while reader.read(&mut buf).expect("in memory") > 0 {}
+            black_box(reader.into_parts().1.map(Digest::finalize_hex));
+        });
+        report(&format!("HashingReader Md5, offloaded: {offloaded}"), mb, hashing);
     }
 
     for algorithm in [Algorithm::Md5, Algorithm::Sha256] {
@@ -88,15 +104,15 @@ fn report(what: &str, mb: f64, elapsed: Duration) {
 }
 
 // Illumina-like records from a fixed linear congruential generator, so runs are comparable.
-fn generate() -> Vec<u8> {
+fn generate(target: usize) -> Vec<u8> {
     let mut state: u64 = 0x2545_f491_4f6c_dd1d;
     let mut next = move || {
         state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         (state >> 33) as usize
     };
-    let mut text = Vec::with_capacity(TARGET_BYTES + 1024);
+    let mut text = Vec::with_capacity(target + 1024);
     let mut i = 0u64;
-    while text.len() < TARGET_BYTES {
+    while text.len() < target {
         i += 1;
         let header = format!("@A00123:8:H5KJ7DSXX:1:1101:{}:{} 1:N:0:ACGTACGT\n", 1000 + i % 30000, i);
         text.extend_from_slice(header.as_bytes());

@@ -252,7 +252,10 @@ impl Config {
             for (j, location) in role.locations.iter().enumerate() {
                 let ok = location.uri.starts_with("s3://") || location.uri.starts_with("file:///");
                 if !ok {
-                    return Err(invalid(&format!("roles.{i}.locations.{j}.uri"), "must start with s3:// or file:///".into()));
+                    return Err(invalid(
+                        &format!("roles.{i}.locations.{j}.uri"),
+                        "must start with s3:// or file:///".into(),
+                    ));
                 }
             }
         }

@@ -7,9 +7,9 @@
 
 pub mod filter;
 pub mod idempotency;
+pub mod ids;
 pub mod import_jobs;
 pub mod read_sets;
-pub mod ids;
 pub mod sequence_stores;
 pub mod settings;
 pub mod tags;

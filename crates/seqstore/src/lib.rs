@@ -10,9 +10,9 @@ pub mod config;
 pub mod db;
 pub mod model;
 pub mod server;
+pub mod service;
 pub mod storage;
 pub mod worker;
-pub mod service;
 
 use std::io::Write;
 

@@ -10,6 +10,8 @@ mod e2e {
     mod binary;
     mod db_conformance;
     mod fastq_data;
+    mod import_failures;
+    mod import_recovery;
     mod imports;
     mod python;
     mod raw;

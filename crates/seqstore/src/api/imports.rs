@@ -187,7 +187,13 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
         created_before: micros(f.created_before),
     });
     let page = service
-        .list_import_jobs(caller, &request.sequence_store_id, &filter, request.max_results, request.next_token.as_deref())
+        .list_import_jobs(
+            caller,
+            &request.sequence_store_id,
+            &filter,
+            request.max_results,
+            request.next_token.as_deref(),
+        )
         .await?;
     let jobs: Vec<JobItem<'_>> = page.items.iter().map(job_item).collect();
     let mut body = json!({ "importJobs": jobs });

@@ -92,7 +92,8 @@ pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Resul
     let set = service.read_set(caller, &request.sequence_store_id, &request.id).await?;
     let mut body = item(service, &set);
     let mut files = json!({});
-    for (key, stored) in [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)] {
+    for (key, stored) in [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)]
+    {
         if let Some(stored) = stored {
             files[key] = file(stored);
         }

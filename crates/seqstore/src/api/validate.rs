@@ -230,7 +230,11 @@ mod tests {
         assert_eq!(check("StartReadSetImportJobRequest", &request("s3://bucket/r1.fq.gz")), vec![]);
         for bad in ["file://relative", "file:///a\nb", "http://x/y", "s3://B/k"] {
             let bad = bad.replace("\\n", "\n");
-            assert_eq!(members(&check("StartReadSetImportJobRequest", &request(&bad))), ["sources.0.sourceFiles.source1"], "{bad}");
+            assert_eq!(
+                members(&check("StartReadSetImportJobRequest", &request(&bad))),
+                ["sources.0.sourceFiles.source1"],
+                "{bad}"
+            );
         }
         let long = format!("file:///{}", "a".repeat(4096));
         assert_eq!(members(&check("StartReadSetImportJobRequest", &request(&long))), ["sources.0.sourceFiles.source1"]);

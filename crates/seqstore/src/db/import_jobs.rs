@@ -104,10 +104,11 @@ pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &
     if let Some(status) = &query.status {
         filter.text_eq("status", status);
     }
-    filter
-        .int_at_least("creation_ms", query.created_from)
-        .int_below("creation_ms", query.created_before)
-        .after("creation_ms", "id", query.after.as_ref());
+    filter.int_at_least("creation_ms", query.created_from).int_below("creation_ms", query.created_before).after(
+        "creation_ms",
+        "id",
+        query.after.as_ref(),
+    );
     let limit = filter.limit(query.limit);
     let sql = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
     let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
@@ -145,7 +146,10 @@ pub async fn lock_account(conn: &mut AnyConnection, backend: Backend, account: &
 /// `BEGIN IMMEDIATE` already serialises writers).
 pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<(), Error> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT id FROM import_jobs WHERE id = $1 FOR UPDATE").bind(job_id).fetch_optional(&mut *conn).await?;
+        sqlx::query("SELECT id FROM import_jobs WHERE id = $1 FOR UPDATE")
+            .bind(job_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     }
     Ok(())
 }
@@ -266,7 +270,8 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
     .bind(job_id)
     .fetch_one(&mut *conn)
     .await?;
-    let (total, finished, failed): (i64, i64, i64) = (row.try_get("total")?, row.try_get("finished")?, row.try_get("failed")?);
+    let (total, finished, failed): (i64, i64, i64) =
+        (row.try_get("total")?, row.try_get("finished")?, row.try_get("failed")?);
     if finished + failed < total {
         return Ok(());
     }
@@ -284,12 +289,11 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
 
 /// Makes every lease held by `owner` claimable at once (a restarted process resuming its own work).
 pub async fn expire_leases_of(conn: &mut AnyConnection, owner: &str) -> Result<u64, Error> {
-    let done = sqlx::query(
-        "UPDATE import_sources SET lease_expires_ms = 0 WHERE status = 'IN_PROGRESS' AND lease_owner = $1",
-    )
-    .bind(owner)
-    .execute(&mut *conn)
-    .await?;
+    let done =
+        sqlx::query("UPDATE import_sources SET lease_expires_ms = 0 WHERE status = 'IN_PROGRESS' AND lease_owner = $1")
+            .bind(owner)
+            .execute(&mut *conn)
+            .await?;
     Ok(done.rows_affected())
 }
 

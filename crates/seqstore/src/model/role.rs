@@ -28,7 +28,9 @@ mod tests {
     fn parses_role_arns_only() {
         let role = RoleArn::parse("arn:aws:iam::123456789012:role/service/Import").expect("role");
         assert_eq!((role.account.as_str(), role.name.as_str()), ("123456789012", "service/Import"));
-        for bad in ["arn:aws:iam::123:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "x"] {
+        for bad in
+            ["arn:aws:iam::123:role/x", "arn:aws:iam::123456789012:user/x", "arn:aws:iam::123456789012:role/", "x"]
+        {
             assert_eq!(RoleArn::parse(bad), None, "{bad}");
         }
     }

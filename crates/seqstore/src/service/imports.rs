@@ -156,7 +156,8 @@ fn check_sources(grants: &Grants, sources: &[SourceSpec]) -> Result<(), Error> {
         let files = [("source1", Some(&spec.source1)), ("source2", spec.source2.as_ref())];
         for (name, uri) in files.into_iter().filter_map(|(n, u)| Some((n, u?))) {
             let member = format!("sources.{i}.sourceFiles.{name}");
-            let parsed = SourceUri::parse(uri).map_err(|source| Error::BadSourceUri { member: member.clone(), source })?;
+            let parsed =
+                SourceUri::parse(uri).map_err(|source| Error::BadSourceUri { member: member.clone(), source })?;
             if matches!(parsed, SourceUri::File(_)) && !grants.has_file_roots() {
                 return Err(Error::NoFileRoots { member });
             }
@@ -168,7 +169,12 @@ fn check_sources(grants: &Grants, sources: &[SourceSpec]) -> Result<(), Error> {
     Ok(())
 }
 
-async fn insert_job(tx: &mut AnyConnection, caller: &Caller, store_id: &str, request: &StartImport) -> Result<Job, Error> {
+async fn insert_job(
+    tx: &mut AnyConnection,
+    caller: &Caller,
+    store_id: &str,
+    request: &StartImport,
+) -> Result<Job, Error> {
     let job = Job {
         id: db::ids::reserve(tx, "importJob").await?,
         account: caller.account.clone(),

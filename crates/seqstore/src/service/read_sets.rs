@@ -40,7 +40,12 @@ impl Service {
     /// Deletes read sets of a store: rows and tags in one transaction, then their objects (an
     /// object left behind by a failure here has no row and is removed by the next start-up sweep).
     /// Returns the ids that could not be deleted, with the reason.
-    pub async fn delete_read_sets(&self, caller: &Caller, store_id: &str, ids: &[String]) -> Result<Vec<(String, Error)>, Error> {
+    pub async fn delete_read_sets(
+        &self,
+        caller: &Caller,
+        store_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<(String, Error)>, Error> {
         let mut tx = self.db.begin().await?;
         self.require_store(&mut tx, caller, store_id).await?;
         let (mut deleted, mut errors) = (Vec::new(), Vec::new());
@@ -63,8 +68,7 @@ impl Service {
 
     /// The ARN of a read set.
     pub fn read_set_arn(&self, account: &str, store_id: &str, id: &str) -> String {
-        let resource =
-            crate::model::arn::Resource::ReadSet { store: store_id.to_owned(), id: id.to_owned() };
+        let resource = crate::model::arn::Resource::ReadSet { store: store_id.to_owned(), id: id.to_owned() };
         crate::model::arn::Arn::new(&self.region, account, resource).to_string()
     }
 }

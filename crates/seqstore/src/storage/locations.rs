@@ -103,7 +103,9 @@ impl Grants {
 
 fn covers(location: &Location, uri: &SourceUri) -> bool {
     match uri {
-        SourceUri::File(path) => location.uri.strip_prefix("file://").is_some_and(|root| path.starts_with(Path::new(root))),
+        SourceUri::File(path) => {
+            location.uri.strip_prefix("file://").is_some_and(|root| path.starts_with(Path::new(root)))
+        }
         SourceUri::S3 { bucket, key } => {
             let Some(rest) = location.uri.strip_prefix("s3://") else { return false };
             if rest.is_empty() {

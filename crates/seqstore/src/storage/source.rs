@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
+use object_store::ObjectStoreExt;
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
-use object_store::ObjectStoreExt;
 use tokio_util::io::ReaderStream;
 
 use super::locations::SourceUri;
@@ -109,4 +109,3 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
     let stream = result.into_stream().map(|chunk| chunk.map_err(std::io::Error::other)).boxed();
     Ok(Opened { size, stream })
 }
-

@@ -64,7 +64,12 @@ pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
     }
 }
 
-async fn attempt(service: &Service, settings: &Settings, claim: &Claim, progress: &Arc<Progress>) -> Result<ReadSet, Outcome> {
+async fn attempt(
+    service: &Service,
+    settings: &Settings,
+    claim: &Claim,
+    progress: &Arc<Progress>,
+) -> Result<ReadSet, Outcome> {
     let db_failed = |e: db::Error| {
         tracing::error!(error = ?e, "database failure during import");
         Outcome::Abandoned
@@ -108,7 +113,9 @@ async fn open_all(service: &Service, claim: &Claim, files: &[(&str, String)]) ->
         let location = grants
             .location_for(&parsed)
             .ok_or_else(|| Outcome::Failed(format!("{name}: the role may no longer read {uri}")))?;
-        let source = source::open(uri, &parsed, location).await.map_err(|e| Outcome::Failed(format!("{name}: {}", chain(&e))))?;
+        let source = source::open(uri, &parsed, location)
+            .await
+            .map_err(|e| Outcome::Failed(format!("{name}: {}", chain(&e))))?;
         opened.push(source);
     }
     Ok(opened)
@@ -159,7 +166,9 @@ async fn transfer(
         match error {
             TeeError::LeaseLost => return Err(Outcome::Abandoned),
             TeeError::ScannerStopped => {}
-            TeeError::Read { .. } | TeeError::Write(_) => return Err(Outcome::Failed(format!("{name}: {}", chain(error)))),
+            TeeError::Read { .. } | TeeError::Write(_) => {
+                return Err(Outcome::Failed(format!("{name}: {}", chain(error))));
+            }
         }
     }
     let summaries = scan.map_err(|e| Outcome::Failed(e.to_string()))?;
@@ -173,7 +182,10 @@ async fn transfer(
         .collect())
 }
 
-fn spawn_scanner(mut readers: Vec<ChannelReader>, algorithm: Algorithm) -> JoinHandle<Result<Vec<fastq::Summary>, fastq::Error>> {
+fn spawn_scanner(
+    mut readers: Vec<ChannelReader>,
+    algorithm: Algorithm,
+) -> JoinHandle<Result<Vec<fastq::Summary>, fastq::Error>> {
     tokio::task::spawn_blocking(move || {
         let first = readers.remove(0);
         match readers.pop() {

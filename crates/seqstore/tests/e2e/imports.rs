@@ -85,7 +85,8 @@ pub async fn wait(client: &Client, store: &str, job: &str) -> GetReadSetImportJo
 
 /// Creates a store with `family` and returns its id.
 pub async fn store(client: &Client, family: ETagAlgorithmFamily) -> String {
-    let out = client.create_sequence_store().name("imports").e_tag_algorithm_family(family).send().await.expect("store");
+    let out =
+        client.create_sequence_store().name("imports").e_tag_algorithm_family(family).send().await.expect("store");
     out.id().to_owned()
 }
 
@@ -153,7 +154,10 @@ async fn every_form_and_family(backend: Backend) {
             let meta = client.get_read_set_metadata().sequence_store_id(&store).id(id).send().await.expect("metadata");
             let expected = case.texts.iter().map(|t| counts(t)).fold((0, 0), |a, c| (a.0 + c.0, a.1 + c.1));
             let info = meta.sequence_information().expect("sequenceInformation");
-            assert_eq!((info.total_read_count().map(|n| n as u64), info.total_base_count().map(|n| n as u64)), (Some(expected.0), Some(expected.1)));
+            assert_eq!(
+                (info.total_read_count().map(|n| n as u64), info.total_base_count().map(|n| n as u64)),
+                (Some(expected.0), Some(expected.1))
+            );
             assert_eq!(info.alignment(), Some("UNALIGNED"));
             let etag = meta.etag().expect("etag");
             assert_eq!(etag.algorithm().map(|a| a.as_str().to_owned()), Some(format!("FASTQ_{}", family.as_str())));
@@ -260,8 +264,7 @@ async fn a_job_of_100_sources_completes() {
     let mut listed = 0;
     let mut token = None;
     loop {
-        let page =
-            client.list_read_sets().sequence_store_id(&store).set_next_token(token).send().await.expect("list");
+        let page = client.list_read_sets().sequence_store_id(&store).set_next_token(token).send().await.expect("list");
         listed += page.read_sets().len();
         token = page.next_token().map(str::to_owned);
         if token.is_none() {
@@ -310,7 +313,8 @@ async fn progress_and_store_conflicts() {
         assert!(Instant::now() < deadline, "no progress seen: {seen:?}");
         let job = raw_job(&server.endpoint, &store, &job_id).await;
         let source = &job["sources"][0];
-        let (done, total) = (source["bytesProcessed"].as_i64().unwrap_or(0), source["bytesTotal"].as_i64().unwrap_or(0));
+        let (done, total) =
+            (source["bytesProcessed"].as_i64().unwrap_or(0), source["bytesTotal"].as_i64().unwrap_or(0));
         if done > 0 && done < total && seen.last().is_none_or(|&(d, _)| done > d) {
             assert!(source["statusMessage"].as_str().unwrap_or_default().contains('%'), "{source}");
             assert_eq!(job["status"], "IN_PROGRESS");
