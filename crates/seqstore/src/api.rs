@@ -162,6 +162,16 @@ async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
     op.run(&app.service, &Caller { account }, input).await
 }
 
+/// A List* response: `{key: items}` plus `nextToken` when more pages follow.
+fn list_response<T: serde::Serialize>(key: &str, items: Vec<T>, next_token: Option<String>) -> Response {
+    let mut body = serde_json::Map::new();
+    body.insert(key.to_owned(), serde_json::to_value(items).expect("list items serialize"));
+    if let Some(token) = next_token {
+        body.insert("nextToken".to_owned(), Value::String(token));
+    }
+    axum::Json(Value::Object(body)).into_response()
+}
+
 /// Reads the whole body, refusing more than `limit` bytes before reading them when the client
 /// declares its length.
 async fn read_body(body: Body, headers: &http::HeaderMap, limit: u64) -> Result<Bytes, ApiError> {

@@ -37,6 +37,21 @@ pub struct Page<T> {
     pub next_token: Option<String>,
 }
 
+impl<T> Page<T> {
+    /// Cuts `items` — fetched with one more than `limit` to learn whether more follow — to a page,
+    /// with a token for the position after its last item within `scope`.
+    fn cut(mut items: Vec<T>, limit: i64, tokens: &PageTokens, scope: &str, key: impl Fn(&T) -> (i64, String)) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let next_token = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(|last| tokens.issue(scope, &key(last)))
+        } else {
+            None
+        };
+        Self { items, next_token }
+    }
+}
+
 /// The application's use cases over one database.
 #[derive(Debug, Clone)]
 pub struct Service {

@@ -196,9 +196,5 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
         )
         .await?;
     let jobs: Vec<JobItem<'_>> = page.items.iter().map(job_item).collect();
-    let mut body = json!({ "importJobs": jobs });
-    if let Some(token) = page.next_token {
-        body["nextToken"] = Value::String(token);
-    }
-    Ok(Json(body).into_response())
+    Ok(super::list_response("importJobs", jobs, page.next_token))
 }

@@ -112,9 +112,5 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
         .list_read_sets(caller, &request.sequence_store_id, request.max_results, request.next_token.as_deref())
         .await?;
     let items: Vec<Value> = page.items.iter().map(|s| item(service, s)).collect();
-    let mut body = json!({ "readSets": items });
-    if let Some(token) = page.next_token {
-        body["nextToken"] = Value::String(token);
-    }
-    Ok(Json(body).into_response())
+    Ok(super::list_response("readSets", items, page.next_token))
 }

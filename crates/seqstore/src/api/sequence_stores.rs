@@ -151,11 +151,7 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
     let page =
         service.list_sequence_stores(caller, &filter, request.max_results, request.next_token.as_deref()).await?;
     let stores: Vec<StoreResponse<'_>> = page.items.iter().map(|s| store_response(service, caller, s)).collect();
-    let mut body = json!({ "sequenceStores": stores });
-    if let Some(token) = page.next_token {
-        body["nextToken"] = Value::String(token);
-    }
-    Ok(Json(body).into_response())
+    Ok(super::list_response("sequenceStores", stores, page.next_token))
 }
 
 /// UpdateSequenceStore.

@@ -127,14 +127,8 @@ impl Service {
             after,
             limit: limit + 1,
         };
-        let mut items = import_jobs::list(&mut conn, &caller.account, store_id, &query).await?;
-        let next_token = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|j| self.tokens.issue(&scope, &(j.creation_time, j.id.clone())))
-        } else {
-            None
-        };
-        Ok(Page { items, next_token })
+        let items = import_jobs::list(&mut conn, &caller.account, store_id, &query).await?;
+        Ok(Page::cut(items, limit, &self.tokens, &scope, |j| (j.creation_time, j.id.clone())))
     }
 
     pub(super) async fn require_store(&self, conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<(), Error> {

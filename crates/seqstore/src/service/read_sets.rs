@@ -27,14 +27,8 @@ impl Service {
         let limit = max_results.unwrap_or(100);
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         self.require_store(&mut conn, caller, store_id).await?;
-        let mut items = read_sets::list(&mut conn, &caller.account, store_id, after.as_ref(), limit + 1).await?;
-        let next_token = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|r| self.tokens.issue(&scope, &(r.creation_time, r.id.clone())))
-        } else {
-            None
-        };
-        Ok(Page { items, next_token })
+        let items = read_sets::list(&mut conn, &caller.account, store_id, after.as_ref(), limit + 1).await?;
+        Ok(Page::cut(items, limit, &self.tokens, &scope, |r| (r.creation_time, r.id.clone())))
     }
 
     /// Deletes read sets of a store: rows and tags in one transaction, then their objects (an

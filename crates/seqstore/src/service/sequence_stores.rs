@@ -180,14 +180,8 @@ impl Service {
             limit: limit + 1,
         };
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        let mut items = if status_matches { rows::list(&mut conn, &caller.account, &query).await? } else { vec![] };
-        let next_token = if items.len() as i64 > limit {
-            items.truncate(limit as usize);
-            items.last().map(|s| self.tokens.issue(&scope, &(s.creation_time, s.id.clone())))
-        } else {
-            None
-        };
-        Ok(Page { items, next_token })
+        let items = if status_matches { rows::list(&mut conn, &caller.account, &query).await? } else { vec![] };
+        Ok(Page::cut(items, limit, &self.tokens, &scope, |s| (s.creation_time, s.id.clone())))
     }
 
     /// Applies an update. A clientToken this store has already seen makes the call a no-op that
