@@ -112,30 +112,43 @@ bad_inputs! {
     bad_sequence_letter => Bad { source1: replace_line(&text(), 1, &[b'A'; 59].iter().copied().chain([b'J']).collect::<Vec<_>>()), source2: None, expected: "sequence contains" };
 }
 
-/// A source whose file is missing fails with a message naming it; a symlink that escapes the root
-/// fails too.
+/// A source whose file does not exist fails with a message naming it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn missing_object_and_symlink_escape() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+async fn missing_object() {
+    let root = tempfile::tempdir().expect("root");
+    let missing = format!("file://{}/missing.fq", root.path().display());
+    let messages = run_with_good_source(root.path(), &missing).await;
+    assert!(messages[0].contains("missing.fq does not exist"), "{messages:?}");
+}
+
+/// A symlink inside the root that points outside it fails when opened.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn symlink_escaping_the_root() {
     let root = tempfile::tempdir().expect("root");
     let outside = tempfile::tempdir().expect("outside");
-    let config = import_config(&db, root.path());
-    let server = TestServer::start(&config).await;
-    let client = sdk(&server.endpoint, KEY_A);
-    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let secret = outside.path().join("secret.fq");
     std::fs::write(&secret, fastq(1, 10, 10, None)).expect("write");
     std::os::unix::fs::symlink(&secret, root.path().join("link.fq")).expect("symlink");
-    let missing = format!("file://{}/missing.fq", root.path().display());
     let link = format!("file://{}/link.fq", root.path().display());
-    let good = write(root.path(), "good.fq", &fastq(2, 10, 10, None));
-    let job_id = start(&client, &store, vec![source(&missing, None), source(&link, None), source(&good, None)]).await;
+    let messages = run_with_good_source(root.path(), &link).await;
+    assert!(messages[0].contains("outside the directories this role may read"), "{messages:?}");
+}
+
+/// Imports `uri` beside a good source; returns the status messages after checking the good one.
+async fn run_with_good_source(root: &Path, uri: &str) -> Vec<String> {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let config = import_config(&db, root);
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let good = write(root, "good.fq", &fastq(2, 10, 10, None));
+    let job_id = start(&client, &store, vec![source(uri, None), source(&good, None)]).await;
     let job = wait(&client, &store, &job_id).await;
-    let messages: Vec<&str> = job.sources().iter().map(|s| s.status_message().unwrap_or_default()).collect();
-    assert!(messages[0].contains("missing.fq does not exist"), "{messages:?}");
-    assert!(messages[1].contains("outside the directories this role may read"), "{messages:?}");
-    assert_eq!(job.sources()[2].status(), &ReadSetImportJobItemStatus::Finished);
+    assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures);
+    assert_eq!(job.sources()[1].status(), &ReadSetImportJobItemStatus::Finished);
+    assert_eq!(read_set_dirs(&config.data_dir).len(), 1);
     server.stop().await;
+    job.sources().iter().map(|s| s.status_message().unwrap_or_default().to_owned()).collect()
 }
 
 async fn refused(
