@@ -2,5 +2,6 @@
 //! ETag digests and index building. No async runtime, no database, no HTTP.
 
 pub mod digest;
+pub mod fasta;
 pub mod fastq;
 pub mod sniff;

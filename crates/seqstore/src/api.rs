@@ -7,6 +7,8 @@ pub mod imports;
 pub mod input;
 pub mod model;
 pub mod read_sets;
+pub mod reference_stores;
+pub mod references;
 pub mod route;
 pub mod sequence_stores;
 pub mod sigv4;
@@ -70,6 +72,17 @@ enum Op {
     GetReadSetMetadata,
     ListReadSets,
     BatchDeleteReadSet,
+    CreateReferenceStore,
+    GetReferenceStore,
+    ListReferenceStores,
+    DeleteReferenceStore,
+    StartReferenceImportJob,
+    GetReferenceImportJob,
+    ListReferenceImportJobs,
+    ListReferences,
+    GetReferenceMetadata,
+    GetReference,
+    DeleteReference,
 }
 
 impl Op {
@@ -89,6 +102,17 @@ impl Op {
             "GetReadSetMetadata" => Self::GetReadSetMetadata,
             "ListReadSets" => Self::ListReadSets,
             "BatchDeleteReadSet" => Self::BatchDeleteReadSet,
+            "CreateReferenceStore" => Self::CreateReferenceStore,
+            "GetReferenceStore" => Self::GetReferenceStore,
+            "ListReferenceStores" => Self::ListReferenceStores,
+            "DeleteReferenceStore" => Self::DeleteReferenceStore,
+            "StartReferenceImportJob" => Self::StartReferenceImportJob,
+            "GetReferenceImportJob" => Self::GetReferenceImportJob,
+            "ListReferenceImportJobs" => Self::ListReferenceImportJobs,
+            "ListReferences" => Self::ListReferences,
+            "GetReferenceMetadata" => Self::GetReferenceMetadata,
+            "GetReference" => Self::GetReference,
+            "DeleteReference" => Self::DeleteReference,
             _ => return None,
         })
     }
@@ -109,6 +133,17 @@ impl Op {
             Self::GetReadSetMetadata => read_sets::metadata(service, caller, input).await,
             Self::ListReadSets => read_sets::list(service, caller, input).await,
             Self::BatchDeleteReadSet => read_sets::batch_delete(service, caller, input).await,
+            Self::CreateReferenceStore => reference_stores::create(service, caller, input).await,
+            Self::GetReferenceStore => reference_stores::get(service, caller, input).await,
+            Self::ListReferenceStores => reference_stores::list(service, caller, input).await,
+            Self::DeleteReferenceStore => reference_stores::delete(service, caller, input).await,
+            Self::StartReferenceImportJob => references::start_import(service, caller, input).await,
+            Self::GetReferenceImportJob => references::get_import(service, caller, input).await,
+            Self::ListReferenceImportJobs => references::list_imports(service, caller, input).await,
+            Self::ListReferences => references::list(service, caller, input).await,
+            Self::GetReferenceMetadata => references::metadata(service, caller, input).await,
+            Self::GetReference => references::download(service, caller, input).await,
+            Self::DeleteReference => references::delete(service, caller, input).await,
         }
     }
 }

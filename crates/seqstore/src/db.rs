@@ -10,6 +10,8 @@ pub mod idempotency;
 pub mod ids;
 pub mod import_jobs;
 pub mod read_sets;
+pub mod reference_stores;
+pub mod references;
 pub mod sequence_stores;
 pub mod settings;
 pub mod tags;
@@ -53,6 +55,9 @@ pub enum Error {
     /// A query failed.
     #[error("database query failed")]
     Query(#[from] sqlx::Error),
+    /// The object store failed while serving data.
+    #[error("object storage failed")]
+    Storage(#[source] Box<crate::storage::data::Error>),
     /// A stored value could not be decoded into the domain type.
     #[error("stored {what} is corrupt")]
     Corrupt {
@@ -135,6 +140,21 @@ impl Db {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         })
+    }
+
+    /// Starts a write transaction that also holds `account`'s lock until it ends, so that every
+    /// check-then-write of one account (quotas, idempotency tokens, tag limits, deletion against
+    /// submission) is atomic on PostgreSQL too. SQLite's `BEGIN IMMEDIATE` already serialises
+    /// every writer.
+    pub async fn begin_for(&self, account: &str) -> Result<Tx, Error> {
+        let mut tx = self.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l")
+                .bind(format!("account:{account}"))
+                .fetch_one(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// Closes every connection; pending queries finish first.

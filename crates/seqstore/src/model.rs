@@ -4,6 +4,7 @@ pub mod arn;
 pub mod id;
 pub mod import;
 pub mod read_set;
+pub mod reference;
 pub mod role;
 pub mod sequence_store;
 pub mod tags;

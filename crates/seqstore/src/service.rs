@@ -4,8 +4,10 @@
 
 pub mod error;
 pub mod imports;
+mod jobs;
 pub mod page_token;
 pub mod read_sets;
+pub mod references;
 pub mod sequence_stores;
 pub mod tags;
 

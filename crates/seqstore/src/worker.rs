@@ -7,8 +7,10 @@
 //! its lease expires) and restarts from the beginning; its partial objects are deleted by the
 //! attempt itself or by the next start-up sweep.
 
+mod common;
 mod import;
 mod lease;
+mod reference_import;
 mod sweep;
 mod tee;
 
@@ -20,6 +22,7 @@ use tokio::task::JoinSet;
 
 use crate::config::import::{StorageConfig, WorkerConfig};
 use crate::db::{self, import_jobs};
+use crate::model::import::JobKind;
 use crate::model::time;
 use crate::service::Service;
 
@@ -103,8 +106,23 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
         match claimed {
             Ok(Some(claim)) => {
                 tracing::info!(worker = n, job = %claim.job_id, source = claim.index, "importing");
+                if let Some(previous) = &claim.previous {
+                    let dir = match claim.kind {
+                        JobKind::ReadSet => crate::storage::data::READ_SETS,
+                        JobKind::Reference => crate::storage::data::REFERENCES,
+                    };
+                    if let Err(e) = service.data().delete_dir(&claim.store_id, dir, previous).await {
+                        tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
+                    }
+                }
+                let attempt = async {
+                    match claim.kind {
+                        JobKind::ReadSet => import::run(&service, &settings, claim).await,
+                        JobKind::Reference => reference_import::run(&service, &settings, claim).await,
+                    }
+                };
                 tokio::select! {
-                    () = import::run(&service, &settings, claim) => {}
+                    () = attempt => {}
                     _ = stopped.changed() => break,
                 }
             }

@@ -15,6 +15,7 @@ mod e2e {
     mod imports;
     mod python;
     mod raw;
+    mod references;
     mod s3;
     mod sdk;
     pub mod support;

@@ -86,7 +86,10 @@ impl ApiError {
                 | S::BadPageToken
                 | S::UnsupportedArn { .. }
                 | S::Source2NotFastq { .. }
+                | S::BadReferenceArn { .. }
                 | S::BadSourceUri { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
+                S::ReferenceNotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
+                S::RangeNotSatisfiable { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "RangeNotSatisfiableException"),
                 S::RoleNotPassable { .. } | S::NoFileRoots { .. } | S::SourceNotAllowed { .. } => {
                     (StatusCode::FORBIDDEN, "AccessDeniedException")
                 }

@@ -6,10 +6,14 @@ use sqlx::{AnyConnection, Row};
 
 use super::filter::Filter;
 use super::{Backend, Error};
-use crate::model::import::{Job, JobStatus, Source, SourceSpec, SourceStatus};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::model::import::{Job, JobKind, JobStatus, Source, SourceStatus};
 use crate::model::time::Millis;
 
-const JOB_COLUMNS: &str = "id, account_id, store_id, role_arn, status, status_message, creation_ms, completion_ms";
+const JOB_COLUMNS: &str =
+    "id, account_id, store_id, role_arn, status, status_message, creation_ms, completion_ms, kind";
 const SOURCE_COLUMNS: &str =
     "idx, spec, status, status_message, status_detail, read_set_id, bytes_processed, bytes_total";
 
@@ -41,17 +45,21 @@ pub struct Claim {
     pub store_id: String,
     /// Role of the job.
     pub role_arn: String,
-    /// What to import.
-    pub spec: SourceSpec,
+    /// What the job creates.
+    pub kind: JobKind,
+    /// What to import, as submitted (its type depends on `kind`).
+    pub spec: serde_json::Value,
     /// Lease generation of this claim.
     pub generation: i64,
-    /// Read set id reserved for this attempt.
+    /// Read set (or reference) id reserved for this attempt.
     pub read_set_id: String,
+    /// The id an earlier, interrupted attempt used: its objects are garbage.
+    pub previous: Option<String>,
 }
 
 /// Inserts a job row.
 pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error> {
-    let sql = format!("INSERT INTO import_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)");
+    let sql = format!("INSERT INTO import_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
     sqlx::query(&sql)
         .bind(&job.id)
         .bind(&job.account)
@@ -61,16 +69,24 @@ pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error
         .bind(&job.status_message)
         .bind(job.creation_time)
         .bind(job.completion_time)
+        .bind(job.kind.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
-/// Inserts source `index` of `job`, NOT_STARTED.
-pub async fn insert_source(conn: &mut AnyConnection, job: &Job, index: i64, spec: &SourceSpec) -> Result<(), Error> {
+/// Inserts source `index` of `job`, NOT_STARTED; `reference_arn` is the reference it names, if any
+/// (DeleteReference refuses while an unfinished source names it).
+pub async fn insert_source<S: Serialize>(
+    conn: &mut AnyConnection,
+    job: &Job,
+    index: i64,
+    spec: &S,
+    reference_arn: Option<&str>,
+) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, status, generation, bytes_processed, \
-         created_ms) VALUES ($1, $2, $3, $4, $5, 'NOT_STARTED', 0, 0, $6)",
+         created_ms, kind, reference_arn) VALUES ($1, $2, $3, $4, $5, 'NOT_STARTED', 0, 0, $6, $7, $8)",
     )
     .bind(&job.id)
     .bind(index)
@@ -78,6 +94,8 @@ pub async fn insert_source(conn: &mut AnyConnection, job: &Job, index: i64, spec
     .bind(&job.store_id)
     .bind(serde_json::to_string(spec).expect("specs serialize"))
     .bind(job.creation_time)
+    .bind(job.kind.as_str())
+    .bind(reference_arn)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -90,8 +108,15 @@ pub async fn job(conn: &mut AnyConnection, account: &str, store: &str, id: &str)
     row.as_ref().map(job_from_row).transpose()
 }
 
-/// The sources of a job in index order.
-pub async fn sources(conn: &mut AnyConnection, job_id: &str) -> Result<Vec<Source>, Error> {
+/// Job `id` of `account` in whichever store.
+pub async fn job_any_store(conn: &mut AnyConnection, account: &str, id: &str) -> Result<Option<Job>, Error> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND id = $2");
+    let row = sqlx::query(&sql).bind(account).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(job_from_row).transpose()
+}
+
+/// The sources of a job in index order, their specs read as `S`.
+pub async fn sources<S: DeserializeOwned>(conn: &mut AnyConnection, job_id: &str) -> Result<Vec<Source<S>>, Error> {
     let sql = format!("SELECT {SOURCE_COLUMNS} FROM import_sources WHERE job_id = $1 ORDER BY idx");
     let rows = sqlx::query(&sql).bind(job_id).fetch_all(&mut *conn).await?;
     rows.iter().map(source_from_row).collect()
@@ -115,6 +140,17 @@ pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &
     rows.iter().map(job_from_row).collect()
 }
 
+/// True when an unsettled source names `reference_arn`.
+pub async fn reference_in_use(conn: &mut AnyConnection, reference_arn: &str) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM import_sources WHERE reference_arn = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS')",
+    )
+    .bind(reference_arn)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
 /// Jobs of `account` (in `store` when given) that are not settled.
 pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option<&str>) -> Result<i64, Error> {
     let row = sqlx::query(
@@ -126,18 +162,6 @@ pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option
     .fetch_one(&mut *conn)
     .await?;
     Ok(row.try_get("n")?)
-}
-
-/// Serialises submissions of one account on PostgreSQL for the rest of the transaction (SQLite's
-/// `BEGIN IMMEDIATE` already serialises every writer).
-pub async fn lock_account(conn: &mut AnyConnection, backend: Backend, account: &str) -> Result<(), Error> {
-    if backend == Backend::Postgres {
-        sqlx::query("SELECT 1 AS locked FROM (SELECT pg_advisory_xact_lock(hashtext($1))) AS l")
-            .bind(format!("import-quota:{account}"))
-            .fetch_one(&mut *conn)
-            .await?;
-    }
-    Ok(())
 }
 
 /// Serialises the settlement of one job's sources for the rest of the transaction, so the last
@@ -167,17 +191,19 @@ pub async fn claim(
 ) -> Result<Option<Claim>, Error> {
     let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
-        "SELECT job_id, idx FROM import_sources WHERE status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND \
+        "SELECT job_id, idx, kind, read_set_id FROM import_sources WHERE status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND \
          lease_expires_ms < $1) ORDER BY created_ms, job_id, idx LIMIT 1 {lock}"
     );
     let Some(row) = sqlx::query(&sql).bind(now).fetch_optional(&mut *conn).await? else { return Ok(None) };
     let (job_id, index): (String, i64) = (row.try_get("job_id")?, row.try_get("idx")?);
-    let read_set_id = super::ids::reserve(conn, "readSet").await?;
+    let kind: String = row.try_get("kind")?;
+    let previous: Option<String> = row.try_get("read_set_id")?;
+    let read_set_id = super::ids::reserve(conn, &kind).await?;
     let row = sqlx::query(
         "UPDATE import_sources SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_ms = $2, \
          generation = generation + 1, read_set_id = $3, bytes_processed = 0, bytes_total = NULL, \
          status_message = NULL, status_detail = NULL, started_ms = COALESCE(started_ms, $4) \
-         WHERE job_id = $5 AND idx = $6 RETURNING account_id, store_id, spec, generation",
+         WHERE job_id = $5 AND idx = $6 RETURNING account_id, store_id, spec, generation, kind",
     )
     .bind(owner)
     .bind(expires)
@@ -195,15 +221,18 @@ pub async fn claim(
     .fetch_one(&mut *conn)
     .await?;
     let spec: String = row.try_get("spec")?;
+    let kind: String = row.try_get("kind")?;
     Ok(Some(Claim {
         job_id,
         index,
         account: row.try_get("account_id")?,
         store_id: row.try_get("store_id")?,
         role_arn: job.try_get("role_arn")?,
+        kind: JobKind::parse(&kind).ok_or(Error::Corrupt { what: "job kind" })?,
         spec: serde_json::from_str(&spec).map_err(|_| Error::Corrupt { what: "import source" })?,
         generation: row.try_get("generation")?,
         read_set_id,
+        previous,
     }))
 }
 
@@ -231,8 +260,9 @@ pub async fn renew(
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends the claimed attempt as `status`; false when the lease generation no longer matches (the
-/// caller then rolls back). Runs inside the caller's transaction.
+/// Ends the claimed attempt as `status`; false when the lease generation no longer matches or the
+/// lease has expired (another node may already have swept this attempt's objects; the source will
+/// be claimed again). Runs inside the caller's transaction.
 pub async fn settle_source(
     conn: &mut AnyConnection,
     claim: &Claim,
@@ -244,7 +274,7 @@ pub async fn settle_source(
     let done = sqlx::query(
         "UPDATE import_sources SET status = $1, status_message = $2, status_detail = $3, finished_ms = $4, \
          lease_owner = NULL, lease_expires_ms = NULL, bytes_processed = COALESCE(bytes_total, bytes_processed) \
-         WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS'",
+         WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS' AND lease_expires_ms >= $4",
     )
     .bind(status.as_str())
     .bind(message)
@@ -312,8 +342,10 @@ pub async fn read_set_in_progress(conn: &mut AnyConnection, read_set_id: &str, n
 
 fn job_from_row(row: &AnyRow) -> Result<Job, Error> {
     let status: String = row.try_get("status")?;
+    let kind: String = row.try_get("kind")?;
     Ok(Job {
         id: row.try_get("id")?,
+        kind: JobKind::parse(&kind).ok_or(Error::Corrupt { what: "job kind" })?,
         account: row.try_get("account_id")?,
         store_id: row.try_get("store_id")?,
         role_arn: row.try_get("role_arn")?,
@@ -324,7 +356,7 @@ fn job_from_row(row: &AnyRow) -> Result<Job, Error> {
     })
 }
 
-fn source_from_row(row: &AnyRow) -> Result<Source, Error> {
+fn source_from_row<S: DeserializeOwned>(row: &AnyRow) -> Result<Source<S>, Error> {
     let status: String = row.try_get("status")?;
     let spec: String = row.try_get("spec")?;
     Ok(Source {

@@ -35,6 +35,15 @@ pub enum SourceStatus {
     Failed,
 }
 
+/// What an import job creates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    /// Read sets in a sequence store.
+    ReadSet,
+    /// References in a reference store.
+    Reference,
+}
+
 /// Declared type of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -73,6 +82,7 @@ wire_names!(JobStatus {
 });
 wire_names!(SourceStatus { NotStarted => "NOT_STARTED", InProgress => "IN_PROGRESS", Finished => "FINISHED", Failed => "FAILED" });
 wire_names!(FileType { Fastq => "FASTQ", Bam => "BAM", Ubam => "UBAM", Cram => "CRAM" });
+wire_names!(JobKind { ReadSet => "readSet", Reference => "reference" });
 
 impl JobStatus {
     /// True once the job can no longer change.
@@ -115,20 +125,21 @@ pub struct SourceSpec {
     pub tags: Tags,
 }
 
-/// A source with its progress.
+/// A source with its progress; `S` is what was submitted ([`SourceSpec`] for read sets,
+/// [`super::reference::ReferenceSourceSpec`] for references).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub struct Source<S = SourceSpec> {
     /// Position in the job (0-based).
     pub index: i64,
     /// What was submitted.
-    pub spec: SourceSpec,
+    pub spec: S,
     /// Status.
     pub status: SourceStatus,
     /// Short message (≤ 127 characters).
     pub status_message: Option<String>,
     /// Full message.
     pub status_detail: Option<String>,
-    /// The read set, once FINISHED.
+    /// The read set or reference created, once FINISHED.
     pub read_set_id: Option<String>,
     /// Raw bytes read so far by the current attempt.
     pub bytes_processed: i64,
@@ -141,6 +152,8 @@ pub struct Source {
 pub struct Job {
     /// 10-digit id.
     pub id: String,
+    /// What it creates.
+    pub kind: JobKind,
     /// Owning account.
     pub account: String,
     /// Target store.

@@ -103,6 +103,30 @@ pub enum Error {
         /// The URI.
         uri: String,
     },
+    /// A `referenceArn` that is not the ARN of a reference.
+    #[error("{member}: '{arn}' is not a reference ARN (arn:aws:omics:REGION:ACCOUNT:referenceStore/ID/reference/ID)")]
+    BadReferenceArn {
+        /// Member path.
+        member: String,
+        /// The ARN given.
+        arn: String,
+    },
+    /// A `referenceArn` that names no reference of the caller.
+    #[error("{member}: reference {arn} not found; import it first (StartReferenceImportJob)")]
+    ReferenceNotFound {
+        /// Member path.
+        member: String,
+        /// The ARN given.
+        arn: String,
+    },
+    /// A part or byte range beyond the end of a file.
+    #[error("{what} is beyond the end of the file: {detail}")]
+    RangeNotSatisfiable {
+        /// `partNumber` or `range`.
+        what: &'static str,
+        /// What is available.
+        detail: String,
+    },
     /// The database failed.
     #[error("database failure")]
     Db(#[from] db::Error),

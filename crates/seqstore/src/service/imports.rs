@@ -5,13 +5,14 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
+use super::jobs::Submission;
 use super::{Caller, Error, Page, Service};
-use crate::db::{self, idempotency, import_jobs, sequence_stores};
-use crate::model::import::{FileType, Job, JobStatus, Source, SourceSpec};
+use crate::db::{self, import_jobs, sequence_stores};
+use crate::model::import::{FileType, Job, JobKind, Source, SourceSpec};
 use crate::model::role::RoleArn;
 use crate::model::tags;
 use crate::model::time;
-use crate::storage::locations::{Grants, SourceUri};
+use crate::storage::locations::Grants;
 
 const KIND: &str = "import job";
 
@@ -54,42 +55,37 @@ impl Service {
         Ok(Grants::of_role(role))
     }
 
-    /// Submits an import job. Checks, in order: the store exists; a known clientToken returns its
-    /// first job (or refuses another body); the role may be passed; source2 only for FASTQ; every
-    /// source lies within the role's locations; the account's concurrent-job quota. The job and its
-    /// sources are inserted in one transaction, then the workers are woken.
+    /// Submits a read set import job (see [`Service::submit`] for the checks and their order);
+    /// `source2` is only allowed for FASTQ.
     pub async fn start_import(&self, caller: &Caller, store_id: &str, request: StartImport) -> Result<Job, Error> {
         let digest = hex::encode(Sha256::digest(serde_json::to_vec(&request).expect("request serializes")));
-        let scope = format!("StartReadSetImportJob/{store_id}");
-        let mut tx = self.db.begin().await?;
-        if sequence_stores::get(&mut tx, &caller.account, store_id).await?.is_none() {
-            return Err(Error::NotFound { kind: "sequence store", id: store_id.to_owned() });
-        }
-        if let Some(token) = &request.client_token
-            && let Some(record) = idempotency::find(&mut tx, &caller.account, &scope, token).await?
-        {
-            if record.request_hash != digest {
-                return Err(Error::TokenReused { token: token.clone() });
+        let (mut uris, mut reference_arns) = (Vec::new(), Vec::new());
+        for (i, spec) in request.sources.iter().enumerate() {
+            tags::check_user_tags(spec.tags.keys())
+                .map_err(|source| Error::Tags { member: format!("sources.{i}.tags"), source })?;
+            if spec.source2.is_some() && spec.file_type != FileType::Fastq {
+                return Err(Error::Source2NotFastq { member: format!("sources.{i}.sourceFiles.source2") });
             }
-            let job = import_jobs::job(&mut tx, &caller.account, store_id, &record.resource_id).await?;
-            return job.ok_or(Error::NotFound { kind: KIND, id: record.resource_id });
+            uris.push((format!("sources.{i}.sourceFiles.source1"), spec.source1.clone()));
+            if let Some(source2) = &spec.source2 {
+                uris.push((format!("sources.{i}.sourceFiles.source2"), source2.clone()));
+            }
+            if let Some(arn) = &spec.reference_arn {
+                reference_arns.push((format!("sources.{i}.referenceArn"), arn.clone()));
+            }
         }
-        let grants = self.grants(caller, &request.role_arn)?;
-        check_sources(&grants, &request.sources)?;
-        import_jobs::lock_account(&mut tx, self.db.backend(), &caller.account).await?;
-        let active = import_jobs::count_active(&mut tx, &caller.account, None).await?;
-        let limit = self.quotas.concurrent_import_jobs;
-        if active >= i64::try_from(limit).unwrap_or(i64::MAX) {
-            return Err(Error::QuotaExceeded { what: "import jobs in progress", key: "concurrent_import_jobs", limit });
-        }
-        let job = insert_job(&mut tx, caller, store_id, &request).await?;
-        if let Some(token) = &request.client_token {
-            let record = idempotency::Record { request_hash: digest, resource_id: job.id.clone() };
-            idempotency::insert(&mut tx, &caller.account, &scope, token, &record).await?;
-        }
-        tx.commit().await.map_err(db::Error::from)?;
-        self.wake.notify_waiters();
-        Ok(job)
+        let sources = request.sources.iter().map(|s| (s.clone(), s.reference_arn.clone())).collect();
+        let submission = Submission {
+            kind: JobKind::ReadSet,
+            store_id: store_id.to_owned(),
+            role_arn: request.role_arn.clone(),
+            client_token: request.client_token.clone(),
+            digest,
+            sources,
+            uris,
+            reference_arns,
+        };
+        self.submit(caller, submission).await
     }
 
     /// A job of `caller` in `store_id` with its sources.
@@ -137,51 +133,4 @@ impl Service {
             None => Err(Error::NotFound { kind: "sequence store", id: id.to_owned() }),
         }
     }
-}
-
-/// source2 only for FASTQ; tags; every URI parses and lies within the grants.
-fn check_sources(grants: &Grants, sources: &[SourceSpec]) -> Result<(), Error> {
-    for (i, spec) in sources.iter().enumerate() {
-        tags::check_user_tags(spec.tags.keys())
-            .map_err(|source| Error::Tags { member: format!("sources.{i}.tags"), source })?;
-        if spec.source2.is_some() && spec.file_type != FileType::Fastq {
-            return Err(Error::Source2NotFastq { member: format!("sources.{i}.sourceFiles.source2") });
-        }
-        let files = [("source1", Some(&spec.source1)), ("source2", spec.source2.as_ref())];
-        for (name, uri) in files.into_iter().filter_map(|(n, u)| Some((n, u?))) {
-            let member = format!("sources.{i}.sourceFiles.{name}");
-            let parsed =
-                SourceUri::parse(uri).map_err(|source| Error::BadSourceUri { member: member.clone(), source })?;
-            if matches!(parsed, SourceUri::File(_)) && !grants.has_file_roots() {
-                return Err(Error::NoFileRoots { member });
-            }
-            if grants.location_for(&parsed).is_none() {
-                return Err(Error::SourceNotAllowed { member, uri: uri.clone() });
-            }
-        }
-    }
-    Ok(())
-}
-
-async fn insert_job(
-    tx: &mut AnyConnection,
-    caller: &Caller,
-    store_id: &str,
-    request: &StartImport,
-) -> Result<Job, Error> {
-    let job = Job {
-        id: db::ids::reserve(tx, "importJob").await?,
-        account: caller.account.clone(),
-        store_id: store_id.to_owned(),
-        role_arn: request.role_arn.clone(),
-        status: JobStatus::Submitted,
-        status_message: None,
-        creation_time: time::now(),
-        completion_time: None,
-    };
-    import_jobs::insert_job(tx, &job).await?;
-    for (i, spec) in request.sources.iter().enumerate() {
-        import_jobs::insert_source(tx, &job, i as i64, spec).await?;
-    }
-    Ok(job)
 }

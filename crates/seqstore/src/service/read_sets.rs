@@ -40,7 +40,7 @@ impl Service {
         store_id: &str,
         ids: &[String],
     ) -> Result<Vec<(String, Error)>, Error> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_for(&caller.account).await?;
         self.require_store(&mut tx, caller, store_id).await?;
         let (mut deleted, mut errors) = (Vec::new(), Vec::new());
         for id in ids {

@@ -76,7 +76,7 @@ impl Service {
         tags::check_user_tags(new.tags.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
         let digest = hex::encode(Sha256::digest(serde_json::to_vec(&new).expect("request serializes")));
         loop {
-            let mut tx = self.db.begin().await?;
+            let mut tx = self.db.begin_for(&caller.account).await?;
             if let Some(token) = &new.client_token
                 && let Some(store) = self.replay_create(&mut tx, caller, token, &digest).await?
             {
@@ -192,7 +192,7 @@ impl Service {
         id: &str,
         update: Update,
     ) -> Result<SequenceStore, Error> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_for(&caller.account).await?;
         let mut store = rows::get(&mut tx, &caller.account, id).await?.ok_or_else(|| not_found(id))?;
         let scope = format!("UpdateSequenceStore/{id}");
         if let Some(token) = &update.client_token {
@@ -211,7 +211,7 @@ impl Service {
     /// Deletes a store with its tags and token records. A store that holds read sets, or that an
     /// unfinished import job targets, is a [`Error::Conflict`].
     pub async fn delete_sequence_store(&self, caller: &Caller, id: &str) -> Result<(), Error> {
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_for(&caller.account).await?;
         if rows::get(&mut tx, &caller.account, id).await?.is_none() {
             return Err(not_found(id));
         }

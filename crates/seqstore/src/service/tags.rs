@@ -30,14 +30,19 @@ impl Service {
             Resource::ReadSet { store, id } => {
                 Ok(crate::db::read_sets::get(conn, &caller.account, store, id).await?.is_some())
             }
-            Resource::ReferenceStore { .. } | Resource::Reference { .. } => Ok(false),
+            Resource::ReferenceStore { id } => {
+                Ok(crate::db::reference_stores::get(conn, &caller.account, id).await?.is_some())
+            }
+            Resource::Reference { store, id } => {
+                Ok(crate::db::references::get(conn, &caller.account, store, id).await?.is_some())
+            }
         }
     }
 
     /// Adds or replaces tags on a resource; at most [`MAX_TAGS`] in total afterwards.
     pub async fn tag_resource(&self, caller: &Caller, arn: &str, new: &Tags) -> Result<(), Error> {
         tags::check_user_tags(new.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_for(&caller.account).await?;
         let arn = self.resolve(&mut tx, caller, arn).await?.to_string();
         let mut all = db::tags::list(&mut tx, &arn).await?;
         all.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
@@ -53,7 +58,7 @@ impl Service {
     /// cannot be removed.
     pub async fn untag_resource(&self, caller: &Caller, arn: &str, keys: &[String]) -> Result<(), Error> {
         tags::check_user_tags(keys).map_err(|source| Error::Tags { member: "tagKeys".into(), source })?;
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_for(&caller.account).await?;
         let arn = self.resolve(&mut tx, caller, arn).await?.to_string();
         db::tags::remove(&mut tx, &arn, keys).await?;
         tx.commit().await.map_err(db::Error::from)?;

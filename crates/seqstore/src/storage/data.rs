@@ -8,6 +8,11 @@ use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 
+/// Directory of read set objects within a store.
+pub const READ_SETS: &str = "readSet";
+/// Directory of reference objects within a store.
+pub const REFERENCES: &str = "reference";
+
 /// Chunk size of multipart writes: large enough for S3's 5 MiB minimum part.
 const CHUNK: usize = 8 * 1024 * 1024;
 
@@ -56,7 +61,28 @@ impl DataStore {
 
     /// The key of a read set file.
     pub fn read_set_key(store_id: &str, read_set_id: &str, file: &str) -> Path {
-        Path::from(format!("{store_id}/readSet/{read_set_id}/{file}"))
+        Path::from(format!("{store_id}/{READ_SETS}/{read_set_id}/{file}"))
+    }
+
+    /// The key of a reference file.
+    pub fn reference_key(store_id: &str, reference_id: &str, file: &str) -> Path {
+        Path::from(format!("{store_id}/{REFERENCES}/{reference_id}/{file}"))
+    }
+
+    /// Writes a small object in one request.
+    pub async fn put(&self, key: &Path, bytes: Vec<u8>) -> Result<(), Error> {
+        self.store.put(key, bytes.into()).await.map(|_| ()).map_err(|source| object_err(key, source))
+    }
+
+    /// Bytes `range` of an object, as a stream.
+    pub async fn get_range(
+        &self,
+        key: &Path,
+        range: std::ops::Range<u64>,
+    ) -> Result<futures_util::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>, Error> {
+        let options = object_store::GetOptions { range: Some(range.into()), ..Default::default() };
+        let result = self.store.get_opts(key, options).await.map_err(|source| object_err(key, source))?;
+        Ok(result.into_stream())
     }
 
     /// Starts a streaming write of `key`; nothing is visible under `key` before
@@ -68,7 +94,17 @@ impl DataStore {
 
     /// Deletes every object of one read set (missing objects are not an error).
     pub async fn delete_read_set(&self, store_id: &str, read_set_id: &str) -> Result<(), Error> {
-        let prefix = Path::from(format!("{store_id}/readSet/{read_set_id}"));
+        self.delete_dir(store_id, READ_SETS, read_set_id).await
+    }
+
+    /// Deletes every object of one reference (missing objects are not an error).
+    pub async fn delete_reference(&self, store_id: &str, reference_id: &str) -> Result<(), Error> {
+        self.delete_dir(store_id, REFERENCES, reference_id).await
+    }
+
+    /// Deletes `{store}/{kind}/{id}/…` (`kind` is [`READ_SETS`] or [`REFERENCES`]).
+    pub async fn delete_dir(&self, store_id: &str, kind: &str, id: &str) -> Result<(), Error> {
+        let prefix = Path::from(format!("{store_id}/{kind}/{id}"));
         let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await.map_err(|s| object_err(&prefix, s))?;
         for meta in metas {
             match self.store.delete(&meta.location).await {
@@ -76,25 +112,25 @@ impl DataStore {
                 Err(source) => return Err(object_err(&meta.location, source)),
             }
         }
-        self.remove_local_leftovers(store_id, read_set_id);
+        self.remove_local_leftovers(store_id, kind, id);
         Ok(())
     }
 
-    /// Every `(store id, read set id)` that has objects, including, on the local file system,
+    /// Every `(store id, kind, id)` that has objects, including, on the local file system,
     /// staging files of unfinished writes that object_store's listing hides.
-    pub async fn read_set_dirs(&self) -> Result<Vec<(String, String)>, Error> {
-        let mut found: Vec<(String, String)> = Vec::new();
+    pub async fn object_dirs(&self) -> Result<Vec<(String, String, String)>, Error> {
+        let mut found: Vec<(String, String, String)> = Vec::new();
         let metas: Vec<_> = self.store.list(None).try_collect().await.map_err(|s| object_err(&Path::from(""), s))?;
         for meta in metas {
             let parts: Vec<_> = meta.location.parts().map(|p| p.as_ref().to_owned()).collect();
             if let [store, kind, id, ..] = parts.as_slice()
-                && kind == "readSet"
+                && (kind == READ_SETS || kind == REFERENCES)
             {
-                found.push((store.clone(), id.clone()));
+                found.push((store.clone(), kind.clone(), id.clone()));
             }
         }
         if let Some(root) = &self.local_root {
-            found.extend(local_read_set_dirs(root));
+            found.extend(local_dirs(root));
         }
         found.sort();
         found.dedup();
@@ -106,10 +142,9 @@ impl DataStore {
         &self.store
     }
 
-    fn remove_local_leftovers(&self, store_id: &str, read_set_id: &str) {
+    fn remove_local_leftovers(&self, store_id: &str, kind: &str, id: &str) {
         if let Some(root) = &self.local_root {
-            let dir = root.join(store_id).join("readSet").join(read_set_id);
-            let _ = std::fs::remove_dir_all(dir);
+            let _ = std::fs::remove_dir_all(root.join(store_id).join(kind).join(id));
         }
     }
 }
@@ -118,8 +153,8 @@ fn object_err(key: &Path, source: object_store::Error) -> Error {
     Error::Object { key: key.to_string(), source }
 }
 
-/// `{root}/{store}/readSet/{id}` directories present on disk.
-fn local_read_set_dirs(root: &FsPath) -> Vec<(String, String)> {
+/// `{root}/{store}/{kind}/{id}` directories present on disk.
+fn local_dirs(root: &FsPath) -> Vec<(String, String, String)> {
     let names = |dir: &FsPath| -> Vec<String> {
         std::fs::read_dir(dir)
             .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
@@ -127,8 +162,10 @@ fn local_read_set_dirs(root: &FsPath) -> Vec<(String, String)> {
     };
     let mut found = Vec::new();
     for store in names(root) {
-        for id in names(&root.join(&store).join("readSet")) {
-            found.push((store.clone(), id));
+        for kind in [READ_SETS, REFERENCES] {
+            for id in names(&root.join(&store).join(kind)) {
+                found.push((store.clone(), kind.to_owned(), id));
+            }
         }
     }
     found

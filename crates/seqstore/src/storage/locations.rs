@@ -27,6 +27,9 @@ pub enum UriError {
     /// `file://` path is not absolute, or has `.`/`..` segments or a NUL.
     #[error("file:// paths must be absolute without '.' or '..' segments")]
     Path,
+    /// An S3 key that cannot be requested exactly as written (empty segments, `.`/`..`).
+    #[error("s3:// keys must not contain empty, '.' or '..' segments")]
+    Key,
 }
 
 impl SourceUri {
@@ -47,6 +50,8 @@ impl SourceUri {
         if bucket.is_empty() || key.is_empty() {
             return Err(UriError::Scheme);
         }
+        // The key is requested as written: refuse what object storage would alter.
+        object_store::path::Path::parse(key).map_err(|_| UriError::Key)?;
         Ok(Self::S3 { bucket: bucket.to_owned(), key: key.to_owned() })
     }
 }
@@ -63,8 +68,9 @@ impl Grants {
         Self { locations: role.locations.clone() }
     }
 
-    /// The default grants (no `[[roles]]`): every file root, and any bucket on the default S3
-    /// endpoint with credentials from the environment.
+    /// The default grants (no `[[roles]]`): every file root, and any bucket on `sources.s3_endpoint`
+    /// with credentials from the environment — only when that endpoint is configured, so the
+    /// server's own cloud identity is never lent to every account by default.
     pub fn defaults(sources: &SourcesConfig) -> Self {
         let mut locations: Vec<Location> = sources
             .file_roots
@@ -78,14 +84,16 @@ impl Grants {
                 secret_access_key: None,
             })
             .collect();
-        locations.push(Location {
-            uri: "s3://".to_owned(),
-            endpoint: sources.s3_endpoint.clone(),
-            region: None,
-            path_style: sources.s3_endpoint.is_some(),
-            access_key_id: None,
-            secret_access_key: None,
-        });
+        if let Some(endpoint) = &sources.s3_endpoint {
+            locations.push(Location {
+                uri: "s3://".to_owned(),
+                endpoint: Some(endpoint.clone()),
+                region: None,
+                path_style: true,
+                access_key_id: None,
+                secret_access_key: None,
+            });
+        }
         Self { locations }
     }
 
@@ -112,7 +120,10 @@ fn covers(location: &Location, uri: &SourceUri) -> bool {
                 return true;
             }
             let (b, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            b == bucket && key.starts_with(prefix)
+            // A prefix names a folder: `s3://lab/reads` covers `reads/…`, not `reads-private/…`.
+            let folder =
+                if prefix.is_empty() || prefix.ends_with('/') { prefix.to_owned() } else { format!("{prefix}/") };
+            b == bucket && key.starts_with(&folder)
         }
     }
 }
@@ -142,6 +153,11 @@ mod tests {
         assert_eq!(SourceUri::parse("s3://b/k/x.fq"), Ok(SourceUri::S3 { bucket: "b".into(), key: "k/x.fq".into() }));
         assert_eq!(SourceUri::parse("http://x/y"), Err(UriError::Scheme));
         assert_eq!(SourceUri::parse("s3://bucket"), Err(UriError::Scheme));
+        assert_eq!(SourceUri::parse("s3://b/a//b"), Err(UriError::Key));
+        assert_eq!(
+            SourceUri::parse("s3://b/run~1/x.fq"),
+            Ok(SourceUri::S3 { bucket: "b".into(), key: "run~1/x.fq".into() })
+        );
     }
 
     #[test]
@@ -156,6 +172,11 @@ mod tests {
         assert!(grants.location_for(&s3("other", "reads/x.fq")).is_none());
         let defaults = Grants::defaults(&SourcesConfig::default());
         assert!(!defaults.has_file_roots());
-        assert!(defaults.location_for(&s3("any", "k")).is_some());
+        assert!(defaults.location_for(&s3("any", "k")).is_none(), "no S3 without a configured endpoint");
+        let sources = SourcesConfig { s3_endpoint: Some("http://127.0.0.1:9000".into()), ..SourcesConfig::default() };
+        assert!(Grants::defaults(&sources).location_for(&s3("any", "k")).is_some());
+        let folder = Grants { locations: vec![location("s3://lab/reads")] };
+        assert!(folder.location_for(&s3("lab", "reads/x")).is_some());
+        assert!(folder.location_for(&s3("lab", "reads-private/x")).is_none());
     }
 }

@@ -75,11 +75,13 @@ async fn open_file(text: &str, path: &std::path::Path, location: &Location) -> R
     };
     let root = PathBuf::from(location.uri.trim_start_matches("file://"));
     let root = tokio::fs::canonicalize(&root).await.map_err(file_err)?;
-    let resolved = tokio::fs::canonicalize(path).await.map_err(file_err)?;
+    // Open first, then check where the opened file really is: checking a path and opening it
+    // afterwards would let a symlink swapped in between escape the root.
+    let file = tokio::fs::File::open(path).await.map_err(file_err)?;
+    let resolved = opened_path(&file, path).await.map_err(file_err)?;
     if !resolved.starts_with(&root) {
         return Err(OpenError::Outside { uri: text.to_owned(), resolved: resolved.display().to_string() });
     }
-    let file = tokio::fs::File::open(&resolved).await.map_err(file_err)?;
     let meta = file.metadata().await.map_err(file_err)?;
     if !meta.is_file() {
         return Err(OpenError::File { uri: text.to_owned(), source: std::io::Error::other("not a regular file") });
@@ -87,24 +89,48 @@ async fn open_file(text: &str, path: &std::path::Path, location: &Location) -> R
     Ok(Opened { size: meta.len(), stream: ReaderStream::with_capacity(file, READ_BUFFER).boxed() })
 }
 
+/// The real path of an opened file (Linux: its `/proc/self/fd` link; elsewhere: canonicalised).
+async fn opened_path(file: &tokio::fs::File, path: &std::path::Path) -> std::io::Result<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let _ = path;
+        tokio::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).await
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        tokio::fs::canonicalize(path).await
+    }
+}
+
 async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Result<Opened, OpenError> {
     let s3_err = |source: object_store::Error| match source {
         object_store::Error::NotFound { .. } => OpenError::NotFound { uri: text.to_owned() },
         source => OpenError::S3 { uri: text.to_owned(), source },
     };
-    let mut builder = AmazonS3Builder::from_env()
-        .with_bucket_name(bucket)
-        .with_region(location.region.clone().unwrap_or_else(|| "us-east-1".to_owned()))
-        .with_virtual_hosted_style_request(!location.path_style)
-        .with_allow_http(true);
+    // Explicit keys: nothing from the environment. Otherwise object_store's default chain
+    // (environment, web identity, container and instance credentials) and AWS_REGION.
+    let explicit = location.access_key_id.as_ref().zip(location.secret_access_key.as_ref());
+    let mut builder = match explicit {
+        Some((id, secret)) => AmazonS3Builder::new().with_access_key_id(id).with_secret_access_key(secret),
+        None => AmazonS3Builder::from_env(),
+    };
+    builder =
+        builder.with_bucket_name(bucket).with_virtual_hosted_style_request(!location.path_style).with_allow_http(true);
+    match &location.region {
+        Some(region) => builder = builder.with_region(region),
+        None if explicit.is_some() || std::env::var_os("AWS_REGION").is_none() => {
+            builder = builder.with_region("us-east-1")
+        }
+        None => {}
+    }
     if let Some(endpoint) = &location.endpoint {
         builder = builder.with_endpoint(endpoint);
     }
-    if let (Some(id), Some(secret)) = (&location.access_key_id, &location.secret_access_key) {
-        builder = builder.with_access_key_id(id).with_secret_access_key(secret);
-    }
     let store = builder.build().map_err(s3_err)?;
-    let result = store.get(&Path::from(key)).await.map_err(s3_err)?;
+    let key = Path::parse(key).map_err(|e| s3_err(e.into()))?;
+    let result = store.get(&key).await.map_err(s3_err)?;
     let size = result.meta.size;
     let stream = result.into_stream().map(|chunk| chunk.map_err(std::io::Error::other)).boxed();
     Ok(Opened { size, stream })

@@ -7,31 +7,22 @@ use std::sync::atomic::Ordering;
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::fastq;
 use tokio::task::JoinHandle;
+use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
+use super::common::{Outcome, chain, fail, open_all};
 use super::lease;
 use super::tee::{self, ChannelReader, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
 use crate::db::{self, read_sets, sequence_stores};
-use crate::model::import::{FileType, SourceStatus};
+use crate::model::import::{FileType, SourceSpec, SourceStatus};
 use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
 use crate::model::sequence_store::ETagAlgorithmFamily;
+use crate::model::tags::Tags;
 use crate::model::time;
-use crate::service::{Caller, Service};
+use crate::service::Service;
 use crate::storage::data::DataStore;
-use crate::storage::locations::SourceUri;
-use crate::storage::source::{self, Opened};
-
-/// Longest `statusMessage` the model allows.
-const MAX_MESSAGE_CHARS: usize = 127;
-
-/// How an attempt ended without a read set.
-enum Outcome {
-    /// The source is bad or unreadable: record it as FAILED with this message.
-    Failed(String),
-    /// The lease was lost or the process is stopping: commit nothing.
-    Abandoned,
-}
+use crate::storage::source::Opened;
 
 /// What a successful scan produced for one file.
 struct Scanned {
@@ -43,10 +34,13 @@ struct Scanned {
 /// leave the source to be claimed again when its lease expires.
 pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
     let progress = Arc::new(Progress::default());
-    let result = attempt(service, settings, &claim, &progress).await;
+    let result = match serde_json::from_value::<SourceSpec>(claim.spec.clone()) {
+        Ok(spec) => attempt(service, settings, &claim, &spec, &progress).await.map(|set| (set, spec.tags)),
+        Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
+    };
     let data = service.data();
     let settled = match result {
-        Ok(read_set) => commit(service, &claim, read_set).await,
+        Ok((read_set, tags)) => commit(service, &claim, &tags, read_set).await,
         Err(Outcome::Failed(message)) => {
             delete_objects(data, &claim).await;
             tracing::info!(job = %claim.job_id, source = claim.index, %message, "source failed");
@@ -68,6 +62,7 @@ async fn attempt(
     service: &Service,
     settings: &Settings,
     claim: &Claim,
+    spec: &SourceSpec,
     progress: &Arc<Progress>,
 ) -> Result<ReadSet, Outcome> {
     let db_failed = |e: db::Error| {
@@ -78,47 +73,30 @@ async fn attempt(
     let store = sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await.map_err(db_failed)?;
     drop(conn);
     let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
-    if claim.spec.file_type != FileType::Fastq {
-        let kind = claim.spec.file_type.as_str();
+    if spec.file_type != FileType::Fastq {
+        let kind = spec.file_type.as_str();
         return Err(Outcome::Failed(format!("sourceFileType {kind} is not supported by this server yet; FASTQ is")));
     }
-    let mut files = vec![("source1", claim.spec.source1.clone())];
-    if let Some(source2) = &claim.spec.source2 {
+    let mut files = vec![("source1", spec.source1.clone())];
+    if let Some(source2) = &spec.source2 {
         files.push(("source2", source2.clone()));
     }
     let opened = open_all(service, claim, &files).await?;
     let total: u64 = opened.iter().map(|o| o.size).sum();
-    let keeper = tokio::spawn(lease::keep(
+    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
         service.clone(),
         settings.clone(),
         claim.clone(),
         Arc::clone(progress),
         Some(total as i64),
-    ));
+    )));
     let scanned = transfer(service.data(), settings, claim, store.etag_family, opened, progress).await;
-    keeper.abort();
+    drop(keeper);
     if progress.lease_lost.load(Ordering::Relaxed) {
         return Err(Outcome::Abandoned);
     }
     let scanned = scanned?;
-    Ok(read_set(claim, store.etag_family, scanned))
-}
-
-async fn open_all(service: &Service, claim: &Claim, files: &[(&str, String)]) -> Result<Vec<Opened>, Outcome> {
-    let caller = Caller { account: claim.account.clone() };
-    let grants = service.grants(&caller, &claim.role_arn).map_err(|e| Outcome::Failed(e.to_string()))?;
-    let mut opened = Vec::new();
-    for (name, uri) in files {
-        let parsed = SourceUri::parse(uri).map_err(|e| Outcome::Failed(format!("{name}: {e}")))?;
-        let location = grants
-            .location_for(&parsed)
-            .ok_or_else(|| Outcome::Failed(format!("{name}: the role may no longer read {uri}")))?;
-        let source = source::open(uri, &parsed, location)
-            .await
-            .map_err(|e| Outcome::Failed(format!("{name}: {}", chain(&e))))?;
-        opened.push(source);
-    }
-    Ok(opened)
+    Ok(read_set(claim, spec, store.etag_family, scanned))
 }
 
 /// Streams every file once into storage and the scanner; returns each file's result.
@@ -147,7 +125,13 @@ async fn transfer(
         })?;
         let (tx, reader) = tee::channel();
         let throttle = settings.throttle_bytes_per_sec;
-        tees.push(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
+        tees.push(AbortOnDropHandle::new(tokio::spawn(tee::run(
+            source.stream,
+            writer,
+            tx,
+            Arc::clone(progress),
+            throttle,
+        ))));
         readers.push(reader);
         keys.push(key.to_string());
     }
@@ -195,8 +179,7 @@ fn spawn_scanner(
     })
 }
 
-fn read_set(claim: &Claim, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
-    let spec = &claim.spec;
+fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
     let mut scanned = scanned.into_iter();
     let first = scanned.next().expect("source1 is always scanned");
     let second = scanned.next();
@@ -230,7 +213,7 @@ fn read_set(claim: &Claim, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -
 
 /// Commits the read set, its tags and the FINISHED source in one transaction; false (nothing
 /// written) when the lease generation moved on.
-async fn commit(service: &Service, claim: &Claim, set: ReadSet) -> Result<bool, db::Error> {
+async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> Result<bool, db::Error> {
     let mut tx = service.db().begin().await?;
     import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
     let now = time::now();
@@ -239,73 +222,15 @@ async fn commit(service: &Service, claim: &Claim, set: ReadSet) -> Result<bool, 
     }
     read_sets::insert(&mut tx, &set).await?;
     let arn = service.read_set_arn(&claim.account, &claim.store_id, &set.id);
-    db::tags::put(&mut tx, &arn, &claim.spec.tags).await?;
+    db::tags::put(&mut tx, &arn, tags).await?;
     import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
     tx.commit().await?;
     tracing::info!(job = %claim.job_id, source = claim.index, read_set = %set.id, "read set committed");
     Ok(true)
 }
 
-/// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
-/// the full text as `statusDetail`.
-async fn fail(service: &Service, claim: &Claim, message: &str) -> Result<bool, db::Error> {
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    let now = time::now();
-    let short = status_message(message);
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
-        return Ok(false);
-    }
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
-    tx.commit().await?;
-    Ok(true)
-}
-
 async fn delete_objects(data: &DataStore, claim: &Claim) {
     if let Err(e) = data.delete_read_set(&claim.store_id, &claim.read_set_id).await {
         tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
-    }
-}
-
-/// `message` made safe for `statusMessage`: control characters escaped, at most 127 characters.
-pub fn status_message(message: &str) -> String {
-    let escaped: String = message
-        .chars()
-        .flat_map(|c| {
-            let text = if c.is_control() { format!("\\x{:02x}", c as u32) } else { c.to_string() };
-            text.chars().collect::<Vec<_>>()
-        })
-        .collect();
-    if escaped.chars().count() <= MAX_MESSAGE_CHARS {
-        return escaped;
-    }
-    let mut short: String = escaped.chars().take(MAX_MESSAGE_CHARS - 1).collect();
-    short.push('…');
-    short
-}
-
-/// An error and its sources as one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_messages_fit_the_model() {
-        assert_eq!(status_message("source1 is empty"), "source1 is empty");
-        assert_eq!(status_message("bad\nline\t"), "bad\\x0aline\\x09");
-        let long = status_message(&"é".repeat(300));
-        assert_eq!(long.chars().count(), 127);
-        assert!(long.ends_with('…'));
     }
 }

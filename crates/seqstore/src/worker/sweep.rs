@@ -1,13 +1,14 @@
-//! The start-up sweep: deletes stored objects (and, on local disk, staging files) of read sets
-//! that were never committed and that no live lease is writing.
+//! The start-up sweep: deletes stored objects (and, on local disk, staging files) of read sets and
+//! references that were never committed and that no live lease is writing.
 
-use crate::db::{self, import_jobs, read_sets};
+use crate::db::{self, import_jobs, read_sets, references};
 use crate::model::time;
 use crate::service::Service;
+use crate::storage::data::READ_SETS;
 
 /// Runs the sweep once. Safe with other processes running: objects under a live lease are kept.
 pub async fn run(service: &Service) -> Result<(), db::Error> {
-    let dirs = match service.data().read_set_dirs().await {
+    let dirs = match service.data().object_dirs().await {
         Ok(dirs) => dirs,
         Err(e) => {
             tracing::warn!(error = ?e, "sweep could not list stored objects; skipping it");
@@ -17,13 +18,17 @@ pub async fn run(service: &Service) -> Result<(), db::Error> {
     let mut conn = service.db().pool().acquire().await?;
     let now = time::now();
     let mut removed = 0;
-    for (store, id) in dirs {
-        if read_sets::exists(&mut conn, &id).await? || import_jobs::read_set_in_progress(&mut conn, &id, now).await? {
+    for (store, kind, id) in dirs {
+        let committed = match kind.as_str() {
+            READ_SETS => read_sets::exists(&mut conn, &id).await?,
+            _ => references::exists(&mut conn, &id).await?,
+        };
+        if committed || import_jobs::read_set_in_progress(&mut conn, &id, now).await? {
             continue;
         }
-        match service.data().delete_read_set(&store, &id).await {
+        match service.data().delete_dir(&store, &kind, &id).await {
             Ok(()) => removed += 1,
-            Err(e) => tracing::warn!(error = ?e, store, read_set = id, "sweep could not delete orphan objects"),
+            Err(e) => tracing::warn!(error = ?e, store, kind, id, "sweep could not delete orphan objects"),
         }
     }
     if removed > 0 {

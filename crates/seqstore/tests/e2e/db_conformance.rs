@@ -1,7 +1,8 @@
 //! The `db` conformance suite: every query of the database layer, run against SQLite always and
 //! against PostgreSQL when `TEST_POSTGRES_URL` is set (always in CI), each in a fresh database.
 
-use seqstore::db::{self, Db, idempotency, sequence_stores as stores, settings, tags};
+use seqstore::db::{self, Db, idempotency, import_jobs, sequence_stores as stores, settings, tags};
+use seqstore::model::import::{FileType, Job, JobKind, JobStatus, Source, SourceSpec, SourceStatus};
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;
 
@@ -39,6 +40,7 @@ async fn suite(backend: Backend) {
     sequence_store_rows(&db).await;
     tag_rows(&db).await;
     idempotency_rows(&db).await;
+    import_queue(&db).await;
     transactions(&db).await;
     db.close().await;
 }
@@ -152,6 +154,112 @@ async fn idempotency_rows(db: &Db) {
     assert!(duplicate.is_unique_violation(), "{duplicate:?}");
     idempotency::forget_resource(&mut conn, ACCOUNT, "1000000001").await.expect("forget");
     assert_eq!(idempotency::find(&mut conn, ACCOUNT, "Op", "t").await.expect("find"), None);
+}
+
+fn spec(n: usize) -> SourceSpec {
+    SourceSpec {
+        source1: format!("file:///data/r{n}.fq"),
+        source2: None,
+        file_type: FileType::Fastq,
+        subject_id: "s".into(),
+        sample_id: "s".into(),
+        generated_from: None,
+        reference_arn: Some("arn:aws:omics:us-east-1:111111111111:referenceStore/1/reference/2".into()),
+        name: None,
+        description: None,
+        tags: Default::default(),
+    }
+}
+
+/// The job queue: claiming under leases, renewal, the generation check at commit, expiry and
+/// takeover, a node resuming its own leases, and job settlement.
+async fn import_queue(db: &Db) {
+    let backend = db.backend();
+    let job = Job {
+        id: "3000000001".into(),
+        kind: JobKind::ReadSet,
+        account: ACCOUNT.into(),
+        store_id: "1000000001".into(),
+        role_arn: "arn:aws:iam::111111111111:role/r".into(),
+        status: JobStatus::Submitted,
+        status_message: None,
+        creation_time: 10,
+        completion_time: None,
+    };
+    let mut tx = db.begin().await.expect("begin");
+    import_jobs::insert_job(&mut tx, &job).await.expect("job");
+    for i in 0..2 {
+        import_jobs::insert_source(&mut tx, &job, i, &spec(i as usize), spec(0).reference_arn.as_deref())
+            .await
+            .expect("source");
+    }
+    tx.commit().await.expect("commit");
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None).await.expect("count"), 1);
+    assert!(import_jobs::reference_in_use(&mut conn, spec(0).reference_arn.as_deref().unwrap()).await.expect("in use"));
+    drop(conn);
+
+    let claim = |owner: &'static str, now: i64| {
+        let db = db.clone();
+        async move {
+            let mut tx = db.begin().await.expect("begin");
+            let claim = import_jobs::claim(&mut tx, backend, owner, now, now + 1000).await.expect("claim");
+            tx.commit().await.expect("commit");
+            claim
+        }
+    };
+    let first = claim("node-a", 100).await.expect("first source");
+    let second = claim("node-b", 100).await.expect("second source");
+    assert_ne!(first.index, second.index, "two workers never get the same source");
+    assert!(claim("node-c", 100).await.is_none(), "nothing left while leases are live");
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    let job_now = import_jobs::job(&mut conn, ACCOUNT, "1000000001", "3000000001").await.expect("job").expect("exists");
+    assert_eq!(job_now.status, JobStatus::InProgress);
+    assert!(import_jobs::renew(&mut conn, &first, 5000, 42, Some(100)).await.expect("renew"));
+    assert!(import_jobs::read_set_in_progress(&mut conn, &first.read_set_id, 4000).await.expect("live"));
+    drop(conn);
+
+    // node-b's lease (until 1100) expires; node-c takes the source over with a new generation.
+    let taken = claim("node-c", 2000).await.expect("expired lease is claimable");
+    assert_eq!((taken.index, taken.previous.as_deref()), (second.index, Some(second.read_set_id.as_str())));
+    assert!(taken.generation > second.generation);
+    let mut tx = db.begin().await.expect("begin");
+    let stale = import_jobs::settle_source(&mut tx, &second, SourceStatus::Finished, None, None, 2000).await;
+    assert!(!stale.expect("settle"), "a stale generation cannot commit");
+    assert!(!import_jobs::renew(&mut tx, &second, 9000, 1, None).await.expect("renew"), "nor renew");
+    assert!(import_jobs::renew(&mut tx, &taken, 3000, 7, Some(100)).await.expect("renew"));
+    assert!(
+        import_jobs::settle_source(&mut tx, &taken, SourceStatus::Failed, Some("bad"), Some("bad input"), 2100)
+            .await
+            .expect("settle")
+    );
+    import_jobs::settle_job(&mut tx, "3000000001", 2100).await.expect("settle job");
+    tx.commit().await.expect("commit");
+
+    // A restarted node-a resumes its own lease at once.
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    assert_eq!(import_jobs::expire_leases_of(&mut conn, "node-a").await.expect("expire"), 1);
+    drop(conn);
+    let resumed = claim("node-a", 2200).await.expect("own lease resumed");
+    assert_eq!(resumed.index, first.index);
+    let mut tx = db.begin().await.expect("begin");
+    import_jobs::lock_job(&mut tx, backend, "3000000001").await.expect("lock");
+    assert!(
+        import_jobs::settle_source(&mut tx, &resumed, SourceStatus::Finished, None, None, 2300).await.expect("settle")
+    );
+    import_jobs::settle_job(&mut tx, "3000000001", 2300).await.expect("settle job");
+    tx.commit().await.expect("commit");
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    let settled = import_jobs::job(&mut conn, ACCOUNT, "1000000001", "3000000001").await.expect("job").expect("exists");
+    assert_eq!((settled.status, settled.completion_time), (JobStatus::CompletedWithFailures, Some(2300)));
+    let sources: Vec<Source> = import_jobs::sources(&mut conn, "3000000001").await.expect("sources");
+    assert_eq!(sources.iter().map(|s| s.status).collect::<Vec<_>>().len(), 2);
+    assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None).await.expect("count"), 0);
+    let listed =
+        import_jobs::list(&mut conn, ACCOUNT, "1000000001", &import_jobs::Query { limit: 10, ..Default::default() })
+            .await
+            .expect("list");
+    assert_eq!(listed.len(), 1);
 }
 
 async fn transactions(db: &Db) {

@@ -12,7 +12,8 @@ impl Rng {
         Self(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    /// The next pseudo-random number.
+    pub fn next_u64(&mut self) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;
         self.0 ^= self.0 << 17;
@@ -31,9 +32,9 @@ pub fn fastq(seed: u64, n: usize, len: usize, mate: Option<u8>) -> Vec<u8> {
             None => writeln!(out, "@read{i}"),
         }
         .expect("write");
-        out.extend((0..len).map(|_| b"ACGT"[(rng.next() % 4) as usize]));
+        out.extend((0..len).map(|_| b"ACGT"[(rng.next_u64() % 4) as usize]));
         out.extend_from_slice(b"\n+\n");
-        out.extend((0..len).map(|_| b"FF:,#"[(rng.next() % 5) as usize]));
+        out.extend((0..len).map(|_| b"FF:,#"[(rng.next_u64() % 5) as usize]));
         out.push(b'\n');
     }
     out

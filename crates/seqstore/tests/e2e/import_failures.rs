@@ -301,6 +301,15 @@ async fn refuses_beyond_the_concurrent_job_quota() {
         .await
         .expect("a retry never hits the quota");
     assert_eq!(retry.id(), first.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let job = client.get_read_set_import_job().sequence_store_id(&store).id(first.id()).send().await.expect("job");
+        if job.status() == &ReadSetImportJobStatus::InProgress {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the throttled job never showed IN_PROGRESS");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let (code, _) = refused(&client, &store, ROLE_A, vec![source(&uri, None)]).await;
     assert_eq!(code, "ServiceQuotaExceededException");
     let other_body = client

@@ -67,7 +67,7 @@ async fn sigkill_during_import_then_restart_completes_once() {
 
     // Restart without the throttle: the node resumes its own leases at once.
     let fast = dir.path().join("fast.toml");
-    std::fs::write(&fast, "[worker]\ncount = 2\nlease_seconds = 30\n").expect("config");
+    std::fs::write(&fast, "[worker]\ncount = 2\nlease_seconds = 600\n").expect("config");
     let second = Serve::start(&args(&fast));
     let client = sdk(&second.endpoint, ("AKIDDEV", "dev", ""));
     let job = wait(&client, &store, &job_id).await;

@@ -207,25 +207,53 @@ async fn imports_from_s3() {
             secret_access_key: Some("test".into()),
         }],
     }];
+    let single = fastq(13, 1500, 101, None);
+    s3.put("reads", "run1/single.fq", single.clone()).await;
+    s3.put("reads", "run1/single.fq.gz", gzip(&single)).await;
+    s3.put("reads", "run1/single.bgzf.fq.gz", bgzf(&single)).await;
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
-    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
-    let sources = vec![
-        source("s3://reads/run1/sample_R1.fastq.gz", Some("s3://reads/run1/sample_R2.fastq.gz")),
-        source("s3://reads/run1/missing.fastq.gz", None),
+    // (decompressed texts, stored bytes) of each source.
+    type Expected = (Vec<Vec<u8>>, Vec<Vec<u8>>);
+    let expected: [Expected; 4] = [
+        (vec![r1.clone(), r2.clone()], vec![gzip(&r1), bgzf(&r2)]),
+        (vec![single.clone()], vec![single.clone()]),
+        (vec![single.clone()], vec![gzip(&single)]),
+        (vec![single.clone()], vec![bgzf(&single)]),
     ];
-    let job_id = start(&client, &store, sources).await;
-    let job = wait(&client, &store, &job_id).await;
-    assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{job:?}");
-    let (good, missing) = (&job.sources()[0], &job.sources()[1]);
-    assert_eq!(good.status(), &ReadSetImportJobItemStatus::Finished, "{good:?}");
-    assert!(missing.status_message().unwrap_or_default().contains("does not exist"), "{missing:?}");
-    let id = good.read_set_id().expect("read set");
-    let meta = client.get_read_set_metadata().sequence_store_id(&store).id(id).send().await.expect("metadata");
-    assert_eq!(meta.etag().and_then(|e| e.source1()), Some(md5(&r1).as_str()));
-    assert_eq!(meta.etag().and_then(|e| e.source2()), Some(md5(&r2).as_str()));
-    assert_eq!(meta.sequence_information().and_then(|s| s.total_read_count()), Some(4000));
-    assert!(stored(&config.data_dir, &store, id, "source1") == gzip(&r1));
+    let mut store = String::new();
+    for (family, digest) in [
+        (ETagAlgorithmFamily::Md5Up, md5 as fn(&[u8]) -> String),
+        (ETagAlgorithmFamily::Sha256Up, sha256),
+        (ETagAlgorithmFamily::Sha512Up, sha512),
+    ] {
+        store = super::imports::store(&client, family).await;
+        let sources = vec![
+            source("s3://reads/run1/sample_R1.fastq.gz", Some("s3://reads/run1/sample_R2.fastq.gz")),
+            source("s3://reads/run1/single.fq", None),
+            source("s3://reads/run1/single.fq.gz", None),
+            source("s3://reads/run1/single.bgzf.fq.gz", None),
+            source("s3://reads/run1/missing.fastq.gz", None),
+        ];
+        let job_id = start(&client, &store, sources).await;
+        let job = wait(&client, &store, &job_id).await;
+        assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{job:?}");
+        let missing = &job.sources()[4];
+        assert!(missing.status_message().unwrap_or_default().contains("does not exist"), "{missing:?}");
+        for (item, (texts, raws)) in job.sources().iter().zip(&expected) {
+            assert_eq!(item.status(), &ReadSetImportJobItemStatus::Finished, "{item:?}");
+            let id = item.read_set_id().expect("read set");
+            let meta = client.get_read_set_metadata().sequence_store_id(&store).id(id).send().await.expect("metadata");
+            assert_eq!(meta.etag().and_then(|e| e.source1()), Some(digest(&texts[0]).as_str()));
+            assert_eq!(meta.etag().and_then(|e| e.source2()).map(str::to_owned), texts.get(1).map(|t| digest(t)));
+            let reads: u64 = texts.iter().map(|t| counts(t).0).sum();
+            assert_eq!(meta.sequence_information().and_then(|s| s.total_read_count()), Some(reads as i64));
+            for (i, raw) in raws.iter().enumerate() {
+                let name = if i == 0 { "source1" } else { "source2" };
+                assert!(stored(&config.data_dir, &store, id, name) == *raw, "{name} stored bit for bit");
+            }
+        }
+    }
 
     // A bucket outside the role's locations is refused at submission.
     let outside = client
@@ -277,11 +305,15 @@ async fn a_job_of_100_sources_completes() {
 
 /// Raw signed GetReadSetImportJob, to read the extension members typed clients drop.
 pub async fn raw_job(endpoint: &str, store: &str, job: &str) -> Value {
-    let raw = Raw::new("GET", format!("/sequencestore/{store}/importjob/{job}"), "");
-    let mut raw = raw;
+    raw_get(endpoint, &format!("/sequencestore/{store}/importjob/{job}")).await
+}
+
+/// A raw signed GET (account A) of `path`, parsed as JSON.
+pub async fn raw_get(endpoint: &str, path: &str) -> Value {
+    let mut raw = Raw::new("GET", path.to_owned(), "");
     raw.host = endpoint.trim_start_matches("http://").to_owned();
     let request = raw.build();
-    let uri = format!("{endpoint}/sequencestore/{store}/importjob/{job}");
+    let uri = format!("{endpoint}{path}");
     let (parts, _) = request.into_parts();
     let mut builder = http::Request::builder().method("GET").uri(uri);
     for (name, value) in &parts.headers {

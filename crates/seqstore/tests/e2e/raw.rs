@@ -113,6 +113,7 @@ async fn list_sequence_stores_validation_matrix() {
         (list("?nextToken=forged.token", json!({})), "nextToken"),
         (list("", json!({"filter": {"name": ""}})), "filter.name"),
         (list("", json!({"filter": {"name": "x".repeat(128)}})), "filter.name"),
+        (list("", json!({"filter": {"name": "é".repeat(128)}})), "filter.name"),
         (list("", json!({"filter": {"status": "GONE"}})), "filter.status"),
         (list("", json!({"filter": {"createdAfter": "yesterday"}})), "filter.createdAfter"),
         (list("", json!({"filter": {"createdBefore": 5}})), "filter.createdBefore"),
@@ -148,6 +149,8 @@ async fn list_sequence_stores_validation_matrix() {
         assert_eq!(reply.status, 200, "{t}: {:?}", reply.json);
         assert_eq!(reply.json["sequenceStores"].as_array().map(Vec::len), Some(3));
     }
+    let unicode = send(&router, list("", json!({"filter": {"name": "é".repeat(127)}})).build()).await;
+    assert_eq!(unicode.status, 200, "127 non-ASCII characters are accepted in filter.name");
     let empty = send(&router, list("", json!({})).build()).await;
     let no_body = send(&router, Raw::new("POST", "/sequencestores", "").build()).await;
     assert_eq!((no_body.status, no_body.json["sequenceStores"].clone()), (200, empty.json["sequenceStores"].clone()));
@@ -226,6 +229,19 @@ async fn sigv4_refusals_are_403_with_their_error_type() {
         "us-east-1/omics/aws4_request",
     );
 
+    // A credential scope whose date differs from X-Amz-Date, or whose terminator is not
+    // aws4_request, is refused.
+    for (from, to) in [
+        ("/us-east-1/omics/aws4_request", "/us-east-1/omics/aws4_other"),
+        ("Credential=AKIDTESTACCOUNTA/2", "Credential=AKIDTESTACCOUNTA/1"),
+    ] {
+        let request = tamper(&|r| {
+            let auth = r.headers()["authorization"].to_str().unwrap().replacen(from, to, 1);
+            r.headers_mut().insert("authorization", auth.parse().unwrap());
+        });
+        assert_error(&send(&router, request).await, 403, "InvalidSignatureException", "Credential should be scoped");
+    }
+
     // UNSIGNED-PAYLOAD only where the model says so (UploadReadSetPart, not built yet: 405).
     let mut unsigned_body = good.clone();
     unsigned_body.unsigned_payload = true;
@@ -290,7 +306,7 @@ async fn body_limit_unknown_and_unsupported_operations() {
     for (method, uri, name) in [
         ("POST", "/sequencestore/1234567890/exportjob", "StartReadSetExportJob"),
         ("GET", "/sequencestore/1/readset/2", "GetReadSet"),
-        ("POST", "/referencestore", "CreateReferenceStore"),
+        ("POST", "/sequencestore/1234567890/activationjob", "StartReadSetActivationJob"),
         ("PUT", "/s3accesspolicy/arn%3Aaws%3As3%3Aus-east-1%3A123456789012%3Aaccesspoint%2Fap", "PutS3AccessPolicy"),
     ] {
         let reply = send(&router, Raw::new(method, uri, "").build()).await;

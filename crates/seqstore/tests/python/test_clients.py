@@ -7,7 +7,7 @@ Run with the venv from scripts/python-venv:
     .venv/bin/python crates/seqstore/tests/python/test_clients.py [TestClass[.test_name] ...]
 
 TEST_FILE_ROOT is the directory the server was started with (`--file-root DIR`); the Imports
-tests write FASTQ files there and are skipped when it is unset.
+and References tests write FASTQ and FASTA files there and are skipped when it is unset.
 
 Every store name carries a per-run suffix, so reruns against the same server never collide.
 botocore checks only `min` bounds and required members on the client (no max lengths, no
@@ -49,6 +49,8 @@ STATUS = {
     "UnrecognizedClientException": 403,
     "InvalidSignatureException": 403,
     "ResourceNotFoundException": 404,
+    "ConflictException": 409,
+    "RangeNotSatisfiableException": 416,
 }
 MISSING_ID = "1234567890"
 KMS_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
@@ -645,6 +647,270 @@ class Imports(Case):
         with open(self.plain, "rb") as f:
             self.assertEqual(meta["etag"]["source1"], hashlib.md5(f.read()).hexdigest())
         self.assertEqual(meta["creationJobId"], job["id"])
+
+
+def fasta(sequences, width=60):
+    """A deterministic FASTA: `sequences` is [(name, length)]; lines of `width` bases, every
+    third run of 50 bases lowercase (soft-masked). Headers carry a description after the name."""
+    out = []
+    for k, (name, length) in enumerate(sequences):
+        bases = "".join("ACGT"[(i * 5 + i // 7 + k * 3) % 4] for i in range(length))
+        bases = "".join(b.lower() if (i // 50) % 3 == 1 else b for i, b in enumerate(bases))
+        out.append(f">{name} sequence {k} of the test genome\n")
+        out.extend(bases[i:i + width] + "\n" for i in range(0, length, width))
+    return "".join(out).encode()
+
+
+def fai(text):
+    """The samtools `.fai` of a FASTA with uniform lines and `\\n` endings, computed here:
+    name, length, offset of the first base, bases per line, bytes per line."""
+    rows, offset, current = [], 0, None
+    for line in text.splitlines(keepends=True):
+        if line.startswith(b">"):
+            if current:
+                rows.append(current)
+            current = [line[1:].split()[0].decode(), 0, offset + len(line), 0, 0]
+        elif current is not None:
+            bases = len(line.rstrip(b"\n"))
+            current[1] += bases
+            if not current[3]:
+                current[3], current[4] = bases, len(line)
+        offset += len(line)
+    rows.append(current)
+    return "".join("\t".join(map(str, row)) + "\n" for row in rows)
+
+
+class References(Case):
+    """Reference stores and StartReferenceImportJob with `file://` FASTA sources (plain and
+    gzip) under the server's `--file-root`: the waiter, metadata, GetReference bytes, ranges and
+    the `.fai`, a bad FASTA, listing and the deletion rules."""
+
+    SEQUENCES = [("chr1", 5000), ("chr2", 2000), ("chrM", 700)]
+    TERMINAL = {"COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED"}
+
+    @classmethod
+    def setUpClass(cls):
+        if not FILE_ROOT:
+            raise unittest.SkipTest("TEST_FILE_ROOT is unset: start seqstore with "
+                                    "`--file-root DIR` and set TEST_FILE_ROOT=DIR to run imports")
+        super().setUpClass()
+        cls.role = f"arn:aws:iam::{ACCOUNTS['A']}:role/Import"
+        cls.dir = os.path.join(FILE_ROOT, f"py-{RUN}-references")
+        os.makedirs(cls.dir)
+        # Class cleanups run last first, and also when setUpClass fails part way.
+        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
+        cls.text = fasta(cls.SEQUENCES)
+        cls.plain = cls.write("x.fa", cls.text)
+        cls.gz = cls.write("x.fa.gz", gzip.compress(cls.text, mtime=0))
+        cls.dup = cls.write("dup.fa", fasta([("dup", 120)]) + fasta([("dup", 60)]))
+
+        cls.name = unique("references")
+        cls.store = cls.a.create_reference_store(name=cls.name, description="python references")
+        cls.sid = cls.store["id"]
+        cls.addClassCleanup(cls.drop_store, cls.sid)
+        # Names have at least 3 characters (botocore checks the minimum).
+        cls.good = cls.start(cls.sid, [cls.source(cls.plain, "xfa"), cls.source(cls.gz, "xgz")])
+        cls.addClassCleanup(cls.settle_quietly, cls.sid, cls.good["id"])
+        cls.bad = cls.start(cls.sid, [cls.source(cls.dup, "dup")])
+        cls.addClassCleanup(cls.settle_quietly, cls.sid, cls.bad["id"])
+
+    @classmethod
+    def write(cls, name, data):
+        path = os.path.join(cls.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    @staticmethod
+    def source(path, name):
+        return {"sourceFile": "file://" + path, "name": name}
+
+    @classmethod
+    def start(cls, store_id, sources):
+        return cls.a.start_reference_import_job(referenceStoreId=store_id, roleArn=cls.role,
+                                                sources=sources)
+
+    @classmethod
+    def settle(cls, store_id, job_id, timeout=60):
+        """Polls GetReferenceImportJob until the job is in a terminal state; returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            job = cls.a.get_reference_import_job(referenceStoreId=store_id, id=job_id)
+            if job["status"] in cls.TERMINAL:
+                return job
+            if time.monotonic() > deadline:
+                raise AssertionError(f"reference import job {job_id} still {job['status']} "
+                                     f"after {timeout}s")
+            time.sleep(0.5)
+
+    @classmethod
+    def settle_quietly(cls, store_id, job_id):
+        try:
+            cls.settle(store_id, job_id)
+        except (ClientError, AssertionError):
+            pass
+
+    @classmethod
+    def drop_store(cls, store_id):
+        """Deletes every reference of the store, then the store; ignores errors."""
+        try:
+            for page in cls.a.get_paginator("list_references").paginate(
+                    referenceStoreId=store_id):
+                for ref in page["references"]:
+                    try:
+                        cls.a.delete_reference(referenceStoreId=store_id, id=ref["id"])
+                    except ClientError:
+                        pass
+            cls.a.delete_reference_store(id=store_id)
+        except ClientError:
+            pass
+
+    def wait(self, job_id, store_id=None):
+        self.a.get_waiter("reference_import_job_completed").wait(
+            referenceStoreId=store_id or self.sid, id=job_id,
+            WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+
+    def references(self, store_id):
+        pager = self.a.get_paginator("list_references")
+        return [r for p in pager.paginate(referenceStoreId=store_id,
+                                          PaginationConfig={"PageSize": 1})
+                for r in p["references"]]
+
+    def get(self, ref_id, **kw):
+        return self.a.get_reference(referenceStoreId=self.sid, id=ref_id, partNumber=1,
+                                    **kw)["payload"].read()
+
+    def finished(self):
+        """Waits for the good job; returns it and the two reference ids (xfa, xgz)."""
+        self.wait(self.good["id"])
+        job = self.a.get_reference_import_job(referenceStoreId=self.sid, id=self.good["id"])
+        self.assertEqual(job["status"], "COMPLETED", job)
+        self.assertEqual([s["status"] for s in job["sources"]], ["FINISHED", "FINISHED"], job)
+        ids = [s.get("referenceId", "") for s in job["sources"]]
+        for ref_id in ids:
+            self.assertRegex(ref_id, r"^[0-9]{10,36}$", job)
+        self.assertEqual(len(set(ids)), 2, job)
+        return job, ids
+
+    def test_store_create_get_list(self):
+        store = self.store
+        self.assertRegex(self.sid, r"^[0-9]{10,36}$")
+        self.assertEqual(store["arn"],
+                         f"arn:aws:omics:{REGION}:{ACCOUNTS['A']}:referenceStore/{self.sid}")
+        self.assertEqual((store["name"], store["description"]), (self.name, "python references"))
+        self.assertIsInstance(store["creationTime"], datetime.datetime)
+        got = self.a.get_reference_store(id=self.sid)
+        for member in ("id", "arn", "name", "description", "creationTime"):
+            self.assertEqual(got[member], store[member], member)
+        pager = self.a.get_paginator("list_reference_stores")
+        listed = [s for p in pager.paginate(PaginationConfig={"PageSize": 2})
+                  for s in p["referenceStores"]]
+        mine = [s for s in listed if s["id"] == self.sid]
+        self.assertEqual(len(mine), 1, listed)
+        self.assertEqual((mine[0]["name"], mine[0]["arn"]), (self.name, store["arn"]))
+        named = self.a.list_reference_stores(filter={"name": self.name})["referenceStores"]
+        self.assertEqual(ids_of(named), [self.sid])
+        self.raises("ResourceNotFoundException", self.b.get_reference_store, id=self.sid)
+        self.raises("ResourceNotFoundException", self.a.get_reference_store, id=MISSING_ID)
+
+    def test_import_completes(self):
+        self.assertRegex(self.good["id"], r"^[0-9]{10,36}$")
+        self.assertEqual((self.good["referenceStoreId"], self.good["roleArn"]),
+                         (self.sid, self.role))
+        self.assertIn(self.good["status"], ("SUBMITTED", "IN_PROGRESS", "COMPLETED"))
+        self.assertIsInstance(self.good["creationTime"], datetime.datetime)
+        job, ids = self.finished()
+        self.assertIsInstance(job["completionTime"], datetime.datetime)
+        self.assertGreaterEqual(job["completionTime"], job["creationTime"])
+        self.assertEqual([(s["sourceFile"], s["name"]) for s in job["sources"]],
+                         [("file://" + self.plain, "xfa"), ("file://" + self.gz, "xgz")])
+
+        md5 = hashlib.md5(self.text).hexdigest()
+        for ref_id, path, name in zip(ids, (self.plain, self.gz), ("xfa", "xgz")):
+            with open(path, "rb") as f:
+                raw = f.read()
+            meta = self.a.get_reference_metadata(referenceStoreId=self.sid, id=ref_id)
+            self.assertEqual((meta["id"], meta["referenceStoreId"], meta["name"]),
+                             (ref_id, self.sid, name))
+            self.assertEqual(meta["arn"], f"arn:aws:omics:{REGION}:{ACCOUNTS['A']}:"
+                                          f"referenceStore/{self.sid}/reference/{ref_id}")
+            self.assertEqual(meta["md5"], md5, f"{name}: md5 of the uncompressed FASTA")
+            self.assertEqual(meta["status"], "ACTIVE")
+            self.assertEqual(meta.get("creationType"), "IMPORT")
+            self.assertEqual(meta.get("creationJobId"), self.good["id"])
+            source = meta["files"]["source"]
+            self.assertEqual(source["contentLength"], len(raw), f"{name}: {meta['files']}")
+            self.assertEqual(source["totalParts"], 1, meta["files"])
+
+            self.assertEqual(self.get(ref_id), raw, f"{name}: the stored bytes")
+            self.assertEqual(self.get(ref_id, range="bytes=0-99"), raw[:100], name)
+            self.assertEqual(self.get(ref_id, file="SOURCE", range="bytes=-10"), raw[-10:], name)
+            self.raises("RangeNotSatisfiableException", self.a.get_reference,
+                        referenceStoreId=self.sid, id=ref_id, partNumber=2)
+
+            index = self.get(ref_id, file="INDEX").decode()
+            rows = [line.split("\t") for line in index.splitlines()]
+            self.assertEqual([(r[0], int(r[1])) for r in rows], self.SEQUENCES, index)
+            self.assertTrue(all(len(r) == 5 for r in rows), index)
+            self.assertEqual(index, fai(self.text), f"{name}: the .fai of the uncompressed text")
+            self.assertEqual(meta["files"]["index"]["contentLength"], len(index.encode()))
+
+        self.raises("ResourceNotFoundException", self.a.get_reference_metadata,
+                    referenceStoreId=self.sid, id=MISSING_ID)
+        self.raises("ResourceNotFoundException", self.b.get_reference_metadata,
+                    referenceStoreId=self.sid, id=ids[0])
+
+    def test_bad_fasta_fails(self):
+        with self.assertRaises(WaiterError) as cm:
+            self.wait(self.bad["id"])
+        self.assertEqual(cm.exception.last_response.get("status"), "FAILED",
+                         cm.exception.last_response)
+        job = self.a.get_reference_import_job(referenceStoreId=self.sid, id=self.bad["id"])
+        self.assertEqual(job["status"], "FAILED", job)
+        (item,) = job["sources"]
+        self.assertEqual(item["status"], "FAILED", job)
+        self.assertIn("dup", item.get("statusMessage", ""), job)
+        self.assertNotIn("referenceId", item, job)
+
+    def test_list_references(self):
+        _, ids = self.finished()
+        self.settle(self.sid, self.bad["id"])
+        listed = self.references(self.sid)
+        self.assertEqual(sorted(r["id"] for r in listed), sorted(ids), listed)
+        md5 = hashlib.md5(self.text).hexdigest()
+        by_id = {r["id"]: r for r in listed}
+        for ref_id, name in zip(ids, ("xfa", "xgz")):
+            item = by_id[ref_id]
+            self.assertEqual((item["name"], item["md5"], item["status"], item["referenceStoreId"]),
+                             (name, md5, "ACTIVE", self.sid), item)
+        named = self.a.list_references(referenceStoreId=self.sid,
+                                       filter={"name": "xgz"})["references"]
+        self.assertEqual(ids_of(named), [ids[1]])
+        jobs = self.a.list_reference_import_jobs(referenceStoreId=self.sid)["importJobs"]
+        self.assertEqual(sorted(j["id"] for j in jobs), sorted([self.good["id"], self.bad["id"]]))
+
+    def test_delete_rules(self):
+        store = self.a.create_reference_store(name=unique("refdelete"))
+        sid = store["id"]
+        self.addCleanup(self.drop_store, sid)
+        job = self.start(sid, [self.source(self.plain, "xfa"), self.source(self.gz, "xgz")])
+        self.wait(job["id"], sid)
+        ids = [s["referenceId"] for s in self.a.get_reference_import_job(
+            referenceStoreId=sid, id=job["id"])["sources"]]
+        self.assertEqual(sorted(ids_of(self.references(sid))), sorted(ids))
+
+        self.a.delete_reference(referenceStoreId=sid, id=ids[0])
+        self.raises("ResourceNotFoundException", self.a.get_reference_metadata,
+                    referenceStoreId=sid, id=ids[0])
+        self.raises("ResourceNotFoundException", self.a.delete_reference,
+                    referenceStoreId=sid, id=ids[0])
+        self.assertEqual(ids_of(self.references(sid)), [ids[1]])
+
+        self.raises("ConflictException", self.a.delete_reference_store, id=sid)
+        self.assertEqual(self.a.get_reference_store(id=sid)["id"], sid)
+        self.a.delete_reference(referenceStoreId=sid, id=ids[1])
+        self.a.delete_reference_store(id=sid)
+        self.raises("ResourceNotFoundException", self.a.get_reference_store, id=sid)
 
 
 class Counting(unittest.TextTestResult):

@@ -1,0 +1,183 @@
+//! The reader stack of one FASTA source: raw bytes hashed (SHA-256) and counted, sniffed for
+//! compression, decompressed member by member (noting BGZF blocks for the `.gzi`), copied to BGZF
+//! when plain gzip, hashed (MD5 on a helper thread) and sniffed for content — one pass.
+
+mod copy;
+mod members;
+
+use std::io::{self, BufReader, Chain, Cursor, Read, Write};
+
+use self::copy::BgzfCopy;
+use self::members::Members;
+use super::{Error, ErrorKind, Gzi};
+use crate::digest::{Algorithm, Digest, HashingReader};
+use crate::sniff::{self, Compression, Content};
+
+/// Size of each buffer of the stack (raw and decompressed).
+const BUFFER: usize = 256 * 1024;
+/// Raw bytes looked at to tell gzip from BGZF (header and extra field).
+const RAW_PREFIX: u64 = 64;
+/// Decompressed bytes looked at to tell FASTA from other formats.
+const TEXT_PREFIX: u64 = 512;
+/// Bytes of unrecognised content quoted in errors.
+const QUOTED_PREFIX: usize = 8;
+
+/// Bytes read ahead for sniffing, then the rest of the reader.
+type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
+/// The raw stream, hashed and counted.
+type Raw<R> = BufReader<Prefixed<HashingReader<R>>>;
+/// The decompressed text, hashed (MD5), buffered for line parsing.
+pub(super) type Text<'a, R> = BufReader<Prefixed<HashingReader<Decoder<'a, R>>>>;
+
+/// Decompression of the raw stream, as sniffed, and the BGZF copy of what it yields.
+pub(super) struct Decoder<'a, R> {
+    inflate: Inflate<R>,
+    copy: Option<BgzfCopy<'a>>,
+    copy_failed: bool,
+}
+
+enum Inflate<R> {
+    Plain(Raw<R>),
+    Gzip(Members<Raw<R>>),
+}
+
+impl<R: Read> Read for Decoder<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match &mut self.inflate {
+            Inflate::Plain(raw) => raw.read(buf)?,
+            Inflate::Gzip(members) => members.read(buf)?,
+        };
+        if let Some(copy) = &mut self.copy {
+            copy.write_all(&buf[..n]).inspect_err(|_| self.copy_failed = true)?;
+        }
+        Ok(n)
+    }
+}
+
+impl<R> Decoder<'_, R> {
+    fn buffered(&self) -> &Raw<R> {
+        match &self.inflate {
+            Inflate::Plain(raw) => raw,
+            Inflate::Gzip(members) => members.inner(),
+        }
+    }
+
+    fn raw(&self) -> &HashingReader<R> {
+        self.buffered().get_ref().get_ref().1
+    }
+
+    /// Tells a failure of the underlying reader or of the copy from one of the data.
+    fn classify(&self, error: io::Error) -> ErrorKind {
+        if self.copy_failed {
+            return ErrorKind::Copy(error);
+        }
+        if self.raw().failed() {
+            return ErrorKind::Io(error);
+        }
+        match &self.inflate {
+            Inflate::Plain(_) => ErrorKind::Io(error),
+            Inflate::Gzip(members) if members.is_trailing() => {
+                ErrorKind::GzipTrailingData { offset: members.consumed() }
+            }
+            Inflate::Gzip(_) if error.kind() == io::ErrorKind::UnexpectedEof => {
+                ErrorKind::GzipTruncated { compressed_bytes: self.raw().bytes_read() }
+            }
+            // flate2 reports CRC-32 and ISIZE mismatches as InvalidInput with this wording only.
+            Inflate::Gzip(_) if error.to_string().contains("checksum") => ErrorKind::GzipChecksum,
+            Inflate::Gzip(members) => ErrorKind::GzipCorrupt { compressed_bytes: members.consumed(), source: error },
+        }
+    }
+}
+
+/// Builds the stack over `reader`, reading ahead to sniff compression and content. `copy`
+/// receives a BGZF copy of the text when the source is plain gzip, and is left alone otherwise.
+///
+/// # Errors
+///
+/// [`ErrorKind::Empty`], [`ErrorKind::WrongFormat`] or [`ErrorKind::NotFasta`] when the content is
+/// not FASTA; gzip, copy and I/O errors met while reading ahead.
+pub(super) fn open<'a, R: Read>(
+    reader: R,
+    copy: Option<&'a mut dyn Write>,
+) -> Result<(Compression, Text<'a, R>), Error> {
+    let mut raw = HashingReader::offloaded(reader, Algorithm::Sha256).map_err(|e| Error::new(ErrorKind::Io(e)))?;
+    let prefix = read_prefix(&mut raw, RAW_PREFIX).map_err(|e| Error::new(ErrorKind::Io(e)))?;
+    let compression = sniff::compression(&prefix);
+    let raw = BufReader::with_capacity(BUFFER, Cursor::new(prefix).chain(raw));
+    let decoder = match compression {
+        Compression::Plain => Decoder { inflate: Inflate::Plain(raw), copy: None, copy_failed: false },
+        Compression::Gzip => Decoder {
+            inflate: Inflate::Gzip(Members::new(raw, false)),
+            copy: copy.map(BgzfCopy::new),
+            copy_failed: false,
+        },
+        Compression::Bgzf => {
+            Decoder { inflate: Inflate::Gzip(Members::new(raw, true)), copy: None, copy_failed: false }
+        }
+    };
+    // MD5 runs about as fast as inflate, so it is hashed on a helper thread.
+    let mut text = HashingReader::offloaded(decoder, Algorithm::Md5).map_err(|e| Error::new(ErrorKind::Io(e)))?;
+    let prefix = read_prefix(&mut text, TEXT_PREFIX).map_err(|e| Error::new(text.inner().classify(e)))?;
+    let kind = match sniff::content(&prefix) {
+        Content::Fasta => None,
+        // Leading blank lines or a missing header: the indexer says which, with its line.
+        Content::Unknown if prefix.iter().all(|&b| matches!(b, b'\t' | b'\n' | b'\r' | b' '..=b'~')) => None,
+        Content::Unknown => Some(ErrorKind::NotFasta { prefix: prefix[..prefix.len().min(QUOTED_PREFIX)].to_vec() }),
+        Content::Empty => Some(ErrorKind::Empty),
+        content @ (Content::Bam | Content::Cram | Content::Fastq | Content::Sam) => {
+            Some(ErrorKind::WrongFormat { content })
+        }
+    };
+    match kind {
+        Some(kind) => Err(Error::new(kind)),
+        None => Ok((compression, BufReader::with_capacity(BUFFER, Cursor::new(prefix).chain(text)))),
+    }
+}
+
+fn read_prefix<R: Read>(reader: &mut R, len: u64) -> io::Result<Vec<u8>> {
+    let mut prefix = Vec::new();
+    reader.take(len).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+/// Classifies an I/O error met while reading `text`.
+pub(super) fn classify<R>(text: &Text<'_, R>, error: io::Error) -> ErrorKind {
+    text.get_ref().get_ref().1.inner().classify(error)
+}
+
+/// What a fully read stack found besides the text.
+pub(super) struct Finished {
+    /// Lowercase hex MD5 of the decompressed bytes.
+    pub(super) md5: String,
+    /// Lowercase hex SHA-256 of the raw bytes.
+    pub(super) stored_sha256: String,
+    /// Raw bytes read.
+    pub(super) stored_bytes: u64,
+    /// The `.gzi` of BGZF input, or of the BGZF copy of gzip input.
+    pub(super) gzi: Option<Gzi>,
+}
+
+/// Ends the digests and the copy of `text`, which must have been read to its end.
+///
+/// # Errors
+///
+/// [`ErrorKind::Copy`] when the end of the copy cannot be written.
+pub(super) fn finish<R>(text: Text<'_, R>) -> Result<Finished, Error> {
+    let (decoder, md5) = text.into_inner().into_inner().1.into_parts();
+    let (raw, mut gzi) = match decoder.inflate {
+        Inflate::Plain(raw) => (raw, None),
+        Inflate::Gzip(members) => {
+            let (raw, starts) = members.into_parts();
+            // A .gzi lists the blocks after the first.
+            (raw, starts.map(|starts| Gzi::from_entries(starts.into_iter().skip(1).collect())))
+        }
+    };
+    if let Some(copy) = decoder.copy {
+        gzi = Some(copy.finish().map_err(|e| Error::new(ErrorKind::Copy(e)))?);
+    }
+    let raw = raw.into_inner().into_inner().1;
+    let stored_bytes = raw.bytes_read();
+    let stored_sha256 = raw.into_parts().1.map(Digest::finalize_hex).expect("raw bytes are always digested");
+    let md5 = md5.map(Digest::finalize_hex).expect("text is always digested");
+    Ok(Finished { md5, stored_sha256, stored_bytes, gzi })
+}

@@ -1,0 +1,274 @@
+//! Reference import jobs (Start/Get/List) and references (List, GetReferenceMetadata,
+//! GetReference, DeleteReference).
+
+use axum::Json;
+use axum::body::Body;
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::input::parse;
+use super::reference_stores::FilterRequest;
+use crate::model::import::{Job, Source, SourceStatus};
+use crate::model::read_set::StoredFile;
+use crate::model::reference::{Reference, ReferenceSourceSpec};
+use crate::model::tags::Tags;
+use crate::model::time;
+use crate::service::{self, Caller, Service};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SourceItem {
+    source_file: String,
+    name: String,
+    description: Option<String>,
+    tags: Option<Tags>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StartRequest {
+    reference_store_id: String,
+    role_arn: String,
+    client_token: Option<String>,
+    sources: Vec<SourceItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct IdRequest {
+    reference_store_id: String,
+    id: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ListRequest {
+    reference_store_id: String,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+    filter: Option<FilterRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetRequest {
+    reference_store_id: String,
+    id: String,
+    part_number: u64,
+    file: Option<String>,
+    range: Option<String>,
+}
+
+fn job_item(job: &Job) -> Value {
+    let mut item = json!({
+        "id": job.id, "referenceStoreId": job.store_id, "roleArn": job.role_arn,
+        "status": job.status.as_str(), "creationTime": time::format(job.creation_time),
+    });
+    if let Some(t) = job.completion_time {
+        item["completionTime"] = json!(time::format(t));
+    }
+    item
+}
+
+fn source_item(source: &Source<ReferenceSourceSpec>) -> Value {
+    let mut item = json!({
+        "sourceFile": source.spec.source_file, "name": source.spec.name, "status": source.status.as_str(),
+        "bytesProcessed": source.bytes_processed,
+    });
+    if let Some(d) = &source.spec.description {
+        item["description"] = json!(d);
+    }
+    if !source.spec.tags.is_empty() {
+        item["tags"] = json!(source.spec.tags);
+    }
+    if let Some(total) = source.bytes_total {
+        item["bytesTotal"] = json!(total);
+    }
+    if let Some(m) = &source.status_message {
+        item["statusMessage"] = json!(m);
+    }
+    if let Some(d) = &source.status_detail {
+        item["statusDetail"] = json!(d);
+    }
+    if let (SourceStatus::Finished, Some(id)) = (source.status, &source.read_set_id) {
+        item["referenceId"] = json!(id);
+    }
+    item
+}
+
+/// StartReferenceImportJob.
+pub async fn start_import(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: StartRequest = parse(input)?;
+    let sources = r
+        .sources
+        .into_iter()
+        .map(|s| ReferenceSourceSpec {
+            source_file: s.source_file,
+            name: s.name,
+            description: s.description,
+            tags: s.tags.unwrap_or_default(),
+        })
+        .collect();
+    let job =
+        service.start_reference_import(caller, &r.reference_store_id, &r.role_arn, r.client_token, sources).await?;
+    Ok(Json(job_item(&job)).into_response())
+}
+
+/// GetReferenceImportJob.
+pub async fn get_import(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: IdRequest = parse(input)?;
+    let (job, sources) = service.reference_import_job(caller, &r.reference_store_id, &r.id).await?;
+    let mut body = job_item(&job);
+    if let Some(m) = &job.status_message {
+        body["statusMessage"] = json!(m);
+    }
+    body["sources"] = Value::Array(sources.iter().map(source_item).collect());
+    Ok(Json(body).into_response())
+}
+
+/// ListReferenceImportJobs.
+pub async fn list_imports(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: ListRequest = parse(input)?;
+    let filter = r.filter.unwrap_or_default().into_filter();
+    let page = service
+        .list_reference_import_jobs(caller, &r.reference_store_id, &filter, r.max_results, r.next_token.as_deref())
+        .await?;
+    Ok(super::list_response("importJobs", page.items.iter().map(job_item).collect(), page.next_token))
+}
+
+fn file_info(file: &StoredFile) -> Value {
+    json!({ "contentLength": file.content_length, "partSize": file.part_size, "totalParts": file.total_parts })
+}
+
+fn reference_item(service: &Service, r: &Reference) -> Value {
+    let mut item = json!({
+        "id": r.id, "arn": service.reference_arn(&r.account, &r.store_id, &r.id), "referenceStoreId": r.store_id,
+        "md5": r.md5, "status": "ACTIVE", "name": r.name,
+        "creationTime": time::format(r.creation_time), "updateTime": time::format(r.update_time),
+    });
+    if let Some(d) = &r.description {
+        item["description"] = json!(d);
+    }
+    item
+}
+
+/// ListReferences.
+pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: ListRequest = parse(input)?;
+    let filter = r.filter.unwrap_or_default().into_filter();
+    let page =
+        service.list_references(caller, &r.reference_store_id, &filter, r.max_results, r.next_token.as_deref()).await?;
+    let items = page.items.iter().map(|x| reference_item(service, x)).collect();
+    Ok(super::list_response("references", items, page.next_token))
+}
+
+/// GetReferenceMetadata, with the extra member `sequences: [{name, length, md5}]`.
+pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: IdRequest = parse(input)?;
+    let reference = service.reference(caller, &r.reference_store_id, &r.id).await?;
+    let mut body = reference_item(service, &reference);
+    let mut files = json!({});
+    if let Some(source) = &reference.files.source {
+        files["source"] = file_info(source);
+    }
+    if let Some(index) = &reference.files.index {
+        files["index"] = file_info(index);
+    }
+    body["files"] = files;
+    body["creationType"] = json!("IMPORT");
+    if let Some(job) = &reference.creation_job_id {
+        body["creationJobId"] = json!(job);
+    }
+    body["sequences"] =
+        reference.sequences.iter().map(|s| json!({ "name": s.name, "length": s.length, "md5": s.md5 })).collect();
+    Ok(Json(body).into_response())
+}
+
+/// GetReference: the exact bytes of one part of SOURCE or INDEX, optionally narrowed by a
+/// `Range: bytes=…` header applied within the part; streamed from storage.
+pub async fn download(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: GetRequest = parse(input)?;
+    let reference = service.reference(caller, &r.reference_store_id, &r.id).await?;
+    let file = match r.file.as_deref() {
+        Some("INDEX") => reference.files.index.as_ref(),
+        _ => reference.files.source.as_ref(),
+    };
+    let file = file.ok_or_else(|| service::Error::NotFound { kind: "reference file", id: r.id.clone() })?;
+    let part = part_range(file, r.part_number)?;
+    let range = match r.range.as_deref() {
+        Some(header) => within(part.clone(), header)?,
+        None => part,
+    };
+    let stream = service.data().get_range(&object_store::path::Path::from(file.key.as_str()), range).await;
+    let stream = stream.map_err(|e| service::Error::Db(crate::db::Error::Storage(Box::new(e))))?;
+    let body = Body::from_stream(stream.map(|chunk| chunk.map_err(std::io::Error::other)));
+    Ok(([(http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}
+
+/// Byte range of part `number` (1-based); 416 past the last part.
+fn part_range(file: &StoredFile, number: u64) -> Result<std::ops::Range<u64>, service::Error> {
+    let start = (number - 1).saturating_mul(file.part_size);
+    if number == 0 || number > file.total_parts || (start >= file.content_length && file.content_length > 0) {
+        let detail = format!("partNumber {number}, the file has {} parts", file.total_parts);
+        return Err(service::Error::RangeNotSatisfiable { what: "partNumber", detail });
+    }
+    Ok(start..(start + file.part_size).min(file.content_length))
+}
+
+/// Applies `a-b`, `a-` or `-n` (the model's `Range` pattern allows only digits and punctuation,
+/// so no `bytes=` unit) within `part`; 416 when it selects nothing.
+fn within(part: std::ops::Range<u64>, header: &str) -> Result<std::ops::Range<u64>, service::Error> {
+    let len = part.end - part.start;
+    let bad = || service::Error::RangeNotSatisfiable {
+        what: "range",
+        detail: format!("'{header}' in a part of {len} bytes"),
+    };
+    let spec = header.trim();
+    let spec = spec.strip_prefix("bytes=").unwrap_or(spec);
+    let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+    let (from, to) = match (a.trim(), b.trim()) {
+        ("", n) => {
+            let n: u64 = n.parse().map_err(|_| bad())?;
+            (len.saturating_sub(n), len)
+        }
+        (a, "") => (a.parse().map_err(|_| bad())?, len),
+        (a, b) => {
+            let (a, b): (u64, u64) = (a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?);
+            if b < a {
+                return Err(bad());
+            }
+            (a, (b + 1).min(len))
+        }
+    };
+    if from >= len || from >= to {
+        return Err(bad());
+    }
+    Ok(part.start + from..part.start + to)
+}
+
+/// DeleteReference.
+pub async fn delete(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: IdRequest = parse(input)?;
+    service.delete_reference(caller, &r.reference_store_id, &r.id).await?;
+    Ok(Json(json!({})).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_apply_within_the_part() {
+        let part = 100..200;
+        assert_eq!(within(part.clone(), "0-9").ok(), Some(100..110));
+        assert_eq!(within(part.clone(), "90-").ok(), Some(190..200));
+        assert_eq!(within(part.clone(), "-5").ok(), Some(195..200));
+        assert_eq!(within(part.clone(), "50-500").ok(), Some(150..200));
+        assert!(within(part.clone(), "100-").is_err());
+        assert!(within(part.clone(), "9-3").is_err());
+        assert!(within(part, "1:2").is_err());
+    }
+}

@@ -1,0 +1,131 @@
+//! Submission of import jobs of either kind: the checks every StartXImportJob shares, in the order
+//! the API promises, and the one transaction that inserts a job with its sources.
+
+use serde::Serialize;
+use sha2::Digest;
+
+use super::{Caller, Error, Service};
+use crate::db::{self, idempotency, import_jobs, reference_stores, references, sequence_stores};
+use crate::model::arn::{Arn, Resource};
+use crate::model::import::{Job, JobKind, JobStatus};
+use crate::model::time;
+use crate::storage::locations::{Grants, SourceUri};
+
+/// A job to submit.
+pub(super) struct Submission<S> {
+    /// What it creates.
+    pub kind: JobKind,
+    /// Target store (sequence or reference store, by `kind`).
+    pub store_id: String,
+    /// Role passed.
+    pub role_arn: String,
+    /// Idempotency token.
+    pub client_token: Option<String>,
+    /// Digest of the request without the token.
+    pub digest: String,
+    /// Each source's spec and the reference it names.
+    pub sources: Vec<(S, Option<String>)>,
+    /// Every source URI with its member path (`sources.0.sourceFiles.source1`).
+    pub uris: Vec<(String, String)>,
+    /// Every `referenceArn` with its member path.
+    pub reference_arns: Vec<(String, String)>,
+}
+
+impl Service {
+    /// Checks, in order: the store exists; a known clientToken returns its first job (or refuses
+    /// another body); the role may be passed; each referenceArn names an existing reference of the
+    /// caller; every source lies within the role's locations; the account's concurrent-job quota.
+    /// Then inserts the job and its sources in one transaction and wakes the workers.
+    pub(super) async fn submit<S: Serialize>(&self, caller: &Caller, sub: Submission<S>) -> Result<Job, Error> {
+        // Tokens are per account and operation; the store is part of the digest, so the same token
+        // on another store is "another body".
+        let scope = format!("Start{}ImportJob", sub.kind.as_str());
+        let digest = hex::encode(sha2::Sha256::digest(format!("{}\n{}", sub.store_id, sub.digest)));
+        let mut tx = self.db.begin_for(&caller.account).await?;
+        let (kind, exists) = match sub.kind {
+            JobKind::ReadSet => {
+                ("sequence store", sequence_stores::get(&mut tx, &caller.account, &sub.store_id).await?.is_some())
+            }
+            JobKind::Reference => {
+                ("reference store", reference_stores::get(&mut tx, &caller.account, &sub.store_id).await?.is_some())
+            }
+        };
+        if !exists {
+            return Err(Error::NotFound { kind, id: sub.store_id });
+        }
+        if let Some(token) = &sub.client_token
+            && let Some(record) = idempotency::find(&mut tx, &caller.account, &scope, token).await?
+        {
+            if record.request_hash != digest {
+                return Err(Error::TokenReused { token: token.clone() });
+            }
+            let job = import_jobs::job_any_store(&mut tx, &caller.account, &record.resource_id).await?;
+            return job.ok_or(Error::NotFound { kind: "import job", id: record.resource_id });
+        }
+        let grants = self.grants(caller, &sub.role_arn)?;
+        for (member, arn) in &sub.reference_arns {
+            self.check_reference_arn(&mut tx, caller, member, arn).await?;
+        }
+        check_uris(&grants, &sub.uris)?;
+        let active = import_jobs::count_active(&mut tx, &caller.account, None).await?;
+        let limit = self.quotas.concurrent_import_jobs;
+        if active >= i64::try_from(limit).unwrap_or(i64::MAX) {
+            return Err(Error::QuotaExceeded { what: "import jobs in progress", key: "concurrent_import_jobs", limit });
+        }
+        let job = Job {
+            id: db::ids::reserve(&mut tx, "importJob").await?,
+            kind: sub.kind,
+            account: caller.account.clone(),
+            store_id: sub.store_id.clone(),
+            role_arn: sub.role_arn.clone(),
+            status: JobStatus::Submitted,
+            status_message: None,
+            creation_time: time::now(),
+            completion_time: None,
+        };
+        import_jobs::insert_job(&mut tx, &job).await?;
+        for (i, (spec, reference)) in sub.sources.iter().enumerate() {
+            import_jobs::insert_source(&mut tx, &job, i as i64, spec, reference.as_deref()).await?;
+        }
+        if let Some(token) = &sub.client_token {
+            let record = idempotency::Record { request_hash: digest, resource_id: job.id.clone() };
+            idempotency::insert(&mut tx, &caller.account, &scope, token, &record).await?;
+        }
+        tx.commit().await.map_err(db::Error::from)?;
+        self.wake.notify_waiters();
+        Ok(job)
+    }
+
+    /// A `referenceArn` must be a reference ARN (else ValidationException) naming an existing
+    /// reference of the caller in this region (else ResourceNotFoundException), both naming `member`.
+    async fn check_reference_arn(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        member: &str,
+        arn: &str,
+    ) -> Result<(), Error> {
+        let parsed = Arn::parse(arn);
+        let Some(Arn { region, account, resource: Resource::Reference { store, id } }) = parsed else {
+            return Err(Error::BadReferenceArn { member: member.to_owned(), arn: arn.to_owned() });
+        };
+        let found = account == caller.account
+            && region == self.region
+            && references::get(conn, &caller.account, &store, &id).await?.is_some();
+        if found { Ok(()) } else { Err(Error::ReferenceNotFound { member: member.to_owned(), arn: arn.to_owned() }) }
+    }
+}
+
+/// Every URI parses and lies within the grants; `file://` needs a file root.
+fn check_uris(grants: &Grants, uris: &[(String, String)]) -> Result<(), Error> {
+    for (member, uri) in uris {
+        let parsed = SourceUri::parse(uri).map_err(|source| Error::BadSourceUri { member: member.clone(), source })?;
+        if matches!(parsed, SourceUri::File(_)) && !grants.has_file_roots() {
+            return Err(Error::NoFileRoots { member: member.clone() });
+        }
+        if grants.location_for(&parsed).is_none() {
+            return Err(Error::SourceNotAllowed { member: member.clone(), uri: uri.clone() });
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! What every kind of import attempt shares: how an attempt ends, opening sources within the
+//! role's grants, and recording a failure.
+
+use crate::db;
+use crate::db::import_jobs::{self, Claim};
+use crate::model::import::SourceStatus;
+use crate::model::time;
+use crate::service::{Caller, Service};
+use crate::storage::locations::SourceUri;
+use crate::storage::source::{self, Opened};
+
+/// Longest `statusMessage` the model allows.
+const MAX_MESSAGE_CHARS: usize = 127;
+
+/// How an attempt ended without a result.
+pub(super) enum Outcome {
+    /// The source is bad or unreadable: record it as FAILED with this message.
+    Failed(String),
+    /// The lease was lost or the process is stopping: commit nothing.
+    Abandoned,
+}
+
+/// Opens each `(name, uri)` through the grants of the claim's role.
+pub(super) async fn open_all(
+    service: &Service,
+    claim: &Claim,
+    files: &[(&str, String)],
+) -> Result<Vec<Opened>, Outcome> {
+    let caller = Caller { account: claim.account.clone() };
+    let grants = service.grants(&caller, &claim.role_arn).map_err(|e| Outcome::Failed(e.to_string()))?;
+    let mut opened = Vec::new();
+    for (name, uri) in files {
+        let parsed = SourceUri::parse(uri).map_err(|e| Outcome::Failed(format!("{name}: {e}")))?;
+        let location = grants
+            .location_for(&parsed)
+            .ok_or_else(|| Outcome::Failed(format!("{name}: the role may no longer read {uri}")))?;
+        let source = source::open(uri, &parsed, location)
+            .await
+            .map_err(|e| Outcome::Failed(format!("{name}: {}", chain(&e))))?;
+        opened.push(source);
+    }
+    Ok(opened)
+}
+
+/// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
+/// the full text as `statusDetail`.
+pub(super) async fn fail(service: &Service, claim: &Claim, message: &str) -> Result<bool, db::Error> {
+    let mut tx = service.db().begin().await?;
+    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
+    let now = time::now();
+    let short = status_message(message);
+    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
+        return Ok(false);
+    }
+    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// `message` made safe for `statusMessage`: every character outside the model's `P_TEXT` classes
+/// (letters, marks, separators, symbols, numbers, punctuation) escaped, at most 127 characters.
+pub fn status_message(message: &str) -> String {
+    static ALLOWED: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]$").expect("valid"));
+    let escaped: String = message
+        .chars()
+        .map(|c| {
+            let mut buf = [0u8; 4];
+            if ALLOWED.is_match(c.encode_utf8(&mut buf)) { c.to_string() } else { format!("\\x{{{:x}}}", c as u32) }
+        })
+        .collect();
+    if escaped.chars().count() <= MAX_MESSAGE_CHARS {
+        return escaped;
+    }
+    let mut short: String = escaped.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    short.push('…');
+    short
+}
+
+/// An error and its sources as one line.
+pub(super) fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(e) = source {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        source = e.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_messages_fit_the_model() {
+        assert_eq!(status_message("source1 is empty"), "source1 is empty");
+        assert_eq!(status_message("bad\nline\t\u{200b}"), "bad\\x{a}line\\x{9}\\x{200b}");
+        let long = status_message(&"é".repeat(300));
+        assert_eq!(long.chars().count(), 127);
+        assert!(long.ends_with('…'));
+    }
+}

@@ -1,0 +1,257 @@
+//! One attempt at one claimed reference source: tee the FASTA into storage and the scanner (plus,
+//! for plain gzip, a BGZF copy for random access), store the `.fai`/`.gzi`, then commit the
+//! reference in a transaction checked against the lease generation.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use object_store::WriteMultipart;
+use seqstore_formats::fasta;
+use seqstore_formats::sniff::Compression;
+use tokio::sync::mpsc;
+use tokio_util::task::AbortOnDropHandle;
+
+use super::Settings;
+use super::common::{Outcome, chain, fail, open_all};
+use super::lease;
+use super::tee::{self, Progress, TeeError};
+use crate::db::import_jobs::{self, Claim};
+use crate::db::{self, reference_stores, references};
+use crate::model::arn::{Arn, Resource};
+use crate::model::import::SourceStatus;
+use crate::model::read_set::StoredFile;
+use crate::model::reference::{Reference, ReferenceFiles, ReferenceSourceSpec, Sequence};
+use crate::model::tags::Tags;
+use crate::model::time;
+use crate::service::Service;
+use crate::storage::data::DataStore;
+
+/// Runs the attempt to its end, like the read set import: never panics on bad input.
+pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
+    let progress = Arc::new(Progress::default());
+    let result = match serde_json::from_value::<ReferenceSourceSpec>(claim.spec.clone()) {
+        Ok(spec) => attempt(service, settings, &claim, &spec, &progress).await.map(|r| (r, spec.tags)),
+        Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
+    };
+    let settled = match result {
+        Ok((reference, tags)) => commit(service, &claim, &tags, reference).await,
+        Err(Outcome::Failed(message)) => {
+            delete_objects(service.data(), &claim).await;
+            fail(service, &claim, &message).await
+        }
+        Err(Outcome::Abandoned) => {
+            delete_objects(service.data(), &claim).await;
+            Ok(true)
+        }
+    };
+    match settled {
+        Ok(true) => {}
+        Ok(false) => delete_objects(service.data(), &claim).await,
+        Err(e) => tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source"),
+    }
+}
+
+async fn attempt(
+    service: &Service,
+    settings: &Settings,
+    claim: &Claim,
+    spec: &ReferenceSourceSpec,
+    progress: &Arc<Progress>,
+) -> Result<Reference, Outcome> {
+    let store = async {
+        let mut conn = service.db().pool().acquire().await?;
+        reference_stores::get(&mut conn, &claim.account, &claim.store_id).await
+    }
+    .await
+    .map_err(|e: db::Error| {
+        tracing::error!(error = ?e, "database failure during reference import");
+        Outcome::Abandoned
+    })?;
+    store.ok_or_else(|| Outcome::Failed("the reference store no longer exists".into()))?;
+    let mut opened = open_all(service, claim, &[("sourceFile", spec.source_file.clone())]).await?;
+    let source = opened.remove(0);
+    let total = source.size;
+    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
+        service.clone(),
+        settings.clone(),
+        claim.clone(),
+        Arc::clone(progress),
+        Some(total as i64),
+    )));
+    let result = transfer(service.data(), settings, claim, source, progress).await;
+    drop(keeper);
+    if progress.lease_lost.load(Ordering::Relaxed) {
+        return Err(Outcome::Abandoned);
+    }
+    let (summary, source_file, bgzf) = result?;
+    finish(service.data(), settings, claim, spec, summary, source_file, bgzf).await
+}
+
+type Transferred = (fasta::Summary, StoredFile, Option<StoredFile>);
+
+async fn transfer(
+    data: &DataStore,
+    settings: &Settings,
+    claim: &Claim,
+    source: crate::storage::source::Opened,
+    progress: &Arc<Progress>,
+) -> Result<Transferred, Outcome> {
+    let storage_failed = |e: crate::storage::data::Error| {
+        tracing::error!(error = ?e, "cannot write to storage");
+        Outcome::Failed("the server could not write to its storage; try again later".into())
+    };
+    let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source");
+    let writer = data.writer(&key).await.map_err(storage_failed)?;
+    let copy_key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source.bgz");
+    let copy_writer = data.writer(&copy_key).await.map_err(storage_failed)?;
+    let (tx, reader) = tee::channel();
+    let throttle = settings.throttle_bytes_per_sec;
+    let tee = AbortOnDropHandle::new(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
+    let (copy_tx, copy_rx) = mpsc::channel::<Bytes>(16);
+    let copy = AbortOnDropHandle::new(tokio::spawn(drain(copy_rx, copy_writer)));
+    let scanner = tokio::task::spawn_blocking(move || {
+        let mut sink = ChannelWriter(copy_tx);
+        fasta::scan(reader, Some(&mut sink as &mut dyn Write))
+    });
+    let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
+    let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the FASTA scanner stopped unexpectedly: {e}")))?;
+    let copied = copy.await.unwrap_or_else(|e| Err(object_store::Error::JoinError { source: e }));
+    match tee_result {
+        Ok(()) | Err(TeeError::ScannerStopped) => {}
+        Err(TeeError::LeaseLost) => return Err(Outcome::Abandoned),
+        Err(e @ (TeeError::Read { .. } | TeeError::Write(_))) => {
+            return Err(Outcome::Failed(format!("sourceFile: {}", chain(&e))));
+        }
+    }
+    let summary = scan.map_err(|e| Outcome::Failed(e.to_string()))?;
+    let copied = copied.map_err(|e| Outcome::Failed(format!("writing the BGZF copy failed: {}", chain(&e))))?;
+    let part = settings.part_size;
+    let source_file = StoredFile::new(key.to_string(), summary.stored_bytes, part, summary.stored_sha256.clone());
+    let bgzf = copied.map(|bytes| StoredFile::new(copy_key.to_string(), bytes, part, String::new()));
+    Ok((summary, source_file, bgzf))
+}
+
+/// Writes the BGZF copy the scanner produces; aborts (stores nothing) when it produced nothing.
+async fn drain(mut rx: mpsc::Receiver<Bytes>, mut writer: WriteMultipart) -> Result<Option<u64>, object_store::Error> {
+    let mut written = 0u64;
+    while let Some(chunk) = rx.recv().await {
+        if let Err(e) = writer.wait_for_capacity(4).await {
+            let _ = writer.abort().await;
+            return Err(e);
+        }
+        written += chunk.len() as u64;
+        writer.put(chunk);
+    }
+    if written == 0 {
+        writer.abort().await?;
+        return Ok(None);
+    }
+    writer.finish().await?;
+    Ok(Some(written))
+}
+
+/// A [`Write`] that hands its bytes to an async task; for the blocking scanner.
+struct ChannelWriter(mpsc::Sender<Bytes>);
+
+impl Write for ChannelWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .blocking_send(Bytes::copy_from_slice(buf))
+            .map_err(|_| std::io::Error::other("BGZF copy writer stopped"))?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Stores the `.fai` and `.gzi` and builds the reference.
+async fn finish(
+    data: &DataStore,
+    settings: &Settings,
+    claim: &Claim,
+    spec: &ReferenceSourceSpec,
+    summary: fasta::Summary,
+    source: StoredFile,
+    bgzf: Option<StoredFile>,
+) -> Result<Reference, Outcome> {
+    let small = |name: &str, bytes: &[u8]| {
+        let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, name);
+        let sha = {
+            use sha2::Digest;
+            hex::encode(sha2::Sha256::digest(bytes))
+        };
+        (key.clone(), StoredFile::new(key.to_string(), bytes.len() as u64, settings.part_size, sha))
+    };
+    let (fai_key, index) = small("source.fai", &summary.fai);
+    data.put(&fai_key, summary.fai.clone())
+        .await
+        .map_err(|e| Outcome::Failed(format!("storing the index failed: {}", chain(&e))))?;
+    let gzi = match &summary.gzi {
+        Some(bytes) => {
+            let (key, file) = small("source.gzi", bytes);
+            data.put(&key, bytes.clone())
+                .await
+                .map_err(|e| Outcome::Failed(format!("storing the .gzi failed: {}", chain(&e))))?;
+            Some(file)
+        }
+        None => None,
+    };
+    let compression = match summary.compression {
+        Compression::Plain => "PLAIN",
+        Compression::Gzip => "GZIP",
+        Compression::Bgzf => "BGZF",
+    };
+    let now = time::now();
+    Ok(Reference {
+        id: claim.read_set_id.clone(),
+        account: claim.account.clone(),
+        store_id: claim.store_id.clone(),
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        md5: summary.md5.clone(),
+        creation_job_id: Some(claim.job_id.clone()),
+        creation_time: now,
+        update_time: now,
+        compression: compression.into(),
+        sequences: summary
+            .sequences
+            .iter()
+            .map(|s| Sequence {
+                name: s.name.clone(),
+                length: s.length,
+                md5: s.md5.clone(),
+                offset: s.offset,
+                line_bases: s.line_bases,
+                line_width: s.line_width,
+            })
+            .collect(),
+        files: ReferenceFiles { source: Some(source), index: Some(index), bgzf, gzi },
+    })
+}
+
+async fn commit(service: &Service, claim: &Claim, tags: &Tags, reference: Reference) -> Result<bool, db::Error> {
+    let mut tx = service.db().begin().await?;
+    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
+    let now = time::now();
+    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, None, None, now).await? {
+        return Ok(false);
+    }
+    references::insert(&mut tx, &reference).await?;
+    let resource = Resource::Reference { store: claim.store_id.clone(), id: reference.id.clone() };
+    let arn = Arn::new(service.region(), &claim.account, resource).to_string();
+    db::tags::put(&mut tx, &arn, tags).await?;
+    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
+    tx.commit().await?;
+    tracing::info!(job = %claim.job_id, reference = %reference.id, "reference committed");
+    Ok(true)
+}
+
+async fn delete_objects(data: &DataStore, claim: &Claim) {
+    if let Err(e) = data.delete_reference(&claim.store_id, &claim.read_set_id).await {
+        tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
+    }
+}

@@ -1,0 +1,364 @@
+//! Reference stores and references end to end with `aws-sdk-omics`: FASTA imports (plain, gzip,
+//! BGZF, soft-masked) from `file://` and `s3://`, sequence MD5s and `.fai` checked against an
+//! independent computation and against samtools, GetReference parts and ranges, bad FASTA,
+//! referenceArn checks on read set imports, and conflicts on deletion.
+
+use std::path::Path;
+use std::process::Command;
+
+use aws_sdk_omics::Client;
+use aws_sdk_omics::types::{
+    ETagAlgorithmFamily, ReferenceFile, ReferenceImportJobItemStatus, ReferenceImportJobStatus,
+    StartReferenceImportJobSourceItem,
+};
+use seqstore::config::Config;
+
+use super::fastq_data::{Rng, bgzf, fastq, gzip, md5};
+use super::imports::{ROLE_A, import_config, source, start, store, wait, write};
+use super::s3::S3Server;
+use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, code, in_ci, sdk};
+
+/// A FASTA with sequences of the given lengths and line widths, lowercase runs included.
+pub fn fasta(seed: u64, sequences: &[(&str, usize, usize)]) -> Vec<u8> {
+    let mut rng = Rng::new(seed);
+    let mut out = Vec::new();
+    for (name, length, width) in sequences {
+        out.extend_from_slice(format!(">{name} description of {name}\n").as_bytes());
+        let bases: Vec<u8> = (0..*length)
+            .map(|i| {
+                let b = b"ACGTN"[(rng.next_u64() % 5) as usize];
+                if (i / 97) % 3 == 1 { b.to_ascii_lowercase() } else { b }
+            })
+            .collect();
+        for line in bases.chunks(*width) {
+            out.extend_from_slice(line);
+            out.push(b'\n');
+        }
+    }
+    out
+}
+
+/// MD5 of each sequence's upper-cased bases, computed here from the FASTA text.
+pub fn sequence_md5s(text: &[u8]) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    let mut current: Option<(String, Vec<u8>)> = None;
+    for line in text.split(|&b| b == b'\n') {
+        if let Some(header) = line.strip_prefix(b">") {
+            if let Some((name, bases)) = current.take() {
+                out.push((name, bases.len() as u64, md5(&bases)));
+            }
+            let name = String::from_utf8_lossy(header).split_whitespace().next().unwrap_or("").to_owned();
+            current = Some((name, Vec::new()));
+        } else if let Some((_, bases)) = current.as_mut() {
+            bases.extend(line.iter().map(u8::to_ascii_uppercase));
+        }
+    }
+    if let Some((name, bases)) = current {
+        out.push((name, bases.len() as u64, md5(&bases)));
+    }
+    out
+}
+
+fn samtools() -> bool {
+    let found = Command::new("samtools").arg("--version").output().is_ok_and(|o| o.status.success());
+    assert!(found || !in_ci(), "CI=true but samtools is not installed");
+    found
+}
+
+async fn reference_store(client: &Client) -> String {
+    client.create_reference_store().name("genomes").send().await.expect("reference store").id().to_owned()
+}
+
+fn ref_source(uri: &str, name: &str) -> StartReferenceImportJobSourceItem {
+    StartReferenceImportJobSourceItem::builder()
+        .source_file(uri)
+        .name(name)
+        .tags("genome", name)
+        .build()
+        .expect("source")
+}
+
+async fn import(
+    client: &Client,
+    store: &str,
+    sources: Vec<StartReferenceImportJobSourceItem>,
+) -> aws_sdk_omics::operation::get_reference_import_job::GetReferenceImportJobOutput {
+    let job = client
+        .start_reference_import_job()
+        .reference_store_id(store)
+        .role_arn(ROLE_A)
+        .set_sources(Some(sources))
+        .send()
+        .await
+        .expect("start reference import");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let out = client.get_reference_import_job().reference_store_id(store).id(job.id()).send().await.expect("get");
+        if !matches!(out.status(), ReferenceImportJobStatus::Submitted | ReferenceImportJobStatus::InProgress) {
+            return out;
+        }
+        assert!(std::time::Instant::now() < deadline, "reference job did not settle");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+async fn get_part(
+    client: &Client,
+    store: &str,
+    id: &str,
+    file: ReferenceFile,
+    part: i32,
+    range: Option<&str>,
+) -> Vec<u8> {
+    let out = client
+        .get_reference()
+        .reference_store_id(store)
+        .id(id)
+        .file(file)
+        .part_number(part)
+        .set_range(range.map(str::to_owned))
+        .send()
+        .await
+        .expect("get reference");
+    out.payload.collect().await.expect("payload").into_bytes().to_vec()
+}
+
+fn config_with_parts(db: &TestDb, root: &Path) -> Config {
+    let mut config = import_config(db, root);
+    config.storage.part_size = 1024 * 1024;
+    config
+}
+
+/// Plain, gzip and BGZF FASTA from `file://`: sequences and MD5s, `.fai` equal to samtools',
+/// parts and ranges byte-exact, 416 past the end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fasta_imports_and_downloads() {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let root = tempfile::tempdir().expect("root");
+    let config = config_with_parts(&db, root.path());
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = reference_store(&client).await;
+    let text = fasta(1, &[("chr1", 1_500_000, 60), ("chr2", 700_000, 70), ("chrM", 16_569, 80), ("exact", 600, 60)]);
+    let plain = write(root.path(), "genome.fa", &text);
+    let gz = write(root.path(), "genome.fa.gz", &gzip(&text));
+    let bgz = write(root.path(), "genome.fa.bgz", &bgzf(&text));
+    let job =
+        import(&client, &store, vec![ref_source(&plain, "plain"), ref_source(&gz, "gzip"), ref_source(&bgz, "bgzf")])
+            .await;
+    assert_eq!(job.status(), &ReferenceImportJobStatus::Completed, "{job:?}");
+    let expected = sequence_md5s(&text);
+    let samtools_fai = samtools().then(|| {
+        let status = Command::new("samtools").arg("faidx").arg(root.path().join("genome.fa")).status().expect("faidx");
+        assert!(status.success());
+        std::fs::read(root.path().join("genome.fa.fai")).expect("fai")
+    });
+    for (item, raw) in job.sources().iter().zip([text.clone(), gzip(&text), bgzf(&text)]) {
+        assert_eq!(item.status(), &ReferenceImportJobItemStatus::Finished, "{item:?}");
+        let id = item.reference_id().expect("referenceId");
+        let meta = client.get_reference_metadata().reference_store_id(&store).id(id).send().await.expect("metadata");
+        assert_eq!(meta.md5(), md5(&text), "md5 of the uncompressed FASTA");
+        let raw_meta =
+            super::imports::raw_get(&server.endpoint, &format!("/referencestore/{store}/reference/{id}/metadata"))
+                .await;
+        let sequences: Vec<(String, u64, String)> = raw_meta["sequences"]
+            .as_array()
+            .expect("sequences")
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_owned(),
+                    s["length"].as_u64().unwrap(),
+                    s["md5"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(sequences, expected);
+        let index = get_part(&client, &store, id, ReferenceFile::Index, 1, None).await;
+        if let Some(fai) = &samtools_fai {
+            assert_eq!(&index, fai, ".fai equals samtools faidx's");
+        }
+        let files = meta.files().and_then(|f| f.source()).expect("source file");
+        let parts = files.total_parts().expect("parts");
+        assert_eq!(files.content_length(), Some(raw.len() as i64));
+        let mut whole = Vec::new();
+        for part in 1..=parts {
+            whole.extend(get_part(&client, &store, id, ReferenceFile::Source, part, None).await);
+        }
+        assert!(whole == raw, "parts concatenate to the stored bytes");
+        let (part, base) = if parts >= 2 { (2, 1024 * 1024) } else { (1, 0) };
+        let ranged = get_part(&client, &store, id, ReferenceFile::Source, part, Some("10-1033")).await;
+        assert!(ranged[..] == raw[base + 10..base + 1034], "a range within part {part}");
+        let past = client.get_reference().reference_store_id(&store).id(id).part_number(parts + 1).send().await;
+        assert_eq!(code(&past.expect_err("past the end")), "RangeNotSatisfiableException");
+    }
+    if samtools() {
+        let dict = Command::new("samtools").arg("dict").arg(root.path().join("genome.fa")).output().expect("dict");
+        let dict = String::from_utf8_lossy(&dict.stdout);
+        for (name, _, m5) in &expected {
+            assert!(
+                dict.contains(&format!("SN:{name}\t")) && dict.contains(&format!("M5:{m5}")),
+                "{name} {m5}\n{dict}"
+            );
+        }
+    }
+    server.stop().await;
+}
+
+/// A FASTA from S3, and boto-style listing and deletion rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fasta_from_s3_listing_and_conflicts() {
+    let Some(s3) = S3Server::start().await else { return };
+    s3.create_bucket("genomes").await;
+    let text = fasta(2, &[("chrA", 10_000, 60), ("chrB", 5_000, 60)]);
+    s3.put("genomes", "hg/ref.fa.gz", gzip(&text)).await;
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let root = tempfile::tempdir().expect("root");
+    let mut config = import_config(&db, root.path());
+    config.sources.s3_endpoint = Some(s3.endpoint.clone());
+    config.roles = vec![seqstore::config::import::Role {
+        arn: ROLE_A.into(),
+        locations: vec![
+            seqstore::config::import::Location {
+                uri: "s3://genomes/".into(),
+                endpoint: Some(s3.endpoint.clone()),
+                region: Some("us-east-1".into()),
+                path_style: true,
+                access_key_id: Some("test".into()),
+                secret_access_key: Some("test".into()),
+            },
+            seqstore::config::import::Location {
+                uri: format!("file://{}/", root.path().display()),
+                endpoint: None,
+                region: None,
+                path_style: false,
+                access_key_id: None,
+                secret_access_key: None,
+            },
+        ],
+    }];
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let ref_store = reference_store(&client).await;
+    let job = import(&client, &ref_store, vec![ref_source("s3://genomes/hg/ref.fa.gz", "hg38")]).await;
+    assert_eq!(job.status(), &ReferenceImportJobStatus::Completed, "{job:?}");
+    let ref_id = job.sources()[0].reference_id().expect("reference").to_owned();
+    let listed = client.list_references().reference_store_id(&ref_store).send().await.expect("list");
+    assert_eq!(listed.references().len(), 1);
+    assert_eq!(listed.references()[0].md5(), md5(&text));
+    let jobs = client.list_reference_import_jobs().reference_store_id(&ref_store).send().await.expect("jobs");
+    assert_eq!(jobs.import_jobs().len(), 1);
+    let arn = client
+        .get_reference_metadata()
+        .reference_store_id(&ref_store)
+        .id(&ref_id)
+        .send()
+        .await
+        .expect("meta")
+        .arn()
+        .to_owned();
+    let tags = client.list_tags_for_resource().resource_arn(&arn).send().await.expect("tags");
+    assert_eq!(tags.tags().get("genome").map(String::as_str), Some("hg38"));
+
+    // A read set naming the reference blocks its deletion; the store holding it cannot be deleted.
+    let seq_store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let reads = write(root.path(), "r.fq", &fastq(3, 10, 20, None));
+    let mut item = source(&reads, None);
+    item.reference_arn = Some(arn.clone());
+    let import_job = start(&client, &seq_store, vec![item]).await;
+    wait(&client, &seq_store, &import_job).await;
+    let busy = client.delete_reference().reference_store_id(&ref_store).id(&ref_id).send().await.expect_err("in use");
+    assert_eq!(code(&busy), "ConflictException");
+    let holding = client.delete_reference_store().id(&ref_store).send().await.expect_err("holds references");
+    assert_eq!(code(&holding), "ConflictException");
+    server.stop().await;
+}
+
+/// The three referenceArn refusals of read set imports, each naming `sources.0.referenceArn`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_arn_refusals() {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let (a, b) = (sdk(&server.endpoint, KEY_A), sdk(&server.endpoint, KEY_B));
+    let b_store = reference_store(&b).await;
+    let fa = write(root.path(), "b.fa", &fasta(3, &[("c", 100, 50)]));
+    let b_role = "arn:aws:iam::222222222222:role/Import";
+    let job = b
+        .start_reference_import_job()
+        .reference_store_id(&b_store)
+        .role_arn(b_role)
+        .sources(ref_source(&fa, "genome-b"))
+        .send()
+        .await
+        .expect("b import");
+    let mut b_ref = None;
+    for _ in 0..300 {
+        let out = b.get_reference_import_job().reference_store_id(&b_store).id(job.id()).send().await.expect("get");
+        if let Some(id) = out.sources().first().and_then(|s| s.reference_id()) {
+            b_ref = Some(id.to_owned());
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let b_arn = format!(
+        "arn:aws:omics:us-east-1:{}:referenceStore/{b_store}/reference/{}",
+        KEY_B.2,
+        b_ref.expect("b reference")
+    );
+    let seq_store = store(&a, ETagAlgorithmFamily::Md5Up).await;
+    let reads = write(root.path(), "r.fq", &fastq(3, 10, 20, None));
+    for (arn, expected) in [
+        ("arn:aws:omics:us-east-1:111111111111:sequenceStore/1234567890", "ValidationException"),
+        (
+            "arn:aws:omics:us-east-1:111111111111:referenceStore/1234567890/reference/1234567891",
+            "ResourceNotFoundException",
+        ),
+        (b_arn.as_str(), "ResourceNotFoundException"),
+    ] {
+        let mut item = source(&reads, None);
+        item.reference_arn = Some(arn.to_owned());
+        let err = a
+            .start_read_set_import_job()
+            .sequence_store_id(&seq_store)
+            .role_arn(ROLE_A)
+            .sources(item)
+            .send()
+            .await
+            .expect_err(arn);
+        assert_eq!(code(&err), expected, "{arn}");
+        assert!(format!("{err:?}").contains("sources.0.referenceArn"), "{err:?}");
+    }
+    server.stop().await;
+}
+
+/// Bad FASTA: each source FAILED with its specific message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_fasta_fails_with_specific_messages() {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = reference_store(&client).await;
+    let good = fasta(4, &[("c1", 1000, 60)]);
+    let gz = gzip(&good);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("noheader.fa", b"ACGT\nACGT\n".to_vec(), "header"),
+        ("dup.fa", b">a\nACGT\n>a\nACGT\n".to_vec(), "duplicate sequence name 'a'"),
+        ("empty_seq.fa", b">a\n>b\nACGT\n".to_vec(), "has no bases"),
+        ("garbage.fa", (0..2000u32).map(|i| (i * 7919 % 251) as u8).collect(), "not FASTA"),
+        ("ragged.fa", b">a\nACGTACGT\nACG\nACGTACGT\n".to_vec(), "line"),
+        ("truncated.fa.gz", gz[..gz.len() / 2].to_vec(), "truncated"),
+    ];
+    let sources = cases.iter().map(|(name, bytes, _)| ref_source(&write(root.path(), name, bytes), name)).collect();
+    let job = import(&client, &store, sources).await;
+    assert_eq!(job.status(), &ReferenceImportJobStatus::Failed, "{job:?}");
+    for (item, (name, _, expected)) in job.sources().iter().zip(&cases) {
+        assert_eq!(item.status(), &ReferenceImportJobItemStatus::Failed, "{name}");
+        let message = item.status_message().unwrap_or_default();
+        assert!(message.contains(expected), "{name}: expected {expected:?} in {message:?}");
+    }
+    let listed = client.list_references().reference_store_id(&store).send().await.expect("list");
+    assert!(listed.references().is_empty());
+    server.stop().await;
+}
