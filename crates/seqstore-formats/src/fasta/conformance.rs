@@ -245,6 +245,31 @@ fn test_bgzf_copy_matches_bgzip_and_samtools() -> TestResult {
     Ok(())
 }
 
+#[test]
+fn test_gzi_matches_bgzip_with_empty_blocks() -> TestResult {
+    if !tools_present() {
+        return Ok(());
+    }
+    let dir = TempDir::new("empty-blocks")?;
+    let plain = dir.file("ref.fa");
+    fs::write(&plain, &files()[0])?;
+    run("bgzip", &[Path::new("-f"), &plain])?;
+    let bgzf = fs::read(dir.file("ref.fa.gz"))?;
+    let (half, eof) = (bgzf.len() / 2, &bgzf[bgzf.len() - 28..]);
+    // Cut at a block boundary: the block start nearest the middle, from the .gzi bgzip writes.
+    run("bgzip", &[Path::new("-r"), &dir.file("ref.fa.gz")])?;
+    let blocks = Gzi::parse(&fs::read(dir.file("ref.fa.gz.gzi"))?)?;
+    let cut = blocks.entries().iter().map(|&(c, _)| c as usize).find(|&c| c >= half).ok_or("one block")?;
+    // An empty block first, one in the middle, and two at the end.
+    let raw = [eof, &bgzf[..cut], eof, &bgzf[cut..], eof].concat();
+    let path = dir.file("blocks.fa.gz");
+    fs::write(&path, &raw)?;
+    run("bgzip", &[Path::new("-r"), &path])?;
+    let summary = scan(&raw[..], None)?;
+    assert_eq!(summary.gzi, Some(fs::read(dir.file("blocks.fa.gz.gzi"))?));
+    Ok(())
+}
+
 /// About `len` bytes of plain FASTA: 25 chromosomes of 60-base soft-masked lines.
 fn large_fasta(len: usize) -> Vec<u8> {
     // A 1 MiB pool of lines, reused, keeps generation fast.

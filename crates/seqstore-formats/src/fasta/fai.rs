@@ -17,9 +17,10 @@ pub(super) fn write(sequences: &[Sequence]) -> Vec<u8> {
 
 /// Parses a `.fai` text back into sequences, with `md5` left empty.
 ///
-/// Accepts what [`write`] and `samtools faidx` write for FASTA: lines of five tab-separated
-/// fields, the name non-empty UTF-8 and the others decimal numbers, bases per line at least 1 and
-/// less than bytes per line; the last line may lack its `\n`.
+/// Accepts what [`Summary::fai`](super::Summary::fai) holds and `samtools faidx` writes for
+/// FASTA: lines of five tab-separated fields, the name non-empty UTF-8 and the others decimal
+/// numbers, bases per line at least 1 and less than bytes per line; the last line may lack its
+/// `\n`.
 ///
 /// # Errors
 ///

@@ -104,29 +104,7 @@ impl<B: BufRead> Indexer<B> {
         self.end_sequence()?;
         self.line += 1;
         self.inner.consume(1);
-        self.name.clear();
-        let name = &mut self.name;
-        let scanned = line::scan(&mut self.inner, &line::NAME, MAX_NAME, |chunk| name.extend_from_slice(chunk))
-            .map_err(io_error)?;
-        match scanned {
-            Scanned::Eof | Scanned::Line { len: 0 } | Scanned::Stopped { position: 0, byte: b' ' | b'\t' } => {
-                return Err(Error::at(ErrorKind::MissingName, self.line));
-            }
-            Scanned::Line { .. } | Scanned::Unterminated { .. } => {}
-            Scanned::Stopped { byte: b' ' | b'\t', .. } => self.skip_description()?,
-            Scanned::Stopped { byte: b'\r', .. } => {
-                self.inner.consume(1);
-                let kind = match self.peek()? {
-                    Some(b'\n') | None => ErrorKind::Crlf,
-                    Some(_) => ErrorKind::InvalidName { byte: b'\r' },
-                };
-                return Err(Error::at(kind, self.line));
-            }
-            Scanned::Stopped { byte, .. } => return Err(Error::at(ErrorKind::InvalidName { byte }, self.line)),
-            Scanned::TooLong => return Err(Error::at(ErrorKind::NameTooLong, self.line)),
-        }
-        // NAME passes printable ASCII only, so the bytes are one char each.
-        let name: String = self.name.iter().map(|&b| char::from(b)).collect();
+        let name = self.read_name()?;
         if let Some(&first_line) = self.first_lines.get(&name) {
             let kind = ErrorKind::DuplicateName { name: name.clone(), first_line };
             return Err(Error::at(kind, self.line).of(&name));
@@ -142,6 +120,39 @@ impl<B: BufRead> Indexer<B> {
             digest: Digest::new(Algorithm::Md5),
         });
         Ok(())
+    }
+
+    // The name after `>`, then the rest of the header line is skipped.
+    fn read_name(&mut self) -> Result<String, Error> {
+        self.name.clear();
+        let name = &mut self.name;
+        let scanned = line::scan(&mut self.inner, &line::NAME, MAX_NAME, |chunk| name.extend_from_slice(chunk))
+            .map_err(io_error)?;
+        let kind = match scanned {
+            Scanned::Eof | Scanned::Line { len: 0 } | Scanned::Stopped { position: 0, byte: b' ' | b'\t' } => {
+                ErrorKind::MissingName
+            }
+            Scanned::Line { .. } | Scanned::Unterminated { .. } => return Ok(self.name_text()),
+            Scanned::Stopped { byte: b' ' | b'\t', .. } => {
+                self.skip_description()?;
+                return Ok(self.name_text());
+            }
+            Scanned::Stopped { byte: b'\r', .. } => {
+                self.inner.consume(1);
+                match self.peek()? {
+                    Some(b'\n') | None => ErrorKind::Crlf,
+                    Some(_) => ErrorKind::InvalidName { byte: b'\r' },
+                }
+            }
+            Scanned::Stopped { byte, .. } => ErrorKind::InvalidName { byte },
+            Scanned::TooLong => ErrorKind::NameTooLong,
+        };
+        Err(Error::at(kind, self.line))
+    }
+
+    fn name_text(&self) -> String {
+        // NAME passes printable ASCII only, so the bytes are one char each.
+        self.name.iter().map(|&b| char::from(b)).collect()
     }
 
     // The rest of a header after its name: anything but a final `\r`.

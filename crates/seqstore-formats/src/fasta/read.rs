@@ -76,10 +76,7 @@ pub fn read_bases(
         Compression::Plain => source.read_at(first, last - first).map_err(|e| Error::new(ErrorKind::Io(e)))?,
         Compression::Bgzf => {
             let gzi = gzi.ok_or_else(|| Error::new(ErrorKind::MissingGzi))?;
-            read_bgzf(source, gzi, first, last).map_err(|kind| match kind {
-                ErrorKind::PastEnd { .. } => past_end(last),
-                kind => of_sequence(kind),
-            })?
+            read_bgzf(source, gzi, sequence, first, last)?
         }
         Compression::Gzip => return Err(Error::new(ErrorKind::NotSeekable)),
     };
@@ -92,22 +89,30 @@ fn byte_of(sequence: &Sequence, i: u64) -> Option<u64> {
     sequence.offset.checked_add(lines)?.checked_add(i % sequence.line_bases)
 }
 
-/// Uncompressed bytes `first..last` of BGZF data, from the blocks that hold them only.
-fn read_bgzf(source: &dyn ReadAt, gzi: &Gzi, first: u64, last: u64) -> Result<Vec<u8>, ErrorKind> {
+/// Uncompressed bytes `first..last` of BGZF data holding bases of `sequence`, from the blocks
+/// that hold them only, in one read.
+fn read_bgzf(source: &dyn ReadAt, gzi: &Gzi, sequence: &Sequence, first: u64, last: u64) -> Result<Vec<u8>, Error> {
     let (compressed, uncompressed) = gzi.block_of(first);
     let end = gzi.block_from(last).unwrap_or(source.len());
-    let blocks = source.read_at(compressed, end.saturating_sub(compressed)).map_err(ErrorKind::Io)?;
-    let mut reader = noodles_bgzf::io::Reader::new(&blocks[..]);
-    let invalid = |e: io::Error| match e.kind() {
-        io::ErrorKind::UnexpectedEof => ErrorKind::PastEnd { name: String::new(), end: last },
-        _ => ErrorKind::InvalidBgzf { offset: compressed, source: e },
+    let blocks =
+        source.read_at(compressed, end.saturating_sub(compressed)).map_err(|e| Error::new(ErrorKind::Io(e)))?;
+    let invalid = |e: io::Error| {
+        let kind = match e.kind() {
+            io::ErrorKind::UnexpectedEof => ErrorKind::PastEnd { name: sequence.name.clone(), end: last },
+            _ => ErrorKind::InvalidBgzf { offset: compressed, source: e },
+        };
+        Error::new(kind).of(&sequence.name)
     };
+    let mut reader = noodles_bgzf::io::Reader::new(&blocks[..]);
     let skip = first - uncompressed;
     if io::copy(&mut (&mut reader).take(skip), &mut io::sink()).map_err(invalid)? < skip {
         return Err(invalid(io::ErrorKind::UnexpectedEof.into()));
     }
-    let mut text = vec![0; usize::try_from(last - first).map_err(|_| invalid(io::ErrorKind::OutOfMemory.into()))?];
-    reader.read_exact(&mut text).map_err(invalid)?;
+    let mut text = Vec::with_capacity(usize::try_from(last - first).unwrap_or_default());
+    (&mut reader).take(last - first).read_to_end(&mut text).map_err(invalid)?;
+    if text.len() as u64 != last - first {
+        return Err(invalid(io::ErrorKind::UnexpectedEof.into()));
+    }
     Ok(text)
 }
 
@@ -269,6 +274,14 @@ mod tests {
         // A block holds at most 64 KiB compressed; 1000 bases span at most 2 blocks.
         assert!(bgzf.requested.get() < 200 * 1024, "BGZF requested {} bytes", bgzf.requested.get());
         assert!(bgzf.requested.get() <= 3 * 65_536, "BGZF requested {} bytes", bgzf.requested.get());
+
+        // The same across the block boundary nearest the middle.
+        let boundary = gzi.entries()[gzi.entries().len() / 2].1;
+        let start = (boundary - sequence.offset) / 61 * 60 - 500;
+        bgzf.requested.set(0);
+        let found = read_bases(&bgzf, Compression::Bgzf, Some(&gzi), sequence, start, 1000)?;
+        assert_eq!(found, &one[start as usize..start as usize + 1000]);
+        assert!(bgzf.requested.get() < 200 * 1024, "BGZF requested {} bytes", bgzf.requested.get());
         Ok(())
     }
 
@@ -301,7 +314,8 @@ mod tests {
         let shifted = Sequence { offset: sequence.offset - 1, ..sequence.clone() };
         assert_eq!(
             message(&text, plain, None, &shifted, 0, 3),
-            "reference: stored data does not match the .fai entry of sequence 'chr1': '\\x0a' (0x0a) at uncompressed byte 10"
+            "reference: stored data does not match the .fai entry of sequence 'chr1': \
+             '\\x0a' (0x0a) at uncompressed byte 10"
         );
         let beyond = Sequence { offset: 1000, ..sequence.clone() };
         assert_eq!(

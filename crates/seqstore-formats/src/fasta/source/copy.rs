@@ -21,7 +21,7 @@ pub(super) struct BgzfCopy<'a> {
 impl<'a> BgzfCopy<'a> {
     /// Starts an empty copy into `sink`.
     pub(super) fn new(sink: &'a mut dyn Write) -> Self {
-        Self { writer: noodles_bgzf::io::writer::Builder::default().set_compression_level(noodles_bgzf::io::writer::CompressionLevel::FAST).build_from_writer(sink), written: 0, position: 0, starts: Vec::new() }
+        Self { writer: Writer::new(sink), written: 0, position: 0, starts: Vec::new() }
     }
 
     /// Appends `bytes`.
