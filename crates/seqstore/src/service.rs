@@ -7,6 +7,7 @@ pub mod imports;
 mod jobs;
 pub mod page_token;
 pub mod read_sets;
+pub mod reference_reader;
 pub mod references;
 pub mod sequence_stores;
 pub mod tags;

@@ -93,7 +93,7 @@ impl ApiError {
                 S::RoleNotPassable { .. } | S::NoFileRoots { .. } | S::SourceNotAllowed { .. } => {
                     (StatusCode::FORBIDDEN, "AccessDeniedException")
                 }
-                S::Db(_) => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
+                S::Db(_) | S::ReferenceRead { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             },
         }
     }
@@ -103,7 +103,7 @@ impl ApiError {
     fn message(&self) -> String {
         let internal = "internal server error; the server log has the details under this request id";
         match self {
-            Self::Service(service::Error::Db(e)) => {
+            Self::Service(e @ (service::Error::Db(_) | service::Error::ReferenceRead { .. })) => {
                 tracing::error!(error = ?e, "internal error");
                 return internal.to_owned();
             }

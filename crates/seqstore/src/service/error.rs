@@ -127,6 +127,15 @@ pub enum Error {
         /// What is available.
         detail: String,
     },
+    /// Stored reference data could not be read as its index says.
+    #[error("reference {id} could not be read")]
+    ReferenceRead {
+        /// Reference id (or file key).
+        id: String,
+        /// What went wrong.
+        #[source]
+        source: seqstore_formats::fasta::Error,
+    },
     /// The database failed.
     #[error("database failure")]
     Db(#[from] db::Error),

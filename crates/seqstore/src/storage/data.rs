@@ -28,6 +28,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A blocking read task failed.
+    #[error("a blocking storage task failed")]
+    Join(#[source] tokio::task::JoinError),
     /// An object operation failed.
     #[error("object storage operation failed on `{key}`")]
     Object {

@@ -362,3 +362,45 @@ async fn bad_fasta_fails_with_specific_messages() {
     assert!(listed.references().is_empty());
     server.stop().await;
 }
+
+/// Random access through the service's reference API: 1 kb from the middle of a 100 Mbp BGZF
+/// sequence fetches only the blocks that hold it, and the bases equal the sequence's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_access_reads_only_the_needed_blocks() {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let root = tempfile::tempdir().expect("root");
+    let config = import_config(&db, root.path());
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = reference_store(&client).await;
+    let length = 100_000_000;
+    let text = fasta(9, &[("chrBig", length, 60), ("chrSmall", 1000, 60)]);
+    let stored = bgzf(&text);
+    let uri = write(root.path(), "big.fa.bgz", &stored);
+    let job = import(&client, &store, vec![ref_source(&uri, "big")]).await;
+    assert_eq!(job.status(), &ReferenceImportJobStatus::Completed, "{job:?}");
+    let id = job.sources()[0].reference_id().expect("reference");
+    let arn =
+        client.get_reference_metadata().reference_store_id(&store).id(id).send().await.expect("meta").arn().to_owned();
+
+    let database = seqstore::db::Db::connect(&config.database_url()).await.expect("db");
+    let data = seqstore::storage::data::DataStore::local(&config.data_dir).expect("data");
+    let service = seqstore::service::Service::new(&config, database, data).await.expect("service");
+    let caller = seqstore::service::Caller { account: KEY_A.2.to_owned() };
+    let reference = service.reference_by_arn(&caller, &arn).await.expect("by arn");
+    let start = 50_000_123;
+    let read = service.reference_bases(&reference, "chrBig", start, 1000).await.expect("bases");
+    let line = |i: u64| (i / 60) * 61 + i % 60; // offset of base i within chrBig's lines
+    let header = b">chrBig description of chrBig\n".len() as u64;
+    let expected: Vec<u8> = (start..start + 1000).map(|i| text[(header + line(i)) as usize]).collect();
+    assert_eq!(read.bases, expected);
+    assert!(read.bytes_read < 200 * 1024, "read {} bytes of a {} byte file", read.bytes_read, stored.len());
+    let other = caller_b_cannot_read(&service, &arn).await;
+    assert!(other, "another account cannot resolve the ARN");
+    server.stop().await;
+}
+
+async fn caller_b_cannot_read(service: &seqstore::service::Service, arn: &str) -> bool {
+    let caller = seqstore::service::Caller { account: KEY_B.2.to_owned() };
+    service.reference_by_arn(&caller, arn).await.is_err()
+}
