@@ -274,9 +274,8 @@ async fn fasta_from_s3_listing_and_conflicts() {
     server.stop().await;
 }
 
-/// The three referenceArn refusals of read set imports, each naming `sources.0.referenceArn`.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reference_arn_refusals() {
+/// Submits a read set import naming `arn` (built from B's reference ARN) and returns the error.
+async fn refused_reference(arn_of: impl Fn(&str) -> String) -> (String, String) {
     let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
@@ -308,28 +307,35 @@ async fn reference_arn_refusals() {
     );
     let seq_store = store(&a, ETagAlgorithmFamily::Md5Up).await;
     let reads = write(root.path(), "r.fq", &fastq(3, 10, 20, None));
-    for (arn, expected) in [
-        ("arn:aws:omics:us-east-1:111111111111:sequenceStore/1234567890", "ValidationException"),
-        (
-            "arn:aws:omics:us-east-1:111111111111:referenceStore/1234567890/reference/1234567891",
-            "ResourceNotFoundException",
-        ),
-        (b_arn.as_str(), "ResourceNotFoundException"),
-    ] {
-        let mut item = source(&reads, None);
-        item.reference_arn = Some(arn.to_owned());
-        let err = a
-            .start_read_set_import_job()
-            .sequence_store_id(&seq_store)
-            .role_arn(ROLE_A)
-            .sources(item)
-            .send()
-            .await
-            .expect_err(arn);
-        assert_eq!(code(&err), expected, "{arn}");
-        assert!(format!("{err:?}").contains("sources.0.referenceArn"), "{err:?}");
-    }
+    let mut item = source(&reads, None);
+    item.reference_arn = Some(arn_of(&b_arn));
+    let err = a.start_read_set_import_job().sequence_store_id(&seq_store).role_arn(ROLE_A).sources(item).send().await;
+    let err = err.expect_err("refused");
     server.stop().await;
+    (code(&err), format!("{err:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_arn_malformed_is_a_validation_error() {
+    let (code, text) =
+        refused_reference(|_| "arn:aws:omics:us-east-1:111111111111:sequenceStore/1234567890".into()).await;
+    assert_eq!(code, "ValidationException");
+    assert!(text.contains("sources.0.referenceArn"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_arn_missing_is_not_found() {
+    let arn = "arn:aws:omics:us-east-1:111111111111:referenceStore/1234567890/reference/1234567891";
+    let (code, text) = refused_reference(|_| arn.into()).await;
+    assert_eq!(code, "ResourceNotFoundException");
+    assert!(text.contains("sources.0.referenceArn"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_arn_of_another_account_is_not_found() {
+    let (code, text) = refused_reference(str::to_owned).await;
+    assert_eq!(code, "ResourceNotFoundException");
+    assert!(text.contains("sources.0.referenceArn"), "{text}");
 }
 
 /// Bad FASTA: each source FAILED with its specific message.
