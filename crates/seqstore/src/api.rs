@@ -6,6 +6,7 @@ pub mod error;
 pub mod imports;
 pub mod input;
 pub mod model;
+pub mod parts;
 pub mod read_sets;
 pub mod reference_stores;
 pub mod references;
@@ -72,6 +73,7 @@ enum Op {
     GetReadSetMetadata,
     ListReadSets,
     BatchDeleteReadSet,
+    GetReadSet,
     CreateReferenceStore,
     GetReferenceStore,
     ListReferenceStores,
@@ -102,6 +104,7 @@ impl Op {
             "GetReadSetMetadata" => Self::GetReadSetMetadata,
             "ListReadSets" => Self::ListReadSets,
             "BatchDeleteReadSet" => Self::BatchDeleteReadSet,
+            "GetReadSet" => Self::GetReadSet,
             "CreateReferenceStore" => Self::CreateReferenceStore,
             "GetReferenceStore" => Self::GetReferenceStore,
             "ListReferenceStores" => Self::ListReferenceStores,
@@ -133,6 +136,7 @@ impl Op {
             Self::GetReadSetMetadata => read_sets::metadata(service, caller, input).await,
             Self::ListReadSets => read_sets::list(service, caller, input).await,
             Self::BatchDeleteReadSet => read_sets::batch_delete(service, caller, input).await,
+            Self::GetReadSet => read_sets::download(service, caller, input).await,
             Self::CreateReferenceStore => reference_stores::create(service, caller, input).await,
             Self::GetReferenceStore => reference_stores::get(service, caller, input).await,
             Self::ListReferenceStores => reference_stores::list(service, caller, input).await,

@@ -87,6 +87,7 @@ impl ApiError {
                 | S::UnsupportedArn { .. }
                 | S::Source2NotFastq { .. }
                 | S::BadReferenceArn { .. }
+                | S::CramNeedsReference { .. }
                 | S::BadSourceUri { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
                 S::ReferenceNotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
                 S::RangeNotSatisfiable { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "RangeNotSatisfiableException"),

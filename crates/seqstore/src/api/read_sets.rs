@@ -86,6 +86,32 @@ pub async fn batch_delete(service: &Service, caller: &Caller, input: Value) -> R
     Ok(Json(json!({ "errors": errors })).into_response())
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct DownloadRequest {
+    sequence_store_id: String,
+    id: String,
+    part_number: u64,
+    file: Option<String>,
+}
+
+/// GetReadSet: part `partNumber` of SOURCE1 (default), SOURCE2 or INDEX, streamed from storage; a
+/// file the read set does not have is a 404 saying which.
+pub async fn download(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: DownloadRequest = parse(input)?;
+    let set = service.read_set(caller, &request.sequence_store_id, &request.id).await?;
+    let name = request.file.as_deref().unwrap_or("SOURCE1");
+    let file = match name {
+        "SOURCE2" => set.files.source2.as_ref(),
+        "INDEX" => set.files.index.as_ref(),
+        _ => set.files.source1.as_ref(),
+    };
+    let missing =
+        || crate::service::Error::NotFound { kind: "read set file", id: format!("{name} of read set {}", set.id) };
+    let file = file.ok_or_else(missing)?;
+    super::parts::download(service, file, request.part_number, None).await
+}
+
 /// GetReadSetMetadata.
 pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: GetRequest = parse(input)?;

@@ -103,6 +103,12 @@ pub enum Error {
         /// The URI.
         uri: String,
     },
+    /// A CRAM source without the reference it must be decoded against.
+    #[error("{member} is required for sourceFileType CRAM: CRAM records can only be decoded against their reference")]
+    CramNeedsReference {
+        /// Member path.
+        member: String,
+    },
     /// A `referenceArn` that is not the ARN of a reference.
     #[error("{member}: '{arn}' is not a reference ARN (arn:aws:omics:REGION:ACCOUNT:referenceStore/ID/reference/ID)")]
     BadReferenceArn {

@@ -63,6 +63,9 @@ impl Service {
         for (i, spec) in request.sources.iter().enumerate() {
             tags::check_user_tags(spec.tags.keys())
                 .map_err(|source| Error::Tags { member: format!("sources.{i}.tags"), source })?;
+            if spec.file_type == FileType::Cram && spec.reference_arn.is_none() {
+                return Err(Error::CramNeedsReference { member: format!("sources.{i}.referenceArn") });
+            }
             if spec.source2.is_some() && spec.file_type != FileType::Fastq {
                 return Err(Error::Source2NotFastq { member: format!("sources.{i}.sourceFiles.source2") });
             }

@@ -339,3 +339,13 @@ async fn refuses_beyond_the_concurrent_job_quota() {
 fn code_of<E: aws_sdk_omics::error::ProvideErrorMetadata, R>(e: &aws_sdk_omics::error::SdkError<E, R>) -> String {
     code(e)
 }
+
+#[tokio::test]
+async fn refuses_cram_without_a_reference() {
+    let root = tempfile::tempdir().expect("root");
+    let (_db, _server, client, store) = refusal_server(root.path(), vec![]).await;
+    let uri = write(root.path(), "r.cram", b"CRAM");
+    let (code, text) = refused(&client, &store, ROLE_A, vec![typed_source(&uri, None, FileType::Cram)]).await;
+    assert_eq!(code, "ValidationException");
+    assert!(text.contains("sources.0.referenceArn"), "{text}");
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_omics::Client;
 use aws_sdk_omics::operation::get_read_set_import_job::GetReadSetImportJobOutput;
 use aws_sdk_omics::types::{
-    ETagAlgorithmFamily, FileType, ReadSetImportJobItemStatus, ReadSetImportJobStatus, SourceFiles,
+    ETagAlgorithmFamily, FileType, ReadSetFile, ReadSetImportJobItemStatus, ReadSetImportJobStatus, SourceFiles,
     StartReadSetImportJobSourceItem,
 };
 use seqstore::config::Config;
@@ -171,7 +171,23 @@ async fn every_form_and_family(backend: Backend) {
             for (i, raw) in case.raw.iter().enumerate() {
                 let name = if i == 0 { "source1" } else { "source2" };
                 assert!(stored(&config.data_dir, &store, id, name) == *raw, "{name} stored bit for bit");
+                let file = if i == 0 { ReadSetFile::Source1 } else { ReadSetFile::Source2 };
+                let part =
+                    client.get_read_set().sequence_store_id(&store).id(id).file(file).part_number(1).send().await;
+                let bytes = part.expect("GetReadSet").payload.collect().await.expect("payload").into_bytes();
+                assert!(bytes[..] == raw[..], "{name} downloads bit for bit");
             }
+            let past = client.get_read_set().sequence_store_id(&store).id(id).part_number(2).send().await;
+            assert_eq!(code(&past.expect_err("one part only")), "RangeNotSatisfiableException");
+            let index = client
+                .get_read_set()
+                .sequence_store_id(&store)
+                .id(id)
+                .file(ReadSetFile::Index)
+                .part_number(1)
+                .send()
+                .await;
+            assert_eq!(code(&index.expect_err("FASTQ has no index")), "ResourceNotFoundException");
         }
         let listed = client.list_read_sets().sequence_store_id(&store).send().await.expect("list read sets");
         assert_eq!(listed.read_sets().len(), cases.len());
