@@ -1,7 +1,10 @@
 //! Pure, synchronous format code for seqstore: sniffing, FASTQ/BAM/CRAM/FASTA scanning, statistics,
 //! ETag digests and index building. No async runtime, no database, no HTTP.
 
+pub mod bam;
+pub mod cram;
 pub mod digest;
 pub mod fasta;
 pub mod fastq;
+pub mod sam_text;
 pub mod sniff;

@@ -1,31 +1,39 @@
-//! Alignment records rendered as SAM text exactly as `samtools view` (htslib 1.16) prints them,
-//! for the semantic ETags of BAM, uBAM and CRAM read sets.
+//! Alignment records rendered as SAM text exactly as `samtools view` (htslib 1.16,
+//! `sam_format1`) prints them, for the semantic ETags of BAM, uBAM and CRAM read sets.
 //!
-//! noodles' SAM writer already prints the eleven mandatory fields as htslib does; what differs is
-//! the data fields: htslib prints every integer type as `i`, and `f` and `B:f` values with C's
-//! `%g` (see [`write_g`]). So this module lets noodles write the mandatory fields and writes the
-//! data fields itself.
+//! Two entry points: [`write_record`] appends one record's line, and [`write_g`] formats a float
+//! as C's `%g`, which is how htslib prints `f` and `B:f` values and where noodles' own SAM
+//! writer differs.
 
-mod fields;
+mod data;
 mod float;
 
-use std::io;
+use std::io::{self, Write as _};
 
-use noodles_sam::{self as sam, alignment::io::Write as _};
+use noodles_sam::{
+    self as sam,
+    alignment::record::{QualityScoresRef, SequenceRef, cigar::op::Kind},
+};
 
-use self::fields::WithoutData;
 pub use self::float::write_g;
 
-/// Appends `record` to `buf` as one line of SAM text (with its `\n`), byte for byte as
+/// Printed for a missing QNAME, RNAME, RNEXT, CIGAR, SEQ or QUAL.
+const MISSING: u8 = b'*';
+/// Printed for MAPQ when the record has none (SAM § 1.4).
+const MISSING_MAPPING_QUALITY: u8 = 255;
+/// htslib prints QUAL as `*` when the first score is this (SAM/BAM § 4.2.3).
+const MISSING_SCORE: u8 = 0xff;
+
+/// Appends `record` to `buf` as one line of SAM text, `\n` included, byte for byte as
 /// `samtools view` prints it; `header` names the reference sequences.
 ///
-/// `buf` is only appended to, so one buffer can collect many records.
+/// `buf` is only appended to, so one buffer can collect many records; on error it is left as it
+/// was.
 ///
 /// # Errors
 ///
-/// The record cannot be rendered: an invalid field (e.g. a reference sequence id missing from
-/// `header`, a base outside `[A-Za-z=.]`, quality and sequence lengths that differ) or a data
-/// field that does not decode.
+/// A field does not decode (e.g. a reference sequence id missing from `header`, an invalid
+/// CIGAR operation or data field).
 pub fn write_record<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R) -> io::Result<()>
 where
     R: sam::alignment::Record + ?Sized,
@@ -42,11 +50,148 @@ fn write_fields<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R) -> io::R
 where
     R: sam::alignment::Record + ?Sized,
 {
-    let mut writer = sam::io::Writer::new(&mut *buf);
-    writer.write_alignment_record(header, &WithoutData(record))?;
-    // noodles ends the line; the data fields go before its `\n`.
-    buf.pop();
-    fields::write_data(buf, record.data_ref())?;
+    match record.name() {
+        Some(name) => buf.extend_from_slice(name),
+        None => buf.push(MISSING),
+    }
+    buf.push(b'\t');
+    write_int(buf, i64::from(u16::from(record.flags()?)));
+    buf.push(b'\t');
+    let reference = record.reference_sequence_id(header).transpose()?;
+    write_reference_name(buf, header, reference)?;
+    buf.push(b'\t');
+    write_position(buf, record.alignment_start().transpose()?);
+    buf.push(b'\t');
+    let mapping_quality = record.mapping_quality().transpose()?;
+    write_int(buf, i64::from(mapping_quality.map_or(MISSING_MAPPING_QUALITY, u8::from)));
+    buf.push(b'\t');
+    write_cigar(buf, record)?;
+    buf.push(b'\t');
+    // htslib: `=` whenever the mate's reference id equals the record's.
+    match record.mate_reference_sequence_id(header).transpose()? {
+        Some(mate) if Some(mate) == reference => buf.push(b'='),
+        mate => write_reference_name(buf, header, mate)?,
+    }
+    buf.push(b'\t');
+    write_position(buf, record.mate_alignment_start().transpose()?);
+    buf.push(b'\t');
+    write_int(buf, i64::from(record.template_length()?));
+    buf.push(b'\t');
+    write_sequence(buf, record.sequence_ref());
+    buf.push(b'\t');
+    write_quality_scores(buf, record.quality_scores_ref())?;
+    data::write_data(buf, record.data_ref())?;
     buf.push(b'\n');
     Ok(())
+}
+
+fn write_reference_name(buf: &mut Vec<u8>, header: &sam::Header, id: Option<usize>) -> io::Result<()> {
+    match id {
+        Some(id) => {
+            let (name, _) = header.reference_sequences().get_index(id).ok_or_else(|| {
+                io::Error::new(io::ErrorKind::InvalidData, format!("reference sequence id {id} is not in the header"))
+            })?;
+            buf.extend_from_slice(name);
+        }
+        None => buf.push(MISSING),
+    }
+    Ok(())
+}
+
+// 1-based, 0 when absent.
+fn write_position(buf: &mut Vec<u8>, position: Option<noodles_core::Position>) {
+    write_int(buf, position.map_or(0, |p| usize::from(p) as i64));
+}
+
+fn write_cigar<R>(buf: &mut Vec<u8>, record: &R) -> io::Result<()>
+where
+    R: sam::alignment::Record + ?Sized,
+{
+    let cigar = record.cigar();
+    if cigar.is_empty() {
+        buf.push(MISSING);
+    }
+    for op in cigar.iter() {
+        let op = op?;
+        write_int(buf, op.len() as i64);
+        buf.push(match op.kind() {
+            Kind::Match => b'M',
+            Kind::Insertion => b'I',
+            Kind::Deletion => b'D',
+            Kind::Skip => b'N',
+            Kind::SoftClip => b'S',
+            Kind::HardClip => b'H',
+            Kind::Pad => b'P',
+            Kind::SequenceMatch => b'=',
+            Kind::SequenceMismatch => b'X',
+        });
+    }
+    Ok(())
+}
+
+// The `_ref` views are noodles' own fast paths (what its SAM writer uses); bases need no check
+// here: htslib prints whatever the 4-bit codes decode to.
+fn write_sequence(buf: &mut Vec<u8>, sequence: SequenceRef<'_>) {
+    if sequence.is_empty() {
+        buf.push(MISSING);
+        return;
+    }
+    match sequence {
+        SequenceRef::FourBitPacked(bases) => buf.extend(bases.iter()),
+        SequenceRef::Raw(bases) => buf.extend_from_slice(bases),
+        SequenceRef::Sequence(bases) => buf.extend(bases.iter()),
+    }
+}
+
+fn write_quality_scores(buf: &mut Vec<u8>, scores: QualityScoresRef<'_>) -> io::Result<()> {
+    let start = buf.len();
+    match scores {
+        QualityScoresRef::Raw(scores) => buf.extend(scores.iter().map(|q| q.wrapping_add(b'!'))),
+        QualityScoresRef::Offset(scores, offset) => {
+            buf.extend(scores.iter().map(|q| q.wrapping_sub(offset).wrapping_add(b'!')));
+        }
+        QualityScoresRef::QualityScores(scores) => {
+            for q in scores.iter() {
+                buf.push(q?.wrapping_add(b'!'));
+            }
+        }
+    }
+    if buf.len() == start || buf[start] == MISSING_SCORE.wrapping_add(b'!') {
+        buf.truncate(start);
+        buf.push(MISSING);
+    }
+    Ok(())
+}
+
+fn write_int(buf: &mut Vec<u8>, n: i64) {
+    // Writing to a Vec cannot fail.
+    let _ = write!(buf, "{n}");
+}
+
+#[cfg(test)]
+mod tests {
+    use noodles_sam::alignment::RecordBuf;
+
+    use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn test_write_record() -> TestResult {
+        let header: sam::Header = "@SQ\tSN:chr1\tLN:100\n@SQ\tSN:chr2\tLN:100\n".parse()?;
+        let lines = [
+            "r1\t99\tchr1\t10\t60\t2S3M1I2M\t=\t20\t15\tACGTACGT\tIIIIIIII\tNM:i:1\tXF:f:0.1\tXB:B:f,1.5,1e-06,1e+20\n",
+            "r2\t65\tchr1\t10\t255\t4M\tchr2\t5\t0\tACGT\t*\tXA:A:c\tRG:Z:rg 1\tXC:B:C,1,255\n",
+            "*\t4\t*\t0\t0\t*\t*\t0\t0\t*\t*\n",
+        ];
+        for line in lines {
+            let mut reader = sam::io::Reader::new(line.as_bytes());
+            let mut record = RecordBuf::default();
+            reader.read_record_buf(&header, &mut record)?;
+            let mut buf = b"before\n".to_vec();
+            write_record(&mut buf, &header, &record)?;
+            assert_eq!(String::from_utf8_lossy(&buf[7..]), line);
+        }
+        Ok(())
+    }
 }

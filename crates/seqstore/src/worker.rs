@@ -7,6 +7,7 @@
 //! its lease expires) and restarts from the beginning; its partial objects are deleted by the
 //! attempt itself or by the next start-up sweep.
 
+mod aligned;
 mod common;
 mod import;
 mod lease;

@@ -7,6 +7,7 @@
 //! `CI=true`, where a missing database fails them.
 
 mod e2e {
+    mod aligned;
     mod binary;
     mod db_conformance;
     mod fastq_data;

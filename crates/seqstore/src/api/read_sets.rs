@@ -60,7 +60,15 @@ fn item(service: &Service, set: &ReadSet) -> Value {
         "sequenceInformation": sequence,
         "etag": etag,
     });
-    for (key, value) in [("name", &set.name), ("description", &set.description), ("referenceArn", &set.reference_arn)] {
+    if let Some(statistics) = &set.statistics {
+        body["alignmentStatistics"] = json!(statistics);
+    }
+    for (key, value) in [
+        ("name", &set.name),
+        ("description", &set.description),
+        ("referenceArn", &set.reference_arn),
+        ("statusMessage", &set.status_message),
+    ] {
         if let Some(value) = value {
             body[key] = json!(value);
         }

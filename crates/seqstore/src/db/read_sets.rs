@@ -11,13 +11,13 @@ use crate::model::time::Millis;
 
 const COLUMNS: &str = "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
                        reference_arn, file_type, creation_type, creation_job_id, creation_ms, total_read_count, \
-                       total_base_count, alignment, etag, files";
+                       total_base_count, alignment, etag, files, statistics, status_message";
 
 /// Inserts a committed (ACTIVE) read set.
 pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error> {
     let sql = format!(
         "INSERT INTO read_sets ({COLUMNS}) VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18)"
+         $14, $15, $16, $17, $18, $19, $20)"
     );
     sqlx::query(&sql)
         .bind(&set.id)
@@ -38,6 +38,8 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
         .bind(&set.alignment)
         .bind(serde_json::to_string(&set.etag).expect("etag serializes"))
         .bind(serde_json::to_string(&set.files).expect("files serialize"))
+        .bind(set.statistics.as_ref().map(|s| serde_json::to_string(s).expect("statistics serialize")))
+        .bind(&set.status_message)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -97,6 +99,7 @@ fn from_row(row: &AnyRow) -> Result<ReadSet, Error> {
     let file_type: String = row.try_get("file_type")?;
     let etag: String = row.try_get("etag")?;
     let files: String = row.try_get("files")?;
+    let statistics: Option<String> = row.try_get("statistics")?;
     Ok(ReadSet {
         id: row.try_get("id")?,
         account: row.try_get("account_id")?,
@@ -116,5 +119,9 @@ fn from_row(row: &AnyRow) -> Result<ReadSet, Error> {
         alignment: row.try_get("alignment")?,
         etag: serde_json::from_str(&etag).map_err(|_| Error::Corrupt { what: "etag" })?,
         files: serde_json::from_str(&files).map_err(|_| Error::Corrupt { what: "files" })?,
+        statistics: statistics
+            .map(|s| serde_json::from_str(&s).map_err(|_| Error::Corrupt { what: "alignment statistics" }))
+            .transpose()?,
+        status_message: row.try_get("status_message")?,
     })
 }

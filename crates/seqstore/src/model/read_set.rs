@@ -50,6 +50,26 @@ pub struct ETag {
     pub source2: Option<String>,
 }
 
+/// flagstat-style counts of an aligned read set (`samtools flagstat` definitions).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlignmentStatistics {
+    /// Primary records.
+    pub primary: u64,
+    /// Secondary alignments.
+    pub secondary: u64,
+    /// Supplementary alignments.
+    pub supplementary: u64,
+    /// Mapped records.
+    pub mapped: u64,
+    /// Paired records.
+    pub paired: u64,
+    /// Properly paired records.
+    pub properly_paired: u64,
+    /// PCR/optical duplicates.
+    pub duplicates: u64,
+}
+
 /// A committed read set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadSet {
@@ -89,4 +109,8 @@ pub struct ReadSet {
     pub etag: ETag,
     /// Files.
     pub files: Files,
+    /// Alignment counts (BAM, uBAM, CRAM).
+    pub statistics: Option<AlignmentStatistics>,
+    /// A note on the read set, e.g. why it has no index.
+    pub status_message: Option<String>,
 }

@@ -74,8 +74,7 @@ async fn attempt(
     drop(conn);
     let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
     if spec.file_type != FileType::Fastq {
-        let kind = spec.file_type.as_str();
-        return Err(Outcome::Failed(format!("sourceFileType {kind} is not supported by this server yet; FASTQ is")));
+        return super::aligned::attempt(service, settings, claim, spec, store.etag_family, progress).await;
     }
     let mut files = vec![("source1", spec.source1.clone())];
     if let Some(source2) = &spec.source2 {
@@ -208,6 +207,8 @@ fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scann
             source2: second.as_ref().map(|s| s.summary.etag.clone()),
         },
         files: Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None },
+        statistics: None,
+        status_message: None,
     }
 }
 

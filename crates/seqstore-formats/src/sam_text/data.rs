@@ -1,105 +1,14 @@
-//! The data fields of a record as htslib prints them, and a view of a record without them for
-//! noodles' writer.
+//! The optional (data) fields of a record as htslib prints them (`sam_format_aux1`): every
+//! integer type as `i`, `f` and `B:f` values with `%g`.
 
 use std::io;
 
-use noodles_core::Position;
-use noodles_sam::{
-    self as sam,
-    alignment::record::{
-        Cigar, CigarRef, Data, DataRef, Flags, MappingQuality, QualityScores, QualityScoresRef, Sequence,
-        SequenceRef,
-        data::field::{Tag, Value, value::Array},
-    },
+use noodles_sam::alignment::record::{
+    Data, DataRef,
+    data::field::{Value, value::Array},
 };
 
-use super::write_g;
-
-/// A record with its data fields hidden; every other field, fast paths included, is the inner
-/// record's.
-pub(super) struct WithoutData<'a, R: ?Sized>(pub(super) &'a R);
-
-impl<R: sam::alignment::Record + ?Sized> sam::alignment::Record for WithoutData<'_, R> {
-    fn name(&self) -> Option<&bstr::BStr> {
-        self.0.name()
-    }
-
-    fn flags(&self) -> io::Result<Flags> {
-        self.0.flags()
-    }
-
-    fn reference_sequence_id<'r, 'h: 'r>(&'r self, header: &'h sam::Header) -> Option<io::Result<usize>> {
-        self.0.reference_sequence_id(header)
-    }
-
-    fn alignment_start(&self) -> Option<io::Result<Position>> {
-        self.0.alignment_start()
-    }
-
-    fn mapping_quality(&self) -> Option<io::Result<MappingQuality>> {
-        self.0.mapping_quality()
-    }
-
-    fn cigar(&self) -> Box<dyn Cigar + '_> {
-        self.0.cigar()
-    }
-
-    fn mate_reference_sequence_id<'r, 'h: 'r>(&'r self, header: &'h sam::Header) -> Option<io::Result<usize>> {
-        self.0.mate_reference_sequence_id(header)
-    }
-
-    fn mate_alignment_start(&self) -> Option<io::Result<Position>> {
-        self.0.mate_alignment_start()
-    }
-
-    fn template_length(&self) -> io::Result<i32> {
-        self.0.template_length()
-    }
-
-    fn sequence(&self) -> Box<dyn Sequence + '_> {
-        self.0.sequence()
-    }
-
-    fn quality_scores(&self) -> Box<dyn QualityScores + '_> {
-        self.0.quality_scores()
-    }
-
-    fn data(&self) -> Box<dyn Data<'_> + '_> {
-        Box::new(NoData)
-    }
-
-    fn cigar_ref(&self) -> CigarRef<'_> {
-        self.0.cigar_ref()
-    }
-
-    fn sequence_ref(&self) -> SequenceRef<'_> {
-        self.0.sequence_ref()
-    }
-
-    fn quality_scores_ref(&self) -> QualityScoresRef<'_> {
-        self.0.quality_scores_ref()
-    }
-
-    fn data_ref(&self) -> DataRef<'_> {
-        DataRef::Data(Box::new(NoData))
-    }
-}
-
-struct NoData;
-
-impl<'r> Data<'r> for NoData {
-    fn is_empty(&self) -> bool {
-        true
-    }
-
-    fn get(&self, _: &Tag) -> Option<io::Result<Value<'r>>> {
-        None
-    }
-
-    fn iter(&self) -> Box<dyn Iterator<Item = io::Result<(Tag, Value<'r>)>> + 'r> {
-        Box::new(std::iter::empty())
-    }
-}
+use super::{write_g, write_int};
 
 /// Appends each data field as `\tTG:T:value` (htslib `sam_format_aux1`).
 pub(super) fn write_data(buf: &mut Vec<u8>, data: DataRef<'_>) -> io::Result<()> {
@@ -175,12 +84,6 @@ fn write_ints(buf: &mut Vec<u8>, subtype: u8, values: impl Iterator<Item = io::R
         write_int(buf, n?);
     }
     Ok(())
-}
-
-fn write_int(buf: &mut Vec<u8>, n: i64) {
-    use std::io::Write as _;
-    // Writing to a Vec cannot fail.
-    let _ = write!(buf, "{n}");
 }
 
 // SAM/BAM § 4.2.4: tag, type, then the value; B arrays are subtype, count (u32) and values.

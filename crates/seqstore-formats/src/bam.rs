@@ -1,0 +1,161 @@
+//! BAM and uBAM read sets: one pass over the raw bytes that checks the BGZF framing (CRCs, EOF
+//! marker), decodes the header and every record, checks `@SQ` lines against a reference and the
+//! sort order, and computes statistics, the SAM-text ETag and, for coordinate-sorted input, the
+//! index.
+
+mod bgzf;
+mod error;
+mod etag;
+mod header;
+mod index;
+mod scanner;
+mod statistics;
+
+use std::io::{BufReader, Cursor, Read};
+
+pub use self::error::{Error, ErrorKind, RecordId};
+pub use self::statistics::AlignmentStatistics;
+use crate::digest::{Algorithm, HashingReader};
+use crate::sniff::{self, Compression, Content};
+
+/// Raw bytes read ahead to recognise the compression and, for non-BGZF input, the content.
+const RAW_PREFIX: u64 = 64 * 1024;
+/// Buffer between the source and the BGZF framing.
+const BUFFER: usize = 256 * 1024;
+/// Decompressed bytes of gzip (not BGZF) input looked at to name its format.
+const TEXT_PREFIX: u64 = 512;
+/// Bytes of unrecognised content quoted in errors.
+const QUOTED_PREFIX: usize = 4;
+
+/// One reference sequence the BAM's `@SQ` lines must match (from the reference named by
+/// `referenceArn`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceSequence {
+    /// Sequence name, as in `@SQ SN`.
+    pub name: String,
+    /// Length in bases, as in `@SQ LN`.
+    pub length: u64,
+    /// Lowercase hex MD5 of the sequence, as in `@SQ M5`.
+    pub md5: String,
+}
+
+/// What to check and compute.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Digest family of the ETag.
+    pub algorithm: Algorithm,
+    /// The source is declared UBAM: any mapped record fails, suggesting BAM.
+    pub unaligned_only: bool,
+    /// When given, every `@SQ` must match one of these by name and length, and by MD5 when it
+    /// has `M5`.
+    pub reference: Option<Vec<ReferenceSequence>>,
+}
+
+/// Which kind of index [`Summary::index`] holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IndexKind {
+    /// BAI (SAM/BAM § 5.2).
+    Bai,
+    /// CSI 1 (min shift 14), for references longer than BAI can address (2^29 - 1).
+    Csi,
+}
+
+/// Result of scanning one BAM or uBAM.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    /// Records, as `samtools view -c` counts them.
+    pub records: u64,
+    /// Sum of sequence lengths (`SEQ` `*` counts 0).
+    pub bases: u64,
+    /// The header has `@SQ` lines and at least one record is mapped.
+    pub aligned: bool,
+    /// flagstat-style counts.
+    pub statistics: AlignmentStatistics,
+    /// Lowercase hex digest ([`Options::algorithm`]) of the records as SAM text without header,
+    /// byte for byte what `samtools view FILE` prints.
+    pub etag: String,
+    /// Lowercase hex SHA-256 of the raw bytes (as stored).
+    pub stored_sha256: String,
+    /// Number of raw bytes.
+    pub stored_bytes: u64,
+    /// The records are in coordinate order: the header says `SO:coordinate` (and disorder is an
+    /// error), or it gives no order (no `SO`, or `SO:unknown`) and they were found in that order,
+    /// as `samtools index` accepts them. Never true without `@SQ` lines.
+    pub sorted: bool,
+    /// The index built in the same pass when [`Summary::sorted`]; `None` otherwise.
+    pub index: Option<(IndexKind, Vec<u8>)>,
+}
+
+/// Scans a BAM or uBAM from its raw bytes in one pass, reading `reader` to its end: BGZF blocks
+/// with their CRCs and the EOF marker, the header and every record decoded, statistics, ETag
+/// and index.
+///
+/// Decompression runs on two worker threads and the ETag digest on a third; all have ended
+/// when this returns.
+///
+/// # Errors
+///
+/// The first problem found, as an [`Error`]: content that is not BAM, a truncated or corrupt
+/// BGZF stream, a header or record that does not decode, an `@SQ` that does not match
+/// [`Options::reference`], a mapped record under [`Options::unaligned_only`], records out of
+/// order under `SO:coordinate`, or a failure of `reader` ([`ErrorKind::Io`]).
+pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Error> {
+    let mut raw = HashingReader::new(reader, Algorithm::Sha256);
+    let prefix = read_prefix(&mut raw, RAW_PREFIX).map_err(ErrorKind::Io)?;
+    check_compression(&prefix)?;
+    let source = BufReader::with_capacity(BUFFER, Cursor::new(prefix).chain(raw));
+    let (scanned, source) = bgzf::decode(source, |blocks| scanner::scan(blocks, options));
+    let scanned = scanned?;
+    let raw = source.into_inner().into_inner().1;
+    let stored_bytes = raw.bytes_read();
+    let stored_sha256 = raw.into_parts().1.map(|digest| digest.finalize_hex()).unwrap_or_default();
+    Ok(Summary {
+        records: scanned.records,
+        bases: scanned.bases,
+        aligned: scanned.aligned,
+        statistics: scanned.statistics,
+        etag: scanned.etag,
+        stored_sha256,
+        stored_bytes,
+        sorted: scanned.sorted,
+        index: scanned.index,
+    })
+}
+
+fn read_prefix<R: Read>(reader: &mut R, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut prefix = Vec::new();
+    reader.take(len).read_to_end(&mut prefix)?;
+    Ok(prefix)
+}
+
+/// Accepts BGZF; names what anything else is.
+fn check_compression(prefix: &[u8]) -> Result<(), ErrorKind> {
+    match sniff::compression(prefix) {
+        Compression::Bgzf => Ok(()),
+        Compression::Plain => Err(content_error(prefix).unwrap_or_else(|| not_bam(prefix))),
+        Compression::Gzip => {
+            let mut text = Vec::new();
+            // A prefix cut inside the member still yields its first bytes; the error is moot.
+            let _ = flate2::read::MultiGzDecoder::new(prefix).take(TEXT_PREFIX).read_to_end(&mut text);
+            Err(content_error(&text).unwrap_or(ErrorKind::NotBgzf))
+        }
+    }
+}
+
+/// The error for content that is recognisably not BAM, if it is.
+fn content_error(prefix: &[u8]) -> Option<ErrorKind> {
+    match sniff::content(prefix) {
+        Content::Empty => Some(ErrorKind::Empty),
+        content @ (Content::Fastq | Content::Cram | Content::Fasta | Content::Sam) => {
+            Some(ErrorKind::WrongFormat { content })
+        }
+        Content::Bam | Content::Unknown => None,
+    }
+}
+
+fn not_bam(prefix: &[u8]) -> ErrorKind {
+    ErrorKind::NotBam { magic: prefix[..prefix.len().min(QUOTED_PREFIX)].to_vec() }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,334 @@
+//! BGZF (SAM/BAM § 4.1) inflated on worker threads: every block's CRC-32 and ISIZE checked, the
+//! stream required to end with the EOF marker block, and virtual positions for indexing.
+//!
+//! noodles' readers neither report which block is bad nor notice a missing EOF marker, and its
+//! multithreaded reader needs a `'static` source, so blocks are framed and inflated here, on
+//! scoped threads: one reads frames from the source, [`WORKERS`] inflate them, and the calling
+//! thread reads the data in order through [`Blocks`].
+
+use std::io::{self, Read};
+use std::sync::Mutex;
+use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread;
+
+use flate2::{Crc, Decompress, FlushDecompress, Status};
+use noodles_bgzf::VirtualPosition;
+
+use super::ErrorKind;
+
+/// The 28-byte empty block that ends every BGZF file (SAM/BAM § 4.1.2).
+pub(super) const EOF_MARKER: [u8; 28] = [
+    0x1f, 0x8b, 0x08, 0x04, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff, 0x06, 0x00, 0x42, 0x43, 0x02, 0x00, 0x1b, 0x00, 0x03,
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+];
+
+/// Threads inflating blocks.
+const WORKERS: usize = 2;
+/// Blocks read ahead of the consumer: memory is about twice this many 64 KiB blocks.
+const AHEAD: usize = 16;
+/// Fixed part of a gzip header up to XLEN (RFC 1952 § 2.3).
+const HEADER: usize = 12;
+/// CRC32 and ISIZE after the compressed data.
+const TRAILER: usize = 8;
+/// Largest uncompressed block (SAM/BAM § 4.1).
+const MAX_ISIZE: usize = 1 << 16;
+
+/// One raw block as read from the source.
+struct Frame {
+    offset: u64,
+    raw: Vec<u8>,
+}
+
+/// One inflated block.
+#[derive(Default)]
+struct Block {
+    offset: u64,
+    size: u64,
+    data: Vec<u8>,
+}
+
+type Pending = Receiver<Result<Block, ErrorKind>>;
+type Job = (Frame, SyncSender<Result<Block, ErrorKind>>);
+
+/// Runs `consume` over the data of the BGZF stream `source`, inflated on worker threads, and
+/// returns its result with the source, read to its end unless `consume` stopped early.
+pub(super) fn decode<I, T>(source: I, consume: impl FnOnce(&mut Blocks) -> T) -> (T, I)
+where
+    I: Read + Send,
+{
+    let (jobs, queue) = mpsc::sync_channel::<Job>(AHEAD);
+    let queue = Mutex::new(queue);
+    let (order, pending) = mpsc::sync_channel::<Pending>(AHEAD);
+    thread::scope(|scope| {
+        let reader = scope.spawn(move || read_frames(source, &jobs, &order));
+        for _ in 0..WORKERS {
+            scope.spawn(|| inflate_all(&queue));
+        }
+        let mut blocks = Blocks { pending, block: Block::default(), position: 0, error: None };
+        let result = consume(&mut blocks);
+        // Dropping the receiving end stops the reader if `consume` stopped early.
+        drop(blocks);
+        match reader.join() {
+            Ok(source) => (result, source),
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
+}
+
+/// Reads frames from `source` until its end, queueing each for a worker and its pending result
+/// for the consumer, in order; a framing error or a missing EOF marker is queued as a result.
+fn read_frames<I: Read>(mut source: I, jobs: &SyncSender<Job>, order: &SyncSender<Pending>) -> I {
+    let mut offset = 0;
+    let mut last_is_eof_marker = false;
+    loop {
+        let (done, result) = mpsc::sync_channel(1);
+        let failure = match read_frame(&mut source, offset) {
+            Ok(Some(frame)) => {
+                offset += frame.raw.len() as u64;
+                last_is_eof_marker = frame.raw == EOF_MARKER;
+                if order.send(result).is_err() || jobs.send((frame, done)).is_err() {
+                    return source;
+                }
+                continue;
+            }
+            Ok(None) if last_is_eof_marker => return source,
+            Ok(None) => ErrorKind::MissingEof,
+            Err(kind) => kind,
+        };
+        // The consumer stops at the first error, so nothing is read after it.
+        let _ = done.send(Err(failure));
+        let _ = order.send(result);
+        return source;
+    }
+}
+
+/// Reads the block at `offset`: `None` at the end of the source.
+fn read_frame<I: Read>(source: &mut I, offset: u64) -> Result<Option<Frame>, ErrorKind> {
+    let mut raw = vec![0; HEADER];
+    match read_full(source, &mut raw) {
+        Ok(0) => return Ok(None),
+        Ok(n) if n < HEADER => return Err(ErrorKind::Truncated { offset }),
+        Ok(_) => {}
+        Err(e) => return Err(ErrorKind::Io(e)),
+    }
+    let corrupt = |reason| ErrorKind::CorruptBlock { offset, reason };
+    if raw[..4] != [0x1f, 0x8b, 0x08, 0x04] {
+        return Err(corrupt("not a gzip header with extra fields"));
+    }
+    let xlen = usize::from(u16::from_le_bytes([raw[10], raw[11]]));
+    fill(source, &mut raw, HEADER + xlen, offset)?;
+    let block_size = block_size(&raw[HEADER..]).ok_or_else(|| corrupt("no BC field with the block size"))?;
+    if block_size < HEADER + xlen + TRAILER {
+        return Err(corrupt("block size smaller than its header"));
+    }
+    fill(source, &mut raw, block_size, offset)?;
+    Ok(Some(Frame { offset, raw }))
+}
+
+/// Extends `raw` to `len` bytes from `source`.
+fn fill<I: Read>(source: &mut I, raw: &mut Vec<u8>, len: usize, offset: u64) -> Result<(), ErrorKind> {
+    let start = raw.len();
+    raw.resize(len, 0);
+    match read_full(source, &mut raw[start..]) {
+        Ok(n) if n == len - start => Ok(()),
+        Ok(_) => Err(ErrorKind::Truncated { offset }),
+        Err(e) => Err(ErrorKind::Io(e)),
+    }
+}
+
+/// Reads until `buf` is full or the source ends; returns the bytes read.
+fn read_full<I: Read>(source: &mut I, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match source.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+// SAM/BAM § 4.1: the extra subfield SI1 'B', SI2 'C', SLEN 2, BSIZE = total block size - 1.
+fn block_size(mut extra: &[u8]) -> Option<usize> {
+    while let [si1, si2, len0, len1, rest @ ..] = extra {
+        let len = usize::from(u16::from_le_bytes([*len0, *len1]));
+        if (*si1, *si2, len) == (b'B', b'C', 2) {
+            let bsize = rest.get(..2)?;
+            return Some(usize::from(u16::from_le_bytes([bsize[0], bsize[1]])) + 1);
+        }
+        extra = rest.get(len..)?;
+    }
+    None
+}
+
+/// Inflates queued frames until the reader hangs up.
+fn inflate_all(queue: &Mutex<Receiver<Job>>) {
+    let mut inflater = Decompress::new(false);
+    loop {
+        // A poisoned lock means another worker panicked; the scope re-raises that panic.
+        let Ok(job) = queue.lock().map(|queue| queue.recv()) else { return };
+        let Ok((frame, done)) = job else { return };
+        // The consumer may have stopped; the block is then dropped.
+        let _ = done.send(inflate(&mut inflater, frame));
+    }
+}
+
+/// Inflates one frame and checks its CRC-32 and ISIZE.
+fn inflate(inflater: &mut Decompress, frame: Frame) -> Result<Block, ErrorKind> {
+    let Frame { offset, raw } = frame;
+    let corrupt = |reason| ErrorKind::CorruptBlock { offset, reason };
+    let xlen = usize::from(u16::from_le_bytes([raw[10], raw[11]]));
+    let (cdata, trailer) = raw[HEADER + xlen..].split_at(raw.len() - HEADER - xlen - TRAILER);
+    let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
+    let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) as usize;
+    if isize > MAX_ISIZE {
+        return Err(corrupt("uncompressed size over 64 KiB"));
+    }
+    // One spare byte shows data longer than ISIZE.
+    let mut data = Vec::with_capacity(isize + 1);
+    inflater.reset(false);
+    match inflater.decompress_vec(cdata, &mut data, FlushDecompress::Finish) {
+        Ok(Status::StreamEnd) => {}
+        Ok(_) if data.len() > isize => return Err(ErrorKind::BadSize { offset }),
+        Ok(_) | Err(_) => return Err(corrupt("invalid deflate data")),
+    }
+    if data.len() != isize {
+        return Err(ErrorKind::BadSize { offset });
+    }
+    let mut check = Crc::new();
+    check.update(&data);
+    if check.sum() != crc {
+        return Err(ErrorKind::BadCrc { offset });
+    }
+    Ok(Block { offset, size: raw.len() as u64, data })
+}
+
+/// The inflated data, in order, as a [`Read`] with virtual positions.
+///
+/// After a read fails, [`Blocks::take_error`] tells a fault of the BGZF stream from one of the
+/// source.
+pub(super) struct Blocks {
+    pending: Receiver<Pending>,
+    block: Block,
+    position: usize,
+    error: Option<ErrorKind>,
+}
+
+impl Blocks {
+    /// Virtual position of the next byte: the next block's start once this one is consumed.
+    pub(super) fn virtual_position(&self) -> VirtualPosition {
+        let (offset, position) = if self.position < self.block.data.len() {
+            (self.block.offset, self.position as u64)
+        } else {
+            (self.block.offset + self.block.size, 0)
+        };
+        VirtualPosition::from(offset << 16 | position)
+    }
+
+    /// The unread data of the current block, loading the next non-empty block when it is
+    /// consumed; empty at the end of the stream.
+    pub(super) fn fill(&mut self) -> io::Result<&[u8]> {
+        while self.position == self.block.data.len() {
+            let Ok(pending) = self.pending.recv() else { break };
+            // A closed result channel means its worker panicked; the scope re-raises that panic.
+            match pending.recv().unwrap_or(Err(ErrorKind::Io(io::Error::other("BGZF worker failed")))) {
+                Ok(block) => {
+                    self.block = block;
+                    self.position = 0;
+                }
+                Err(kind) => {
+                    self.error = Some(kind);
+                    return Err(io::Error::other("invalid BGZF stream"));
+                }
+            }
+        }
+        Ok(&self.block.data[self.position..])
+    }
+
+    /// The fault of the BGZF stream or source that made a read fail, if that was the cause.
+    pub(super) fn take_error(&mut self) -> Option<ErrorKind> {
+        self.error.take()
+    }
+}
+
+impl Read for Blocks {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let data = self.fill()?;
+        let n = data.len().min(buf.len());
+        buf[..n].copy_from_slice(&data[..n]);
+        self.position += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write as _;
+
+    use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    fn bgzf(text: &[u8]) -> io::Result<Vec<u8>> {
+        let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
+        writer.write_all(text)?;
+        writer.finish()
+    }
+
+    fn read_all(raw: &[u8]) -> Result<Vec<u8>, ErrorKind> {
+        let (result, _) = decode(raw, |blocks| {
+            let mut out = Vec::new();
+            blocks.read_to_end(&mut out).map_err(|e| blocks.take_error().unwrap_or(ErrorKind::Io(e)))?;
+            Ok(out)
+        });
+        result
+    }
+
+    #[test]
+    fn test_decode() -> TestResult {
+        let text: Vec<u8> = (0..300_000u32).flat_map(|i| i.to_le_bytes()).collect();
+        let raw = bgzf(&text)?;
+        assert_eq!(read_all(&raw)?, text);
+        assert_eq!(read_all(&EOF_MARKER)?, b"");
+        Ok(())
+    }
+
+    #[test]
+    fn test_decode_faults() -> TestResult {
+        let raw = bgzf(b"hello")?;
+        assert!(matches!(read_all(&raw[..raw.len() - 28]), Err(ErrorKind::MissingEof)));
+        assert!(matches!(read_all(&raw[..10]), Err(ErrorKind::Truncated { offset: 0 })));
+        assert!(matches!(read_all(&raw[..20]), Err(ErrorKind::Truncated { offset: 0 })));
+        let mut crc = raw.clone();
+        crc[raw.len() - 28 - 8] ^= 1;
+        assert!(matches!(read_all(&crc), Err(ErrorKind::BadCrc { offset: 0 })));
+        let mut size = raw.clone();
+        size[raw.len() - 28 - 4] ^= 1;
+        assert!(matches!(read_all(&size), Err(ErrorKind::BadSize { offset: 0 })));
+        let mut trailing = raw.clone();
+        trailing.extend_from_slice(b"garbage, not BGZF");
+        let first = raw.len() as u64;
+        assert!(matches!(read_all(&trailing), Err(ErrorKind::CorruptBlock { offset, .. }) if offset == first));
+        Ok(())
+    }
+
+    #[test]
+    fn test_virtual_position() -> TestResult {
+        let raw = bgzf(b"hello")?;
+        let (positions, _) = decode(&raw[..], |blocks| -> io::Result<_> {
+            let start = blocks.virtual_position();
+            blocks.read_exact(&mut [0; 2])?;
+            let middle = blocks.virtual_position();
+            blocks.read_exact(&mut [0; 3])?;
+            Ok((start, middle, blocks.virtual_position()))
+        });
+        let block = (raw.len() - 28) as u64;
+        assert_eq!(
+            positions?,
+            (VirtualPosition::from(0), VirtualPosition::from(2), VirtualPosition::from(block << 16))
+        );
+        Ok(())
+    }
+}

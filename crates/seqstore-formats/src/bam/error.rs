@@ -1,0 +1,274 @@
+//! Why a BAM or uBAM source is invalid or unreadable, naming the record concerned.
+
+use std::fmt;
+use std::io;
+
+use crate::sniff::Content;
+
+/// Why a BAM or uBAM source is invalid, or could not be read.
+///
+/// `Display` is a complete message that starts with the file, e.g.
+/// `source1 record 3 (read 'r3'): mapped read in a UBAM source; declare sourceFileType BAM`.
+#[derive(Debug)]
+pub struct Error {
+    /// What is wrong.
+    pub kind: ErrorKind,
+    /// The record concerned, when one is.
+    pub record: Option<RecordId>,
+}
+
+/// A record named in an [`Error`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordId {
+    /// 1-based number of the record in the file.
+    pub number: u64,
+    /// Its read name (`QNAME`), when it has one.
+    pub name: Option<Vec<u8>>,
+}
+
+impl Error {
+    pub(super) fn at(record: Option<RecordId>) -> impl FnOnce(ErrorKind) -> Self {
+        move |kind| Self { kind, record }
+    }
+}
+
+impl From<ErrorKind> for Error {
+    fn from(kind: ErrorKind) -> Self {
+        Self { kind, record: None }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // A BAM read set has a single source.
+        f.write_str("source1")?;
+        if let Some(record) = &self.record {
+            write!(f, " record {}", record.number)?;
+            if let Some(name) = &record.name {
+                write!(f, " (read '{}')", Escaped(name))?;
+            }
+        }
+        let separator = if self.kind.is_predicate() { " " } else { ": " };
+        write!(f, "{separator}{}", self.kind)
+    }
+}
+
+impl std::error::Error for Error {
+    // The kind's message is already part of ours, so the chain continues with the kind's source.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.kind)
+    }
+}
+
+/// What is wrong with a BAM or uBAM source. Each message is a lowercase phrase that follows the
+/// file and record of [`Error`].
+#[derive(Debug, thiserror::Error)]
+pub enum ErrorKind {
+    /// The underlying reader failed.
+    #[error("read failed")]
+    Io(#[source] io::Error),
+    /// No bytes, or BGZF that decompresses to nothing.
+    #[error("is empty")]
+    Empty,
+    /// Recognisably another format.
+    #[error("is {content}, not BAM: {}", advice(*.content))]
+    WrongFormat {
+        /// What the content looks like.
+        content: Content,
+    },
+    /// Neither BAM nor any other known format.
+    #[error("is not BAM: magic is {}", Hex(.magic))]
+    NotBam {
+        /// Up to the first 4 (decompressed, when BGZF) bytes.
+        magic: Vec<u8>,
+    },
+    /// gzip-compressed but without BGZF blocks.
+    #[error("is gzip but not BGZF: BAM is always BGZF-compressed (samtools view -b rewrites it)")]
+    NotBgzf,
+    /// The file ends inside a BGZF block.
+    #[error("truncated BGZF: the file ends inside the block at compressed offset {offset}")]
+    Truncated {
+        /// 0-based offset of the block's first byte.
+        offset: u64,
+    },
+    /// The file ends at a block boundary, but not with the BGZF EOF marker block.
+    #[error("truncated BGZF: the EOF marker block is missing")]
+    MissingEof,
+    /// A block's header or deflate data is invalid.
+    #[error("BGZF block at compressed offset {offset} is corrupt: {reason}")]
+    CorruptBlock {
+        /// 0-based offset of the block's first byte.
+        offset: u64,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A block's CRC-32 does not match its data.
+    #[error("BGZF block at compressed offset {offset} has a bad CRC")]
+    BadCrc {
+        /// 0-based offset of the block's first byte.
+        offset: u64,
+    },
+    /// A block's ISIZE does not match its data.
+    #[error("BGZF block at compressed offset {offset} has a bad uncompressed size")]
+    BadSize {
+        /// 0-based offset of the block's first byte.
+        offset: u64,
+    },
+    /// The BAM header (magic, text or reference sequences) does not decode.
+    #[error("invalid BAM header")]
+    InvalidHeader(#[source] io::Error),
+    /// The BAM data ends inside a record.
+    #[error("BAM data ends inside a record")]
+    TruncatedRecord,
+    /// A record does not decode or cannot be rendered as SAM.
+    #[error("invalid record")]
+    InvalidRecord(#[source] io::Error),
+    /// A mapped record in a source declared unaligned.
+    #[error("mapped read in a UBAM source; declare sourceFileType BAM")]
+    MappedInUbam,
+    /// An `@SQ` line names a sequence the reference does not have.
+    #[error("@SQ {name} is not in the reference")]
+    NotInReference {
+        /// The `@SQ` name.
+        name: String,
+    },
+    /// An `@SQ` length differs from the reference's.
+    #[error("@SQ {name} has length {length} but the reference has {reference_length}")]
+    LengthMismatch {
+        /// The `@SQ` name.
+        name: String,
+        /// Its `LN`.
+        length: u64,
+        /// The reference sequence's length.
+        reference_length: u64,
+    },
+    /// An `@SQ` `M5` differs from the reference's MD5.
+    #[error("@SQ {name} M5 {md5} differs from the reference's {reference_md5}")]
+    Md5Mismatch {
+        /// The `@SQ` name.
+        name: String,
+        /// Its `M5`.
+        md5: String,
+        /// The reference sequence's MD5.
+        reference_md5: String,
+    },
+    /// A record sorts before the previous one although the header says `SO:coordinate`.
+    #[error("at {locus} comes after {previous} but the header says SO:coordinate")]
+    Unsorted {
+        /// Where the record is, e.g. `chr1:100` (`*` when unplaced).
+        locus: String,
+        /// Where the previous record is.
+        previous: String,
+    },
+    /// The index could not take a record.
+    #[error("cannot be indexed")]
+    Index(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl ErrorKind {
+    // Kinds phrased as a predicate of the file or record rather than a report about it.
+    fn is_predicate(&self) -> bool {
+        match self {
+            ErrorKind::Empty
+            | ErrorKind::WrongFormat { .. }
+            | ErrorKind::NotBam { .. }
+            | ErrorKind::NotBgzf
+            | ErrorKind::NotInReference { .. }
+            | ErrorKind::LengthMismatch { .. }
+            | ErrorKind::Md5Mismatch { .. }
+            | ErrorKind::Unsorted { .. }
+            | ErrorKind::Index(_) => true,
+            ErrorKind::Io(_)
+            | ErrorKind::Truncated { .. }
+            | ErrorKind::MissingEof
+            | ErrorKind::CorruptBlock { .. }
+            | ErrorKind::BadCrc { .. }
+            | ErrorKind::BadSize { .. }
+            | ErrorKind::InvalidHeader(_)
+            | ErrorKind::TruncatedRecord
+            | ErrorKind::InvalidRecord(_)
+            | ErrorKind::MappedInUbam => false,
+        }
+    }
+}
+
+fn advice(content: Content) -> &'static str {
+    match content {
+        Content::Fastq => "declare sourceFileType FASTQ",
+        Content::Cram => "declare sourceFileType CRAM",
+        Content::Sam => "convert it to BAM (samtools view -b)",
+        Content::Fasta => "a read set needs base qualities; import FASTA as a reference",
+        Content::Bam | Content::Empty | Content::Unknown => "not a read set format",
+    }
+}
+
+/// Longest run of input bytes quoted in a message.
+const MAX_QUOTED: usize = 48;
+
+/// Input bytes as text: printable ASCII as is, anything else (and `\` and `'`) as `\xNN`, cut
+/// after [`MAX_QUOTED`] bytes with `...`.
+struct Escaped<'a>(&'a [u8]);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for &b in self.0.iter().take(MAX_QUOTED) {
+            match b {
+                b'\\' | b'\'' => write!(f, "\\x{b:02x}")?,
+                b' '..=b'~' => write!(f, "{}", char::from(b))?,
+                _ => write!(f, "\\x{b:02x}")?,
+            }
+        }
+        if self.0.len() > MAX_QUOTED {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+/// Bytes in hex: `0x42 0x41`.
+struct Hex<'a>(&'a [u8]);
+
+impl fmt::Display for Hex<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, b) in self.0.iter().enumerate() {
+            let separator = if i == 0 { "" } else { " " };
+            write!(f, "{separator}0x{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_display() {
+        let record = Some(RecordId { number: 123, name: Some(b"xyz".to_vec()) });
+        let error = Error::at(record)(ErrorKind::MappedInUbam);
+        assert_eq!(
+            error.to_string(),
+            "source1 record 123 (read 'xyz'): mapped read in a UBAM source; declare sourceFileType BAM"
+        );
+        let unsorted = ErrorKind::Unsorted { locus: "chr1:100".into(), previous: "chr1:200".into() };
+        let error = Error::at(Some(RecordId { number: 57, name: Some(b"r57".to_vec()) }))(unsorted);
+        assert_eq!(
+            error.to_string(),
+            "source1 record 57 (read 'r57') at chr1:100 comes after chr1:200 but the header says SO:coordinate"
+        );
+        assert_eq!(
+            Error::from(ErrorKind::MissingEof).to_string(),
+            "source1: truncated BGZF: the EOF marker block is missing"
+        );
+        assert_eq!(
+            Error::from(ErrorKind::NotBam { magic: b"BAM\x02".to_vec() }).to_string(),
+            "source1 is not BAM: magic is 0x42 0x41 0x4d 0x02"
+        );
+        let length = ErrorKind::LengthMismatch { name: "chr1".into(), length: 1000, reference_length: 1200 };
+        assert_eq!(Error::from(length).to_string(), "source1 @SQ chr1 has length 1000 but the reference has 1200");
+        let fastq = ErrorKind::WrongFormat { content: Content::Fastq };
+        assert_eq!(Error::from(fastq).to_string(), "source1 is FASTQ, not BAM: declare sourceFileType FASTQ");
+        let unnamed = Error::at(Some(RecordId { number: 2, name: None }))(ErrorKind::TruncatedRecord);
+        assert_eq!(unnamed.to_string(), "source1 record 2: BAM data ends inside a record");
+    }
+}

@@ -1,0 +1,431 @@
+//! Scans of real files checked against samtools 1.16 (skipped when samtools is absent, unless
+//! `CI=true`), and one test per kind of bad input.
+
+use std::io::{Read, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use noodles_bam as bam;
+
+use super::*;
+use crate::digest::Digest;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+fn testdata(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
+}
+
+fn options(algorithm: Algorithm) -> Options {
+    Options { algorithm, unaligned_only: false, reference: None }
+}
+
+/// `samtools ARGS` stdout, fed `stdin`; `None` when samtools is not installed (a failure when
+/// `CI=true`).
+fn samtools(args: &[&str], stdin: &[u8]) -> Result<Option<Vec<u8>>, Box<dyn std::error::Error>> {
+    let child =
+        Command::new("samtools").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn();
+    let mut child = match child {
+        Ok(child) => child,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && std::env::var("CI").as_deref() != Ok("true") => {
+            eprintln!("samtools not found: skipped");
+            return Ok(None);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut input = child.stdin.take().ok_or("no stdin")?;
+    let stdin = stdin.to_vec();
+    let writer = std::thread::spawn(move || input.write_all(&stdin));
+    let output = child.wait_with_output()?;
+    writer.join().map_err(|_| "stdin writer panicked")??;
+    if !output.status.success() {
+        return Err(format!("samtools {args:?}: {}", String::from_utf8_lossy(&output.stderr)).into());
+    }
+    Ok(Some(output.stdout))
+}
+
+fn hex_digest(algorithm: Algorithm, bytes: &[u8]) -> String {
+    let mut digest = Digest::new(algorithm);
+    digest.update(bytes);
+    digest.finalize_hex()
+}
+
+/// A directory under the system temporary directory, removed on drop.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> std::io::Result<Self> {
+        let path = std::env::temp_dir().join(format!("seqstore-bam-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)?;
+        Ok(Self(path))
+    }
+
+    fn file(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Every record of `raw` rendered with [`crate::sam_text::write_record`].
+fn sam_text(raw: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut reader = bam::io::Reader::new(raw);
+    let header = reader.read_header()?;
+    let mut text = Vec::new();
+    for record in reader.records() {
+        crate::sam_text::write_record(&mut text, &header, &record?)?;
+    }
+    Ok(text)
+}
+
+/// flagstat's lines as (label, QC-passed + QC-failed).
+fn flagstat(path: &str) -> Result<Option<AlignmentStatistics>, Box<dyn std::error::Error>> {
+    let Some(out) = samtools(&["flagstat", path], b"")? else { return Ok(None) };
+    let mut statistics = AlignmentStatistics::default();
+    for line in String::from_utf8(out)?.lines() {
+        let mut words = line.split(' ');
+        let (Some(passed), Some("+"), Some(failed)) = (words.next(), words.next(), words.next()) else { continue };
+        let count = passed.parse::<u64>()? + failed.parse::<u64>()?;
+        let label: Vec<&str> = words.take_while(|w| !w.starts_with('(')).collect();
+        let field = match label.join(" ").as_str() {
+            "primary" => &mut statistics.primary,
+            "secondary" => &mut statistics.secondary,
+            "supplementary" => &mut statistics.supplementary,
+            "mapped" => &mut statistics.mapped,
+            "paired in sequencing" => &mut statistics.paired,
+            "properly paired" => &mut statistics.properly_paired,
+            "duplicates" => &mut statistics.duplicates,
+            _ => continue,
+        };
+        *field = count;
+    }
+    Ok(Some(statistics))
+}
+
+#[test]
+fn test_scan_matches_samtools() -> TestResult {
+    let cases = [
+        ("hts-specs/bam/level-1.bam", 20_000, 2_020_000, true),
+        ("hts-specs/bam/level-9.bam", 20_000, 2_020_000, true),
+        ("derived/r1r2.ubam.bam", 10, 1_000, false),
+    ];
+    for (file, records, bases, aligned) in cases {
+        let path = testdata(file);
+        let path = path.to_string_lossy();
+        let raw = std::fs::read(&*path)?;
+        let Some(expected_text) = samtools(&["view", &path], b"")? else { return Ok(()) };
+        // The renderer line for line first, for a readable failure.
+        let text = sam_text(&raw)?;
+        for (line, (ours, theirs)) in text.split(|&b| b == b'\n').zip(expected_text.split(|&b| b == b'\n')).enumerate()
+        {
+            assert_eq!(String::from_utf8_lossy(ours), String::from_utf8_lossy(theirs), "{file} line {}", line + 1);
+        }
+        assert_eq!(text.len(), expected_text.len(), "{file}");
+
+        let count = samtools(&["view", "-c", &path], b"")?.ok_or("no samtools")?;
+        assert_eq!(String::from_utf8(count)?.trim(), records.to_string(), "{file}");
+        for algorithm in [Algorithm::Md5, Algorithm::Sha256] {
+            let summary = scan(&raw[..], &options(algorithm))?;
+            assert_eq!(summary.etag, hex_digest(algorithm, &expected_text), "{file} {algorithm:?}");
+            assert_eq!((summary.records, summary.bases, summary.aligned), (records, bases, aligned), "{file}");
+            assert_eq!(summary.stored_sha256, hex_digest(Algorithm::Sha256, &raw));
+            assert_eq!(summary.stored_bytes, raw.len() as u64);
+            assert_eq!(Some(summary.statistics), flagstat(&path)?, "{file}");
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn test_scan_ubam() -> TestResult {
+    let raw = std::fs::read(testdata("derived/r1r2.ubam.bam"))?;
+    let summary = scan(&raw[..], &Options { unaligned_only: true, ..options(Algorithm::Md5) })?;
+    assert!(!summary.aligned && !summary.sorted && summary.index.is_none());
+    assert_eq!(summary.statistics.mapped, 0);
+    Ok(())
+}
+
+/// Writes `raw` and `index` as FILE.bam and FILE.bam.bai in `dir`.
+fn write_indexed(dir: &TempDir, name: &str, raw: &[u8], index: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
+    let bam = dir.file(&format!("{name}.bam"));
+    std::fs::write(&bam, raw)?;
+    std::fs::write(format!("{bam}.bai"), index)?;
+    Ok(bam)
+}
+
+#[test]
+fn test_index_accepted_by_samtools() -> TestResult {
+    let raw = std::fs::read(testdata("hts-specs/bam/level-9.bam"))?;
+    let summary = scan(&raw[..], &options(Algorithm::Md5))?;
+    assert!(summary.sorted);
+    let Some((IndexKind::Bai, index)) = summary.index else { return Err("no BAI".into()) };
+    let dir = TempDir::new("index")?;
+    let ours = write_indexed(&dir, "ours", &raw, &index)?;
+    let theirs = dir.file("theirs.bam");
+    std::fs::write(&theirs, &raw)?;
+    if samtools(&["index", &theirs], b"")?.is_none() {
+        return Ok(());
+    }
+    let idxstats = |path: &str| samtools(&["idxstats", path], b"");
+    assert_eq!(idxstats(&ours)?, idxstats(&theirs)?);
+    for region in ["chrM:1-100", "chrM:50-60", "chrM:81-200", "chrM", "chr1:1-100000", "*"] {
+        let ours = samtools(&["view", &ours, region], b"")?;
+        assert_eq!(ours, samtools(&["view", &theirs, region], b"")?, "{region}");
+        assert!(!region.starts_with("chrM") || ours.is_some_and(|text| !text.is_empty()), "{region}");
+    }
+    Ok(())
+}
+
+/// SAM text of reads every 37 bases on three references, the last longer than BAI allows
+/// (`long` false: shorter), with mapped, placed-unmapped and unplaced reads, unsorted.
+fn generated_sam(long: bool) -> String {
+    let chr3 = if long { 600_000_000 } else { 400_000 };
+    let mut sam = format!("@HD\tVN:1.6\n@SQ\tSN:chr1\tLN:300000\n@SQ\tSN:chr2\tLN:200000\n@SQ\tSN:chr3\tLN:{chr3}\n");
+    for i in 0..24_000u64 {
+        let (name, length) = [("chr1", 300_000), ("chr2", 200_000), ("chr3", chr3.min(590_000_000))][(i % 3) as usize];
+        let position = (i * 7919 * 37) % (length - 200) + 1;
+        let position = if name == "chr3" && long && i % 2 == 0 { position + 580_000_000 } else { position };
+        let (flag, cigar) = if i % 50 == 0 { (4, "*") } else { (0, "50M20N30M") };
+        sam.push_str(&format!(
+            "r{i}\t{flag}\t{name}\t{position}\t60\t{cigar}\t*\t0\t0\t{}\t{}\n",
+            "ACGT".repeat(20),
+            "I".repeat(80)
+        ));
+    }
+    for i in 0..10 {
+        sam.push_str(&format!("u{i}\t4\t*\t0\t0\t*\t*\t0\t0\tACGT\tIIII\n"));
+    }
+    sam
+}
+
+#[test]
+fn test_generated_index_accepted_by_samtools() -> TestResult {
+    for (long, kind, extension) in [(false, IndexKind::Bai, "bai"), (true, IndexKind::Csi, "csi")] {
+        let dir = TempDir::new(extension)?;
+        let unsorted = dir.file("unsorted.sam");
+        std::fs::write(&unsorted, generated_sam(long))?;
+        let sorted = dir.file("theirs.bam");
+        if samtools(&["sort", "--no-PG", "-o", &sorted, &unsorted], b"")?.is_none() {
+            return Ok(());
+        }
+        let raw = std::fs::read(&sorted)?;
+        let summary = scan(&raw[..], &options(Algorithm::Md5))?;
+        assert!(summary.sorted);
+        let Some((found, index)) = summary.index else { return Err("no index".into()) };
+        assert_eq!(found, kind);
+        let ours = dir.file("ours.bam");
+        std::fs::write(&ours, &raw)?;
+        std::fs::write(format!("{ours}.{extension}"), &index)?;
+        let flag = if long { "-c" } else { "-b" };
+        samtools(&["index", flag, &sorted], b"")?;
+        assert_eq!(samtools(&["idxstats", &ours], b"")?, samtools(&["idxstats", &sorted], b"")?);
+        let far = if long { "chr3:580000000-580300000" } else { "chr3:300000-400000" };
+        for region in ["chr1:1-100000", "chr1:150000-150100", "chr2", "chr3:1-20000000", far, "*"] {
+            let count = |path: &str| samtools(&["view", "-c", path, region], b"");
+            let expected = count(&sorted)?;
+            assert_eq!(count(&ours)?, expected, "{extension} {region}");
+            assert_ne!(expected.as_deref(), Some(&b"0\n"[..]), "{extension} {region}");
+        }
+    }
+    Ok(())
+}
+
+/// BAM made by `samtools view -b` from SAM text; `None` without samtools.
+fn bam_from_sam(sam: &str) -> Result<Option<Vec<u8>>, Box<dyn std::error::Error>> {
+    samtools(&["view", "--no-PG", "-b", "-"], sam.as_bytes())
+}
+
+#[test]
+fn test_float_tags_as_samtools_prints_them() -> TestResult {
+    let sam = "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:chr1\tLN:1000\n\
+               r1\t0\tchr1\t10\t60\t4M\t*\t0\t0\tACGT\tIIII\tXF:f:0.1\tXB:B:f,1.5,0.000001,1e20\n\
+               r2\t0\tchr1\t20\t60\t4M\t*\t0\t0\tACGT\tIIII\tXF:f:-123456.7\tXG:f:1e-5\tXB:B:f,100000,1000000,3.14159265\n";
+    let Some(raw) = bam_from_sam(sam)? else { return Ok(()) };
+    let expected = samtools(&["view", "-"], &raw)?.ok_or("no samtools")?;
+    let text = sam_text(&raw)?;
+    assert_eq!(String::from_utf8_lossy(&text), String::from_utf8_lossy(&expected));
+    assert!(String::from_utf8_lossy(&text).contains("XF:f:0.1\tXB:B:f,1.5,1e-06,1e+20\n"));
+    let summary = scan(&raw[..], &options(Algorithm::Sha256))?;
+    assert_eq!(summary.etag, hex_digest(Algorithm::Sha256, &expected));
+    Ok(())
+}
+
+fn message(raw: &[u8], options: &Options) -> String {
+    scan(raw, options).map_or_else(|e| e.to_string(), |s| format!("valid {s:?}"))
+}
+
+fn level1() -> std::io::Result<Vec<u8>> {
+    std::fs::read(testdata("hts-specs/bam/level-1.bam"))
+}
+
+#[test]
+fn test_truncated_bgzf() -> TestResult {
+    let raw = level1()?;
+    let cut = &raw[..raw.len() / 2];
+    let error = scan(cut, &options(Algorithm::Md5)).err().ok_or("no error")?;
+    let ErrorKind::Truncated { offset } = error.kind else { return Err(format!("{error}").into()) };
+    assert!(offset < cut.len() as u64 && cut.len() as u64 - offset < 65536);
+    assert_eq!(
+        error.to_string(),
+        format!("source1: truncated BGZF: the file ends inside the block at compressed offset {offset}")
+    );
+    Ok(())
+}
+
+#[test]
+fn test_missing_eof_marker() -> TestResult {
+    let raw = level1()?;
+    assert_eq!(raw[raw.len() - 28..], bgzf::EOF_MARKER);
+    let expected = "source1: truncated BGZF: the EOF marker block is missing";
+    assert_eq!(message(&raw[..raw.len() - 28], &options(Algorithm::Md5)), expected);
+    Ok(())
+}
+
+#[test]
+fn test_corrupt_block_crc() -> TestResult {
+    let mut raw = level1()?;
+    // The second block: the first holds the header. BSIZE is at bytes 16..18 (SAM/BAM § 4.1).
+    let first = usize::from(u16::from_le_bytes([raw[16], raw[17]])) + 1;
+    let second = first + usize::from(u16::from_le_bytes([raw[first + 16], raw[first + 17]])) + 1;
+    raw[second - 8] ^= 0x40;
+    let expected = format!("source1: BGZF block at compressed offset {first} has a bad CRC");
+    assert_eq!(message(&raw, &options(Algorithm::Md5)), expected);
+    Ok(())
+}
+
+#[test]
+fn test_bad_magic() -> TestResult {
+    let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
+    writer.write_all(b"BAM\x02\0\0\0\0\0\0\0\0")?;
+    let raw = writer.finish()?;
+    assert_eq!(message(&raw, &options(Algorithm::Md5)), "source1 is not BAM: magic is 0x42 0x41 0x4d 0x02");
+    assert_eq!(
+        message(b"\x00\x01\x02\x03\x04", &options(Algorithm::Md5)),
+        "source1 is not BAM: magic is 0x00 0x01 0x02 0x03"
+    );
+    assert_eq!(message(b"", &options(Algorithm::Md5)), "source1 is empty");
+    assert_eq!(message(&bgzf::EOF_MARKER, &options(Algorithm::Md5)), "source1 is empty");
+    Ok(())
+}
+
+#[test]
+fn test_fastq_declared_bam() -> TestResult {
+    let expected = "source1 is FASTQ, not BAM: declare sourceFileType FASTQ";
+    for file in ["htslib/fastq/r1.fq", "derived/r1.fq.gz", "derived/r1.fq.bgz"] {
+        let raw = std::fs::read(testdata(file))?;
+        assert_eq!(message(&raw, &options(Algorithm::Md5)), expected, "{file}");
+    }
+    Ok(())
+}
+
+#[test]
+fn test_mapped_reads_declared_ubam() -> TestResult {
+    let raw = level1()?;
+    let mut names = Vec::new();
+    bam::io::Reader::new(&raw[..]).read_header()?;
+    let mut reader = bam::io::Reader::new(&raw[..]);
+    reader.read_header()?;
+    for record in reader.records() {
+        let record = record?;
+        if !record.flags().is_unmapped() {
+            let number = names.len() + 1;
+            names.push((number, record.name().map(|n| String::from_utf8_lossy(n).into_owned())));
+            break;
+        }
+        names.push((names.len() + 1, None));
+    }
+    let (number, name) = names.pop().ok_or("no mapped record")?;
+    let expected = format!(
+        "source1 record {number} (read '{}'): mapped read in a UBAM source; declare sourceFileType BAM",
+        name.unwrap_or_default()
+    );
+    assert_eq!(message(&raw, &Options { unaligned_only: true, ..options(Algorithm::Md5) }), expected);
+    Ok(())
+}
+
+#[test]
+fn test_sq_length_mismatch() -> TestResult {
+    let raw = level1()?;
+    let header = bam::io::Reader::new(&raw[..]).read_header()?;
+    let mut reference: Vec<ReferenceSequence> = header
+        .reference_sequences()
+        .iter()
+        .map(|(name, map)| ReferenceSequence {
+            name: String::from_utf8_lossy(name).into_owned(),
+            length: map.length().get() as u64,
+            md5: String::new(),
+        })
+        .collect();
+    // Without M5 checks (the file has M5), the lengths match.
+    for sequence in &mut reference {
+        sequence.md5 = header
+            .reference_sequences()
+            .get(sequence.name.as_bytes())
+            .and_then(|map| map.other_fields().get(b"M5"))
+            .map(|md5| String::from_utf8_lossy(md5).into_owned())
+            .unwrap_or_default();
+    }
+    let ok = Options { reference: Some(reference.clone()), ..options(Algorithm::Md5) };
+    assert!(scan(&raw[..], &ok).is_ok());
+    let chr1 = reference.iter_mut().find(|s| s.name == "chr1").ok_or("no chr1")?;
+    chr1.length = 1200;
+    let bad = Options { reference: Some(reference), ..options(Algorithm::Md5) };
+    assert_eq!(message(&raw, &bad), "source1 @SQ chr1 has length 249250621 but the reference has 1200");
+    Ok(())
+}
+
+#[test]
+fn test_unsorted_under_so_coordinate() -> TestResult {
+    let sam = "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:chr1\tLN:1000\n\
+               r1\t0\tchr1\t100\t60\t4M\t*\t0\t0\tACGT\tIIII\n\
+               r2\t0\tchr1\t200\t60\t4M\t*\t0\t0\tACGT\tIIII\n\
+               r3\t0\tchr1\t150\t60\t4M\t*\t0\t0\tACGT\tIIII\n";
+    let Some(raw) = bam_from_sam(sam)? else { return Ok(()) };
+    let expected = "source1 record 3 (read 'r3') at chr1:150 comes after chr1:200 but the header says SO:coordinate";
+    assert_eq!(message(&raw, &options(Algorithm::Md5)), expected);
+    // Without a sort order the same records are accepted, without an index.
+    let Some(raw) = bam_from_sam(&sam.replace("\tSO:coordinate", ""))? else { return Ok(()) };
+    let summary = scan(&raw[..], &options(Algorithm::Md5))?;
+    assert!(!summary.sorted && summary.index.is_none());
+    Ok(())
+}
+
+#[test]
+fn test_io_error() {
+    struct Failing;
+    impl Read for Failing {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Err(std::io::Error::other("connection reset"))
+        }
+    }
+    let error = scan(Failing, &options(Algorithm::Md5)).err();
+    assert_eq!(error.map(|e| e.to_string()).as_deref(), Some("source1: read failed"));
+}
+
+/// Throughput on the BAM named by `TEST_BAM_BENCH`:
+/// `cargo test --release -p seqstore-formats -- --ignored --nocapture bench_scan`.
+#[test]
+#[ignore = "benchmark; needs TEST_BAM_BENCH"]
+fn bench_scan() -> TestResult {
+    let path = std::env::var("TEST_BAM_BENCH")?;
+    for algorithm in [Algorithm::Md5, Algorithm::Sha256] {
+        let started = std::time::Instant::now();
+        let summary = scan(std::fs::File::open(&path)?, &options(algorithm))?;
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!(
+            "{algorithm:?} {}: {} records, {} bytes in {seconds:.2} s: {:.0} records/s, {:.1} MB/s compressed; index {:?}",
+            summary.etag,
+            summary.records,
+            summary.stored_bytes,
+            summary.records as f64 / seconds,
+            summary.stored_bytes as f64 / seconds / 1e6,
+            summary.index.map(|(kind, bytes)| (kind, bytes.len())),
+        );
+    }
+    Ok(())
+}

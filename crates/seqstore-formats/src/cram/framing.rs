@@ -1,0 +1,305 @@
+//! Container framing on the reading thread: the file definition, and each container's header
+//! parsed just enough to cut the container's bytes from the stream (CRAM 3.1 § 7), so that
+//! decoding can happen elsewhere. Also the slice header fields the index needs (§ 8.5).
+
+use std::io::{self, Read};
+
+/// Bytes of the file definition: magic, major, minor, file id (§ 6).
+pub(super) const FILE_DEFINITION_LEN: usize = 26;
+
+// § 9: the EOF container's header fields.
+const EOF_REFERENCE_SEQUENCE_ID: i32 = -1;
+const EOF_ALIGNMENT_START: i32 = 4_542_278;
+
+/// A reader that counts the bytes it returns.
+#[derive(Debug)]
+pub(super) struct Counted<R> {
+    inner: R,
+    position: u64,
+}
+
+impl<R> Counted<R> {
+    pub(super) fn new(inner: R) -> Self {
+        Self { inner, position: 0 }
+    }
+
+    pub(super) fn position(&self) -> u64 {
+        self.position
+    }
+
+    pub(super) fn into_inner(self) -> R {
+        self.inner
+    }
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.position += n as u64;
+        Ok(n)
+    }
+}
+
+/// One container cut from the stream: its header fields and all its bytes, header included.
+#[derive(Debug, Default)]
+pub(super) struct Frame {
+    /// 0-based offset of the container in the file.
+    pub(super) offset: u64,
+    /// Length of the container header in bytes (where landmarks count from).
+    pub(super) header_len: usize,
+    /// The container's bytes, header included.
+    pub(super) bytes: Vec<u8>,
+    /// Reference sequence id: ≥ 0 one reference, -1 unmapped, -2 several.
+    pub(super) reference_sequence_id: i32,
+    /// Records in the container.
+    pub(super) record_count: u64,
+    /// Bases in the container's records.
+    pub(super) bases: u64,
+    /// Offsets of the slices from the end of the header.
+    pub(super) landmarks: Vec<usize>,
+    is_eof: bool,
+}
+
+impl Frame {
+    /// Whether this is the EOF container (§ 9).
+    pub(super) fn is_eof(&self) -> bool {
+        self.is_eof
+    }
+}
+
+/// What ended a read of a container.
+pub(super) enum FrameError {
+    /// The stream ended before the first byte of a container.
+    End,
+    /// The stream ended inside the container.
+    Truncated,
+    /// The header does not parse.
+    Invalid(io::Error),
+}
+
+impl From<io::Error> for FrameError {
+    fn from(e: io::Error) -> Self {
+        if e.kind() == io::ErrorKind::UnexpectedEof { FrameError::Truncated } else { FrameError::Invalid(e) }
+    }
+}
+
+/// Reads the next container at `offset` from `reader`.
+pub(super) fn read_frame<R: Read>(reader: &mut R, offset: u64) -> Result<Frame, FrameError> {
+    let mut frame = Frame { offset, ..Frame::default() };
+    let mut length = [0; 4];
+    match reader.read(&mut length[..1])? {
+        0 => return Err(FrameError::End),
+        _ => reader.read_exact(&mut length[1..])?,
+    }
+    frame.bytes.extend_from_slice(&length);
+    let length = i32::from_le_bytes(length);
+    let mut src = Recorder { inner: reader, bytes: &mut frame.bytes };
+    frame.reference_sequence_id = read_itf8(&mut src)?;
+    let alignment_start = read_itf8(&mut src)?;
+    let _alignment_span = read_itf8(&mut src)?;
+    frame.record_count = u64::try_from(read_itf8(&mut src)?).map_err(invalid)?;
+    let _record_counter = read_ltf8(&mut src)?;
+    frame.bases = u64::try_from(read_ltf8(&mut src)?).map_err(invalid)?;
+    let block_count = read_itf8(&mut src)?;
+    let landmark_count = read_itf8(&mut src)?;
+    for _ in 0..landmark_count {
+        frame.landmarks.push(usize::try_from(read_itf8(&mut src)?).map_err(invalid)?);
+    }
+    let mut crc = [0; 4];
+    src.read_exact(&mut crc)?;
+    frame.header_len = frame.bytes.len();
+    let length = usize::try_from(length).map_err(invalid)?;
+    frame.bytes.resize(frame.header_len + length, 0);
+    reader.read_exact(&mut frame.bytes[frame.header_len..])?;
+    frame.is_eof = frame.reference_sequence_id == EOF_REFERENCE_SEQUENCE_ID
+        && alignment_start == EOF_ALIGNMENT_START
+        && frame.record_count == 0
+        && block_count == 1;
+    Ok(frame)
+}
+
+/// The fields of a slice header (§ 8.5) that the index and MD/NM generation need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct SliceHeader {
+    /// ≥ 0 one reference, -1 unmapped, -2 several.
+    pub(super) reference_sequence_id: i32,
+    /// 1-based first aligned base.
+    pub(super) alignment_start: i64,
+    /// Aligned bases covered.
+    pub(super) alignment_span: i64,
+    /// Whether the slice embeds its reference bases.
+    pub(super) embedded_reference: bool,
+}
+
+/// Parses the slice header block at the start of `src` (a raw block; § 8.1 block structure).
+pub(super) fn slice_header(src: &[u8]) -> io::Result<SliceHeader> {
+    let (method, mut src) = block(src)?;
+    if method != RAW {
+        return Err(invalid("compressed slice header"));
+    }
+    let reference_sequence_id = read_itf8(&mut src)?;
+    let alignment_start = i64::from(read_itf8(&mut src)?);
+    let alignment_span = i64::from(read_itf8(&mut src)?);
+    let _record_count = read_itf8(&mut src)?;
+    let _record_counter = read_ltf8(&mut src)?;
+    let _block_count = read_itf8(&mut src)?;
+    let content_id_count = read_itf8(&mut src)?;
+    for _ in 0..content_id_count {
+        read_itf8(&mut src)?;
+    }
+    let embedded_reference = read_itf8(&mut src)? >= 0;
+    Ok(SliceHeader { reference_sequence_id, alignment_start, alignment_span, embedded_reference })
+}
+
+/// What the compression header's preservation map (§ 8.4) says about decoding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Preservation {
+    /// `RR`: the records were compressed against an external reference.
+    pub(super) reference_required: bool,
+    /// Some tag line of `TD` stores `RG` verbatim.
+    pub(super) stored_read_group: bool,
+}
+
+/// Parses the preservation map from the compression header block at the start of `src`.
+pub(super) fn preservation(src: &[u8]) -> io::Result<Preservation> {
+    let (method, mut content) = block(src)?;
+    let decompressed;
+    if method == GZIP {
+        let mut out = Vec::new();
+        flate2::read::MultiGzDecoder::new(content).read_to_end(&mut out)?;
+        decompressed = out;
+        content = &decompressed;
+    } else if method != RAW {
+        // Other codecs are not used for compression headers in practice; assume the defaults.
+        return Ok(Preservation { reference_required: true, stored_read_group: false });
+    }
+    let mut src = content;
+    let _size = read_itf8(&mut src)?;
+    let count = read_itf8(&mut src)?;
+    let mut preservation = Preservation { reference_required: true, stored_read_group: false };
+    for _ in 0..count {
+        let mut key = [0; 2];
+        src.read_exact(&mut key)?;
+        match &key {
+            b"RN" | b"AP" => {
+                read_u8(&mut src)?;
+            }
+            b"RR" => preservation.reference_required = read_u8(&mut src)? != 0,
+            b"SM" => {
+                let mut matrix = [0; 5];
+                src.read_exact(&mut matrix)?;
+            }
+            b"TD" => {
+                let len = usize::try_from(read_itf8(&mut src)?).map_err(invalid)?;
+                let lines = src.get(..len).ok_or_else(|| invalid("tag dictionary overruns the block"))?;
+                preservation.stored_read_group =
+                    lines.split(|&b| b == 0).any(|line| line.chunks(3).any(|key| key.starts_with(b"RG")));
+                src = &src[len..];
+            }
+            _ => return Err(invalid("unknown preservation map key")),
+        }
+    }
+    Ok(preservation)
+}
+
+const RAW: u8 = 0;
+const GZIP: u8 = 1;
+
+// § 8.1: method, content type, content id, compressed size, raw size, data (CRC32 after).
+fn block(mut src: &[u8]) -> io::Result<(u8, &[u8])> {
+    let mut method_and_type = [0; 2];
+    src.read_exact(&mut method_and_type)?;
+    let _content_id = read_itf8(&mut src)?;
+    let compressed_len = usize::try_from(read_itf8(&mut src)?).map_err(invalid)?;
+    let _len = read_itf8(&mut src)?;
+    let data = src.get(..compressed_len).ok_or_else(|| invalid("block overruns the container"))?;
+    Ok((method_and_type[0], data))
+}
+
+struct Recorder<'a, R> {
+    inner: &'a mut R,
+    bytes: &'a mut Vec<u8>,
+}
+
+impl<R: Read> Read for Recorder<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+}
+
+fn invalid<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, e)
+}
+
+fn read_u8<R: Read>(reader: &mut R) -> io::Result<u8> {
+    let mut b = [0; 1];
+    reader.read_exact(&mut b)?;
+    Ok(b[0])
+}
+
+// § 2.3 ITF8: the count of leading 1 bits of the first byte is the number of bytes that follow.
+fn read_itf8<R: Read>(reader: &mut R) -> io::Result<i32> {
+    let b0 = u32::from(read_u8(reader)?);
+    let extra = (b0 as u8).leading_ones().min(4);
+    let mut value = if extra == 4 { b0 & 0x0f } else { b0 & (0x7f >> extra) };
+    for i in 0..extra {
+        let b = u32::from(read_u8(reader)?);
+        value = if extra == 4 && i == 3 { (value << 4) | (b & 0x0f) } else { (value << 8) | b };
+    }
+    Ok(value as i32)
+}
+
+// § 2.3 LTF8: as ITF8, up to 8 following bytes.
+fn read_ltf8<R: Read>(reader: &mut R) -> io::Result<i64> {
+    let b0 = read_u8(reader)?;
+    let extra = b0.leading_ones();
+    let mut value = if extra >= 7 { 0 } else { u64::from(b0 & (0x7f >> extra)) };
+    for _ in 0..extra {
+        value = (value << 8) | u64::from(read_u8(reader)?);
+    }
+    Ok(value as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_read_itf8() -> io::Result<()> {
+        let cases: [(&[u8], i32); 6] = [
+            (&[0x00], 0),
+            (&[0x7f], 127),
+            (&[0x80, 0x80], 128),
+            (&[0xc0, 0x40, 0x00], 0x4000),
+            (&[0xe0, 0x20, 0x00, 0x00], 0x20_0000),
+            (&[0xff, 0xff, 0xff, 0xff, 0x0f], -1),
+        ];
+        for (mut src, expected) in cases {
+            assert_eq!(read_itf8(&mut src)?, expected);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn test_read_ltf8() -> io::Result<()> {
+        let cases: [(&[u8], i64); 3] =
+            [(&[0x00], 0), (&[0x80, 0x80], 128), (&[0xff, 0, 0, 0, 0, 0, 0, 0x01, 0x00], 256)];
+        for (mut src, expected) in cases {
+            assert_eq!(read_ltf8(&mut src)?, expected);
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn test_read_frame_eof() {
+        // § 9: the 38-byte EOF container of CRAM 3.
+        let eof = b"\x0f\x00\x00\x00\xff\xff\xff\xff\x0f\xe0\x45\x4f\x46\x00\x00\x00\x00\x01\x00\x05\xbd\xd9\x4f\x00\x01\x00\x06\x06\x01\x00\x01\x00\x01\x00\xee\x63\x01\x4b";
+        let frame = read_frame(&mut &eof[..], 0).ok().expect("frame");
+        assert!(frame.is_eof());
+        assert_eq!(frame.bytes.len(), eof.len());
+        assert!(matches!(read_frame(&mut &eof[..10], 0), Err(FrameError::Truncated)));
+        assert!(matches!(read_frame(&mut &eof[..0], 0), Err(FrameError::End)));
+    }
+}

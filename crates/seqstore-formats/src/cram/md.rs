@@ -1,0 +1,97 @@
+//! `MD` and `NM` as htslib regenerates them when it decodes a CRAM record against its reference
+//! (htslib `cram_decode_seq`): a reference `N` counts as a mismatch even where the read has `N`,
+//! reference skips do not break the match run, and reference bases are compared uppercased.
+
+use noodles_sam::alignment::record::cigar::op::Kind;
+use noodles_sam::alignment::record_buf::Cigar;
+
+/// Writes `MD` into `md` (cleared first) and returns `NM` for a read aligned at 1-based `start`
+/// of `reference`, or `None` when the alignment runs past the end of the reference (htslib then
+/// writes neither tag either way consistently, so we leave the record as decoded).
+pub(super) fn calculate(
+    cigar: &Cigar,
+    sequence: &[u8],
+    reference: &[u8],
+    start: usize,
+    md: &mut Vec<u8>,
+) -> Option<u32> {
+    md.clear();
+    let mut nm = 0u32;
+    let mut run = 0u32;
+    let mut ref_pos = start.checked_sub(1)?;
+    let mut seq_pos = 0usize;
+    for op in cigar.as_ref() {
+        let len = op.len();
+        match op.kind() {
+            Kind::Match | Kind::SequenceMatch | Kind::SequenceMismatch => {
+                let bases = sequence.get(seq_pos..seq_pos + len)?;
+                let reference = reference.get(ref_pos..ref_pos + len)?;
+                for (&base, &ref_base) in bases.iter().zip(reference) {
+                    let ref_base = ref_base.to_ascii_uppercase();
+                    if ref_base == b'N' || base != ref_base {
+                        push_run(md, &mut run);
+                        md.push(ref_base);
+                        nm += 1;
+                    } else {
+                        run += 1;
+                    }
+                }
+                seq_pos += len;
+                ref_pos += len;
+            }
+            Kind::Insertion => {
+                nm += len as u32;
+                seq_pos += len;
+            }
+            Kind::Deletion => {
+                let deleted = reference.get(ref_pos..ref_pos + len)?;
+                push_run(md, &mut run);
+                md.push(b'^');
+                md.extend(deleted.iter().map(u8::to_ascii_uppercase));
+                nm += len as u32;
+                ref_pos += len;
+            }
+            Kind::Skip => ref_pos += len,
+            Kind::SoftClip => seq_pos += len,
+            Kind::HardClip | Kind::Pad => {}
+        }
+    }
+    push_run(md, &mut run);
+    Some(nm)
+}
+
+fn push_run(md: &mut Vec<u8>, run: &mut u32) {
+    md.extend_from_slice(run.to_string().as_bytes());
+    *run = 0;
+}
+
+#[cfg(test)]
+mod tests {
+    use noodles_sam::alignment::record::cigar::Op;
+
+    use super::*;
+
+    fn cigar(ops: &[(Kind, usize)]) -> Cigar {
+        ops.iter().map(|&(kind, len)| Op::new(kind, len)).collect()
+    }
+
+    #[test]
+    fn test_calculate() {
+        let reference = b"ACGTNACGTacgt";
+        let mut md = Vec::new();
+        // A mismatch, a reference N matched by N, a deletion, an insertion, a skip.
+        let c = cigar(&[
+            (Kind::SoftClip, 1),
+            (Kind::Match, 5),
+            (Kind::Deletion, 2),
+            (Kind::Insertion, 1),
+            (Kind::Skip, 1),
+            (Kind::Match, 3),
+        ]);
+        let nm = calculate(&c, b"TAGGTNTTAC", reference, 1, &mut md);
+        assert_eq!(nm, Some(5));
+        assert_eq!(md, b"1C2N0^AC3");
+        // Past the end of the reference.
+        assert_eq!(calculate(&cigar(&[(Kind::Match, 4)]), b"ACGT", reference, 11, &mut md), None);
+    }
+}

@@ -1,0 +1,238 @@
+//! One attempt at an aligned source (BAM, uBAM, CRAM): one file, teed into storage and the
+//! format's scanner (CRAM decoded against the stored reference, one whole sequence at a time),
+//! with the index (BAI/CSI/CRAI) built in the same pass and stored as the read set's INDEX.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use seqstore_formats::digest::Algorithm;
+use seqstore_formats::{bam, cram};
+use tokio::runtime::Handle;
+use tokio_util::task::AbortOnDropHandle;
+
+use super::Settings;
+use super::common::{Outcome, chain, open_all};
+use super::lease;
+use super::tee::{self, Progress, TeeError};
+use crate::db::import_jobs::Claim;
+use crate::model::import::{FileType, SourceSpec};
+use crate::model::read_set::{AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
+use crate::model::reference::Reference;
+use crate::model::sequence_store::ETagAlgorithmFamily;
+use crate::model::time;
+use crate::service::{Caller, Service};
+use crate::storage::data::DataStore;
+
+/// What a scanner of either aligned format produced.
+struct Scanned {
+    records: u64,
+    bases: u64,
+    aligned: bool,
+    statistics: AlignmentStatistics,
+    etag: String,
+    sha256: String,
+    bytes: u64,
+    index: Option<Vec<u8>>,
+}
+
+/// Imports one BAM, uBAM or CRAM source of `store_family`.
+pub(super) async fn attempt(
+    service: &Service,
+    settings: &Settings,
+    claim: &Claim,
+    spec: &SourceSpec,
+    family: ETagAlgorithmFamily,
+    progress: &Arc<Progress>,
+) -> Result<ReadSet, Outcome> {
+    let reference = match &spec.reference_arn {
+        Some(arn) => {
+            let caller = Caller { account: claim.account.clone() };
+            let found = service.reference_by_arn(&caller, arn).await;
+            Some(found.map_err(|_| Outcome::Failed(format!("referenceArn {arn} no longer names a reference")))?)
+        }
+        None => None,
+    };
+    let mut opened = open_all(service, claim, &[("source1", spec.source1.clone())]).await?;
+    let source = opened.remove(0);
+    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
+        service.clone(),
+        settings.clone(),
+        claim.clone(),
+        Arc::clone(progress),
+        Some(source.size as i64),
+    )));
+    let key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, "source1");
+    let writer = service.data().writer(&key).await.map_err(|e| {
+        tracing::error!(error = ?e, "cannot write to storage");
+        Outcome::Failed("source1: the server could not write to its storage; try again later".into())
+    })?;
+    let (tx, reader) = tee::channel();
+    let throttle = settings.throttle_bytes_per_sec;
+    let tee = AbortOnDropHandle::new(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
+    let algorithm = match family {
+        ETagAlgorithmFamily::Md5Up => Algorithm::Md5,
+        ETagAlgorithmFamily::Sha256Up => Algorithm::Sha256,
+        ETagAlgorithmFamily::Sha512Up => Algorithm::Sha512,
+    };
+    let file_type = spec.file_type;
+    let stored_reference = reference.clone().map(|r| StoredReference {
+        service: service.clone(),
+        reference: r,
+        handle: Handle::current(),
+    });
+    let scanner = tokio::task::spawn_blocking(move || scan(file_type, reader, algorithm, stored_reference));
+    let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
+    let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the scanner stopped unexpectedly: {e}")))?;
+    drop(keeper);
+    if progress.lease_lost.load(Ordering::Relaxed) {
+        return Err(Outcome::Abandoned);
+    }
+    match tee_result {
+        Ok(()) | Err(TeeError::ScannerStopped) => {}
+        Err(TeeError::LeaseLost) => return Err(Outcome::Abandoned),
+        Err(e @ (TeeError::Read { .. } | TeeError::Write(_))) => {
+            return Err(Outcome::Failed(format!("source1: {}", chain(&e))));
+        }
+    }
+    let scanned = scan.map_err(Outcome::Failed)?;
+    let part = settings.part_size;
+    let index = match &scanned.index {
+        Some(bytes) => {
+            let name = if file_type == FileType::Cram { "source1.crai" } else { "source1.bai" };
+            let index_key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, name);
+            service
+                .data()
+                .put(&index_key, bytes.clone())
+                .await
+                .map_err(|e| Outcome::Failed(format!("storing the index failed: {}", chain(&e))))?;
+            Some(StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes)))
+        }
+        None => None,
+    };
+    let source1 = StoredFile::new(key.to_string(), scanned.bytes, part, scanned.sha256.clone());
+    let prefix = if file_type == FileType::Cram { "CRAM" } else { "BAM" };
+    let status_message = (index.is_none() && file_type != FileType::Ubam)
+        .then(|| "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned());
+    Ok(ReadSet {
+        id: claim.read_set_id.clone(),
+        account: claim.account.clone(),
+        store_id: claim.store_id.clone(),
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        subject_id: spec.subject_id.clone(),
+        sample_id: spec.sample_id.clone(),
+        generated_from: spec.generated_from.clone(),
+        reference_arn: spec.reference_arn.clone(),
+        file_type,
+        creation_type: "IMPORT".into(),
+        creation_job_id: Some(claim.job_id.clone()),
+        creation_time: time::now(),
+        total_read_count: scanned.records,
+        total_base_count: scanned.bases,
+        alignment: if scanned.aligned { "ALIGNED" } else { "UNALIGNED" }.into(),
+        etag: ETag { algorithm: format!("{prefix}_{}", family.as_str()), source1: scanned.etag.clone(), source2: None },
+        files: Files { source1: Some(source1), source2: None, index },
+        statistics: Some(scanned.statistics),
+        status_message,
+    })
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Runs the scanner of `file_type` on a blocking thread; the error is the user-facing message.
+fn scan(
+    file_type: FileType,
+    reader: tee::ChannelReader,
+    algorithm: Algorithm,
+    reference: Option<StoredReference>,
+) -> Result<Scanned, String> {
+    match file_type {
+        FileType::Cram => {
+            let reference = reference.ok_or("sources.referenceArn is required for CRAM")?;
+            let options = cram::Options {
+                algorithm,
+                reference: reference
+                    .reference
+                    .sequences
+                    .iter()
+                    .map(|s| cram::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
+                    .collect(),
+            };
+            let s = cram::scan(reader, &reference, &options).map_err(|e| e.to_string())?;
+            let stats = AlignmentStatistics {
+                primary: s.statistics.primary,
+                secondary: s.statistics.secondary,
+                supplementary: s.statistics.supplementary,
+                mapped: s.statistics.mapped,
+                paired: s.statistics.paired,
+                properly_paired: s.statistics.properly_paired,
+                duplicates: s.statistics.duplicates,
+            };
+            let index = s.sorted.then_some(s.crai);
+            Ok(Scanned {
+                records: s.records,
+                bases: s.bases,
+                aligned: s.aligned,
+                statistics: stats,
+                etag: s.etag,
+                sha256: s.stored_sha256,
+                bytes: s.stored_bytes,
+                index,
+            })
+        }
+        FileType::Bam | FileType::Ubam | FileType::Fastq => {
+            let options = bam::Options {
+                algorithm,
+                unaligned_only: file_type == FileType::Ubam,
+                reference: reference.map(|r| {
+                    r.reference
+                        .sequences
+                        .iter()
+                        .map(|s| bam::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
+                        .collect()
+                }),
+            };
+            let s = bam::scan(reader, &options).map_err(|e| e.to_string())?;
+            let stats = AlignmentStatistics {
+                primary: s.statistics.primary,
+                secondary: s.statistics.secondary,
+                supplementary: s.statistics.supplementary,
+                mapped: s.statistics.mapped,
+                paired: s.statistics.paired,
+                properly_paired: s.statistics.properly_paired,
+                duplicates: s.statistics.duplicates,
+            };
+            Ok(Scanned {
+                records: s.records,
+                bases: s.bases,
+                aligned: s.aligned,
+                statistics: stats,
+                etag: s.etag,
+                sha256: s.stored_sha256,
+                bytes: s.stored_bytes,
+                index: s.index.map(|(_, bytes)| bytes),
+            })
+        }
+    }
+}
+
+/// Whole reference sequences for the CRAM decoder, read through the reference API (upper-cased,
+/// as CRAM and its M5 checksums expect). Used on a blocking thread.
+struct StoredReference {
+    service: Service,
+    reference: Reference,
+    handle: Handle,
+}
+
+impl cram::ReferenceSource for StoredReference {
+    fn sequence(&self, name: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some(sequence) = self.reference.sequences.iter().find(|s| s.name == name) else { return Ok(None) };
+        let read = self.handle.block_on(self.service.reference_bases(&self.reference, name, 0, sequence.length));
+        let mut bases = read.map_err(std::io::Error::other)?.bases;
+        bases.make_ascii_uppercase();
+        Ok(Some(bases))
+    }
+}
