@@ -71,9 +71,18 @@ impl ApiError {
             | Self::Invalid(_) => (StatusCode::BAD_REQUEST, "ValidationException"),
             Self::Auth(AuthError::Missing) => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
             Self::Auth(AuthError::UnknownKey { .. }) => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
-            Self::Auth(AuthError::Invalid(_) | AuthError::Mismatch) => {
-                (StatusCode::FORBIDDEN, "InvalidSignatureException")
-            }
+            Self::Auth(
+                AuthError::Malformed { .. }
+                | AuthError::MissingField { .. }
+                | AuthError::Date { .. }
+                | AuthError::Skew { .. }
+                | AuthError::Scope { .. }
+                | AuthError::Unsigned { .. }
+                | AuthError::SignedHeaderMissing { .. }
+                | AuthError::UnsignedPayload
+                | AuthError::PayloadHash
+                | AuthError::Mismatch,
+            ) => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
             Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),

@@ -40,9 +40,63 @@ pub enum AuthError {
         /// The access key id presented.
         key_id: String,
     },
-    /// The header, scope, date or signed headers are not acceptable.
-    #[error("{0}")]
-    Invalid(String),
+    /// The `Authorization` header does not have the SigV4 form.
+    #[error("Authorization header is malformed: {problem}")]
+    Malformed {
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// A required part of the header is missing (`Credential`, `SignedHeaders`, `Signature`).
+    #[error("Authorization header lacks {field}")]
+    MissingField {
+        /// The missing field.
+        field: String,
+    },
+    /// No usable `X-Amz-Date`.
+    #[error("X-Amz-Date header is required, in the form YYYYMMDDTHHMMSSZ (got {given:?})")]
+    Date {
+        /// What was sent, if anything.
+        given: Option<String>,
+    },
+    /// `X-Amz-Date` too far from the server clock.
+    #[error(
+        "Signature expired or not yet valid: X-Amz-Date {amz_date} is {skew} seconds from the server time {server}; \
+         requests must be signed within 15 minutes of it (check the client's clock)"
+    )]
+    Skew {
+        /// The date sent.
+        amz_date: String,
+        /// Difference in seconds.
+        skew: i64,
+        /// Server time.
+        server: String,
+    },
+    /// A credential scope other than `<date>/<region>/omics/aws4_request`.
+    #[error("Credential should be scoped to '{expected}', not '{given}'")]
+    Scope {
+        /// The scope the server accepts.
+        expected: String,
+        /// The scope sent.
+        given: String,
+    },
+    /// A header that must be signed is not.
+    #[error("SignedHeaders must include '{name}'")]
+    Unsigned {
+        /// The header.
+        name: &'static str,
+    },
+    /// A signed header is absent from the request.
+    #[error("signed header '{name}' is not in the request")]
+    SignedHeaderMissing {
+        /// The header.
+        name: String,
+    },
+    /// `UNSIGNED-PAYLOAD` on an operation whose body must be signed.
+    #[error("UNSIGNED-PAYLOAD is not allowed for this operation: sign the body")]
+    UnsignedPayload,
+    /// `X-Amz-Content-SHA256` does not match the body.
+    #[error("The provided X-Amz-Content-SHA256 header does not match the SHA-256 of the body")]
+    PayloadHash,
     /// The signature does not match.
     #[error(
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
@@ -105,7 +159,8 @@ impl Verifier {
     /// every check but the HMAC runs and the account is [`DEV_ACCOUNT_ID`].
     pub fn verify(&self, request: &Request<'_>, now: DateTime<Utc>) -> Result<String, AuthError> {
         let header = request.headers.get(http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
-        let auth = parse_authorization(header.to_str().map_err(|_| invalid("Authorization header is not ASCII"))?)?;
+        let text = header.to_str().map_err(|_| AuthError::Malformed { problem: "it is not ASCII" })?;
+        let auth = parse_authorization(text)?;
         let key = match self.keys.is_empty() {
             true => None,
             false => {
@@ -115,7 +170,7 @@ impl Verifier {
         let amz_date = self.check_date_and_scope(request.headers, &auth, now)?;
         for required in ["host", "x-amz-date"] {
             if !auth.signed_headers.iter().any(|h| h == required) {
-                return Err(invalid(format!("SignedHeaders must include '{required}'")));
+                return Err(AuthError::Unsigned { name: required });
             }
         }
         let payload_hash = payload_hash(request)?;
@@ -137,42 +192,27 @@ impl Verifier {
         auth: &Authorization,
         now: DateTime<Utc>,
     ) -> Result<String, AuthError> {
-        let amz_date = headers
-            .get("x-amz-date")
-            .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| invalid("X-Amz-Date header is required"))?;
+        let amz_date =
+            headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or(AuthError::Date { given: None })?;
         let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
-            .map_err(|_| invalid(format!("X-Amz-Date '{amz_date}' is not in the form YYYYMMDDTHHMMSSZ")))?
+            .map_err(|_| AuthError::Date { given: Some(amz_date.to_owned()) })?
             .and_utc();
         let skew = (now - signed_at).num_seconds();
         if skew.abs() > MAX_SKEW_SECONDS {
-            return Err(invalid(format!(
-                "Signature expired or not yet valid: X-Amz-Date {amz_date} is {skew} seconds from the server time {}; \
-                 requests must be signed within 15 minutes of it (check the client's clock)",
-                now.format("%Y%m%dT%H%M%SZ")
-            )));
+            let server = now.format("%Y%m%dT%H%M%SZ").to_string();
+            return Err(AuthError::Skew { amz_date: amz_date.to_owned(), skew, server });
         }
         if auth.date != amz_date[..8]
             || auth.region != self.region
             || auth.service != SERVICE
             || auth.terminator != "aws4_request"
         {
-            return Err(invalid(format!(
-                "Credential should be scoped to '{}/{}/{SERVICE}/aws4_request', not '{}/{}/{}/{}'",
-                &amz_date[..8],
-                self.region,
-                auth.date,
-                auth.region,
-                auth.service,
-                auth.terminator
-            )));
+            let expected = format!("{}/{}/{SERVICE}/aws4_request", &amz_date[..8], self.region);
+            let given = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
+            return Err(AuthError::Scope { expected, given });
         }
         Ok(amz_date.to_owned())
     }
-}
-
-fn invalid(message: impl Into<String>) -> AuthError {
-    AuthError::Invalid(message.into())
 }
 
 /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
@@ -180,21 +220,24 @@ fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
     let rest = value
         .strip_prefix(ALGORITHM)
         .filter(|r| r.starts_with(' '))
-        .ok_or_else(|| invalid(format!("Authorization header must use {ALGORITHM}")))?;
+        .ok_or(AuthError::Malformed { problem: "it must start with AWS4-HMAC-SHA256" })?;
     let mut fields: HashMap<&str, &str> = HashMap::new();
     for part in rest.split(',') {
-        let (name, value) = part.trim().split_once('=').ok_or_else(|| invalid("Authorization header is malformed"))?;
+        let (name, value) = part
+            .trim()
+            .split_once('=')
+            .ok_or(AuthError::Malformed { problem: "fields must be NAME=VALUE, separated by commas" })?;
         fields.insert(name, value);
     }
     let field =
-        |name: &str| fields.get(name).copied().ok_or_else(|| invalid(format!("Authorization header lacks {name}")));
+        |name: &str| fields.get(name).copied().ok_or_else(|| AuthError::MissingField { field: name.to_owned() });
     let credential: Vec<&str> = field("Credential")?.split('/').collect();
     let [key_id, date, region, service, terminator] = credential.as_slice() else {
-        return Err(invalid("Credential must be KEY/YYYYMMDD/REGION/SERVICE/aws4_request"));
+        return Err(AuthError::Malformed { problem: "Credential must be KEY/YYYYMMDD/REGION/SERVICE/aws4_request" });
     };
     let signature = field("Signature")?;
     if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(invalid("Signature must be 64 hexadecimal characters"));
+        return Err(AuthError::Malformed { problem: "Signature must be 64 hexadecimal characters" });
     }
     Ok(Authorization {
         key_id: (*key_id).to_owned(),
@@ -212,9 +255,9 @@ fn payload_hash(request: &Request<'_>) -> Result<String, AuthError> {
     match request.headers.get("x-amz-content-sha256").map(|v| v.to_str().unwrap_or_default()) {
         None => Ok(computed()),
         Some(UNSIGNED_PAYLOAD) if request.unsigned_payload_allowed => Ok(UNSIGNED_PAYLOAD.to_owned()),
-        Some(UNSIGNED_PAYLOAD) => Err(invalid("UNSIGNED-PAYLOAD is not allowed for this operation: sign the body")),
+        Some(UNSIGNED_PAYLOAD) => Err(AuthError::UnsignedPayload),
         Some(given) if given.eq_ignore_ascii_case(&computed()) => Ok(given.to_ascii_lowercase()),
-        Some(_) => Err(invalid("The provided X-Amz-Content-SHA256 header does not match the SHA-256 of the body")),
+        Some(_) => Err(AuthError::PayloadHash),
     }
 }
 
@@ -236,7 +279,7 @@ fn canonical_request(
         let value = match (values.is_empty(), name.as_str(), request.authority) {
             (false, _, _) => values.join(","),
             (true, "host", Some(authority)) => authority.to_owned(),
-            (true, _, _) => return Err(invalid(format!("signed header '{name}' is not in the request"))),
+            (true, _, _) => return Err(AuthError::SignedHeaderMissing { name: name.clone() }),
         };
         headers.push_str(&format!("{name}:{value}\n"));
     }
