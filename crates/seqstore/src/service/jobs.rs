@@ -120,7 +120,7 @@ impl Service {
 fn check_uris(grants: &Grants, uris: &[(String, String)]) -> Result<(), Error> {
     for (member, uri) in uris {
         let parsed = SourceUri::parse(uri).map_err(|source| Error::BadSourceUri { member: member.clone(), source })?;
-        if matches!(parsed, SourceUri::File(_)) && !grants.has_file_roots() {
+        if matches!(parsed, SourceUri::File(_)) && grants.file_sources_disabled() {
             return Err(Error::NoFileRoots { member: member.clone() });
         }
         if grants.location_for(&parsed).is_none() {

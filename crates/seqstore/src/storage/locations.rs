@@ -60,12 +60,13 @@ impl SourceUri {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Grants {
     locations: Vec<Location>,
+    defaults: bool,
 }
 
 impl Grants {
     /// The grants of a configured role.
     pub fn of_role(role: &Role) -> Self {
-        Self { locations: role.locations.clone() }
+        Self { locations: role.locations.clone(), defaults: false }
     }
 
     /// The default grants (no `[[roles]]`): every file root, and any bucket on `sources.s3_endpoint`
@@ -94,12 +95,13 @@ impl Grants {
                 secret_access_key: None,
             });
         }
-        Self { locations }
+        Self { locations, defaults: true }
     }
 
-    /// True when no `file://` location is granted at all.
-    pub fn has_file_roots(&self) -> bool {
-        self.locations.iter().any(|l| l.uri.starts_with("file://"))
+    /// True when these are the default grants and they include no file root: `file://` sources
+    /// are then disabled server-wide (`--file-root` enables them).
+    pub fn file_sources_disabled(&self) -> bool {
+        self.defaults && !self.locations.iter().any(|l| l.uri.starts_with("file://"))
     }
 
     /// The location that covers `uri`, if any (lexically; `file://` paths are checked again after
@@ -162,7 +164,8 @@ mod tests {
 
     #[test]
     fn grants_cover_their_prefixes_only() {
-        let grants = Grants { locations: vec![location("file:///data/runs/"), location("s3://lab/reads/")] };
+        let grants =
+            Grants { locations: vec![location("file:///data/runs/"), location("s3://lab/reads/")], defaults: false };
         let file = |p: &str| SourceUri::File(p.into());
         assert!(grants.location_for(&file("/data/runs/a.fq")).is_some());
         assert!(grants.location_for(&file("/data/runs2/a.fq")).is_none(), "component-wise");
@@ -171,11 +174,11 @@ mod tests {
         assert!(grants.location_for(&s3("lab", "other/x.fq")).is_none());
         assert!(grants.location_for(&s3("other", "reads/x.fq")).is_none());
         let defaults = Grants::defaults(&SourcesConfig::default());
-        assert!(!defaults.has_file_roots());
+        assert!(defaults.file_sources_disabled());
         assert!(defaults.location_for(&s3("any", "k")).is_none(), "no S3 without a configured endpoint");
         let sources = SourcesConfig { s3_endpoint: Some("http://127.0.0.1:9000".into()), ..SourcesConfig::default() };
         assert!(Grants::defaults(&sources).location_for(&s3("any", "k")).is_some());
-        let folder = Grants { locations: vec![location("s3://lab/reads")] };
+        let folder = Grants { locations: vec![location("s3://lab/reads")], defaults: false };
         assert!(folder.location_for(&s3("lab", "reads/x")).is_some());
         assert!(folder.location_for(&s3("lab", "reads-private/x")).is_none());
     }
