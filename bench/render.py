@@ -9,7 +9,8 @@ META.tsv: tab-separated lines
     meta    KEY     VALUE
     input   FORMAT  FILE_NAME  COMPRESSED_BYTES  RECORDS  UNCOMPRESSED_BYTES
 Tools whose name starts with "seqstore" are ours; "seqstore import" is the row compared
-against every other tool of the same format. "(server clock)" rows are shown, never compared.
+against every other tool of the same format. "(server clock)" rows and "pipeline step: ..."
+rows (the parts of a "pipeline: ..." row) are shown, never compared.
 The layout only grows by rows (one block of rows per format), so later formats (BAM, CRAM)
 extend the same tables. Standard library only.
 """
@@ -21,6 +22,7 @@ from collections import OrderedDict
 
 RSS_LIMIT_MIB = 512
 SUBJECT = "seqstore import"
+NOT_COMPARED = ("seqstore", "pipeline step")
 
 
 def fmt_s(x):
@@ -119,7 +121,7 @@ def render(runs, meta, inputs):
     w("|---|---|---:|---:|")
     formats = list(OrderedDict.fromkeys(f for f, _ in runs))
     for fmt in formats:
-        peers = [t for f, t in runs if f == fmt and not t.startswith("seqstore")]
+        peers = [t for f, t in runs if f == fmt and not t.startswith(NOT_COMPARED)]
         ours = summary.get((fmt, SUBJECT))
         for peer in peers:
             pm, pb, _ = summary[(fmt, peer)]

@@ -9,13 +9,12 @@ mod etag;
 mod header;
 mod index;
 mod scanner;
-mod statistics;
 
 use std::io::{BufReader, Cursor, Read};
 
 pub use self::error::{Error, ErrorKind, RecordId};
-pub use self::statistics::AlignmentStatistics;
 use crate::digest::{Algorithm, HashingReader};
+pub use crate::flagstat::AlignmentStatistics;
 use crate::sniff::{self, Compression, Content};
 
 /// Raw bytes read ahead to recognise the compression and, for non-BGZF input, the content.

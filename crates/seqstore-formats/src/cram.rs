@@ -25,13 +25,12 @@ mod header;
 mod md;
 mod reference;
 mod scanner;
-mod statistics;
 
 use std::io::Read;
 
 pub use self::error::{Error, ErrorKind};
-pub use self::statistics::Statistics;
 use crate::digest::Algorithm;
+pub use crate::flagstat::AlignmentStatistics;
 
 /// Whole reference sequences by name, fetched one at a time (the service implements it over
 /// stored references).
@@ -75,7 +74,7 @@ pub struct Summary {
     /// The header has reference sequences and at least one record is mapped.
     pub aligned: bool,
     /// flagstat-style counts.
-    pub statistics: Statistics,
+    pub statistics: AlignmentStatistics,
     /// Digest of the records as `samtools view -T REF FILE` prints them (no header), lowercase
     /// hex in the family of [`Options::algorithm`].
     pub etag: String,

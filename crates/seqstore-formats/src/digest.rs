@@ -2,7 +2,7 @@
 //! hashes and counts bytes as they pass.
 
 mod reader;
-mod worker;
+pub(crate) mod worker;
 
 pub use self::reader::HashingReader;
 

@@ -2,7 +2,6 @@
 //! from a raw (plain, gzip or BGZF) stream in one pass with bounded memory, re-compressing plain
 //! gzip to BGZF on the way, and reading bases back at random from the stored file.
 
-mod counted;
 mod error;
 mod fai;
 mod gzi;
@@ -103,26 +102,14 @@ mod tests {
     use std::error::Error as _;
     use std::io;
 
-    use flate2::write::GzEncoder;
     use md5::Digest as _;
 
     use super::*;
+    use crate::testing::{bgzf, gzip};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
     const TEXT: &[u8] = b">chr1 first\nACGTN\nacg\n>chr2\nRYKM*-\n";
-
-    fn gzip(text: &[u8]) -> io::Result<Vec<u8>> {
-        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(text)?;
-        encoder.finish()
-    }
-
-    fn bgzf(text: &[u8]) -> io::Result<Vec<u8>> {
-        let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
-        writer.write_all(text)?;
-        writer.finish()
-    }
 
     fn md5_hex(bytes: &[u8]) -> String {
         hex::encode(md5::Md5::digest(bytes))

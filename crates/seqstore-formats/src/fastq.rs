@@ -75,28 +75,16 @@ pub fn scan<R: Read>(which: Which, reader: R, algorithm: Algorithm) -> Result<Su
 #[cfg(test)]
 mod tests {
     use std::error::Error as _;
-    use std::io::{self, Write};
+    use std::io;
 
-    use flate2::write::GzEncoder;
     use md5::Digest as _;
 
     use super::*;
+    use crate::testing::{bgzf, gzip};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
     const TEXT: &[u8] = b"@r1 comment\nACGTN\n+\nIIIII\n@r2\nac\n+r2\n!~\n@r3\n\n+\n\n@r4\nNNN\n+\n###";
-
-    fn gzip(text: &[u8]) -> io::Result<Vec<u8>> {
-        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-        encoder.write_all(text)?;
-        encoder.finish()
-    }
-
-    fn bgzf(text: &[u8]) -> io::Result<Vec<u8>> {
-        let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
-        writer.write_all(text)?;
-        writer.finish()
-    }
 
     fn expected_etag(algorithm: Algorithm, text: &[u8]) -> String {
         match algorithm {

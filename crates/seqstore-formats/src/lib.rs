@@ -8,3 +8,11 @@ pub mod fasta;
 pub mod fastq;
 pub mod sam_text;
 pub mod sniff;
+
+mod counted;
+mod flagstat;
+mod inflate;
+mod line;
+mod quote;
+#[cfg(test)]
+mod testing;

@@ -8,6 +8,8 @@
 
 mod e2e {
     mod aligned;
+    mod aligned_failures;
+    mod aligned_generated;
     mod binary;
     mod db_conformance;
     mod fastq_data;
@@ -16,6 +18,7 @@ mod e2e {
     mod imports;
     mod python;
     mod raw;
+    mod read_sets;
     mod references;
     mod s3;
     mod sdk;

@@ -265,17 +265,11 @@ impl Read for Blocks {
 
 #[cfg(test)]
 mod tests {
-    use std::io::Write as _;
 
     use super::*;
+    use crate::testing::bgzf;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-    fn bgzf(text: &[u8]) -> io::Result<Vec<u8>> {
-        let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
-        writer.write_all(text)?;
-        writer.finish()
-    }
 
     fn read_all(raw: &[u8]) -> Result<Vec<u8>, ErrorKind> {
         let (result, _) = decode(raw, |blocks| {

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 
+use crate::quote::{Escaped, Hex};
 use crate::sniff::Content;
 
 /// Why a BAM or uBAM source is invalid, or could not be read.
@@ -199,42 +200,6 @@ fn advice(content: Content) -> &'static str {
         Content::Sam => "convert it to BAM (samtools view -b)",
         Content::Fasta => "a read set needs base qualities; import FASTA as a reference",
         Content::Bam | Content::Empty | Content::Unknown => "not a read set format",
-    }
-}
-
-/// Longest run of input bytes quoted in a message.
-const MAX_QUOTED: usize = 48;
-
-/// Input bytes as text: printable ASCII as is, anything else (and `\` and `'`) as `\xNN`, cut
-/// after [`MAX_QUOTED`] bytes with `...`.
-struct Escaped<'a>(&'a [u8]);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &b in self.0.iter().take(MAX_QUOTED) {
-            match b {
-                b'\\' | b'\'' => write!(f, "\\x{b:02x}")?,
-                b' '..=b'~' => write!(f, "{}", char::from(b))?,
-                _ => write!(f, "\\x{b:02x}")?,
-            }
-        }
-        if self.0.len() > MAX_QUOTED {
-            f.write_str("...")?;
-        }
-        Ok(())
-    }
-}
-
-/// Bytes in hex: `0x42 0x41`.
-struct Hex<'a>(&'a [u8]);
-
-impl fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            let separator = if i == 0 { "" } else { " " };
-            write!(f, "{separator}0x{b:02x}")?;
-        }
-        Ok(())
     }
 }
 

@@ -9,6 +9,7 @@ use noodles_bam as bam;
 
 use super::*;
 use crate::digest::Digest;
+use crate::testing::TempDir;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -48,28 +49,6 @@ fn hex_digest(algorithm: Algorithm, bytes: &[u8]) -> String {
     let mut digest = Digest::new(algorithm);
     digest.update(bytes);
     digest.finalize_hex()
-}
-
-/// A directory under the system temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> std::io::Result<Self> {
-        let path = std::env::temp_dir().join(format!("seqstore-bam-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    fn file(&self, name: &str) -> String {
-        self.0.join(name).to_string_lossy().into_owned()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// Every record of `raw` rendered with [`crate::sam_text::write_record`].
@@ -152,7 +131,7 @@ fn test_scan_ubam() -> TestResult {
 
 /// Writes `raw` and `index` as FILE.bam and FILE.bam.bai in `dir`.
 fn write_indexed(dir: &TempDir, name: &str, raw: &[u8], index: &[u8]) -> Result<String, Box<dyn std::error::Error>> {
-    let bam = dir.file(&format!("{name}.bam"));
+    let bam = dir.file_text(&format!("{name}.bam"));
     std::fs::write(&bam, raw)?;
     std::fs::write(format!("{bam}.bai"), index)?;
     Ok(bam)
@@ -164,9 +143,9 @@ fn test_index_accepted_by_samtools() -> TestResult {
     let summary = scan(&raw[..], &options(Algorithm::Md5))?;
     assert!(summary.sorted);
     let Some((IndexKind::Bai, index)) = summary.index else { return Err("no BAI".into()) };
-    let dir = TempDir::new("index")?;
+    let dir = TempDir::new("bam-index")?;
     let ours = write_indexed(&dir, "ours", &raw, &index)?;
-    let theirs = dir.file("theirs.bam");
+    let theirs = dir.file_text("theirs.bam");
     std::fs::write(&theirs, &raw)?;
     if samtools(&["index", &theirs], b"")?.is_none() {
         return Ok(());
@@ -206,10 +185,10 @@ fn generated_sam(long: bool) -> String {
 #[test]
 fn test_generated_index_accepted_by_samtools() -> TestResult {
     for (long, kind, extension) in [(false, IndexKind::Bai, "bai"), (true, IndexKind::Csi, "csi")] {
-        let dir = TempDir::new(extension)?;
-        let unsorted = dir.file("unsorted.sam");
+        let dir = TempDir::new(&format!("bam-{extension}"))?;
+        let unsorted = dir.file_text("unsorted.sam");
         std::fs::write(&unsorted, generated_sam(long))?;
-        let sorted = dir.file("theirs.bam");
+        let sorted = dir.file_text("theirs.bam");
         if samtools(&["sort", "--no-PG", "-o", &sorted, &unsorted], b"")?.is_none() {
             return Ok(());
         }
@@ -218,7 +197,7 @@ fn test_generated_index_accepted_by_samtools() -> TestResult {
         assert!(summary.sorted);
         let Some((found, index)) = summary.index else { return Err("no index".into()) };
         assert_eq!(found, kind);
-        let ours = dir.file("ours.bam");
+        let ours = dir.file_text("ours.bam");
         std::fs::write(&ours, &raw)?;
         std::fs::write(format!("{ours}.{extension}"), &index)?;
         let flag = if long { "-c" } else { "-b" };

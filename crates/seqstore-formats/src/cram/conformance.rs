@@ -14,6 +14,7 @@ use noodles_fasta as fasta;
 
 use super::{Options, ReferenceSequence, ReferenceSource, Summary, scan};
 use crate::digest::Algorithm;
+use crate::testing::TempDir;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -257,27 +258,6 @@ fn test_bad_inputs() -> TestResult {
     Ok(())
 }
 
-/// A directory under the system temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> io::Result<Self> {
-        let path = std::env::temp_dir().join(format!("seqstore-cram-{name}-{}", std::process::id()));
-        fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
 fn run(command: &mut Command) -> io::Result<Vec<u8>> {
     let output = command.env("REF_PATH", "/nonexistent").env("REF_CACHE", "/nonexistent").output()?;
     if !output.status.success() {
@@ -372,7 +352,7 @@ fn test_generated_sorted_crams_match_samtools() -> TestResult {
     if !samtools_available() {
         return Ok(());
     }
-    let dir = TempDir::new("generated")?;
+    let dir = TempDir::new("cram-generated")?;
     let (reference, sam) = simulate(&dir)?;
     let bam = dir.file("sorted.bam");
     run(Command::new("samtools").args(["sort", "-o"]).arg(&bam).arg(&sam))?;
@@ -399,11 +379,11 @@ fn test_generated_sorted_crams_match_samtools() -> TestResult {
             assert_eq!(summary.stored_sha256, hex::encode(sha2::Sha256::digest(fs::read(&cram)?)));
 
             // Our CRAI beside a copy of the CRAM, samtools' own beside another.
-            let ours = TempDir::new(&format!("crai-{version}"))?;
+            let ours = TempDir::new(&format!("cram-crai-{version}"))?;
             let copy = ours.file("reads.cram");
             fs::copy(&cram, &copy)?;
             fs::write(ours.file("reads.cram.crai"), &summary.crai)?;
-            let theirs = TempDir::new(&format!("samtools-crai-{version}"))?;
+            let theirs = TempDir::new(&format!("cram-samtools-crai-{version}"))?;
             let their_copy = theirs.file("reads.cram");
             fs::copy(&cram, &their_copy)?;
             run(Command::new("samtools").arg("index").arg(&their_copy))?;

@@ -16,7 +16,8 @@ use noodles_sam::{
 
 use super::crai::Entry;
 use super::framing::{Frame, SliceHeader, preservation, slice_header};
-use super::{Error, ErrorKind, Statistics, md};
+use super::{Error, ErrorKind, md};
+use crate::flagstat::AlignmentStatistics;
 use crate::sam_text;
 
 /// One container to decode.
@@ -49,7 +50,7 @@ pub(super) struct Decoded {
     pub(super) text: Vec<u8>,
     pub(super) records: u64,
     pub(super) bases: u64,
-    pub(super) statistics: Statistics,
+    pub(super) statistics: AlignmentStatistics,
     pub(super) first: Option<(SortKey, String)>,
     pub(super) last: Option<SortKey>,
     pub(super) disorder: Option<Disorder>,

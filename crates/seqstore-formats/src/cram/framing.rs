@@ -11,35 +11,6 @@ pub(super) const FILE_DEFINITION_LEN: usize = 26;
 const EOF_REFERENCE_SEQUENCE_ID: i32 = -1;
 const EOF_ALIGNMENT_START: i32 = 4_542_278;
 
-/// A reader that counts the bytes it returns.
-#[derive(Debug)]
-pub(super) struct Counted<R> {
-    inner: R,
-    position: u64,
-}
-
-impl<R> Counted<R> {
-    pub(super) fn new(inner: R) -> Self {
-        Self { inner, position: 0 }
-    }
-
-    pub(super) fn position(&self) -> u64 {
-        self.position
-    }
-
-    pub(super) fn into_inner(self) -> R {
-        self.inner
-    }
-}
-
-impl<R: Read> Read for Counted<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.position += n as u64;
-        Ok(n)
-    }
-}
-
 /// One container cut from the stream: its header fields and all its bytes, header included.
 #[derive(Debug, Default)]
 pub(super) struct Frame {

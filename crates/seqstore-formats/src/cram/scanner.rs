@@ -14,10 +14,12 @@ use noodles_fasta as fasta;
 use noodles_sam as sam;
 
 use super::decode::{self, Decoded, Job, SortKey};
-use super::framing::{self, Counted, FILE_DEFINITION_LEN, Frame, FrameError};
+use super::framing::{self, FILE_DEFINITION_LEN, Frame, FrameError};
 use super::reference::{self, Client, Failure};
-use super::{Error, ErrorKind, Options, ReferenceSource, Statistics, Summary, crai, header};
+use super::{Error, ErrorKind, Options, ReferenceSource, Summary, crai, header};
+use crate::counted::Counted;
 use crate::digest::{Algorithm, Digest, HashingReader};
+use crate::flagstat::AlignmentStatistics;
 
 const READ_BUFFER: usize = 1 << 20;
 const MAX_WORKERS: usize = 8;
@@ -200,7 +202,7 @@ fn decode_guarded(header: &sam::Header, job: &Job) -> Result<Decoded, Error> {
 }
 
 fn read_frame<R: Read>(input: &mut Input<R>) -> Result<Frame, Error> {
-    let offset = input.position();
+    let offset = input.taken();
     framing::read_frame(input, offset).map_err(|e| {
         Error::new(match e {
             FrameError::End => ErrorKind::MissingEof,
@@ -223,7 +225,7 @@ struct Collector<'h> {
     next: u64,
     records: u64,
     bases: u64,
-    statistics: Statistics,
+    statistics: AlignmentStatistics,
     last: Option<SortKey>,
     disorder: bool,
     crai: Vec<crai::Entry>,
@@ -239,7 +241,7 @@ impl<'h> Collector<'h> {
             next: 0,
             records: 0,
             bases: 0,
-            statistics: Statistics::default(),
+            statistics: AlignmentStatistics::default(),
             last: None,
             disorder: false,
             crai: Vec::new(),

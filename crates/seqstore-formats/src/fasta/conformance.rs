@@ -4,38 +4,16 @@
 //! bgzip is missing, unless `CI=true`, where they fail. Also the (ignored) throughput measurement.
 
 use std::fs;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
 
-use flate2::write::GzEncoder;
-
 use super::{Gzi, Sequence, read_bases, scan};
 use crate::sniff::Compression;
+use crate::testing::{TempDir, gzip};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// A directory under the system temporary directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> io::Result<Self> {
-        let path = std::env::temp_dir().join(format!("seqstore-fasta-{name}-{}", std::process::id()));
-        fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Whether samtools and bgzip run; without them the caller skips, except under `CI=true`.
 fn tools_present() -> bool {
@@ -113,12 +91,6 @@ fn files() -> Vec<Vec<u8>> {
     ]
 }
 
-fn gzip(text: &[u8]) -> io::Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(text)?;
-    encoder.finish()
-}
-
 /// `SN` → `M5` of the `@SQ` lines of `samtools dict`.
 fn dict_md5s(dict: &[u8]) -> Vec<(String, String)> {
     let dict = String::from_utf8_lossy(dict);
@@ -176,7 +148,7 @@ fn test_scan_matches_samtools_plain() -> TestResult {
     if !tools_present() {
         return Ok(());
     }
-    let dir = TempDir::new("plain")?;
+    let dir = TempDir::new("fasta-plain")?;
     for (i, text) in files().into_iter().enumerate() {
         let path = dir.file(&format!("ref{i}.fa"));
         fs::write(&path, &text)?;
@@ -194,7 +166,7 @@ fn test_scan_matches_samtools_bgzf() -> TestResult {
     if !tools_present() {
         return Ok(());
     }
-    let dir = TempDir::new("bgzf")?;
+    let dir = TempDir::new("fasta-bgzf")?;
     for (i, text) in files().into_iter().enumerate() {
         let plain = dir.file(&format!("ref{i}.fa"));
         fs::write(&plain, &text)?;
@@ -222,7 +194,7 @@ fn test_bgzf_copy_matches_bgzip_and_samtools() -> TestResult {
     if !tools_present() {
         return Ok(());
     }
-    let dir = TempDir::new("copy")?;
+    let dir = TempDir::new("fasta-copy")?;
     for (i, text) in files().into_iter().enumerate() {
         let raw = gzip(&text)?;
         let mut copy = Vec::new();
@@ -250,7 +222,7 @@ fn test_gzi_matches_bgzip_with_empty_blocks() -> TestResult {
     if !tools_present() {
         return Ok(());
     }
-    let dir = TempDir::new("empty-blocks")?;
+    let dir = TempDir::new("fasta-empty-blocks")?;
     let plain = dir.file("ref.fa");
     fs::write(&plain, &files()[0])?;
     run("bgzip", &[Path::new("-f"), &plain])?;

@@ -1,19 +1,27 @@
 //! Line-by-line validation of decompressed FASTA text into `.fai` entries, with per-sequence MD5
 //! of the upper-cased bases, line-accurate errors and no sequence held in memory.
 
-mod line;
-
 use std::collections::HashMap;
 use std::io::{self, BufRead};
 
-use self::line::Scanned;
-pub(super) use self::line::is_base;
-use super::counted::Counted;
 use super::{Error, ErrorKind, MAX_NAME, Sequence};
+use crate::counted::Counted;
 use crate::digest::{Algorithm, Digest};
+use crate::line::{self, Scanned, Table};
 
 /// Upper-cased bases gathered before each MD5 update.
 const BATCH: usize = 64 * 1024;
+
+/// Bytes of a sequence name: printable ASCII but space (a name ends at a space or tab).
+const NAME: Table = line::GRAPHIC;
+
+/// IUPAC nucleotide letters of either case, `*` and `-`.
+const BASES: Table = line::allowing(b"ACGTUNRYKMSWBDHVacgtunrykmswbdhv*-");
+
+/// Whether `byte` may be a base of a sequence line.
+pub(super) fn is_base(byte: u8) -> bool {
+    line::passes(&BASES, byte)
+}
 
 /// Validates FASTA text from a [`BufRead`] and collects one [`Sequence`] per record.
 ///
@@ -126,8 +134,8 @@ impl<B: BufRead> Indexer<B> {
     fn read_name(&mut self) -> Result<String, Error> {
         self.name.clear();
         let name = &mut self.name;
-        let scanned = line::scan(&mut self.inner, &line::NAME, MAX_NAME, |chunk| name.extend_from_slice(chunk))
-            .map_err(io_error)?;
+        let scanned =
+            line::scan(&mut self.inner, &NAME, MAX_NAME, |chunk| name.extend_from_slice(chunk)).map_err(io_error)?;
         let kind = match scanned {
             Scanned::Eof | Scanned::Line { len: 0 } | Scanned::Stopped { position: 0, byte: b' ' | b'\t' } => {
                 ErrorKind::MissingName
@@ -170,7 +178,7 @@ impl<B: BufRead> Indexer<B> {
         self.line += 1;
         let Some(current) = self.current.as_mut() else { unreachable!("bases are read after a header") };
         let (upper, digest) = (&mut self.upper, &mut current.digest);
-        let scanned = line::scan(&mut self.inner, &line::BASES, u64::MAX, |chunk| {
+        let scanned = line::scan(&mut self.inner, &BASES, u64::MAX, |chunk| {
             upper.extend_from_slice(chunk);
             if upper.len() >= BATCH {
                 digest_upper(upper, digest);
@@ -374,5 +382,17 @@ mod tests {
         text.resize(MAX_NAME as usize + 2, b'n');
         text.extend_from_slice(b"\nA\n");
         assert_eq!(message(&text), format!("reference line 1: sequence name longer than {MAX_NAME} bytes"));
+    }
+
+    #[test]
+    fn test_name_and_bases_tables() -> io::Result<()> {
+        let mut reader = &b"ACGTNacgtn*-\nAJG\nchr1 x\n"[..];
+        let (scanned, bases) = line::collect(&mut reader, &BASES, u64::MAX)?;
+        assert_eq!((scanned, bases), (Scanned::Line { len: 12 }, b"ACGTNacgtn*-".to_vec()));
+        assert_eq!(line::collect(&mut reader, &BASES, u64::MAX)?.0, Scanned::Stopped { position: 1, byte: b'J' });
+        line::collect(&mut reader, &line::ANY, u64::MAX)?;
+        assert_eq!(line::collect(&mut reader, &NAME, u64::MAX)?.0, Scanned::Stopped { position: 4, byte: b' ' });
+        assert!(is_base(b'*') && is_base(b'n') && !is_base(b'\n') && !is_base(b'X') && !is_base(b'.'));
+        Ok(())
     }
 }

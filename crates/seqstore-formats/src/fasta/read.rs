@@ -139,10 +139,10 @@ fn extract(sequence: &Sequence, first: u64, text: &[u8]) -> Result<Vec<u8>, Erro
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
-    use std::io::Write;
 
     use super::*;
     use crate::fasta::scan;
+    use crate::testing::bgzf;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -192,12 +192,6 @@ mod tests {
             }
         }
         text
-    }
-
-    fn bgzf(text: &[u8]) -> io::Result<Vec<u8>> {
-        let mut writer = noodles_bgzf::io::Writer::new(Vec::new());
-        writer.write_all(text)?;
-        writer.finish()
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 
 use super::Which;
+use crate::quote::{Byte, Escaped, Hex};
 use crate::sniff::Content;
 
 /// Why a FASTQ source is invalid, or could not be read.
@@ -204,54 +205,10 @@ fn advice(content: Content) -> &'static str {
     }
 }
 
-/// Longest run of input bytes quoted in a message.
-const MAX_QUOTED: usize = 48;
-
-/// Input bytes as text: printable ASCII as is, anything else (and `\` and `'`) as `\xNN`,
-/// cut after [`MAX_QUOTED`] bytes with `...`.
-struct Escaped<'a>(&'a [u8]);
-
-impl fmt::Display for Escaped<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for &b in self.0.iter().take(MAX_QUOTED) {
-            match b {
-                b'\\' | b'\'' => write!(f, "\\x{b:02x}")?,
-                b' '..=b'~' => write!(f, "{}", char::from(b))?,
-                _ => write!(f, "\\x{b:02x}")?,
-            }
-        }
-        if self.0.len() > MAX_QUOTED {
-            f.write_str("...")?;
-        }
-        Ok(())
-    }
-}
-
-/// One input byte, quoted then in hex: `'X' (0x58)`, `'\x0d' (0x0d)`.
-struct Byte(u8);
-
-impl fmt::Display for Byte {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "'{}' (0x{:02x})", Escaped(&[self.0]), self.0)
-    }
-}
-
-/// Bytes in hex: `0x42 0x41`.
-struct Hex<'a>(&'a [u8]);
-
-impl fmt::Display for Hex<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, b) in self.0.iter().enumerate() {
-            let separator = if i == 0 { "" } else { " " };
-            write!(f, "{separator}0x{b:02x}")?;
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quote::MAX_QUOTED;
 
     fn at(kind: ErrorKind, record: Option<u64>, line: Option<u64>) -> Error {
         Error { which: Which::Source1, kind, record, line }

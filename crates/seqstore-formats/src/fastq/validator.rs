@@ -1,12 +1,16 @@
 //! Record-by-record validation of decompressed FASTQ text, counting records and bases with
 //! line-accurate errors and no allocation per record.
 
-mod line;
-
 use std::io::{self, BufRead};
 
-use self::line::Scanned;
-use super::{Error, ErrorKind, Which};
+use super::{Error, ErrorKind, MAX_LINE, Which};
+use crate::line::{self, Scanned, Table};
+
+/// IUPAC nucleotide letters of either case, and `.`.
+const SEQUENCE: Table = line::allowing(b"ACGTUNRYKMSWBDHVacgtunrykmswbdhv.");
+
+/// Phred+33 quality characters `!`..=`~`.
+const QUALITY: Table = line::GRAPHIC;
 
 /// Validates FASTQ text from a [`BufRead`], one four-line record per [`Validator::read_record`].
 ///
@@ -98,7 +102,8 @@ impl<B: BufRead> Validator<B> {
         }
         self.line += 1;
         self.header.clear();
-        let scanned = line::scan(&mut self.inner, &line::ANY, Some(&mut self.header)).map_err(|e| self.io(e))?;
+        let scanned = line::scan(&mut self.inner, &line::ANY, MAX_LINE, |chunk| self.header.extend_from_slice(chunk))
+            .map_err(|e| self.io(e))?;
         match scanned {
             Scanned::Line { .. } if self.header.ends_with(b"\r") => Err(self.unplaced(ErrorKind::Crlf)),
             Scanned::Line { .. } => Ok(true),
@@ -110,7 +115,7 @@ impl<B: BufRead> Validator<B> {
 
     fn read_sequence(&mut self) -> Result<u64, Error> {
         self.line += 1;
-        match line::scan(&mut self.inner, &line::SEQUENCE, None).map_err(|e| self.io(e))? {
+        match line::scan(&mut self.inner, &SEQUENCE, MAX_LINE, |_| {}).map_err(|e| self.io(e))? {
             Scanned::Line { len } => Ok(len),
             Scanned::Eof => Err(self.invalid(ErrorKind::Truncated, self.line)),
             Scanned::Unterminated { .. } => Err(self.invalid(ErrorKind::Truncated, self.line + 1)),
@@ -126,7 +131,7 @@ impl<B: BufRead> Validator<B> {
         self.line += 1;
         match self.peek()? {
             None => Err(self.invalid(ErrorKind::Truncated, self.line)),
-            Some(b'+') => match line::scan(&mut self.inner, &line::ANY, None).map_err(|e| self.io(e))? {
+            Some(b'+') => match line::scan(&mut self.inner, &line::ANY, MAX_LINE, |_| {}).map_err(|e| self.io(e))? {
                 Scanned::Line { .. } => Ok(()),
                 Scanned::Unterminated { .. } => Err(self.invalid(ErrorKind::Truncated, self.line + 1)),
                 Scanned::TooLong => Err(self.unplaced(ErrorKind::LineTooLong)),
@@ -135,7 +140,7 @@ impl<B: BufRead> Validator<B> {
                 }
             },
             // Not '+': if the line is more sequence, the record is wrapped.
-            Some(_) => match line::scan(&mut self.inner, &line::SEQUENCE, None).map_err(|e| self.io(e))? {
+            Some(_) => match line::scan(&mut self.inner, &SEQUENCE, MAX_LINE, |_| {}).map_err(|e| self.io(e))? {
                 Scanned::Line { len } | Scanned::Unterminated { len } if len > 0 => {
                     Err(self.unplaced(ErrorKind::MultiLine))
                 }
@@ -149,7 +154,7 @@ impl<B: BufRead> Validator<B> {
 
     fn read_quality(&mut self, sequence: u64) -> Result<(), Error> {
         self.line += 1;
-        match line::scan(&mut self.inner, &line::QUALITY, None).map_err(|e| self.io(e))? {
+        match line::scan(&mut self.inner, &QUALITY, MAX_LINE, |_| {}).map_err(|e| self.io(e))? {
             Scanned::Line { len: quality } | Scanned::Unterminated { len: quality } if quality == sequence => Ok(()),
             Scanned::Line { len: quality } | Scanned::Unterminated { len: quality } => {
                 Err(self.invalid(ErrorKind::LengthMismatch { sequence, quality }, self.line))
@@ -284,8 +289,20 @@ mod tests {
     #[test]
     fn test_read_record_line_too_long() {
         let mut text = b"@r1\n".to_vec();
-        text.resize(text.len() + super::super::MAX_LINE as usize + 1, b'A');
+        text.resize(text.len() + MAX_LINE as usize + 1, b'A');
         text.push(b'\n');
         assert_eq!(message(&text), "source1 line 2: line longer than 64 MiB");
+    }
+
+    #[test]
+    fn test_sequence_and_quality_tables() -> io::Result<()> {
+        let mut reader = &b"ACGTNacgtn.\nAXG\n!~\n \n"[..];
+        assert_eq!(line::collect(&mut reader, &SEQUENCE, MAX_LINE)?.0, Scanned::Line { len: 11 });
+        assert_eq!(line::collect(&mut reader, &SEQUENCE, MAX_LINE)?.0, Scanned::Stopped { position: 1, byte: b'X' });
+        line::collect(&mut reader, &line::ANY, MAX_LINE)?;
+        assert_eq!(line::collect(&mut reader, &QUALITY, MAX_LINE)?.0, Scanned::Line { len: 2 });
+        assert_eq!(line::collect(&mut reader, &QUALITY, MAX_LINE)?.0, Scanned::Stopped { position: 0, byte: b' ' });
+        assert!(!line::passes(&SEQUENCE, b'-') && !line::passes(&SEQUENCE, b'*'));
+        Ok(())
     }
 }

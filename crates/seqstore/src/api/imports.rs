@@ -124,9 +124,7 @@ fn source_item(source: &Source) -> Value {
     if let Some(total) = source.bytes_total {
         item["bytesTotal"] = json!(total);
     }
-    if !spec.tags.is_empty() {
-        item["tags"] = json!(spec.tags);
-    }
+    item["tags"] = json!(crate::model::tags::with_system_tags(&spec.tags, &spec.sample_id, &spec.subject_id));
     item
 }
 

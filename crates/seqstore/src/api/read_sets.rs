@@ -10,6 +10,7 @@ use super::error::ApiError;
 use super::input::parse;
 use crate::model::read_set::{ReadSet, StoredFile};
 use crate::model::time;
+use crate::service::read_sets::ReadSetFilter;
 use crate::service::{Caller, Service};
 
 #[derive(Deserialize)]
@@ -25,6 +26,23 @@ struct ListRequest {
     sequence_store_id: String,
     max_results: Option<i64>,
     next_token: Option<String>,
+    filter: Option<FilterRequest>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct FilterRequest {
+    name: Option<String>,
+    status: Option<String>,
+    reference_arn: Option<String>,
+    created_after: Option<String>,
+    created_before: Option<String>,
+    sample_id: Option<String>,
+    subject_id: Option<String>,
+    generated_from: Option<String>,
+    creation_type: Option<String>,
+    /// Extension member (typed clients drop it; raw requests may send it).
+    etag: Option<String>,
 }
 
 fn file(file: &StoredFile) -> Value {
@@ -142,8 +160,22 @@ pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Resul
 /// ListReadSets.
 pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: ListRequest = parse(input)?;
+    let f = request.filter.unwrap_or_default();
+    let micros = |t: Option<String>| t.as_deref().and_then(crate::model::time::parse_micros);
+    let filter = ReadSetFilter {
+        name: f.name,
+        status: f.status,
+        reference_arn: f.reference_arn,
+        created_after: micros(f.created_after),
+        created_before: micros(f.created_before),
+        sample_id: f.sample_id,
+        subject_id: f.subject_id,
+        generated_from: f.generated_from,
+        creation_type: f.creation_type,
+        etag: f.etag,
+    };
     let page = service
-        .list_read_sets(caller, &request.sequence_store_id, request.max_results, request.next_token.as_deref())
+        .list_read_sets(caller, &request.sequence_store_id, &filter, request.max_results, request.next_token.as_deref())
         .await?;
     let items: Vec<Value> = page.items.iter().map(|s| item(service, s)).collect();
     Ok(super::list_response("readSets", items, page.next_token))

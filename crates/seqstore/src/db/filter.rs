@@ -32,6 +32,20 @@ impl Filter {
         self
     }
 
+    /// `column IS NULL`.
+    pub fn is_null(&mut self, column: &str) -> &mut Self {
+        self.conditions.push(format!("{column} IS NULL"));
+        self
+    }
+
+    /// `column = value` when `value` is given.
+    pub fn text_eq_opt(&mut self, column: &str, value: Option<&str>) -> &mut Self {
+        if let Some(value) = value {
+            self.text_eq(column, value);
+        }
+        self
+    }
+
     /// `column >= value` when `value` is given.
     pub fn int_at_least(&mut self, column: &str, value: Option<i64>) -> &mut Self {
         if let Some(value) = value {

@@ -11,13 +11,13 @@ use crate::model::time::Millis;
 
 const COLUMNS: &str = "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
                        reference_arn, file_type, creation_type, creation_job_id, creation_ms, total_read_count, \
-                       total_base_count, alignment, etag, files, statistics, status_message";
+                       total_base_count, alignment, etag, files, statistics, status_message, etag_source1";
 
 /// Inserts a committed (ACTIVE) read set.
 pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error> {
     let sql = format!(
         "INSERT INTO read_sets ({COLUMNS}) VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18, $19, $20)"
+         $14, $15, $16, $17, $18, $19, $20, $21)"
     );
     sqlx::query(&sql)
         .bind(&set.id)
@@ -40,6 +40,7 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
         .bind(serde_json::to_string(&set.files).expect("files serialize"))
         .bind(set.statistics.as_ref().map(|s| serde_json::to_string(s).expect("statistics serialize")))
         .bind(&set.status_message)
+        .bind(&set.etag.source1)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -52,20 +53,83 @@ pub async fn get(conn: &mut AnyConnection, account: &str, store: &str, id: &str)
     row.as_ref().map(from_row).transpose()
 }
 
+/// ListReadSets as column bounds.
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    /// Exact name.
+    pub name: Option<String>,
+    /// Exact sample id.
+    pub sample_id: Option<String>,
+    /// Exact subject id.
+    pub subject_id: Option<String>,
+    /// Exact provenance.
+    pub generated_from: Option<String>,
+    /// `IMPORT` or `UPLOAD`.
+    pub creation_type: Option<String>,
+    /// Exact reference ARN; `Some("")` means read sets without a reference.
+    pub reference_arn: Option<String>,
+    /// Exact `etag.source1`.
+    pub etag: Option<String>,
+    /// `creation_ms >= created_from`.
+    pub created_from: Option<Millis>,
+    /// `creation_ms < created_before`.
+    pub created_before: Option<Millis>,
+    /// After this `(creation_ms, id)`.
+    pub after: Option<(Millis, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
 /// One page of a store's read sets in `(creation_ms, id)` order.
-pub async fn list(
-    conn: &mut AnyConnection,
-    account: &str,
-    store: &str,
-    after: Option<&(Millis, String)>,
-    limit: i64,
-) -> Result<Vec<ReadSet>, Error> {
+pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<ReadSet>, Error> {
     let mut filter = Filter::default();
-    filter.text_eq("account_id", account).text_eq("store_id", store).after("creation_ms", "id", after);
-    let limit = filter.limit(limit);
+    filter
+        .text_eq("account_id", account)
+        .text_eq("store_id", store)
+        .text_eq_opt("name", query.name.as_deref())
+        .text_eq_opt("sample_id", query.sample_id.as_deref())
+        .text_eq_opt("subject_id", query.subject_id.as_deref())
+        .text_eq_opt("generated_from", query.generated_from.as_deref())
+        .text_eq_opt("creation_type", query.creation_type.as_deref())
+        .text_eq_opt("etag_source1", query.etag.as_deref());
+    match query.reference_arn.as_deref() {
+        Some("") => {
+            filter.is_null("reference_arn");
+        }
+        other => {
+            filter.text_eq_opt("reference_arn", other);
+        }
+    }
+    filter.int_at_least("creation_ms", query.created_from).int_below("creation_ms", query.created_before).after(
+        "creation_ms",
+        "id",
+        query.after.as_ref(),
+    );
+    let limit = filter.limit(query.limit);
     let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
     let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// The oldest read set of a store whose first file has ETag digest `etag`, other than `except`.
+pub async fn with_etag(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    etag: &str,
+    except: &str,
+) -> Result<Option<String>, Error> {
+    let row = sqlx::query(
+        "SELECT id FROM read_sets WHERE account_id = $1 AND store_id = $2 AND etag_source1 = $3 AND id <> $4 \
+         ORDER BY creation_ms, id LIMIT 1",
+    )
+    .bind(account)
+    .bind(store)
+    .bind(etag)
+    .bind(except)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| r.try_get("id")).transpose().map_err(Error::from)
 }
 
 /// Deletes read set `id`; false when `account` has no such read set in `store`.

@@ -41,6 +41,15 @@ pub fn check_user_tags<'a>(keys: impl IntoIterator<Item = &'a String>) -> Result
     Ok(())
 }
 
+/// User tags plus HealthOmics' system tags `aws:omics:sampleId` and `aws:omics:subjectId`, which
+/// every read set carries.
+pub fn with_system_tags(tags: &Tags, sample_id: &str, subject_id: &str) -> Tags {
+    let mut all = tags.clone();
+    all.insert("aws:omics:sampleId".to_owned(), sample_id.to_owned());
+    all.insert("aws:omics:subjectId".to_owned(), subject_id.to_owned());
+    all
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

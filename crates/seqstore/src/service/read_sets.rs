@@ -1,9 +1,37 @@
 //! Read sets as the import tests and clients read them back (metadata and listing; the read sets
 //! issue completes the filters, downloads and deletion).
 
+use serde::Serialize;
+
 use super::{Caller, Error, Page, Service};
 use crate::db::{self, read_sets};
 use crate::model::read_set::ReadSet;
+
+/// ListReadSets filter (every model member, plus the extension `etag`), timestamps in
+/// microseconds as given.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ReadSetFilter {
+    /// Exact name.
+    pub name: Option<String>,
+    /// Status; every stored read set is ACTIVE.
+    pub status: Option<String>,
+    /// Exact reference ARN; `""` selects read sets without one.
+    pub reference_arn: Option<String>,
+    /// Inclusive lower bound of creation time.
+    pub created_after: Option<i64>,
+    /// Exclusive upper bound of creation time.
+    pub created_before: Option<i64>,
+    /// Exact sample id.
+    pub sample_id: Option<String>,
+    /// Exact subject id.
+    pub subject_id: Option<String>,
+    /// Exact provenance.
+    pub generated_from: Option<String>,
+    /// `IMPORT` or `UPLOAD`.
+    pub creation_type: Option<String>,
+    /// Extension: exact `etag.source1`.
+    pub etag: Option<String>,
+}
 
 impl Service {
     /// Read set `id` of `caller` in `store_id`.
@@ -14,20 +42,39 @@ impl Service {
         set.ok_or_else(|| Error::NotFound { kind: "read set", id: id.to_owned() })
     }
 
-    /// One page of a store's read sets in (creationTime, id) order.
+    /// One page of a store's read sets in (creationTime, id) order: every read set ACTIVE when a
+    /// walk starts appears exactly once, read sets added during the walk at most once.
     pub async fn list_read_sets(
         &self,
         caller: &Caller,
         store_id: &str,
+        filter: &ReadSetFilter,
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<ReadSet>, Error> {
-        let scope = format!("ListReadSets\n{}\n{store_id}", caller.account);
+        let scope =
+            format!("ListReadSets\n{}\n{store_id}\n{}", caller.account, serde_json::to_string(filter).expect("json"));
         let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
         let limit = max_results.unwrap_or(100);
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         self.require_store(&mut conn, caller, store_id).await?;
-        let items = read_sets::list(&mut conn, &caller.account, store_id, after.as_ref(), limit + 1).await?;
+        if filter.status.as_deref().is_some_and(|s| s != "ACTIVE") {
+            return Ok(Page { items: Vec::new(), next_token: None });
+        }
+        let query = read_sets::Query {
+            name: filter.name.clone(),
+            sample_id: filter.sample_id.clone(),
+            subject_id: filter.subject_id.clone(),
+            generated_from: filter.generated_from.clone(),
+            creation_type: filter.creation_type.clone(),
+            reference_arn: filter.reference_arn.clone(),
+            etag: filter.etag.clone(),
+            created_from: filter.created_after.map(crate::model::time::ceil_millis),
+            created_before: filter.created_before.map(crate::model::time::ceil_millis),
+            after,
+            limit: limit + 1,
+        };
+        let items = read_sets::list(&mut conn, &caller.account, store_id, &query).await?;
         Ok(Page::cut(items, limit, &self.tokens, &scope, |r| (r.creation_time, r.id.clone())))
     }
 

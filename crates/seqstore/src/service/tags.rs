@@ -46,8 +46,10 @@ impl Service {
         let arn = self.resolve(&mut tx, caller, arn).await?.to_string();
         let mut all = db::tags::list(&mut tx, &arn).await?;
         all.extend(new.iter().map(|(k, v)| (k.clone(), v.clone())));
-        if all.len() > MAX_TAGS {
-            return Err(Error::Tags { member: "tags".into(), source: TagError::TooMany { count: all.len() } });
+        // System tags (`aws:…`) do not count toward the limit.
+        let count = all.keys().filter(|k| !k.starts_with("aws:")).count();
+        if count > MAX_TAGS {
+            return Err(Error::Tags { member: "tags".into(), source: TagError::TooMany { count } });
         }
         db::tags::put(&mut tx, &arn, new).await?;
         tx.commit().await.map_err(db::Error::from)?;

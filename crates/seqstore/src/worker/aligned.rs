@@ -162,21 +162,12 @@ fn scan(
                     .collect(),
             };
             let s = cram::scan(reader, &reference, &options).map_err(|e| e.to_string())?;
-            let stats = AlignmentStatistics {
-                primary: s.statistics.primary,
-                secondary: s.statistics.secondary,
-                supplementary: s.statistics.supplementary,
-                mapped: s.statistics.mapped,
-                paired: s.statistics.paired,
-                properly_paired: s.statistics.properly_paired,
-                duplicates: s.statistics.duplicates,
-            };
             let index = s.sorted.then_some(s.crai);
             Ok(Scanned {
                 records: s.records,
                 bases: s.bases,
                 aligned: s.aligned,
-                statistics: stats,
+                statistics: statistics(&s.statistics),
                 etag: s.etag,
                 sha256: s.stored_sha256,
                 bytes: s.stored_bytes,
@@ -196,26 +187,30 @@ fn scan(
                 }),
             };
             let s = bam::scan(reader, &options).map_err(|e| e.to_string())?;
-            let stats = AlignmentStatistics {
-                primary: s.statistics.primary,
-                secondary: s.statistics.secondary,
-                supplementary: s.statistics.supplementary,
-                mapped: s.statistics.mapped,
-                paired: s.statistics.paired,
-                properly_paired: s.statistics.properly_paired,
-                duplicates: s.statistics.duplicates,
-            };
             Ok(Scanned {
                 records: s.records,
                 bases: s.bases,
                 aligned: s.aligned,
-                statistics: stats,
+                statistics: statistics(&s.statistics),
                 etag: s.etag,
                 sha256: s.stored_sha256,
                 bytes: s.stored_bytes,
                 index: s.index.map(|(_, bytes)| bytes),
             })
         }
+    }
+}
+
+/// The model's copy of the flagstat counts both scanners produce.
+fn statistics(s: &bam::AlignmentStatistics) -> AlignmentStatistics {
+    AlignmentStatistics {
+        primary: s.primary,
+        secondary: s.secondary,
+        supplementary: s.supplementary,
+        mapped: s.mapped,
+        paired: s.paired,
+        properly_paired: s.properly_paired,
+        duplicates: s.duplicates,
     }
 }
 

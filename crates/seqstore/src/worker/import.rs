@@ -18,7 +18,7 @@ use crate::db::{self, read_sets, sequence_stores};
 use crate::model::import::{FileType, SourceSpec, SourceStatus};
 use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
 use crate::model::sequence_store::ETagAlgorithmFamily;
-use crate::model::tags::Tags;
+use crate::model::tags::{self, Tags};
 use crate::model::time;
 use crate::service::Service;
 use crate::storage::data::DataStore;
@@ -218,12 +218,14 @@ async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> 
     let mut tx = service.db().begin().await?;
     import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
     let now = time::now();
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, None, None, now).await? {
+    let duplicate = read_sets::with_etag(&mut tx, &claim.account, &claim.store_id, &set.etag.source1, &set.id).await?;
+    let note = duplicate.map(|id| format!("same content as read set {id}"));
+    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
         return Ok(false);
     }
     read_sets::insert(&mut tx, &set).await?;
     let arn = service.read_set_arn(&claim.account, &claim.store_id, &set.id);
-    db::tags::put(&mut tx, &arn, tags).await?;
+    db::tags::put(&mut tx, &arn, &tags::with_system_tags(tags, &set.sample_id, &set.subject_id)).await?;
     import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
     tx.commit().await?;
     tracing::info!(job = %claim.job_id, source = claim.index, read_set = %set.id, "read set committed");

@@ -1,0 +1,6 @@
+//! Async CRAM index I/O.
+
+mod reader;
+mod writer;
+
+pub use self::{reader::Reader, writer::Writer};
