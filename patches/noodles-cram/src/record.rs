@@ -293,6 +293,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn test_quality_scores_without_array() -> Result<(), Box<dyn std::error::Error>> {
+        use sam::alignment::Record as _;
+
+        fn scores(record: &Record<'_>) -> io::Result<Vec<u8>> {
+            record.quality_scores().iter().collect()
+        }
+
+        // Mapped, CF 0x1 clear, no feature carries a score: missing.
+        let mut record = Record {
+            bam_flags: sam::alignment::record::Flags::empty(),
+            read_length: 4,
+            features: vec![Feature::Substitution {
+                position: Position::try_from(2)?,
+                code: 0,
+            }],
+            ..Default::default()
+        };
+        assert!(record.quality_scores().is_empty());
+        assert!(scores(&record)?.is_empty());
+
+        // Sequence missing (CF 0x8, read length 0): missing, whatever the features.
+        record.read_length = 0;
+        record.features.push(Feature::SoftClip {
+            position: Position::try_from(90)?,
+            bases: Cow::from(b"ACGT"),
+        });
+        assert!(scores(&record)?.is_empty());
+
+        // Some scores given by features: the others are 30 (`?`).
+        record.read_length = 4;
+        record.features = vec![Feature::QualityScore {
+            position: Position::try_from(2)?,
+            quality_score: 8,
+        }];
+        assert_eq!(scores(&record)?, [30, 8, 30, 30]);
+
+        Ok(())
+    }
+
+    #[test]
     fn test_calculate_alignment_span() -> Result<(), noodles_core::position::TryFromIntError> {
         let features = [];
         assert_eq!(calculate_alignment_span(4, &features), 4);

@@ -101,6 +101,18 @@ pub enum ErrorKind {
         #[source]
         source: io::Error,
     },
+    /// The CRAM decoder (noodles-cram) panicked on a container that may well be valid: a limit
+    /// of the decoder, not necessarily of the file.
+    #[error(
+        "the CRAM decoder failed on the container at byte {offset} ({detail}); this is a limitation of \
+         seqstore's decoder, not necessarily a bad file: please report it"
+    )]
+    DecoderFailed {
+        /// 0-based offset of the container.
+        offset: u64,
+        /// The panic message.
+        detail: String,
+    },
     /// An `@SQ` names a sequence the reference does not have.
     #[error("@SQ {name} is not in the reference")]
     UnknownSequence {
@@ -183,6 +195,7 @@ impl ErrorKind {
             | ErrorKind::Md5Mismatch { .. } => true,
             ErrorKind::Io(_)
             | ErrorKind::InvalidContainer { .. }
+            | ErrorKind::DecoderFailed { .. }
             | ErrorKind::MissingSequence { .. }
             | ErrorKind::Reference { .. }
             | ErrorKind::Unsorted { .. }

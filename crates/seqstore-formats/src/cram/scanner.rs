@@ -196,8 +196,7 @@ fn decode_guarded(header: &sam::Header, job: &Job) -> Result<Decoded, Error> {
             .map(|s| (*s).to_owned())
             .or_else(|| payload.downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        let source = io::Error::other(format!("decoder panicked: {message}"));
-        Err(Error::at(ErrorKind::InvalidContainer { offset: job.frame.offset, source }, job.first_record))
+        Err(Error::at(ErrorKind::DecoderFailed { offset: job.frame.offset, detail: message }, job.first_record))
     })
 }
 

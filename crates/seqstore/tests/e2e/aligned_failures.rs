@@ -237,67 +237,70 @@ fn sam_record(name: &str, pos: u32) -> String {
     format!("{name}\t0\tCHROMOSOME_I\t{pos}\t60\t20M\t*\t0\t0\tGCCTAAGCCTAAGCCTAAGC\tFFFFFFFFFFFFFFFFFFFF\n")
 }
 
+/// A case as the macro takes it.
+fn bad(name: &'static str, bytes: Vec<u8>, file_type: FileType, reference: Reference, expected: &str) -> Option<Bad> {
+    Some(Bad { name, bytes, file_type, reference, expected: expected.to_owned() })
+}
+
 bad_aligned_inputs! {
     truncated_bgzf => {
         let bam = level_1();
-        Some(Bad { name: "truncated.bam", bytes: bam[..bam.len() / 2].to_vec(), file_type: FileType::Bam,
-                   reference: Reference::None,
-                   expected: "truncated BGZF: the file ends inside the block at compressed offset".into() })
+        let cut = bam[..bam.len() / 2].to_vec();
+        let expected = "source1: truncated BGZF: the file ends inside the block at compressed offset";
+        bad("truncated.bam", cut, FileType::Bam, Reference::None, expected)
     };
     missing_eof_marker => {
         let bam = level_1();
-        Some(Bad { name: "no-eof.bam", bytes: bam[..bam.len() - 28].to_vec(), file_type: FileType::Bam,
-                   reference: Reference::None, expected: "truncated BGZF: the EOF marker block is missing".into() })
+        let cut = bam[..bam.len() - 28].to_vec();
+        let expected = "source1: truncated BGZF: the EOF marker block is missing";
+        bad("no-eof.bam", cut, FileType::Bam, Reference::None, expected)
     };
     corrupt_block_crc => {
         let mut bam = level_1();
         let end = first_block_size(&bam);
         bam[end - 8] ^= 0xff; // the first byte of the first block's CRC32
-        Some(Bad { name: "bad-crc.bam", bytes: bam, file_type: FileType::Bam, reference: Reference::None,
-                   expected: "source1: BGZF block at compressed offset 0 has a bad CRC".into() })
+        let expected = "source1: BGZF block at compressed offset 0 has a bad CRC";
+        bad("bad-crc.bam", bam, FileType::Bam, Reference::None, expected)
     };
-    bad_magic => Some(Bad {
-        name: "bad-magic.bam",
-        bytes: bgzf(b"XAM\x01\x00\x00\x00\x00\x00\x00\x00\x00"),
-        file_type: FileType::Bam,
-        reference: Reference::None,
-        expected: "source1 is not BAM: magic is 0x58 0x41 0x4d 0x01".into(),
-    });
-    cram_2_1 => Some(Bad { name: "v21.cram", bytes: cram_version_2_1(), file_type: FileType::Cram,
-                           reference: Reference::Ce,
-                           expected: "source1 is CRAM 2.1, which this server cannot read: rewrite it as CRAM 3 with samtools view -C".into() });
-    cram_against_the_wrong_reference => Some(Bad {
-        name: "0500_mapped.cram",
-        bytes: std::fs::read(testdata("hts-specs/cram3.0/passed/0500_mapped.cram")).expect("cram"),
-        file_type: FileType::Cram,
-        reference: Reference::MutatedCe,
+    bad_magic => {
+        let not_bam = bgzf(b"XAM\x01\x00\x00\x00\x00\x00\x00\x00\x00");
+        let expected = "source1 is not BAM: magic is 0x58 0x41 0x4d 0x01";
+        bad("bad-magic.bam", not_bam, FileType::Bam, Reference::None, expected)
+    };
+    cram_2_1 => {
+        let expected = "source1 is CRAM 2.1, which this server cannot read: rewrite it as CRAM 3 with samtools view -C";
+        bad("v21.cram", cram_version_2_1(), FileType::Cram, Reference::Ce, expected)
+    };
+    cram_against_the_wrong_reference => {
+        let cram = std::fs::read(testdata("hts-specs/cram3.0/passed/0500_mapped.cram")).expect("cram");
         // Both M5 values: the header's (ce.fa's) and the mutated reference's, computed here.
-        expected: format!(
+        let expected = format!(
             "source1 @SQ CHROMOSOME_I M5 8ede36131e0dbf3417807e48f77f3ebd differs from the reference's {}",
             sequence_md5s(&mutated_ce())[0].2
-        ),
-    });
-    bam_sq_not_in_the_reference => Some(Bad { name: "level-1.bam", bytes: level_1(), file_type: FileType::Bam,
-                                              reference: Reference::Ce,
-                                              expected: "source1 @SQ chrM is not in the reference".into() });
-    bam_sq_length_mismatch => bam_from_sam(&format!(
-        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:CHROMOSOME_I\tLN:1009801\n{}",
-        sam_record("r1", 100)
-    ))
-    .map(|bytes| Bad { name: "length.bam", bytes, file_type: FileType::Bam, reference: Reference::Ce,
-                       expected: "source1 @SQ CHROMOSOME_I has length 1009801 but the reference has 1009800".into() });
-    unsorted_records_under_so_coordinate => bam_from_sam(&format!(
-        "@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:CHROMOSOME_I\tLN:1009800\n{}{}{}",
-        sam_record("first", 100),
-        sam_record("second", 500),
-        sam_record("out_of_order", 300)
-    ))
-    .map(|bytes| Bad { name: "unsorted.bam", bytes, file_type: FileType::Bam, reference: Reference::Ce,
-                       expected: "record 3 (read 'out_of_order') at CHROMOSOME_I:300 comes after CHROMOSOME_I:500".into() });
-    mapped_reads_declared_ubam => Some(Bad { name: "mapped.bam", bytes: level_1(), file_type: FileType::Ubam,
-                                             reference: Reference::None,
-                                             expected: "mapped read in a UBAM source; declare sourceFileType BAM".into() });
-    fastq_declared_bam => Some(Bad { name: "reads.fq", bytes: fastq(1, 100, 50, None), file_type: FileType::Bam,
-                                     reference: Reference::None,
-                                     expected: "source1 is FASTQ, not BAM".into() });
+        );
+        bad("0500_mapped.cram", cram, FileType::Cram, Reference::MutatedCe, &expected)
+    };
+    bam_sq_not_in_the_reference => {
+        let expected = "source1 @SQ chrM is not in the reference";
+        bad("level-1.bam", level_1(), FileType::Bam, Reference::Ce, expected)
+    };
+    bam_sq_length_mismatch => {
+        let sam = format!("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:CHROMOSOME_I\tLN:1009801\n{}", sam_record("r1", 100));
+        let expected = "source1 @SQ CHROMOSOME_I has length 1009801 but the reference has 1009800";
+        bam_from_sam(&sam).and_then(|bam| bad("length.bam", bam, FileType::Bam, Reference::Ce, expected))
+    };
+    unsorted_records_under_so_coordinate => {
+        let records = [sam_record("first", 100), sam_record("second", 500), sam_record("out_of_order", 300)];
+        let sam = format!("@HD\tVN:1.6\tSO:coordinate\n@SQ\tSN:CHROMOSOME_I\tLN:1009800\n{}", records.concat());
+        let expected = "source1 record 3 (read 'out_of_order') at CHROMOSOME_I:300 comes after CHROMOSOME_I:500";
+        bam_from_sam(&sam).and_then(|bam| bad("unsorted.bam", bam, FileType::Bam, Reference::Ce, expected))
+    };
+    mapped_reads_declared_ubam => {
+        let expected = "mapped read in a UBAM source; declare sourceFileType BAM";
+        bad("mapped.bam", level_1(), FileType::Ubam, Reference::None, expected)
+    };
+    fastq_declared_bam => {
+        let expected = "source1 is FASTQ, not BAM: declare sourceFileType FASTQ";
+        bad("reads.fq", fastq(1, 100, 50, None), FileType::Bam, Reference::None, expected)
+    };
 }

@@ -23,7 +23,9 @@ fn boto3_and_aws_cli() {
             "[[auth.keys]]\naccess_key_id = \"{id}\"\nsecret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n"
         )
     };
-    std::fs::write(&config, key(KEY_A) + &key(KEY_B)).expect("write config");
+    // Parts of 1 MiB (the minimum) instead of 100 MiB, so a read set of a few MB has several.
+    let storage = "[storage]\npart_size = 1048576\n";
+    std::fs::write(&config, key(KEY_A) + &key(KEY_B) + storage).expect("write config");
     let data = dir.path().join("data");
     // `file://` import sources: the Python tests write FASTQ files here.
     let files = dir.path().join("files");

@@ -6,14 +6,17 @@ Run with the venv from scripts/python-venv:
     TEST_FILE_ROOT=DIR \
     .venv/bin/python crates/seqstore/tests/python/test_clients.py [TestClass[.test_name] ...]
 
-TEST_FILE_ROOT is the directory the server was started with (`--file-root DIR`); the Imports
-and References tests write FASTQ and FASTA files there and are skipped when it is unset.
+TEST_FILE_ROOT is the directory the server was started with (`--file-root DIR`); the Imports,
+References and ReadSets tests write FASTQ and FASTA files there and are skipped when it is
+unset. ReadSets expects the server's part size lowered to 1 MiB (`[storage] part_size = 1048576`
+in its config), so that a read set of about 4 MB has more than 3 parts.
 
 Every store name carries a per-run suffix, so reruns against the same server never collide.
 botocore checks only `min` bounds and required members on the client (no max lengths, no
 enums, no patterns), so those rules are tested against the server here.
 """
 
+import concurrent.futures
 import datetime
 import gzip
 import hashlib
@@ -647,6 +650,220 @@ class Imports(Case):
         with open(self.plain, "rb") as f:
             self.assertEqual(meta["etag"]["source1"], hashlib.md5(f.read()).hexdigest())
         self.assertEqual(meta["creationJobId"], job["id"])
+
+
+def extension_client(key="A"):
+    """A boto3 omics client that also sends `filter` members the service model lacks (the
+    ListReadSets `etag` extension). `parameter_validation=False` is not enough by itself: the
+    rest-json serializer looks every member up in the model and raises KeyError on unknown ones.
+    So the unknown members are taken out before serialization and put back into the JSON body
+    before the request is signed."""
+    kid, ksecret = KEYS[key]
+    c = boto3.session.Session().client(
+        "omics", region_name=REGION, endpoint_url=ENDPOINT,
+        aws_access_key_id=kid, aws_secret_access_key=ksecret,
+        config=Config(parameter_validation=False, inject_host_prefix=False,
+                      retries={"max_attempts": 1}))
+
+    def split(params, model, context, **_):
+        filt, shape = params.get("filter"), model.input_shape
+        if not isinstance(filt, dict) or shape is None or "filter" not in shape.members:
+            return
+        known = shape.members["filter"].members
+        context["extension_filter"] = {k: v for k, v in filt.items() if k not in known}
+        params["filter"] = {k: v for k, v in filt.items() if k in known}
+
+    def merge(params, context, **_):
+        extra = context.get("extension_filter")
+        if extra:
+            body = json.loads(params["body"] or b"{}")
+            body.setdefault("filter", {}).update(extra)
+            params["body"] = json.dumps(body).encode()
+
+    c.meta.events.register("before-parameter-build.omics", split)
+    c.meta.events.register("before-call.omics", merge)
+    return c
+
+
+class ReadSets(Case):
+    """Read sets imported from `file://` FASTQ with the server's part size lowered to 1 MiB
+    (`[storage] part_size = 1048576`, as the launcher configures it): parallel part downloads,
+    416/404 cases, the duplicate note, the `etag` list filter, system tags and
+    BatchDeleteReadSet."""
+
+    READS, LENGTH = 20000, 100  # about 4.2 MB of FASTQ: more than 3 parts of 1 MiB
+    PART_SIZE = 1024 * 1024
+
+    @classmethod
+    def setUpClass(cls):
+        if not FILE_ROOT:
+            raise unittest.SkipTest("TEST_FILE_ROOT is unset: start seqstore with "
+                                    "`--file-root DIR` and set TEST_FILE_ROOT=DIR to run imports")
+        super().setUpClass()
+        cls.role = f"arn:aws:iam::{ACCOUNTS['A']}:role/Import"
+        cls.dir = os.path.join(FILE_ROOT, f"py-{RUN}-read-sets")
+        os.makedirs(cls.dir)
+        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
+        cls.text = fastq(cls.READS, cls.LENGTH)
+        cls.plain = cls.write("big.fastq", cls.text)
+        cls.gz = cls.write("big-copy.fastq.gz", gzip.compress(cls.text, mtime=0))
+        cls.small = cls.write("small.fastq", fastq(100, 50, seed=2))
+
+        cls.store = cls.a.create_sequence_store(name=unique("read-sets"))
+        cls.sid = cls.store["id"]
+        cls.addClassCleanup(cls.drop_store, cls.a, cls.sid)
+        # One job after the other, so which read set came first is certain.
+        cls.job1 = cls.import_and_wait(cls.sid, [cls.source(cls.plain, "big")])
+        cls.job2 = cls.import_and_wait(cls.sid, [cls.source(cls.gz, "big-copy"),
+                                                 cls.source(cls.small, "small")])
+        cls.first = cls.job1["sources"][0]["readSetId"]
+        cls.copy, cls.other = (s["readSetId"] for s in cls.job2["sources"])
+
+    @classmethod
+    def write(cls, name, data):
+        path = os.path.join(cls.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    @staticmethod
+    def source(path, name):
+        return dict(sourceFiles={"source1": "file://" + path}, sourceFileType="FASTQ",
+                    subjectId="subject-rs", sampleId="sample-rs", name=name,
+                    tags={"run": RUN})
+
+    @classmethod
+    def import_and_wait(cls, store_id, sources):
+        """Starts an import as account A, waits with the waiter (Delay 1); the finished job."""
+        job = cls.a.start_read_set_import_job(sequenceStoreId=store_id, roleArn=cls.role,
+                                              sources=sources)
+        cls.a.get_waiter("read_set_import_job_completed").wait(
+            sequenceStoreId=store_id, id=job["id"], WaiterConfig={"Delay": 1, "MaxAttempts": 120})
+        job = cls.a.get_read_set_import_job(sequenceStoreId=store_id, id=job["id"])
+        if job["status"] != "COMPLETED" or any("readSetId" not in s for s in job["sources"]):
+            raise AssertionError(f"import job did not complete: {job}")
+        return job
+
+    @staticmethod
+    def list_ids(c, store_id, **filt):
+        pager = c.get_paginator("list_read_sets")
+        return [r["id"] for p in pager.paginate(sequenceStoreId=store_id, filter=filt)
+                for r in p["readSets"]]
+
+    @classmethod
+    def drop_store(cls, c, store_id):
+        """Deletes every read set of the store, then the store; ignores errors."""
+        try:
+            ids = cls.list_ids(c, store_id)
+            for i in range(0, len(ids), 100):
+                c.batch_delete_read_set(sequenceStoreId=store_id, ids=ids[i:i + 100])
+            c.delete_sequence_store(id=store_id)
+        except ClientError:
+            pass
+
+    def test_parallel_part_download(self):
+        meta = self.a.get_read_set_metadata(sequenceStoreId=self.sid, id=self.first)
+        source1 = meta["files"]["source1"]
+        total = source1["totalParts"]
+        self.assertGreater(total, 3, meta["files"])
+        self.assertEqual(source1["contentLength"], len(self.text), meta["files"])
+        self.assertEqual(source1["partSize"], self.PART_SIZE, meta["files"])
+        self.assertEqual(total, -(-len(self.text) // self.PART_SIZE), meta["files"])
+        self.assertNotIn("source2", meta["files"])
+        self.assertNotIn("index", meta["files"])
+
+        def part(number):
+            return self.a.get_read_set(sequenceStoreId=self.sid, id=self.first,
+                                       partNumber=number)["payload"].read()
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=total) as pool:
+            parts = list(pool.map(part, range(1, total + 1)))
+        self.assertEqual([len(p) for p in parts[:-1]], [self.PART_SIZE] * (total - 1))
+        joined = b"".join(parts)
+        self.assertEqual(len(joined), len(self.text))
+        self.assertTrue(joined == self.text, "the reassembled parts differ from the file")
+
+        self.raises("RangeNotSatisfiableException", self.a.get_read_set,
+                    sequenceStoreId=self.sid, id=self.first, partNumber=total + 1)
+        for file in ("SOURCE2", "INDEX"):
+            self.raises("ResourceNotFoundException", self.a.get_read_set, sequenceStoreId=self.sid,
+                        id=self.first, partNumber=1, file=file, mentions=file)
+
+    def test_duplicate_note(self):
+        (plain,) = self.job1["sources"]
+        self.assertEqual(plain["status"], "FINISHED", self.job1)
+        self.assertNotIn("statusMessage", plain, self.job1)
+        copy, other = self.job2["sources"]
+        self.assertEqual((copy["status"], other["status"]), ("FINISHED", "FINISHED"), self.job2)
+        self.assertEqual(copy.get("statusMessage"), f"same content as read set {self.first}",
+                         self.job2)
+        self.assertNotIn("statusMessage", other, self.job2)
+        md5 = hashlib.md5(self.text).hexdigest()
+        for rid in (self.first, self.copy):
+            meta = self.a.get_read_set_metadata(sequenceStoreId=self.sid, id=rid)
+            self.assertEqual(meta["etag"]["source1"], md5, meta)
+
+    def test_etag_filter(self):
+        c = extension_client()
+        md5 = hashlib.md5(self.text).hexdigest()
+        got = c.list_read_sets(sequenceStoreId=self.sid, filter={"etag": md5})["readSets"]
+        self.assertEqual(sorted(ids_of(got)), sorted([self.first, self.copy]), got)
+        self.assertTrue(all(r["etag"]["source1"] == md5 for r in got if "etag" in r), got)
+        with open(self.small, "rb") as f:
+            small_md5 = hashlib.md5(f.read()).hexdigest()
+        got = c.list_read_sets(sequenceStoreId=self.sid, filter={"etag": small_md5})["readSets"]
+        self.assertEqual(ids_of(got), [self.other], got)
+        got = c.list_read_sets(sequenceStoreId=self.sid,
+                               filter={"etag": md5, "name": "big-copy"})["readSets"]
+        self.assertEqual(ids_of(got), [self.copy], got)
+        got = c.list_read_sets(sequenceStoreId=self.sid, filter={"etag": "0" * 32})["readSets"]
+        self.assertEqual(got, [])
+
+    def test_system_tags(self):
+        arn = self.a.get_read_set_metadata(sequenceStoreId=self.sid, id=self.first)["arn"]
+        self.assertEqual(arn, f"arn:aws:omics:{REGION}:{ACCOUNTS['A']}:"
+                              f"sequenceStore/{self.sid}/readSet/{self.first}")
+        tags = self.a.list_tags_for_resource(resourceArn=arn)["tags"]
+        self.assertEqual(tags.get("aws:omics:sampleId"), "sample-rs", tags)
+        self.assertEqual(tags.get("aws:omics:subjectId"), "subject-rs", tags)
+        self.assertEqual(tags.get("run"), RUN, tags)
+        self.assertEqual(self.job1["sources"][0].get("tags", {}).get("aws:omics:sampleId"),
+                         "sample-rs", self.job1)
+        for key in ("aws:omics:sampleId", "aws:custom"):
+            self.raises("ValidationException", self.a.tag_resource,
+                        resourceArn=arn, tags={key: "x"})
+        self.raises("ValidationException", self.a.untag_resource,
+                    resourceArn=arn, tagKeys=["aws:omics:subjectId"])
+        self.assertEqual(self.a.list_tags_for_resource(resourceArn=arn)["tags"], tags)
+
+    def test_batch_delete(self):
+        # Its own store, so the class's read sets stay for the other tests.
+        store = self.a.create_sequence_store(name=unique("batch-delete"))
+        sid = store["id"]
+        self.addCleanup(self.drop_store, self.a, sid)
+        job = self.import_and_wait(sid, [self.source(self.plain, "big"),
+                                         self.source(self.small, "small")])
+        first, kept = (s["readSetId"] for s in job["sources"])
+        self.assertEqual(sorted(self.list_ids(self.a, sid)), sorted([first, kept]))
+        # Another account sees neither the store nor its read sets.
+        self.raises("ResourceNotFoundException", self.b.batch_delete_read_set,
+                    sequenceStoreId=sid, ids=[kept])
+
+        resp = self.a.batch_delete_read_set(sequenceStoreId=sid, ids=[first, "1000000000"])
+        errors = resp.get("errors", [])
+        self.assertEqual([(e["id"], e["code"]) for e in errors],
+                         [("1000000000", "ResourceNotFoundException")], resp)
+        self.assertEqual(self.list_ids(self.a, sid), [kept])
+        self.raises("ResourceNotFoundException", self.a.get_read_set_metadata,
+                    sequenceStoreId=sid, id=first)
+        self.raises("ResourceNotFoundException", self.a.get_read_set,
+                    sequenceStoreId=sid, id=first, partNumber=1)
+
+        self.raises("ConflictException", self.a.delete_sequence_store, id=sid)
+        resp = self.a.batch_delete_read_set(sequenceStoreId=sid, ids=[kept])
+        self.assertEqual(resp.get("errors", []), [], resp)
+        self.a.delete_sequence_store(id=sid)
+        self.raises("ResourceNotFoundException", self.a.get_sequence_store, id=sid)
 
 
 def fasta(sequences, width=60):
