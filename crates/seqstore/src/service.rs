@@ -55,6 +55,14 @@ impl<T> Page<T> {
     }
 }
 
+/// Where a listing starts: the scope its tokens are bound to, the position after which it
+/// continues, and the page size.
+struct Listing {
+    scope: String,
+    after: Option<(i64, String)>,
+    limit: i64,
+}
+
 /// The application's use cases over one database.
 #[derive(Debug, Clone)]
 pub struct Service {
@@ -96,6 +104,24 @@ impl Service {
     /// The database behind the service.
     pub fn db(&self) -> &Db {
         &self.db
+    }
+
+    /// Opens a listing of `operation` for `caller` in `store` (empty for account-wide listings)
+    /// with `filter`: a `next_token` must have been issued for exactly that scope; the page size
+    /// defaults to 100.
+    fn listing(
+        &self,
+        operation: &str,
+        caller: &Caller,
+        store: &str,
+        filter: &impl serde::Serialize,
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<Listing, Error> {
+        let filter = serde_json::to_string(filter).expect("filters serialize");
+        let scope = format!("{operation}\n{}\n{store}\n{filter}", caller.account);
+        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
+        Ok(Listing { scope, after, limit: max_results.unwrap_or(100) })
     }
 
     /// The store's data.

@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 use super::jobs::Submission;
-use super::{Caller, Error, Page, Service};
+use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, import_jobs, sequence_stores};
 use crate::model::import::{FileType, Job, JobKind, Source, SourceSpec};
 use crate::model::role::RoleArn;
@@ -110,13 +110,8 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<Job>, Error> {
-        let scope = format!(
-            "ListReadSetImportJobs\n{}\n{store_id}\n{}",
-            caller.account,
-            serde_json::to_string(filter).expect("filter serializes")
-        );
-        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
-        let limit = max_results.unwrap_or(100);
+        let Listing { scope, after, limit } =
+            self.listing("ListReadSetImportJobs", caller, store_id, filter, max_results, next_token)?;
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         self.require_store(&mut conn, caller, store_id).await?;
         let query = import_jobs::Query {

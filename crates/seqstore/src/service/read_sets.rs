@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Caller, Error, Page, Service};
+use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, read_sets};
 use crate::model::read_set::ReadSet;
 
@@ -52,10 +52,8 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<ReadSet>, Error> {
-        let scope =
-            format!("ListReadSets\n{}\n{store_id}\n{}", caller.account, serde_json::to_string(filter).expect("json"));
-        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
-        let limit = max_results.unwrap_or(100);
+        let Listing { scope, after, limit } =
+            self.listing("ListReadSets", caller, store_id, filter, max_results, next_token)?;
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         self.require_store(&mut conn, caller, store_id).await?;
         if filter.status.as_deref().is_some_and(|s| s != "ACTIVE") {

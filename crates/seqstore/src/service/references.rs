@@ -4,7 +4,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use super::jobs::Submission;
-use super::{Caller, Error, Page, Service};
+use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::{Job, JobKind, Source};
@@ -92,6 +92,18 @@ impl Service {
         Ok(store)
     }
 
+    async fn require_reference_store(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        id: &str,
+    ) -> Result<(), Error> {
+        match reference_stores::get(conn, &caller.account, id).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::NotFound { kind: "reference store", id: id.to_owned() }),
+        }
+    }
+
     /// Reference store `id` of `caller`.
     pub async fn reference_store(&self, caller: &Caller, id: &str) -> Result<ReferenceStore, Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
@@ -107,10 +119,8 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<ReferenceStore>, Error> {
-        let scope =
-            format!("ListReferenceStores\n{}\n{}", caller.account, serde_json::to_string(filter).expect("json"));
-        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
-        let limit = max_results.unwrap_or(100);
+        let Listing { scope, after, limit } =
+            self.listing("ListReferenceStores", caller, "", filter, max_results, next_token)?;
         let query = reference_stores::Query {
             name: filter.name.clone(),
             created_from: filter.created_after.map(time::ceil_millis),
@@ -184,9 +194,7 @@ impl Service {
         id: &str,
     ) -> Result<(Job, Vec<Source<ReferenceSourceSpec>>), Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        if reference_stores::get(&mut conn, &caller.account, store_id).await?.is_none() {
-            return Err(Error::NotFound { kind: "reference store", id: store_id.to_owned() });
-        }
+        self.require_reference_store(&mut conn, caller, store_id).await?;
         let job = import_jobs::job(&mut conn, &caller.account, store_id, id).await?;
         let job = job.ok_or_else(|| Error::NotFound { kind: "import job", id: id.to_owned() })?;
         let sources = import_jobs::sources(&mut conn, id).await?;
@@ -202,17 +210,10 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<Job>, Error> {
-        let scope = format!(
-            "ListReferenceImportJobs\n{}\n{store_id}\n{}",
-            caller.account,
-            serde_json::to_string(filter).expect("json")
-        );
-        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
-        let limit = max_results.unwrap_or(100);
+        let Listing { scope, after, limit } =
+            self.listing("ListReferenceImportJobs", caller, store_id, filter, max_results, next_token)?;
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        if reference_stores::get(&mut conn, &caller.account, store_id).await?.is_none() {
-            return Err(Error::NotFound { kind: "reference store", id: store_id.to_owned() });
-        }
+        self.require_reference_store(&mut conn, caller, store_id).await?;
         let query = import_jobs::Query {
             status: filter.status.clone(),
             created_from: filter.created_after.map(time::ceil_millis),
@@ -227,9 +228,7 @@ impl Service {
     /// Reference `id` in `store_id` of `caller`.
     pub async fn reference(&self, caller: &Caller, store_id: &str, id: &str) -> Result<Reference, Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        if reference_stores::get(&mut conn, &caller.account, store_id).await?.is_none() {
-            return Err(Error::NotFound { kind: "reference store", id: store_id.to_owned() });
-        }
+        self.require_reference_store(&mut conn, caller, store_id).await?;
         let reference = references::get(&mut conn, &caller.account, store_id, id).await?;
         reference.ok_or_else(|| Error::NotFound { kind: "reference", id: id.to_owned() })
     }
@@ -243,14 +242,10 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<Reference>, Error> {
-        let scope =
-            format!("ListReferences\n{}\n{store_id}\n{}", caller.account, serde_json::to_string(filter).expect("json"));
-        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
-        let limit = max_results.unwrap_or(100);
+        let Listing { scope, after, limit } =
+            self.listing("ListReferences", caller, store_id, filter, max_results, next_token)?;
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        if reference_stores::get(&mut conn, &caller.account, store_id).await?.is_none() {
-            return Err(Error::NotFound { kind: "reference store", id: store_id.to_owned() });
-        }
+        self.require_reference_store(&mut conn, caller, store_id).await?;
         let query = references::Query {
             name: filter.name.clone(),
             md5: filter.md5.clone(),

@@ -4,7 +4,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
-use super::{Caller, Error, Page, Service};
+use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, sequence_stores as rows};
 use crate::model::arn::{Arn, Resource};
 use crate::model::sequence_store::{Changes, ETagAlgorithmFamily, SequenceStore, SseConfig};
@@ -162,13 +162,8 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<SequenceStore>, Error> {
-        let scope = format!(
-            "ListSequenceStores\n{}\n{}",
-            caller.account,
-            serde_json::to_string(filter).expect("filter serializes")
-        );
-        let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
-        let limit = max_results.unwrap_or(100);
+        let Listing { scope, after, limit } =
+            self.listing("ListSequenceStores", caller, "", filter, max_results, next_token)?;
         let status_matches = filter.status.as_deref().is_none_or(|s| s == "ACTIVE");
         let query = rows::Query {
             name: filter.name.clone(),
