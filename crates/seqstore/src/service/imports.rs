@@ -6,15 +6,12 @@ use sha2::{Digest, Sha256};
 use sqlx::AnyConnection;
 
 use super::jobs::Submission;
-use super::{Caller, Error, Listing, Page, Service};
-use crate::db::{self, import_jobs, sequence_stores};
+use super::{Caller, Error, Page, Service};
+use crate::db::sequence_stores;
 use crate::model::import::{FileType, Job, JobKind, Source, SourceSpec};
 use crate::model::role::RoleArn;
 use crate::model::tags;
-use crate::model::time;
 use crate::storage::locations::Grants;
-
-const KIND: &str = "import job";
 
 /// A StartReadSetImportJob request, validated against the model.
 #[derive(Debug, Clone, Serialize)]
@@ -93,12 +90,7 @@ impl Service {
 
     /// A job of `caller` in `store_id` with its sources.
     pub async fn import_job(&self, caller: &Caller, store_id: &str, id: &str) -> Result<(Job, Vec<Source>), Error> {
-        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        self.require_store(&mut conn, caller, store_id).await?;
-        let job = import_jobs::job(&mut conn, &caller.account, store_id, id).await?;
-        let job = job.ok_or_else(|| Error::NotFound { kind: KIND, id: id.to_owned() })?;
-        let sources = import_jobs::sources(&mut conn, id).await?;
-        Ok((job, sources))
+        self.job_with_sources(caller, JobKind::ReadSet, store_id, id).await
     }
 
     /// One page of a store's jobs in (creationTime, id) order.
@@ -110,19 +102,9 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<Job>, Error> {
-        let Listing { scope, after, limit } =
-            self.listing("ListReadSetImportJobs", caller, store_id, filter, max_results, next_token)?;
-        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        self.require_store(&mut conn, caller, store_id).await?;
-        let query = import_jobs::Query {
-            status: filter.status.clone(),
-            created_from: filter.created_after.map(time::ceil_millis),
-            created_before: filter.created_before.map(time::ceil_millis),
-            after,
-            limit: limit + 1,
-        };
-        let items = import_jobs::list(&mut conn, &caller.account, store_id, &query).await?;
-        Ok(Page::cut(items, limit, &self.tokens, &scope, |j| (j.creation_time, j.id.clone())))
+        let selection = (filter.status.clone(), filter.created_after, filter.created_before);
+        let operation = "ListReadSetImportJobs";
+        self.job_page(caller, JobKind::ReadSet, operation, store_id, filter, selection, max_results, next_token).await
     }
 
     pub(super) async fn require_store(&self, conn: &mut AnyConnection, caller: &Caller, id: &str) -> Result<(), Error> {

@@ -2,12 +2,13 @@
 //! the API promises, and the one transaction that inserts a job with its sources.
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use sha2::Digest;
 
-use super::{Caller, Error, Service};
+use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references, sequence_stores};
 use crate::model::arn::{Arn, Resource};
-use crate::model::import::{Job, JobKind, JobStatus};
+use crate::model::import::{Job, JobKind, JobStatus, Source};
 use crate::model::time;
 use crate::storage::locations::{Grants, SourceUri};
 
@@ -42,17 +43,7 @@ impl Service {
         let scope = format!("Start{}ImportJob", sub.kind.as_str());
         let digest = hex::encode(sha2::Sha256::digest(format!("{}\n{}", sub.store_id, sub.digest)));
         let mut tx = self.db.begin_for(&caller.account).await?;
-        let (kind, exists) = match sub.kind {
-            JobKind::ReadSet => {
-                ("sequence store", sequence_stores::get(&mut tx, &caller.account, &sub.store_id).await?.is_some())
-            }
-            JobKind::Reference => {
-                ("reference store", reference_stores::get(&mut tx, &caller.account, &sub.store_id).await?.is_some())
-            }
-        };
-        if !exists {
-            return Err(Error::NotFound { kind, id: sub.store_id });
-        }
+        self.require_store_of(&mut tx, caller, sub.kind, &sub.store_id).await?;
         if let Some(token) = &sub.client_token
             && let Some(record) = idempotency::find(&mut tx, &caller.account, &scope, token).await?
         {
@@ -113,6 +104,73 @@ impl Service {
             && region == self.region
             && references::get(conn, &caller.account, &store, &id).await?.is_some();
         if found { Ok(()) } else { Err(Error::ReferenceNotFound { member: member.to_owned(), arn: arn.to_owned() }) }
+    }
+}
+
+impl Service {
+    /// `store_id` must be a store of `caller` of the kind `kind` imports into.
+    async fn require_store_of(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        caller: &Caller,
+        kind: JobKind,
+        store_id: &str,
+    ) -> Result<(), Error> {
+        let (what, exists) = match kind {
+            JobKind::ReadSet => {
+                ("sequence store", sequence_stores::get(conn, &caller.account, store_id).await?.is_some())
+            }
+            JobKind::Reference => {
+                ("reference store", reference_stores::get(conn, &caller.account, store_id).await?.is_some())
+            }
+        };
+        if exists { Ok(()) } else { Err(Error::NotFound { kind: what, id: store_id.to_owned() }) }
+    }
+
+    /// Job `id` in `store_id` of `caller`, with its sources read as `S`.
+    pub(super) async fn job_with_sources<S: DeserializeOwned>(
+        &self,
+        caller: &Caller,
+        kind: JobKind,
+        store_id: &str,
+        id: &str,
+    ) -> Result<(Job, Vec<Source<S>>), Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        self.require_store_of(&mut conn, caller, kind, store_id).await?;
+        let job = import_jobs::job(&mut conn, &caller.account, store_id, id).await?;
+        let job = job.ok_or_else(|| Error::NotFound { kind: "import job", id: id.to_owned() })?;
+        let sources = import_jobs::sources(&mut conn, id).await?;
+        Ok((job, sources))
+    }
+
+    /// One page of a store's import jobs in (creationTime, id) order; `filter` scopes the tokens,
+    /// `status` and the creation bounds (microseconds; after inclusive, before exclusive) select.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn job_page(
+        &self,
+        caller: &Caller,
+        kind: JobKind,
+        operation: &str,
+        store_id: &str,
+        filter: &impl Serialize,
+        selection: (Option<String>, Option<i64>, Option<i64>),
+        max_results: Option<i64>,
+        next_token: Option<&str>,
+    ) -> Result<Page<Job>, Error> {
+        let Listing { scope, after, limit } =
+            self.listing(operation, caller, store_id, filter, max_results, next_token)?;
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        self.require_store_of(&mut conn, caller, kind, store_id).await?;
+        let (status, created_after, created_before) = selection;
+        let query = import_jobs::Query {
+            status,
+            created_from: created_after.map(time::ceil_millis),
+            created_before: created_before.map(time::ceil_millis),
+            after,
+            limit: limit + 1,
+        };
+        let items = import_jobs::list(&mut conn, &caller.account, store_id, &query).await?;
+        Ok(Page::cut(items, limit, &self.tokens, &scope, |j| (j.creation_time, j.id.clone())))
     }
 }
 

@@ -193,12 +193,7 @@ impl Service {
         store_id: &str,
         id: &str,
     ) -> Result<(Job, Vec<Source<ReferenceSourceSpec>>), Error> {
-        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        self.require_reference_store(&mut conn, caller, store_id).await?;
-        let job = import_jobs::job(&mut conn, &caller.account, store_id, id).await?;
-        let job = job.ok_or_else(|| Error::NotFound { kind: "import job", id: id.to_owned() })?;
-        let sources = import_jobs::sources(&mut conn, id).await?;
-        Ok((job, sources))
+        self.job_with_sources(caller, JobKind::Reference, store_id, id).await
     }
 
     /// One page of a reference store's import jobs.
@@ -210,19 +205,9 @@ impl Service {
         max_results: Option<i64>,
         next_token: Option<&str>,
     ) -> Result<Page<Job>, Error> {
-        let Listing { scope, after, limit } =
-            self.listing("ListReferenceImportJobs", caller, store_id, filter, max_results, next_token)?;
-        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        self.require_reference_store(&mut conn, caller, store_id).await?;
-        let query = import_jobs::Query {
-            status: filter.status.clone(),
-            created_from: filter.created_after.map(time::ceil_millis),
-            created_before: filter.created_before.map(time::ceil_millis),
-            after,
-            limit: limit + 1,
-        };
-        let items = import_jobs::list(&mut conn, &caller.account, store_id, &query).await?;
-        Ok(Page::cut(items, limit, &self.tokens, &scope, |j| (j.creation_time, j.id.clone())))
+        let selection = (filter.status.clone(), filter.created_after, filter.created_before);
+        let operation = "ListReferenceImportJobs";
+        self.job_page(caller, JobKind::Reference, operation, store_id, filter, selection, max_results, next_token).await
     }
 
     /// Reference `id` in `store_id` of `caller`.
