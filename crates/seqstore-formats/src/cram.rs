@@ -7,17 +7,21 @@
 //! rendered text is digested in container order. Reference sequences are fetched whole, one at a
 //! time, through a [`ReferenceSource`].
 //!
-//! The rendered text matches `samtools view -T REF` (htslib 1.16) on 59 of the 62 CRAM 3.0
-//! conformance files, on coordinate-sorted CRAM 3.0/3.1 written by samtools, and on the
-//! htsjdk-written CRAMs of htslib's test suite (with the noodles-cram fix carried in `patches/`:
-//! quality scores not stored as an array are missing, `*`, as htslib decodes them). To get there it
-//! regenerates `MD`/`NM` as htslib does and prints MAPQ 0 for unmapped records. Known remaining
-//! differences, all from noodles-cram 0.102:
-//! - records stored without read names (`RN=0`): htslib names them `FILE:N` after the file it
-//!   reads, noodles by record counter (`1001_name`);
-//! - `1003_qual`: samtools prints RNEXT `*` where noodles gives `=` for three records;
-//! - features beyond the end of the reference: noodles panics (caught: the source fails with a
-//!   "decoder failed" message), htslib warns and decodes (`1200_overflow`).
+//! The rendered text matches `samtools view -T REF` (htslib 1.16) on all 62 CRAM 3.0 conformance
+//! files, on CRAM 3.0/3.1 written by samtools (coordinate-sorted, and unsorted with read names
+//! dropped), and on the htsjdk-written CRAMs of htslib's test suite. To get there:
+//! - noodles-cram 0.102 carries fixes in `patches/` so that it decodes as htslib does: quality
+//!   scores not stored as an array are missing (`*`); mates linked in a slice are paired and get
+//!   htslib's TLEN, an unpaired record has no RNEXT, a detached record whose mate is on the reverse
+//!   strand is paired; bases past the end of the reference are `N` instead of a panic; records stored
+//!   without a name are left without one;
+//! - those records are named as htslib names them, after the file name
+//!   ([`Options::name_prefix`]) and their number in the file (`names`);
+//! - `MD`/`NM` are regenerated as htslib does (`md`), and unmapped records print MAPQ 0.
+//!
+//! Known remaining differences: a read whose reference matches (rather than stored bases) run past
+//! the end of the reference, which the CRAM specification does not permit, gets an `MD` that ends
+//! there, where htslib counts the missing bases as matches.
 
 mod crai;
 mod decode;
@@ -25,6 +29,7 @@ mod error;
 mod framing;
 mod header;
 mod md;
+mod names;
 mod reference;
 mod scanner;
 
@@ -53,6 +58,11 @@ pub struct Options {
     pub algorithm: Algorithm,
     /// The sequences of the reference the CRAM was compressed against, in any order.
     pub reference: Vec<ReferenceSequence>,
+    /// The name samtools gives records stored without one starts with this: the name of the file
+    /// it opened, without directories, so the last path segment of the source's URI
+    /// (`reads.cram` for `s3://bucket/run1/reads.cram`). A record is then named
+    /// `{name_prefix}:{n}`, `n` counting records from 1, unless its mate has a stored name.
+    pub name_prefix: String,
 }
 
 /// One sequence of the reference: its name, length and MD5 (SAM § 1.3.2, lowercase hex).

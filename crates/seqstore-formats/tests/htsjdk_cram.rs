@@ -38,8 +38,9 @@ impl FastaSource {
         Ok(Self { names, sequences })
     }
 
-    /// The `@SQ` list of the reference: name, length and MD5 of the upper-cased bases.
-    fn options(&self) -> Options {
+    /// Options to scan `cram`: the `@SQ` list of the reference (name, length and MD5 of the
+    /// upper-cased bases), and the CRAM's file name to name records as samtools does.
+    fn options(&self, cram: &Path) -> Options {
         let reference = self
             .names
             .iter()
@@ -52,7 +53,8 @@ impl FastaSource {
                 }
             })
             .collect();
-        Options { algorithm: Algorithm::Md5, reference }
+        let name_prefix = cram.file_name().unwrap_or_default().to_string_lossy().into_owned();
+        Options { algorithm: Algorithm::Md5, reference, name_prefix }
     }
 }
 
@@ -102,7 +104,7 @@ fn check(cram: &str, reference: &str) -> TestResult {
         return Ok(());
     };
     let source = FastaSource::read(&reference)?;
-    let summary = scan(fs::File::open(&cram)?, &source, &source.options())?;
+    let summary = scan(fs::File::open(&cram)?, &source, &source.options(&cram))?;
 
     let count: u64 = String::from_utf8(samtools_view(&reference, &cram, &["-c"])?)?.trim().parse()?;
     let text = samtools_view(&reference, &cram, &[])?;

@@ -56,6 +56,18 @@ pub struct Record<'c> {
 }
 
 impl Record<'_> {
+    /// Returns whether the record is detached (`CF` bit 0x2): it stores its mate's fields, and its
+    /// name even when the slice's records are stored without names (`RN` false).
+    pub fn is_detached(&self) -> bool {
+        self.cram_flags.is_detached()
+    }
+
+    /// Returns the number of records between this record and its next fragment (`NF`), when that
+    /// is downstream in the same slice.
+    pub fn mate_distance(&self) -> Option<usize> {
+        self.mate_distance
+    }
+
     fn alignment_span(&self) -> usize {
         calculate_alignment_span(self.read_length, &self.features)
     }

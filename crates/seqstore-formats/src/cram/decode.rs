@@ -16,7 +16,7 @@ use noodles_sam::{
 
 use super::crai::Entry;
 use super::framing::{Frame, SliceHeader, preservation, slice_header};
-use super::{Error, ErrorKind, md};
+use super::{Error, ErrorKind, md, names};
 use crate::flagstat::AlignmentStatistics;
 use crate::sam_text;
 
@@ -57,8 +57,9 @@ pub(super) struct Decoded {
     pub(super) crai: Vec<Entry>,
 }
 
-/// Decodes `job` against `header`.
-pub(super) fn decode(header: &sam::Header, job: &Job) -> Result<Decoded, Error> {
+/// Decodes `job` against `header`; records stored without a name are named after `name_prefix`
+/// (see [`super::Options::name_prefix`]).
+pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Result<Decoded, Error> {
     let frame = &job.frame;
     let invalid = |source| ErrorKind::InvalidContainer { offset: frame.offset, source };
     let mut container = Container::default();
@@ -78,10 +79,14 @@ pub(super) fn decode(header: &sam::Header, job: &Job) -> Result<Decoded, Error> 
             .records(job.repository.clone(), header, &compression_header, &core, &external)
             .map_err(|e| state.slice_error(header, &slice_header, e, frame.offset))?;
         state.reference_available = external_reference || slice_header.embedded_reference;
+        let names = names::generate(&records, preservation.read_names, slice_header.record_counter, name_prefix);
         let mut index = IndexBuilder::new(frame.offset, landmark as u64, slice_len as u64, slice_header);
-        for record in &records {
-            let record = RecordBuf::try_from_alignment_record(header, record)
+        for (i, record) in records.iter().enumerate() {
+            let mut record = RecordBuf::try_from_alignment_record(header, record)
                 .map_err(|e| Error::at(invalid(e), state.next_record()))?;
+            if let Some(Some(name)) = names.get(i) {
+                *record.name_mut() = Some(name.as_slice().into());
+            }
             state.add(header, record, &mut index)?;
         }
         index.finish(&mut state.decoded.crai);

@@ -98,6 +98,8 @@ pub(super) struct SliceHeader {
     pub(super) alignment_start: i64,
     /// Aligned bases covered.
     pub(super) alignment_span: i64,
+    /// Records in the file before the slice's first.
+    pub(super) record_counter: i64,
     /// Whether the slice embeds its reference bases.
     pub(super) embedded_reference: bool,
 }
@@ -112,23 +114,32 @@ pub(super) fn slice_header(src: &[u8]) -> io::Result<SliceHeader> {
     let alignment_start = i64::from(read_itf8(&mut src)?);
     let alignment_span = i64::from(read_itf8(&mut src)?);
     let _record_count = read_itf8(&mut src)?;
-    let _record_counter = read_ltf8(&mut src)?;
+    let record_counter = read_ltf8(&mut src)?;
     let _block_count = read_itf8(&mut src)?;
     let content_id_count = read_itf8(&mut src)?;
     for _ in 0..content_id_count {
         read_itf8(&mut src)?;
     }
     let embedded_reference = read_itf8(&mut src)? >= 0;
-    Ok(SliceHeader { reference_sequence_id, alignment_start, alignment_span, embedded_reference })
+    Ok(SliceHeader { reference_sequence_id, alignment_start, alignment_span, record_counter, embedded_reference })
 }
 
 /// What the compression header's preservation map (§ 8.4) says about decoding.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct Preservation {
+    /// `RN`: the records store their names (detached records always do).
+    pub(super) read_names: bool,
     /// `RR`: the records were compressed against an external reference.
     pub(super) reference_required: bool,
     /// Some tag line of `TD` stores `RG` verbatim.
     pub(super) stored_read_group: bool,
+}
+
+impl Default for Preservation {
+    // § 8.4: the values when the map leaves a key out.
+    fn default() -> Self {
+        Self { read_names: true, reference_required: true, stored_read_group: false }
+    }
 }
 
 /// Parses the preservation map from the compression header block at the start of `src`.
@@ -142,17 +153,18 @@ pub(super) fn preservation(src: &[u8]) -> io::Result<Preservation> {
         content = &decompressed;
     } else if method != RAW {
         // Other codecs are not used for compression headers in practice; assume the defaults.
-        return Ok(Preservation { reference_required: true, stored_read_group: false });
+        return Ok(Preservation::default());
     }
     let mut src = content;
     let _size = read_itf8(&mut src)?;
     let count = read_itf8(&mut src)?;
-    let mut preservation = Preservation { reference_required: true, stored_read_group: false };
+    let mut preservation = Preservation::default();
     for _ in 0..count {
         let mut key = [0; 2];
         src.read_exact(&mut key)?;
         match &key {
-            b"RN" | b"AP" => {
+            b"RN" => preservation.read_names = read_u8(&mut src)? != 0,
+            b"AP" => {
                 read_u8(&mut src)?;
             }
             b"RR" => preservation.reference_required = read_u8(&mut src)? != 0,

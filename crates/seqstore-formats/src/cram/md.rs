@@ -1,13 +1,15 @@
 //! `MD` and `NM` as htslib regenerates them when it decodes a CRAM record against its reference
 //! (htslib `cram_decode_seq`): a reference `N` counts as a mismatch even where the read has `N`,
-//! reference skips do not break the match run, and reference bases are compared uppercased.
+//! reference skips do not break the match run, and reference bases are compared uppercased. `MD`
+//! ends at the end of the reference: htslib writes the bases of a read past it as read-base
+//! features, which end `MD` with the current run and add nothing to `NM`.
 
 use noodles_sam::alignment::record::cigar::op::Kind;
 use noodles_sam::alignment::record_buf::Cigar;
 
 /// Writes `MD` into `md` (cleared first) and returns `NM` for a read aligned at 1-based `start`
-/// of `reference`, or `None` when the alignment runs past the end of the reference (htslib then
-/// writes neither tag either way consistently, so we leave the record as decoded).
+/// of `reference`, or `None` when the CIGAR does not fit the sequence or a deletion runs past the
+/// end of the reference (htslib fails to decode such a record), so the record is left as decoded.
 pub(super) fn calculate(
     cigar: &Cigar,
     sequence: &[u8],
@@ -20,14 +22,20 @@ pub(super) fn calculate(
     let mut run = 0u32;
     let mut ref_pos = start.checked_sub(1)?;
     let mut seq_pos = 0usize;
+    let mut past_end = false;
     for op in cigar.as_ref() {
         let len = op.len();
         match op.kind() {
             Kind::Match | Kind::SequenceMatch | Kind::SequenceMismatch => {
                 let bases = sequence.get(seq_pos..seq_pos + len)?;
-                let reference = reference.get(ref_pos..ref_pos + len)?;
-                for (&base, &ref_base) in bases.iter().zip(reference) {
-                    let ref_base = ref_base.to_ascii_uppercase();
+                for (i, &base) in bases.iter().enumerate() {
+                    let Some(ref_base) = reference.get(ref_pos + i).map(u8::to_ascii_uppercase) else {
+                        if !past_end {
+                            push_run(md, &mut run);
+                            past_end = true;
+                        }
+                        continue;
+                    };
                     if ref_base == b'N' || base != ref_base {
                         push_run(md, &mut run);
                         md.push(ref_base);
@@ -56,7 +64,9 @@ pub(super) fn calculate(
             Kind::HardClip | Kind::Pad => {}
         }
     }
-    push_run(md, &mut run);
+    if !past_end {
+        push_run(md, &mut run);
+    }
     Some(nm)
 }
 
@@ -91,7 +101,15 @@ mod tests {
         let nm = calculate(&c, b"TAGGTNTTAC", reference, 1, &mut md);
         assert_eq!(nm, Some(5));
         assert_eq!(md, b"1C2N0^AC3");
-        // Past the end of the reference.
-        assert_eq!(calculate(&cigar(&[(Kind::Match, 4)]), b"ACGT", reference, 11, &mut md), None);
+        // Past the end of the reference (hts-specs `1200_overflow`): MD ends with the run, NM
+        // counts only what the reference covers, insertions included.
+        let c = cigar(&[(Kind::Match, 2), (Kind::Insertion, 1), (Kind::Match, 4), (Kind::SoftClip, 1)]);
+        assert_eq!(calculate(&c, b"ACTGANNA", reference, 10, &mut md), Some(2));
+        assert_eq!(md, b"3T0");
+        assert_eq!(calculate(&cigar(&[(Kind::Match, 4)]), b"NNNN", reference, 14, &mut md), Some(0));
+        assert_eq!(md, b"0");
+        // A deletion past the end does not decode.
+        let c = cigar(&[(Kind::Match, 2), (Kind::Deletion, 4), (Kind::Match, 1)]);
+        assert_eq!(calculate(&c, b"CGA", reference, 10, &mut md), None);
     }
 }

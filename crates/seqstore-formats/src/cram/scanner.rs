@@ -40,7 +40,9 @@ pub(super) fn scan<R: Read + Send>(
     header::check_reference(&sam_header, &options.reference)?;
     let sorted = header::is_coordinate_sorted(&sam_header);
     let collector = Collector::new(&sam_header, options.algorithm, sorted);
-    let collector = thread::scope(|scope| Pipeline::start(scope, &sam_header, source)?.run(&mut input, collector))?;
+    let collector = thread::scope(|scope| {
+        Pipeline::start(scope, &sam_header, &options.name_prefix, source)?.run(&mut input, collector)
+    })?;
     // Bytes after the EOF container are kept, and so digested, like the rest.
     let mut rest = input.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(ErrorKind::Io)?;
@@ -78,6 +80,7 @@ impl Pipeline {
     fn start<'scope, 'env>(
         scope: &'scope Scope<'scope, 'env>,
         header: &'env sam::Header,
+        name_prefix: &'env str,
         source: &'env dyn ReferenceSource,
     ) -> Result<Self, Error> {
         let workers = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, MAX_WORKERS);
@@ -91,7 +94,7 @@ impl Pipeline {
             let cancelled = Arc::clone(&cancelled);
             thread::Builder::new()
                 .name(format!("cram-decode-{i}"))
-                .spawn_scoped(scope, move || work(header, &queue, &sender, &cancelled))
+                .spawn_scoped(scope, move || work(header, name_prefix, &queue, &sender, &cancelled))
                 .map_err(ErrorKind::Thread)?;
         }
         let (requests, request_queue) = mpsc::channel();
@@ -169,6 +172,7 @@ impl Pipeline {
 
 fn work(
     header: &sam::Header,
+    name_prefix: &str,
     queue: &Mutex<Receiver<Job>>,
     results: &mpsc::Sender<Result<Decoded, Error>>,
     cancelled: &AtomicBool,
@@ -179,7 +183,7 @@ fn work(
         if cancelled.load(Ordering::Relaxed) {
             continue;
         }
-        let result = decode_guarded(header, &job);
+        let result = decode_guarded(header, name_prefix, &job);
         drop(job);
         if results.send(result).is_err() {
             return;
@@ -187,10 +191,10 @@ fn work(
     }
 }
 
-// noodles panics on some malformed input (e.g. reads past the end of the reference); a panic
-// must fail the scan, not the process.
-fn decode_guarded(header: &sam::Header, job: &Job) -> Result<Decoded, Error> {
-    panic::catch_unwind(AssertUnwindSafe(|| decode::decode(header, job))).unwrap_or_else(|payload| {
+// noodles panics on some malformed input (e.g. a slice that spans past the end of the
+// reference); a panic must fail the scan, not the process.
+fn decode_guarded(header: &sam::Header, name_prefix: &str, job: &Job) -> Result<Decoded, Error> {
+    panic::catch_unwind(AssertUnwindSafe(|| decode::decode(header, name_prefix, job))).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())

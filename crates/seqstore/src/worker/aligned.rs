@@ -80,7 +80,10 @@ pub(super) async fn attempt(
         reference: r,
         handle: Handle::current(),
     });
-    let scanner = tokio::task::spawn_blocking(move || scan(file_type, reader, algorithm, stored_reference));
+    // samtools names CRAM records stored without a name after the file it opened.
+    let name_prefix = spec.source1.rsplit('/').next().unwrap_or_default().to_owned();
+    let scanner =
+        tokio::task::spawn_blocking(move || scan(file_type, reader, algorithm, stored_reference, name_prefix));
     let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
     let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the scanner stopped unexpectedly: {e}")))?;
     drop(keeper);
@@ -148,6 +151,7 @@ fn scan(
     reader: tee::ChannelReader,
     algorithm: Algorithm,
     reference: Option<StoredReference>,
+    name_prefix: String,
 ) -> Result<Scanned, String> {
     match file_type {
         FileType::Cram => {
@@ -160,6 +164,7 @@ fn scan(
                     .iter()
                     .map(|s| cram::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
                     .collect(),
+                name_prefix,
             };
             let s = cram::scan(reader, &reference, &options).map_err(|e| e.to_string())?;
             let index = s.sorted.then_some(s.crai);

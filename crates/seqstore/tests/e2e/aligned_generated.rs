@@ -470,12 +470,6 @@ async fn generated_bam_and_crams_match_samtools() {
     server.stop().await;
 }
 
-/// Conformance files whose records differ from `samtools view -T ce.fa` (measured with noodles
-/// 0.119 plus the patch in `patches/`, and samtools 1.16): `1001_name` (lossy read names),
-/// `1003_qual` (RNEXT `=` vs `*`), `1200_overflow` (reads past the end of the reference: the
-/// decoder fails). These may fail or import with another ETag; every other file must match.
-const KNOWN_GAPS: [&str; 3] = ["1001_name", "1003_qual", "1200_overflow"];
-
 /// `@SQ` names of a CRAM's header.
 fn sq_names(header: &str) -> Vec<String> {
     header
@@ -485,7 +479,9 @@ fn sq_names(header: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every CRAM 3.0 conformance file on `ce.fa`, imported in one job with `ce.fa` as reference.
+/// Every CRAM 3.0 conformance file on `ce.fa`, imported in one job with `ce.fa` as reference, must
+/// import with samtools' record count and ETag. Each is imported under its own file name, which
+/// names the records of `1001_name` stored without one.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cram_conformance_files_on_ce_match_samtools() {
     if !samtools_available() {
@@ -527,11 +523,7 @@ async fn cram_conformance_files_on_ce_match_samtools() {
     let sources = copies.iter().map(|(_, uri)| aligned_source(uri, FileType::Cram, Some(&arn))).collect();
     let job_id = start(&client, &store, sources).await;
     let job = wait(&client, &store, &job_id).await;
-    assert!(
-        matches!(job.status(), ReadSetImportJobStatus::Completed | ReadSetImportJobStatus::CompletedWithFailures),
-        "{job:?}"
-    );
-    let known = |name: &str| KNOWN_GAPS.iter().any(|k| name.starts_with(k));
+    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
     let (mut matching, mut report, mut unexpected) = (0, Vec::new(), Vec::new());
     for (item, (name, (path, _))) in job.sources().iter().zip(names.iter().zip(&copies)) {
         let path = path.to_str().expect("utf-8");
@@ -549,22 +541,18 @@ async fn cram_conformance_files_on_ce_match_samtools() {
                 format!("{name}: ETag matches samtools ({count} records)")
             } else {
                 let what = format!("{name}: ETag {etag} vs samtools {}, records {count} vs {}", expected.0, expected.1);
-                if !known(name) {
-                    unexpected.push(what.clone());
-                }
+                unexpected.push(what.clone());
                 what
             }
         } else {
             let what = format!("{name}: {:?}: {}", item.status(), item.status_message().unwrap_or_default());
-            if !known(name) {
-                unexpected.push(what.clone());
-            }
+            unexpected.push(what.clone());
             what
         };
         report.push(line);
     }
     eprintln!("{}\n{matching} of {} conformance files on ce.fa match samtools", report.join("\n"), names.len());
-    assert!(unexpected.is_empty(), "only the known gaps may differ or fail:\n{}", unexpected.join("\n"));
-    assert!(matching >= names.len() - KNOWN_GAPS.len(), "{matching} of {}", names.len());
+    assert!(unexpected.is_empty(), "every file must match samtools:\n{}", unexpected.join("\n"));
+    assert_eq!(matching, names.len());
     server.stop().await;
 }

@@ -12,6 +12,11 @@ use crate::{
     record::Feature,
 };
 
+// A read may run past the end of the reference (hts-specs `1200_overflow`). htslib decodes
+// reference positions past the end as `N` (`cram_decode_seq`), for matches and as the reference
+// base of substitutions.
+const PAST_END: u8 = b'N';
+
 struct ReferenceSequence<'c>(&'c [u8]);
 
 impl<'c> ReferenceSequence<'c> {
@@ -21,15 +26,49 @@ impl<'c> ReferenceSequence<'c> {
 
     fn at(&self, position: Position) -> u8 {
         let i = usize::from(position) - 1;
-        self.0[i]
+        self.0.get(i).copied().unwrap_or(PAST_END)
     }
 
-    fn slice(&self, range: Range<Position>) -> &'c [u8] {
+    fn slice(&self, range: Range<Position>) -> ReferenceBases<'c> {
         let start = usize::from(range.start) - 1;
         let end = usize::from(range.end) - 1;
-        &self.0[start..end]
+        let bases = self.0.get(start..end.min(self.0.len())).unwrap_or_default();
+
+        ReferenceBases {
+            bases: bases.iter(),
+            past_end: end.saturating_sub(start) - bases.len(),
+        }
     }
 }
+
+// The bases of a run of reference matches: those the reference has, then `N` for each position
+// past its end.
+struct ReferenceBases<'c> {
+    bases: slice::Iter<'c, u8>,
+    past_end: usize,
+}
+
+impl Iterator for ReferenceBases<'_> {
+    type Item = u8;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(base) = self.bases.next() {
+            Some(*base)
+        } else if self.past_end > 0 {
+            self.past_end -= 1;
+            Some(PAST_END)
+        } else {
+            None
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.bases.len() + self.past_end;
+        (n, Some(n))
+    }
+}
+
+impl ExactSizeIterator for ReferenceBases<'_> {}
 
 pub(super) struct Iter<'r, 'c: 'r> {
     reference_sequence: Option<ReferenceSequence<'c>>,
@@ -66,10 +105,10 @@ impl<'r, 'c: 'r> Iter<'r, 'c> {
 
 enum State<'r, 'c: 'r> {
     Next,
-    Prepare(slice::Iter<'c, u8>, Position, &'r Feature<'c>),
+    Prepare(ReferenceBases<'c>, Position, &'r Feature<'c>),
     Base(u8),
     Bases(slice::Iter<'c, u8>),
-    Finish(slice::Iter<'c, u8>),
+    Finish(ReferenceBases<'c>),
     Done,
 }
 
@@ -90,10 +129,13 @@ impl<'r: 'c, 'c: 'r> Iterator for Iter<'r, 'c> {
                             } else if read_position != self.last_read_position {
                                 panic!("next: missing reference sequence");
                             } else {
-                                &[]
+                                ReferenceBases {
+                                    bases: [].iter(),
+                                    past_end: 0,
+                                }
                             };
 
-                        State::Prepare(bases.iter(), reference_position, feature)
+                        State::Prepare(bases, reference_position, feature)
                     } else if let Some(reference_sequence) = self.reference_sequence.as_ref() {
                         let last_read_position = usize::from(self.last_read_position);
 
@@ -109,7 +151,7 @@ impl<'r: 'c, 'c: 'r> Iterator for Iter<'r, 'c> {
 
                             let bases = reference_sequence.slice(self.last_reference_position..end);
 
-                            State::Finish(bases.iter())
+                            State::Finish(bases)
                         }
                     } else if usize::from(self.last_read_position) != self.read_length + 1 {
                         panic!(
@@ -127,7 +169,7 @@ impl<'r: 'c, 'c: 'r> Iterator for Iter<'r, 'c> {
                 }
                 State::Prepare(ref mut reference_bases, reference_position, feature) => {
                     if let Some(base) = reference_bases.next() {
-                        return Some(*base);
+                        return Some(base);
                     }
 
                     self.state = match feature {
@@ -173,7 +215,7 @@ impl<'r: 'c, 'c: 'r> Iterator for Iter<'r, 'c> {
                     None => self.state = State::Next,
                 },
                 State::Finish(ref mut iter) => match iter.next() {
-                    Some(base) => return Some(*base),
+                    Some(base) => return Some(base),
                     None => self.state = State::Done,
                 },
                 State::Done => return None,
@@ -284,6 +326,58 @@ mod tests {
 
         let actual: Vec<_> = iter.collect();
         assert_eq!(actual, b"CACATGATT");
+
+        Ok(())
+    }
+
+    #[test]
+    fn test_next_past_the_end_of_the_reference() -> Result<(), Box<dyn std::error::Error>> {
+        let reference_sequence = b"ACGT";
+
+        // Read bases past the end, as htslib writes a read that overhangs the reference.
+        let features = [
+            Feature::ReadBase {
+                position: Position::try_from(3)?,
+                base: b'N',
+                quality_score: 0,
+            },
+            Feature::ReadBase {
+                position: Position::try_from(4)?,
+                base: b'Y',
+                quality_score: 0,
+            },
+        ];
+        let start = Position::try_from(3)?;
+        let iter = Iter::new(
+            Some(reference_sequence),
+            SubstitutionMatrix::default(),
+            &features,
+            start,
+            4,
+        );
+        assert_eq!(iter.len(), 4);
+        assert_eq!(iter.collect::<Vec<_>>(), b"GTNY");
+
+        // Matches and substitutions past the end take `N` as the reference base.
+        let features = [
+            Feature::Substitution {
+                position: Position::try_from(3)?,
+                code: 0b00,
+            },
+            Feature::ReadBase {
+                position: Position::try_from(6)?,
+                base: b'Y',
+                quality_score: 0,
+            },
+        ];
+        let iter = Iter::new(
+            Some(reference_sequence),
+            SubstitutionMatrix::default(),
+            &features,
+            start,
+            8,
+        );
+        assert_eq!(iter.collect::<Vec<_>>(), b"GTANNYNN");
 
         Ok(())
     }

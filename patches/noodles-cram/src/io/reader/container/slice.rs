@@ -20,7 +20,6 @@ use crate::{
         slice::Header,
     },
     io::BitReader,
-    record::Feature,
 };
 
 /// A container slice.
@@ -159,6 +158,12 @@ pub fn read_slice<'c>(src: &mut &'c [u8]) -> io::Result<Slice<'c>> {
     Ok(Slice { header, src })
 }
 
+// Links the records of each chain of mates in the slice (`NF`) as htslib does
+// (`cram_decode_slice_xref`).
+//
+// Records stored without a name keep none: the name a reader gives them is its own convention
+// (htslib's, `{file name}:{record number}`, needs the file name), and a record stored with the
+// name `*` has none either.
 fn resolve_mates(records: &mut [Record]) -> io::Result<()> {
     let mut mate_indices: Vec<_> = records
         .iter()
@@ -166,17 +171,15 @@ fn resolve_mates(records: &mut [Record]) -> io::Result<()> {
         .map(|(i, record)| record.mate_distance.map(|len| i + len + 1))
         .collect();
 
+    let mut chain = Vec::new();
+
     for i in 0..records.len() {
-        let record = &mut records[i];
-
-        if record.name.is_none() {
-            let name = record.id.to_string().into_bytes();
-            record.name = Some(Cow::from(name));
-        }
-
         if mate_indices[i].is_none() {
             continue;
         }
+
+        chain.clear();
+        chain.push(i);
 
         let mut j = i;
 
@@ -188,10 +191,8 @@ fn resolve_mates(records: &mut [Record]) -> io::Result<()> {
             let mate = &mut right[mate_index - mid];
             set_mate(record, mate);
 
-            if mate.name.is_none() {
-                mate.name = record.name.clone();
-            }
-
+            mate_indices[j] = None;
+            chain.push(mate_index);
             j = mate_index;
         }
 
@@ -200,20 +201,7 @@ fn resolve_mates(records: &mut [Record]) -> io::Result<()> {
         let mate = &mut left[i];
         set_mate(record, mate);
 
-        // "The TLEN field is positive for the leftmost segment of the template, negative for the
-        // rightmost, and the sign for any middle segment is undefined. If segments cover the same
-        // coordinates then the choice of which is leftmost and rightmost is arbitrary..."
-        let template_length = calculate_template_length(record, mate);
-        records[i].template_length = template_length;
-
-        let mut j = i;
-
-        while let Some(mate_index) = mate_indices[j] {
-            let record = &mut records[mate_index];
-            record.template_length = -template_length;
-            mate_indices[j] = None;
-            j = mate_index;
-        }
+        set_template_lengths(records, &chain);
     }
 
     Ok(())
@@ -230,17 +218,6 @@ fn set_mate(record: &mut Record, mate: &mut Record) {
     );
 }
 
-fn calculate_template_length(record: &Record, mate: &Record) -> i32 {
-    calculate_template_length_chunk(
-        record.alignment_start,
-        record.read_length,
-        &record.features,
-        mate.alignment_start,
-        mate.read_length,
-        &mate.features,
-    )
-}
-
 fn set_mate_chunk(
     record_bam_flags: &mut sam::alignment::record::Flags,
     record_mate_reference_sequence_id: &mut Option<usize>,
@@ -249,6 +226,9 @@ fn set_mate_chunk(
     mate_reference_sequence_id: Option<usize>,
     mate_alignment_start: Option<Position>,
 ) {
+    // As htslib: a record with a mate in the slice is paired.
+    *record_bam_flags |= sam::alignment::record::Flags::SEGMENTED;
+
     if mate_bam_flags.is_reverse_complemented() {
         *record_bam_flags |= sam::alignment::record::Flags::MATE_REVERSE_COMPLEMENTED;
     }
@@ -261,54 +241,58 @@ fn set_mate_chunk(
     *record_mate_alignment_start = mate_alignment_start;
 }
 
-// _Sequence Alignment/Map Format Specification_ (2021-06-03) § 1.4.9 "TLEN"
-fn calculate_template_length_chunk(
-    record_alignment_start: Option<Position>,
-    record_read_length: usize,
-    record_features: &[Feature],
-    mate_alignment_start: Option<Position>,
-    mate_read_length: usize,
-    mate_features: &[Feature],
-) -> i32 {
-    use crate::record::calculate_alignment_span;
+// The template lengths of a chain of mates (indices in chain order), as htslib computes them
+// (`cram_decode_slice_xref`): the span from the leftmost start to the rightmost end of all the
+// segments when they are on one reference sequence, else 0; positive for the segment that starts
+// leftmost (when several do, for each of them that is the first segment), negative for the
+// others; 0 for a segment that is unmapped or whose mate (the next in the chain) is.
+fn set_template_lengths(records: &mut [Record], chain: &[usize]) {
+    let start = |record: &Record| record.alignment_start.map_or(0, usize::from);
 
-    fn alignment_end(
-        alignment_start: Option<Position>,
-        read_length: usize,
-        features: &[Feature],
-    ) -> Option<Position> {
-        alignment_start.and_then(|start| {
-            let span = calculate_alignment_span(read_length, features);
-            let end = usize::from(start) + span - 1;
-            Position::new(end)
-        })
-    }
-
-    let Some(start) = record_alignment_start
-        .min(mate_alignment_start)
-        .map(usize::from)
-    else {
-        return 0;
+    let end = |record: &Record| {
+        if record.bam_flags.is_unmapped() {
+            start(record)
+        } else {
+            record
+                .alignment_end()
+                .map_or(0, usize::from)
+                .max(start(record))
+        }
     };
 
-    let record_alignment_end =
-        alignment_end(record_alignment_start, record_read_length, record_features);
-    let mate_alignment_end = alignment_end(mate_alignment_start, mate_read_length, mate_features);
+    let segments = || chain.iter().map(|&i| &records[i]);
+    let left = segments().map(start).min().unwrap_or_default();
+    let right = segments().map(end).max().unwrap_or_default();
+    let left_count = segments().filter(|record| start(record) == left).count();
 
-    let end = record_alignment_end
-        .max(mate_alignment_end)
-        .map(usize::from)
-        .expect("invalid end position");
+    let reference_sequence_id = records[chain[0]].reference_sequence_id;
 
-    // "...the absolute value of TLEN equals the distance between the mapped end of the template
-    // and the mapped start of the template, inclusively..."
-    let len = if start > end {
-        start - end + 1
+    let len = if reference_sequence_id.is_some()
+        && segments().all(|record| record.reference_sequence_id == reference_sequence_id)
+    {
+        i32::try_from(right - left + 1).expect("invalid template length")
     } else {
-        end - start + 1
+        0
     };
 
-    i32::try_from(len).expect("invalid template length")
+    for (n, &i) in chain.iter().enumerate() {
+        let mate_is_unmapped = records[chain[(n + 1) % chain.len()]]
+            .bam_flags
+            .is_unmapped();
+
+        let record = &records[i];
+
+        let template_length = if record.bam_flags.is_unmapped() || mate_is_unmapped {
+            0
+        } else if start(record) == left && (left_count == 1 || record.bam_flags.is_first_segment())
+        {
+            len
+        } else {
+            -len
+        };
+
+        records[i].template_length = template_length;
+    }
 }
 
 #[derive(Clone, Debug, Eq, PartialEq)]
@@ -419,8 +403,6 @@ fn validate_sequence(sequence: &[u8], expected_checksum: &[u8; 16]) -> io::Resul
 
 #[cfg(test)]
 mod tests {
-    use bstr::ByteSlice;
-
     use super::*;
     use crate::record::Flags;
 
@@ -429,6 +411,7 @@ mod tests {
         let mut records = vec![
             Record {
                 id: 1,
+                bam_flags: sam::alignment::record::Flags::empty(),
                 cram_flags: Flags::MATE_IS_DOWNSTREAM,
                 reference_sequence_id: Some(2),
                 read_length: 4,
@@ -438,6 +421,7 @@ mod tests {
             },
             Record {
                 id: 2,
+                bam_flags: sam::alignment::record::Flags::empty(),
                 cram_flags: Flags::MATE_IS_DOWNSTREAM,
                 reference_sequence_id: Some(2),
                 read_length: 4,
@@ -451,6 +435,7 @@ mod tests {
             },
             Record {
                 id: 4,
+                bam_flags: sam::alignment::record::Flags::empty(),
                 reference_sequence_id: Some(2),
                 read_length: 4,
                 alignment_start: Position::new(13),
@@ -460,9 +445,11 @@ mod tests {
 
         resolve_mates(&mut records)?;
 
-        let name_1 = b"1".as_bstr();
+        // Records stored without names get none; records with mates are paired.
+        assert!(records.iter().all(|record| record.name().is_none()));
+        assert!(records[0].bam_flags.is_segmented());
+        assert!(!records[2].bam_flags.is_segmented());
 
-        assert_eq!(records[0].name(), Some(name_1));
         assert_eq!(
             records[0].mate_reference_sequence_id,
             records[1].reference_sequence_id
@@ -470,7 +457,6 @@ mod tests {
         assert_eq!(records[0].mate_alignment_start, records[1].alignment_start);
         assert_eq!(records[0].template_length, 12);
 
-        assert_eq!(records[1].name(), Some(name_1));
         assert_eq!(
             records[1].mate_reference_sequence_id,
             records[3].reference_sequence_id
@@ -478,10 +464,6 @@ mod tests {
         assert_eq!(records[1].mate_alignment_start, records[3].alignment_start);
         assert_eq!(records[1].template_length, -12);
 
-        let name_3 = b"3".as_bstr();
-        assert_eq!(records[2].name(), Some(name_3));
-
-        assert_eq!(records[3].name(), Some(name_1));
         assert_eq!(
             records[3].mate_reference_sequence_id,
             records[0].reference_sequence_id
@@ -493,81 +475,39 @@ mod tests {
     }
 
     #[test]
-    fn test_calculate_template_length() {
-        use sam::alignment::record::Flags;
+    fn test_resolve_mates_template_lengths() -> io::Result<()> {
+        use sam::alignment::record::Flags as BamFlags;
 
-        // --> -->
-        let record = Record {
-            alignment_start: Position::new(100),
-            read_length: 50,
-            ..Default::default()
-        };
+        fn pair(
+            first: (BamFlags, Option<usize>, usize),
+            second: (BamFlags, Option<usize>, usize),
+        ) -> io::Result<[i32; 2]> {
+            let record = |(bam_flags, reference_sequence_id, start), mate_distance| Record {
+                bam_flags,
+                cram_flags: Flags::MATE_IS_DOWNSTREAM,
+                reference_sequence_id,
+                read_length: 4,
+                alignment_start: Position::new(start),
+                mate_distance,
+                ..Default::default()
+            };
 
-        let mate = Record {
-            alignment_start: Position::new(200),
-            read_length: 50,
-            ..Default::default()
-        };
+            let mut records = [record(first, Some(0)), record(second, None)];
+            resolve_mates(&mut records)?;
+            Ok([records[0].template_length, records[1].template_length])
+        }
 
-        assert_eq!(calculate_template_length(&record, &mate), 150);
-        assert_eq!(calculate_template_length(&mate, &record), 150);
+        let (first, second) = (BamFlags::FIRST_SEGMENT, BamFlags::LAST_SEGMENT);
 
-        // --> <--
-        // This is the example given in _Sequence Alignment/Map Format Specification_ (2021-06-03)
-        // § 1.4.9 "TLEN" (footnote 14).
-        let record = Record {
-            alignment_start: Position::new(100),
-            read_length: 50,
-            ..Default::default()
-        };
+        // The leftmost segment is positive even when it comes second.
+        assert_eq!(pair((first, Some(0), 10), (second, Some(0), 5))?, [-9, 9]);
+        // At the same start, the first segment is positive.
+        assert_eq!(pair((second, Some(0), 5), (first, Some(0), 5))?, [-4, 4]);
+        // On different reference sequences, or with a segment unmapped: 0.
+        assert_eq!(pair((first, Some(0), 5), (second, Some(1), 10))?, [0, 0]);
+        let unmapped = second | BamFlags::UNMAPPED;
+        assert_eq!(pair((first, Some(0), 5), (unmapped, Some(0), 5))?, [0, 0]);
 
-        let mate = Record {
-            bam_flags: Flags::REVERSE_COMPLEMENTED,
-            alignment_start: Position::new(200),
-            read_length: 50,
-            ..Default::default()
-        };
-
-        assert_eq!(calculate_template_length(&record, &mate), 150);
-        assert_eq!(calculate_template_length(&mate, &record), 150);
-
-        // <-- -->
-        let record = Record {
-            bam_flags: Flags::REVERSE_COMPLEMENTED,
-            alignment_start: Position::new(100),
-            read_length: 50,
-            ..Default::default()
-        };
-
-        let mate = Record {
-            alignment_start: Position::new(200),
-            read_length: 50,
-            ..Default::default()
-        };
-
-        assert_eq!(calculate_template_length(&record, &mate), 150);
-        assert_eq!(calculate_template_length(&mate, &record), 150);
-
-        // <-- <--
-        let record = Record {
-            bam_flags: Flags::REVERSE_COMPLEMENTED,
-            alignment_start: Position::new(100),
-            read_length: 50,
-            ..Default::default()
-        };
-
-        let mate = Record {
-            bam_flags: Flags::REVERSE_COMPLEMENTED,
-            alignment_start: Position::new(200),
-            read_length: 50,
-            ..Default::default()
-        };
-
-        assert_eq!(calculate_template_length(&record, &mate), 150);
-        assert_eq!(calculate_template_length(&mate, &record), 150);
-
-        // No alignment start position.
-        let record = Record::default();
-        assert_eq!(calculate_template_length(&record, &record), 0);
+        Ok(())
     }
 }

@@ -244,8 +244,11 @@ impl<'c, 'ch: 'c> Records<'c, 'ch> {
         if record.cram_flags.is_detached() {
             record.mate_flags = self.read_mate_flags()?;
 
+            // As htslib (`cram_decode_slice_xref`): a mate on the reverse strand makes the record
+            // paired.
             if record.mate_flags.is_on_negative_strand() {
-                record.bam_flags |= sam::alignment::record::Flags::MATE_REVERSE_COMPLEMENTED;
+                record.bam_flags |= sam::alignment::record::Flags::SEGMENTED
+                    | sam::alignment::record::Flags::MATE_REVERSE_COMPLEMENTED;
             }
 
             if record.mate_flags.is_unmapped() {
@@ -258,7 +261,12 @@ impl<'c, 'ch: 'c> Records<'c, 'ch> {
                 record.name = self.read_name()?;
             }
 
-            record.mate_reference_sequence_id = self.read_mate_reference_sequence_id()?;
+            let mate_reference_sequence_id = self.read_mate_reference_sequence_id()?;
+
+            // As htslib: a record that is not paired has no mate reference sequence (RNEXT `*`),
+            // whatever the file stores (hts-specs `1003_qual`).
+            record.mate_reference_sequence_id =
+                mate_reference_sequence_id.filter(|_| record.bam_flags.is_segmented());
 
             record.mate_alignment_start = self.read_mate_alignment_start()?;
             record.template_length = self.read_template_length()?;
