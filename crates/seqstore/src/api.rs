@@ -14,6 +14,7 @@ pub mod route;
 pub mod sequence_stores;
 pub mod sigv4;
 pub mod tags;
+pub mod uploads;
 pub mod validate;
 
 use std::sync::Arc;
@@ -85,6 +86,12 @@ enum Op {
     GetReferenceMetadata,
     GetReference,
     DeleteReference,
+    CreateMultipartReadSetUpload,
+    UploadReadSetPart,
+    CompleteMultipartReadSetUpload,
+    AbortMultipartReadSetUpload,
+    ListMultipartReadSetUploads,
+    ListReadSetUploadParts,
 }
 
 impl Op {
@@ -116,11 +123,25 @@ impl Op {
             "GetReferenceMetadata" => Self::GetReferenceMetadata,
             "GetReference" => Self::GetReference,
             "DeleteReference" => Self::DeleteReference,
+            "CreateMultipartReadSetUpload" => Self::CreateMultipartReadSetUpload,
+            "UploadReadSetPart" => Self::UploadReadSetPart,
+            "CompleteMultipartReadSetUpload" => Self::CompleteMultipartReadSetUpload,
+            "AbortMultipartReadSetUpload" => Self::AbortMultipartReadSetUpload,
+            "ListMultipartReadSetUploads" => Self::ListMultipartReadSetUploads,
+            "ListReadSetUploadParts" => Self::ListReadSetUploadParts,
             _ => return None,
         })
     }
 
-    async fn run(self, service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    /// Runs the operation; `streamed` is the unread body of an operation with a streamed input
+    /// payload (UploadReadSetPart), `None` for every other.
+    async fn run(
+        self,
+        service: &Service,
+        caller: &Caller,
+        input: Value,
+        streamed: Option<uploads::Streamed>,
+    ) -> Result<Response, ApiError> {
         match self {
             Self::CreateSequenceStore => sequence_stores::create(service, caller, input).await,
             Self::GetSequenceStore => sequence_stores::get(service, caller, input).await,
@@ -148,6 +169,15 @@ impl Op {
             Self::GetReferenceMetadata => references::metadata(service, caller, input).await,
             Self::GetReference => references::download(service, caller, input).await,
             Self::DeleteReference => references::delete(service, caller, input).await,
+            Self::CreateMultipartReadSetUpload => uploads::create(service, caller, input).await,
+            Self::UploadReadSetPart => match streamed {
+                Some(streamed) => uploads::upload_part(service, caller, input, streamed).await,
+                None => Err(ApiError::Panic),
+            },
+            Self::CompleteMultipartReadSetUpload => uploads::complete(service, caller, input).await,
+            Self::AbortMultipartReadSetUpload => uploads::abort(service, caller, input).await,
+            Self::ListMultipartReadSetUploads => uploads::list(service, caller, input).await,
+            Self::ListReadSetUploadParts => uploads::list_parts(service, caller, input).await,
         }
     }
 }
@@ -182,23 +212,42 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
 async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let route = route::find(&parts.method, parts.uri.path());
-    let body = read_body(body, &parts.headers, app.max_body_bytes).await?;
+    // The one operation whose payload is signed as UNSIGNED-PAYLOAD (UploadReadSetPart) has a
+    // streamed payload of up to `uploads.max_part_bytes`: it is passed on unread, not buffered.
+    let streams = matches!(&route, Ok(Some(r)) if r.op.unsigned_payload);
+    let (body, unread) = if streams {
+        (None, Some(body))
+    } else {
+        (Some(read_body(body, &parts.headers, app.max_body_bytes).await?), None)
+    };
     let signed = sigv4::Request {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
         raw_query: parts.uri.query().unwrap_or(""),
         headers: &parts.headers,
         authority: parts.uri.authority().map(|a| a.as_str()),
-        body: &body,
-        unsigned_payload_allowed: matches!(&route, Ok(Some(r)) if r.op.unsigned_payload),
+        body: body.as_deref(),
+        unsigned_payload_allowed: streams,
     };
     let account = app.verifier.verify(&signed, chrono::Utc::now())?;
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;
     let op =
         Op::from_name(&route.op.name).ok_or_else(|| ApiError::NotSupported { operation: route.op.name.clone() })?;
+    let body = body.unwrap_or_default();
     let input = input::assemble(&route, parts.uri.query().unwrap_or(""), &parts.headers, &body)?;
-    op.run(&app.service, &Caller { account }, input).await
+    let streamed = unread.map(|body| uploads::Streamed {
+        body,
+        declared_length: header(&parts.headers, http::header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse().ok()),
+        signed_sha256: header(&parts.headers, "x-amz-content-sha256")
+            .filter(|v| *v != sigv4::UNSIGNED_PAYLOAD)
+            .map(str::to_owned),
+    });
+    op.run(&app.service, &Caller { account }, input, streamed).await
+}
+
+fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
 }
 
 /// A List* response: `{key: items}` plus `nextToken` when more pages follow.

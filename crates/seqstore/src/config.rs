@@ -47,6 +47,8 @@ pub struct Config {
     pub worker: import::WorkerConfig,
     /// Layout of stored data.
     pub storage: import::StorageConfig,
+    /// `[uploads]`.
+    pub uploads: UploadsConfig,
 }
 
 /// `[database]`.
@@ -96,6 +98,24 @@ pub struct QuotasConfig {
     pub sequence_stores: u64,
     /// Import jobs per account that are not finished yet.
     pub concurrent_import_jobs: u64,
+    /// Direct uploads per account that are created and neither completed nor aborted.
+    pub uploads_in_progress: u64,
+}
+
+/// `[uploads]`: direct multipart read set uploads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UploadsConfig {
+    /// Largest part UploadReadSetPart accepts, in bytes (HealthOmics: 100 MiB).
+    pub max_part_bytes: u64,
+    /// An upload that receives no part for this long is aborted by the sweep (default 7 days).
+    pub abandon_after_seconds: u64,
+}
+
+impl Default for UploadsConfig {
+    fn default() -> Self {
+        Self { max_part_bytes: 100 * 1024 * 1024, abandon_after_seconds: 7 * 24 * 3600 }
+    }
 }
 
 /// Values given on the command line; `None` leaves the lower layers in force.
@@ -159,6 +179,7 @@ impl Default for Config {
             sources: import::SourcesConfig::default(),
             worker: import::WorkerConfig::default(),
             storage: import::StorageConfig::default(),
+            uploads: UploadsConfig::default(),
         }
     }
 }
@@ -171,7 +192,7 @@ impl Default for LimitsConfig {
 
 impl Default for QuotasConfig {
     fn default() -> Self {
-        Self { sequence_stores: 1000, concurrent_import_jobs: 20 }
+        Self { sequence_stores: 1000, concurrent_import_jobs: 20, uploads_in_progress: 100 }
     }
 }
 
@@ -241,6 +262,9 @@ impl Config {
         }
         if self.worker.count == 0 || self.worker.lease_seconds < 3 {
             return Err(invalid("worker", "needs count >= 1 and lease_seconds >= 3".into()));
+        }
+        if self.uploads.max_part_bytes == 0 || self.uploads.abandon_after_seconds == 0 {
+            return Err(invalid("uploads", "needs max_part_bytes >= 1 and abandon_after_seconds >= 1".into()));
         }
         if self.storage.part_size < 1024 * 1024 {
             return Err(invalid("storage.part_size", "must be at least 1 MiB".into()));

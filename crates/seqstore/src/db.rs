@@ -15,6 +15,7 @@ pub mod references;
 pub mod sequence_stores;
 pub mod settings;
 pub mod tags;
+pub mod uploads;
 
 use std::sync::Once;
 use std::time::Duration;

@@ -9,3 +9,4 @@ pub mod role;
 pub mod sequence_store;
 pub mod tags;
 pub mod time;
+pub mod upload;

@@ -89,7 +89,7 @@ impl Server {
         let data = DataStore::local(&config.data_dir)?;
         let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
-        let settings = worker::Settings::new(node_id, &config.worker, &config.storage);
+        let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
         let router = api::router(Arc::new(App::new(config, service)));
         Ok(Self { listener, router, db, workers })

@@ -11,6 +11,7 @@ pub mod reference_reader;
 pub mod references;
 pub mod sequence_stores;
 pub mod tags;
+pub mod uploads;
 
 pub use error::Error;
 
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use tokio::sync::Notify;
 
 use crate::config::import::{Role, SourcesConfig};
-use crate::config::{Config, QuotasConfig};
+use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::db::{self, Db};
 use crate::storage::data::DataStore;
 use page_token::PageTokens;
@@ -72,6 +73,7 @@ pub struct Service {
     quotas: QuotasConfig,
     tokens: PageTokens,
     imports: ImportSettings,
+    uploads: UploadsConfig,
     wake: Arc<Notify>,
 }
 
@@ -97,6 +99,7 @@ impl Service {
             quotas: config.quotas.clone(),
             tokens: PageTokens::new(key.as_bytes()),
             imports: ImportSettings { roles: config.roles.clone(), sources: config.sources.clone() },
+            uploads: config.uploads.clone(),
             wake: Arc::new(Notify::new()),
         })
     }

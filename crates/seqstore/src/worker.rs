@@ -14,6 +14,7 @@ mod lease;
 mod reference_import;
 mod sweep;
 mod tee;
+mod upload;
 
 use std::path::Path;
 use std::time::Duration;
@@ -21,6 +22,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::config::UploadsConfig;
 use crate::config::import::{StorageConfig, WorkerConfig};
 use crate::db::{self, import_jobs};
 use crate::model::import::JobKind;
@@ -38,16 +40,19 @@ pub struct Settings {
     pub throttle_bytes_per_sec: u64,
     /// Part size recorded for stored files.
     pub part_size: u64,
+    /// An upload idle for this long is aborted.
+    pub upload_idle: Duration,
 }
 
 impl Settings {
     /// Settings from the configuration, with this node's id.
-    pub fn new(node_id: String, worker: &WorkerConfig, storage: &StorageConfig) -> Self {
+    pub fn new(node_id: String, worker: &WorkerConfig, storage: &StorageConfig, uploads: &UploadsConfig) -> Self {
         Self {
             node_id,
             lease: Duration::from_secs(worker.lease_seconds),
             throttle_bytes_per_sec: worker.throttle_bytes_per_sec,
             part_size: storage.part_size,
+            upload_idle: Duration::from_secs(uploads.abandon_after_seconds),
         }
     }
 }
@@ -88,6 +93,9 @@ pub async fn start(service: Service, settings: Settings, count: usize) -> Result
     for n in 0..count {
         tasks.spawn(work(service.clone(), settings.clone(), stopped.clone(), n));
     }
+    // Checked ten times per idle period, at most once a minute.
+    let every = (settings.upload_idle / 10).min(Duration::from_secs(60));
+    tasks.spawn(sweep::abandoned_uploads(service.clone(), settings.upload_idle, every, stopped.clone()));
     Ok(Workers { tasks, stop })
 }
 
@@ -109,7 +117,7 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                 tracing::info!(worker = n, job = %claim.job_id, source = claim.index, "importing");
                 if let Some(previous) = &claim.previous {
                     let dir = match claim.kind {
-                        JobKind::ReadSet => crate::storage::data::READ_SETS,
+                        JobKind::ReadSet | JobKind::Upload => crate::storage::data::READ_SETS,
                         JobKind::Reference => crate::storage::data::REFERENCES,
                     };
                     if let Err(e) = service.data().delete_dir(&claim.store_id, dir, previous).await {
@@ -118,7 +126,7 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                 }
                 let attempt = async {
                     match claim.kind {
-                        JobKind::ReadSet => import::run(&service, &settings, claim).await,
+                        JobKind::ReadSet | JobKind::Upload => import::run(&service, &settings, claim).await,
                         JobKind::Reference => reference_import::run(&service, &settings, claim).await,
                     }
                 };

@@ -23,4 +23,5 @@ mod e2e {
     mod s3;
     mod sdk;
     pub mod support;
+    mod uploads;
 }

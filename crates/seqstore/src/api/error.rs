@@ -97,7 +97,11 @@ impl ApiError {
                 | S::Source2NotFastq { .. }
                 | S::BadReferenceArn { .. }
                 | S::CramNeedsReference { .. }
+                | S::Invalid { .. }
                 | S::BadSourceUri { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
+                S::PayloadHashMismatch => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
+                S::BodyRead { .. } => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
+                S::Storage { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
                 S::ReferenceNotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
                 S::RangeNotSatisfiable { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "RangeNotSatisfiableException"),
                 S::RoleNotPassable { .. } | S::NoFileRoots { .. } | S::SourceNotAllowed { .. } => {

@@ -19,7 +19,9 @@ pub fn assemble(route: &Route, raw_query: &str, headers: &HeaderMap, body: &Byte
         return Ok(Value::Object(Map::new()));
     };
     let mut object = match (payload, body.is_empty()) {
-        (Some(_), _) | (None, true) => Map::new(),
+        // A streamed payload is not in `body`; it counts as present and is read by the operation.
+        (Some(member), _) => Map::from_iter([(member.clone(), Value::String(String::new()))]),
+        (None, true) => Map::new(),
         (None, false) => match serde_json::from_slice(body).map_err(ApiError::BadJson)? {
             Value::Object(map) => map,
             _ => return Err(ApiError::Invalid(vec![not_object()])),

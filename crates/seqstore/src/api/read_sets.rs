@@ -71,13 +71,16 @@ fn item(service: &Service, set: &ReadSet) -> Value {
         "sequenceStoreId": set.store_id,
         "subjectId": set.subject_id,
         "sampleId": set.sample_id,
-        "status": "ACTIVE",
+        "status": set.status,
         "fileType": set.file_type.as_str(),
         "creationTime": time::format(set.creation_time),
         "creationType": set.creation_type,
         "sequenceInformation": sequence,
-        "etag": etag,
     });
+    // A direct upload's read set has no ETag until its parts are processed.
+    if !set.etag.source1.is_empty() {
+        body["etag"] = etag;
+    }
     if let Some(statistics) = &set.statistics {
         body["alignmentStatistics"] = json!(statistics);
     }
@@ -107,7 +110,13 @@ pub async fn batch_delete(service: &Service, caller: &Caller, input: Value) -> R
     let failed = service.delete_read_sets(caller, &request.sequence_store_id, &request.ids).await?;
     let errors: Vec<Value> = failed
         .into_iter()
-        .map(|(id, error)| json!({ "id": id, "code": "ResourceNotFoundException", "message": error.to_string() }))
+        .map(|(id, error)| {
+            let code = match error {
+                crate::service::Error::Conflict { .. } => "ConflictException",
+                _ => "ResourceNotFoundException",
+            };
+            json!({ "id": id, "code": code, "message": error.to_string() })
+        })
         .collect();
     Ok(Json(json!({ "errors": errors })).into_response())
 }

@@ -19,7 +19,8 @@ type HmacSha256 = Hmac<Sha256>;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
 const SERVICE: &str = "omics";
-const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
+/// The `X-Amz-Content-SHA256` value of a payload that is not signed.
+pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// Largest accepted difference between `X-Amz-Date` and the server clock.
 pub const MAX_SKEW_SECONDS: i64 = 15 * 60;
 
@@ -129,8 +130,10 @@ pub struct Request<'a> {
     pub headers: &'a HeaderMap,
     /// `Host` to use when the request carries none (HTTP/2 `:authority`).
     pub authority: Option<&'a str>,
-    /// Body bytes.
-    pub body: &'a [u8],
+    /// Body bytes; `None` for a streamed payload that is not read yet: then the signed
+    /// `X-Amz-Content-SHA256` (a hex digest, or `UNSIGNED-PAYLOAD` where allowed) is taken as given
+    /// and the caller must check a digest against the body once it is read.
+    pub body: Option<&'a [u8]>,
     /// True when the operation signs its payload as `UNSIGNED-PAYLOAD`.
     pub unsigned_payload_allowed: bool,
 }
@@ -251,8 +254,20 @@ fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
 }
 
 fn payload_hash(request: &Request<'_>) -> Result<String, AuthError> {
-    let computed = || hex::encode(Sha256::digest(request.body));
-    match request.headers.get("x-amz-content-sha256").map(|v| v.to_str().unwrap_or_default()) {
+    let header = request.headers.get("x-amz-content-sha256").map(|v| v.to_str().unwrap_or_default());
+    let Some(body) = request.body else {
+        return match header {
+            Some(UNSIGNED_PAYLOAD) if request.unsigned_payload_allowed => Ok(UNSIGNED_PAYLOAD.to_owned()),
+            Some(given) if given.len() == 64 && given.bytes().all(|b| b.is_ascii_hexdigit()) => {
+                Ok(given.to_ascii_lowercase())
+            }
+            _ => Err(AuthError::Malformed {
+                problem: "a streamed body needs X-Amz-Content-SHA256: UNSIGNED-PAYLOAD or the body's hex SHA-256",
+            }),
+        };
+    };
+    let computed = || hex::encode(Sha256::digest(body));
+    match header {
         None => Ok(computed()),
         Some(UNSIGNED_PAYLOAD) if request.unsigned_payload_allowed => Ok(UNSIGNED_PAYLOAD.to_owned()),
         Some(UNSIGNED_PAYLOAD) => Err(AuthError::UnsignedPayload),

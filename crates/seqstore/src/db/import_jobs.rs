@@ -101,11 +101,31 @@ pub async fn insert_source<S: Serialize>(
     Ok(())
 }
 
-/// Job `id` of `account` in `store`.
+/// Import job `id` of `account` in `store` (the hidden processing jobs of uploads are not import
+/// jobs).
 pub async fn job(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<Option<Job>, Error> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3");
+    let sql = format!(
+        "SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3 AND kind <> 'upload'"
+    );
     let row = sqlx::query(&sql).bind(account).bind(store).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(job_from_row).transpose()
+}
+
+/// Fixes the read set id of a source before it is claimed: an upload's read set exists (as
+/// PROCESSING_UPLOAD) from completion on, so every attempt fills that one.
+pub async fn reserve_read_set(
+    conn: &mut AnyConnection,
+    job_id: &str,
+    index: i64,
+    read_set_id: &str,
+) -> Result<(), Error> {
+    sqlx::query("UPDATE import_sources SET read_set_id = $1 WHERE job_id = $2 AND idx = $3")
+        .bind(read_set_id)
+        .bind(job_id)
+        .bind(index)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 /// Job `id` of `account` in whichever store.
@@ -122,10 +142,12 @@ pub async fn sources<S: DeserializeOwned>(conn: &mut AnyConnection, job_id: &str
     rows.iter().map(source_from_row).collect()
 }
 
-/// One page of a store's jobs in `(creation_ms, id)` order.
+/// One page of a store's import jobs in `(creation_ms, id)` order (upload processing jobs are not
+/// listed).
 pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<Job>, Error> {
     let mut filter = Filter::default();
     filter.text_eq("account_id", account).text_eq("store_id", store);
+    filter.not_text_eq("kind", JobKind::Upload.as_str());
     if let Some(status) = &query.status {
         filter.text_eq("status", status);
     }
@@ -151,11 +173,12 @@ pub async fn reference_in_use(conn: &mut AnyConnection, reference_arn: &str) -> 
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-/// Jobs of `account` (in `store` when given) that are not settled.
+/// Import jobs of `account` (in `store` when given) that are not settled (upload processing is not
+/// an import job).
 pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option<&str>) -> Result<i64, Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS n FROM import_jobs WHERE account_id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS') \
-         AND ($2 = '' OR store_id = $2)",
+         AND ($2 = '' OR store_id = $2) AND kind <> 'upload'",
     )
     .bind(account)
     .bind(store.unwrap_or(""))
@@ -191,14 +214,25 @@ pub async fn claim(
 ) -> Result<Option<Claim>, Error> {
     let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
     let sql = format!(
-        "SELECT job_id, idx, kind, read_set_id FROM import_sources WHERE status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND \
-         lease_expires_ms < $1) ORDER BY created_ms, job_id, idx LIMIT 1 {lock}"
+        "SELECT job_id, idx, kind, read_set_id, status FROM import_sources WHERE status = 'NOT_STARTED' OR \
+         (status = 'IN_PROGRESS' AND lease_expires_ms < $1) ORDER BY created_ms, job_id, idx LIMIT 1 {lock}"
     );
     let Some(row) = sqlx::query(&sql).bind(now).fetch_optional(&mut *conn).await? else { return Ok(None) };
     let (job_id, index): (String, i64) = (row.try_get("job_id")?, row.try_get("idx")?);
     let kind: String = row.try_get("kind")?;
-    let previous: Option<String> = row.try_get("read_set_id")?;
-    let read_set_id = super::ids::reserve(conn, &kind).await?;
+    let status: String = row.try_get("status")?;
+    let mut previous: Option<String> = row.try_get("read_set_id")?;
+    // An upload's read set id is fixed at completion: a retry refills it (after deleting what an
+    // interrupted attempt wrote). Every other attempt writes under a fresh id.
+    let read_set_id = match (kind == JobKind::Upload.as_str(), previous.clone()) {
+        (true, Some(fixed)) => {
+            if status == SourceStatus::NotStarted.as_str() {
+                previous = None;
+            }
+            fixed
+        }
+        _ => super::ids::reserve(conn, &kind).await?,
+    };
     let row = sqlx::query(
         "UPDATE import_sources SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_ms = $2, \
          generation = generation + 1, read_set_id = $3, bytes_processed = 0, bytes_total = NULL, \

@@ -13,10 +13,10 @@ const COLUMNS: &str = "id, account_id, store_id, status, name, description, subj
                        reference_arn, file_type, creation_type, creation_job_id, creation_ms, total_read_count, \
                        total_base_count, alignment, etag, files, statistics, status_message, etag_source1";
 
-/// Inserts a committed (ACTIVE) read set.
+/// Inserts a read set (ACTIVE from an import, PROCESSING_UPLOAD from a completed upload).
 pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error> {
     let sql = format!(
-        "INSERT INTO read_sets ({COLUMNS}) VALUES ($1, $2, $3, 'ACTIVE', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
+        "INSERT INTO read_sets ({COLUMNS}) VALUES ($1, $2, $3, $22, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
          $14, $15, $16, $17, $18, $19, $20, $21)"
     );
     sqlx::query(&sql)
@@ -40,10 +40,41 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
         .bind(serde_json::to_string(&set.files).expect("files serialize"))
         .bind(set.statistics.as_ref().map(|s| serde_json::to_string(s).expect("statistics serialize")))
         .bind(&set.status_message)
-        .bind(&set.etag.source1)
+        .bind(non_empty(&set.etag.source1))
+        .bind(&set.status)
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Fills a PROCESSING_UPLOAD read set with what processing its parts produced (status, counts,
+/// ETag, files, statistics, note); false when it is no longer PROCESSING_UPLOAD (deleted).
+pub async fn finish_upload(conn: &mut AnyConnection, set: &ReadSet) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE read_sets SET status = $1, total_read_count = $2, total_base_count = $3, alignment = $4, etag = $5, \
+         files = $6, statistics = $7, status_message = $8, etag_source1 = $9 \
+         WHERE account_id = $10 AND store_id = $11 AND id = $12 AND status = 'PROCESSING_UPLOAD'",
+    )
+    .bind(&set.status)
+    .bind(set.total_read_count as i64)
+    .bind(set.total_base_count as i64)
+    .bind(&set.alignment)
+    .bind(serde_json::to_string(&set.etag).expect("etag serializes"))
+    .bind(serde_json::to_string(&set.files).expect("files serialize"))
+    .bind(set.statistics.as_ref().map(|s| serde_json::to_string(s).expect("statistics serialize")))
+    .bind(&set.status_message)
+    .bind(non_empty(&set.etag.source1))
+    .bind(&set.account)
+    .bind(&set.store_id)
+    .bind(&set.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An ETag digest as stored in `etag_source1`: none until processed.
+fn non_empty(digest: &str) -> Option<&str> {
+    (!digest.is_empty()).then_some(digest)
 }
 
 /// Read set `id` of `account` in `store`.
@@ -66,6 +97,8 @@ pub struct Query {
     pub generated_from: Option<String>,
     /// `IMPORT` or `UPLOAD`.
     pub creation_type: Option<String>,
+    /// Exact status.
+    pub status: Option<String>,
     /// Exact reference ARN; `Some("")` means read sets without a reference.
     pub reference_arn: Option<String>,
     /// Exact `etag.source1`.
@@ -91,6 +124,7 @@ pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &
         .text_eq_opt("subject_id", query.subject_id.as_deref())
         .text_eq_opt("generated_from", query.generated_from.as_deref())
         .text_eq_opt("creation_type", query.creation_type.as_deref())
+        .text_eq_opt("status", query.status.as_deref())
         .text_eq_opt("etag_source1", query.etag.as_deref());
     match query.reference_arn.as_deref() {
         Some("") => {
@@ -132,14 +166,17 @@ pub async fn with_etag(
     row.map(|r| r.try_get("id")).transpose().map_err(Error::from)
 }
 
-/// Deletes read set `id`; false when `account` has no such read set in `store`.
+/// Deletes read set `id` unless it is still PROCESSING_UPLOAD; false when `account` has no such
+/// deletable read set in `store`.
 pub async fn delete(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<bool, Error> {
-    let done = sqlx::query("DELETE FROM read_sets WHERE account_id = $1 AND store_id = $2 AND id = $3")
-        .bind(account)
-        .bind(store)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    let done = sqlx::query(
+        "DELETE FROM read_sets WHERE account_id = $1 AND store_id = $2 AND id = $3 AND status <> 'PROCESSING_UPLOAD'",
+    )
+    .bind(account)
+    .bind(store)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -166,6 +203,7 @@ fn from_row(row: &AnyRow) -> Result<ReadSet, Error> {
     let statistics: Option<String> = row.try_get("statistics")?;
     Ok(ReadSet {
         id: row.try_get("id")?,
+        status: row.try_get("status")?,
         account: row.try_get("account_id")?,
         store_id: row.try_get("store_id")?,
         name: row.try_get("name")?,

@@ -42,6 +42,8 @@ pub enum JobKind {
     ReadSet,
     /// References in a reference store.
     Reference,
+    /// The processing of a completed direct upload (one source; not listed as an import job).
+    Upload,
 }
 
 /// Declared type of a source.
@@ -82,7 +84,7 @@ wire_names!(JobStatus {
 });
 wire_names!(SourceStatus { NotStarted => "NOT_STARTED", InProgress => "IN_PROGRESS", Finished => "FINISHED", Failed => "FAILED" });
 wire_names!(FileType { Fastq => "FASTQ", Bam => "BAM", Ubam => "UBAM", Cram => "CRAM" });
-wire_names!(JobKind { ReadSet => "readSet", Reference => "reference" });
+wire_names!(JobKind { ReadSet => "readSet", Reference => "reference", Upload => "upload" });
 
 impl JobStatus {
     /// True once the job can no longer change.
@@ -123,6 +125,10 @@ pub struct SourceSpec {
     pub description: Option<String>,
     /// Read set tags.
     pub tags: Tags,
+    /// For the processing job of a direct upload: the stored parts to read instead of
+    /// `source1`/`source2`, and the read set (created at completion) to fill.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upload: Option<super::upload::UploadedParts>,
 }
 
 /// A source with its progress; `S` is what was submitted ([`SourceSpec`] for read sets,

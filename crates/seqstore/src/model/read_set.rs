@@ -75,6 +75,9 @@ pub struct AlignmentStatistics {
 pub struct ReadSet {
     /// 10-digit id.
     pub id: String,
+    /// `ACTIVE`; a direct upload's read set is `PROCESSING_UPLOAD` until its parts are processed,
+    /// then `ACTIVE` or `UPLOAD_FAILED`.
+    pub status: String,
     /// Owning account.
     pub account: String,
     /// Store.

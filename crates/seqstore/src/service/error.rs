@@ -142,6 +142,33 @@ pub enum Error {
         #[source]
         source: seqstore_formats::fasta::Error,
     },
+    /// A member's value breaks a rule the model cannot express.
+    #[error("{member}: {problem}")]
+    Invalid {
+        /// Member path.
+        member: String,
+        /// What is wrong and what to do.
+        problem: String,
+    },
+    /// A streamed body did not match the SHA-256 the client signed in `X-Amz-Content-SHA256`.
+    #[error(
+        "The provided X-Amz-Content-SHA256 header does not match the SHA-256 of the body: send the part again, or \
+         sign it as UNSIGNED-PAYLOAD"
+    )]
+    PayloadHashMismatch,
+    /// The request body could not be read to its end (the client stopped sending).
+    #[error("the request body could not be read to its end; send it again")]
+    BodyRead {
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The server's own storage failed.
+    #[error("{what}: the server's storage failed; try again later")]
+    Storage {
+        /// What could not be done.
+        what: &'static str,
+    },
     /// The database failed.
     #[error("database failure")]
     Db(#[from] db::Error),

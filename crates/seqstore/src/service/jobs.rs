@@ -89,7 +89,7 @@ impl Service {
 
     /// A `referenceArn` must be a reference ARN (else ValidationException) naming an existing
     /// reference of the caller in this region (else ResourceNotFoundException), both naming `member`.
-    async fn check_reference_arn(
+    pub(super) async fn check_reference_arn(
         &self,
         conn: &mut sqlx::AnyConnection,
         caller: &Caller,
@@ -117,7 +117,7 @@ impl Service {
         store_id: &str,
     ) -> Result<(), Error> {
         let (what, exists) = match kind {
-            JobKind::ReadSet => {
+            JobKind::ReadSet | JobKind::Upload => {
                 ("sequence store", sequence_stores::get(conn, &caller.account, store_id).await?.is_some())
             }
             JobKind::Reference => {

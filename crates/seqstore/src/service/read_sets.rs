@@ -13,7 +13,7 @@ use crate::model::read_set::ReadSet;
 pub struct ReadSetFilter {
     /// Exact name.
     pub name: Option<String>,
-    /// Status; every stored read set is ACTIVE.
+    /// Exact status.
     pub status: Option<String>,
     /// Exact reference ARN; `""` selects read sets without one.
     pub reference_arn: Option<String>,
@@ -56,15 +56,13 @@ impl Service {
             self.listing("ListReadSets", caller, store_id, filter, max_results, next_token)?;
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         self.require_store(&mut conn, caller, store_id).await?;
-        if filter.status.as_deref().is_some_and(|s| s != "ACTIVE") {
-            return Ok(Page { items: Vec::new(), next_token: None });
-        }
         let query = read_sets::Query {
             name: filter.name.clone(),
             sample_id: filter.sample_id.clone(),
             subject_id: filter.subject_id.clone(),
             generated_from: filter.generated_from.clone(),
             creation_type: filter.creation_type.clone(),
+            status: filter.status.clone(),
             reference_arn: filter.reference_arn.clone(),
             etag: filter.etag.clone(),
             created_from: filter.created_after.map(crate::model::time::ceil_millis),
@@ -92,6 +90,9 @@ impl Service {
             if read_sets::delete(&mut tx, &caller.account, store_id, id).await? {
                 db::tags::clear(&mut tx, &self.read_set_arn(&caller.account, store_id, id)).await?;
                 deleted.push(id.clone());
+            } else if read_sets::get(&mut tx, &caller.account, store_id, id).await?.is_some() {
+                let reason = "is still processing its upload: delete it once it is ACTIVE or UPLOAD_FAILED";
+                errors.push((id.clone(), Error::Conflict { kind: "read set", id: id.clone(), reason }));
             } else {
                 errors.push((id.clone(), Error::NotFound { kind: "read set", id: id.clone() }));
             }

@@ -203,8 +203,8 @@ impl Service {
         Ok(store)
     }
 
-    /// Deletes a store with its tags and token records. A store that holds read sets, or that an
-    /// unfinished import job targets, is a [`Error::Conflict`].
+    /// Deletes a store with its tags and token records. A store that holds read sets, that an
+    /// unfinished import job targets, or that has uploads in progress is a [`Error::Conflict`].
     pub async fn delete_sequence_store(&self, caller: &Caller, id: &str) -> Result<(), Error> {
         let mut tx = self.db.begin_for(&caller.account).await?;
         if rows::get(&mut tx, &caller.account, id).await?.is_none() {
@@ -216,6 +216,9 @@ impl Service {
         }
         if db::import_jobs::count_active(&mut tx, &caller.account, Some(id)).await? > 0 {
             return Err(conflict("is the target of an import job in progress: wait for it to finish"));
+        }
+        if db::uploads::count_in_store(&mut tx, &caller.account, id).await? > 0 {
+            return Err(conflict("has direct uploads in progress: complete or abort them first"));
         }
         rows::delete(&mut tx, &caller.account, id).await?;
         db::tags::clear(&mut tx, &self.sequence_store_arn(caller, id)).await?;

@@ -12,6 +12,8 @@ use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 pub const READ_SETS: &str = "readSet";
 /// Directory of reference objects within a store.
 pub const REFERENCES: &str = "reference";
+/// Directory of the parts of direct uploads within a store.
+pub const UPLOADS: &str = "upload";
 
 /// Chunk size of multipart writes: large enough for S3's 5 MiB minimum part.
 const CHUNK: usize = 8 * 1024 * 1024;
@@ -72,6 +74,22 @@ impl DataStore {
         Path::from(format!("{store_id}/{REFERENCES}/{reference_id}/{file}"))
     }
 
+    /// A new, unique key for one upload of part `number` of `source` (`SOURCE1`/`SOURCE2`): a
+    /// replaced part keeps its object until the replacement is recorded.
+    pub fn upload_part_key(store_id: &str, upload_id: &str, source: &str, number: i64) -> Path {
+        let nonce = uuid::Uuid::new_v4().simple().to_string();
+        Path::from(format!("{store_id}/{UPLOADS}/{upload_id}/{source}/{number:05}-{nonce}"))
+    }
+
+    /// Deletes one object (a missing object is not an error).
+    pub async fn delete(&self, key: &str) -> Result<(), Error> {
+        let key = Path::from(key);
+        match self.store.delete(&key).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(source) => Err(object_err(&key, source)),
+        }
+    }
+
     /// Writes a small object in one request.
     pub async fn put(&self, key: &Path, bytes: Vec<u8>) -> Result<(), Error> {
         self.store.put(key, bytes.into()).await.map(|_| ()).map_err(|source| object_err(key, source))
@@ -108,7 +126,7 @@ impl DataStore {
         self.delete_dir(store_id, REFERENCES, reference_id).await
     }
 
-    /// Deletes `{store}/{kind}/{id}/…` (`kind` is [`READ_SETS`] or [`REFERENCES`]).
+    /// Deletes `{store}/{kind}/{id}/…` (`kind` is [`READ_SETS`], [`REFERENCES`] or [`UPLOADS`]).
     pub async fn delete_dir(&self, store_id: &str, kind: &str, id: &str) -> Result<(), Error> {
         let prefix = Path::from(format!("{store_id}/{kind}/{id}"));
         let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await.map_err(|s| object_err(&prefix, s))?;
@@ -130,7 +148,7 @@ impl DataStore {
         for meta in metas {
             let parts: Vec<_> = meta.location.parts().map(|p| p.as_ref().to_owned()).collect();
             if let [store, kind, id, ..] = parts.as_slice()
-                && (kind == READ_SETS || kind == REFERENCES)
+                && (kind == READ_SETS || kind == REFERENCES || kind == UPLOADS)
             {
                 found.push((store.clone(), kind.clone(), id.clone()));
             }
@@ -198,7 +216,7 @@ fn local_dirs(root: &FsPath) -> Vec<(String, String, String)> {
     };
     let mut found = Vec::new();
     for store in names(root) {
-        for kind in [READ_SETS, REFERENCES] {
+        for kind in [READ_SETS, REFERENCES, UPLOADS] {
             for id in names(&root.join(&store).join(kind)) {
                 found.push((store.clone(), kind.to_owned(), id));
             }

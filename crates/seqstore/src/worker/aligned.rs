@@ -11,7 +11,7 @@ use tokio::runtime::Handle;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, chain, open_all};
+use super::common::{Outcome, chain, open_spec};
 use super::lease;
 use super::tee::{self, Progress, TeeError};
 use crate::db::import_jobs::Claim;
@@ -52,7 +52,7 @@ pub(super) async fn attempt(
         }
         None => None,
     };
-    let mut opened = open_all(service, claim, &[("source1", spec.source1.clone())]).await?;
+    let mut opened = open_spec(service, claim, spec, false).await?;
     let source = opened.remove(0);
     let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
         service.clone(),
@@ -118,6 +118,7 @@ pub(super) async fn attempt(
         .then(|| "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned());
     Ok(ReadSet {
         id: claim.read_set_id.clone(),
+        status: "ACTIVE".into(),
         account: claim.account.clone(),
         store_id: claim.store_id.clone(),
         name: spec.name.clone(),

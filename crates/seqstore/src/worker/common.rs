@@ -1,11 +1,15 @@
 //! What every kind of import attempt shares: how an attempt ends, opening sources within the
 //! role's grants, and recording a failure.
 
+use futures_util::{StreamExt, TryStreamExt};
+
 use crate::db;
 use crate::db::import_jobs::{self, Claim};
-use crate::model::import::SourceStatus;
+use crate::model::import::{SourceSpec, SourceStatus};
 use crate::model::time;
+use crate::model::upload::StoredPart;
 use crate::service::{Caller, Service};
+use crate::storage::data::DataStore;
 use crate::storage::locations::SourceUri;
 use crate::storage::source::{self, Opened};
 
@@ -18,6 +22,46 @@ pub(super) enum Outcome {
     Failed(String),
     /// The lease was lost or the process is stopping: commit nothing.
     Abandoned,
+}
+
+/// Opens the files of `spec`: source1, and source2 when `with_source2` and the spec has one. A
+/// direct upload's files are its stored parts, read in order; other sources are opened through
+/// the grants of the claim's role.
+pub(super) async fn open_spec(
+    service: &Service,
+    claim: &Claim,
+    spec: &SourceSpec,
+    with_source2: bool,
+) -> Result<Vec<Opened>, Outcome> {
+    if let Some(upload) = &spec.upload {
+        let mut opened = vec![parts_stream(service.data().clone(), upload.source1.clone())];
+        if with_source2 && !upload.source2.is_empty() {
+            opened.push(parts_stream(service.data().clone(), upload.source2.clone()));
+        }
+        return Ok(opened);
+    }
+    let mut files = vec![("source1", spec.source1.clone())];
+    if let Some(source2) = spec.source2.as_ref().filter(|_| with_source2) {
+        files.push(("source2", source2.clone()));
+    }
+    open_all(service, claim, &files).await
+}
+
+/// The stored `parts` as one stream, in order.
+fn parts_stream(data: DataStore, parts: Vec<StoredPart>) -> Opened {
+    let size = parts.iter().map(|p| p.size).sum();
+    let stream = futures_util::stream::iter(parts)
+        .then(move |part| {
+            let data = data.clone();
+            async move {
+                let key = object_store::path::Path::from(part.key.as_str());
+                let stream = data.get_range(&key, 0..part.size).await.map_err(std::io::Error::other)?;
+                Ok::<_, std::io::Error>(stream.map_err(std::io::Error::other))
+            }
+        })
+        .try_flatten()
+        .boxed();
+    Opened { size, stream }
 }
 
 /// Opens each `(name, uri)` through the grants of the claim's role.

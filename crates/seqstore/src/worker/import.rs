@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, chain, fail, open_all};
+use super::common::{Outcome, chain, fail, open_spec};
 use super::lease;
 use super::tee::{self, ChannelReader, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
@@ -34,19 +34,28 @@ struct Scanned {
 /// leave the source to be claimed again when its lease expires.
 pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
     let progress = Arc::new(Progress::default());
-    let result = match serde_json::from_value::<SourceSpec>(claim.spec.clone()) {
-        Ok(spec) => attempt(service, settings, &claim, &spec, &progress).await.map(|set| (set, spec.tags)),
+    let spec = serde_json::from_value::<SourceSpec>(claim.spec.clone());
+    let result = match &spec {
+        Ok(spec) => attempt(service, settings, &claim, spec, &progress).await,
         Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
     };
+    let upload = spec.as_ref().ok().and_then(|s| s.upload.as_ref());
     let data = service.data();
-    let settled = match result {
-        Ok((read_set, tags)) => commit(service, &claim, &tags, read_set).await,
-        Err(Outcome::Failed(message)) => {
+    let settled = match (result, upload) {
+        (Ok(read_set), Some(parts)) => super::upload::commit(service, &claim, read_set, parts).await,
+        (Ok(read_set), None) => {
+            let tags = spec.as_ref().map(|s| s.tags.clone()).unwrap_or_default();
+            commit(service, &claim, &tags, read_set).await
+        }
+        (Err(Outcome::Failed(message)), upload) => {
             delete_objects(data, &claim).await;
             tracing::info!(job = %claim.job_id, source = claim.index, %message, "source failed");
-            fail(service, &claim, &message).await
+            match upload {
+                Some(parts) => super::upload::fail(service, settings, &claim, parts, &message).await,
+                None => fail(service, &claim, &message).await,
+            }
         }
-        Err(Outcome::Abandoned) => {
+        (Err(Outcome::Abandoned), _) => {
             delete_objects(data, &claim).await;
             Ok(true)
         }
@@ -76,11 +85,7 @@ async fn attempt(
     if spec.file_type != FileType::Fastq {
         return super::aligned::attempt(service, settings, claim, spec, store.etag_family, progress).await;
     }
-    let mut files = vec![("source1", spec.source1.clone())];
-    if let Some(source2) = &spec.source2 {
-        files.push(("source2", source2.clone()));
-    }
-    let opened = open_all(service, claim, &files).await?;
+    let opened = open_spec(service, claim, spec, true).await?;
     let total: u64 = opened.iter().map(|o| o.size).sum();
     let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
         service.clone(),
@@ -186,6 +191,7 @@ fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scann
     let bases = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
     ReadSet {
         id: claim.read_set_id.clone(),
+        status: "ACTIVE".into(),
         account: claim.account.clone(),
         store_id: claim.store_id.clone(),
         name: spec.name.clone(),
@@ -232,7 +238,7 @@ async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> 
     Ok(true)
 }
 
-async fn delete_objects(data: &DataStore, claim: &Claim) {
+pub(super) async fn delete_objects(data: &DataStore, claim: &Claim) {
     if let Err(e) = data.delete_read_set(&claim.store_id, &claim.read_set_id).await {
         tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
     }

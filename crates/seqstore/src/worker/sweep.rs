@@ -1,10 +1,12 @@
 //! The start-up sweep: deletes stored objects (and, on local disk, staging files) of read sets and
-//! references that were never committed and that no live lease is writing.
+//! references that were never committed and that no live lease is writing, and the parts of
+//! uploads that no longer exist. The periodic sweep aborts uploads abandoned for longer than
+//! `uploads.abandon_after_seconds`.
 
-use crate::db::{self, import_jobs, read_sets, references};
+use crate::db::{self, import_jobs, read_sets, references, uploads};
 use crate::model::time;
 use crate::service::Service;
-use crate::storage::data::READ_SETS;
+use crate::storage::data::{READ_SETS, UPLOADS};
 
 /// Runs the sweep once. Safe with other processes running: objects under a live lease are kept.
 pub async fn run(service: &Service) -> Result<(), db::Error> {
@@ -21,6 +23,7 @@ pub async fn run(service: &Service) -> Result<(), db::Error> {
     for (store, kind, id) in dirs {
         let committed = match kind.as_str() {
             READ_SETS => read_sets::exists(&mut conn, &id).await?,
+            UPLOADS => uploads::exists(&mut conn, &id).await?,
             _ => references::exists(&mut conn, &id).await?,
         };
         if committed || import_jobs::read_set_in_progress(&mut conn, &id, now).await? {
@@ -35,4 +38,26 @@ pub async fn run(service: &Service) -> Result<(), db::Error> {
         tracing::info!(removed, "sweep deleted objects of uncommitted read sets");
     }
     Ok(())
+}
+
+/// Aborts abandoned uploads every `every` until `stopped` turns true. Safe with several processes:
+/// each upload is re-checked inside its own transaction before it is aborted.
+pub async fn abandoned_uploads(
+    service: Service,
+    idle: std::time::Duration,
+    every: std::time::Duration,
+    mut stopped: tokio::sync::watch::Receiver<bool>,
+) {
+    while !*stopped.borrow() {
+        let before = time::now() - i64::try_from(idle.as_millis()).unwrap_or(i64::MAX);
+        match service.abort_idle_uploads(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(aborted = n, "sweep aborted abandoned uploads"),
+            Err(e) => tracing::warn!(error = ?e, "sweep could not abort abandoned uploads"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            _ = stopped.changed() => {}
+        }
+    }
 }

@@ -168,6 +168,7 @@ fn spec(n: usize) -> SourceSpec {
         name: None,
         description: None,
         tags: Default::default(),
+        upload: None,
     }
 }
 

@@ -242,14 +242,15 @@ async fn sigv4_refusals_are_403_with_their_error_type() {
         assert_error(&send(&router, request).await, 403, "InvalidSignatureException", "Credential should be scoped");
     }
 
-    // UNSIGNED-PAYLOAD only where the model says so (UploadReadSetPart, not built yet: 405).
+    // UNSIGNED-PAYLOAD only where the model says so (UploadReadSetPart: accepted, then the store
+    // is looked up).
     let mut unsigned_body = good.clone();
     unsigned_body.unsigned_payload = true;
     assert_error(&send(&router, unsigned_body.build()).await, 403, "InvalidSignatureException", "UNSIGNED-PAYLOAD");
     let mut part =
         Raw::new("PUT", "/sequencestore/1234567890/upload/1234567890/part?partSource=SOURCE1&partNumber=1", "@r1");
     part.unsigned_payload = true;
-    assert_error(&send(&router, part.build()).await, 405, "NotSupportedOperationException", "UploadReadSetPart");
+    assert_error(&send(&router, part.build()).await, 404, "ResourceNotFoundException", "sequence store 1234567890");
     // A payload hash header that does not match the body is refused.
     let wrong_hash = tamper(&|r| {
         r.headers_mut().insert("x-amz-content-sha256", "0".repeat(64).parse().unwrap());

@@ -301,6 +301,8 @@ pub struct Raw {
     pub time: SystemTime,
     /// Sign the body as `UNSIGNED-PAYLOAD` (with the `x-amz-content-sha256` header).
     pub unsigned_payload: bool,
+    /// Sign the body's SHA-256 and send it as `x-amz-content-sha256`.
+    pub sha256_header: bool,
 }
 
 impl Raw {
@@ -316,6 +318,7 @@ impl Raw {
             service: "omics",
             time: SystemTime::now(),
             unsigned_payload: false,
+            sha256_header: false,
         }
     }
 
@@ -335,6 +338,9 @@ impl Raw {
                 settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
                 SignableBody::UnsignedPayload
             } else {
+                if self.sha256_header {
+                    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+                }
                 SignableBody::Bytes(&self.body)
             };
             let identity = Credentials::new(id, secret, None, None, "test").into();

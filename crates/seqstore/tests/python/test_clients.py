@@ -1132,6 +1132,147 @@ class References(Case):
         self.raises("ResourceNotFoundException", self.a.get_reference_store, id=sid)
 
 
+class Uploads(Case):
+    """Direct multipart uploads through boto3: a paired FASTQ.gz and a coordinate-sorted BAM with
+    its reference, each uploaded in three parts, equal imports of the same files (statistics,
+    ETags, bytes); a wrong checksum and an abort give the modelled answers. The BAM is made with
+    `samtools sort` from a conformance SAM in TEST_DATA_DIR (skipped without samtools, unless
+    CI=true)."""
+
+    TERMINAL = {"COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED"}
+
+    @classmethod
+    def setUpClass(cls):
+        if not FILE_ROOT:
+            raise unittest.SkipTest("TEST_FILE_ROOT is unset: start seqstore with "
+                                    "`--file-root DIR` and set TEST_FILE_ROOT=DIR to run uploads")
+        super().setUpClass()
+        cls.role = f"arn:aws:iam::{ACCOUNTS['A']}:role/Import"
+        cls.dir = os.path.join(FILE_ROOT, f"py-{RUN}-uploads")
+        os.makedirs(cls.dir)
+        cls.addClassCleanup(shutil.rmtree, cls.dir, ignore_errors=True)
+        cls.sid = cls.a.create_sequence_store(name=unique("uploads"), eTagAlgorithmFamily="SHA512up")["id"]
+
+    def write(self, name, data):
+        path = os.path.join(self.dir, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def upload(self, file_type, files, pieces=3, **kw):
+        """Uploads each of `files` (bytes) in `pieces` parts and completes; returns the read set id."""
+        up = self.a.create_multipart_read_set_upload(
+            sequenceStoreId=self.sid, sourceFileType=file_type, subjectId="subject-1",
+            sampleId="sample-1", name="uploaded", **kw)
+        self.assertRegex(up["uploadId"], r"^[0-9]{10,36}$")
+        self.assertIsInstance(up["creationTime"], datetime.datetime)
+        parts = []
+        for data, source in zip(files, ("SOURCE1", "SOURCE2")):
+            size = -(-len(data) // pieces)
+            for n, start in enumerate(range(0, len(data), size), 1):
+                resp = self.a.upload_read_set_part(
+                    sequenceStoreId=self.sid, uploadId=up["uploadId"], partSource=source,
+                    partNumber=n, payload=data[start:start + size])
+                parts.append({"partNumber": n, "partSource": source, "checksum": resp["checksum"]})
+        listed = self.a.list_read_set_upload_parts(sequenceStoreId=self.sid, uploadId=up["uploadId"],
+                                                   partSource="SOURCE1")["parts"]
+        self.assertEqual([p["partNumber"] for p in listed], list(range(1, pieces + 1)))
+        done = self.a.complete_multipart_read_set_upload(sequenceStoreId=self.sid,
+                                                         uploadId=up["uploadId"], parts=parts)
+        return done["readSetId"]
+
+    def settled(self, read_set_id, timeout=60):
+        deadline = time.monotonic() + timeout
+        while True:
+            meta = self.a.get_read_set_metadata(sequenceStoreId=self.sid, id=read_set_id)
+            if meta["status"] != "PROCESSING_UPLOAD":
+                return meta
+            if time.monotonic() > deadline:
+                raise AssertionError(f"read set {read_set_id} still processing after {timeout}s")
+            time.sleep(0.3)
+
+    def imported(self, file_type, paths, **kw):
+        files = {"source1": "file://" + paths[0]}
+        if len(paths) > 1:
+            files["source2"] = "file://" + paths[1]
+        job = self.a.start_read_set_import_job(
+            sequenceStoreId=self.sid, roleArn=self.role,
+            sources=[dict(sourceFiles=files, sourceFileType=file_type, subjectId="subject-1",
+                          sampleId="sample-1", name="imported", **kw)])
+        self.a.get_waiter("read_set_import_job_completed").wait(
+            sequenceStoreId=self.sid, id=job["id"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        job = self.a.get_read_set_import_job(sequenceStoreId=self.sid, id=job["id"])
+        return self.a.get_read_set_metadata(sequenceStoreId=self.sid, id=job["sources"][0]["readSetId"])
+
+    def download(self, read_set_id, file="SOURCE1"):
+        return self.a.get_read_set(sequenceStoreId=self.sid, id=read_set_id, file=file,
+                                   partNumber=1)["payload"].read()
+
+    def assertSameReadSet(self, uploaded, imported, files):
+        self.assertEqual(uploaded["status"], "ACTIVE", uploaded)
+        self.assertEqual(uploaded["creationType"], "UPLOAD")
+        for member in ("sequenceInformation", "etag", "fileType"):
+            self.assertEqual(uploaded[member], imported[member], member)
+        sizes = lambda meta: {k: v["contentLength"] for k, v in meta["files"].items()}
+        self.assertEqual(sizes(uploaded), sizes(imported))
+        for data, source in zip(files, ("SOURCE1", "SOURCE2")):
+            self.assertEqual(self.download(uploaded["id"], source), data)
+
+    def test_paired_fastq_gz(self):
+        r1 = gzip.compress(fastq(3000, 120, 1, seed=3), mtime=0)
+        r2 = gzip.compress(fastq(3000, 120, 2, seed=3), mtime=0)
+        uploaded = self.settled(self.upload("FASTQ", [r1, r2]))
+        imported = self.imported("FASTQ", [self.write("r1.fq.gz", r1), self.write("r2.fq.gz", r2)])
+        self.assertEqual(uploaded["etag"]["algorithm"], "FASTQ_SHA512up")
+        self.assertEqual(uploaded["etag"]["source2"], hashlib.sha512(gzip.decompress(r2)).hexdigest())
+        self.assertSameReadSet(uploaded, imported, [r1, r2])
+
+    def test_bam_with_reference(self):
+        if not shutil.which("samtools"):
+            if os.environ.get("CI") == "true":
+                self.fail("CI=true but samtools is not installed")
+            self.skipTest("samtools is not installed")
+        data = os.environ.get("TEST_DATA_DIR", "")
+        sam = os.path.join(data, "hts-specs/cram3.0/passed/1406_index_long.sam")
+        bam_path = os.path.join(self.dir, "sorted.bam")
+        subprocess.run(["samtools", "sort", "-o", bam_path, sam], check=True, capture_output=True)
+        with open(bam_path, "rb") as f:
+            bam = f.read()
+        ce = self.write("ce.fa", open(os.path.join(data, "hts-specs/ref/ce.fa"), "rb").read())
+        ref_store = self.a.create_reference_store(name=unique("upload-ref"))["id"]
+        job = self.a.start_reference_import_job(referenceStoreId=ref_store, roleArn=self.role,
+                                                sources=[{"sourceFile": "file://" + ce, "name": "ce-ref"}])
+        self.a.get_waiter("reference_import_job_completed").wait(
+            referenceStoreId=ref_store, id=job["id"], WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+        job = self.a.get_reference_import_job(referenceStoreId=ref_store, id=job["id"])
+        arn = f"arn:aws:omics:{REGION}:{ACCOUNTS['A']}:referenceStore/{ref_store}/reference/" \
+              f"{job['sources'][0]['referenceId']}"
+        uploaded = self.settled(self.upload("BAM", [bam], referenceArn=arn))
+        imported = self.imported("BAM", [bam_path], referenceArn=arn)
+        self.assertEqual(uploaded["etag"]["algorithm"], "BAM_SHA512up")
+        self.assertEqual(uploaded["referenceArn"], arn)
+        self.assertSameReadSet(uploaded, imported, [bam])
+        self.assertEqual(self.download(uploaded["id"], "INDEX"), self.download(imported["id"], "INDEX"))
+
+    def test_wrong_checksum_and_abort(self):
+        up = self.a.create_multipart_read_set_upload(
+            sequenceStoreId=self.sid, sourceFileType="FASTQ", subjectId="s", sampleId="s", name="bad")
+        uid = up["uploadId"]
+        self.a.upload_read_set_part(sequenceStoreId=self.sid, uploadId=uid, partSource="SOURCE1",
+                                    partNumber=1, payload=fastq(10, 20))
+        self.raises("ValidationException", self.a.complete_multipart_read_set_upload,
+                    sequenceStoreId=self.sid, uploadId=uid,
+                    parts=[{"partNumber": 1, "partSource": "SOURCE1", "checksum": "bm90IGl0"}],
+                    mentions="checksum")
+        ids = [u["uploadId"] for u in self.a.list_multipart_read_set_uploads(sequenceStoreId=self.sid)["uploads"]]
+        self.assertIn(uid, ids)
+        self.a.abort_multipart_read_set_upload(sequenceStoreId=self.sid, uploadId=uid)
+        ids = [u["uploadId"] for u in self.a.list_multipart_read_set_uploads(sequenceStoreId=self.sid)["uploads"]]
+        self.assertNotIn(uid, ids)
+        self.raises("ResourceNotFoundException", self.a.abort_multipart_read_set_upload,
+                    sequenceStoreId=self.sid, uploadId=uid)
+
+
 class Counting(unittest.TextTestResult):
     """Counts passes directly: a failing setUpClass is an error without a test run."""
 
