@@ -208,6 +208,11 @@ impl Serve {
         Self { child, endpoint }
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Kills the process with SIGKILL, as a crash would.
     pub fn kill(mut self) {
         self.child.kill().expect("SIGKILL");

@@ -17,7 +17,9 @@ use aws_sdk_omics::types::{
 use super::aligned_failures::import_references;
 use super::fastq_data::{fastq, gzip};
 use super::imports::{import_config, start, store, typed_source, wait, write};
-use super::support::{Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, config, in_ci, router, sdk, send};
+use super::support::{
+    Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, config, in_ci, on_both_backends, router, sdk, send,
+};
 
 fn testdata(path: &str) -> std::path::PathBuf {
     std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
@@ -157,9 +159,8 @@ fn sorted_bam(dir: &Path) -> Option<Vec<u8>> {
     Some(std::fs::read(out).expect("sorted.bam"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uploads_equal_imports_of_the_same_files() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+async fn uploads_equal_imports_of_the_same_files(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -223,9 +224,8 @@ fn upload_dirs_exist(data_dir: &Path) -> bool {
     stores.flatten().any(|store| std::fs::read_dir(store.path().join("upload")).is_ok_and(|mut d| d.next().is_some()))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn refused_parts_and_completions_give_the_modelled_errors() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+async fn refused_parts_and_completions_give_the_modelled_errors(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.uploads.max_part_bytes = 64 * 1024;
@@ -363,9 +363,8 @@ async fn refused_parts_and_completions_give_the_modelled_errors() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -408,9 +407,8 @@ async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes() {
     server.stop().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn uploads_and_parts_page_and_abandoned_uploads_are_aborted() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+async fn uploads_and_parts_page_and_abandoned_uploads_are_aborted(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.uploads.abandon_after_seconds = 3;
@@ -500,6 +498,13 @@ async fn uploads_and_parts_page_and_abandoned_uploads_are_aborted() {
     server.stop().await;
 }
 
+on_both_backends!(
+    uploads_equal_imports_of_the_same_files,
+    refused_parts_and_completions_give_the_modelled_errors,
+    invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes,
+    uploads_and_parts_page_and_abandoned_uploads_are_aborted,
+);
+
 /// UploadReadSetPart signed over raw HTTP: UNSIGNED-PAYLOAD and a signed body hash are accepted;
 /// a body that does not match its signed hash, or no `x-amz-content-sha256` at all, is refused
 /// (403) and records no part.
@@ -548,4 +553,77 @@ async fn streamed_parts_check_a_signed_body_hash() {
     let numbers: Vec<_> =
         listed.json["parts"].as_array().expect("parts").iter().map(|p| p["partNumber"].clone()).collect();
     assert_eq!(numbers, vec![serde_json::json!(1), serde_json::json!(2)], "only the accepted parts are recorded");
+}
+
+/// Peak resident memory (`VmHWM`) of a process, in bytes.
+fn peak_rss(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB") * 1024
+}
+
+/// A 256 MiB part streamed from disk to a `seqstore serve` process: its peak memory stays far below
+/// the part's size (parts are streamed to storage, not buffered), and the stored object is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_large_part_is_streamed_in_bounded_memory() {
+    let dir = tempfile::tempdir().expect("dir");
+    let key = |(id, secret, account): (&str, &str, &str)| {
+        format!(
+            "[[auth.keys]]\naccess_key_id = \"{id}\"\nsecret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n"
+        )
+    };
+    let config = dir.path().join("seqstore.toml");
+    std::fs::write(&config, key(KEY_A) + "[uploads]\nmax_part_bytes = 314572800\n").expect("config");
+    let data = dir.path().join("data");
+    let server = super::support::Serve::start(&[
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let upload = create(&client, &store, FileType::Fastq, None).await;
+    let size = 256 * 1024 * 1024;
+    let part = dir.path().join("part.bin");
+    let block: Vec<u8> = (0..1024 * 1024).map(|i| (i * 31 % 251) as u8).collect();
+    {
+        use std::io::Write;
+        let mut file = std::io::BufWriter::new(std::fs::File::create(&part).expect("part"));
+        for _ in 0..size / block.len() {
+            file.write_all(&block).expect("write");
+        }
+    }
+    let before = peak_rss(server.pid());
+    let out = client
+        .upload_read_set_part()
+        .sequence_store_id(&store)
+        .upload_id(&upload)
+        .part_source(ReadSetPartSource::Source1)
+        .part_number(1)
+        .payload(ByteStream::from_path(&part).await.expect("stream"))
+        .send()
+        .await
+        .expect("upload 256 MiB");
+    let peak = peak_rss(server.pid());
+    eprintln!("server peak RSS: {} MiB before, {} MiB after a 256 MiB part", before >> 20, peak >> 20);
+    assert!(peak < 96 * 1024 * 1024, "peak RSS {} MiB for a 256 MiB part", peak >> 20);
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    for _ in 0..size / block.len() {
+        hasher.update(&block);
+    }
+    assert_eq!(out.checksum(), base64::engine::general_purpose::STANDARD.encode(hasher.finalize()));
+    let parts = client
+        .list_read_set_upload_parts()
+        .sequence_store_id(&store)
+        .upload_id(&upload)
+        .part_source(ReadSetPartSource::Source1)
+        .send()
+        .await
+        .expect("parts");
+    assert_eq!(parts.parts()[0].part_size(), size as i64);
 }
