@@ -57,6 +57,19 @@ pub struct Claim {
     pub previous: Option<String>,
 }
 
+impl Claim {
+    /// The object directory this attempt writes under (`{store}/readSet/{dir}/…`): the read set id,
+    /// which is fresh for every attempt, except for an upload, whose read set id is fixed at
+    /// completion: there each attempt writes under `{id}/{generation}`, so an attempt that lost its
+    /// lease can never overwrite or delete what the attempt that took over committed.
+    pub fn object_dir(&self) -> String {
+        match self.kind {
+            JobKind::Upload => format!("{}/{}", self.read_set_id, self.generation),
+            JobKind::ReadSet | JobKind::Reference => self.read_set_id.clone(),
+        }
+    }
+}
+
 /// Inserts a job row.
 pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error> {
     let sql = format!("INSERT INTO import_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
@@ -271,17 +284,20 @@ pub async fn claim(
 }
 
 /// Extends the lease of `claim` and records progress; false when the lease was lost (another
-/// worker took the source over), in which case the caller must stop and commit nothing.
+/// worker took the source over, or the lease expired at `now`: expiry is final, because once a
+/// lease has expired another node's sweep may delete the attempt's objects), in which case the
+/// caller must stop and commit nothing.
 pub async fn renew(
     conn: &mut AnyConnection,
     claim: &Claim,
+    now: Millis,
     expires: Millis,
     bytes_processed: i64,
     bytes_total: Option<i64>,
 ) -> Result<bool, Error> {
     let done = sqlx::query(
         "UPDATE import_sources SET lease_expires_ms = $1, bytes_processed = $2, bytes_total = $3 \
-         WHERE job_id = $4 AND idx = $5 AND generation = $6 AND status = 'IN_PROGRESS'",
+         WHERE job_id = $4 AND idx = $5 AND generation = $6 AND status = 'IN_PROGRESS' AND lease_expires_ms >= $7",
     )
     .bind(expires)
     .bind(bytes_processed)
@@ -289,6 +305,7 @@ pub async fn renew(
     .bind(&claim.job_id)
     .bind(claim.index)
     .bind(claim.generation)
+    .bind(now)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -307,7 +324,7 @@ pub async fn settle_source(
 ) -> Result<bool, Error> {
     let done = sqlx::query(
         "UPDATE import_sources SET status = $1, status_message = $2, status_detail = $3, finished_ms = $4, \
-         lease_owner = NULL, lease_expires_ms = NULL, bytes_processed = COALESCE(bytes_total, bytes_processed) \
+         settled_by = lease_owner, lease_owner = NULL, lease_expires_ms = NULL, bytes_processed = COALESCE(bytes_total, bytes_processed) \
          WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS' AND lease_expires_ms >= $4",
     )
     .bind(status.as_str())

@@ -61,7 +61,7 @@ pub(super) async fn attempt(
         Arc::clone(progress),
         Some(source.size as i64),
     )));
-    let key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, "source1");
+    let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
     let writer = service.data().writer(&key).await.map_err(|e| {
         tracing::error!(error = ?e, "cannot write to storage");
         Outcome::Failed("source1: the server could not write to its storage; try again later".into())
@@ -102,7 +102,7 @@ pub(super) async fn attempt(
     let index = match &scanned.index {
         Some(bytes) => {
             let name = if file_type == FileType::Cram { "source1.crai" } else { "source1.bai" };
-            let index_key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, name);
+            let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
             service
                 .data()
                 .put(&index_key, bytes.clone())

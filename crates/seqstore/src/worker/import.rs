@@ -122,7 +122,7 @@ async fn transfer(
     let mut keys = Vec::new();
     for (i, source) in opened.into_iter().enumerate() {
         let name = if i == 0 { "source1" } else { "source2" };
-        let key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, name);
+        let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
         let writer = data.writer(&key).await.map_err(|e| {
             tracing::error!(error = ?e, "cannot write to storage");
             Outcome::Failed(format!("{name}: the server could not write to its storage; try again later"))
@@ -239,7 +239,7 @@ async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> 
 }
 
 pub(super) async fn delete_objects(data: &DataStore, claim: &Claim) {
-    if let Err(e) = data.delete_read_set(&claim.store_id, &claim.read_set_id).await {
+    if let Err(e) = data.delete_read_set(&claim.store_id, &claim.object_dir()).await {
         tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
     }
 }

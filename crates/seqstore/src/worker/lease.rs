@@ -20,11 +20,12 @@ const INTERVAL: Duration = Duration::from_secs(1);
 pub async fn keep(service: Service, settings: Settings, claim: Claim, progress: Arc<Progress>, total: Option<i64>) {
     loop {
         tokio::time::sleep(INTERVAL).await;
-        let expires = time::now() + settings.lease.as_millis() as i64;
+        let now = time::now();
+        let expires = now + settings.lease.as_millis() as i64;
         let bytes = progress.bytes.load(Ordering::Relaxed) as i64;
         let renewed = async {
             let mut conn = service.db().pool().acquire().await?;
-            import_jobs::renew(&mut conn, &claim, expires, bytes, total).await
+            import_jobs::renew(&mut conn, &claim, now, expires, bytes, total).await
         }
         .await;
         match renewed {

@@ -21,12 +21,18 @@ pub async fn run(service: &Service) -> Result<(), db::Error> {
     let now = time::now();
     let mut removed = 0;
     for (store, kind, id) in dirs {
+        // The live-lease check comes first: once it finds no live lease, no commit can follow
+        // (a commit needs an unexpired lease, and an expired one cannot be renewed), so the
+        // committed check after it is final. The other order could miss a commit in between.
+        if import_jobs::read_set_in_progress(&mut conn, &id, now).await? {
+            continue;
+        }
         let committed = match kind.as_str() {
             READ_SETS => read_sets::exists(&mut conn, &id).await?,
             UPLOADS => uploads::exists(&mut conn, &id).await?,
             _ => references::exists(&mut conn, &id).await?,
         };
-        if committed || import_jobs::read_set_in_progress(&mut conn, &id, now).await? {
+        if committed {
             continue;
         }
         match service.data().delete_dir(&store, &kind, &id).await {

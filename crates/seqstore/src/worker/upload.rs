@@ -66,10 +66,10 @@ pub(super) async fn fail(
     if parts.keep_on_failure {
         let data = service.data();
         let kept = async {
-            let key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, "source1");
+            let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
             files.source1 = Some(copy_parts(data, &parts.source1, &key, settings.part_size).await?);
             if !parts.source2.is_empty() {
-                let key = DataStore::read_set_key(&claim.store_id, &claim.read_set_id, "source2");
+                let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source2");
                 files.source2 = Some(copy_parts(data, &parts.source2, &key, settings.part_size).await?);
             }
             Ok::<_, data::Error>(())

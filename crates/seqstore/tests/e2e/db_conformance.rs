@@ -216,7 +216,7 @@ async fn import_queue(db: &Db) {
     let mut conn = db.pool().acquire().await.expect("acquire");
     let job_now = import_jobs::job(&mut conn, ACCOUNT, "1000000001", "3000000001").await.expect("job").expect("exists");
     assert_eq!(job_now.status, JobStatus::InProgress);
-    assert!(import_jobs::renew(&mut conn, &first, 5000, 42, Some(100)).await.expect("renew"));
+    assert!(import_jobs::renew(&mut conn, &first, 200, 5000, 42, Some(100)).await.expect("renew"));
     assert!(import_jobs::read_set_in_progress(&mut conn, &first.read_set_id, 4000).await.expect("live"));
     drop(conn);
 
@@ -227,8 +227,10 @@ async fn import_queue(db: &Db) {
     let mut tx = db.begin().await.expect("begin");
     let stale = import_jobs::settle_source(&mut tx, &second, SourceStatus::Finished, None, None, 2000).await;
     assert!(!stale.expect("settle"), "a stale generation cannot commit");
-    assert!(!import_jobs::renew(&mut tx, &second, 9000, 1, None).await.expect("renew"), "nor renew");
-    assert!(import_jobs::renew(&mut tx, &taken, 3000, 7, Some(100)).await.expect("renew"));
+    assert!(!import_jobs::renew(&mut tx, &second, 2000, 9000, 1, None).await.expect("renew"), "nor renew");
+    assert!(import_jobs::renew(&mut tx, &taken, 2000, 3000, 7, Some(100)).await.expect("renew"));
+    // An expired lease cannot be renewed, even with the current generation: expiry is final.
+    assert!(!import_jobs::renew(&mut tx, &first, 6000, 9000, 1, None).await.expect("renew"), "expired");
     assert!(
         import_jobs::settle_source(&mut tx, &taken, SourceStatus::Failed, Some("bad"), Some("bad input"), 2100)
             .await
