@@ -10,6 +10,7 @@ mod e2e {
     mod aligned;
     mod aligned_failures;
     mod aligned_generated;
+    mod backup;
     mod binary;
     mod db_conformance;
     mod fastq_data;
