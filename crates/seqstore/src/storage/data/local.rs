@@ -39,7 +39,8 @@ pub(super) async fn range(
     Ok(stream.boxed())
 }
 
-/// `{root}/{store}/{kind}/{id}` directories present on disk.
+/// `{root}/{store}/{kind}/{id}` directories on disk that hold a file (an object or the staging
+/// file of an unfinished write) at any depth; an empty directory holds no data.
 pub(super) fn dirs(root: &FsPath) -> Vec<(String, String, String)> {
     let names = |dir: &FsPath| -> Vec<String> {
         std::fs::read_dir(dir)
@@ -50,11 +51,25 @@ pub(super) fn dirs(root: &FsPath) -> Vec<(String, String, String)> {
     for store in names(root) {
         for kind in KINDS {
             for id in names(&root.join(&store).join(kind)) {
-                found.push((store.clone(), kind.to_owned(), id));
+                if holds_file(&root.join(&store).join(kind).join(&id)) {
+                    found.push((store.clone(), kind.to_owned(), id));
+                }
             }
         }
     }
     found
+}
+
+/// True when `dir` holds a file at any depth (unreadable entries count as files: better swept).
+fn holds_file(dir: &FsPath) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else { return true };
+    entries.into_iter().any(|entry| {
+        let Ok(entry) = entry else { return true };
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => holds_file(&entry.path()),
+            _ => true,
+        }
+    })
 }
 
 /// Removes `{root}/{store}/{kind}/{id}` with whatever staging files remain in it.

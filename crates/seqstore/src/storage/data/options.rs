@@ -39,8 +39,9 @@ impl WriteOptions {
 
     /// The options of the objects of a read set of `store` that carries `tags`: the store's
     /// encryption, and as object tags those of `tags` whose keys the store's
-    /// `propagatedSetLevelTags` lists, in that list's order. S3 keeps at most
-    /// [`MAX_OBJECT_TAGS`] tags per object; the rest are left off with a warning.
+    /// `propagatedSetLevelTags` lists, in that list's order. A tag S3 would refuse — beyond
+    /// [`MAX_OBJECT_TAGS`], or with a character outside S3's tag alphabet — is left off with a
+    /// warning rather than failing the import.
     pub fn read_set(store: &SequenceStore, tags: &Tags) -> Self {
         let mut options = Self::encrypted(store.sse.as_ref());
         for key in &store.propagated_set_level_tags {
@@ -48,11 +49,17 @@ impl WriteOptions {
             if options.tags.iter().any(|(k, _)| k == key) {
                 continue;
             }
-            if options.tags.len() == MAX_OBJECT_TAGS {
-                tracing::warn!(store = %store.id, key, "S3 keeps {MAX_OBJECT_TAGS} tags per object; tag not propagated");
-                continue;
+            let refused = if options.tags.len() == MAX_OBJECT_TAGS {
+                Some("S3 keeps at most 10 tags per object")
+            } else if !s3_tag_text(key) || !s3_tag_text(value) {
+                Some("S3 tags allow only letters, digits, spaces and _ . : / = + - @")
+            } else {
+                None
+            };
+            match refused {
+                Some(reason) => tracing::warn!(store = %store.id, key, reason, "tag not propagated to S3 objects"),
+                None => options.tags.push((key.clone(), value.clone())),
             }
-            options.tags.push((key.clone(), value.clone()));
         }
         options
     }
@@ -65,6 +72,12 @@ impl WriteOptions {
         }
         set
     }
+}
+
+/// True when S3 accepts `text` as a tag key or value: Unicode letters, digits and spaces and
+/// `_ . : / = + - @` (the PutObjectTagging pattern `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`).
+fn s3_tag_text(text: &str) -> bool {
+    text.chars().all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
 }
 
 #[cfg(test)]
@@ -90,7 +103,7 @@ mod tests {
 
     #[test]
     fn read_set_options_follow_the_store() {
-        let tags: Tags = [("project", "p1"), ("owner", "me o"), ("other", "x")]
+        let tags: Tags = [("project", "p1"), ("owner", "me o"), ("other", "x"), ("odd", "a&b")]
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v.to_owned()))
             .collect();
@@ -98,7 +111,8 @@ mod tests {
         assert_eq!(plain, WriteOptions::default());
         let key = "arn:aws:kms:us-east-1:123456789012:key/k1";
         let sse = SseConfig { kind: "KMS".into(), key_arn: Some(key.into()) };
-        let options = WriteOptions::read_set(&store(Some(sse), &["owner", "missing", "project", "owner"]), &tags);
+        let options =
+            WriteOptions::read_set(&store(Some(sse), &["owner", "missing", "project", "owner", "odd"]), &tags);
         assert_eq!(options.encryption, Encryption::Kms(Some(key.into())));
         assert_eq!(options.tags, vec![("owner".into(), "me o".into()), ("project".into(), "p1".into())]);
         assert_eq!(options.tag_set().encoded(), "owner=me+o&project=p1");
