@@ -241,6 +241,7 @@ impl Config {
         for role in &mut copy.roles {
             role.locations = role.locations.iter().map(import::Location::redacted).collect();
         }
+        copy.storage = self.storage.redacted();
         copy
     }
 
@@ -266,8 +267,8 @@ impl Config {
         if self.uploads.max_part_bytes == 0 || self.uploads.abandon_after_seconds == 0 {
             return Err(invalid("uploads", "needs max_part_bytes >= 1 and abandon_after_seconds >= 1".into()));
         }
-        if self.storage.part_size < 1024 * 1024 {
-            return Err(invalid("storage.part_size", "must be at least 1 MiB".into()));
+        if let Some((key, problem)) = self.storage.problem() {
+            return Err(invalid(key, problem));
         }
         for (i, role) in self.roles.iter().enumerate() {
             if crate::model::role::RoleArn::parse(&role.arn).is_none() {
@@ -400,6 +401,33 @@ mod tests {
             assert!(load(jail, Some("[database]\nurl2 = \"x\"\n"), &Overrides::default()).is_err());
             jail.set_env("SEQSTORE_NOPE", "1");
             assert!(load(jail, None, &Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn storage_keys_are_checked_and_the_secret_redacted() {
+        Jail::expect_with(|jail| {
+            let error = |text: &str| load(jail, Some(text), &Overrides::default()).expect_err(text).to_string();
+            assert!(error("[storage]\nkind = \"s3\"\n").contains("`storage.bucket` is required"));
+            assert!(error("[storage]\nkind = \"gcs\"\n").contains("invalid configuration"));
+            assert!(error("[storage]\nbucket = \"b\"\n").contains("`storage.bucket` applies to S3 storage only"));
+            let bad_prefix = "[storage]\nkind = \"s3\"\nbucket = \"b\"\nprefix = \"a//b\"\n";
+            assert!(error(bad_prefix).contains("`storage.prefix`"));
+            let half = "[storage]\nkind = \"s3\"\nbucket = \"b\"\naccess_key_id = \"AKID\"\n";
+            assert!(error(half).contains("`storage.access_key_id`"));
+            let good = "[storage]\nkind = \"s3\"\nbucket = \"data\"\nprefix = \"seqstore/prod/\"\n\
+                        endpoint = \"http://127.0.0.1:9000\"\npath_style = true\naccess_key_id = \"AKID\"\n\
+                        secret_access_key = \"s3-secret\"\n";
+            jail.set_env("SEQSTORE_STORAGE__REGION", "eu-west-1");
+            let config = load(jail, Some(good), &Overrides::default()).expect("load");
+            assert_eq!(config.storage.kind, import::StorageKind::S3);
+            assert_eq!(config.storage.region.as_deref(), Some("eu-west-1"));
+            let shown = format!("{:?}\n{}", config, toml::to_string(&config.redacted()).expect("toml"));
+            assert!(
+                !shown.contains("s3-secret") && shown.contains("AKID") && shown.contains("kind = \"s3\""),
+                "{shown}"
+            );
             Ok(())
         });
     }

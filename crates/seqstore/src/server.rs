@@ -86,7 +86,7 @@ impl Server {
         std::fs::create_dir_all(&config.data_dir).map_err(dir_err)?;
         let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
         let db = Db::connect(&config.database_url()).await?;
-        let data = DataStore::local(&config.data_dir)?;
+        let data = DataStore::new(&config.storage, &config.data_dir)?;
         let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);

@@ -1,6 +1,6 @@
 //! End-to-end tests: the official `aws-sdk-omics` client, raw SigV4-signed requests (signed with
 //! the `aws-sigv4` crate), the `seqstore` binary, boto3 and the AWS CLI, against real servers on
-//! SQLite and PostgreSQL.
+//! SQLite and PostgreSQL, with their data on local disk or (`SEQSTORE_TEST_STORAGE=s3`) in moto.
 //!
 //! PostgreSQL tests read `TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); each
 //! test creates and drops its own database. Without the variable they are skipped, unless
@@ -22,7 +22,10 @@ mod e2e {
     mod read_sets;
     mod references;
     mod s3;
+    mod s3_storage;
+    mod scale_out;
     mod sdk;
+    mod storage_conformance;
     pub mod support;
     mod uploads;
 }

@@ -87,17 +87,119 @@ impl Default for WorkerConfig {
     }
 }
 
-/// `[storage]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `[storage]`: where the store's own data (read set files, references, upload parts) lives and
+/// how read set files are cut into parts.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     /// Part size of read set files for GetReadSet, in bytes (HealthOmics: 100 MiB).
     pub part_size: u64,
+    /// `local` (under `{data_dir}/objects`) or `s3` (`bucket` under `prefix`).
+    pub kind: StorageKind,
+    /// Bucket of the data (`kind = "s3"`, required there).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// Key prefix of every object, e.g. `seqstore/prod`; empty means the bucket's root.
+    pub prefix: String,
+    /// S3 endpoint URL; unset means AWS.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// S3 region; unset means `AWS_REGION`, else `us-east-1`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Path-style addressing (most S3-compatible servers need it).
+    pub path_style: bool,
+    /// Access key; unset (with `secret_access_key`) means object_store's default chain
+    /// (environment, web identity, container, instance metadata; not `~/.aws` profiles).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
+    /// Secret of `access_key_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret_access_key: Option<String>,
+}
+
+/// `storage.kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// Files under `{data_dir}/objects`.
+    #[default]
+    Local,
+    /// An S3 bucket (AWS or any S3-compatible server).
+    S3,
 }
 
 impl Default for StorageConfig {
     fn default() -> Self {
-        Self { part_size: 100 * 1024 * 1024 }
+        Self {
+            part_size: 100 * 1024 * 1024,
+            kind: StorageKind::Local,
+            bucket: None,
+            prefix: String::new(),
+            endpoint: None,
+            region: None,
+            path_style: false,
+            access_key_id: None,
+            secret_access_key: None,
+        }
+    }
+}
+
+impl StorageConfig {
+    /// A copy with the secret replaced, for printing.
+    pub fn redacted(&self) -> Self {
+        Self { secret_access_key: self.secret_access_key.as_ref().map(|_| REDACTED.to_owned()), ..self.clone() }
+    }
+
+    /// The first problem of the `[storage]` table as `(key, problem)`, if any.
+    pub fn problem(&self) -> Option<(&'static str, String)> {
+        if self.part_size < 1024 * 1024 {
+            return Some(("storage.part_size", "must be at least 1 MiB".into()));
+        }
+        let s3_keys = [
+            ("storage.bucket", self.bucket.is_some()),
+            ("storage.prefix", !self.prefix.is_empty()),
+            ("storage.endpoint", self.endpoint.is_some()),
+            ("storage.region", self.region.is_some()),
+            ("storage.path_style", self.path_style),
+            ("storage.access_key_id", self.access_key_id.is_some()),
+            ("storage.secret_access_key", self.secret_access_key.is_some()),
+        ];
+        if self.kind == StorageKind::Local {
+            let set = s3_keys.iter().find(|(_, set)| *set)?;
+            return Some((set.0, "applies to S3 storage only: set storage.kind = \"s3\" or remove it".into()));
+        }
+        if self.bucket.as_deref().is_none_or(str::is_empty) {
+            return Some(("storage.bucket", "is required when storage.kind is \"s3\"".into()));
+        }
+        let prefix = self.prefix.trim_matches('/');
+        if !prefix.is_empty() && object_store::path::Path::parse(prefix).is_err() {
+            return Some(("storage.prefix", "must be a key prefix without empty, '.' or '..' segments".into()));
+        }
+        if self.access_key_id.is_some() != self.secret_access_key.is_some() {
+            return Some((
+                "storage.access_key_id",
+                "and storage.secret_access_key go together: set both, or neither for the default credential chain"
+                    .into(),
+            ));
+        }
+        None
+    }
+}
+
+impl fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("part_size", &self.part_size)
+            .field("kind", &self.kind)
+            .field("bucket", &self.bucket)
+            .field("prefix", &self.prefix)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("path_style", &self.path_style)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &self.secret_access_key.as_ref().map(|_| REDACTED))
+            .finish()
     }
 }
 

@@ -12,10 +12,11 @@ use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, read_sets, sequence_stores, uploads};
 use crate::model::import::{FileType, Job, JobKind, JobStatus, SourceSpec};
 use crate::model::read_set::{ETag, Files, ReadSet};
+use crate::model::sequence_store::SequenceStore;
 use crate::model::tags;
 use crate::model::time::{self, Millis};
 use crate::model::upload::{Part, PartSource, StoredPart, Upload, UploadSpec, UploadStatus, UploadedParts};
-use crate::storage::data::{DataStore, UPLOADS};
+use crate::storage::data::{DataStore, UPLOADS, WriteOptions};
 
 /// Writes in flight to storage while a part streams in.
 const PART_WRITE_CONCURRENCY: usize = 2;
@@ -126,7 +127,7 @@ impl Service {
         body: PartBody,
         expected_sha256: Option<&str>,
     ) -> Result<String, Error> {
-        let upload = self.upload_in_progress(caller, store_id, upload_id).await?;
+        let (store, upload) = self.upload_in_progress(caller, store_id, upload_id).await?;
         if source == PartSource::Source2 && upload.spec.file_type != FileType::Fastq {
             return Err(Error::Invalid {
                 member: "partSource".into(),
@@ -134,7 +135,7 @@ impl Service {
             });
         }
         let key = DataStore::upload_part_key(store_id, upload_id, source.as_str(), number);
-        let (size, digest) = self.store_part(&key, body).await?;
+        let (size, digest) = self.store_part(&key, body, &WriteOptions::encrypted(store.sse.as_ref())).await?;
         let delete_part = || async {
             if let Err(e) = self.data.delete(key.as_ref()).await {
                 tracing::warn!(error = ?e, %key, "could not delete a refused part; the sweep will");
@@ -176,13 +177,19 @@ impl Service {
         Ok(checksum)
     }
 
-    /// Streams `body` to `key`: at most `uploads.max_part_bytes`, else nothing is kept.
-    async fn store_part(&self, key: &object_store::path::Path, mut body: PartBody) -> Result<(u64, [u8; 32]), Error> {
+    /// Streams `body` to `key`, written with `options`: at most `uploads.max_part_bytes`, else
+    /// nothing is kept.
+    async fn store_part(
+        &self,
+        key: &object_store::path::Path,
+        mut body: PartBody,
+        options: &WriteOptions,
+    ) -> Result<(u64, [u8; 32]), Error> {
         let storage_err = |e: &dyn std::fmt::Debug| {
             tracing::error!(error = ?e, %key, "storing a part failed");
             Error::Storage { what: "the part could not be stored" }
         };
-        let mut writer = self.data.writer(key).await.map_err(|e| storage_err(&e))?;
+        let mut writer = self.data.writer(key, options).await.map_err(|e| storage_err(&e))?;
         let limit = self.uploads.max_part_bytes;
         let (mut size, mut hasher) = (0u64, Sha256::new());
         let outcome = loop {
@@ -401,14 +408,21 @@ impl Service {
         }
     }
 
-    /// Upload `upload_id` of `caller` in `store_id`, which must still take parts.
-    async fn upload_in_progress(&self, caller: &Caller, store_id: &str, upload_id: &str) -> Result<Upload, Error> {
+    /// Store `store_id` of `caller` and its upload `upload_id`, which must still take parts.
+    async fn upload_in_progress(
+        &self,
+        caller: &Caller,
+        store_id: &str,
+        upload_id: &str,
+    ) -> Result<(SequenceStore, Upload), Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        self.require_store(&mut conn, caller, store_id).await?;
+        let store = sequence_stores::get(&mut conn, &caller.account, store_id).await?;
+        let store = store.ok_or_else(|| Error::NotFound { kind: "sequence store", id: store_id.to_owned() })?;
         let upload = uploads::get(&mut conn, &caller.account, store_id, upload_id).await?;
-        upload
+        let upload = upload
             .filter(|u| u.status == UploadStatus::InProgress)
-            .ok_or_else(|| Error::NotFound { kind: "upload in progress", id: upload_id.to_owned() })
+            .ok_or_else(|| Error::NotFound { kind: "upload in progress", id: upload_id.to_owned() })?;
+        Ok((store, upload))
     }
 }
 

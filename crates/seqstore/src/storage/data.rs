@@ -1,12 +1,28 @@
-//! The store's data: read set files under `{store}/readSet/{readSetId}/…` in an object store.
+//! The store's data: read set files under `{store}/readSet/{readSetId}/…`, reference files under
+//! `{store}/reference/{referenceId}/…` and upload parts under `{store}/upload/{uploadId}/…`, in an
+//! object store — a local directory (`{data_dir}/objects`) or an S3 bucket under a key prefix.
+//! Every operation behaves the same on both; on S3, writes carry the store's SSE-KMS key and a
+//! read set's propagated tags ([`WriteOptions`]), which local storage records nowhere.
 
+mod local;
+mod options;
+
+pub use options::{Encryption, MAX_OBJECT_TAGS, WriteOptions};
+
+use std::collections::HashMap;
 use std::path::{Path as FsPath, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use futures_util::TryStreamExt;
+use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::prefix::PrefixStore;
+use object_store::{ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, WriteMultipart};
+
+use super::s3::{self, Endpoint};
+use crate::config::import::{StorageConfig, StorageKind};
 
 /// Directory of read set objects within a store.
 pub const READ_SETS: &str = "readSet";
@@ -14,6 +30,8 @@ pub const READ_SETS: &str = "readSet";
 pub const REFERENCES: &str = "reference";
 /// Directory of the parts of direct uploads within a store.
 pub const UPLOADS: &str = "upload";
+/// Every kind of directory within a store.
+const KINDS: [&str; 3] = [READ_SETS, REFERENCES, UPLOADS];
 
 /// Chunk size of multipart writes: large enough for S3's 5 MiB minimum part.
 const CHUNK: usize = 8 * 1024 * 1024;
@@ -33,10 +51,19 @@ pub enum Error {
     /// A blocking read task failed.
     #[error("a blocking storage task failed")]
     Join(#[source] tokio::task::JoinError),
+    /// The S3 client could not be configured.
+    #[error("cannot configure the S3 client of bucket `{bucket}`")]
+    Client {
+        /// Bucket.
+        bucket: String,
+        /// Cause.
+        #[source]
+        source: object_store::Error,
+    },
     /// An object operation failed.
     #[error("object storage operation failed on `{key}`")]
     Object {
-        /// Object key.
+        /// Object key (relative to the configured prefix).
         key: String,
         /// Cause.
         #[source]
@@ -44,14 +71,55 @@ pub enum Error {
     },
 }
 
-/// Where read set files live.
+/// Where the store's data lives. Cheap to clone; clones share their clients.
 #[derive(Debug, Clone)]
 pub struct DataStore {
+    /// Reads, lists, deletes and plain writes; keys relative to the prefix.
     store: Arc<dyn ObjectStore>,
-    local_root: Option<PathBuf>,
+    backend: Arc<Backend>,
+}
+
+#[derive(Debug)]
+enum Backend {
+    /// Files under this canonical directory.
+    Local(PathBuf),
+    /// A bucket, with one more client per SSE-KMS key in use.
+    S3(Box<S3Clients>),
+}
+
+/// The S3 clients of one bucket and prefix: object_store fixes server-side encryption per client,
+/// so each KMS key gets its own, built on first use and kept (one per key of the stores).
+struct S3Clients {
+    builder: AmazonS3Builder,
+    bucket: String,
+    prefix: String,
+    by_key: Mutex<HashMap<Option<String>, Arc<dyn ObjectStore>>>,
+}
+
+impl std::fmt::Debug for S3Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The builder holds credentials: show where, never how.
+        f.debug_struct("S3Clients").field("bucket", &self.bucket).field("prefix", &self.prefix).finish()
+    }
 }
 
 impl DataStore {
+    /// The data store `storage` configures: local under `{data_dir}/objects`, or S3.
+    pub fn new(storage: &StorageConfig, data_dir: &FsPath) -> Result<Self, Error> {
+        match storage.kind {
+            StorageKind::Local => Self::local(data_dir),
+            StorageKind::S3 => {
+                let endpoint = Endpoint {
+                    url: storage.endpoint.as_deref(),
+                    region: storage.region.as_deref(),
+                    path_style: storage.path_style,
+                    keys: storage.access_key_id.as_deref().zip(storage.secret_access_key.as_deref()),
+                };
+                Self::s3(storage.bucket.as_deref().unwrap_or_default(), &storage.prefix, endpoint)
+            }
+        }
+    }
+
     /// Objects under `{data_dir}/objects` on the local file system.
     pub fn local(data_dir: &FsPath) -> Result<Self, Error> {
         let root = data_dir.join("objects");
@@ -61,7 +129,21 @@ impl DataStore {
         let store = LocalFileSystem::new_with_prefix(&root)
             .map_err(|source| Error::Object { key: root.display().to_string(), source })?
             .with_automatic_cleanup(true);
-        Ok(Self { store: Arc::new(store), local_root: Some(root) })
+        Ok(Self { store: Arc::new(store), backend: Arc::new(Backend::Local(root)) })
+    }
+
+    /// Objects in `bucket` under `prefix` (`/`-separated; leading and trailing `/` ignored; empty
+    /// means the bucket's root). Nothing is requested yet: a wrong bucket or credentials show at
+    /// the first operation.
+    pub fn s3(bucket: &str, prefix: &str, endpoint: Endpoint<'_>) -> Result<Self, Error> {
+        let clients = S3Clients {
+            builder: s3::builder(bucket, endpoint),
+            bucket: bucket.to_owned(),
+            prefix: prefix.trim_matches('/').to_owned(),
+            by_key: Mutex::new(HashMap::new()),
+        };
+        let store = clients.build(clients.builder.clone())?;
+        Ok(Self { store, backend: Arc::new(Backend::S3(Box::new(clients))) })
     }
 
     /// The key of a read set file.
@@ -90,29 +172,36 @@ impl DataStore {
         }
     }
 
-    /// Writes a small object in one request.
-    pub async fn put(&self, key: &Path, bytes: Vec<u8>) -> Result<(), Error> {
-        self.store.put(key, bytes.into()).await.map(|_| ()).map_err(|source| object_err(key, source))
+    /// Writes a small object in one request, atomically: readers see the old object or the new
+    /// one, never part of it.
+    pub async fn put(&self, key: &Path, bytes: Vec<u8>, options: &WriteOptions) -> Result<(), Error> {
+        let store = self.writes(options)?;
+        let put = PutOptions { tags: options.tag_set(), ..PutOptions::default() };
+        store.put_opts(key, bytes.into(), put).await.map(|_| ()).map_err(|source| object_err(key, source))
     }
 
-    /// Bytes `range` of an object, as a stream.
+    /// Bytes `range` of an object, as a stream; a missing object is an [`Error::Object`] whose
+    /// source is object_store's `NotFound`.
     pub async fn get_range(
         &self,
         key: &Path,
         range: std::ops::Range<u64>,
-    ) -> Result<futures_util::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>, Error> {
-        if let Some(root) = &self.local_root {
-            return local_range(root, key, range).await;
+    ) -> Result<BoxStream<'static, object_store::Result<bytes::Bytes>>, Error> {
+        if let Backend::Local(root) = &*self.backend {
+            return local::range(root, key, range).await;
         }
         let options = object_store::GetOptions { range: Some(range.into()), ..Default::default() };
         let result = self.store.get_opts(key, options).await.map_err(|source| object_err(key, source))?;
         Ok(result.into_stream())
     }
 
-    /// Starts a streaming write of `key`; nothing is visible under `key` before
-    /// [`WriteMultipart::finish`].
-    pub async fn writer(&self, key: &Path) -> Result<WriteMultipart, Error> {
-        let upload = self.store.put_multipart(key).await.map_err(|source| object_err(key, source))?;
+    /// Starts a streaming write of `key` in parts of 8 MiB; nothing is visible under `key` before
+    /// [`WriteMultipart::finish`], and [`WriteMultipart::abort`] (or dropping the writer) leaves
+    /// nothing behind but, on S3, an incomplete upload when the process dies first.
+    pub async fn writer(&self, key: &Path, options: &WriteOptions) -> Result<WriteMultipart, Error> {
+        let store = self.writes(options)?;
+        let put = PutMultipartOptions { tags: options.tag_set(), ..PutMultipartOptions::default() };
+        let upload = store.put_multipart_opts(key, put).await.map_err(|source| object_err(key, source))?;
         Ok(WriteMultipart::new_with_chunk_size(upload, CHUNK))
     }
 
@@ -126,101 +215,91 @@ impl DataStore {
         self.delete_dir(store_id, REFERENCES, reference_id).await
     }
 
-    /// Deletes `{store}/{kind}/{id}/…` (`kind` is [`READ_SETS`], [`REFERENCES`] or [`UPLOADS`]).
+    /// Deletes `{store}/{kind}/{id}/…` (`kind` is [`READ_SETS`], [`REFERENCES`] or [`UPLOADS`]),
+    /// on S3 in batches of up to 1000 keys per request, and on local storage also the staging
+    /// files of unfinished writes. Missing objects are not an error.
     pub async fn delete_dir(&self, store_id: &str, kind: &str, id: &str) -> Result<(), Error> {
         let prefix = Path::from(format!("{store_id}/{kind}/{id}"));
-        let metas: Vec<_> = self.store.list(Some(&prefix)).try_collect().await.map_err(|s| object_err(&prefix, s))?;
-        for meta in metas {
-            match self.store.delete(&meta.location).await {
-                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                Err(source) => return Err(object_err(&meta.location, source)),
+        let locations = self.store.list(Some(&prefix)).map_ok(|meta| meta.location).boxed();
+        let mut deleted = self.store.delete_stream(locations);
+        while let Some(result) = deleted.next().await {
+            match result {
+                Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => return Err(object_err(&prefix, source)),
             }
         }
-        self.remove_local_leftovers(store_id, kind, id);
+        if let Backend::Local(root) = &*self.backend {
+            local::remove_dir(root, store_id, kind, id);
+        }
         Ok(())
     }
 
-    /// Every `(store id, kind, id)` that has objects, including, on the local file system,
-    /// staging files of unfinished writes that object_store's listing hides.
+    /// Every `(store id, kind, id)` that has objects (under the prefix, on S3), sorted; on local
+    /// storage also those that only hold staging files of unfinished writes, which object_store's
+    /// listing hides. On S3 an unfinished multipart upload is not an object and is not listed.
     pub async fn object_dirs(&self) -> Result<Vec<(String, String, String)>, Error> {
         let mut found: Vec<(String, String, String)> = Vec::new();
         let metas: Vec<_> = self.store.list(None).try_collect().await.map_err(|s| object_err(&Path::from(""), s))?;
         for meta in metas {
             let parts: Vec<_> = meta.location.parts().map(|p| p.as_ref().to_owned()).collect();
             if let [store, kind, id, ..] = parts.as_slice()
-                && (kind == READ_SETS || kind == REFERENCES || kind == UPLOADS)
+                && KINDS.contains(&kind.as_str())
             {
                 found.push((store.clone(), kind.clone(), id.clone()));
             }
         }
-        if let Some(root) = &self.local_root {
-            found.extend(local_dirs(root));
+        if let Backend::Local(root) = &*self.backend {
+            found.extend(local::dirs(root));
         }
         found.sort();
         found.dedup();
         Ok(found)
     }
 
-    /// The object store itself (reads by tests and later by GetReadSet).
+    /// The object store itself, keys relative to the prefix (ranged reads of references).
     pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
     }
 
-    fn remove_local_leftovers(&self, store_id: &str, kind: &str, id: &str) {
-        if let Some(root) = &self.local_root {
-            let _ = std::fs::remove_dir_all(root.join(store_id).join(kind).join(id));
+    /// The client that writes with `options`' encryption.
+    fn writes(&self, options: &WriteOptions) -> Result<Arc<dyn ObjectStore>, Error> {
+        match (&*self.backend, &options.encryption) {
+            (Backend::S3(clients), Encryption::Kms(key)) => clients.kms(key.as_deref()),
+            (Backend::S3(_) | Backend::Local(_), _) => Ok(Arc::clone(&self.store)),
         }
     }
 }
 
-/// Read buffer of local downloads: object_store's local stream reads 8 KiB per blocking task, which
-/// held GetReadSet to a third of a static file server's speed (bench/results-read-sets.md).
-const LOCAL_READ_BUFFER: usize = 1024 * 1024;
-
-/// `range` of a local object as a stream of 1 MiB chunks.
-async fn local_range(
-    root: &FsPath,
-    key: &Path,
-    range: std::ops::Range<u64>,
-) -> Result<futures_util::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>, Error> {
-    use futures_util::StreamExt;
-    use tokio::io::{AsyncReadExt, AsyncSeekExt};
-    let path = key.parts().fold(root.to_path_buf(), |path, part| path.join(part.as_ref()));
-    let io_err = |source: std::io::Error| {
-        let source = match source.kind() {
-            std::io::ErrorKind::NotFound => {
-                object_store::Error::NotFound { path: key.to_string(), source: Box::new(source) }
+impl S3Clients {
+    /// The client that encrypts with SSE-KMS under `key` (S3's AWS managed key when `None`).
+    fn kms(&self, key: Option<&str>) -> Result<Arc<dyn ObjectStore>, Error> {
+        let mut cache = self.by_key.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(store) = cache.get(&key.map(str::to_owned)) {
+            return Ok(Arc::clone(store));
+        }
+        let builder = match key {
+            Some(key) => self.builder.clone().with_sse_kms_encryption(key),
+            None => {
+                let sse: AmazonS3ConfigKey = "aws_server_side_encryption".parse().expect("an object_store key");
+                self.builder.clone().with_config(sse, "aws:kms")
             }
-            _ => object_store::Error::Generic { store: "local", source: Box::new(source) },
         };
-        object_err(key, source)
-    };
-    let mut file = tokio::fs::File::open(&path).await.map_err(io_err)?;
-    file.seek(std::io::SeekFrom::Start(range.start)).await.map_err(io_err)?;
-    let reader = file.take(range.end.saturating_sub(range.start));
-    let stream = tokio_util::io::ReaderStream::with_capacity(reader, LOCAL_READ_BUFFER)
-        .map(|chunk| chunk.map_err(|e| object_store::Error::Generic { store: "local", source: Box::new(e) }));
-    Ok(stream.boxed())
+        let store = self.build(builder)?;
+        cache.insert(key.map(str::to_owned), Arc::clone(&store));
+        Ok(store)
+    }
+
+    /// A client from `builder`, under the prefix.
+    fn build(&self, builder: AmazonS3Builder) -> Result<Arc<dyn ObjectStore>, Error> {
+        let client = builder.build().map_err(|source| Error::Client { bucket: self.bucket.clone(), source })?;
+        Ok(if self.prefix.is_empty() {
+            Arc::new(client)
+        } else {
+            Arc::new(PrefixStore::new(client, self.prefix.as_str()))
+        })
+    }
 }
 
 fn object_err(key: &Path, source: object_store::Error) -> Error {
     Error::Object { key: key.to_string(), source }
-}
-
-/// `{root}/{store}/{kind}/{id}` directories present on disk.
-fn local_dirs(root: &FsPath) -> Vec<(String, String, String)> {
-    let names = |dir: &FsPath| -> Vec<String> {
-        std::fs::read_dir(dir)
-            .map(|entries| entries.filter_map(|e| e.ok()?.file_name().into_string().ok()).collect())
-            .unwrap_or_default()
-    };
-    let mut found = Vec::new();
-    for store in names(root) {
-        for kind in [READ_SETS, REFERENCES, UPLOADS] {
-            for id in names(&root.join(&store).join(kind)) {
-                found.push((store.clone(), kind.to_owned(), id));
-            }
-        }
-    }
-    found
 }

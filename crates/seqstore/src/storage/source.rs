@@ -5,11 +5,11 @@ use std::path::PathBuf;
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
 use object_store::ObjectStoreExt;
-use object_store::aws::AmazonS3Builder;
 use object_store::path::Path;
 use tokio_util::io::ReaderStream;
 
 use super::locations::SourceUri;
+use super::s3::Endpoint;
 use crate::config::import::Location;
 
 /// Read buffer of `file://` sources.
@@ -109,25 +109,14 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
         object_store::Error::NotFound { .. } => OpenError::NotFound { uri: text.to_owned() },
         source => OpenError::S3 { uri: text.to_owned(), source },
     };
-    // Explicit keys: nothing from the environment. Otherwise object_store's default chain
-    // (environment, web identity, container and instance credentials) and AWS_REGION.
-    let explicit = location.access_key_id.as_ref().zip(location.secret_access_key.as_ref());
-    let mut builder = match explicit {
-        Some((id, secret)) => AmazonS3Builder::new().with_access_key_id(id).with_secret_access_key(secret),
-        None => AmazonS3Builder::from_env(),
+    let keys = location.access_key_id.as_deref().zip(location.secret_access_key.as_deref());
+    let endpoint = Endpoint {
+        url: location.endpoint.as_deref(),
+        region: location.region.as_deref(),
+        path_style: location.path_style,
+        keys,
     };
-    builder =
-        builder.with_bucket_name(bucket).with_virtual_hosted_style_request(!location.path_style).with_allow_http(true);
-    match &location.region {
-        Some(region) => builder = builder.with_region(region),
-        None if explicit.is_some() || std::env::var_os("AWS_REGION").is_none() => {
-            builder = builder.with_region("us-east-1")
-        }
-        None => {}
-    }
-    if let Some(endpoint) = &location.endpoint {
-        builder = builder.with_endpoint(endpoint);
-    }
+    let builder = super::s3::builder(bucket, endpoint);
     let store = builder.build().map_err(s3_err)?;
     let key = Path::parse(key).map_err(|e| s3_err(e.into()))?;
     let result = store.get(&key).await.map_err(s3_err)?;

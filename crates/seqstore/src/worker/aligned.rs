@@ -18,10 +18,10 @@ use crate::db::import_jobs::Claim;
 use crate::model::import::{FileType, SourceSpec};
 use crate::model::read_set::{AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
 use crate::model::reference::Reference;
-use crate::model::sequence_store::ETagAlgorithmFamily;
+use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
 use crate::model::time;
 use crate::service::{Caller, Service};
-use crate::storage::data::DataStore;
+use crate::storage::data::{DataStore, WriteOptions};
 
 /// What a scanner of either aligned format produced.
 struct Scanned {
@@ -35,15 +35,18 @@ struct Scanned {
     index: Option<Vec<u8>>,
 }
 
-/// Imports one BAM, uBAM or CRAM source of `store_family`.
+/// Imports one BAM, uBAM or CRAM source into `store`, whose ETag family, encryption and
+/// propagated tags apply.
 pub(super) async fn attempt(
     service: &Service,
     settings: &Settings,
     claim: &Claim,
     spec: &SourceSpec,
-    family: ETagAlgorithmFamily,
+    store: &SequenceStore,
     progress: &Arc<Progress>,
 ) -> Result<ReadSet, Outcome> {
+    let family = store.etag_family;
+    let options = WriteOptions::read_set(store, &spec.tags);
     let reference = match &spec.reference_arn {
         Some(arn) => {
             let caller = Caller { account: claim.account.clone() };
@@ -62,7 +65,7 @@ pub(super) async fn attempt(
         Some(source.size as i64),
     )));
     let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
-    let writer = service.data().writer(&key).await.map_err(|e| {
+    let writer = service.data().writer(&key, &options).await.map_err(|e| {
         tracing::error!(error = ?e, "cannot write to storage");
         Outcome::Failed("source1: the server could not write to its storage; try again later".into())
     })?;
@@ -105,7 +108,7 @@ pub(super) async fn attempt(
             let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
             service
                 .data()
-                .put(&index_key, bytes.clone())
+                .put(&index_key, bytes.clone(), &options)
                 .await
                 .map_err(|e| Outcome::Failed(format!("storing the index failed: {}", chain(&e))))?;
             Some(StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes)))

@@ -21,7 +21,7 @@ use crate::model::sequence_store::ETagAlgorithmFamily;
 use crate::model::tags::{self, Tags};
 use crate::model::time;
 use crate::service::Service;
-use crate::storage::data::DataStore;
+use crate::storage::data::{DataStore, WriteOptions};
 use crate::storage::source::Opened;
 
 /// What a successful scan produced for one file.
@@ -40,18 +40,16 @@ pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
         Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
     };
     let upload = spec.as_ref().ok().and_then(|s| s.upload.as_ref());
+    let tags = spec.as_ref().map(|s| s.tags.clone()).unwrap_or_default();
     let data = service.data();
     let settled = match (result, upload) {
         (Ok(read_set), Some(parts)) => super::upload::commit(service, &claim, read_set, parts).await,
-        (Ok(read_set), None) => {
-            let tags = spec.as_ref().map(|s| s.tags.clone()).unwrap_or_default();
-            commit(service, &claim, &tags, read_set).await
-        }
+        (Ok(read_set), None) => commit(service, &claim, &tags, read_set).await,
         (Err(Outcome::Failed(message)), upload) => {
             delete_objects(data, &claim).await;
             tracing::info!(job = %claim.job_id, source = claim.index, %message, "source failed");
             match upload {
-                Some(parts) => super::upload::fail(service, settings, &claim, parts, &message).await,
+                Some(parts) => super::upload::fail(service, settings, &claim, parts, &tags, &message).await,
                 None => fail(service, &claim, &message).await,
             }
         }
@@ -83,7 +81,7 @@ async fn attempt(
     drop(conn);
     let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
     if spec.file_type != FileType::Fastq {
-        return super::aligned::attempt(service, settings, claim, spec, store.etag_family, progress).await;
+        return super::aligned::attempt(service, settings, claim, spec, &store, progress).await;
     }
     let opened = open_spec(service, claim, spec, true).await?;
     let total: u64 = opened.iter().map(|o| o.size).sum();
@@ -94,7 +92,8 @@ async fn attempt(
         Arc::clone(progress),
         Some(total as i64),
     )));
-    let scanned = transfer(service.data(), settings, claim, store.etag_family, opened, progress).await;
+    let options = WriteOptions::read_set(&store, &spec.tags);
+    let scanned = transfer(service.data(), settings, claim, store.etag_family, &options, opened, progress).await;
     drop(keeper);
     if progress.lease_lost.load(Ordering::Relaxed) {
         return Err(Outcome::Abandoned);
@@ -103,12 +102,14 @@ async fn attempt(
     Ok(read_set(claim, spec, store.etag_family, scanned))
 }
 
-/// Streams every file once into storage and the scanner; returns each file's result.
+/// Streams every file once into storage (written with `options`) and the scanner; returns each
+/// file's result.
 async fn transfer(
     data: &DataStore,
     settings: &Settings,
     claim: &Claim,
     family: ETagAlgorithmFamily,
+    options: &WriteOptions,
     opened: Vec<Opened>,
     progress: &Arc<Progress>,
 ) -> Result<Vec<Scanned>, Outcome> {
@@ -123,7 +124,7 @@ async fn transfer(
     for (i, source) in opened.into_iter().enumerate() {
         let name = if i == 0 { "source1" } else { "source2" };
         let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
-        let writer = data.writer(&key).await.map_err(|e| {
+        let writer = data.writer(&key, options).await.map_err(|e| {
             tracing::error!(error = ?e, "cannot write to storage");
             Outcome::Failed(format!("{name}: the server could not write to its storage; try again later"))
         })?;

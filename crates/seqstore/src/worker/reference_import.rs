@@ -26,7 +26,7 @@ use crate::model::reference::{Reference, ReferenceFiles, ReferenceSourceSpec, Se
 use crate::model::tags::Tags;
 use crate::model::time;
 use crate::service::Service;
-use crate::storage::data::DataStore;
+use crate::storage::data::{DataStore, WriteOptions};
 
 /// Runs the attempt to its end, like the read set import: never panics on bad input.
 pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
@@ -69,7 +69,8 @@ async fn attempt(
         tracing::error!(error = ?e, "database failure during reference import");
         Outcome::Abandoned
     })?;
-    store.ok_or_else(|| Outcome::Failed("the reference store no longer exists".into()))?;
+    let store = store.ok_or_else(|| Outcome::Failed("the reference store no longer exists".into()))?;
+    let options = WriteOptions::encrypted(store.sse.as_ref());
     let mut opened = open_all(service, claim, &[("sourceFile", spec.source_file.clone())]).await?;
     let source = opened.remove(0);
     let total = source.size;
@@ -80,21 +81,23 @@ async fn attempt(
         Arc::clone(progress),
         Some(total as i64),
     )));
-    let result = transfer(service.data(), settings, claim, source, progress).await;
+    let result = transfer(service.data(), settings, claim, &options, source, progress).await;
     drop(keeper);
     if progress.lease_lost.load(Ordering::Relaxed) {
         return Err(Outcome::Abandoned);
     }
-    let (summary, source_file, bgzf) = result?;
-    finish(service.data(), settings, claim, spec, summary, source_file, bgzf).await
+    finish(service.data(), settings, claim, &options, spec, result?).await
 }
 
 type Transferred = (fasta::Summary, StoredFile, Option<StoredFile>);
 
+/// Streams the source once into storage (written with `options`) and the scanner, with the BGZF
+/// copy of a plain gzip source beside it.
 async fn transfer(
     data: &DataStore,
     settings: &Settings,
     claim: &Claim,
+    options: &WriteOptions,
     source: crate::storage::source::Opened,
     progress: &Arc<Progress>,
 ) -> Result<Transferred, Outcome> {
@@ -103,9 +106,9 @@ async fn transfer(
         Outcome::Failed("the server could not write to its storage; try again later".into())
     };
     let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source");
-    let writer = data.writer(&key).await.map_err(storage_failed)?;
+    let writer = data.writer(&key, options).await.map_err(storage_failed)?;
     let copy_key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source.bgz");
-    let copy_writer = data.writer(&copy_key).await.map_err(storage_failed)?;
+    let copy_writer = data.writer(&copy_key, options).await.map_err(storage_failed)?;
     let (tx, reader) = tee::channel();
     let throttle = settings.throttle_bytes_per_sec;
     let tee = AbortOnDropHandle::new(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
@@ -168,15 +171,14 @@ impl Write for ChannelWriter {
     }
 }
 
-/// Stores the `.fai` and `.gzi` and builds the reference.
+/// Stores the `.fai` and `.gzi` (written with `options`) and builds the reference.
 async fn finish(
     data: &DataStore,
     settings: &Settings,
     claim: &Claim,
+    options: &WriteOptions,
     spec: &ReferenceSourceSpec,
-    summary: fasta::Summary,
-    source: StoredFile,
-    bgzf: Option<StoredFile>,
+    (summary, source, bgzf): Transferred,
 ) -> Result<Reference, Outcome> {
     let small = |name: &str, bytes: &[u8]| {
         let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, name);
@@ -187,13 +189,13 @@ async fn finish(
         (key.clone(), StoredFile::new(key.to_string(), bytes.len() as u64, settings.part_size, sha))
     };
     let (fai_key, index) = small("source.fai", &summary.fai);
-    data.put(&fai_key, summary.fai.clone())
+    data.put(&fai_key, summary.fai.clone(), options)
         .await
         .map_err(|e| Outcome::Failed(format!("storing the index failed: {}", chain(&e))))?;
     let gzi = match &summary.gzi {
         Some(bytes) => {
             let (key, file) = small("source.gzi", bytes);
-            data.put(&key, bytes.clone())
+            data.put(&key, bytes.clone(), options)
                 .await
                 .map_err(|e| Outcome::Failed(format!("storing the .gzi failed: {}", chain(&e))))?;
             Some(file)

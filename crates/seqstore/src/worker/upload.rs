@@ -10,13 +10,14 @@ use sha2::{Digest, Sha256};
 use super::Settings;
 use super::common::status_message;
 use crate::db::import_jobs::{self, Claim};
-use crate::db::{self, read_sets, uploads};
+use crate::db::{self, read_sets, sequence_stores, uploads};
 use crate::model::import::SourceStatus;
 use crate::model::read_set::{Files, ReadSet, StoredFile};
+use crate::model::tags::Tags;
 use crate::model::time;
 use crate::model::upload::{StoredPart, UploadedParts};
 use crate::service::Service;
-use crate::storage::data::{self, DataStore};
+use crate::storage::data::{self, DataStore, WriteOptions};
 
 /// Writes in flight while parts are copied.
 const COPY_CONCURRENCY: usize = 2;
@@ -54,23 +55,31 @@ pub(super) async fn commit(
 }
 
 /// Marks the upload's read set UPLOAD_FAILED with `message`, settles the source and job, and
-/// removes the upload (keeping its bytes as the read set's files when the store asks for it).
+/// removes the upload (keeping its bytes as the read set's files, with the store's encryption and
+/// the propagated ones of the read set's `tags`, when the store asks for it).
 pub(super) async fn fail(
     service: &Service,
     settings: &Settings,
     claim: &Claim,
     parts: &UploadedParts,
+    tags: &Tags,
     message: &str,
 ) -> Result<bool, db::Error> {
     let mut files = Files::default();
     if parts.keep_on_failure {
+        let mut conn = service.db().pool().acquire().await?;
+        let store = sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await?;
+        drop(conn);
+        let Some(store) = store else { return Ok(false) };
+        let options = WriteOptions::read_set(&store, tags);
         let data = service.data();
+        let part_size = settings.part_size;
         let kept = async {
             let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
-            files.source1 = Some(copy_parts(data, &parts.source1, &key, settings.part_size).await?);
+            files.source1 = Some(copy_parts(data, &parts.source1, &key, part_size, &options).await?);
             if !parts.source2.is_empty() {
                 let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source2");
-                files.source2 = Some(copy_parts(data, &parts.source2, &key, settings.part_size).await?);
+                files.source2 = Some(copy_parts(data, &parts.source2, &key, part_size, &options).await?);
             }
             Ok::<_, data::Error>(())
         };
@@ -99,15 +108,16 @@ pub(super) async fn fail(
     Ok(true)
 }
 
-/// Concatenates `parts` into the object `key`.
+/// Concatenates `parts` into the object `key`, written with `options`.
 async fn copy_parts(
     data: &DataStore,
     parts: &[StoredPart],
     key: &object_store::path::Path,
     part_size: u64,
+    options: &WriteOptions,
 ) -> Result<StoredFile, data::Error> {
     let object_err = |source| data::Error::Object { key: key.to_string(), source };
-    let mut writer = data.writer(key).await?;
+    let mut writer = data.writer(key, options).await?;
     let (mut size, mut hasher) = (0u64, Sha256::new());
     for part in parts {
         let mut stream = data.get_range(&object_store::path::Path::from(part.key.as_str()), 0..part.size).await?;

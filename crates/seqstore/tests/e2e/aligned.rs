@@ -53,7 +53,7 @@ async fn bam_files_match_samtools_in_every_family() {
     if !samtools_available() {
         return;
     }
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -113,7 +113,7 @@ async fn ubam_imports_unaligned_and_mapped_reads_declared_ubam_fail() {
     if !samtools_available() {
         return;
     }
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -151,7 +151,7 @@ async fn cram_against_a_stored_reference_matches_samtools() {
     if !samtools_available() {
         return;
     }
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);

@@ -15,9 +15,9 @@ use aws_sdk_omics::types::{
 };
 
 use super::fastq_data::{bgzf, fastq};
-use super::imports::{ROLE_A, import_config, raw_job, read_set_dirs, start, store, typed_source, wait, write};
+use super::imports::{ROLE_A, import_config, raw_job, start, store, typed_source, wait, write};
 use super::references::sequence_md5s;
-use super::support::{Backend, KEY_A, TestDb, TestServer, in_ci, sdk};
+use super::support::{Backend, KEY_A, TestDb, TestServer, in_ci, read_set_dirs, sdk};
 
 /// A file of the shared test data (`../shared/testdata` from the project root).
 pub fn testdata(path: &str) -> PathBuf {
@@ -142,7 +142,7 @@ fn mutated_ce() -> Vec<u8> {
 
 /// Runs `case` beside the good BAM and checks the failure and that nothing of it remains.
 async fn bad_aligned(case: Bad) {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let config = import_config(&db, root.path());
     let server = TestServer::start(&config).await;
@@ -183,7 +183,7 @@ async fn bad_aligned(case: Bad) {
     let listed = client.list_read_sets().sequence_store_id(&store).send().await.expect("list");
     assert_eq!(listed.read_sets().len(), 1, "only the good source's read set: {listed:?}");
     assert_eq!(listed.read_sets()[0].id(), good.read_set_id().expect("good read set"));
-    let dirs = read_set_dirs(&config.data_dir);
+    let dirs = read_set_dirs(&config).await;
     assert_eq!(dirs.len(), 1, "nothing of the failed source is stored: {dirs:?}");
     assert!(dirs[0].ends_with(good.read_set_id().expect("good read set")), "{dirs:?}");
     server.stop().await;

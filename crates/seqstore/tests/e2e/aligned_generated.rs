@@ -357,7 +357,7 @@ async fn generated_bam_and_crams_match_samtools() {
     if !samtools_available() {
         return;
     }
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -487,7 +487,7 @@ async fn cram_conformance_files_on_ce_match_samtools() {
     if !samtools_available() {
         return;
     }
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);

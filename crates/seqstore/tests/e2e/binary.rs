@@ -1,8 +1,6 @@
 //! The `seqstore` binary: dev mode, the non-loopback refusal, `seqstore config`, graceful shutdown.
 
-use std::process::Command;
-
-use super::support::{BIN, Serve, code, sdk};
+use super::support::{Serve, code, sdk, seqstore_command};
 
 #[tokio::test]
 async fn dev_mode_accepts_any_credentials_on_loopback_and_stops_on_sigterm() {
@@ -32,7 +30,7 @@ async fn dev_mode_accepts_any_credentials_on_loopback_and_stops_on_sigterm() {
 #[test]
 fn dev_mode_refuses_a_non_loopback_address() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let output = Command::new(BIN)
+    let output = seqstore_command()
         .args(["serve", "--listen", "0.0.0.0:0", "--data-dir"])
         .arg(dir.path())
         .env_remove("RUST_LOG")
@@ -54,7 +52,7 @@ fn config_prints_the_effective_configuration_with_secrets_redacted() {
          secret_access_key = \"very-secret-key\"\naccount_id = \"111122223333\"\n",
     )
     .expect("write config");
-    let output = Command::new(BIN)
+    let output = seqstore_command()
         .args(["config", "--listen", "0.0.0.0:9000", "--config"])
         .arg(&file)
         .env("SEQSTORE_DATABASE__URL", "postgres://seq:pgpassword@db.example:5432/seq")
@@ -72,7 +70,7 @@ fn config_prints_the_effective_configuration_with_secrets_redacted() {
         assert!(!text.contains(secret), "{secret} leaked:\n{text}");
     }
 
-    let unknown = Command::new(BIN).args(["config"]).env("SEQSTORE_LISTN", "x").output().expect("run");
+    let unknown = seqstore_command().args(["config"]).env("SEQSTORE_LISTN", "x").output().expect("run");
     assert!(!unknown.status.success(), "unknown environment keys are rejected");
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("listn"));
 }

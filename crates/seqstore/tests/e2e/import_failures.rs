@@ -9,8 +9,8 @@ use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetImportJobItemSt
 use seqstore::config::import::{Location, Role};
 
 use super::fastq_data::{Rng, bgzf, fastq, gzip};
-use super::imports::{ROLE_A, import_config, raw_job, read_set_dirs, source, start, store, typed_source, wait, write};
-use super::support::{Backend, KEY_A, TestDb, TestServer, code, sdk};
+use super::imports::{ROLE_A, import_config, raw_job, source, start, store, typed_source, wait, write};
+use super::support::{Backend, KEY_A, TestDb, TestServer, code, read_set_dirs, sdk};
 
 /// What a bad case submits: the first file, an optional second, and the message expected.
 struct Bad {
@@ -20,7 +20,7 @@ struct Bad {
 }
 
 async fn bad_input(case: Bad) {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let config = import_config(&db, root.path());
     let server = TestServer::start(&config).await;
@@ -43,7 +43,7 @@ async fn bad_input(case: Bad) {
     assert!(detail["sources"][0]["statusDetail"].as_str().unwrap_or_default().contains(case.expected));
     let listed = client.list_read_sets().sequence_store_id(&store).send().await.expect("list");
     assert_eq!(listed.read_sets().len(), 1, "only the good source's read set");
-    assert_eq!(read_set_dirs(&config.data_dir).len(), 1, "nothing of the failed source is stored");
+    assert_eq!(read_set_dirs(&config).await.len(), 1, "nothing of the failed source is stored");
     server.stop().await;
 }
 
@@ -136,7 +136,7 @@ async fn symlink_escaping_the_root() {
 
 /// Imports `uri` beside a good source; returns the status messages after checking the good one.
 async fn run_with_good_source(root: &Path, uri: &str) -> Vec<String> {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let config = import_config(&db, root);
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -146,7 +146,7 @@ async fn run_with_good_source(root: &Path, uri: &str) -> Vec<String> {
     let job = wait(&client, &store, &job_id).await;
     assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures);
     assert_eq!(job.sources()[1].status(), &ReadSetImportJobItemStatus::Finished);
-    assert_eq!(read_set_dirs(&config.data_dir).len(), 1);
+    assert_eq!(read_set_dirs(&config).await.len(), 1);
     server.stop().await;
     job.sources().iter().map(|s| s.status_message().unwrap_or_default().to_owned()).collect()
 }
@@ -169,7 +169,7 @@ async fn refused(
 }
 
 async fn refusal_server(root: &Path, roles: Vec<Role>) -> (TestDb, TestServer, Client, String) {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let mut config = import_config(&db, root);
     config.roles = roles;
     let server = TestServer::start(&config).await;
@@ -191,7 +191,7 @@ async fn refuses_a_file_outside_every_root() {
 
 #[tokio::test]
 async fn refuses_files_when_no_root_is_configured() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let server = TestServer::start(&super::support::config(&db)).await;
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
@@ -273,7 +273,7 @@ async fn refuses_source2_on_bam() {
 /// retry of an accepted job still returns it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refuses_beyond_the_concurrent_job_quota() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.quotas.concurrent_import_jobs = 1;

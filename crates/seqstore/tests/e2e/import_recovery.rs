@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetImportJobItemStatus, ReadSetImportJobStatus};
 
 use super::fastq_data::{fastq, gzip, md5};
-use super::imports::{raw_job, read_set_dirs, source, store, wait, write};
-use super::support::{Serve, sdk};
+use super::imports::{raw_job, source, store, wait, write};
+use super::support::{Serve, TestStorage, read_set_dirs, sdk};
 
 const DEV_ROLE: &str = "arn:aws:iam::123456789012:role/Import";
 
@@ -18,6 +18,7 @@ async fn sigkill_during_import_then_restart_completes_once() {
     let root = dir.path().join("sources");
     std::fs::create_dir(&root).expect("root");
     let data = dir.path().join("data");
+    let storage = TestStorage::new();
     let config = dir.path().join("seqstore.toml");
     std::fs::write(&config, "[worker]\ncount = 2\nlease_seconds = 30\nthrottle_bytes_per_sec = 400000\n")
         .expect("config");
@@ -37,7 +38,7 @@ async fn sigkill_during_import_then_restart_completes_once() {
     let uris: Vec<String> =
         texts.iter().enumerate().map(|(i, t)| write(&root, &format!("r{i}.fq.gz"), &gzip(t))).collect();
 
-    let first = Serve::start(&args(&config));
+    let first = Serve::start_on(&args(&config), &storage);
     let client = sdk(&first.endpoint, ("AKIDDEV", "dev", ""));
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let job = client
@@ -68,7 +69,7 @@ async fn sigkill_during_import_then_restart_completes_once() {
     // Restart without the throttle: the node resumes its own leases at once.
     let fast = dir.path().join("fast.toml");
     std::fs::write(&fast, "[worker]\ncount = 2\nlease_seconds = 600\n").expect("config");
-    let second = Serve::start(&args(&fast));
+    let second = Serve::start_on(&args(&fast), &storage);
     let client = sdk(&second.endpoint, ("AKIDDEV", "dev", ""));
     let job = wait(&client, &store, &job_id).await;
     assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
@@ -82,9 +83,9 @@ async fn sigkill_during_import_then_restart_completes_once() {
     }
     let listed = client.list_read_sets().sequence_store_id(&store).send().await.expect("list");
     assert_eq!(listed.read_sets().len(), 3, "exactly one read set per source");
-    let mut dirs: Vec<String> =
-        read_set_dirs(&data).iter().map(|p| p.file_name().expect("name").to_string_lossy().into_owned()).collect();
-    dirs.sort();
+    let seen =
+        seqstore::config::Config { data_dir: data.clone(), storage: storage.config.clone(), ..Default::default() };
+    let dirs = read_set_dirs(&seen).await;
     ids.sort();
     assert_eq!(dirs, ids, "no orphan objects after the restart");
 }

@@ -2,7 +2,7 @@
 //! paired, from `file://` and from `s3://` on a real S3-compatible server; statistics, ETags and
 //! stored bytes checked against values computed here; 100 sources; progress; store conflicts.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use aws_sdk_omics::Client;
@@ -17,7 +17,9 @@ use serde_json::Value;
 
 use super::fastq_data::{bgzf, counts, fastq, gzip, gzip_members, md5, sha256, sha512};
 use super::s3::S3Server;
-use super::support::{Backend, KEY_A, Raw, TestDb, TestServer, code, config, on_both_backends, sdk};
+use super::support::{
+    Backend, KEY_A, Raw, TestDb, TestServer, code, config, on_both_backends, read_set_dirs, sdk, stored_object,
+};
 
 /// Role ARN of account A that any test may pass when no roles are configured.
 pub const ROLE_A: &str = "arn:aws:iam::111111111111:role/Import";
@@ -90,22 +92,9 @@ pub async fn store(client: &Client, family: ETagAlgorithmFamily) -> String {
     out.id().to_owned()
 }
 
-/// The stored bytes of a read set file, read from the local data directory.
-pub fn stored(data_dir: &Path, store: &str, read_set: &str, file: &str) -> Vec<u8> {
-    std::fs::read(data_dir.join("objects").join(store).join("readSet").join(read_set).join(file)).expect("stored file")
-}
-
-/// Read set directories present under the data directory (committed or not).
-pub fn read_set_dirs(data_dir: &Path) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    let Ok(stores) = std::fs::read_dir(data_dir.join("objects")) else { return dirs };
-    for store in stores.flatten() {
-        if let Ok(sets) = std::fs::read_dir(store.path().join("readSet")) {
-            dirs.extend(sets.flatten().map(|e| e.path()));
-        }
-    }
-    dirs.sort();
-    dirs
+/// The stored bytes of a read set file, read from `config`'s storage.
+pub async fn stored(config: &Config, store: &str, read_set: &str, file: &str) -> Vec<u8> {
+    stored_object(config, &format!("{store}/readSet/{read_set}/{file}")).await
 }
 
 struct Case {
@@ -170,7 +159,7 @@ async fn every_form_and_family(backend: Backend) {
             assert_eq!(length, Some(case.raw[0].len() as i64));
             for (i, raw) in case.raw.iter().enumerate() {
                 let name = if i == 0 { "source1" } else { "source2" };
-                assert!(stored(&config.data_dir, &store, id, name) == *raw, "{name} stored bit for bit");
+                assert!(stored(&config, &store, id, name).await == *raw, "{name} stored bit for bit");
                 let file = if i == 0 { ReadSetFile::Source1 } else { ReadSetFile::Source2 };
                 let part =
                     client.get_read_set().sequence_store_id(&store).id(id).file(file).part_number(1).send().await;
@@ -201,15 +190,15 @@ on_both_backends!(every_form_and_family);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imports_from_s3() {
     let Some(s3) = S3Server::start().await else { return };
-    s3.create_bucket("reads").await;
-    s3.create_bucket("other").await;
+    s3.create_bucket("reads");
+    s3.create_bucket("other");
     let r1 = fastq(11, 2000, 150, Some(1));
     let r2 = fastq(12, 2000, 150, Some(2));
     s3.put("reads", "run1/sample_R1.fastq.gz", gzip(&r1)).await;
     s3.put("reads", "run1/sample_R2.fastq.gz", bgzf(&r2)).await;
     s3.put("other", "x.fq", r1.clone()).await;
 
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.roles = vec![Role {
@@ -266,7 +255,7 @@ async fn imports_from_s3() {
             assert_eq!(meta.sequence_information().and_then(|s| s.total_read_count()), Some(reads as i64));
             for (i, raw) in raws.iter().enumerate() {
                 let name = if i == 0 { "source1" } else { "source2" };
-                assert!(stored(&config.data_dir, &store, id, name) == *raw, "{name} stored bit for bit");
+                assert!(stored(&config, &store, id, name).await == *raw, "{name} stored bit for bit");
             }
         }
     }
@@ -288,7 +277,7 @@ async fn imports_from_s3() {
 /// A job of 100 sources completes with 100 read sets.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_of_100_sources_completes() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let config = import_config(&db, root.path());
     let server = TestServer::start(&config).await;
@@ -344,7 +333,7 @@ pub async fn raw_get(endpoint: &str, path: &str) -> Value {
 /// the read sets block it until they are deleted.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_and_store_conflicts() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.worker.throttle_bytes_per_sec = 200_000;
@@ -382,7 +371,7 @@ async fn progress_and_store_conflicts() {
     assert_eq!(code(&holding), "ConflictException");
     let deleted = client.batch_delete_read_set().sequence_store_id(&store).ids(&id).send().await.expect("delete");
     assert!(deleted.errors().is_empty(), "{deleted:?}");
-    assert!(read_set_dirs(&config.data_dir).is_empty(), "objects removed with the read set");
+    assert!(read_set_dirs(&config).await.is_empty(), "objects removed with the read set");
     let again = client.batch_delete_read_set().sequence_store_id(&store).ids(&id).send().await.expect("delete");
     assert_eq!(again.errors().first().map(|e| e.code()), Some("ResourceNotFoundException"));
     client.delete_sequence_store().id(&store).send().await.expect("empty store deletes");

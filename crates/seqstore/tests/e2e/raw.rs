@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use super::support::{Backend, KEY_A, KEY_B, Raw, Reply, TestDb, config, router, send};
 
 async fn app() -> (TestDb, axum::Router) {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let router = router(&config(&db)).await;
     (db, router)
 }

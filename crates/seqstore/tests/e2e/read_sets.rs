@@ -36,7 +36,7 @@ async fn list_all(client: &Client, store: &str, filter: Option<ReadSetFilter>, p
 /// import adds read sets: every read set present at the start appears exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filters_and_paging_during_imports() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -105,7 +105,7 @@ async fn filters_and_paging_during_imports() {
 /// 416 past the end, 404 for a file the read set does not have.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn parallel_part_downloads_reassemble() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.storage.part_size = 1024 * 1024;
@@ -146,7 +146,7 @@ async fn parallel_part_downloads_reassemble() {
 /// signed request; the duplicate note.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn batch_delete_tags_etag_filter_and_duplicates() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let (a, b) = (sdk(&server.endpoint, KEY_A), sdk(&server.endpoint, KEY_B));

@@ -65,11 +65,11 @@ fn samtools() -> bool {
     found
 }
 
-async fn reference_store(client: &Client) -> String {
+pub async fn reference_store(client: &Client) -> String {
     client.create_reference_store().name("genomes").send().await.expect("reference store").id().to_owned()
 }
 
-fn ref_source(uri: &str, name: &str) -> StartReferenceImportJobSourceItem {
+pub fn ref_source(uri: &str, name: &str) -> StartReferenceImportJobSourceItem {
     StartReferenceImportJobSourceItem::builder()
         .source_file(uri)
         .name(name)
@@ -78,7 +78,7 @@ fn ref_source(uri: &str, name: &str) -> StartReferenceImportJobSourceItem {
         .expect("source")
 }
 
-async fn import(
+pub async fn import(
     client: &Client,
     store: &str,
     sources: Vec<StartReferenceImportJobSourceItem>,
@@ -133,7 +133,7 @@ fn config_with_parts(db: &TestDb, root: &Path) -> Config {
 /// parts and ranges byte-exact, 416 past the end.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fasta_imports_and_downloads() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let config = config_with_parts(&db, root.path());
     let server = TestServer::start(&config).await;
@@ -209,10 +209,10 @@ async fn fasta_imports_and_downloads() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fasta_from_s3_listing_and_conflicts() {
     let Some(s3) = S3Server::start().await else { return };
-    s3.create_bucket("genomes").await;
+    s3.create_bucket("genomes");
     let text = fasta(2, &[("chrA", 10_000, 60), ("chrB", 5_000, 60)]);
     s3.put("genomes", "hg/ref.fa.gz", gzip(&text)).await;
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.sources.s3_endpoint = Some(s3.endpoint.clone());
@@ -276,7 +276,7 @@ async fn fasta_from_s3_listing_and_conflicts() {
 
 /// Submits a read set import naming `arn` (built from B's reference ARN) and returns the error.
 async fn refused_reference(arn_of: impl Fn(&str) -> String) -> (String, String) {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let (a, b) = (sdk(&server.endpoint, KEY_A), sdk(&server.endpoint, KEY_B));
@@ -341,7 +341,7 @@ async fn reference_arn_of_another_account_is_not_found() {
 /// Bad FASTA: each source FAILED with its specific message.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_fasta_fails_with_specific_messages() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(&db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -373,7 +373,7 @@ async fn bad_fasta_fails_with_specific_messages() {
 /// sequence fetches only the blocks that hold it, and the bases equal the sequence's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn random_access_reads_only_the_needed_blocks() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
     let config = import_config(&db, root.path());
     let server = TestServer::start(&config).await;
@@ -390,7 +390,7 @@ async fn random_access_reads_only_the_needed_blocks() {
         client.get_reference_metadata().reference_store_id(&store).id(id).send().await.expect("meta").arn().to_owned();
 
     let database = seqstore::db::Db::connect(&config.database_url()).await.expect("db");
-    let data = seqstore::storage::data::DataStore::local(&config.data_dir).expect("data");
+    let data = super::support::data_store(&config);
     let service = seqstore::service::Service::new(&config, database, data).await.expect("service");
     let caller = seqstore::service::Caller { account: KEY_A.2.to_owned() };
     let reference = service.reference_by_arn(&caller, &arn).await.expect("by arn");

@@ -1,5 +1,12 @@
-//! Shared test fixtures: servers on 127.0.0.1:0, fresh PostgreSQL databases, SDK clients whose DNS
-//! maps the SDK's host prefixes to the listener, and raw requests signed with `aws-sigv4`.
+//! Shared test fixtures: servers on 127.0.0.1:0, fresh PostgreSQL databases, the storage of test
+//! servers (local, or S3 with `SEQSTORE_TEST_STORAGE=s3`) and a view of it that works for both,
+//! SDK clients whose DNS maps the SDK's host prefixes to the listener, and raw requests signed with
+//! `aws-sigv4`.
+//!
+//! Environment switches: `SEQSTORE_TEST_STORAGE=s3` puts the data of every test server (in
+//! process or `seqstore serve`) into one moto server shared by the test process, under a fresh
+//! prefix per test that is emptied at its end; `SEQSTORE_TEST_BACKEND=postgres` runs the tests
+//! that use one database on PostgreSQL instead of SQLite.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -11,10 +18,14 @@ use aws_sdk_omics::config::{BehaviorVersion, Region};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
 use aws_smithy_runtime_api::client::dns::{DnsFuture, ResolveDns};
 use axum::body::Body;
+use futures_util::{StreamExt, TryStreamExt};
 use http_body_util::BodyExt;
+use object_store::ObjectStoreExt;
+use seqstore::config::import::{StorageConfig, StorageKind};
 use seqstore::config::{AccessKey, Config};
 use seqstore::db::Db;
 use seqstore::server::Server;
+use seqstore::storage::data::DataStore;
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;
@@ -22,6 +33,18 @@ use tower::ServiceExt;
 
 /// The `seqstore` binary under test.
 pub const BIN: &str = env!("CARGO_BIN_EXE_seqstore");
+
+/// The test switches, which the binary would take for configuration keys (`SEQSTORE_*`).
+const SWITCHES: [&str; 2] = ["SEQSTORE_TEST_STORAGE", "SEQSTORE_TEST_BACKEND"];
+
+/// A command running [`BIN`] without the test switches in its environment.
+pub fn seqstore_command() -> Command {
+    let mut command = Command::new(BIN);
+    for switch in SWITCHES {
+        command.env_remove(switch);
+    }
+    command
+}
 
 /// Key of account A.
 pub const KEY_A: (&str, &str, &str) = ("AKIDTESTACCOUNTA", "secret-of-account-a", "111111111111");
@@ -62,10 +85,25 @@ pub enum Backend {
     Postgres,
 }
 
-/// A database for one test: a SQLite file or a PostgreSQL database dropped at the end.
+impl Backend {
+    /// The backend of tests that use one: PostgreSQL with `SEQSTORE_TEST_BACKEND=postgres`, else
+    /// SQLite.
+    pub fn chosen() -> Self {
+        match std::env::var("SEQSTORE_TEST_BACKEND").as_deref() {
+            Ok("postgres") => Self::Postgres,
+            Ok("sqlite") | Err(_) => Self::Sqlite,
+            Ok(other) => panic!("SEQSTORE_TEST_BACKEND must be sqlite or postgres, not {other}"),
+        }
+    }
+}
+
+/// A database for one test: a SQLite file or a PostgreSQL database dropped at the end, with the
+/// storage the test's servers use.
 pub struct TestDb {
     /// URL to give seqstore.
     pub url: String,
+    /// Storage of the test's servers.
+    pub storage: TestStorage,
     dir: TempDir,
     pg: Option<(String, String)>,
 }
@@ -78,7 +116,7 @@ impl TestDb {
         match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
-                Some(Self { url, dir, pg: None })
+                Some(Self { url, storage: TestStorage::new(), dir, pg: None })
             }
             Backend::Postgres => {
                 let Ok(admin) = std::env::var("TEST_POSTGRES_URL") else {
@@ -90,7 +128,7 @@ impl TestDb {
                 let mut conn = PgConnection::connect(&admin).await.expect("connect to TEST_POSTGRES_URL");
                 conn.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create database");
                 let url = with_database(&admin, &name);
-                Some(Self { url, dir, pg: Some((admin, name)) })
+                Some(Self { url, storage: TestStorage::new(), dir, pg: Some((admin, name)) })
             }
         }
     }
@@ -131,7 +169,105 @@ fn with_database(url: &str, name: &str) -> String {
     }
 }
 
-/// A test configuration: keys of accounts A and B, the given database, loopback port 0.
+/// The storage of one test's servers, as `SEQSTORE_TEST_STORAGE` chooses: local (each server's
+/// `{data_dir}/objects`), or a fresh prefix in [`super::s3::DATA_BUCKET`] of the shared moto
+/// server, whose objects are deleted when this is dropped.
+pub struct TestStorage {
+    /// The `[storage]` table to give seqstore (`part_size` left at its default).
+    pub config: StorageConfig,
+}
+
+impl TestStorage {
+    /// A fresh storage of the kind the environment asks for.
+    pub fn new() -> Self {
+        let mut config = StorageConfig::default();
+        if storage_kind() == StorageKind::S3 {
+            let server = super::s3::S3Server::shared();
+            config.kind = StorageKind::S3;
+            config.bucket = Some(super::s3::DATA_BUCKET.into());
+            config.prefix = format!("t-{}", uuid::Uuid::new_v4().simple());
+            config.endpoint = Some(server.endpoint.clone());
+            config.region = Some("us-east-1".into());
+            config.path_style = true;
+            config.access_key_id = Some("test".into());
+            config.secret_access_key = Some("test".into());
+        }
+        Self { config }
+    }
+
+    /// The `SEQSTORE_STORAGE__*` variables that give a `seqstore serve` process this storage.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let c = &self.config;
+        if c.kind == StorageKind::Local {
+            return Vec::new();
+        }
+        let set = [
+            ("KIND", Some("s3".to_owned())),
+            ("BUCKET", c.bucket.clone()),
+            ("PREFIX", Some(c.prefix.clone())),
+            ("ENDPOINT", c.endpoint.clone()),
+            ("REGION", c.region.clone()),
+            ("PATH_STYLE", Some(c.path_style.to_string())),
+            ("ACCESS_KEY_ID", c.access_key_id.clone()),
+            ("SECRET_ACCESS_KEY", c.secret_access_key.clone()),
+        ];
+        set.into_iter().filter_map(|(k, v)| Some((format!("SEQSTORE_STORAGE__{k}"), v?))).collect()
+    }
+}
+
+impl Drop for TestStorage {
+    fn drop(&mut self) {
+        if self.config.kind == StorageKind::Local {
+            return;
+        }
+        let store = DataStore::new(&self.config, std::path::Path::new("/nonexistent")).expect("data store");
+        // Drop runs outside any runtime guarantee: use a private one on a plain thread.
+        let _ = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            runtime.block_on(async {
+                let store = store.object_store();
+                let locations = store.list(None).map_ok(|meta| meta.location).boxed();
+                let _ = store.delete_stream(locations).collect::<Vec<_>>().await;
+            });
+        })
+        .join();
+    }
+}
+
+/// The storage kind of test servers: `SEQSTORE_TEST_STORAGE=s3` or local (the default).
+pub fn storage_kind() -> StorageKind {
+    match std::env::var("SEQSTORE_TEST_STORAGE").as_deref() {
+        Ok("s3") => StorageKind::S3,
+        Ok("local") | Err(_) => StorageKind::Local,
+        Ok(other) => panic!("SEQSTORE_TEST_STORAGE must be local or s3, not {other}"),
+    }
+}
+
+/// The data store of `config`, as its server sees it.
+pub fn data_store(config: &Config) -> DataStore {
+    DataStore::new(&config.storage, &config.data_dir).expect("data store")
+}
+
+/// Every `(store, kind, id)` directory of `config`'s storage that holds objects (on local
+/// storage also unfinished writes), sorted.
+pub async fn object_dirs(config: &Config) -> Vec<(String, String, String)> {
+    data_store(config).object_dirs().await.expect("list storage")
+}
+
+/// The ids of the read sets that have objects in `config`'s storage, sorted.
+pub async fn read_set_dirs(config: &Config) -> Vec<String> {
+    object_dirs(config).await.into_iter().filter(|(_, kind, _)| kind == "readSet").map(|(_, _, id)| id).collect()
+}
+
+/// The whole object `key` (relative to the storage prefix) of `config`'s storage.
+pub async fn stored_object(config: &Config, key: &str) -> Vec<u8> {
+    let store = data_store(config);
+    let result = store.object_store().get(&object_store::path::Path::from(key)).await.expect("stored object");
+    result.bytes().await.expect("object bytes").to_vec()
+}
+
+/// A test configuration: keys of accounts A and B, the given database and its storage, loopback
+/// port 0.
 pub fn config(db: &TestDb) -> Config {
     let key = |(id, secret, account): (&str, &str, &str)| AccessKey {
         access_key_id: id.into(),
@@ -141,6 +277,7 @@ pub fn config(db: &TestDb) -> Config {
     let mut config = Config { listen: "127.0.0.1:0".into(), data_dir: db.dir().join("data"), ..Config::default() };
     config.database.url = Some(db.url.clone());
     config.auth.keys = vec![key(KEY_A), key(KEY_B)];
+    config.storage = db.storage.config.clone();
     config
 }
 
@@ -189,14 +326,26 @@ pub struct Serve {
     child: Child,
     /// `http://127.0.0.1:PORT` as printed by the server.
     pub endpoint: String,
+    /// Storage owned by this process (dropped after it), when [`Serve::start`] chose it.
+    _storage: Option<TestStorage>,
 }
 
 impl Serve {
-    /// Runs `seqstore serve ARGS` and waits for its listening line.
+    /// Runs `seqstore serve ARGS` on a fresh [`TestStorage`] and waits for its listening line.
     pub fn start<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Self {
-        let mut child = Command::new(BIN)
+        let storage = TestStorage::new();
+        let mut serve = Self::start_on(args, &storage);
+        serve._storage = Some(storage);
+        serve
+    }
+
+    /// Runs `seqstore serve ARGS` on `storage` (which must outlive it) and waits for its listening
+    /// line.
+    pub fn start_on<S: AsRef<std::ffi::OsStr>>(args: &[S], storage: &TestStorage) -> Self {
+        let mut child = seqstore_command()
             .arg("serve")
             .args(args)
+            .envs(storage.env())
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -205,7 +354,7 @@ impl Serve {
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
         let endpoint = line.trim().strip_prefix("seqstore listening on ").expect("listening line").to_owned();
-        Self { child, endpoint }
+        Self { child, endpoint, _storage: None }
     }
 
     /// The process id.
@@ -280,7 +429,7 @@ where
 /// An in-process router over a SQLite database in `db`, for raw requests.
 pub async fn router(config: &Config) -> axum::Router {
     let db = Db::connect(&config.database_url()).await.expect("db");
-    let data = seqstore::storage::data::DataStore::local(&config.data_dir).expect("data store");
+    let data = data_store(config);
     let service = seqstore::service::Service::new(config, db, data).await.expect("service");
     seqstore::api::router(Arc::new(seqstore::api::App::new(config, service)))
 }

@@ -14,11 +14,14 @@ use aws_sdk_omics::types::{
     ReadSetPartSource, ReadSetStatus,
 };
 
+use seqstore::config::Config;
+
 use super::aligned_failures::import_references;
 use super::fastq_data::{fastq, gzip};
 use super::imports::{import_config, start, store, typed_source, wait, write};
 use super::support::{
-    Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, config, in_ci, on_both_backends, router, sdk, send,
+    Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, config, in_ci, object_dirs, on_both_backends, router, sdk,
+    send,
 };
 
 fn testdata(path: &str) -> std::path::PathBuf {
@@ -26,7 +29,7 @@ fn testdata(path: &str) -> std::path::PathBuf {
 }
 
 /// Creates an upload of `file_type` and returns its id.
-async fn create(client: &Client, store: &str, file_type: FileType, reference: Option<&str>) -> String {
+pub async fn create(client: &Client, store: &str, file_type: FileType, reference: Option<&str>) -> String {
     let out = client
         .create_multipart_read_set_upload()
         .sequence_store_id(store)
@@ -44,7 +47,7 @@ async fn create(client: &Client, store: &str, file_type: FileType, reference: Op
 }
 
 /// Uploads `bytes` as part `number` of `source`; returns the checksum.
-async fn put(
+pub async fn put(
     client: &Client,
     store: &str,
     upload: &str,
@@ -75,7 +78,7 @@ fn item(source: ReadSetPartSource, number: i32, checksum: &str) -> CompleteReadS
 }
 
 /// Uploads each file in `pieces` parts and completes; returns the read set id.
-async fn upload_files(
+pub async fn upload_files(
     client: &Client,
     store: &str,
     file_type: FileType,
@@ -105,7 +108,7 @@ async fn upload_files(
 }
 
 /// Polls the read set until it leaves PROCESSING_UPLOAD (at most 120 s).
-async fn settled(client: &Client, store: &str, id: &str) -> GetReadSetMetadataOutput {
+pub async fn settled(client: &Client, store: &str, id: &str) -> GetReadSetMetadataOutput {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let meta = client.get_read_set_metadata().sequence_store_id(store).id(id).send().await.expect("metadata");
@@ -117,7 +120,7 @@ async fn settled(client: &Client, store: &str, id: &str) -> GetReadSetMetadataOu
     }
 }
 
-async fn download(client: &Client, store: &str, id: &str, file: ReadSetFile) -> Vec<u8> {
+pub async fn download(client: &Client, store: &str, id: &str, file: ReadSetFile) -> Vec<u8> {
     let out = client.get_read_set().sequence_store_id(store).id(id).file(file).part_number(1).send().await;
     out.expect("GetReadSet").payload.collect().await.expect("payload").into_bytes().to_vec()
 }
@@ -212,16 +215,15 @@ async fn uploads_equal_imports_of_the_same_files(backend: Backend) {
         assert_eq!(tags.tags().get("aws:omics:sampleId").map(String::as_str), Some("sample"));
     }
     // Nothing of the uploads remains once they are processed.
-    assert!(!upload_dirs_exist(&db.dir().join("data")), "part objects are deleted after processing");
+    assert!(!upload_dirs_exist(&config(&db)).await, "part objects are deleted after processing");
     let uploads = client.list_multipart_read_set_uploads().sequence_store_id(&store).send().await.expect("list");
     assert!(uploads.uploads().is_empty(), "{uploads:?}");
     server.stop().await;
 }
 
-/// True when any part object or upload directory is left in the data directory.
-fn upload_dirs_exist(data_dir: &Path) -> bool {
-    let Ok(stores) = std::fs::read_dir(data_dir.join("objects")) else { return false };
-    stores.flatten().any(|store| std::fs::read_dir(store.path().join("upload")).is_ok_and(|mut d| d.next().is_some()))
+/// True when any part object or upload directory is left in `config`'s storage.
+async fn upload_dirs_exist(config: &Config) -> bool {
+    object_dirs(config).await.iter().any(|(_, kind, _)| kind == "upload")
 }
 
 async fn refused_parts_and_completions_give_the_modelled_errors(backend: Backend) {
@@ -359,7 +361,7 @@ async fn refused_parts_and_completions_give_the_modelled_errors(backend: Backend
         .await
         .expect_err("aborted twice");
     assert_eq!(code(&err), "ResourceNotFoundException");
-    assert!(!upload_dirs_exist(&db.dir().join("data")), "no part object remains");
+    assert!(!upload_dirs_exist(&config).await, "no part object remains");
     server.stop().await;
 }
 
@@ -403,7 +405,7 @@ async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes(backend
         assert_eq!(listed.read_sets().len(), 1);
         client.batch_delete_read_set().sequence_store_id(store).ids(&id).send().await.expect("delete failed set");
     }
-    assert!(!upload_dirs_exist(&db.dir().join("data")), "no part object remains");
+    assert!(!upload_dirs_exist(&config(&db)).await, "no part object remains");
     server.stop().await;
 }
 
@@ -493,7 +495,7 @@ async fn uploads_and_parts_page_and_abandoned_uploads_are_aborted(backend: Backe
         assert!(Instant::now() < deadline, "abandoned uploads were not aborted: {page:?}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert!(!upload_dirs_exist(&db.dir().join("data")), "their parts are deleted");
+    assert!(!upload_dirs_exist(&config).await, "their parts are deleted");
     client.delete_sequence_store().id(&store).send().await.expect("store deletable now");
     server.stop().await;
 }
@@ -510,7 +512,7 @@ on_both_backends!(
 /// (403) and records no part.
 #[tokio::test]
 async fn streamed_parts_check_a_signed_body_hash() {
-    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
     let router = router(&config(&db)).await;
     let created = send(&router, Raw::new("POST", "/sequencestore", r#"{"name":"raw"}"#).build()).await;
     let store = created.json["id"].as_str().expect("store id").to_owned();

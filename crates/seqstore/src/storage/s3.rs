@@ -1,0 +1,42 @@
+//! How seqstore reaches an S3-compatible endpoint: one builder for import sources
+//! (`[[roles.locations]]`, `sources.s3_endpoint`) and for the store's own data (`[storage]`).
+
+use object_store::aws::AmazonS3Builder;
+
+/// Where a bucket is and which credentials open it.
+#[derive(Clone, Copy)]
+pub struct Endpoint<'a> {
+    /// Endpoint URL; `None` means AWS.
+    pub url: Option<&'a str>,
+    /// Region; `None` means `AWS_REGION` when the default chain is used, else `us-east-1`.
+    pub region: Option<&'a str>,
+    /// Path-style addressing instead of virtual-hosted buckets.
+    pub path_style: bool,
+    /// Explicit key pair; `None` means object_store's default chain.
+    pub keys: Option<(&'a str, &'a str)>,
+}
+
+/// A builder for `bucket` at `endpoint`. With explicit keys nothing is read from the
+/// environment; otherwise object_store's default chain applies (environment, web identity,
+/// container and instance credentials; `~/.aws` profiles are not read) together with the other
+/// `AWS_*` variables it honours, and the fields of `endpoint` override them. Plain `http://`
+/// endpoints are allowed (S3-compatible servers on a private network).
+pub fn builder(bucket: &str, endpoint: Endpoint<'_>) -> AmazonS3Builder {
+    let mut builder = match endpoint.keys {
+        Some((id, secret)) => AmazonS3Builder::new().with_access_key_id(id).with_secret_access_key(secret),
+        None => AmazonS3Builder::from_env(),
+    };
+    builder =
+        builder.with_bucket_name(bucket).with_virtual_hosted_style_request(!endpoint.path_style).with_allow_http(true);
+    match endpoint.region {
+        Some(region) => builder = builder.with_region(region),
+        None if endpoint.keys.is_some() || std::env::var_os("AWS_REGION").is_none() => {
+            builder = builder.with_region("us-east-1")
+        }
+        None => {}
+    }
+    if let Some(url) = endpoint.url {
+        builder = builder.with_endpoint(url);
+    }
+    builder
+}
