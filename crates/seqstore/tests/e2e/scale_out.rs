@@ -283,7 +283,9 @@ async fn a_killed_process_is_taken_over_after_lease_expiry() {
     for (status, _, by, _) in sources.values() {
         assert_eq!((status.as_str(), by.as_deref()), ("FINISHED", Some(b.node_id.as_str())), "{sources:?}");
     }
-    // A restarted A sweeps at start-up; nothing but the committed read sets' objects remains.
+    // The killed attempts' writes never completed, so no object of theirs is visible; a restarted
+    // A (whose start-up sweep runs) finds nothing to remove either.
+    check_objects(&cluster, &b.client, &store, &read_sets.iter().cloned().collect()).await;
     let a = cluster.serve("a", slow, "");
     check_objects(&cluster, &b.client, &store, &read_sets.iter().cloned().collect()).await;
     let listed = a.client.list_read_sets().sequence_store_id(&store).send().await.expect("list");
