@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod config;
 pub mod db;
+pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod service;
