@@ -55,14 +55,15 @@ async fn store_id(ctx: &Ctx, create: bool) -> Result<Option<String>, Error> {
     Ok(Some(created.id().to_owned()))
 }
 
-/// `file.fa.gz` → `file`.
+/// `file.fa.gz` → `file`; the whole file name when that is shorter than the 3 characters a
+/// reference name needs.
 fn default_name(file: &str) -> String {
     let base = file.rsplit('/').next().unwrap_or(file);
     let mut name = base;
     for ext in [".gz", ".bgz", ".fa", ".fasta", ".fna", ".fas"] {
         name = name.strip_suffix(ext).unwrap_or(name);
     }
-    if name.is_empty() { base.to_owned() } else { name.to_owned() }
+    if name.chars().count() < 3 { base.to_owned() } else { name.to_owned() }
 }
 
 fn uri(file: &str) -> Result<String, Error> {
@@ -186,5 +187,6 @@ mod tests {
         assert_eq!(default_name("/data/ref/GRCh38.fa.gz"), "GRCh38");
         assert_eq!(default_name("chr20.fasta"), "chr20");
         assert_eq!(default_name("s3://b/k/genome"), "genome");
+        assert_eq!(default_name("/ref/ce.fa"), "ce.fa");
     }
 }
