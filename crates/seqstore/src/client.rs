@@ -81,14 +81,24 @@ pub enum Error {
         message: String,
     },
     /// A downloaded file does not match its read set; the output was removed.
-    #[error("download of read set {read_set} {file} failed verification (output removed): {reason}")]
+    #[error("download of read set {read_set} {file} failed verification (output removed)")]
     Verification {
         /// Read set id.
         read_set: String,
         /// SOURCE1, SOURCE2 or INDEX.
         file: String,
         /// What differs.
+        #[source]
         reason: verify::Mismatch,
+    },
+    /// The reference a CRAM needs for verification is unusable.
+    #[error("the read set's reference cannot be used: {problem}")]
+    Reference {
+        /// What went wrong.
+        problem: &'static str,
+        /// Why.
+        #[source]
+        source: BoxError,
     },
 }
 

@@ -176,6 +176,7 @@ async fn check(
     }
     let file_type = text(set, "/fileType");
     let reference = if file_type == "CRAM" { Some(reference(ctx, args, set).await?) } else { None };
+    let expected_type = file_type.clone();
     let expected = verify::Expected {
         file_type,
         algorithm: text(set, "/etag/algorithm"),
@@ -184,7 +185,8 @@ async fn check(
     };
     let path = path.to_owned();
     let verified = tokio::task::spawn_blocking(move || verify::etag(&path, &expected, reference.as_ref()));
-    Ok(verified.await.unwrap_or_else(|e| Err(Mismatch::Unreadable { message: format!("the scanner stopped: {e}") })))
+    let file_type = expected_type;
+    Ok(verified.await.unwrap_or_else(|e| Err(Mismatch::Unreadable { file_type, source: e.into() })))
 }
 
 /// The reference a CRAM read set names, downloaded into a temporary directory (SOURCE made plain,
@@ -233,7 +235,7 @@ async fn reference(ctx: &Ctx, args: &DownloadArgs, set: &Value) -> Result<Refere
     let (fasta, fai) = (files[0].clone(), files[1].clone());
     tokio::task::spawn_blocking(move || Reference::open(dir, &fasta, &fai, &sequences, name_prefix))
         .await
-        .map_err(|e| Error::Usage(format!("reading the reference stopped: {e}")))?
+        .map_err(|e| Error::Reference { problem: "reading it stopped", source: e.into() })?
 }
 
 /// The last segment of the source1 URI the read set was imported from.

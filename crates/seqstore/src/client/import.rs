@@ -36,7 +36,7 @@ pub(super) async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<(), Error> {
         .start_read_set_import_job()
         .sequence_store_id(&args.store)
         .role_arn(&args.role_arn)
-        .sources(item(args, &sources)?)
+        .sources(item(args, &sources))
         .customize()
         .interceptor(capture.clone())
         .send()
@@ -78,12 +78,12 @@ fn source(given: &str) -> Result<Source, Error> {
     Ok(Source { uri: format!("file://{}", path.display()), local: Some(path) })
 }
 
-fn item(args: &ImportArgs, sources: &[Source]) -> Result<StartReadSetImportJobSourceItem, Error> {
+fn item(args: &ImportArgs, sources: &[Source]) -> StartReadSetImportJobSourceItem {
     let files = SourceFiles::builder()
         .source1(&sources[0].uri)
         .set_source2(sources.get(1).map(|s| s.uri.clone()))
         .build()
-        .map_err(|e| Error::Usage(e.to_string()))?;
+        .expect("every required member is set");
     StartReadSetImportJobSourceItem::builder()
         .source_files(files)
         .source_file_type(file_type(args.file_type))
@@ -93,7 +93,7 @@ fn item(args: &ImportArgs, sources: &[Source]) -> Result<StartReadSetImportJobSo
         .set_description(args.description.clone())
         .set_reference_arn(args.reference.clone())
         .build()
-        .map_err(|e| Error::Usage(e.to_string()))
+        .expect("every required member is set")
 }
 
 /// The SDK's file type for the flag's.

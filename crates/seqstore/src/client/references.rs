@@ -86,7 +86,7 @@ async fn import(ctx: &Ctx, store: &str, role: &str, name: Option<&str>, files: &
             .source_file(uri(file)?)
             .name(name)
             .build()
-            .map_err(|e| Error::Usage(e.to_string()))?;
+            .expect("every required member is set");
         sources.push(item);
     }
     let started = ctx

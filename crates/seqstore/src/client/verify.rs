@@ -13,6 +13,8 @@ use seqstore_formats::sniff::Compression;
 use seqstore_formats::{bam, cram, fastq};
 use serde_json::Value;
 
+use aws_smithy_runtime_api::box_error::BoxError;
+
 use super::Error;
 
 /// How a downloaded file differs from its read set.
@@ -35,10 +37,21 @@ pub enum Mismatch {
         actual: String,
     },
     /// The scanner refused the content.
-    #[error("the content does not scan: {message}")]
+    #[error("the content does not scan as {file_type}")]
     Unreadable {
+        /// The read set's file type.
+        file_type: String,
         /// The scanner's error.
-        message: String,
+        #[source]
+        source: BoxError,
+    },
+    /// The read set names an ETag algorithm or file type this client does not know.
+    #[error("cannot verify ETag algorithm {algorithm:?} of file type {file_type:?}")]
+    Unknown {
+        /// `etag.algorithm`.
+        algorithm: String,
+        /// `fileType`.
+        file_type: String,
     },
 }
 
@@ -57,30 +70,31 @@ pub struct Expected {
 
 /// Recomputes the ETag of the file at `path` and compares it with `expected`.
 pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> Result<(), Mismatch> {
-    let unreadable = |message: String| Mismatch::Unreadable { message };
-    let algorithm = algorithm(&expected.algorithm)
-        .ok_or_else(|| unreadable(format!("unknown ETag algorithm {:?}", expected.algorithm)))?;
-    let file = File::open(path).map_err(|e| unreadable(e.to_string()))?;
+    let file_type = expected.file_type.as_str();
+    let unreadable = |source: BoxError| Mismatch::Unreadable { file_type: file_type.to_owned(), source };
+    let unknown = || Mismatch::Unknown { algorithm: expected.algorithm.clone(), file_type: expected.file_type.clone() };
+    let algorithm = algorithm(&expected.algorithm).ok_or_else(unknown)?;
+    let file = File::open(path).map_err(|e| unreadable(e.into()))?;
     let reader = BufReader::with_capacity(1 << 20, file);
-    let actual = match expected.file_type.as_str() {
+    let actual = match file_type {
         "FASTQ" => {
             let which = if expected.second { fastq::Which::Source2 } else { fastq::Which::Source1 };
-            fastq::scan(which, reader, algorithm).map_err(|e| unreadable(e.to_string()))?.etag
+            fastq::scan(which, reader, algorithm).map_err(|e| unreadable(e.into()))?.etag
         }
         "BAM" | "UBAM" => {
             let options = bam::Options { algorithm, unaligned_only: false, reference: None };
-            bam::scan(reader, &options).map_err(|e| unreadable(e.to_string()))?.etag
+            bam::scan(reader, &options).map_err(|e| unreadable(e.into()))?.etag
         }
         "CRAM" => {
-            let reference = reference.ok_or_else(|| unreadable("no reference to decode the CRAM".into()))?;
+            let reference = reference.ok_or_else(|| unreadable("no reference to decode the CRAM against".into()))?;
             let options = cram::Options {
                 algorithm,
                 reference: reference.sequences(),
                 name_prefix: reference.name_prefix.clone(),
             };
-            cram::scan(reader, reference, &options).map_err(|e| unreadable(e.to_string()))?.etag
+            cram::scan(reader, reference, &options).map_err(|e| unreadable(e.into()))?.etag
         }
-        other => return Err(unreadable(format!("unknown file type {other:?}"))),
+        _ => return Err(unknown()),
     };
     if actual == expected.etag { Ok(()) } else { Err(Mismatch::ETag { expected: expected.etag.clone(), actual }) }
 }
@@ -121,8 +135,8 @@ impl Reference {
             move |source| Error::File { action: "cannot read", path, source }
         };
         let index = std::fs::read(fai).map_err(read_err(fai))?;
-        let index =
-            fasta::parse_fai(&index).map_err(|e| Error::Usage(format!("the reference index is invalid: {e}")))?;
+        let index = fasta::parse_fai(&index)
+            .map_err(|e| Error::Reference { problem: "its index does not parse", source: e.into() })?;
         let mut head = [0u8; 2];
         let file = File::open(fasta).map_err(read_err(fasta))?;
         let compressed = file.read_at(&mut head, 0).map_err(read_err(fasta))? == 2 && head == [0x1f, 0x8b];
