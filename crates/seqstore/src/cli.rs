@@ -49,7 +49,7 @@ pub enum LogFormat {
     /// Human-readable lines.
     #[default]
     Text,
-    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, `span`, `spans`).
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, and `span` inside a request).
     Json,
 }
 
