@@ -184,12 +184,13 @@ impl Op {
 
 async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let span = tracing::info_span!("request", id = %request_id);
+    let span = tracing::info_span!("request", request_id = %request_id);
     let (method, path) = (request.method().clone(), request.uri().path().to_owned());
     let started = Instant::now();
+    let mut seen = Seen::default();
     let mut response = async {
         // A panicking handler must not drop the connection without an AWS error and a request id.
-        let outcome = std::panic::AssertUnwindSafe(process(&app, request)).catch_unwind().await;
+        let outcome = std::panic::AssertUnwindSafe(process(&app, request, &mut seen)).catch_unwind().await;
         let result = outcome.unwrap_or_else(|panic| {
             let text =
                 panic.downcast_ref::<&str>().copied().or_else(|| panic.downcast_ref::<String>().map(String::as_str));
@@ -201,17 +202,40 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     .instrument(span.clone())
     .await;
     let status = response.status().as_u16();
-    span.in_scope(
-        || tracing::info!(%method, %path, status, elapsed_ms = started.elapsed().as_millis() as u64, "request"),
-    );
+    let elapsed = started.elapsed();
+    let operation = seen.operation.as_deref().unwrap_or("unknown");
+    app.service.metrics().request(operation, status, elapsed);
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            %path,
+            operation,
+            account = seen.account.as_deref().unwrap_or("-"),
+            status,
+            latency_ms = elapsed.as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
     let id = HeaderValue::from_str(&request_id).expect("a UUID is a valid header value");
     response.headers_mut().insert("x-amzn-RequestId", id);
     response
 }
 
-async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
+/// What the pipeline learnt about a request before it was answered, for its log line and metrics.
+#[derive(Debug, Default)]
+struct Seen {
+    /// The model operation its method and path matched.
+    operation: Option<String>,
+    /// The account of its verified signature.
+    account: Option<String>,
+}
+
+async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let route = route::find(&parts.method, parts.uri.path());
+    if let Ok(Some(r)) = &route {
+        seen.operation = Some(r.op.name.clone());
+    }
     // The one operation whose payload is signed as UNSIGNED-PAYLOAD (UploadReadSetPart) has a
     // streamed payload of up to `uploads.max_part_bytes`: it is passed on unread, not buffered.
     let streams = matches!(&route, Ok(Some(r)) if r.op.unsigned_payload);
@@ -230,6 +254,7 @@ async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
         unsigned_payload_allowed: streams,
     };
     let account = app.verifier.verify(&signed, chrono::Utc::now())?;
+    seen.account = Some(account.clone());
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;
     let op =

@@ -1,8 +1,11 @@
-//! Command-line interface definitions.
+//! Command-line interface definitions: the server's (`serve`, `config`) here, the client's in
+//! [`client`].
+
+pub mod client;
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// seqstore: a self-hosted genomic sequence store that speaks the AWS HealthOmics storage API.
 #[derive(Debug, Parser)]
@@ -11,6 +14,9 @@ pub struct Cli {
     /// TOML configuration file (layered: defaults < file < SEQSTORE_* environment < flags).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Log lines on standard error as text or as one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -23,6 +29,35 @@ pub enum Command {
     Serve(ServeArgs),
     /// Print the effective configuration as TOML, secrets redacted.
     Config(ServeArgs),
+    /// Sequence stores: create, ls, rm.
+    Store(client::StoreArgs),
+    /// References: import FASTA files, ls.
+    Ref(client::RefArgs),
+    /// Import one read set from local files or URIs (uploading local files the server cannot read).
+    Import(client::ImportArgs),
+    /// Read set import jobs: ls, show.
+    Jobs(client::JobsArgs),
+    /// Read sets: ls (with filters), show.
+    Readsets(client::ReadSetsArgs),
+    /// Download one file of a read set in parallel parts and verify it against the read set's ETag.
+    Download(client::DownloadArgs),
+}
+
+/// Format of log lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line (`timestamp`, `level`, `fields`, `target`, and `span` inside a request).
+    Json,
+}
+
+impl Command {
+    /// True for the commands that run the server.
+    pub fn is_server(&self) -> bool {
+        matches!(self, Self::Serve(_) | Self::Config(_))
+    }
 }
 
 /// Flags that override the configuration.

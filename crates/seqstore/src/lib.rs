@@ -6,8 +6,10 @@
 
 pub mod api;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod db;
+pub mod metrics;
 pub mod model;
 pub mod server;
 pub mod service;
@@ -16,7 +18,7 @@ pub mod worker;
 
 use std::io::Write;
 
-use cli::{Cli, Command, ServeArgs};
+use cli::{Cli, Command, LogFormat, ServeArgs};
 use config::{Config, Overrides};
 
 /// Errors that end the process with a non-zero status.
@@ -28,6 +30,9 @@ pub enum Error {
     /// The server failed.
     #[error(transparent)]
     Server(#[from] server::Error),
+    /// A client command failed.
+    #[error(transparent)]
+    Client(#[from] client::Error),
     /// Writing to standard output failed.
     #[error("cannot write to standard output")]
     Stdout(#[source] std::io::Error),
@@ -63,13 +68,20 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             tracing::info!(addr = %server.local_addr(), database = %config::redact_url(&config.database_url()), "serving");
             Ok(server.run(server::shutdown_signal()).await?)
         }
+        command => Ok(client::run(command).await?),
     }
 }
 
-/// Installs the log subscriber: `RUST_LOG` filter (default `info`), to standard error.
-pub fn init_logging() {
+/// Installs the log subscriber, to standard error: `RUST_LOG` filter (default `info` for the
+/// server, `warn` for client commands, whose output is their tables and progress bars), as text
+/// or as one JSON object per line.
+pub fn init_logging(cli: &Cli) {
+    let default = if cli.command.is_server() { "info,sqlx=warn" } else { "warn" };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+    }
 }

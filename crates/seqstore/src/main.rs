@@ -6,8 +6,9 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    seqstore::init_logging();
-    match seqstore::run(seqstore::cli::Cli::parse()).await {
+    let cli = seqstore::cli::Cli::parse();
+    seqstore::init_logging(&cli);
+    match seqstore::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let mut message = format!("error: {e}");

@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use crate::api::{self, App};
 use crate::config::Config;
 use crate::db::{self, Db};
+use crate::metrics;
 use crate::service::Service;
 use crate::storage::data::{self, DataStore};
 use crate::worker::{self, Workers};
@@ -91,7 +92,7 @@ impl Server {
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
-        let router = api::router(Arc::new(App::new(config, service)));
+        let router = metrics::router(service.clone(), api::router(Arc::new(App::new(config, service))));
         Ok(Self { listener, router, db, workers })
     }
 

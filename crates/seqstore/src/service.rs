@@ -22,6 +22,7 @@ use tokio::sync::Notify;
 use crate::config::import::{Role, SourcesConfig};
 use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::db::{self, Db};
+use crate::metrics::Metrics;
 use crate::storage::data::DataStore;
 use page_token::PageTokens;
 
@@ -75,6 +76,7 @@ pub struct Service {
     imports: ImportSettings,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
 }
 
 /// What import submissions are checked against.
@@ -101,6 +103,7 @@ impl Service {
             imports: ImportSettings { roles: config.roles.clone(), sources: config.sources.clone() },
             uploads: config.uploads.clone(),
             wake: Arc::new(Notify::new()),
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -135,6 +138,11 @@ impl Service {
     /// Notified whenever work is submitted; workers wait on it between polls.
     pub fn wake(&self) -> &Arc<Notify> {
         &self.wake
+    }
+
+    /// The counters and histograms of this process, rendered at `/metrics`.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The region that appears in ARNs.

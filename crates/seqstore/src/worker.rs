@@ -12,6 +12,7 @@ mod common;
 mod import;
 mod lease;
 mod reference_import;
+mod report;
 mod sweep;
 mod tee;
 mod upload;
@@ -114,7 +115,7 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
         let claimed = claim(&service, &settings).await;
         match claimed {
             Ok(Some(claim)) => {
-                tracing::info!(worker = n, job = %claim.job_id, source = claim.index, "importing");
+                report::claimed(&service, &claim, n);
                 if let Some(previous) = &claim.previous {
                     let dir = match claim.kind {
                         JobKind::ReadSet | JobKind::Upload => crate::storage::data::READ_SETS,
@@ -130,9 +131,13 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                         JobKind::Reference => reference_import::run(&service, &settings, claim).await,
                     }
                 };
-                tokio::select! {
-                    () = attempt => {}
-                    _ = stopped.changed() => break,
+                let stop = tokio::select! {
+                    () = attempt => false,
+                    _ = stopped.changed() => true,
+                };
+                report::ended(&service);
+                if stop {
+                    break;
                 }
             }
             Ok(None) => {

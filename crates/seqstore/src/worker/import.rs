@@ -15,6 +15,7 @@ use super::lease;
 use super::tee::{self, ChannelReader, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
 use crate::db::{self, read_sets, sequence_stores};
+use crate::metrics::Settled;
 use crate::model::import::{FileType, SourceSpec, SourceStatus};
 use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
 use crate::model::sequence_store::ETagAlgorithmFamily;
@@ -33,6 +34,7 @@ struct Scanned {
 /// Runs the attempt to its end. Never panics on bad input; errors of the database are logged and
 /// leave the source to be claimed again when its lease expires.
 pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
+    let started = std::time::Instant::now();
     let progress = Arc::new(Progress::default());
     let spec = serde_json::from_value::<SourceSpec>(claim.spec.clone());
     let result = match &spec {
@@ -42,16 +44,24 @@ pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
     let upload = spec.as_ref().ok().and_then(|s| s.upload.as_ref());
     let tags = spec.as_ref().map(|s| s.tags.clone()).unwrap_or_default();
     let data = service.data();
+    let mut outcome = None;
     let settled = match (result, upload) {
-        (Ok(read_set), Some(parts)) => super::upload::commit(service, &claim, read_set, parts).await,
-        (Ok(read_set), None) => commit(service, &claim, &tags, read_set).await,
+        (Ok(read_set), upload) => {
+            let bytes = progress.bytes.load(Ordering::Relaxed);
+            outcome = Some((Settled::Finished { bytes, records: read_set.total_read_count }, None));
+            match upload {
+                Some(parts) => super::upload::commit(service, &claim, read_set, parts).await,
+                None => commit(service, &claim, &tags, read_set).await,
+            }
+        }
         (Err(Outcome::Failed(message)), upload) => {
             delete_objects(data, &claim).await;
-            tracing::info!(job = %claim.job_id, source = claim.index, %message, "source failed");
-            match upload {
+            let settled = match upload {
                 Some(parts) => super::upload::fail(service, settings, &claim, parts, &tags, &message).await,
                 None => fail(service, &claim, &message).await,
-            }
+            };
+            outcome = Some((Settled::Failed, Some(message)));
+            settled
         }
         (Err(Outcome::Abandoned), _) => {
             delete_objects(data, &claim).await;
@@ -59,7 +69,11 @@ pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
         }
     };
     match settled {
-        Ok(true) => {}
+        Ok(true) => {
+            if let Some((outcome, message)) = outcome {
+                super::report::settled(service, &claim, outcome, message.as_deref(), started);
+            }
+        }
         Ok(false) => delete_objects(data, &claim).await,
         Err(e) => tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source"),
     }

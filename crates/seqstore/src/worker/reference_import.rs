@@ -19,6 +19,7 @@ use super::lease;
 use super::tee::{self, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
 use crate::db::{self, reference_stores, references};
+use crate::metrics::Settled;
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::SourceStatus;
 use crate::model::read_set::StoredFile;
@@ -30,16 +31,24 @@ use crate::storage::data::{DataStore, WriteOptions};
 
 /// Runs the attempt to its end, like the read set import: never panics on bad input.
 pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
+    let started = std::time::Instant::now();
     let progress = Arc::new(Progress::default());
     let result = match serde_json::from_value::<ReferenceSourceSpec>(claim.spec.clone()) {
         Ok(spec) => attempt(service, settings, &claim, &spec, &progress).await.map(|r| (r, spec.tags)),
         Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
     };
+    let mut outcome = None;
     let settled = match result {
-        Ok((reference, tags)) => commit(service, &claim, &tags, reference).await,
+        Ok((reference, tags)) => {
+            let bytes = progress.bytes.load(Ordering::Relaxed);
+            outcome = Some((Settled::Finished { bytes, records: 0 }, None));
+            commit(service, &claim, &tags, reference).await
+        }
         Err(Outcome::Failed(message)) => {
             delete_objects(service.data(), &claim).await;
-            fail(service, &claim, &message).await
+            let settled = fail(service, &claim, &message).await;
+            outcome = Some((Settled::Failed, Some(message)));
+            settled
         }
         Err(Outcome::Abandoned) => {
             delete_objects(service.data(), &claim).await;
@@ -47,7 +56,11 @@ pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
         }
     };
     match settled {
-        Ok(true) => {}
+        Ok(true) => {
+            if let Some((outcome, message)) = outcome {
+                super::report::settled(service, &claim, outcome, message.as_deref(), started);
+            }
+        }
         Ok(false) => delete_objects(service.data(), &claim).await,
         Err(e) => tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source"),
     }

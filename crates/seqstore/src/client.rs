@@ -1,0 +1,153 @@
+//! The command-line client: subcommands that call a seqstore (or AWS HealthOmics) endpoint with
+//! `aws-sdk-omics`, print tables for people or `--json` for scripts, draw progress bars, upload
+//! local files the server cannot read and verify downloads against the read set's ETag.
+
+mod connect;
+mod download;
+mod import;
+mod jobs;
+mod output;
+mod progress;
+mod raw;
+mod read_sets;
+mod references;
+mod stores;
+mod upload;
+mod verify;
+
+use aws_sdk_omics::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::box_error::BoxError;
+
+use crate::cli::Command;
+use crate::cli::client::{ClientArgs, ProgressMode};
+
+/// Why a client command failed; the process exits non-zero with this message.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The endpoint URL does not parse.
+    #[error("invalid endpoint URL `{url}`")]
+    Endpoint {
+        /// The URL given.
+        url: String,
+        /// Parse error.
+        #[source]
+        source: http::uri::InvalidUri,
+    },
+    /// A call to the service failed: an error response (`code` and `message` set), or no
+    /// response at all (`source` says why).
+    #[error("{operation}: {}", describe(.code.as_deref(), .message.as_deref()))]
+    Api {
+        /// The operation called.
+        operation: &'static str,
+        /// The service's error code (`x-amzn-ErrorType`).
+        code: Option<String>,
+        /// The service's message.
+        message: Option<String>,
+        /// Why no error response was received (connection refused, timeout, …).
+        #[source]
+        source: Option<BoxError>,
+    },
+    /// A local file could not be read or written.
+    #[error("{action} `{path}`")]
+    File {
+        /// What was being done (`cannot read`, `cannot write`, …).
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Writing to standard output failed.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+    /// The arguments do not make a request.
+    #[error("{0}")]
+    Usage(String),
+    /// An imported source ended FAILED.
+    #[error("import job {job} failed: {message}")]
+    SourceFailed {
+        /// Job id.
+        job: String,
+        /// The source's message (`statusDetail` when the server gives it).
+        message: String,
+    },
+    /// A direct upload's read set ended UPLOAD_FAILED.
+    #[error("upload of read set {read_set} failed: {message}")]
+    UploadFailed {
+        /// Read set id.
+        read_set: String,
+        /// The read set's status message.
+        message: String,
+    },
+    /// A downloaded file does not match its read set; the output was removed.
+    #[error("download of read set {read_set} {file} failed verification (output removed)")]
+    Verification {
+        /// Read set id.
+        read_set: String,
+        /// SOURCE1, SOURCE2 or INDEX.
+        file: String,
+        /// What differs.
+        #[source]
+        reason: verify::Mismatch,
+    },
+    /// The reference a CRAM needs for verification is unusable.
+    #[error("the read set's reference cannot be used: {problem}")]
+    Reference {
+        /// What went wrong.
+        problem: &'static str,
+        /// Why.
+        #[source]
+        source: BoxError,
+    },
+}
+
+fn describe(code: Option<&str>, message: Option<&str>) -> String {
+    match (code, message) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        (None, Some(message)) => message.to_owned(),
+        (None, None) => "the request failed".to_owned(),
+    }
+}
+
+/// Maps an SDK error of `operation` to [`Error::Api`].
+fn api<E, R>(operation: &'static str) -> impl FnOnce(SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    move |error| {
+        let code = error.code().map(str::to_owned);
+        let message = error.message().map(str::to_owned);
+        let source = code.is_none().then(|| Box::new(error) as BoxError);
+        Error::Api { operation, code, message, source }
+    }
+}
+
+/// What every command has: the SDK client and how to print.
+#[derive(Debug, Clone)]
+struct Ctx {
+    sdk: aws_sdk_omics::Client,
+    json: bool,
+    progress: ProgressMode,
+}
+
+impl Ctx {
+    async fn new(args: &ClientArgs) -> Result<Self, Error> {
+        Ok(Self { sdk: connect::client(args).await?, json: args.json, progress: args.progress })
+    }
+}
+
+/// Runs a client command; `Serve` and `Config` are not client commands and do nothing here.
+pub async fn run(command: &Command) -> Result<(), Error> {
+    match command {
+        Command::Serve(_) | Command::Config(_) => Ok(()),
+        Command::Store(args) => stores::run(&Ctx::new(&args.client).await?, &args.command).await,
+        Command::Ref(args) => references::run(&Ctx::new(&args.client).await?, &args.command).await,
+        Command::Import(args) => import::run(&Ctx::new(&args.client).await?, args).await,
+        Command::Jobs(args) => jobs::run(&Ctx::new(&args.client).await?, &args.command).await,
+        Command::Readsets(args) => read_sets::run(&Ctx::new(&args.client).await?, &args.command).await,
+        Command::Download(args) => download::run(&Ctx::new(&args.client).await?, args).await,
+    }
+}

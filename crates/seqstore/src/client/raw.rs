@@ -1,0 +1,109 @@
+//! SDK interceptors that reach the raw JSON bodies, where seqstore's extension members live:
+//! typed deserializers drop members the model lacks (`bytesProcessed`, `bytesTotal`,
+//! `statusDetail`, `sequences`, `alignmentStatistics`), and typed inputs cannot carry them
+//! (the ListReadSets `etag` filter).
+
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_omics::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    AfterDeserializationInterceptorContextRef, BeforeTransmitInterceptorContextMut,
+};
+use aws_smithy_types::body::SdkBody;
+use serde_json::Value;
+
+/// Keeps the raw body of the response it sees; attach a fresh one to each call with
+/// `.customize().interceptor(capture.clone())`.
+#[derive(Debug, Clone, Default)]
+pub struct Capture(Arc<Mutex<Option<bytes::Bytes>>>);
+
+impl Capture {
+    /// The captured body as JSON (`Null` when there was none or it is not JSON).
+    pub fn json(&self) -> Value {
+        let body = self.0.lock().expect("capture lock").clone();
+        body.and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or(Value::Null)
+    }
+}
+
+impl Intercept for Capture {
+    fn name(&self) -> &'static str {
+        "seqstore::Capture"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &AfterDeserializationInterceptorContextRef<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let body = context.response().body().bytes().map(bytes::Bytes::copy_from_slice);
+        *self.0.lock().expect("capture lock") = body;
+        Ok(())
+    }
+}
+
+/// Adds members to the request's JSON body before it is signed: `path` names the object to
+/// insert into (created when missing), e.g. `["filter"]`.
+#[derive(Debug, Clone)]
+pub struct AddMembers {
+    path: Vec<&'static str>,
+    members: serde_json::Map<String, Value>,
+}
+
+impl AddMembers {
+    /// Inserts `members` into the object at `path` of the request body.
+    pub fn new(path: Vec<&'static str>, members: serde_json::Map<String, Value>) -> Self {
+        Self { path, members }
+    }
+
+    fn apply(&self, body: &[u8]) -> Result<Vec<u8>, BoxError> {
+        let mut json: Value =
+            if body.is_empty() { Value::Object(Default::default()) } else { serde_json::from_slice(body)? };
+        let mut target = &mut json;
+        for key in &self.path {
+            let object = target.as_object_mut().ok_or("the request body is not a JSON object")?;
+            target = object.entry(*key).or_insert_with(|| Value::Object(Default::default()));
+        }
+        let object = target.as_object_mut().ok_or("the request member is not a JSON object")?;
+        object.extend(self.members.clone());
+        Ok(serde_json::to_vec(&json)?)
+    }
+}
+
+impl Intercept for AddMembers {
+    fn name(&self) -> &'static str {
+        "seqstore::AddMembers"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let body = request.body().bytes().ok_or("the request body is streamed")?;
+        let body = self.apply(body)?;
+        request.headers_mut().insert("content-length", body.len().to_string());
+        *request.body_mut() = SdkBody::from(body);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn members_are_added_under_the_path() -> Result<(), BoxError> {
+        let mut members = serde_json::Map::new();
+        members.insert("etag".into(), Value::String("abc".into()));
+        let add = AddMembers::new(vec!["filter"], members);
+        let out: Value = serde_json::from_slice(&add.apply(br#"{"filter":{"name":"x"}}"#)?)?;
+        assert_eq!(out, serde_json::json!({"filter": {"name": "x", "etag": "abc"}}));
+        let out: Value = serde_json::from_slice(&add.apply(b"")?)?;
+        assert_eq!(out, serde_json::json!({"filter": {"etag": "abc"}}));
+        Ok(())
+    }
+}
