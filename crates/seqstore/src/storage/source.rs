@@ -17,7 +17,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::{BackoffConfig, GetOptions, GetRange, ObjectStore, RetryConfig};
@@ -145,7 +144,7 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
     let result = store.get_opts(&key, GetOptions::default()).await.map_err(s3_err)?;
     let size = result.meta.size;
     let etag = result.meta.e_tag.clone();
-    let reopen = move |offset: u64| -> BoxFuture<'static, object_store::Result<resume::ByteStream>> {
+    let reopen: resume::Reopen = Box::new(move |offset| {
         let (store, key) = (Arc::clone(&store), key.clone());
         let options = GetOptions {
             range: Some(GetRange::Bounded(offset..size)),
@@ -153,7 +152,7 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
             ..GetOptions::default()
         };
         Box::pin(async move { Ok(store.get_opts(&key, options).await?.into_stream()) })
-    };
+    });
     let stream = resume::resumable(result.into_stream(), size, resume::Policy::SOURCES, reopen);
     Ok(Opened { size, stream })
 }

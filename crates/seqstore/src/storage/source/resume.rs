@@ -18,6 +18,9 @@ use futures_util::stream::{self, BoxStream, StreamExt};
 /// The bytes of an object from some offset on, as object_store delivers them.
 pub type ByteStream = BoxStream<'static, object_store::Result<Bytes>>;
 
+/// Requests an object's bytes from an offset to its end.
+pub type Reopen = Box<dyn FnMut(u64) -> BoxFuture<'static, object_store::Result<ByteStream>> + Send>;
+
 /// How persistently a cut stream is resumed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
@@ -83,14 +86,14 @@ pub enum ReadError {
     },
 }
 
-struct State<F> {
+struct State {
     current: Option<ByteStream>,
     last: Option<Cut>,
     offset: u64,
     size: u64,
     failures: u32,
     policy: Policy,
-    reopen: F,
+    reopen: Reopen,
     done: bool,
 }
 
@@ -98,15 +101,12 @@ struct State<F> {
 /// each time it fails, from `reopen(offset)`: a request for bytes `offset..size` (conditional on
 /// the ETag of the first response). Errors are [`ReadError`]s wrapped in [`std::io::Error`].
 /// Cancel safe: dropping the stream drops the request in flight.
-pub fn resumable<F>(
+pub fn resumable(
     first: ByteStream,
     size: u64,
     policy: Policy,
-    reopen: F,
-) -> BoxStream<'static, std::io::Result<Bytes>>
-where
-    F: FnMut(u64) -> BoxFuture<'static, object_store::Result<ByteStream>> + Send + 'static,
-{
+    reopen: Reopen,
+) -> BoxStream<'static, std::io::Result<Bytes>> {
     let state = State { current: Some(first), last: None, offset: 0, size, failures: 0, policy, reopen, done: false };
     stream::unfold(state, |mut state| async move {
         if state.done {
@@ -119,10 +119,7 @@ where
     .boxed()
 }
 
-impl<F> State<F>
-where
-    F: FnMut(u64) -> BoxFuture<'static, object_store::Result<ByteStream>> + Send + 'static,
-{
+impl State {
     /// The next chunk, the end (`None`) or the final error; reopens as often as the policy allows.
     async fn next(&mut self) -> Option<Result<Bytes, ReadError>> {
         loop {
@@ -206,11 +203,7 @@ mod tests {
 
     /// A reopener that answers each request with the next of `answers` (`Err` = the request fails,
     /// `Ok(cut)` = a body cut after `cut` chunks) and records the offsets asked for.
-    fn reopener(
-        bytes: &'static [u8],
-        answers: Vec<Result<Option<usize>, ()>>,
-    ) -> (impl FnMut(u64) -> BoxFuture<'static, object_store::Result<ByteStream>> + Send + 'static, Arc<Mutex<Vec<u64>>>)
-    {
+    fn reopener(bytes: &'static [u8], answers: Vec<Result<Option<usize>, ()>>) -> (Reopen, Arc<Mutex<Vec<u64>>>) {
         let asked = Arc::new(Mutex::new(Vec::new()));
         let log = Arc::clone(&asked);
         let mut answers = answers.into_iter();
@@ -219,7 +212,7 @@ mod tests {
             let answer = answers.next().unwrap_or(Ok(None));
             Box::pin(async move { answer.map(|cut| body(bytes, offset, cut)).map_err(|()| failure()) })
         };
-        (reopen, asked)
+        (Box::new(reopen), asked)
     }
 
     #[tokio::test]
@@ -269,11 +262,11 @@ mod tests {
         assert_eq!(all.concat(), DATA);
         assert_eq!(*asked.lock().expect("log"), vec![6]);
 
-        let changed = |_: u64| -> BoxFuture<'static, object_store::Result<ByteStream>> {
+        let changed: Reopen = Box::new(|_| {
             Box::pin(async {
                 Err(object_store::Error::Precondition { path: "k".into(), source: "ETag mismatch".into() })
             })
-        };
+        });
         let results: Vec<_> = resumable(body(DATA, 0, Some(1)), 12, FAST, changed).collect().await;
         let error = results[1].as_ref().expect_err("fails");
         let inner = error.get_ref().and_then(|e| e.downcast_ref::<ReadError>()).expect("a ReadError");
