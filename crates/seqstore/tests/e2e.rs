@@ -14,6 +14,8 @@ mod e2e {
     mod binary;
     mod db_conformance;
     mod fastq_data;
+    mod fault_proxy;
+    mod faults;
     mod import_failures;
     mod import_recovery;
     mod imports;

@@ -63,7 +63,7 @@ pub enum Cut {
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     /// Every attempt to resume failed.
-    #[error("reading stopped at byte {offset} of {size}; {attempts} attempts to resume from there failed")]
+    #[error("gave up after {attempts} attempts to resume from byte {offset} of {size}")]
     GaveUp {
         /// Bytes delivered.
         offset: u64,
