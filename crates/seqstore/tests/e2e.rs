@@ -12,6 +12,7 @@ mod e2e {
     mod aligned_generated;
     mod backup;
     mod binary;
+    mod crash_safety;
     mod db_conformance;
     mod fastq_data;
     mod fault_proxy;
