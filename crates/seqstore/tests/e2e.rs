@@ -31,4 +31,5 @@ mod e2e {
     mod storage_conformance;
     pub mod support;
     mod uploads;
+    mod verify;
 }
