@@ -41,6 +41,20 @@ pub enum Command {
     Readsets(client::ReadSetsArgs),
     /// Download one file of a read set in parallel parts and verify it against the read set's ETag.
     Download(client::DownloadArgs),
+    /// Re-read every stored object of read sets and references and compare its size and SHA-256
+    /// with what was recorded; exits non-zero if any is damaged or missing.
+    Verify(VerifyArgs),
+}
+
+/// Flags of `seqstore verify` (the configuration is read as `serve` reads it).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct VerifyArgs {
+    /// Only the read sets or references of this sequence store or reference store.
+    #[arg(long, value_name = "ID")]
+    pub store: Option<String>,
+    /// Directory of the embedded database and local data (default ./seqstore-data).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
 }
 
 /// Format of log lines.

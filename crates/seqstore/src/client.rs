@@ -139,10 +139,10 @@ impl Ctx {
     }
 }
 
-/// Runs a client command; `Serve` and `Config` are not client commands and do nothing here.
+/// Runs a client command; `Serve`, `Config` and `Verify` are not client commands and do nothing here.
 pub async fn run(command: &Command) -> Result<(), Error> {
     match command {
-        Command::Serve(_) | Command::Config(_) => Ok(()),
+        Command::Serve(_) | Command::Config(_) | Command::Verify(_) => Ok(()),
         Command::Store(args) => stores::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Ref(args) => references::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Import(args) => import::run(&Ctx::new(&args.client).await?, args).await,

@@ -14,6 +14,7 @@ pub mod model;
 pub mod server;
 pub mod service;
 pub mod storage;
+pub mod verify;
 pub mod worker;
 
 use std::io::Write;
@@ -33,6 +34,9 @@ pub enum Error {
     /// A client command failed.
     #[error(transparent)]
     Client(#[from] client::Error),
+    /// Verification failed or found damaged objects.
+    #[error(transparent)]
+    Verify(#[from] verify::Error),
     /// Writing to standard output failed.
     #[error("cannot write to standard output")]
     Stdout(#[source] std::io::Error),
@@ -57,6 +61,12 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             let config = load(&cli, args)?;
             let text = toml::to_string(&config.redacted()).expect("the configuration serializes as TOML");
             std::io::stdout().write_all(text.as_bytes()).map_err(Error::Stdout)
+        }
+        Command::Verify(args) => {
+            let config = load(&cli, &ServeArgs { data_dir: args.data_dir.clone(), ..ServeArgs::default() })?;
+            let store = args.store.as_deref();
+            verify::run(&config, store, &mut std::io::stdout(), &mut std::io::stderr()).await?;
+            Ok(())
         }
         Command::Serve(args) => {
             let config = load(&cli, args)?;

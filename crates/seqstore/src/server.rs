@@ -73,6 +73,12 @@ impl Server {
     /// Opens the database (creating the data directory for SQLite), checks the dev-mode rule and
     /// binds the listener.
     pub async fn bind(config: &Config) -> Result<Self, Error> {
+        Self::bind_with_data(config, DataStore::new(&config.storage, &config.data_dir)?).await
+    }
+
+    /// [`Server::bind`] with the store's data in `data` instead of the configured storage (e.g.
+    /// [`DataStore::from_object_store`] over a store that injects faults, in tests).
+    pub async fn bind_with_data(config: &Config, data: DataStore) -> Result<Self, Error> {
         let addr = resolve(&config.listen).await?;
         if config.dev_mode() {
             if !addr.ip().is_loopback() {
@@ -87,7 +93,6 @@ impl Server {
         std::fs::create_dir_all(&config.data_dir).map_err(dir_err)?;
         let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
         let db = Db::connect(&config.database_url()).await?;
-        let data = DataStore::new(&config.storage, &config.data_dir)?;
         let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);

@@ -13,8 +13,11 @@ mod e2e {
     mod backup;
     mod binary;
     mod cli;
+    mod crash_safety;
     mod db_conformance;
     mod fastq_data;
+    mod fault_proxy;
+    mod faults;
     mod import_failures;
     mod import_recovery;
     mod imports;
@@ -29,4 +32,5 @@ mod e2e {
     mod storage_conformance;
     pub mod support;
     mod uploads;
+    mod verify;
 }

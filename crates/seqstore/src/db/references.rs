@@ -94,6 +94,24 @@ pub async fn count_in_store(conn: &mut AnyConnection, account: &str, store: &str
     Ok(row.try_get("n")?)
 }
 
+/// Up to `limit` references of every account with ids after `after` (`""` for the first page), in
+/// id order, of `store` only when given: for maintenance (`seqstore verify`), never for the API.
+pub async fn page_all(
+    conn: &mut AnyConnection,
+    store: Option<&str>,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<Reference>, Error> {
+    let of_store = if store.is_some() { "AND store_id = $2" } else { "" };
+    let sql = format!("SELECT {COLUMNS} FROM genome_references WHERE id > $1 {of_store} ORDER BY id LIMIT {limit}");
+    let mut query = sqlx::query(&sql).bind(after);
+    if let Some(store) = store {
+        query = query.bind(store);
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// True when a reference `id` is committed (any account).
 pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
     let row =

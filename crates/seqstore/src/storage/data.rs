@@ -19,7 +19,7 @@ use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path;
 use object_store::prefix::PrefixStore;
-use object_store::{ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, WriteMultipart};
+use object_store::{ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, RetryConfig, WriteMultipart};
 
 use super::s3::{self, Endpoint};
 use crate::config::import::{StorageConfig, StorageKind};
@@ -85,6 +85,8 @@ enum Backend {
     Local(PathBuf),
     /// A bucket, with one more client per SSE-KMS key in use.
     S3(Box<S3Clients>),
+    /// An object store given by the caller ([`DataStore::from_object_store`]).
+    Other,
 }
 
 /// The S3 clients of one bucket and prefix: object_store fixes server-side encryption per client,
@@ -115,9 +117,22 @@ impl DataStore {
                     path_style: storage.path_style,
                     keys: storage.access_key_id.as_deref().zip(storage.secret_access_key.as_deref()),
                 };
-                Self::s3(storage.bucket.as_deref().unwrap_or_default(), &storage.prefix, endpoint)
+                let bucket = storage.bucket.as_deref().unwrap_or_default();
+                let mut builder = s3::builder(bucket, endpoint);
+                if let Some(max_retries) = storage.max_retries {
+                    builder = builder.with_retry(RetryConfig { max_retries, ..RetryConfig::default() });
+                }
+                Self::s3_with(bucket, &storage.prefix, builder)
             }
         }
+    }
+
+    /// Every object in `store`, keys used as given: any object_store implementation, e.g. one
+    /// that wraps a real store to inject faults in tests. Reads, writes, listings and deletions
+    /// all go through it; writes carry [`WriteOptions`]' tags but not its SSE-KMS encryption
+    /// (which only [`DataStore::s3`] applies, with one client per key).
+    pub fn from_object_store(store: Arc<dyn ObjectStore>) -> Self {
+        Self { store, backend: Arc::new(Backend::Other) }
     }
 
     /// Objects under `{data_dir}/objects` on the local file system.
@@ -136,8 +151,13 @@ impl DataStore {
     /// means the bucket's root). Nothing is requested yet: a wrong bucket or credentials show at
     /// the first operation.
     pub fn s3(bucket: &str, prefix: &str, endpoint: Endpoint<'_>) -> Result<Self, Error> {
+        Self::s3_with(bucket, prefix, s3::builder(bucket, endpoint))
+    }
+
+    /// Objects in `bucket` under `prefix`, through clients made by `builder`.
+    fn s3_with(bucket: &str, prefix: &str, builder: AmazonS3Builder) -> Result<Self, Error> {
         let clients = S3Clients {
-            builder: s3::builder(bucket, endpoint),
+            builder,
             bucket: bucket.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
             by_key: Mutex::new(HashMap::new()),
@@ -265,7 +285,7 @@ impl DataStore {
     fn writes(&self, options: &WriteOptions) -> Result<Arc<dyn ObjectStore>, Error> {
         match (&*self.backend, &options.encryption) {
             (Backend::S3(clients), Encryption::Kms(key)) => clients.kms(key.as_deref()),
-            (Backend::S3(_) | Backend::Local(_), _) => Ok(Arc::clone(&self.store)),
+            (Backend::S3(_) | Backend::Local(_) | Backend::Other, _) => Ok(Arc::clone(&self.store)),
         }
     }
 }

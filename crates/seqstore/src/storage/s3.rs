@@ -1,7 +1,18 @@
 //! How seqstore reaches an S3-compatible endpoint: one builder for import sources
 //! (`[[roles.locations]]`, `sources.s3_endpoint`) and for the store's own data (`[storage]`).
 
-use object_store::aws::AmazonS3Builder;
+use std::time::Duration;
+
+use object_store::ClientConfigKey;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+
+/// A read that receives nothing for this long fails (and is retried or resumed).
+pub const STALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Overall limit of one request of a streaming client: long enough for any object to stream
+/// through a throttled or back-pressured import (object_store's default of 30 s would cut every
+/// longer read), finite so that nothing hangs forever.
+const STREAMING_REQUEST_LIMIT: &str = "24h";
 
 /// Where a bucket is and which credentials open it.
 #[derive(Clone, Copy)]
@@ -39,4 +50,13 @@ pub fn builder(bucket: &str, endpoint: Endpoint<'_>) -> AmazonS3Builder {
         builder = builder.with_endpoint(url);
     }
     builder
+}
+
+/// `builder` made for long streaming reads: no practical limit on a whole request, but a read that
+/// stalls for [`STALL_TIMEOUT`] fails. The other client options (from the environment) stay.
+pub fn for_streaming(builder: AmazonS3Builder) -> AmazonS3Builder {
+    let stall = format!("{}s", STALL_TIMEOUT.as_secs());
+    builder
+        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::Timeout), STREAMING_REQUEST_LIMIT)
+        .with_config(AmazonS3ConfigKey::Client(ClientConfigKey::ReadTimeout), stall)
 }

@@ -1,11 +1,25 @@
 //! Opening an import source as a byte stream, within what its role may read.
+//!
+//! `s3://` sources are read through a client made for long streams and flaky endpoints:
+//! - each request is retried by object_store ([`SOURCE_RETRY`]: 3 retries, backoff from 100 ms up
+//!   to 2 s, on 5xx answers, refused or dropped connections and timeouts);
+//! - no request has an overall time limit (a large source may stream for hours through a throttled
+//!   or back-pressured import), but a read that stalls for [`super::s3::STALL_TIMEOUT`] fails;
+//! - a body cut mid-way is resumed by [`resume::resumable`]: a ranged GET from the offset reached,
+//!   conditional on the ETag first seen, with exponential backoff, up to
+//!   [`resume::Policy::SOURCES`]`.attempts` consecutive failures without progress. A source
+//!   replaced while it is read fails instead of mixing two versions.
+
+pub mod resume;
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, StreamExt};
-use object_store::ObjectStoreExt;
 use object_store::path::Path;
+use object_store::{BackoffConfig, GetOptions, GetRange, ObjectStore, RetryConfig};
 use tokio_util::io::ReaderStream;
 
 use super::locations::SourceUri;
@@ -14,6 +28,14 @@ use crate::config::import::Location;
 
 /// Read buffer of `file://` sources.
 const READ_BUFFER: usize = 256 * 1024;
+
+/// object_store's retries of each request to a source's endpoint: few and quick, because a body
+/// cut mid-way is also resumed by [`resume::resumable`], which waits longer.
+pub const SOURCE_RETRY: RetryConfig = RetryConfig {
+    backoff: BackoffConfig { init_backoff: Duration::from_millis(100), max_backoff: Duration::from_secs(2), base: 2.0 },
+    max_retries: 3,
+    retry_timeout: Duration::from_secs(30),
+};
 
 /// An opened source.
 pub struct Opened {
@@ -116,11 +138,21 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
         path_style: location.path_style,
         keys,
     };
-    let builder = super::s3::builder(bucket, endpoint);
-    let store = builder.build().map_err(s3_err)?;
+    let builder = super::s3::for_streaming(super::s3::builder(bucket, endpoint)).with_retry(SOURCE_RETRY);
+    let store: Arc<dyn ObjectStore> = Arc::new(builder.build().map_err(s3_err)?);
     let key = Path::parse(key).map_err(|e| s3_err(e.into()))?;
-    let result = store.get(&key).await.map_err(s3_err)?;
+    let result = store.get_opts(&key, GetOptions::default()).await.map_err(s3_err)?;
     let size = result.meta.size;
-    let stream = result.into_stream().map(|chunk| chunk.map_err(std::io::Error::other)).boxed();
+    let etag = result.meta.e_tag.clone();
+    let reopen: resume::Reopen = Box::new(move |offset| {
+        let (store, key) = (Arc::clone(&store), key.clone());
+        let options = GetOptions {
+            range: Some(GetRange::Bounded(offset..size)),
+            if_match: etag.clone(),
+            ..GetOptions::default()
+        };
+        Box::pin(async move { Ok(store.get_opts(&key, options).await?.into_stream()) })
+    });
+    let stream = resume::resumable(result.into_stream(), size, resume::Policy::SOURCES, reopen);
     Ok(Opened { size, stream })
 }

@@ -11,7 +11,7 @@ use tokio::runtime::Handle;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, chain, open_spec};
+use super::common::{Outcome, open_spec, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, Progress, TeeError};
 use crate::db::import_jobs::Claim;
@@ -65,10 +65,7 @@ pub(super) async fn attempt(
         Some(source.size as i64),
     )));
     let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
-    let writer = service.data().writer(&key, &options).await.map_err(|e| {
-        tracing::error!(error = ?e, "cannot write to storage");
-        Outcome::Failed("source1: the server could not write to its storage; try again later".into())
-    })?;
+    let writer = service.data().writer(&key, &options).await.map_err(|e| storage_failed("source1", &e))?;
     let (tx, reader) = tee::channel();
     let throttle = settings.throttle_bytes_per_sec;
     let tee = AbortOnDropHandle::new(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
@@ -93,12 +90,8 @@ pub(super) async fn attempt(
     if progress.lease_lost.load(Ordering::Relaxed) {
         return Err(Outcome::Abandoned);
     }
-    match tee_result {
-        Ok(()) | Err(TeeError::ScannerStopped) => {}
-        Err(TeeError::LeaseLost) => return Err(Outcome::Abandoned),
-        Err(e @ (TeeError::Read { .. } | TeeError::Write(_))) => {
-            return Err(Outcome::Failed(format!("source1: {}", chain(&e))));
-        }
+    if let Some(outcome) = tee_result.err().and_then(|e| tee_failed("source1", &e)) {
+        return Err(outcome);
     }
     let scanned = scan.map_err(Outcome::Failed)?;
     let part = settings.part_size;
@@ -106,11 +99,7 @@ pub(super) async fn attempt(
         Some(bytes) => {
             let name = if file_type == FileType::Cram { "source1.crai" } else { "source1.bai" };
             let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
-            service
-                .data()
-                .put(&index_key, bytes.clone(), &options)
-                .await
-                .map_err(|e| Outcome::Failed(format!("storing the index failed: {}", chain(&e))))?;
+            service.data().put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(name, &e))?;
             Some(StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes)))
         }
         None => None,

@@ -3,6 +3,7 @@
 
 use futures_util::{StreamExt, TryStreamExt};
 
+use super::tee::TeeError;
 use crate::db;
 use crate::db::import_jobs::{self, Claim};
 use crate::model::import::{SourceSpec, SourceStatus};
@@ -119,6 +120,27 @@ pub fn status_message(message: &str) -> String {
     let mut short: String = escaped.chars().take(MAX_MESSAGE_CHARS - 1).collect();
     short.push('…');
     short
+}
+
+/// A failure of the server's own storage while writing `file`: logged in full (it names buckets,
+/// endpoints and paths that are the operator's business), reported to the user without them.
+pub(super) fn storage_failed(file: &str, error: &dyn std::error::Error) -> Outcome {
+    tracing::error!(file, error = chain(error), "the server's storage failed");
+    Outcome::Failed(format!(
+        "{file}: the server's storage failed while writing it, so nothing was kept; try the import again later"
+    ))
+}
+
+/// How a tee that stopped on an error of `file` ends the attempt: a failed read names the source's
+/// error, a failed write is a storage failure, a lost lease abandons the attempt; `None` when the
+/// scanner stopped first (its error is the one to report).
+pub(super) fn tee_failed(file: &str, error: &TeeError) -> Option<Outcome> {
+    match error {
+        TeeError::Read { .. } => Some(Outcome::Failed(format!("{file}: {}", chain(error)))),
+        TeeError::Write(source) => Some(storage_failed(file, source)),
+        TeeError::LeaseLost => Some(Outcome::Abandoned),
+        TeeError::ScannerStopped => None,
+    }
 }
 
 /// An error and its sources as one line.

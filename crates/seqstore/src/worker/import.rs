@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, chain, fail, open_spec};
+use super::common::{Outcome, fail, open_spec, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, ChannelReader, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
@@ -138,10 +138,7 @@ async fn transfer(
     for (i, source) in opened.into_iter().enumerate() {
         let name = if i == 0 { "source1" } else { "source2" };
         let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
-        let writer = data.writer(&key, options).await.map_err(|e| {
-            tracing::error!(error = ?e, "cannot write to storage");
-            Outcome::Failed(format!("{name}: the server could not write to its storage; try again later"))
-        })?;
+        let writer = data.writer(&key, options).await.map_err(|e| storage_failed(name, &e))?;
         let (tx, reader) = tee::channel();
         let throttle = settings.throttle_bytes_per_sec;
         tees.push(AbortOnDropHandle::new(tokio::spawn(tee::run(
@@ -166,12 +163,8 @@ async fn transfer(
     let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the FASTQ scanner stopped unexpectedly: {e}")))?;
     for (i, error) in &tee_errors {
         let name = if *i == 0 { "source1" } else { "source2" };
-        match error {
-            TeeError::LeaseLost => return Err(Outcome::Abandoned),
-            TeeError::ScannerStopped => {}
-            TeeError::Read { .. } | TeeError::Write(_) => {
-                return Err(Outcome::Failed(format!("{name}: {}", chain(error))));
-            }
+        if let Some(outcome) = tee_failed(name, error) {
+            return Err(outcome);
         }
     }
     let summaries = scan.map_err(|e| Outcome::Failed(e.to_string()))?;

@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, chain, fail, open_all};
+use super::common::{Outcome, fail, open_all, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
@@ -114,14 +114,10 @@ async fn transfer(
     source: crate::storage::source::Opened,
     progress: &Arc<Progress>,
 ) -> Result<Transferred, Outcome> {
-    let storage_failed = |e: crate::storage::data::Error| {
-        tracing::error!(error = ?e, "cannot write to storage");
-        Outcome::Failed("the server could not write to its storage; try again later".into())
-    };
     let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source");
-    let writer = data.writer(&key, options).await.map_err(storage_failed)?;
+    let writer = data.writer(&key, options).await.map_err(|e| storage_failed("sourceFile", &e))?;
     let copy_key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source.bgz");
-    let copy_writer = data.writer(&copy_key, options).await.map_err(storage_failed)?;
+    let copy_writer = data.writer(&copy_key, options).await.map_err(|e| storage_failed("the BGZF copy", &e))?;
     let (tx, reader) = tee::channel();
     let throttle = settings.throttle_bytes_per_sec;
     let tee = AbortOnDropHandle::new(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
@@ -134,30 +130,33 @@ async fn transfer(
     let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
     let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the FASTA scanner stopped unexpectedly: {e}")))?;
     let copied = copy.await.unwrap_or_else(|e| Err(object_store::Error::JoinError { source: e }));
-    match tee_result {
-        Ok(()) | Err(TeeError::ScannerStopped) => {}
-        Err(TeeError::LeaseLost) => return Err(Outcome::Abandoned),
-        Err(e @ (TeeError::Read { .. } | TeeError::Write(_))) => {
-            return Err(Outcome::Failed(format!("sourceFile: {}", chain(&e))));
-        }
+    if let Some(outcome) = tee_result.err().and_then(|e| tee_failed("sourceFile", &e)) {
+        return Err(outcome);
     }
     let summary = scan.map_err(|e| Outcome::Failed(e.to_string()))?;
-    let copied = copied.map_err(|e| Outcome::Failed(format!("writing the BGZF copy failed: {}", chain(&e))))?;
+    let copied = copied.map_err(|e| storage_failed("the BGZF copy", &e))?;
     let part = settings.part_size;
     let source_file = StoredFile::new(key.to_string(), summary.stored_bytes, part, summary.stored_sha256.clone());
-    let bgzf = copied.map(|bytes| StoredFile::new(copy_key.to_string(), bytes, part, String::new()));
+    let bgzf = copied.map(|(bytes, sha256)| StoredFile::new(copy_key.to_string(), bytes, part, sha256));
     Ok((summary, source_file, bgzf))
 }
 
-/// Writes the BGZF copy the scanner produces; aborts (stores nothing) when it produced nothing.
-async fn drain(mut rx: mpsc::Receiver<Bytes>, mut writer: WriteMultipart) -> Result<Option<u64>, object_store::Error> {
+/// Writes the BGZF copy the scanner produces and returns its size and SHA-256; aborts (stores
+/// nothing) when it produced nothing.
+async fn drain(
+    mut rx: mpsc::Receiver<Bytes>,
+    mut writer: WriteMultipart,
+) -> Result<Option<(u64, String)>, object_store::Error> {
+    use sha2::Digest;
     let mut written = 0u64;
+    let mut sha256 = sha2::Sha256::new();
     while let Some(chunk) = rx.recv().await {
         if let Err(e) = writer.wait_for_capacity(4).await {
             let _ = writer.abort().await;
             return Err(e);
         }
         written += chunk.len() as u64;
+        sha256.update(&chunk);
         writer.put(chunk);
     }
     if written == 0 {
@@ -165,7 +164,7 @@ async fn drain(mut rx: mpsc::Receiver<Bytes>, mut writer: WriteMultipart) -> Res
         return Ok(None);
     }
     writer.finish().await?;
-    Ok(Some(written))
+    Ok(Some((written, hex::encode(sha256.finalize()))))
 }
 
 /// A [`Write`] that hands its bytes to an async task; for the blocking scanner.
@@ -202,15 +201,11 @@ async fn finish(
         (key.clone(), StoredFile::new(key.to_string(), bytes.len() as u64, settings.part_size, sha))
     };
     let (fai_key, index) = small("source.fai", &summary.fai);
-    data.put(&fai_key, summary.fai.clone(), options)
-        .await
-        .map_err(|e| Outcome::Failed(format!("storing the index failed: {}", chain(&e))))?;
+    data.put(&fai_key, summary.fai.clone(), options).await.map_err(|e| storage_failed("the .fai index", &e))?;
     let gzi = match &summary.gzi {
         Some(bytes) => {
             let (key, file) = small("source.gzi", bytes);
-            data.put(&key, bytes.clone(), options)
-                .await
-                .map_err(|e| Outcome::Failed(format!("storing the .gzi failed: {}", chain(&e))))?;
+            data.put(&key, bytes.clone(), options).await.map_err(|e| storage_failed("the .gzi index", &e))?;
             Some(file)
         }
         None => None,

@@ -42,6 +42,7 @@ async fn suite(backend: Backend) {
     idempotency_rows(&db).await;
     import_queue(&db).await;
     transactions(&db).await;
+    maintenance_pages(&db).await;
     db.close().await;
 }
 
@@ -293,6 +294,68 @@ async fn transactions(db: &Db) {
     }
     let mut conn = db.pool().acquire().await.expect("acquire");
     assert_eq!(stores::count(&mut conn, "333333333333").await.expect("count"), 16);
+}
+
+/// `page_all` of read sets and references: every account, id order, optionally one store.
+async fn maintenance_pages(db: &Db) {
+    use seqstore::db::{read_sets, references};
+    use seqstore::model::read_set::{ETag, Files, ReadSet};
+    use seqstore::model::reference::{Reference, ReferenceFiles};
+    let mut tx = db.begin().await.expect("begin");
+    for (id, account, store) in
+        [("9000000003", ACCOUNT, "s1"), ("9000000001", OTHER, "s2"), ("9000000002", ACCOUNT, "s1")]
+    {
+        let set = ReadSet {
+            id: id.into(),
+            status: "ACTIVE".into(),
+            account: account.into(),
+            store_id: store.into(),
+            name: None,
+            description: None,
+            subject_id: "subject".into(),
+            sample_id: "sample".into(),
+            generated_from: None,
+            reference_arn: None,
+            file_type: FileType::Fastq,
+            creation_type: "IMPORT".into(),
+            creation_job_id: None,
+            creation_time: 1,
+            total_read_count: 1,
+            total_base_count: 1,
+            alignment: "UNALIGNED".into(),
+            etag: ETag { algorithm: "FASTQ_MD5up".into(), source1: format!("etag-{id}"), source2: None },
+            files: Files::default(),
+            statistics: None,
+            status_message: None,
+        };
+        read_sets::insert(&mut tx, &set).await.expect("insert read set");
+        let reference = Reference {
+            id: id.replace("9000", "8000"),
+            account: account.into(),
+            store_id: store.replace('s', "r"),
+            name: "genome".into(),
+            description: None,
+            md5: "md5".into(),
+            creation_job_id: None,
+            creation_time: 1,
+            update_time: 1,
+            compression: "PLAIN".into(),
+            sequences: Vec::new(),
+            files: ReferenceFiles::default(),
+        };
+        references::insert(&mut tx, &reference).await.expect("insert reference");
+    }
+    let ids = |sets: Vec<ReadSet>| sets.into_iter().map(|s| s.id).collect::<Vec<_>>();
+    assert_eq!(ids(read_sets::page_all(&mut tx, None, "", 2).await.expect("page")), ["9000000001", "9000000002"]);
+    assert_eq!(ids(read_sets::page_all(&mut tx, None, "9000000002", 2).await.expect("page")), ["9000000003"]);
+    assert_eq!(
+        ids(read_sets::page_all(&mut tx, Some("s1"), "", 10).await.expect("page")),
+        ["9000000002", "9000000003"]
+    );
+    let refs = references::page_all(&mut tx, Some("r2"), "", 10).await.expect("page");
+    assert_eq!(refs.into_iter().map(|r| r.id).collect::<Vec<_>>(), ["8000000001"]);
+    assert_eq!(references::page_all(&mut tx, None, "8000000001", 10).await.expect("page").len(), 2);
+    tx.rollback().await.expect("rollback");
 }
 
 on_both_backends!(suite);

@@ -292,7 +292,15 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a server with `config`.
     pub async fn start(config: &Config) -> Self {
-        let server = Server::bind(config).await.expect("server binds");
+        Self::run(Server::bind(config).await.expect("server binds"))
+    }
+
+    /// Starts a server with `config` whose data lives in `data` instead of its storage.
+    pub async fn start_with_data(config: &Config, data: DataStore) -> Self {
+        Self::run(Server::bind_with_data(config, data).await.expect("server binds"))
+    }
+
+    fn run(server: Server) -> Self {
         let endpoint = format!("http://{}", server.local_addr());
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(async move {
