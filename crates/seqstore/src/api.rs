@@ -5,6 +5,7 @@
 pub mod error;
 pub mod imports;
 pub mod input;
+pub mod limits;
 pub mod model;
 pub mod parts;
 pub mod read_sets;
@@ -42,12 +43,14 @@ pub struct App {
     service: Service,
     verifier: Verifier,
     max_body_bytes: u64,
+    limits: limits::Limits,
 }
 
 impl App {
     /// The API over `service`, with the keys and limits of `config`.
     pub fn new(config: &Config, service: Service) -> Self {
-        Self { service, verifier: Verifier::new(config), max_body_bytes: config.limits.max_body_bytes }
+        let max_body_bytes = config.limits.max_body_bytes;
+        Self { service, verifier: Verifier::new(config), max_body_bytes, limits: limits::Limits::new(&config.limits) }
     }
 }
 
@@ -211,6 +214,8 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
 
 async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
+    app.limits.check_head(&parts)?;
+    let body = app.limits.watch_body(body);
     let route = route::find(&parts.method, parts.uri.path());
     // The one operation whose payload is signed as UNSIGNED-PAYLOAD (UploadReadSetPart) has a
     // streamed payload of up to `uploads.max_part_bytes`: it is passed on unread, not buffered.
@@ -230,6 +235,7 @@ async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
         unsigned_payload_allowed: streams,
     };
     let account = app.verifier.verify(&signed, chrono::Utc::now())?;
+    app.limits.admit(&account)?;
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;
     let op =
@@ -271,6 +277,7 @@ async fn read_body(body: Body, headers: &http::HeaderMap, limit: u64) -> Result<
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<LengthLimitError>() => Err(ApiError::BodyTooLarge { limit }),
+        Err(e) if let Some(&stalled) = limits::BodyStalled::find(&*e) => Err(ApiError::BodyStalled(stalled)),
         Err(e) => Err(ApiError::BodyUnreadable(axum::Error::new(e))),
     }
 }
