@@ -225,6 +225,10 @@ async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
     } else {
         (Some(read_body(body, &parts.headers, app.max_body_bytes).await?), None)
     };
+    let member_headers = match &route {
+        Ok(Some(route)) => model::MODEL.header_members(route.op),
+        _ => Vec::new(),
+    };
     let signed = sigv4::Request {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
@@ -233,6 +237,7 @@ async fn process(app: &App, request: Request) -> Result<Response, ApiError> {
         authority: parts.uri.authority().map(|a| a.as_str()),
         body: body.as_deref(),
         unsigned_payload_allowed: streams,
+        member_headers: &member_headers,
     };
     let account = app.verifier.verify(&signed, chrono::Utc::now())?;
     app.limits.admit(&account)?;

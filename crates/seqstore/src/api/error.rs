@@ -109,6 +109,7 @@ impl ApiError {
                 | AuthError::Skew { .. }
                 | AuthError::Scope { .. }
                 | AuthError::Unsigned { .. }
+                | AuthError::Repeated { .. }
                 | AuthError::SignedHeaderMissing { .. }
                 | AuthError::UnsignedPayload
                 | AuthError::PayloadHash
