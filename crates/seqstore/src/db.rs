@@ -9,6 +9,7 @@ pub mod filter;
 pub mod idempotency;
 pub mod ids;
 pub mod import_jobs;
+pub mod quotas;
 pub mod read_sets;
 pub mod reference_stores;
 pub mod references;
