@@ -24,13 +24,6 @@ pub struct Answer {
     pub body: serde_json::Value,
 }
 
-impl Answer {
-    /// Body `message`.
-    pub fn message(&self) -> &str {
-        self.body["message"].as_str().unwrap_or("")
-    }
-}
-
 /// Sends `request` through `router` in process.
 pub async fn answer(router: &axum::Router, request: http::Request<Body>) -> Answer {
     let response = router.clone().oneshot(request).await.expect("infallible");

@@ -116,9 +116,9 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> bool {
     let mut buf = [0u8; 1024];
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf)).await {
-            Ok(Ok(0) | Err(_)) => return true,
-            Ok(Ok(_)) | Err(_) => {}
+        let read = tokio::time::timeout(Duration::from_millis(100), stream.read(&mut buf)).await;
+        if let Ok(Ok(0) | Err(_)) = read {
+            return true;
         }
     }
     false
