@@ -5,6 +5,7 @@
 pub mod error;
 pub mod imports;
 pub mod input;
+pub mod limits;
 pub mod model;
 pub mod parts;
 pub mod read_sets;
@@ -42,12 +43,14 @@ pub struct App {
     service: Service,
     verifier: Verifier,
     max_body_bytes: u64,
+    limits: limits::Limits,
 }
 
 impl App {
     /// The API over `service`, with the keys and limits of `config`.
     pub fn new(config: &Config, service: Service) -> Self {
-        Self { service, verifier: Verifier::new(config), max_body_bytes: config.limits.max_body_bytes }
+        let max_body_bytes = config.limits.max_body_bytes;
+        Self { service, verifier: Verifier::new(config), max_body_bytes, limits: limits::Limits::new(&config.limits) }
     }
 }
 
@@ -232,6 +235,8 @@ struct Seen {
 
 async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
+    app.limits.check_head(&parts)?;
+    let body = app.limits.watch_body(body);
     let route = route::find(&parts.method, parts.uri.path());
     if let Ok(Some(r)) = &route {
         seen.operation = Some(r.op.name.clone());
@@ -244,6 +249,10 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
     } else {
         (Some(read_body(body, &parts.headers, app.max_body_bytes).await?), None)
     };
+    let member_headers = match &route {
+        Ok(Some(route)) => model::MODEL.header_members(route.op),
+        _ => Vec::new(),
+    };
     let signed = sigv4::Request {
         method: parts.method.as_str(),
         raw_path: parts.uri.path(),
@@ -252,9 +261,11 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
         authority: parts.uri.authority().map(|a| a.as_str()),
         body: body.as_deref(),
         unsigned_payload_allowed: streams,
+        member_headers: &member_headers,
     };
     let account = app.verifier.verify(&signed, chrono::Utc::now())?;
     seen.account = Some(account.clone());
+    app.limits.admit(&account)?;
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;
     let op =
@@ -296,6 +307,7 @@ async fn read_body(body: Body, headers: &http::HeaderMap, limit: u64) -> Result<
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<LengthLimitError>() => Err(ApiError::BodyTooLarge { limit }),
+        Err(e) if let Some(&stalled) = limits::BodyStalled::find(&*e) => Err(ApiError::BodyStalled(stalled)),
         Err(e) => Err(ApiError::BodyUnreadable(axum::Error::new(e))),
     }
 }

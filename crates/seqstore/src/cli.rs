@@ -91,4 +91,11 @@ pub struct ServeArgs {
     /// variables). Used when no [[roles]] are configured.
     #[arg(long, value_name = "URL")]
     pub source_s3_endpoint: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (leaf first); needs --tls-key. Replaces
+    /// `tls.cert`.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert. Replaces `tls.key`.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }

@@ -9,6 +9,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub mod import;
+pub mod limits;
+
+pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -49,6 +52,8 @@ pub struct Config {
     pub storage: import::StorageConfig,
     /// `[uploads]`.
     pub uploads: UploadsConfig,
+    /// `[tls]`: HTTPS when set.
+    pub tls: TlsConfig,
 }
 
 /// `[database]`.
@@ -82,26 +87,6 @@ pub struct AccessKey {
     pub account_id: String,
 }
 
-/// `[limits]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct LimitsConfig {
-    /// Largest request body accepted, in bytes.
-    pub max_body_bytes: u64,
-}
-
-/// `[quotas]`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct QuotasConfig {
-    /// Sequence stores per account.
-    pub sequence_stores: u64,
-    /// Import jobs per account that are not finished yet.
-    pub concurrent_import_jobs: u64,
-    /// Direct uploads per account that are created and neither completed nor aborted.
-    pub uploads_in_progress: u64,
-}
-
 /// `[uploads]`: direct multipart read set uploads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -130,6 +115,26 @@ pub struct Overrides {
     /// `--file-root` and `--source-s3-endpoint`.
     #[serde(skip_serializing_if = "SourceOverrides::is_empty")]
     pub sources: SourceOverrides,
+    /// `--tls-cert` and `--tls-key`.
+    #[serde(skip_serializing_if = "TlsOverrides::is_empty")]
+    pub tls: TlsOverrides,
+}
+
+/// Command-line overrides of `[tls]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TlsOverrides {
+    /// `--tls-cert`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cert: Option<PathBuf>,
+    /// `--tls-key`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<PathBuf>,
+}
+
+impl TlsOverrides {
+    fn is_empty(&self) -> bool {
+        self.cert.is_none() && self.key.is_none()
+    }
 }
 
 /// Command-line overrides of `[sources]`.
@@ -180,19 +185,8 @@ impl Default for Config {
             worker: import::WorkerConfig::default(),
             storage: import::StorageConfig::default(),
             uploads: UploadsConfig::default(),
+            tls: TlsConfig::default(),
         }
-    }
-}
-
-impl Default for LimitsConfig {
-    fn default() -> Self {
-        Self { max_body_bytes: 8 * 1024 * 1024 }
-    }
-}
-
-impl Default for QuotasConfig {
-    fn default() -> Self {
-        Self { sequence_stores: 1000, concurrent_import_jobs: 20, uploads_in_progress: 100 }
     }
 }
 
@@ -255,8 +249,9 @@ impl Config {
         if !region_ok {
             return Err(invalid("region", "must look like an AWS region, e.g. us-east-1".into()));
         }
-        if self.limits.max_body_bytes < 1024 {
-            return Err(invalid("limits.max_body_bytes", "must be at least 1024".into()));
+        let problem = self.limits.problem().or_else(|| self.quotas.problem()).or_else(|| self.tls.problem());
+        if let Some((key, problem)) = problem {
+            return Err(invalid(key, problem));
         }
         if matches!(&self.auth.token_key, Some(k) if k.len() < 16) {
             return Err(invalid("auth.token_key", "must be at least 16 characters".into()));

@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod ids;
 pub mod import_jobs;
 pub mod metrics;
+pub mod quotas;
 pub mod read_sets;
 pub mod reference_stores;
 pub mod references;

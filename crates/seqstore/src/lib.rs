@@ -50,6 +50,7 @@ fn load(cli: &Cli, args: &ServeArgs) -> Result<Config, Error> {
             file_roots: args.file_roots.clone(),
             s3_endpoint: args.source_s3_endpoint.clone(),
         },
+        tls: config::TlsOverrides { cert: args.tls_cert.clone(), key: args.tls_key.clone() },
     };
     Ok(Config::load(cli.config.as_deref(), &overrides)?)
 }
@@ -73,7 +74,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             let server = server::Server::bind(&config).await?;
             // Tests and scripts read this line to learn the port when `--listen …:0` is used.
             let mut stdout = std::io::stdout();
-            writeln!(stdout, "seqstore listening on http://{}", server.local_addr()).map_err(Error::Stdout)?;
+            writeln!(stdout, "seqstore listening on {}://{}", server.scheme(), server.local_addr())
+                .map_err(Error::Stdout)?;
             stdout.flush().map_err(Error::Stdout)?;
             tracing::info!(addr = %server.local_addr(), database = %config::redact_url(&config.database_url()), "serving");
             Ok(server.run(server::shutdown_signal()).await?)

@@ -1,5 +1,8 @@
 //! `seqstore serve`: opens the database, binds the listener and serves until a shutdown signal.
 
+mod http;
+pub mod tls;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -59,11 +62,16 @@ pub enum Error {
     /// The data store could not be prepared.
     #[error(transparent)]
     Data(#[from] data::Error),
+    /// The TLS certificate or key cannot be used.
+    #[error(transparent)]
+    Tls(#[from] tls::Error),
 }
 
 /// A server bound to its address, ready to serve.
 pub struct Server {
     listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    connections: http::Settings,
     router: axum::Router,
     db: Db,
     workers: Workers,
@@ -89,6 +97,7 @@ impl Server {
                 crate::config::DEV_ACCOUNT_ID
             );
         }
+        let tls = tls::acceptor(&config.tls)?;
         let dir_err = |source| Error::DataDir { path: config.data_dir.display().to_string(), source };
         std::fs::create_dir_all(&config.data_dir).map_err(dir_err)?;
         let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
@@ -98,7 +107,8 @@ impl Server {
         let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
         let router = metrics::router(service.clone(), api::router(Arc::new(App::new(config, service))));
-        Ok(Self { listener, router, db, workers })
+        let connections = http::Settings::new(&config.limits);
+        Ok(Self { listener, tls, connections, router, db, workers })
     }
 
     /// The bound address (with the real port when 0 was asked for).
@@ -106,14 +116,15 @@ impl Server {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// `https` when TLS is configured, else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
+    }
+
     /// Serves until `shutdown` completes, then lets in-flight requests finish, stops the workers
     /// (imports in progress restart from the beginning at the next start) and closes the database.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
-        let addr = self.local_addr();
-        axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(|source| Error::Listen { addr, source })?;
+        http::serve(self.listener, self.tls, self.connections, self.router, shutdown).await;
         self.workers.shutdown().await;
         self.db.close().await;
         Ok(())

@@ -6,6 +6,7 @@ pub mod error;
 pub mod imports;
 mod jobs;
 pub mod page_token;
+mod quotas;
 pub mod read_sets;
 pub mod reference_reader;
 pub mod references;

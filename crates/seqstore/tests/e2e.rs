@@ -29,6 +29,7 @@ mod e2e {
     mod s3_storage;
     mod scale_out;
     mod sdk;
+    mod security;
     mod storage_conformance;
     pub mod support;
     mod uploads;

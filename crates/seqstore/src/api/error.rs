@@ -22,6 +22,36 @@ pub enum ApiError {
     /// The body could not be read from the connection.
     #[error("request body could not be read")]
     BodyUnreadable(#[source] axum::Error),
+    /// The request line and headers are larger than `limits.max_header_bytes`.
+    #[error(
+        "the request line and headers total {size} bytes, over the limit of {limit} bytes (limits.max_header_bytes): \
+         send fewer or shorter headers"
+    )]
+    HeadTooLarge {
+        /// Their size as sent.
+        size: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The body paused longer than `limits.body_read_timeout_seconds`.
+    #[error(transparent)]
+    BodyStalled(#[from] super::limits::BodyStalled),
+    /// The account sent more requests than `limits.requests_per_second` allows.
+    #[error(
+        "Rate exceeded: account {account} may send {rate} requests per second to this server, in bursts of at most \
+         {burst} (limits.requests_per_second, limits.burst); the next request is admitted in {wait_seconds:.1} s. Retry with \
+         backoff (AWS SDKs do so by default)"
+    )]
+    Throttled {
+        /// The account.
+        account: String,
+        /// Requests per second.
+        rate: f64,
+        /// Burst size.
+        burst: u64,
+        /// Seconds until a request is admitted again.
+        wait_seconds: f64,
+    },
     /// The body is not a JSON object.
     #[error("request body is not a valid JSON object")]
     BadJson(#[source] serde_json::Error),
@@ -65,6 +95,7 @@ impl ApiError {
         use service::Error as S;
         match self {
             Self::BodyTooLarge { .. }
+            | Self::HeadTooLarge { .. }
             | Self::BodyUnreadable(_)
             | Self::BadJson(_)
             | Self::BadPath { .. }
@@ -78,11 +109,14 @@ impl ApiError {
                 | AuthError::Skew { .. }
                 | AuthError::Scope { .. }
                 | AuthError::Unsigned { .. }
+                | AuthError::Repeated { .. }
                 | AuthError::SignedHeaderMissing { .. }
                 | AuthError::UnsignedPayload
                 | AuthError::PayloadHash
                 | AuthError::Mismatch,
             ) => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
+            Self::BodyStalled(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
+            Self::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),
             Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),

@@ -221,6 +221,19 @@ impl ServiceModel {
     pub fn operation(&self, name: &str) -> Option<&Operation> {
         self.operations.iter().find(|op| op.name == name)
     }
+
+    /// The HTTP headers that carry input members of `op` (e.g. GetReference's `Range`).
+    pub fn header_members(&self, op: &Operation) -> Vec<&str> {
+        let input = op.input.as_deref().and_then(|name| self.shape(name));
+        let Some(Shape::Structure { members, .. }) = input else { return Vec::new() };
+        members
+            .iter()
+            .filter_map(|m| match &m.location {
+                Location::Header(name) => Some(name.as_str()),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Operation {
@@ -313,6 +326,8 @@ mod tests {
         assert!(op.unsigned_payload);
         assert_eq!(MODEL.operation("TagResource").expect("present").response_code, 204);
         assert!(MODEL.operation("StartRun").is_none(), "workflow operations are not served");
+        let get_reference = MODEL.operation("GetReference").expect("present");
+        assert_eq!(MODEL.header_members(get_reference), ["Range"]);
     }
 
     #[test]

@@ -81,10 +81,21 @@ pub enum AuthError {
         given: String,
     },
     /// A header that must be signed is not.
-    #[error("SignedHeaders must include '{name}'")]
+    #[error(
+        "SignedHeaders must include '{name}': host, x-amz-date, every x-amz-* header sent and every header that \
+         carries a member of the operation must be signed"
+    )]
     Unsigned {
         /// The header.
+        name: String,
+    },
+    /// A header that must appear at most once appears more often.
+    #[error("header '{name}' appears {count} times; send it once")]
+    Repeated {
+        /// The header.
         name: &'static str,
+        /// How often it appears.
+        count: usize,
     },
     /// A signed header is absent from the request.
     #[error("signed header '{name}' is not in the request")]
@@ -136,7 +147,13 @@ pub struct Request<'a> {
     pub body: Option<&'a [u8]>,
     /// True when the operation signs its payload as `UNSIGNED-PAYLOAD`.
     pub unsigned_payload_allowed: bool,
+    /// Headers that carry input members of the operation (e.g. `Range`): signed when present.
+    pub member_headers: &'a [&'a str],
 }
+
+/// Headers that must appear at most once: a second copy could change what the request means
+/// without changing what was verified.
+const SINGLE_HEADERS: [&str; 4] = ["authorization", "x-amz-date", "x-amz-content-sha256", "x-amz-security-token"];
 
 /// Verifies signatures against the configured keys, or in dev mode accepts any well-formed one.
 #[derive(Clone)]
@@ -162,6 +179,12 @@ impl Verifier {
     /// every check but the HMAC runs and the account is [`DEV_ACCOUNT_ID`].
     pub fn verify(&self, request: &Request<'_>, now: DateTime<Utc>) -> Result<String, AuthError> {
         let header = request.headers.get(http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
+        for name in SINGLE_HEADERS {
+            let count = request.headers.get_all(name).iter().count();
+            if count > 1 {
+                return Err(AuthError::Repeated { name, count });
+            }
+        }
         let text = header.to_str().map_err(|_| AuthError::Malformed { problem: "it is not ASCII" })?;
         let auth = parse_authorization(text)?;
         let key = match self.keys.is_empty() {
@@ -171,11 +194,7 @@ impl Verifier {
             }
         };
         let amz_date = self.check_date_and_scope(request.headers, &auth, now)?;
-        for required in ["host", "x-amz-date"] {
-            if !auth.signed_headers.iter().any(|h| h == required) {
-                return Err(AuthError::Unsigned { name: required });
-            }
-        }
+        check_signed_headers(request, &auth.signed_headers)?;
         let payload_hash = payload_hash(request)?;
         let canonical = canonical_request(request, &auth.signed_headers, &payload_hash)?;
         let Some(key) = key else { return Ok(DEV_ACCOUNT_ID.to_owned()) };
@@ -218,6 +237,21 @@ impl Verifier {
     }
 }
 
+/// `host`, `x-amz-date`, every `x-amz-*` header sent and every header member sent must be signed,
+/// so that none of them can be added or changed on the way.
+fn check_signed_headers(request: &Request<'_>, signed: &[String]) -> Result<(), AuthError> {
+    let present = request.headers.keys().map(http::HeaderName::as_str);
+    let must = present.filter(|name| {
+        name.starts_with("x-amz-") || request.member_headers.iter().any(|m| m.eq_ignore_ascii_case(name))
+    });
+    for name in ["host", "x-amz-date"].into_iter().chain(must) {
+        if !signed.iter().any(|h| h == name) {
+            return Err(AuthError::Unsigned { name: name.to_owned() });
+        }
+    }
+    Ok(())
+}
+
 /// Parses `AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…`.
 fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
     let rest = value
@@ -230,7 +264,11 @@ fn parse_authorization(value: &str) -> Result<Authorization, AuthError> {
             .trim()
             .split_once('=')
             .ok_or(AuthError::Malformed { problem: "fields must be NAME=VALUE, separated by commas" })?;
-        fields.insert(name, value);
+        if fields.insert(name, value).is_some() {
+            return Err(AuthError::Malformed {
+                problem: "Credential, SignedHeaders and Signature must each appear once",
+            });
+        }
     }
     let field =
         |name: &str| fields.get(name).copied().ok_or_else(|| AuthError::MissingField { field: name.to_owned() });
@@ -377,6 +415,11 @@ mod tests {
         assert_eq!(auth.signed_headers, ["content-type", "host", "x-amz-date"]);
         assert!(parse_authorization("AWS4-HMAC-SHA256 Credential=AK/x").is_err());
         assert!(parse_authorization("Basic abc").is_err());
+        let twice = format!(
+            "AWS4-HMAC-SHA256 Credential=AK/20261129/us-east-1/omics/aws4_request, SignedHeaders=host;x-amz-date, \
+             Signature={sig}, Signature={sig}"
+        );
+        assert!(matches!(parse_authorization(&twice), Err(AuthError::Malformed { .. })));
         Ok(())
     }
 

@@ -24,17 +24,22 @@ pub enum Error {
         /// Why, e.g. "still holds read sets: delete them first".
         reason: &'static str,
     },
-    /// A per-account quota is reached.
+    /// A quota of `[quotas]` is reached.
     #[error(
-        "quota reached: an account can have at most {limit} {what}; delete some or raise quotas.{key} in the server configuration"
+        "quota reached: {holder} can have at most {limit} {what}; {advice}, or raise quotas.{key} in the server \
+         configuration"
     )]
     QuotaExceeded {
-        /// What is counted.
-        what: &'static str,
-        /// Configuration key of the quota.
+        /// What the quota applies to: "an account", "an import job", "sequence store 1234567890".
+        holder: String,
+        /// What is counted, with the count when it helps.
+        what: String,
+        /// Configuration key of the quota, under `[quotas]`.
         key: &'static str,
         /// The limit.
         limit: u64,
+        /// What the caller can do, e.g. "delete some".
+        advice: &'static str,
     },
     /// A clientToken was reused with a different request.
     #[error("clientToken '{token}' was already used with a different request; use a new token for a new request")]

@@ -35,7 +35,8 @@ pub(super) struct Submission<S> {
 impl Service {
     /// Checks, in order: the store exists; a known clientToken returns its first job (or refuses
     /// another body); the role may be passed; each referenceArn names an existing reference of the
-    /// caller; every source lies within the role's locations; the account's concurrent-job quota.
+    /// caller; every source lies within the role's locations; the quotas (concurrent jobs, sources per
+    /// job, read sets per store).
     /// Then inserts the job and its sources in one transaction and wakes the workers.
     pub(super) async fn submit<S: Serialize>(&self, caller: &Caller, sub: Submission<S>) -> Result<Job, Error> {
         // Tokens are per account and operation; the store is part of the digest, so the same token
@@ -58,11 +59,7 @@ impl Service {
             self.check_reference_arn(&mut tx, caller, member, arn).await?;
         }
         check_uris(&grants, &sub.uris)?;
-        let active = import_jobs::count_active(&mut tx, &caller.account, None).await?;
-        let limit = self.quotas.concurrent_import_jobs;
-        if active >= i64::try_from(limit).unwrap_or(i64::MAX) {
-            return Err(Error::QuotaExceeded { what: "import jobs in progress", key: "concurrent_import_jobs", limit });
-        }
+        self.check_job_quotas(&mut tx, caller, sub.kind, &sub.store_id, sub.sources.len()).await?;
         let job = Job {
             id: db::ids::reserve(&mut tx, "importJob").await?,
             kind: sub.kind,

@@ -74,6 +74,7 @@ impl Service {
             let store = reference_stores::get(&mut tx, &caller.account, &record.resource_id).await?;
             return store.ok_or(Error::NotFound { kind: "reference store", id: record.resource_id });
         }
+        self.check_reference_store_quota(&mut tx, caller).await?;
         let store = ReferenceStore {
             id: db::ids::reserve(&mut tx, "referenceStore").await?,
             account: caller.account.clone(),

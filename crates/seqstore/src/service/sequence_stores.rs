@@ -83,10 +83,10 @@ impl Service {
                 return Ok(store);
             }
             let count = rows::count(&mut tx, &caller.account).await?;
-            if count >= i64::try_from(self.quotas.sequence_stores).unwrap_or(i64::MAX) {
-                let limit = self.quotas.sequence_stores;
-                return Err(Error::QuotaExceeded { what: "sequence stores", key: "sequence_stores", limit });
-            }
+            let limit = self.quotas.sequence_stores;
+            super::quotas::check(count, 1, limit, || {
+                super::quotas::of_account("sequence stores", "sequence_stores", limit, "delete some")
+            })?;
             let store = self.insert_store(&mut tx, caller, &new, &digest).await;
             match store {
                 Ok(store) => {

@@ -63,7 +63,7 @@ impl Service {
     }
 
     /// Creates an upload: checks, in order, the store, the clientToken, the tags, CRAM's reference,
-    /// the `referenceArn`, then the account's uploads-in-progress quota.
+    /// the `referenceArn`, then the quotas (uploads in progress, read sets per store).
     pub async fn create_upload(&self, caller: &Caller, store_id: &str, request: CreateUpload) -> Result<Upload, Error> {
         let scope = "CreateMultipartReadSetUpload";
         let body = serde_json::to_vec(&request).expect("request serializes");
@@ -87,10 +87,7 @@ impl Service {
         if let Some(arn) = &spec.reference_arn {
             self.check_reference_arn(&mut tx, caller, "referenceArn", arn).await?;
         }
-        let limit = self.quotas.uploads_in_progress;
-        if uploads::count_in_progress(&mut tx, &caller.account).await? >= i64::try_from(limit).unwrap_or(i64::MAX) {
-            return Err(Error::QuotaExceeded { what: "uploads in progress", key: "uploads_in_progress", limit });
-        }
+        self.check_upload_quotas(&mut tx, caller, store_id).await?;
         let now = time::now();
         let upload = Upload {
             id: db::ids::reserve(&mut tx, "upload").await?,

@@ -24,9 +24,28 @@ pub enum UriError {
     /// Neither `s3://` nor `file://`.
     #[error("must be s3://bucket/key or file:///absolute/path")]
     Scheme,
-    /// `file://` path is not absolute, or has `.`/`..` segments or a NUL.
-    #[error("file:// paths must be absolute without '.' or '..' segments")]
-    Path,
+    /// `file://` not followed by an absolute path (`file://host/…`, `file://relative`).
+    #[error("file:// must be followed by an absolute path, as in file:///data/reads.fq (three slashes, no host name)")]
+    NotAbsolute,
+    /// A `.` or `..` segment.
+    #[error("file:// paths must not contain '.' or '..' segments: give the path to the file itself")]
+    DotSegment,
+    /// An empty segment (`//`) or a trailing `/`.
+    #[error("file:// paths must not contain empty segments ('//') or end with '/': give the path to the file itself")]
+    EmptySegment,
+    /// A NUL or other control character.
+    #[error("file:// paths must not contain control characters (NUL, tab, line breaks)")]
+    ControlCharacter,
+    /// A percent-encoded `.`, `/`, `\` or NUL: paths are taken as written, so this would name a
+    /// file whose name contains the escape itself, which is never what was meant.
+    #[error(
+        "file:// paths are taken as written, not percent-decoded: '{escape}' would be part of a file name; write the \
+         character itself"
+    )]
+    PercentEncoded {
+        /// The escape found, e.g. `%2e`.
+        escape: String,
+    },
     /// An S3 key that cannot be requested exactly as written (empty segments, `.`/`..`).
     #[error("s3:// keys must not contain empty, '.' or '..' segments")]
     Key,
@@ -36,14 +55,7 @@ impl SourceUri {
     /// Parses a source URI as given in `sourceFiles`.
     pub fn parse(uri: &str) -> Result<Self, UriError> {
         if let Some(path) = uri.strip_prefix("file://") {
-            let path = PathBuf::from(path);
-            let clean = path.is_absolute()
-                && !path.as_os_str().as_encoded_bytes().contains(&0)
-                && !path.as_os_str().as_encoded_bytes().ends_with(b"/.")
-                && path.components().all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
-                && !uri.contains("/./")
-                && !uri.ends_with("/.");
-            return if clean { Ok(Self::File(path)) } else { Err(UriError::Path) };
+            return check_file_path(path).map(|()| Self::File(PathBuf::from(path)));
         }
         let rest = uri.strip_prefix("s3://").ok_or(UriError::Scheme)?;
         let (bucket, key) = rest.split_once('/').ok_or(UriError::Scheme)?;
@@ -54,6 +66,31 @@ impl SourceUri {
         object_store::path::Path::parse(key).map_err(|_| UriError::Key)?;
         Ok(Self::S3 { bucket: bucket.to_owned(), key: key.to_owned() })
     }
+}
+
+/// A `file://` path must be absolute and name a file exactly as written: no `.`, `..` or empty
+/// segments, no control characters, no percent-escapes of `.`, `/`, `\` or NUL.
+fn check_file_path(path: &str) -> Result<(), UriError> {
+    let rest = path.strip_prefix('/').ok_or(UriError::NotAbsolute)?;
+    if path.chars().any(char::is_control) {
+        return Err(UriError::ControlCharacter);
+    }
+    const ESCAPES: [&str; 4] = ["%2e", "%2f", "%5c", "%00"];
+    let lower = path.to_ascii_lowercase();
+    if let Some(escape) = ESCAPES.iter().find(|e| lower.contains(*e)) {
+        let at = lower.find(escape).unwrap_or(0);
+        return Err(UriError::PercentEncoded { escape: path[at..at + 3].to_owned() });
+    }
+    for segment in rest.split('/') {
+        match segment {
+            "" => return Err(UriError::EmptySegment),
+            "." | ".." => return Err(UriError::DotSegment),
+            _ => {}
+        }
+    }
+    // Lexically the same as written: nothing left for the OS to reinterpret.
+    debug_assert!(Path::new(path).components().all(|c| matches!(c, Component::RootDir | Component::Normal(_))));
+    Ok(())
 }
 
 /// The locations one role may read.
@@ -149,9 +186,34 @@ mod tests {
     fn parses_source_uris() {
         assert_eq!(SourceUri::parse("file:///data/a b.fq"), Ok(SourceUri::File("/data/a b.fq".into())));
         assert_eq!(SourceUri::parse("file:///data/%41.fq"), Ok(SourceUri::File("/data/%41.fq".into())), "raw");
-        for bad in ["file://rel/x", "file:///data/../etc/passwd", "file:///data/./x", "file:///data/x/.."] {
-            assert_eq!(SourceUri::parse(bad), Err(UriError::Path), "{bad}");
+        let refusals = [
+            ("file://rel/x", UriError::NotAbsolute),
+            ("file://localhost/data/x.fq", UriError::NotAbsolute),
+            ("file://", UriError::NotAbsolute),
+            ("file:///data/../etc/passwd", UriError::DotSegment),
+            ("file:///data/./x", UriError::DotSegment),
+            ("file:///data/x/..", UriError::DotSegment),
+            ("file:///data/x/.", UriError::DotSegment),
+            ("file:///..", UriError::DotSegment),
+            ("file:////etc/passwd", UriError::EmptySegment),
+            ("file:///data//x.fq", UriError::EmptySegment),
+            ("file:///data/runs/", UriError::EmptySegment),
+            ("file:///", UriError::EmptySegment),
+            ("file:///data/x\0.fq", UriError::ControlCharacter),
+            ("file:///data/x\n.fq", UriError::ControlCharacter),
+            ("file:///data/%2e%2e/etc/passwd", UriError::PercentEncoded { escape: "%2e".into() }),
+            ("file:///data/%2E%2E/etc/passwd", UriError::PercentEncoded { escape: "%2E".into() }),
+            ("file:///data%2f..%2fetc/passwd", UriError::PercentEncoded { escape: "%2f".into() }),
+            ("file:///data/x%00.fq", UriError::PercentEncoded { escape: "%00".into() }),
+            ("file:///data/..%5cx", UriError::PercentEncoded { escape: "%5c".into() }),
+        ];
+        for (bad, error) in refusals {
+            assert_eq!(SourceUri::parse(bad), Err(error), "{bad}");
         }
+        assert_eq!(
+            SourceUri::parse("file:///data/..x/.hidden/a..b"),
+            Ok(SourceUri::File("/data/..x/.hidden/a..b".into()))
+        );
         assert_eq!(SourceUri::parse("s3://b/k/x.fq"), Ok(SourceUri::S3 { bucket: "b".into(), key: "k/x.fq".into() }));
         assert_eq!(SourceUri::parse("http://x/y"), Err(UriError::Scheme));
         assert_eq!(SourceUri::parse("s3://bucket"), Err(UriError::Scheme));

@@ -54,13 +54,21 @@ pub enum OpenError {
         /// The source URI.
         uri: String,
     },
-    /// The canonical path leaves every allowed root (e.g. through a symlink).
-    #[error("{uri} resolves to {resolved}, outside the directories this role may read")]
+    /// The canonical path leaves every allowed root (e.g. through a symlink). Where it leads is
+    /// logged, not returned: it describes the server's file system, not the caller's data.
+    #[error(
+        "{uri} resolves outside the directories this role may read (through a symbolic link): copy or move the \
+         file itself under an allowed directory"
+    )]
     Outside {
         /// The source URI.
         uri: String,
-        /// Where it resolves.
-        resolved: String,
+    },
+    /// Not a regular file: a directory, FIFO, socket or device (which could block the reader).
+    #[error("{uri} is not a regular file; name a file, not a directory, pipe or device")]
+    NotRegular {
+        /// The source URI.
+        uri: String,
     },
     /// A file could not be opened.
     #[error("cannot open {uri}")]
@@ -97,16 +105,29 @@ async fn open_file(text: &str, path: &std::path::Path, location: &Location) -> R
     };
     let root = PathBuf::from(location.uri.trim_start_matches("file://"));
     let root = tokio::fs::canonicalize(&root).await.map_err(file_err)?;
-    // Open first, then check where the opened file really is: checking a path and opening it
-    // afterwards would let a symlink swapped in between escape the root.
+    let outside = |resolved: &std::path::Path| {
+        tracing::warn!(uri = text, resolved = %resolved.display(), root = %root.display(), "source outside its root");
+        OpenError::Outside { uri: text.to_owned() }
+    };
+    // Where the path leads, and what is there, before opening: opening a FIFO would block until a
+    // writer appears.
+    let target = tokio::fs::canonicalize(path).await.map_err(file_err)?;
+    if !target.starts_with(&root) {
+        return Err(outside(&target));
+    }
+    if !tokio::fs::metadata(&target).await.map_err(file_err)?.is_file() {
+        return Err(OpenError::NotRegular { uri: text.to_owned() });
+    }
+    // Then open, and check again where the opened file really is: a symlink swapped in between
+    // must not escape the root.
     let file = tokio::fs::File::open(path).await.map_err(file_err)?;
     let resolved = opened_path(&file, path).await.map_err(file_err)?;
     if !resolved.starts_with(&root) {
-        return Err(OpenError::Outside { uri: text.to_owned(), resolved: resolved.display().to_string() });
+        return Err(outside(&resolved));
     }
     let meta = file.metadata().await.map_err(file_err)?;
     if !meta.is_file() {
-        return Err(OpenError::File { uri: text.to_owned(), source: std::io::Error::other("not a regular file") });
+        return Err(OpenError::NotRegular { uri: text.to_owned() });
     }
     Ok(Opened { size: meta.len(), stream: ReaderStream::with_capacity(file, READ_BUFFER).boxed() })
 }

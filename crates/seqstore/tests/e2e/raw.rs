@@ -251,11 +251,12 @@ async fn sigv4_refusals_are_403_with_their_error_type() {
         Raw::new("PUT", "/sequencestore/1234567890/upload/1234567890/part?partSource=SOURCE1&partNumber=1", "@r1");
     part.unsigned_payload = true;
     assert_error(&send(&router, part.build()).await, 404, "ResourceNotFoundException", "sequence store 1234567890");
-    // A payload hash header that does not match the body is refused.
+    // A payload hash header added after signing is refused: every x-amz-* header must be signed
+    // (a signed one that does not match the body: security::sigv4).
     let wrong_hash = tamper(&|r| {
         r.headers_mut().insert("x-amz-content-sha256", "0".repeat(64).parse().unwrap());
     });
-    assert_error(&send(&router, wrong_hash).await, 403, "InvalidSignatureException", "X-Amz-Content-SHA256");
+    assert_error(&send(&router, wrong_hash).await, 403, "InvalidSignatureException", "x-amz-content-sha256");
 
     // Not a replay: the same signed request twice within the window is accepted both times.
     let signed = good.build();

@@ -401,7 +401,7 @@ impl Drop for Serve {
 /// Resolves every name to 127.0.0.1, so `control-storage-127.0.0.1` reaches the listener while the
 /// SDK still sends (and signs) the prefixed `Host`.
 #[derive(Debug, Clone)]
-struct Loopback;
+pub struct Loopback;
 
 impl ResolveDns for Loopback {
     fn resolve_dns<'a>(&'a self, name: &'a str) -> DnsFuture<'a> {

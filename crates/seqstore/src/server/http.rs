@@ -1,0 +1,124 @@
+//! The accept loop: TCP connections, an optional TLS handshake, then HTTP/1.1 by hyper within the
+//! connection limits of `[limits]`: a request head must arrive within
+//! `header_read_timeout_seconds` (so must a TLS handshake, and the next request of an idle
+//! keep-alive connection) and be at most twice `max_header_bytes` (beyond, hyper answers 431 and
+//! closes; up to it the API answers a ValidationException naming the limit).
+//!
+//! HTTP/1.1 only: every AWS SDK speaks it to this API, and its head timeout and size limit cover
+//! slow or oversized clients completely; HTTP/2 is neither offered (ALPN) nor detected.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use hyper_util::service::TowerToHyperService;
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::LimitsConfig;
+
+/// Connection settings taken from `[limits]`.
+#[derive(Debug, Clone)]
+pub(super) struct Settings {
+    header_read_timeout: Duration,
+    max_head_bytes: usize,
+}
+
+impl Settings {
+    pub(super) fn new(limits: &LimitsConfig) -> Self {
+        let max_head_bytes = usize::try_from(limits.max_header_bytes.saturating_mul(2)).unwrap_or(usize::MAX);
+        Self { header_read_timeout: limits.header_read_timeout(), max_head_bytes }
+    }
+
+    fn builder(&self) -> hyper::server::conn::http1::Builder {
+        // hyper's default read buffer (about 400 KiB) must hold the largest head allowed.
+        const DEFAULT_MAX_BUF: usize = 8192 + 4096 * 100;
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.header_read_timeout)
+            .max_header_size(self.max_head_bytes)
+            .max_buf_size(self.max_head_bytes.max(DEFAULT_MAX_BUF));
+        builder
+    }
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then stops accepting, lets every
+/// connection finish its request in flight (idle ones are closed at once) and returns.
+pub(super) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    settings: Settings,
+    router: axum::Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) {
+    let graceful = GracefulShutdown::new();
+    let builder = settings.builder();
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = tcp.set_nodelay(true);
+        let connection = Connection {
+            peer,
+            builder: builder.clone(),
+            tls: tls.clone(),
+            handshake_timeout: settings.header_read_timeout,
+            watcher: graceful.watcher(),
+        };
+        tokio::spawn(connection.run(tcp, router.clone()));
+    }
+    drop(listener);
+    graceful.shutdown().await;
+}
+
+/// Accept errors of one connection (it was reset before we took it) are skipped; others (out of
+/// file descriptors) are logged and retried after a pause instead of spinning.
+async fn accept_failed(error: std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(error.kind(), ConnectionAborted | ConnectionRefused | ConnectionReset) {
+        return;
+    }
+    tracing::error!(%error, "cannot accept a connection; retrying in 1 s");
+    tokio::time::sleep(Duration::from_secs(1)).await;
+}
+
+/// One accepted connection.
+struct Connection {
+    peer: SocketAddr,
+    builder: hyper::server::conn::http1::Builder,
+    tls: Option<TlsAcceptor>,
+    handshake_timeout: Duration,
+    watcher: Watcher,
+}
+
+impl Connection {
+    async fn run(self, tcp: TcpStream, router: axum::Router) {
+        let service = TowerToHyperService::new(router);
+        let peer = self.peer;
+        let result = match self.tls {
+            None => self.watcher.watch(self.builder.serve_connection(TokioIo::new(tcp), service)).await,
+            Some(acceptor) => {
+                let stream = match tokio::time::timeout(self.handshake_timeout, acceptor.accept(tcp)).await {
+                    Ok(Ok(stream)) => stream,
+                    Ok(Err(error)) => return tracing::debug!(%peer, %error, "TLS handshake failed"),
+                    Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
+                };
+                self.watcher.watch(self.builder.serve_connection(TokioIo::new(stream), service)).await
+            }
+        };
+        if let Err(error) = result {
+            // Clients that stall, send oversized heads or hang up: nothing to do but note it.
+            tracing::debug!(%peer, %error, "connection ended with an error");
+        }
+    }
+}
