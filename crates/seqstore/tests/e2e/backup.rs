@@ -10,7 +10,7 @@ use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetFile, ReadSetImportJobSta
 
 use super::fastq_data::{fastq, gzip};
 use super::imports::{source, store, wait, write};
-use super::support::{Serve, sdk};
+use super::support::{Serve, TestStorage, sdk};
 
 const DEV_ROLE: &str = "arn:aws:iam::123456789012:role/Import";
 
@@ -82,15 +82,20 @@ async fn embedded_backup_restores_the_same_read_sets() {
     let (root, data, backup, restored) =
         (dir.path().join("sources"), dir.path().join("data"), dir.path().join("backup"), dir.path().join("restored"));
     std::fs::create_dir(&root).expect("root");
+    // The embedded deployment keeps its objects in the data directory, whatever the test switches say.
+    let local = TestStorage { config: seqstore::config::import::StorageConfig::default() };
     let serve = |data: &Path| {
-        Serve::start(&[
-            "--listen".as_ref(),
-            "127.0.0.1:0".as_ref(),
-            "--data-dir".as_ref(),
-            data.as_os_str(),
-            "--file-root".as_ref(),
-            root.as_os_str(),
-        ])
+        Serve::start_on(
+            &[
+                "--listen".as_ref(),
+                "127.0.0.1:0".as_ref(),
+                "--data-dir".as_ref(),
+                data.as_os_str(),
+                "--file-root".as_ref(),
+                root.as_os_str(),
+            ],
+            &local,
+        )
     };
     let original = serve(&data);
     let client = sdk(&original.endpoint, ("AKIDDEV", "dev-secret", "123456789012"));

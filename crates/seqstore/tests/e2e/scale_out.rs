@@ -17,7 +17,7 @@ use sqlx::Row;
 use super::fastq_data::{fastq, gzip, md5};
 use super::imports::{ROLE_A, source, store, wait, write};
 use super::s3::S3Server;
-use super::support::{Backend, KEY_A, Serve, TestDb, code, sdk};
+use super::support::{Backend, KEY_A, Serve, TestDb, TestStorage, code, sdk};
 
 /// One deployment: a PostgreSQL database, a bucket on moto, a directory of sources both processes
 /// may read, and the processes' own data directories (each holds only its node id).
@@ -58,14 +58,19 @@ impl Cluster {
             endpoint = self.s3.endpoint,
         );
         std::fs::write(&config, text).expect("config");
-        let serve = Serve::start(&[
-            "--listen".as_ref(),
-            "127.0.0.1:0".as_ref(),
-            "--config".as_ref(),
-            config.as_os_str(),
-            "--data-dir".as_ref(),
-            data.as_os_str(),
-        ]);
+        // The configuration file names the cluster's bucket: no storage from the test switches.
+        let no_override = TestStorage { config: seqstore::config::import::StorageConfig::default() };
+        let serve = Serve::start_on(
+            &[
+                "--listen".as_ref(),
+                "127.0.0.1:0".as_ref(),
+                "--config".as_ref(),
+                config.as_os_str(),
+                "--data-dir".as_ref(),
+                data.as_os_str(),
+            ],
+            &no_override,
+        );
         let node_id = std::fs::read_to_string(data.join("node-id")).expect("node id").trim().to_owned();
         let client = sdk(&serve.endpoint, KEY_A);
         Node { serve, node_id, client }
