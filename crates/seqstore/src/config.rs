@@ -9,6 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 pub mod import;
+pub mod ui;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -49,6 +50,8 @@ pub struct Config {
     pub storage: import::StorageConfig,
     /// `[uploads]`.
     pub uploads: UploadsConfig,
+    /// `[ui]`: the web dashboard.
+    pub ui: ui::UiConfig,
 }
 
 /// `[database]`.
@@ -180,6 +183,7 @@ impl Default for Config {
             worker: import::WorkerConfig::default(),
             storage: import::StorageConfig::default(),
             uploads: UploadsConfig::default(),
+            ui: ui::UiConfig::default(),
         }
     }
 }
@@ -242,6 +246,7 @@ impl Config {
             role.locations = role.locations.iter().map(import::Location::redacted).collect();
         }
         copy.storage = self.storage.redacted();
+        copy.ui = self.ui.redacted();
         copy
     }
 

@@ -1,0 +1,240 @@
+//! The dashboard's own read-only queries: summaries the API has no operation for (read set
+//! counts and bytes per store, the duplicate and file-type filters, finished sources for the
+//! throughput chart). Every query is bound to one account.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, Row};
+
+use crate::db::filter::Filter;
+use crate::db::{Backend, Error};
+use crate::model::time::Millis;
+
+/// Read set count and stored bytes of a store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreSummary {
+    /// Read sets in the store.
+    pub read_sets: i64,
+    /// Sum of the stored files' sizes.
+    pub bytes: i64,
+}
+
+/// Summaries of `stores` of `account`, computed by the database.
+pub async fn store_summaries(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: &str,
+    stores: &[String],
+) -> Result<HashMap<String, StoreSummary>, Error> {
+    if stores.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let size = |file: &str| match backend {
+        Backend::Sqlite => format!("COALESCE(json_extract(files, '$.{file}.contentLength'), 0)"),
+        Backend::Postgres => format!("COALESCE((files::json -> '{file}' ->> 'contentLength')::BIGINT, 0)"),
+    };
+    let placeholders = (0..stores.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+    let sql = format!(
+        "SELECT store_id, COUNT(*) AS n, CAST(SUM({} + {} + {}) AS BIGINT) AS bytes FROM read_sets \
+         WHERE account_id = $1 AND store_id IN ({placeholders}) GROUP BY store_id",
+        size("source1"),
+        size("source2"),
+        size("index")
+    );
+    let mut query = sqlx::query(&sql).bind(account.to_owned());
+    for store in stores {
+        query = query.bind(store.clone());
+    }
+    let rows = query.fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let summary = StoreSummary {
+                read_sets: row.try_get("n")?,
+                bytes: row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0),
+            };
+            Ok((row.try_get("store_id")?, summary))
+        })
+        .collect()
+}
+
+/// The read set list's filters.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSetQuery {
+    /// Exact sample id.
+    pub sample: Option<String>,
+    /// Exact subject id.
+    pub subject: Option<String>,
+    /// Exact status.
+    pub status: Option<String>,
+    /// Exact file type.
+    pub file_type: Option<String>,
+    /// Exact ETag digest of the first file.
+    pub etag: Option<String>,
+    /// Only read sets whose ETag another read set of the store shares.
+    pub duplicates: bool,
+    /// Keyset position: after `(creation_ms, id)`.
+    pub after: Option<(i64, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// One row of the read set list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadSetRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Sample id.
+    pub sample: String,
+    /// Subject id.
+    pub subject: String,
+    /// File type.
+    pub file_type: String,
+    /// Creation time.
+    pub created: Millis,
+    /// Reads.
+    pub reads: i64,
+    /// Bases.
+    pub bases: i64,
+    /// ETag digest of the first file.
+    pub etag: Option<String>,
+}
+
+/// One page (`limit + 1` rows, to learn whether more follow) of a store's read sets in
+/// `(creation_ms, id)` order.
+pub async fn read_sets(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    query: &ReadSetQuery,
+) -> Result<Vec<ReadSetRow>, Error> {
+    let mut filter = Filter::default();
+    filter
+        .text_eq("account_id", account)
+        .text_eq("store_id", store)
+        .text_eq_opt("sample_id", query.sample.as_deref())
+        .text_eq_opt("subject_id", query.subject.as_deref())
+        .text_eq_opt("status", query.status.as_deref())
+        .text_eq_opt("file_type", query.file_type.as_deref())
+        .text_eq_opt("etag_source1", query.etag.as_deref())
+        .after("creation_ms", "id", query.after.as_ref());
+    let limit = filter.limit(query.limit + 1);
+    // Correlated on the outer row, so it needs no placeholders of its own.
+    let duplicates = if query.duplicates {
+        " AND etag_source1 IN (SELECT d.etag_source1 FROM read_sets d WHERE d.account_id = read_sets.account_id \
+         AND d.store_id = read_sets.store_id AND d.etag_source1 IS NOT NULL GROUP BY d.etag_source1 HAVING COUNT(*) > 1)"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT id, name, status, sample_id, subject_id, file_type, creation_ms, total_read_count, total_base_count, \
+         etag_source1 FROM read_sets WHERE {}{duplicates} ORDER BY creation_ms, id {limit}",
+        filter.sql()
+    );
+    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ReadSetRow {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                status: row.try_get("status")?,
+                sample: row.try_get("sample_id")?,
+                subject: row.try_get("subject_id")?,
+                file_type: row.try_get("file_type")?,
+                created: row.try_get("creation_ms")?,
+                reads: row.try_get("total_read_count")?,
+                bases: row.try_get("total_base_count")?,
+                etag: row.try_get("etag_source1")?,
+            })
+        })
+        .collect()
+}
+
+/// A source that finished: when it ran and how many bytes it read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FinishedSource {
+    /// When a worker started it.
+    pub started: Millis,
+    /// When it was settled.
+    pub finished: Millis,
+    /// Bytes read.
+    pub bytes: i64,
+}
+
+/// The most recent `limit` sources of `account` (read set and reference imports, processed
+/// uploads) that finished at or after `since`, whichever process ran them.
+pub async fn finished_sources(
+    conn: &mut AnyConnection,
+    account: &str,
+    since: Millis,
+    limit: i64,
+) -> Result<Vec<FinishedSource>, Error> {
+    let rows = sqlx::query(
+        "SELECT started_ms, finished_ms, bytes_processed FROM import_sources WHERE account_id = $1 \
+         AND status = 'FINISHED' AND started_ms IS NOT NULL AND finished_ms >= $2 ORDER BY finished_ms DESC LIMIT $3",
+    )
+    .bind(account.to_owned())
+    .bind(since)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(FinishedSource {
+                started: row.try_get("started_ms")?,
+                finished: row.try_get("finished_ms")?,
+                bytes: row.try_get("bytes_processed")?,
+            })
+        })
+        .collect()
+}
+
+/// The processing of a completed upload (the hidden one-source job of kind `upload`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadProcessing {
+    /// The read set it fills.
+    pub read_set_id: Option<String>,
+    /// Source status.
+    pub status: String,
+    /// Why it failed.
+    pub message: Option<String>,
+    /// Bytes read so far.
+    pub processed: i64,
+    /// Bytes to read, when known.
+    pub total: Option<i64>,
+    /// When it was created.
+    pub created: Millis,
+}
+
+/// The latest `limit` upload processings of a store.
+pub async fn upload_processing(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    limit: i64,
+) -> Result<Vec<UploadProcessing>, Error> {
+    let rows = sqlx::query(
+        "SELECT read_set_id, status, status_message, bytes_processed, bytes_total, created_ms FROM import_sources \
+         WHERE account_id = $1 AND store_id = $2 AND kind = 'upload' ORDER BY created_ms DESC, job_id DESC LIMIT $3",
+    )
+    .bind(account.to_owned())
+    .bind(store.to_owned())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(UploadProcessing {
+                read_set_id: row.try_get("read_set_id")?,
+                status: row.try_get("status")?,
+                message: row.try_get("status_message")?,
+                processed: row.try_get("bytes_processed")?,
+                total: row.try_get("bytes_total")?,
+                created: row.try_get("created_ms")?,
+            })
+        })
+        .collect()
+}
