@@ -28,5 +28,7 @@ mod e2e {
     mod sdk;
     mod storage_conformance;
     pub mod support;
+    mod ui;
+    mod ui_browser;
     mod uploads;
 }

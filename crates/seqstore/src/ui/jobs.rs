@@ -101,7 +101,7 @@ pub async fn list(
                         tr {
                             td { @if let Some(id) = &p.read_set_id { a href={ "/ui/stores/" (store.id) "/readsets/" (id) } { (id) } } }
                             td class={ "status-" (p.status) } { (p.status) }
-                            td { (bar(&p.status, percent(p.processed, p.total))) }
+                            td { (bar(&p.status, percent(&p.status, p.processed, p.total))) }
                             td.failed { (p.message.as_deref().unwrap_or("")) }
                             td { (when(p.created)) }
                         }
@@ -157,7 +157,7 @@ pub async fn detail(
                             td.mono { (source.spec.source1) @if let Some(s2) = &source.spec.source2 { br; (s2) } }
                             td { (source.spec.sample_id) " / " (source.spec.subject_id) }
                             td { span class={ "source-status status-" (source.status.as_str()) } { (source.status.as_str()) } }
-                            td { (bar(source.status.as_str(), percent(source.bytes_processed, source.bytes_total))) }
+                            td { (bar(source.status.as_str(), percent(source.status.as_str(), source.bytes_processed, source.bytes_total))) }
                             td.num.bytes { (progress_bytes(source)) }
                             td.read-set { @if let Some(rs) = &source.read_set_id { @if source.status.as_str() == "FINISHED" { a href={ "/ui/stores/" (job.store_id) "/readsets/" (rs) } { (rs) } } } }
                             td.message.failed { (source.status_message.as_deref().unwrap_or("")) }
@@ -199,7 +199,7 @@ fn progress_json(job: &Job, sources: &[Source]) -> Value {
                 "message": s.status_message,
                 "processed": s.bytes_processed,
                 "total": s.bytes_total,
-                "percent": percent(s.bytes_processed, s.bytes_total),
+                "percent": percent(s.status.as_str(), s.bytes_processed, s.bytes_total),
                 "bytes": progress_bytes(s),
                 "readSetId": if finished { s.read_set_id.clone() } else { None },
                 "readSetUrl": if finished { s.read_set_id.as_ref().map(|rs| format!("/ui/stores/{}/readsets/{rs}", job.store_id)) } else { None },

@@ -105,8 +105,12 @@ pub fn when(ms: Millis) -> String {
     time::format(ms)
 }
 
-/// Whole percent of `done` in `total` (100 when the total is 0 and something is done).
-pub fn percent(done: i64, total: Option<i64>) -> Option<i64> {
+/// Whole percent of `done` in `total` for a source in `status` (100 once it is FINISHED, even
+/// when its total was never known).
+pub fn percent(status: &str, done: i64, total: Option<i64>) -> Option<i64> {
+    if status == "FINISHED" {
+        return Some(100);
+    }
     let total = total?;
     if total <= 0 {
         return Some(if done > 0 { 100 } else { 0 });
@@ -126,7 +130,8 @@ mod tests {
             link("/ui/x", &[("sample", Some("a b")), ("status", None)], Some("t=")),
             "/ui/x?sample=a%20b&next=t%3D"
         );
-        assert_eq!(percent(50, Some(200)), Some(25));
-        assert_eq!(percent(5, None), None);
+        assert_eq!(percent("IN_PROGRESS", 50, Some(200)), Some(25));
+        assert_eq!(percent("IN_PROGRESS", 5, None), None);
+        assert_eq!(percent("FINISHED", 5, None), Some(100));
     }
 }
