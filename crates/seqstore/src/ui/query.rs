@@ -122,10 +122,11 @@ pub async fn read_sets(
         .text_eq_opt("etag_source1", query.etag.as_deref())
         .after("creation_ms", "id", query.after.as_ref());
     let limit = filter.limit(query.limit + 1);
-    // Correlated on the outer row, so it needs no placeholders of its own.
+    // Reuses $1 (account) and $2 (store), the filter's first two conditions, so the subquery is
+    // evaluated once rather than per row.
     let duplicates = if query.duplicates {
-        " AND etag_source1 IN (SELECT d.etag_source1 FROM read_sets d WHERE d.account_id = read_sets.account_id \
-         AND d.store_id = read_sets.store_id AND d.etag_source1 IS NOT NULL GROUP BY d.etag_source1 HAVING COUNT(*) > 1)"
+        " AND etag_source1 IN (SELECT d.etag_source1 FROM read_sets d WHERE d.account_id = $1 AND d.store_id = $2 \
+         AND d.etag_source1 IS NOT NULL GROUP BY d.etag_source1 HAVING COUNT(*) > 1)"
     } else {
         ""
     };
