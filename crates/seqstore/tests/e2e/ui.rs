@@ -156,6 +156,12 @@ async fn accounts_see_only_their_own(backend: Backend) {
 
     let listed = http(endpoint, "GET", &pages[1], Some(&a), &[], "").await.text();
     assert!(listed.contains("No read sets match"), "one read set has no duplicate: {listed}");
+    let again = start(&client, &store_id, vec![source(&uri, None)]).await;
+    let twin = wait(&client, &store_id, &again).await.sources()[0].read_set_id().expect("read set").to_owned();
+    let duplicates = http(endpoint, "GET", &pages[1], Some(&a), &[], "").await.text();
+    for id in [&read_set, &twin] {
+        assert!(duplicates.contains(&format!("data-read-set=\"{id}\"")), "both copies are duplicates: {duplicates}");
+    }
     let by_sample = http(endpoint, "GET", &format!("/ui/stores/{store_id}?sample=sample"), Some(&a), &[], "").await;
     assert!(by_sample.text().contains(&read_set));
     let other_sample = http(endpoint, "GET", &format!("/ui/stores/{store_id}?sample=other"), Some(&a), &[], "").await;
