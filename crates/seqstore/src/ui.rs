@@ -14,6 +14,7 @@ mod read_sets;
 mod references;
 mod session;
 mod stores;
+mod summary;
 mod throughput;
 
 use std::net::SocketAddr;
@@ -35,6 +36,7 @@ pub struct Ui {
     service: Service,
     keys: Vec<AccessKey>,
     sessions: session::Signer,
+    summaries: summary::Summaries,
     /// The listener is on a loopback address (the TLS warning is not needed there).
     loopback: bool,
 }
@@ -52,6 +54,7 @@ impl Ui {
             service,
             keys: config.auth.keys.clone(),
             sessions: session::Signer::new(key.as_bytes(), config.ui.session_seconds),
+            summaries: summary::Summaries::default(),
             loopback: addr.ip().is_loopback(),
         })
     }

@@ -10,51 +10,81 @@ use crate::db::filter::Filter;
 use crate::db::{Backend, Error};
 use crate::model::time::Millis;
 
-/// Read set count and stored bytes of a store.
+/// What identifies the state of a store's read sets cheaply: count, latest creation and how many
+/// are ACTIVE (a processed upload changes its files and leaves PROCESSING_UPLOAD). Equal
+/// fingerprints mean equal read sets, so a summary computed for one stays valid.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct StoreSummary {
+pub struct Fingerprint {
     /// Read sets in the store.
-    pub read_sets: i64,
-    /// Sum of the stored files' sizes.
-    pub bytes: i64,
+    pub count: i64,
+    /// Latest creation time.
+    pub latest: Option<Millis>,
+    /// Read sets ACTIVE.
+    pub active: i64,
 }
 
-/// Summaries of `stores` of `account`, computed by the database.
-pub async fn store_summaries(
+/// Fingerprints of the read sets of `stores` of `account` (stores without read sets are absent).
+pub async fn fingerprints(
     conn: &mut AnyConnection,
-    backend: Backend,
     account: &str,
     stores: &[String],
-) -> Result<HashMap<String, StoreSummary>, Error> {
+) -> Result<HashMap<String, Fingerprint>, Error> {
     if stores.is_empty() {
         return Ok(HashMap::new());
     }
+    let sql = format!(
+        "SELECT store_id, COUNT(*) AS n, MAX(creation_ms) AS latest, \
+         CAST(SUM(CASE WHEN status = 'ACTIVE' THEN 1 ELSE 0 END) AS BIGINT) AS active FROM read_sets \
+         WHERE account_id = $1 AND store_id IN ({}) GROUP BY store_id",
+        placeholders(stores.len())
+    );
+    let rows = bind_stores(sqlx::query(&sql).bind(account.to_owned()), stores).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let fingerprint = Fingerprint {
+                count: row.try_get("n")?,
+                latest: row.try_get("latest")?,
+                active: row.try_get::<Option<i64>, _>("active")?.unwrap_or(0),
+            };
+            Ok((row.try_get("store_id")?, fingerprint))
+        })
+        .collect()
+}
+
+/// The stored bytes of `store` of `account`: the sizes of every read set's files, summed by the
+/// database.
+pub async fn stored_bytes(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: &str,
+    store: &str,
+) -> Result<i64, Error> {
     let size = |file: &str| match backend {
         Backend::Sqlite => format!("COALESCE(json_extract(files, '$.{file}.contentLength'), 0)"),
         Backend::Postgres => format!("COALESCE((files::json -> '{file}' ->> 'contentLength')::BIGINT, 0)"),
     };
-    let placeholders = (0..stores.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
     let sql = format!(
-        "SELECT store_id, COUNT(*) AS n, CAST(SUM({} + {} + {}) AS BIGINT) AS bytes FROM read_sets \
-         WHERE account_id = $1 AND store_id IN ({placeholders}) GROUP BY store_id",
+        "SELECT CAST(SUM({} + {} + {}) AS BIGINT) AS bytes FROM read_sets WHERE account_id = $1 AND store_id = $2",
         size("source1"),
         size("source2"),
         size("index")
     );
-    let mut query = sqlx::query(&sql).bind(account.to_owned());
+    let row = sqlx::query(&sql).bind(account.to_owned()).bind(store.to_owned()).fetch_one(&mut *conn).await?;
+    Ok(row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0))
+}
+
+fn placeholders(n: usize) -> String {
+    (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
+}
+
+fn bind_stores<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    stores: &[String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
     for store in stores {
         query = query.bind(store.clone());
     }
-    let rows = query.fetch_all(&mut *conn).await?;
-    rows.iter()
-        .map(|row| {
-            let summary = StoreSummary {
-                read_sets: row.try_get("n")?,
-                bytes: row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0),
-            };
-            Ok((row.try_get("store_id")?, summary))
-        })
-        .collect()
+    query
 }
 
 /// The read set list's filters.
@@ -154,40 +184,48 @@ pub async fn read_sets(
         .collect()
 }
 
-/// A source that finished: when it ran and how many bytes it read.
+/// Sources that finished, grouped by when they started and finished (to `resolution`): the
+/// earliest start and latest finish of the group, the bytes they read and how many they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FinishedSource {
-    /// When a worker started it.
+pub struct FinishedSources {
+    /// When the first of them started.
     pub started: Millis,
-    /// When it was settled.
+    /// When the last of them was settled.
     pub finished: Millis,
     /// Bytes read.
     pub bytes: i64,
+    /// How many sources.
+    pub count: i64,
 }
 
-/// The most recent `limit` sources of `account` (read set and reference imports, processed
-/// uploads) that finished at or after `since`, whichever process ran them.
+/// The sources of `account` (read set and reference imports, processed uploads) that finished at
+/// or after `since`, whichever process ran them, grouped by start and finish time to
+/// `resolution` milliseconds, at most `limit` groups.
 pub async fn finished_sources(
     conn: &mut AnyConnection,
     account: &str,
     since: Millis,
+    resolution: i64,
     limit: i64,
-) -> Result<Vec<FinishedSource>, Error> {
+) -> Result<Vec<FinishedSources>, Error> {
     let rows = sqlx::query(
-        "SELECT started_ms, finished_ms, bytes_processed FROM import_sources WHERE account_id = $1 \
-         AND status = 'FINISHED' AND started_ms IS NOT NULL AND finished_ms >= $2 ORDER BY finished_ms DESC LIMIT $3",
+        "SELECT MIN(started_ms) AS started, MAX(finished_ms) AS finished, CAST(SUM(bytes_processed) AS BIGINT) AS bytes, \
+         COUNT(*) AS n FROM import_sources WHERE account_id = $1 AND status = 'FINISHED' AND started_ms IS NOT NULL \
+         AND finished_ms >= $2 GROUP BY started_ms / $3, finished_ms / $3 LIMIT $4",
     )
     .bind(account.to_owned())
     .bind(since)
+    .bind(resolution.max(1))
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
         .map(|row| {
-            Ok(FinishedSource {
-                started: row.try_get("started_ms")?,
-                finished: row.try_get("finished_ms")?,
-                bytes: row.try_get("bytes_processed")?,
+            Ok(FinishedSources {
+                started: row.try_get("started")?,
+                finished: row.try_get("finished")?,
+                bytes: row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0),
+                count: row.try_get("n")?,
             })
         })
         .collect()

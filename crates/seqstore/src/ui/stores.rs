@@ -8,7 +8,6 @@ use maud::html;
 use serde::Deserialize;
 
 use super::layout::{self, bytes, when};
-use super::query;
 use super::session::Account;
 use super::{Error, Ui};
 use crate::service::sequence_stores::Filter;
@@ -38,7 +37,7 @@ pub async fn index(
     let page = ui.service.list_sequence_stores(&caller, &Filter::default(), Some(PAGE), at.next()).await?;
     let ids = page.items.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
     let mut conn = ui.service.db().pool().acquire().await?;
-    let summaries = query::store_summaries(&mut conn, ui.service.db().backend(), &caller.account, &ids).await?;
+    let summaries = ui.summaries.of(&mut conn, ui.service.db().backend(), &caller.account, &ids).await?;
     drop(conn);
     let body = html! {
         h1 { "Sequence stores" }

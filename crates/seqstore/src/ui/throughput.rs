@@ -1,5 +1,6 @@
 //! `GET /ui/throughput`: import throughput over time, from the sources the database records as
-//! finished. Each source's bytes are spread evenly over the time it ran, so the chart is the
+//! finished. Each source's bytes are spread evenly over the time it ran (sources are grouped by
+//! start and finish to a tenth of a bucket), so the chart is the
 //! same whichever and however many processes did the work.
 
 use std::sync::Arc;
@@ -10,15 +11,15 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::layout::{self, bytes};
-use super::query::{self, FinishedSource};
+use super::query::{self, FinishedSources};
 use super::session::Account;
 use super::{Error, Ui};
 use crate::model::time::{self, Millis};
 
 /// Points on the chart.
 const BUCKETS: usize = 60;
-/// At most this many sources are read for one chart.
-const MAX_SOURCES: i64 = 20_000;
+/// At most this many groups of sources are read for one chart.
+const MAX_GROUPS: i64 = 20_000;
 /// Windows offered, in hours.
 const WINDOWS: [i64; 4] = [1, 6, 24, 168];
 
@@ -38,7 +39,9 @@ pub async fn page(
     let end = time::now();
     let start = end - hours * 3_600_000;
     let mut conn = ui.service.db().pool().acquire().await?;
-    let sources = query::finished_sources(&mut conn, &caller.account, start, MAX_SOURCES).await?;
+    // Sources are grouped to a tenth of a bucket: the chart cannot show finer detail.
+    let resolution = ((end - start) / BUCKETS as i64 / 10).max(1000);
+    let sources = query::finished_sources(&mut conn, &caller.account, start, resolution, MAX_GROUPS).await?;
     drop(conn);
     let rates = series(&sources, start, end, BUCKETS);
     let total: i64 = sources.iter().map(|s| s.bytes).sum();
@@ -46,7 +49,7 @@ pub async fn page(
     let body = html! {
         h1 { "Import throughput" }
         p { @for h in WINDOWS { a href={ "/ui/throughput?hours=" (h) } { @if h == hours { strong { "last " (h) " h" } } @else { "last " (h) " h" } } " " } }
-        p #throughput-summary { (sources.len()) " sources finished in the window, " (bytes(u64::try_from(total).unwrap_or(0)))
+        p #throughput-summary { (sources.iter().map(|s| s.count).sum::<i64>()) " sources finished in the window, " (bytes(u64::try_from(total).unwrap_or(0)))
             " read; peak " (bytes(peak as u64)) "/s over " (hours * 60) " s buckets." }
         (chart(&rates, start, end))
     };
@@ -55,7 +58,7 @@ pub async fn page(
 
 /// Bytes per second in each of `buckets` equal intervals of `[start, end)`: every source
 /// contributes its bytes in proportion to the part of its run inside the interval.
-fn series(sources: &[FinishedSource], start: Millis, end: Millis, buckets: usize) -> Vec<f64> {
+fn series(sources: &[FinishedSources], start: Millis, end: Millis, buckets: usize) -> Vec<f64> {
     let mut rates = vec![0.0; buckets];
     let width = (end - start) as f64 / buckets as f64;
     if width <= 0.0 {
@@ -113,8 +116,8 @@ mod tests {
     fn spreads_bytes_over_the_run() {
         // 10 buckets of 1 s; one source of 4,000 bytes over 2 s from 1 s, another of 1,000 over 1 s from 2 s.
         let sources = [
-            FinishedSource { started: 1_000, finished: 3_000, bytes: 4_000 },
-            FinishedSource { started: 2_000, finished: 3_000, bytes: 1_000 },
+            FinishedSources { started: 1_000, finished: 3_000, bytes: 4_000, count: 1 },
+            FinishedSources { started: 2_000, finished: 3_000, bytes: 1_000, count: 1 },
         ];
         let rates = series(&sources, 0, 10_000, 10);
         assert_eq!(rates[0], 0.0);
