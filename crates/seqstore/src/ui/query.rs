@@ -10,17 +10,15 @@ use crate::db::filter::Filter;
 use crate::db::{Backend, Error};
 use crate::model::time::Millis;
 
-/// What identifies the state of a store's read sets cheaply: count, latest creation and how many
-/// are ACTIVE (a processed upload changes its files and leaves PROCESSING_UPLOAD). Equal
-/// fingerprints mean equal read sets, so a summary computed for one stays valid.
+/// A cheap stand-in for the state of a store's read sets, answered from the covering index:
+/// their count and latest creation. Any insertion or deletion changes it; a processed upload,
+/// which fills its read set's files in place, does not (see [`super::summary`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Fingerprint {
     /// Read sets in the store.
     pub count: i64,
     /// Latest creation time.
     pub latest: Option<Millis>,
-    /// Read sets ACTIVE.
-    pub active: i64,
 }
 
 /// Fingerprints of the read sets of `stores` of `account` (stores without read sets are absent).
@@ -33,19 +31,14 @@ pub async fn fingerprints(
         return Ok(HashMap::new());
     }
     let sql = format!(
-        "SELECT store_id, COUNT(*) AS n, MAX(creation_ms) AS latest, \
-         CAST(SUM(CASE WHEN status = 'ACTIVE' THEN 1 ELSE 0 END) AS BIGINT) AS active FROM read_sets \
+        "SELECT store_id, COUNT(*) AS n, MAX(creation_ms) AS latest FROM read_sets \
          WHERE account_id = $1 AND store_id IN ({}) GROUP BY store_id",
         placeholders(stores.len())
     );
     let rows = bind_stores(sqlx::query(&sql).bind(account.to_owned()), stores).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| {
-            let fingerprint = Fingerprint {
-                count: row.try_get("n")?,
-                latest: row.try_get("latest")?,
-                active: row.try_get::<Option<i64>, _>("active")?.unwrap_or(0),
-            };
+            let fingerprint = Fingerprint { count: row.try_get("n")?, latest: row.try_get("latest")? };
             Ok((row.try_get("store_id")?, fingerprint))
         })
         .collect()

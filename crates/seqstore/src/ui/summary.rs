@@ -1,16 +1,21 @@
 //! Read set counts and stored bytes per store for the store list. Summing the sizes means reading
 //! every read set's file list, so each process keeps the last sum per store together with the
-//! store's [`Fingerprint`] and recomputes only when the fingerprint (one cheap aggregate) differs:
-//! the figures are always those of the database, whichever process changed it.
+//! store's [`Fingerprint`] (an index-only aggregate) and recomputes it when the fingerprint
+//! differs — any read set added or deleted, by whichever process — or the sum is older than
+//! [`MAX_AGE`], which bounds how long the bytes of a just-processed upload can be missing. Counts
+//! are always current.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use sqlx::AnyConnection;
 
 use super::query::{self, Fingerprint};
 use crate::db::{Backend, Error};
 
+/// A kept sum is recomputed after this long even if the fingerprint is unchanged.
+pub const MAX_AGE: Duration = Duration::from_secs(30);
 /// Kept sums above this many stores are dropped all at once.
 const MAX_ENTRIES: usize = 10_000;
 
@@ -23,10 +28,18 @@ pub struct StoreSummary {
     pub bytes: i64,
 }
 
+/// A kept sum: the fingerprint it was computed for, the bytes, and when.
+#[derive(Debug, Clone, Copy)]
+struct Kept {
+    fingerprint: Fingerprint,
+    bytes: i64,
+    at: Instant,
+}
+
 /// The kept sums, by (account, store).
 #[derive(Debug, Default)]
 pub struct Summaries {
-    kept: Mutex<HashMap<(String, String), (Fingerprint, i64)>>,
+    kept: Mutex<HashMap<(String, String), Kept>>,
 }
 
 impl Summaries {
@@ -42,7 +55,11 @@ impl Summaries {
         let mut out = HashMap::with_capacity(fingerprints.len());
         for (store, fingerprint) in fingerprints {
             let key = (account.to_owned(), store.clone());
-            let kept = self.lock().get(&key).filter(|(f, _)| *f == fingerprint).map(|(_, bytes)| *bytes);
+            let kept = self
+                .lock()
+                .get(&key)
+                .filter(|k| k.fingerprint == fingerprint && k.at.elapsed() < MAX_AGE)
+                .map(|k| k.bytes);
             let bytes = match kept {
                 Some(bytes) => bytes,
                 None => {
@@ -51,7 +68,7 @@ impl Summaries {
                     if kept.len() >= MAX_ENTRIES {
                         kept.clear();
                     }
-                    kept.insert(key, (fingerprint, bytes));
+                    kept.insert(key, Kept { fingerprint, bytes, at: Instant::now() });
                     bytes
                 }
             };
@@ -60,7 +77,7 @@ impl Summaries {
         Ok(out)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), (Fingerprint, i64)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Kept>> {
         self.kept.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -215,3 +215,32 @@ async fn login_page_asks_for_tls_off_loopback() {
     assert!(secure.header("set-cookie").is_some_and(|c| c.contains("; secure")), "{}", secure.head);
     server.stop().await;
 }
+
+/// Two processes on one PostgreSQL database are one dashboard: a session from one opens the
+/// other's pages, and both charts count every source, whichever process imported it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn processes_share_sessions_and_throughput() {
+    let Some(db) = TestDb::new(Backend::Postgres).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let first = import_config(&db, root.path());
+    let second = Config { data_dir: db.dir().join("data-2"), ..first.clone() };
+    let (one, two) = (TestServer::start(&first).await, TestServer::start(&second).await);
+    let cookie = session(&one.endpoint, KEY_A).await;
+    let home = http(&two.endpoint, "GET", "/ui/", Some(&cookie), &[], "").await;
+    assert_eq!(home.status, 200, "a session of one process opens the other's pages");
+
+    let client = sdk(&one.endpoint, KEY_A);
+    let store_id = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let sources = (0..4)
+        .map(|i| source(&write(root.path(), &format!("s{i}.fq"), &fastq(40 + i, 200, 100, None)), None))
+        .collect();
+    let job = start(&client, &store_id, sources).await;
+    wait(&client, &store_id, &job).await;
+    for server in [&one, &two] {
+        let chart = http(&server.endpoint, "GET", "/ui/throughput?hours=1", Some(&cookie), &[], "").await.text();
+        assert!(chart.contains(">4 sources finished"), "{chart}");
+        assert!(chart.contains("throughput-chart"));
+    }
+    one.stop().await;
+    two.stop().await;
+}
