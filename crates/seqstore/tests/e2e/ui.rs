@@ -162,6 +162,11 @@ async fn accounts_see_only_their_own(backend: Backend) {
     for id in [&read_set, &twin] {
         assert!(duplicates.contains(&format!("data-read-set=\"{id}\"")), "both copies are duplicates: {duplicates}");
     }
+    let metadata =
+        client.get_read_set_metadata().sequence_store_id(&store_id).id(&read_set).send().await.expect("meta");
+    let etag = metadata.etag().and_then(|e| e.source1()).expect("etag").to_owned();
+    let same = http(endpoint, "GET", &format!("/ui/stores/{store_id}?etag={etag}"), Some(&a), &[], "").await.text();
+    assert_eq!(same.matches("data-read-set=").count(), 2, "both copies share the ETag: {same}");
     let by_sample = http(endpoint, "GET", &format!("/ui/stores/{store_id}?sample=sample"), Some(&a), &[], "").await;
     assert!(by_sample.text().contains(&read_set));
     let other_sample = http(endpoint, "GET", &format!("/ui/stores/{store_id}?sample=other"), Some(&a), &[], "").await;
