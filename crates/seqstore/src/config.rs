@@ -12,6 +12,7 @@ pub mod import;
 pub mod limits;
 
 pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
+pub mod ui;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -54,6 +55,8 @@ pub struct Config {
     pub uploads: UploadsConfig,
     /// `[tls]`: HTTPS when set.
     pub tls: TlsConfig,
+    /// `[ui]`: the web dashboard.
+    pub ui: ui::UiConfig,
 }
 
 /// `[database]`.
@@ -186,6 +189,7 @@ impl Default for Config {
             storage: import::StorageConfig::default(),
             uploads: UploadsConfig::default(),
             tls: TlsConfig::default(),
+            ui: ui::UiConfig::default(),
         }
     }
 }
@@ -236,6 +240,7 @@ impl Config {
             role.locations = role.locations.iter().map(import::Location::redacted).collect();
         }
         copy.storage = self.storage.redacted();
+        copy.ui = self.ui.redacted();
         copy
     }
 

@@ -14,6 +14,7 @@ pub mod model;
 pub mod server;
 pub mod service;
 pub mod storage;
+pub mod ui;
 pub mod verify;
 pub mod worker;
 

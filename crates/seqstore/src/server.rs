@@ -14,6 +14,7 @@ use crate::db::{self, Db};
 use crate::metrics;
 use crate::service::Service;
 use crate::storage::data::{self, DataStore};
+use crate::ui::{self, Ui};
 use crate::worker::{self, Workers};
 
 /// Why the server could not start or stopped with an error.
@@ -106,7 +107,9 @@ impl Server {
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
-        let router = metrics::router(service.clone(), api::router(Arc::new(App::new(config, service))));
+        let ui = Ui::new(config, service.clone(), addr).await?;
+        let api = api::router(Arc::new(App::new(config, service.clone())));
+        let router = ui::router(ui, metrics::router(service, api));
         let connections = http::Settings::new(&config.limits);
         Ok(Self { listener, tls, connections, router, db, workers })
     }

@@ -32,6 +32,8 @@ mod e2e {
     mod security;
     mod storage_conformance;
     pub mod support;
+    mod ui;
+    mod ui_browser;
     mod uploads;
     mod verify;
 }

@@ -1,0 +1,111 @@
+//! The read-only web dashboard at `/ui/`: server-rendered HTML (maud) over the same use cases as
+//! the API, with a little embedded JavaScript that polls job progress. It is served beside the
+//! SigV4 pipeline, like `/metrics`: every other path goes to the API router.
+//!
+//! Access follows the API's accounts: in dev mode (no keys; loopback only) every visitor acts for
+//! the dev account; otherwise a login with an access key pair sets a signed session cookie
+//! ([`session`]), and every page sees only that account's resources (others' ids are 404).
+
+mod error;
+mod jobs;
+mod layout;
+mod query;
+mod read_sets;
+mod references;
+mod session;
+mod stores;
+mod summary;
+mod throughput;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::response::Response;
+use axum::routing::{get, post};
+use http::{HeaderValue, header};
+
+use crate::config::{AccessKey, Config};
+use crate::db;
+use crate::service::{Service, page_token};
+pub use error::Error;
+
+/// Shared state of the dashboard.
+#[derive(Debug)]
+pub struct Ui {
+    service: Service,
+    keys: Vec<AccessKey>,
+    sessions: session::Signer,
+    summaries: summary::Summaries,
+    /// The listener is on a loopback address (the TLS warning is not needed there).
+    loopback: bool,
+    /// The server itself speaks TLS (`[tls]`): every request arrived encrypted.
+    tls: bool,
+}
+
+impl Ui {
+    /// The dashboard over `service` for the accounts of `config`, listening on `addr`. The
+    /// session key comes from `ui.session_key` or, when unset, from the database, where the first
+    /// process stores a random one for all.
+    pub async fn new(config: &Config, service: Service, addr: SocketAddr) -> Result<Self, db::Error> {
+        let key = match &config.ui.session_key {
+            Some(key) => key.clone(),
+            None => db::settings::get_or_init(service.db(), "ui_session_key", page_token::random_key).await?,
+        };
+        Ok(Self {
+            service,
+            keys: config.auth.keys.clone(),
+            sessions: session::Signer::new(key.as_bytes(), config.ui.session_seconds),
+            summaries: summary::Summaries::default(),
+            loopback: addr.ip().is_loopback(),
+            tls: config.tls.cert.is_some(),
+        })
+    }
+
+    fn dev_mode(&self) -> bool {
+        self.keys.is_empty()
+    }
+}
+
+/// `api` with the dashboard's paths (`/ui`, `/ui/…`) in front of it.
+pub fn router(ui: Ui, api: Router) -> Router {
+    Router::new()
+        .route("/ui", get(|| async { axum::response::Redirect::permanent("/ui/") }))
+        .route("/ui/", get(stores::index))
+        .route("/ui/login", get(session::login_page).post(session::login))
+        .route("/ui/logout", post(session::logout))
+        .route("/ui/assets/app.js", get(layout::script))
+        .route("/ui/assets/app.css", get(layout::style))
+        .route("/ui/stores/{store}", get(read_sets::list))
+        .route("/ui/stores/{store}/readsets/{id}", get(read_sets::detail))
+        .route("/ui/stores/{store}/readsets/{id}/{file}/{part}", get(read_sets::download))
+        .route("/ui/stores/{store}/jobs", get(jobs::list))
+        .route("/ui/stores/{store}/jobs/{id}", get(jobs::detail))
+        .route("/ui/stores/{store}/jobs/{id}/progress", get(jobs::progress))
+        .route("/ui/references", get(references::stores))
+        .route("/ui/references/{store}", get(references::list))
+        .route("/ui/references/{store}/{id}", get(references::detail))
+        .route("/ui/throughput", get(throughput::page))
+        .route("/ui/{*rest}", get(error::not_found))
+        .layer(axum::middleware::map_response(protect))
+        .with_state(Arc::new(ui))
+        .fallback_service(api)
+}
+
+/// Headers of every dashboard response: no framing, no sniffing, scripts and styles only from
+/// the dashboard itself, and nothing kept in shared caches.
+async fn protect(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             frame-ancestors 'none'; form-action 'self'",
+        ),
+    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("private, no-store"));
+    response
+}

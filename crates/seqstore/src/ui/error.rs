@@ -1,0 +1,71 @@
+//! What a dashboard request can fail with, and the one mapping to a response.
+
+use axum::response::{IntoResponse, Redirect, Response};
+use http::StatusCode;
+use maud::html;
+
+use super::layout;
+use crate::service;
+
+/// Why a page could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// No valid session: the visitor is sent to the login page.
+    #[error("login required")]
+    Login,
+    /// The resource does not exist for this account.
+    #[error("not found")]
+    NotFound,
+    /// A use case failed.
+    #[error("the service failed")]
+    Service(#[source] service::Error),
+}
+
+impl From<service::Error> for Error {
+    fn from(e: service::Error) -> Self {
+        match e {
+            service::Error::NotFound { .. } | service::Error::BadPageToken => Self::NotFound,
+            e => Self::Service(e),
+        }
+    }
+}
+
+impl From<crate::db::Error> for Error {
+    fn from(e: crate::db::Error) -> Self {
+        Self::Service(service::Error::Db(e))
+    }
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::from(crate::db::Error::from(e))
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Login => Redirect::to("/ui/login").into_response(),
+            Self::NotFound => not_found_page(),
+            Self::Service(e) => {
+                tracing::error!(error = ?e, "ui: a page failed");
+                let body = layout::bare(
+                    "Error",
+                    html! { h1 { "Something went wrong" } p { "The server logged the details." } },
+                );
+                (StatusCode::INTERNAL_SERVER_ERROR, body).into_response()
+            }
+        }
+    }
+}
+
+fn not_found_page() -> Response {
+    let body =
+        layout::bare("Not found", html! { h1 { "Not found" } p { a href="/ui/" { "Back to the sequence stores" } } });
+    (StatusCode::NOT_FOUND, body).into_response()
+}
+
+/// Any other path under `/ui/`.
+pub async fn not_found() -> Response {
+    not_found_page()
+}

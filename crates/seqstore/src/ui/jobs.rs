@@ -1,0 +1,210 @@
+//! Import jobs and uploads of a store, and one job's sources with live progress bars (the page's
+//! script polls [`progress`]).
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::layout::{self, bytes, percent, when};
+use super::query;
+use super::session::Account;
+use super::{Error, Ui};
+use crate::model::import::{Job, Source};
+use crate::service::imports::JobFilter;
+
+/// Jobs and uploads per page.
+const PAGE: i64 = 50;
+
+/// The listing's query string.
+#[derive(Debug, Default, Deserialize)]
+pub struct Params {
+    status: Option<String>,
+    next: Option<String>,
+    uploads_next: Option<String>,
+}
+
+/// `GET /ui/stores/{store}/jobs`.
+pub async fn list(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path(store_id): Path<String>,
+    Query(params): Query<Params>,
+) -> Result<Html<String>, Error> {
+    let store = ui.service.sequence_store(&caller, &store_id).await?;
+    let status = params.status.clone().filter(|s| !s.is_empty());
+    let filter = JobFilter { status: status.clone(), ..JobFilter::default() };
+    let jobs = ui.service.list_import_jobs(&caller, &store.id, &filter, Some(PAGE), params.next.as_deref()).await?;
+    let uploads = ui.service.list_uploads(&caller, &store.id, Some(PAGE), params.uploads_next.as_deref()).await?;
+    let mut conn = ui.service.db().pool().acquire().await?;
+    let processing = query::upload_processing(&mut conn, &caller.account, &store.id, 20).await?;
+    drop(conn);
+    let base = format!("/ui/stores/{}/jobs", store.id);
+    let statuses = ["SUBMITTED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED"];
+    let body = html! {
+        h1 { "Imports and uploads of " (store.name) }
+        p { a href={ "/ui/stores/" (store.id) } { "← read sets" } }
+        h2 { "Import jobs" }
+        form.filters method="get" action=(base) {
+            label { "Status" select name="status" { option value="" { "any" }
+                @for s in statuses { option value=(s) selected[status.as_deref() == Some(s)] { (s) } } } }
+            button type="submit" { "Filter" }
+        }
+        @if jobs.items.is_empty() { p.muted { "No import jobs." } }
+        @else {
+            table #jobs {
+                thead { tr { th { "Job" } th { "Status" } th { "Message" } th { "Created" } th { "Completed" } } }
+                tbody {
+                    @for job in &jobs.items {
+                        tr data-job=(job.id) {
+                            td { a href={ (base) "/" (job.id) } { (job.id) } }
+                            td class={ "status-" (job.status.as_str()) } { (job.status.as_str()) }
+                            td { (job.status_message.as_deref().unwrap_or("")) }
+                            td { (when(job.creation_time)) }
+                            td { (job.completion_time.map(when).unwrap_or_default()) }
+                        }
+                    }
+                }
+            }
+        }
+        (layout::pager(&base, &[("status", status.as_deref())], jobs.next_token.as_deref()))
+        h2 { "Uploads in progress" }
+        @if uploads.items.is_empty() { p.muted { "No uploads in progress." } }
+        @else {
+            table #uploads {
+                thead { tr { th { "Upload" } th { "Name" } th { "Type" } th { "Sample / subject" } th { "Created" } th { "Last part" } } }
+                tbody {
+                    @for upload in &uploads.items {
+                        tr {
+                            td.mono { (upload.id) } td { (upload.spec.name) } td { (upload.spec.file_type.as_str()) }
+                            td { (upload.spec.sample_id) " / " (upload.spec.subject_id) }
+                            td { (when(upload.creation_time)) } td { (when(upload.activity_time)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(next) = &uploads.next_token {
+            p.pager { a href=(layout::link(&base, &[("uploads_next", Some(next))], None)) { "More uploads →" } }
+        }
+        h2 { "Completed uploads being processed (latest 20)" }
+        @if processing.is_empty() { p.muted { "None." } }
+        @else {
+            table #upload-processing {
+                thead { tr { th { "Read set" } th { "Status" } th { "Progress" } th { "Message" } th { "Completed at" } } }
+                tbody {
+                    @for p in &processing {
+                        tr {
+                            td { @if let Some(id) = &p.read_set_id { a href={ "/ui/stores/" (store.id) "/readsets/" (id) } { (id) } } }
+                            td class={ "status-" (p.status) } { (p.status) }
+                            td { (bar(&p.status, percent(&p.status, p.processed, p.total))) }
+                            td.failed { (p.message.as_deref().unwrap_or("")) }
+                            td { (when(p.created)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&format!("Imports of {}", store.name), &caller, body))
+}
+
+fn bar(status: &str, percent: Option<i64>) -> Markup {
+    let pct = percent.unwrap_or(0);
+    let class = match status {
+        "FINISHED" => "bar done",
+        "FAILED" => "bar failed",
+        _ => "bar",
+    };
+    html! {
+        div class=(class) role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=(pct) {
+            div.fill style={ "width:" (pct) "%" } {}
+        }
+        span.pct { @if let Some(p) = percent { (p) " %" } @else { "—" } }
+    }
+}
+
+/// `GET /ui/stores/{store}/jobs/{id}`: the job and a progress bar per source.
+pub async fn detail(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id)): Path<(String, String)>,
+) -> Result<Html<String>, Error> {
+    let (job, sources) = ui.service.import_job(&caller, &store_id, &id).await?;
+    let base = format!("/ui/stores/{}/jobs/{}", job.store_id, job.id);
+    let body = html! {
+        div #job data-progress={ (base) "/progress" } {
+            h1 { "Import job " (job.id) }
+            p { a href={ "/ui/stores/" (job.store_id) "/jobs" } { "← imports of store " (job.store_id) } }
+            dl.facts {
+                dt { "Status" } dd { span data-job-status class={ "status-" (job.status.as_str()) } { (job.status.as_str()) } }
+                dt { "Message" } dd data-job-message { (job.status_message.as_deref().unwrap_or("")) }
+                dt { "Role" } dd.mono { (job.role_arn) }
+                dt { "Created" } dd { (when(job.creation_time)) }
+                dt { "Completed" } dd { (job.completion_time.map(when).unwrap_or_default()) }
+            }
+            h2 { "Sources" }
+            table #sources {
+                thead { tr { th { "#" } th { "Files" } th { "Sample / subject" } th { "Status" } th { "Progress" } th.num { "Bytes" } th { "Read set" } th { "Message" } } }
+                tbody {
+                    @for source in &sources {
+                        tr data-source=(source.index) {
+                            td { (source.index) }
+                            td.mono { (source.spec.source1) @if let Some(s2) = &source.spec.source2 { br; (s2) } }
+                            td { (source.spec.sample_id) " / " (source.spec.subject_id) }
+                            td { span class={ "source-status status-" (source.status.as_str()) } { (source.status.as_str()) } }
+                            td { (bar(source.status.as_str(), percent(source.status.as_str(), source.bytes_processed, source.bytes_total))) }
+                            td.num.bytes { (progress_bytes(source)) }
+                            td.read-set { @if let Some(rs) = &source.read_set_id { @if source.status.as_str() == "FINISHED" { a href={ "/ui/stores/" (job.store_id) "/readsets/" (rs) } { (rs) } } } }
+                            td.message.failed { (source.status_message.as_deref().unwrap_or("")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&format!("Import job {}", job.id), &caller, body))
+}
+
+fn progress_bytes(source: &Source) -> String {
+    let done = bytes(u64::try_from(source.bytes_processed).unwrap_or(0));
+    match source.bytes_total {
+        Some(total) => format!("{done} of {}", bytes(u64::try_from(total).unwrap_or(0))),
+        None => done,
+    }
+}
+
+/// `GET /ui/stores/{store}/jobs/{id}/progress`: the job's state as JSON for the page's script.
+pub async fn progress(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id)): Path<(String, String)>,
+) -> Result<Json<Value>, Error> {
+    let (job, sources) = ui.service.import_job(&caller, &store_id, &id).await?;
+    Ok(Json(progress_json(&job, &sources)))
+}
+
+fn progress_json(job: &Job, sources: &[Source]) -> Value {
+    let sources = sources
+        .iter()
+        .map(|s| {
+            let finished = s.status.as_str() == "FINISHED";
+            json!({
+                "index": s.index,
+                "status": s.status.as_str(),
+                "message": s.status_message,
+                "processed": s.bytes_processed,
+                "total": s.bytes_total,
+                "percent": percent(s.status.as_str(), s.bytes_processed, s.bytes_total),
+                "bytes": progress_bytes(s),
+                "readSetId": if finished { s.read_set_id.clone() } else { None },
+                "readSetUrl": if finished { s.read_set_id.as_ref().map(|rs| format!("/ui/stores/{}/readsets/{rs}", job.store_id)) } else { None },
+            })
+        })
+        .collect::<Vec<_>>();
+    json!({ "status": job.status.as_str(), "message": job.status_message, "sources": sources })
+}

@@ -1,0 +1,275 @@
+//! The dashboard's own read-only queries: summaries the API has no operation for (read set
+//! counts and bytes per store, the duplicate and file-type filters, finished sources for the
+//! throughput chart). Every query is bound to one account.
+
+use std::collections::HashMap;
+
+use sqlx::{AnyConnection, Row};
+
+use crate::db::filter::Filter;
+use crate::db::{Backend, Error};
+use crate::model::time::Millis;
+
+/// A cheap stand-in for the state of a store's read sets, answered from the covering index:
+/// their count and latest creation. Any insertion or deletion changes it; a processed upload,
+/// which fills its read set's files in place, does not (see [`super::summary`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Fingerprint {
+    /// Read sets in the store.
+    pub count: i64,
+    /// Latest creation time.
+    pub latest: Option<Millis>,
+}
+
+/// Fingerprints of the read sets of `stores` of `account` (stores without read sets are absent).
+pub async fn fingerprints(
+    conn: &mut AnyConnection,
+    account: &str,
+    stores: &[String],
+) -> Result<HashMap<String, Fingerprint>, Error> {
+    if stores.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT store_id, COUNT(*) AS n, MAX(creation_ms) AS latest FROM read_sets \
+         WHERE account_id = $1 AND store_id IN ({}) GROUP BY store_id",
+        placeholders(stores.len())
+    );
+    let rows = bind_stores(sqlx::query(&sql).bind(account.to_owned()), stores).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            let fingerprint = Fingerprint { count: row.try_get("n")?, latest: row.try_get("latest")? };
+            Ok((row.try_get("store_id")?, fingerprint))
+        })
+        .collect()
+}
+
+/// The stored bytes of `store` of `account`: the sizes of every read set's files, summed by the
+/// database.
+pub async fn stored_bytes(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account: &str,
+    store: &str,
+) -> Result<i64, Error> {
+    let size = |file: &str| match backend {
+        Backend::Sqlite => format!("COALESCE(json_extract(files, '$.{file}.contentLength'), 0)"),
+        Backend::Postgres => format!("COALESCE((files::json -> '{file}' ->> 'contentLength')::BIGINT, 0)"),
+    };
+    let sql = format!(
+        "SELECT CAST(SUM({} + {} + {}) AS BIGINT) AS bytes FROM read_sets WHERE account_id = $1 AND store_id = $2",
+        size("source1"),
+        size("source2"),
+        size("index")
+    );
+    let row = sqlx::query(&sql).bind(account.to_owned()).bind(store.to_owned()).fetch_one(&mut *conn).await?;
+    Ok(row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0))
+}
+
+fn placeholders(n: usize) -> String {
+    (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
+}
+
+fn bind_stores<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    stores: &[String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    for store in stores {
+        query = query.bind(store.clone());
+    }
+    query
+}
+
+/// The read set list's filters.
+#[derive(Debug, Clone, Default)]
+pub struct ReadSetQuery {
+    /// Exact sample id.
+    pub sample: Option<String>,
+    /// Exact subject id.
+    pub subject: Option<String>,
+    /// Exact status.
+    pub status: Option<String>,
+    /// Exact file type.
+    pub file_type: Option<String>,
+    /// Exact ETag digest of the first file.
+    pub etag: Option<String>,
+    /// Only read sets whose ETag another read set of the store shares.
+    pub duplicates: bool,
+    /// Keyset position: after `(creation_ms, id)`.
+    pub after: Option<(i64, String)>,
+    /// Page size.
+    pub limit: i64,
+}
+
+/// One row of the read set list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadSetRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Status.
+    pub status: String,
+    /// Sample id.
+    pub sample: String,
+    /// Subject id.
+    pub subject: String,
+    /// File type.
+    pub file_type: String,
+    /// Creation time.
+    pub created: Millis,
+    /// Reads.
+    pub reads: i64,
+    /// Bases.
+    pub bases: i64,
+    /// ETag digest of the first file.
+    pub etag: Option<String>,
+}
+
+/// One page (`limit + 1` rows, to learn whether more follow) of a store's read sets in
+/// `(creation_ms, id)` order.
+pub async fn read_sets(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    query: &ReadSetQuery,
+) -> Result<Vec<ReadSetRow>, Error> {
+    let mut filter = Filter::default();
+    filter
+        .text_eq("account_id", account)
+        .text_eq("store_id", store)
+        .text_eq_opt("sample_id", query.sample.as_deref())
+        .text_eq_opt("subject_id", query.subject.as_deref())
+        .text_eq_opt("status", query.status.as_deref())
+        .text_eq_opt("file_type", query.file_type.as_deref())
+        .text_eq_opt("etag_source1", query.etag.as_deref())
+        .after("creation_ms", "id", query.after.as_ref());
+    let limit = filter.limit(query.limit + 1);
+    // Reuses $1 (account) and $2 (store), the filter's first two conditions, so the subquery is
+    // evaluated once rather than per row.
+    let duplicates = if query.duplicates {
+        " AND etag_source1 IN (SELECT d.etag_source1 FROM read_sets d WHERE d.account_id = $1 AND d.store_id = $2 \
+         AND d.etag_source1 IS NOT NULL GROUP BY d.etag_source1 HAVING COUNT(*) > 1)"
+    } else {
+        ""
+    };
+    // With one ETag, few rows match: `+ 0` keeps SQLite from walking the whole store in creation
+    // order through read_sets_by_store and makes it use read_sets_by_etag, then sort.
+    let order = if query.etag.is_some() { "creation_ms + 0, id" } else { "creation_ms, id" };
+    let sql = format!(
+        "SELECT id, name, status, sample_id, subject_id, file_type, creation_ms, total_read_count, total_base_count, \
+         etag_source1 FROM read_sets WHERE {}{duplicates} ORDER BY {order} {limit}",
+        filter.sql()
+    );
+    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    rows.iter()
+        .map(|row| {
+            Ok(ReadSetRow {
+                id: row.try_get("id")?,
+                name: row.try_get("name")?,
+                status: row.try_get("status")?,
+                sample: row.try_get("sample_id")?,
+                subject: row.try_get("subject_id")?,
+                file_type: row.try_get("file_type")?,
+                created: row.try_get("creation_ms")?,
+                reads: row.try_get("total_read_count")?,
+                bases: row.try_get("total_base_count")?,
+                etag: row.try_get("etag_source1")?,
+            })
+        })
+        .collect()
+}
+
+/// Sources that finished, grouped by when they started and finished (to `resolution`): the
+/// earliest start and latest finish of the group, the bytes they read and how many they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FinishedSources {
+    /// When the first of them started.
+    pub started: Millis,
+    /// When the last of them was settled.
+    pub finished: Millis,
+    /// Bytes read.
+    pub bytes: i64,
+    /// How many sources.
+    pub count: i64,
+}
+
+/// The sources of `account` (read set and reference imports, processed uploads) that finished at
+/// or after `since`, whichever process ran them, grouped by start and finish time to
+/// `resolution` milliseconds, at most `limit` groups.
+pub async fn finished_sources(
+    conn: &mut AnyConnection,
+    account: &str,
+    since: Millis,
+    resolution: i64,
+    limit: i64,
+) -> Result<Vec<FinishedSources>, Error> {
+    let rows = sqlx::query(
+        "SELECT MIN(started_ms) AS started, MAX(finished_ms) AS finished, CAST(SUM(bytes_processed) AS BIGINT) AS bytes, \
+         COUNT(*) AS n FROM import_sources WHERE account_id = $1 AND status = 'FINISHED' AND started_ms IS NOT NULL \
+         AND finished_ms >= $2 GROUP BY started_ms / $3, finished_ms / $3 LIMIT $4",
+    )
+    .bind(account.to_owned())
+    .bind(since)
+    .bind(resolution.max(1))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(FinishedSources {
+                started: row.try_get("started")?,
+                finished: row.try_get("finished")?,
+                bytes: row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0),
+                count: row.try_get("n")?,
+            })
+        })
+        .collect()
+}
+
+/// The processing of a completed upload (the hidden one-source job of kind `upload`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadProcessing {
+    /// The read set it fills.
+    pub read_set_id: Option<String>,
+    /// Source status.
+    pub status: String,
+    /// Why it failed.
+    pub message: Option<String>,
+    /// Bytes read so far.
+    pub processed: i64,
+    /// Bytes to read, when known.
+    pub total: Option<i64>,
+    /// When it was created.
+    pub created: Millis,
+}
+
+/// The latest `limit` upload processings of a store.
+pub async fn upload_processing(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    limit: i64,
+) -> Result<Vec<UploadProcessing>, Error> {
+    let rows = sqlx::query(
+        "SELECT read_set_id, status, status_message, bytes_processed, bytes_total, created_ms FROM import_sources \
+         WHERE account_id = $1 AND store_id = $2 AND kind = 'upload' ORDER BY created_ms DESC, job_id DESC LIMIT $3",
+    )
+    .bind(account.to_owned())
+    .bind(store.to_owned())
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(UploadProcessing {
+                read_set_id: row.try_get("read_set_id")?,
+                status: row.try_get("status")?,
+                message: row.try_get("status_message")?,
+                processed: row.try_get("bytes_processed")?,
+                total: row.try_get("bytes_total")?,
+                created: row.try_get("created_ms")?,
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,225 @@
+//! Read sets: the filtered list of a store, the detail page and per-part downloads.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::layout::{self, bytes, when};
+use super::query::{self, ReadSetQuery};
+use super::session::Account;
+use super::{Error, Ui};
+use crate::model::read_set::StoredFile;
+
+/// Read sets per page.
+const PAGE: i64 = 50;
+
+/// The list's query string: filters and the keyset position (`creation_ms.id`).
+#[derive(Debug, Default, Deserialize)]
+pub struct Filters {
+    sample: Option<String>,
+    subject: Option<String>,
+    status: Option<String>,
+    #[serde(rename = "type")]
+    file_type: Option<String>,
+    etag: Option<String>,
+    duplicates: Option<String>,
+    after: Option<String>,
+}
+
+fn given(value: &Option<String>) -> Option<String> {
+    value.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// `GET /ui/stores/{store}`: the store's read sets, filtered, 50 a page.
+pub async fn list(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path(store_id): Path<String>,
+    Query(filters): Query<Filters>,
+) -> Result<Html<String>, Error> {
+    let store = ui.service.sequence_store(&caller, &store_id).await?;
+    let after = match filters.after.as_deref().filter(|a| !a.is_empty()) {
+        Some(a) => {
+            let (ms, id) = a.split_once('.').ok_or(Error::NotFound)?;
+            Some((ms.parse().map_err(|_| Error::NotFound)?, id.to_owned()))
+        }
+        None => None,
+    };
+    let duplicates = filters.duplicates.as_deref().is_some_and(|d| !d.is_empty());
+    let query = ReadSetQuery {
+        sample: given(&filters.sample),
+        subject: given(&filters.subject),
+        status: given(&filters.status),
+        file_type: given(&filters.file_type),
+        etag: given(&filters.etag),
+        duplicates,
+        after,
+        limit: PAGE,
+    };
+    let mut conn = ui.service.db().pool().acquire().await?;
+    let mut rows = query::read_sets(&mut conn, &caller.account, &store.id, &query).await?;
+    drop(conn);
+    let more = rows.len() > PAGE as usize;
+    rows.truncate(PAGE as usize);
+    let next = more.then(|| rows.last().map(|r| format!("{}.{}", r.created, r.id))).flatten();
+    let base = format!("/ui/stores/{}", store.id);
+    let params = [
+        ("sample", query.sample.as_deref()),
+        ("subject", query.subject.as_deref()),
+        ("status", query.status.as_deref()),
+        ("type", query.file_type.as_deref()),
+        ("etag", query.etag.as_deref()),
+        ("duplicates", duplicates.then_some("1")),
+    ];
+    let body = html! {
+        h1 { "Read sets of " (store.name) }
+        p { span.muted { "Store " code { (store.id) } " · ETag family " (store.etag_family.as_str()) " · " }
+            a href={ (base) "/jobs" } { "Imports and uploads" } }
+        (filter_form(&base, &query))
+        @if rows.is_empty() { p.muted #no-read-sets { "No read sets match." } }
+        @else {
+            table #read-sets {
+                thead { tr { th { "Id" } th { "Name" } th { "Sample" } th { "Subject" } th { "Type" } th { "Status" }
+                    th.num { "Reads" } th.num { "Bases" } th { "ETag" } th { "Created" } } }
+                tbody {
+                    @for row in &rows {
+                        tr data-read-set=(row.id) {
+                            td { a href={ (base) "/readsets/" (row.id) } { (row.id) } }
+                            td { (row.name.as_deref().unwrap_or("")) }
+                            td { (row.sample) } td { (row.subject) } td { (row.file_type) }
+                            td class={ "status-" (row.status) } { (row.status) }
+                            td.num { (row.reads) } td.num { (row.bases) }
+                            td.mono { @if let Some(etag) = &row.etag { a href=(layout::link(&base, &[("etag", Some(etag))], None)) title="Read sets with this ETag" { (etag) } } }
+                            td { (when(row.created)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if let Some(next) = next {
+            p.pager { a.next href={ (layout::link(&base, &params, None)) (if params.iter().any(|(_, v)| v.is_some()) { "&" } else { "?" }) "after=" (layout::encode(&next)) } { "Next page →" } }
+        }
+    };
+    Ok(layout::page(&format!("Read sets of {}", store.name), &caller, body))
+}
+
+fn filter_form(base: &str, query: &ReadSetQuery) -> Markup {
+    let text = |name: &'static str, label: &'static str, value: &Option<String>| {
+        html! { label { (label) input name=(name) value=(value.as_deref().unwrap_or("")); } }
+    };
+    let select = |name: &'static str, label: &'static str, options: &[&str], value: &Option<String>| {
+        html! { label { (label) select name=(name) {
+            option value="" { "any" }
+            @for option in options { option value=(option) selected[value.as_deref() == Some(*option)] { (option) } }
+        } } }
+    };
+    html! {
+        form.filters method="get" action=(base) {
+            (text("sample", "Sample", &query.sample))
+            (text("subject", "Subject", &query.subject))
+            (select("status", "Status", &["ACTIVE", "PROCESSING_UPLOAD", "UPLOAD_FAILED"], &query.status))
+            (select("type", "Type", &["FASTQ", "BAM", "UBAM", "CRAM"], &query.file_type))
+            (text("etag", "ETag", &query.etag))
+            label { "Duplicates" input type="checkbox" name="duplicates" value="1" checked[query.duplicates]; }
+            button type="submit" { "Filter" }
+            a href=(base) { "Clear" }
+        }
+    }
+}
+
+/// `GET /ui/stores/{store}/readsets/{id}`: statistics, ETag and files with a link per part.
+pub async fn detail(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id)): Path<(String, String)>,
+) -> Result<Html<String>, Error> {
+    let set = ui.service.read_set(&caller, &store_id, &id).await?;
+    let base = format!("/ui/stores/{}/readsets/{}", set.store_id, set.id);
+    let files = [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)];
+    let body = html! {
+        h1 { "Read set " (set.id) }
+        p { a href={ "/ui/stores/" (set.store_id) } { "← read sets of store " (set.store_id) } }
+        dl.facts #read-set-facts {
+            dt { "Name" } dd { (set.name.as_deref().unwrap_or("—")) }
+            dt { "Status" } dd class={ "status-" (set.status) } { (set.status) }
+            @if let Some(message) = &set.status_message { dt { "Status message" } dd { (message) } }
+            dt { "Sample / subject" } dd { (set.sample_id) " / " (set.subject_id) }
+            dt { "File type" } dd { (set.file_type.as_str()) }
+            dt { "Creation" } dd { (set.creation_type) @if let Some(job) = &set.creation_job_id { " by job " a href={ "/ui/stores/" (set.store_id) "/jobs/" (job) } { (job) } } " at " (when(set.creation_time)) }
+            @if let Some(reference) = &set.reference_arn { dt { "Reference" } dd.mono { (reference) } }
+            @if let Some(from) = &set.generated_from { dt { "Generated from" } dd { (from) } }
+            dt { "Description" } dd { (set.description.as_deref().unwrap_or("—")) }
+        }
+        h2 { "Statistics" }
+        dl.facts #statistics {
+            dt { "Total reads" } dd #total-read-count { (set.total_read_count) }
+            dt { "Total bases" } dd #total-base-count { (set.total_base_count) }
+            dt { "Alignment" } dd { (set.alignment) }
+            @if let Some(stats) = &set.statistics {
+                dt { "Primary" } dd { (stats.primary) }
+                dt { "Secondary" } dd { (stats.secondary) }
+                dt { "Supplementary" } dd { (stats.supplementary) }
+                dt { "Mapped" } dd { (stats.mapped) }
+                dt { "Paired" } dd { (stats.paired) }
+                dt { "Properly paired" } dd { (stats.properly_paired) }
+                dt { "Duplicates" } dd { (stats.duplicates) }
+            }
+        }
+        h2 { "ETag" }
+        dl.facts #etag {
+            dt { "Algorithm" } dd { (set.etag.algorithm) }
+            dt { "Source 1" } dd.mono #etag-source1 { a href=(layout::link(&format!("/ui/stores/{}", set.store_id), &[("etag", Some(&set.etag.source1))], None)) { (set.etag.source1) } }
+            @if let Some(source2) = &set.etag.source2 { dt { "Source 2" } dd.mono { (source2) } }
+        }
+        h2 { "Files" }
+        table #files {
+            thead { tr { th { "File" } th.num { "Size" } th.num { "Part size" } th { "SHA-256" } th { "Download" } } }
+            tbody {
+                @for (name, file) in files {
+                    @if let Some(file) = file {
+                        tr data-file=(name) {
+                            td { (name.to_uppercase()) }
+                            td.num { (bytes(file.content_length)) }
+                            td.num { (bytes(file.part_size)) }
+                            td.mono { (file.sha256) }
+                            td { @for part in 1..=file.total_parts.min(1000) { a.part href={ (base) "/" (name) "/" (part) } { "part " (part) } " " }
+                                 @if file.total_parts > 1000 { span.muted { "(first 1,000 of " (file.total_parts) " parts)" } } }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(layout::page(&format!("Read set {}", set.id), &caller, body))
+}
+
+/// `GET /ui/stores/{store}/readsets/{id}/{file}/{part}`: streams one part, as GetReadSet does.
+pub async fn download(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id, file, part)): Path<(String, String, String, u64)>,
+) -> Result<Response, Error> {
+    let set = ui.service.read_set(&caller, &store_id, &id).await?;
+    let stored: Option<&StoredFile> = match file.as_str() {
+        "source1" => set.files.source1.as_ref(),
+        "source2" => set.files.source2.as_ref(),
+        "index" => set.files.index.as_ref(),
+        _ => None,
+    };
+    let stored = stored.ok_or(Error::NotFound)?;
+    if part == 0 || part > stored.total_parts {
+        return Err(Error::NotFound);
+    }
+    let mut response = match crate::api::parts::download(&ui.service, stored, part, None).await {
+        Ok(response) => response,
+        Err(e) => e.into_response(),
+    };
+    let name = format!("attachment; filename=\"{}-{}-part{}\"", set.id, file, part);
+    if let Ok(value) = http::HeaderValue::from_str(&name) {
+        response.headers_mut().insert(http::header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}

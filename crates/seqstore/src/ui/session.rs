@@ -1,0 +1,200 @@
+//! Logins: an access key pair of `[[auth.keys]]` buys a session cookie signed with HMAC-SHA256
+//! under the shared session key, so every process accepts the cookies of every other. The cookie
+//! names the access key, not the account: a key removed from the configuration ends its sessions.
+
+use std::sync::Arc;
+
+use axum::extract::{Form, FromRequestParts, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use http::request::Parts;
+use http::{HeaderMap, HeaderValue, StatusCode, header};
+use maud::html;
+use serde::Deserialize;
+use sha2::Sha256;
+
+use super::{Error, Ui, layout};
+use crate::config::DEV_ACCOUNT_ID;
+use crate::model::time;
+use crate::service::Caller;
+
+/// Name of the session cookie.
+const COOKIE: &str = "seqstore_session";
+
+/// Signs and opens session cookies.
+pub struct Signer {
+    key: Vec<u8>,
+    seconds: u64,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signer").field("key", &"***").field("seconds", &self.seconds).finish()
+    }
+}
+
+impl Signer {
+    /// A signer with `key` whose sessions last `seconds`.
+    pub fn new(key: &[u8], seconds: u64) -> Self {
+        Self { key: key.to_vec(), seconds }
+    }
+
+    fn mac(&self, payload: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
+        mac.update(b"seqstore-ui-session-v1\n");
+        mac.update(payload.as_bytes());
+        mac
+    }
+
+    /// A cookie value for `access_key_id`, valid until `now_ms` plus the session length.
+    fn issue(&self, access_key_id: &str, now_ms: i64) -> String {
+        let expires = now_ms / 1000 + i64::try_from(self.seconds).unwrap_or(i64::MAX / 2);
+        let payload = format!("{expires}.{}", URL_SAFE_NO_PAD.encode(access_key_id));
+        let tag = URL_SAFE_NO_PAD.encode(self.mac(&payload).finalize().into_bytes());
+        format!("{payload}.{tag}")
+    }
+
+    /// The access key id of a valid, unexpired cookie value.
+    fn open(&self, value: &str, now_ms: i64) -> Option<String> {
+        let (payload, tag) = value.rsplit_once('.')?;
+        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
+        self.mac(payload).verify_slice(&tag).ok()?;
+        let (expires, key) = payload.split_once('.')?;
+        if expires.parse::<i64>().ok()? <= now_ms / 1000 {
+            return None;
+        }
+        String::from_utf8(URL_SAFE_NO_PAD.decode(key).ok()?).ok()
+    }
+}
+
+/// The account a dashboard request acts for: the dev account in dev mode, otherwise the account
+/// of the session's access key. Without one the request is sent to the login page.
+#[derive(Debug, Clone)]
+pub struct Account(pub Caller);
+
+impl FromRequestParts<Arc<Ui>> for Account {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, ui: &Arc<Ui>) -> Result<Self, Error> {
+        if ui.dev_mode() {
+            return Ok(Self(Caller { account: DEV_ACCOUNT_ID.to_owned() }));
+        }
+        let value = cookie(&parts.headers, COOKIE).ok_or(Error::Login)?;
+        let key_id = ui.sessions.open(value, time::now()).ok_or(Error::Login)?;
+        let key = ui.keys.iter().find(|k| k.access_key_id == key_id).ok_or(Error::Login)?;
+        Ok(Self(Caller { account: key.account_id.clone() }))
+    }
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The request arrived over TLS: the server speaks TLS itself, or a proxy in front says so.
+fn is_https(ui: &Ui, headers: &HeaderMap) -> bool {
+    ui.tls || headers.get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// `GET /ui/login`.
+pub async fn login_page(State(ui): State<Arc<Ui>>, headers: HeaderMap) -> Response {
+    if ui.dev_mode() {
+        return Redirect::to("/ui/").into_response();
+    }
+    form(&ui, &headers, None).into_response()
+}
+
+fn form(ui: &Ui, headers: &HeaderMap, problem: Option<&str>) -> Html<String> {
+    let plain_remote = !is_https(ui, headers) && !ui.loopback;
+    layout::bare(
+        "Sign in",
+        html! {
+            h1 { "seqstore — sign in" }
+            @if plain_remote {
+                p.warning #tls-warning {
+                    "This page is served over plain HTTP on a non-loopback address: the secret key and the session \
+                     travel unencrypted. Use TLS (serve seqstore over HTTPS or behind a TLS-terminating proxy)."
+                }
+            }
+            @if let Some(problem) = problem { p.error #login-error { (problem) } }
+            form method="post" action="/ui/login" {
+                label { "Access key id" input name="access_key_id" autocomplete="username" required; }
+                label { "Secret access key" input name="secret_access_key" type="password" autocomplete="current-password" required; }
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+/// The login form's fields.
+#[derive(Debug, Deserialize)]
+pub struct Login {
+    access_key_id: String,
+    secret_access_key: String,
+}
+
+/// `POST /ui/login`: a configured key pair sets the session cookie; anything else is refused.
+pub async fn login(State(ui): State<Arc<Ui>>, headers: HeaderMap, Form(login): Form<Login>) -> Response {
+    if ui.dev_mode() {
+        return Redirect::to("/ui/").into_response();
+    }
+    let key = ui.keys.iter().find(|k| {
+        k.access_key_id == login.access_key_id && same(&ui.sessions, &k.secret_access_key, &login.secret_access_key)
+    });
+    let Some(key) = key else {
+        tracing::info!(access_key_id = login.access_key_id, "ui: login refused");
+        let page = form(&ui, &headers, Some("Unknown access key id or wrong secret."));
+        return (StatusCode::UNAUTHORIZED, page).into_response();
+    };
+    let value = ui.sessions.issue(&key.access_key_id, time::now());
+    let secure = if is_https(&ui, &headers) { "; Secure" } else { "" };
+    let cookie =
+        format!("{COOKIE}={value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ui.sessions.seconds);
+    let mut response = Redirect::to("/ui/").into_response();
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie is ASCII"));
+    response
+}
+
+/// Compares two secrets in time independent of where they differ (by comparing their MACs).
+fn same(signer: &Signer, a: &str, b: &str) -> bool {
+    let tag = signer.mac(a).finalize().into_bytes();
+    signer.mac(b).verify_slice(&tag).is_ok()
+}
+
+/// `POST /ui/logout`: clears the cookie.
+pub async fn logout() -> Response {
+    let mut response = Redirect::to("/ui/login").into_response();
+    let cookie = format!("{COOKIE}=; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=0");
+    response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie is ASCII"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_open_only_unaltered_and_unexpired() {
+        let signer = Signer::new(b"k", 60);
+        let value = signer.issue("AKID", 1_000_000);
+        assert_eq!(signer.open(&value, 1_000_000).as_deref(), Some("AKID"));
+        assert_eq!(signer.open(&value, 1_000_000 + 61_000), None);
+        assert_eq!(Signer::new(b"other", 60).open(&value, 1_000_000), None);
+        let forged = value.replacen(&URL_SAFE_NO_PAD.encode("AKID"), &URL_SAFE_NO_PAD.encode("AKIB"), 1);
+        assert_eq!(signer.open(&forged, 1_000_000), None);
+    }
+
+    #[test]
+    fn cookie_is_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::COOKIE, HeaderValue::from_static("a=1; seqstore_session=xyz; b=2"));
+        assert_eq!(cookie(&headers, COOKIE), Some("xyz"));
+    }
+}
