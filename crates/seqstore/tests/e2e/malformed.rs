@@ -298,9 +298,12 @@ fn bam_cases(dir: &Path) -> Vec<Case> {
     cases
 }
 
-/// uBAM cases on the shared unaligned BAM.
-fn ubam_cases() -> Vec<Case> {
-    let ubam = std::fs::read(testdata("derived/r1r2.ubam.bam")).expect("uBAM");
+/// uBAM cases on `samtools import` of 5000 generated reads (several BGZF blocks).
+fn ubam_cases(dir: &Path) -> Vec<Case> {
+    let (fq, out) = (dir.join("reads.fq"), dir.join("reads.ubam.bam"));
+    std::fs::write(&fq, fastq(104, 5000, 100, None)).expect("write FASTQ");
+    samtools(&["import", "-0", fq.to_str().expect("utf-8"), "-o", out.to_str().expect("utf-8")]);
+    let ubam = std::fs::read(&out).expect("uBAM");
     let mut cases = bgzf_truncations("ubam", &ubam, 4, FileType::Ubam);
     cases.extend(bam_record_cases("ubam", &inflate(&ubam), &FileType::Ubam, Reference::None));
     cases
@@ -317,7 +320,11 @@ fn cram_cases(dir: &Path) -> Vec<Case> {
     let cram = std::fs::read(out).expect("CRAM");
     let mut cases: Vec<Case> = truncations("cram", &cram, 8)
         .into_iter()
-        .map(|(name, bytes)| case(&name, bytes, FileType::Cram, Reference::Ce, "source1 is truncated"))
+        .map(|(name, bytes)| {
+            let start = container_start(&cram, bytes.len());
+            let expected = format!("source1 is truncated: the file ends inside a container at byte {start}");
+            case(&name, bytes, FileType::Cram, Reference::Ce, &expected)
+        })
         .collect();
     let mut bad_magic = cram.clone();
     bad_magic[3] = b'X';
@@ -339,6 +346,33 @@ fn cram_cases(dir: &Path) -> Vec<Case> {
     let expected = "@SQ CHROMOSOME_I M5 8ede36131e0dbf3417807e48f77f3ebd differs from the reference's";
     cases.push(one("cram-mutated-reference", cram, Reference::MutatedCe, expected));
     cases
+}
+
+/// The start of the CRAM 3.0 container of `cram` holding byte `at` (past the file definition).
+fn container_start(cram: &[u8], at: usize) -> usize {
+    // Bytes of the ITF8 (up to 5) or LTF8 (up to 9) integer at `i`: one per leading 1 bit, plus one.
+    let varint = |i: usize, max: u32| (cram[i].leading_ones().min(max - 1) + 1) as usize;
+    let mut start = 26; // § 8: the file definition
+    loop {
+        let length = u32_at(cram, start);
+        // § 9.1: ref id, start, span, records (ITF8); counter, bases (LTF8); blocks (ITF8);
+        // landmarks (an ITF8 count, one byte here, then ITF8 each); CRC32.
+        let mut i = start + 4;
+        for max in [5, 5, 5, 5, 9, 9, 5] {
+            i += varint(i, max);
+        }
+        let landmarks = usize::from(cram[i]);
+        assert!(landmarks < 0x80, "a one-byte landmark count");
+        i += 1;
+        for _ in 0..landmarks {
+            i += varint(i, 5);
+        }
+        let end = i + 4 + length;
+        if at < end {
+            return start;
+        }
+        start = end;
+    }
 }
 
 /// `ce.fa` with the first base of CHROMOSOME_I changed (G to T).
@@ -465,7 +499,7 @@ async fn malformed_corpus_fails_case_by_case_in_bounded_memory() {
     // Read sets: every bad source in one job.
     let mut cases = fastq_cases();
     cases.extend(bam_cases(&gen_dir));
-    cases.extend(ubam_cases());
+    cases.extend(ubam_cases(&gen_dir));
     cases.extend(cram_cases(&gen_dir));
     assert!(cases.len() <= 100, "{} cases exceed one job's sources", cases.len());
     let store = super::imports::store(&client, ETagAlgorithmFamily::Md5Up).await;
