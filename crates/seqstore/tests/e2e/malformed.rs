@@ -22,6 +22,7 @@ use super::fastq_data::{bgzf, fastq, gzip};
 use super::imports::{start, typed_source, wait, write};
 use super::references::{fasta, import, ref_source, reference_store};
 use super::support::{Backend, KEY_A, Serve, TestDb, read_set_dirs, sdk};
+use super::uploads::peak_rss;
 
 /// Peak RSS allowed to the server after the whole corpus (the 4 GB declared lengths included).
 const PEAK_RSS_LIMIT: u64 = 300 * 1024 * 1024;
@@ -44,15 +45,9 @@ struct Case {
     expected: String,
 }
 
+/// A case of one file.
 fn case(name: &str, bytes: Vec<u8>, file_type: FileType, reference: Reference, expected: &str) -> Case {
     Case { name: name.to_owned(), source1: bytes, source2: None, file_type, reference, expected: expected.to_owned() }
-}
-
-/// Peak resident memory (`VmHWM`) of a process, in bytes.
-fn peak_rss(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
-    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB") * 1024
 }
 
 /// The decompressed content of gzip or BGZF bytes.
@@ -73,18 +68,20 @@ fn put_u32(mut bytes: Vec<u8>, at: usize, value: u32) -> Vec<u8> {
     bytes
 }
 
+/// The little-endian u32 at `at`.
 fn u32_at(bytes: &[u8], at: usize) -> usize {
     u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes")) as usize
 }
 
-/// Offsets within decompressed BAM: `l_text`'s end, `n_ref`, the first `l_name` and the first
-/// record's `block_size`. § 4.2 of SAMv1.
+/// Offsets within decompressed BAM (SAMv1 § 4.2): `n_ref`, the first `l_name` and the first
+/// record's `block_size`.
 struct BamLayout {
     n_ref: usize,
     first_l_name: usize,
     first_record: usize,
 }
 
+/// The layout of decompressed BAM `raw`.
 fn bam_layout(raw: &[u8]) -> BamLayout {
     assert_eq!(&raw[..4], b"BAM\x01");
     let n_ref = 8 + u32_at(raw, 4);
@@ -423,11 +420,10 @@ fn source_item(root: &Path, case: &Case, ce: &str, mutated: &str) -> StartReadSe
         Reference::Ce => Some(ce),
         Reference::MutatedCe => Some(mutated),
     };
-    let mut item = typed_source(&uri1, uri2.as_deref(), case.file_type.clone());
-    if case.file_type != FileType::Fastq {
-        item = aligned_source(&uri1, case.file_type.clone(), reference);
+    match case.file_type {
+        FileType::Fastq => typed_source(&uri1, uri2.as_deref(), FileType::Fastq),
+        _ => aligned_source(&uri1, case.file_type.clone(), reference),
     }
-    item
 }
 
 /// The ARNs of the references a reference import job made, in order.
