@@ -329,6 +329,9 @@ fn cram_cases(dir: &Path) -> Vec<Case> {
     version[4] = 9;
     // The header container's length (int32 after the 26-byte file definition).
     let huge_container = put_u32(cram.clone(), 26, 0x7fff_fff0);
+    // The first data container's length: the container after the header container.
+    let second = container_start(&cram, container_start(&cram, 26) + 1 + u32_at(&cram, 26) + 64);
+    let huge_data_container = put_u32(cram.clone(), second, 0x7fff_fff0);
     let mut flipped_container = cram.clone();
     flipped_container[26 + 4] ^= 0x40; // the header container's reference id (ITF8)
     let mut flipped_data = cram.clone();
@@ -338,6 +341,8 @@ fn cram_cases(dir: &Path) -> Vec<Case> {
     cases.push(one("cram-bad-magic", bad_magic, ce, "source1 is unknown, not CRAM: expected the CRAM magic number"));
     cases.push(one("cram-version-9", version, ce, "source1 is CRAM 9.0, which this server cannot read"));
     cases.push(one("cram-huge-container", huge_container, ce, "source1 has an invalid SAM header"));
+    let expected = format!("source1 is truncated: the file ends inside a container at byte {second}");
+    cases.push(one("cram-huge-data-container", huge_data_container, ce, &expected));
     cases.push(one("cram-flipped-container-header", flipped_container, ce, "source1 has an invalid SAM header"));
     cases.push(one("cram-flipped-data", flipped_data, ce, "source1: invalid container at byte"));
     let expected = "@SQ CHROMOSOME_I M5 8ede36131e0dbf3417807e48f77f3ebd differs from the reference's";
