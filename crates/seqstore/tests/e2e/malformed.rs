@@ -189,6 +189,12 @@ fn fastq_cases() -> Vec<Case> {
     cases.extend(bgzf_block_cases("fastq", &bgzf(&text), &FileType::Fastq, Reference::None));
     cases.push(one("fastq-no-header", b"r0\nACGT\n+\nFFFF\n".to_vec(), "is not FASTQ: first bytes are 0x72 0x30"));
     cases.push(one("fastq-empty", Vec::new(), "source1 is empty"));
+    // A 256 MiB sequence line in 1 KiB of gzip (one member per MiB): a line is not a length the
+    // scanner may buffer without bound.
+    let a_mib = gzip(&vec![b'A'; 1 << 20]);
+    let huge_line: Vec<u8> =
+        gzip(b"@r0\n").into_iter().chain(a_mib.iter().copied().cycle().take(a_mib.len() * 256)).collect();
+    cases.push(one("fastq-gz-huge-line", huge_line, "source1 line 2: line longer than 64 MiB"));
     let cut = text[..text.len() - 30].to_vec();
     cases.push(one(
         "fastq-truncated-record",
