@@ -21,6 +21,7 @@ mod e2e {
     mod import_failures;
     mod import_recovery;
     mod imports;
+    mod malformed;
     mod python;
     mod raw;
     mod read_sets;

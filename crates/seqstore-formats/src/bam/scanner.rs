@@ -41,21 +41,32 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
     let mut index = if sorted { Some(index::Builder::new(&header)?) } else { None };
     let mut text = TextDigest::spawn(options.algorithm).map_err(ErrorKind::Io)?;
     let mut record = bam::Record::default();
+    let mut large = Vec::new();
     let (mut records, mut bases, mut any_mapped) = (0, 0, false);
     let mut statistics = AlignmentStatistics::default();
     let mut previous: Option<SortKey> = None;
     let mut start = reader.get_ref().virtual_position();
     loop {
-        let size = reader.read_record(&mut record).map_err(|e| match reader.get_mut().take_error() {
-            // A fault of the file, not of the record being read.
-            Some(kind) => Error::from(kind),
-            None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                Error::at(Some(RecordId { number: records + 1, name: None }))(ErrorKind::TruncatedRecord)
-            }
-            None => Error::at(Some(RecordId { number: records + 1, name: None }))(ErrorKind::InvalidRecord(e)),
-        })?;
+        let size =
+            read_record(&mut reader, &mut record, &mut large).map_err(|e| match reader.get_mut().take_error() {
+                // A fault of the file, not of the record being read.
+                Some(kind) => Error::from(kind),
+                None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    Error::at(Some(RecordId { number: records + 1, name: None }))(ErrorKind::TruncatedRecord)
+                }
+                None => Error::at(Some(RecordId { number: records + 1, name: None }))(ErrorKind::InvalidRecord(e)),
+            })?;
         if size == 0 {
-            break;
+            // noodles takes a block_size of 0 for the end of the data: accept it only there.
+            match std::io::Read::read(reader.get_mut(), &mut [0; 1]) {
+                Ok(0) => break,
+                Ok(_) => {
+                    let zero = std::io::Error::new(std::io::ErrorKind::InvalidData, "block_size is 0");
+                    let id = RecordId { number: records + 1, name: None };
+                    return Err(Error::at(Some(id))(ErrorKind::InvalidRecord(zero)));
+                }
+                Err(e) => return Err(Error::from(fault(reader.get_mut(), ErrorKind::Io(e)))),
+            }
         }
         records += 1;
         let end = reader.get_ref().virtual_position();
@@ -100,6 +111,37 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
         sorted,
         index: index.map(index::Builder::finish).transpose()?,
     })
+}
+
+/// Largest `block_size` handed to noodles as is: it allocates the declared size before reading.
+const DIRECT_RECORD: usize = 1 << 20;
+
+/// Reads the next record like [`bam::io::Reader::read_record`] (0 at the end), except that a
+/// record declaring more than [`DIRECT_RECORD`] bytes is first copied into `large`, which grows
+/// only as data arrives: a corrupt 4 GB `block_size` costs what the file holds, not 4 GB.
+fn read_record(
+    reader: &mut bam::io::Reader<&mut Blocks>,
+    record: &mut bam::Record,
+    large: &mut Vec<u8>,
+) -> std::io::Result<usize> {
+    use std::io::Read;
+    let peeked = reader.get_mut().fill()?.get(..4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
+    if peeked.is_some_and(|size| size as usize <= DIRECT_RECORD) {
+        return reader.read_record(record);
+    }
+    large.clear();
+    let blocks: &mut Blocks = reader.get_mut();
+    blocks.take(4).read_to_end(large)?;
+    let declared = match large[..] {
+        [] => return Ok(0),
+        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
+        _ => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+    };
+    blocks.take(u64::from(declared)).read_to_end(large)?;
+    if large.len() < 4 + declared as usize {
+        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    }
+    bam::io::Reader::from(&large[..]).read_record(record)
 }
 
 /// Requires the decompressed stream to start with the BAM magic.

@@ -408,3 +408,41 @@ fn bench_scan() -> TestResult {
     }
     Ok(())
 }
+
+/// The uBAM test file inflated, with the little-endian u32 of its first record (`block_size` at
+/// +0) replaced by `value`, as BGZF again.
+fn ubam_with_first_u32(value: u32) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut raw = Vec::new();
+    flate2::read::MultiGzDecoder::new(&std::fs::read(testdata("derived/r1r2.ubam.bam"))?[..]).read_to_end(&mut raw)?;
+    let l_text = u32::from_le_bytes(raw[4..8].try_into()?) as usize;
+    assert_eq!(raw[8 + l_text..12 + l_text], [0; 4], "no reference sequences");
+    let first = 12 + l_text;
+    raw[first..first + 4].copy_from_slice(&value.to_le_bytes());
+    Ok(crate::testing::bgzf(&raw)?)
+}
+
+#[test]
+fn test_zero_block_size_before_the_end() -> TestResult {
+    let raw = ubam_with_first_u32(0)?;
+    assert_eq!(message(&raw, &options(Algorithm::Md5)), "source1 record 1: invalid record");
+    Ok(())
+}
+
+#[test]
+fn test_huge_block_size_is_not_allocated() -> TestResult {
+    // 4 GB declared: the record is read as far as the data goes, then found truncated.
+    let raw = ubam_with_first_u32(0xffff_fff0)?;
+    assert_eq!(message(&raw, &options(Algorithm::Md5)), "source1 record 1: BAM data ends inside a record");
+    Ok(())
+}
+
+#[test]
+fn test_record_over_one_mib() -> TestResult {
+    let bases = "ACGT".repeat(400_000);
+    let sam =
+        format!("@HD\tVN:1.6\nlong\t4\t*\t0\t0\t*\t*\t0\t0\t{bases}\t*\nshort\t4\t*\t0\t0\t*\t*\t0\t0\tACGT\t*\n");
+    let Some(raw) = bam_from_sam(&sam)? else { return Ok(()) };
+    let summary = scan(&raw[..], &options(Algorithm::Md5))?;
+    assert_eq!((summary.records, summary.bases), (2, 1_600_004));
+    Ok(())
+}

@@ -54,6 +54,9 @@ impl From<io::Error> for FrameError {
     }
 }
 
+/// Most bytes reserved ahead for a container's data; more is allocated as it is read.
+const MAX_RESERVE: usize = 16 << 20;
+
 /// Reads the next container at `offset` from `reader`.
 pub(super) fn read_frame<R: Read>(reader: &mut R, offset: u64) -> Result<Frame, FrameError> {
     let mut frame = Frame { offset, ..Frame::default() };
@@ -80,8 +83,11 @@ pub(super) fn read_frame<R: Read>(reader: &mut R, offset: u64) -> Result<Frame, 
     src.read_exact(&mut crc)?;
     frame.header_len = frame.bytes.len();
     let length = usize::try_from(length).map_err(invalid)?;
-    frame.bytes.resize(frame.header_len + length, 0);
-    reader.read_exact(&mut frame.bytes[frame.header_len..])?;
+    // Grow with the data read, so a corrupt length (up to 2 GB) costs only what the file holds.
+    frame.bytes.reserve(length.min(MAX_RESERVE));
+    if reader.take(length as u64).read_to_end(&mut frame.bytes)? < length {
+        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "failed to fill whole buffer").into());
+    }
     frame.is_eof = frame.reference_sequence_id == EOF_REFERENCE_SEQUENCE_ID
         && alignment_start == EOF_ALIGNMENT_START
         && frame.record_count == 0
@@ -284,5 +290,13 @@ mod tests {
         assert_eq!(frame.bytes.len(), eof.len());
         assert!(matches!(read_frame(&mut &eof[..10], 0), Err(FrameError::Truncated)));
         assert!(matches!(read_frame(&mut &eof[..0], 0), Err(FrameError::End)));
+    }
+
+    #[test]
+    fn test_read_frame_huge_length() {
+        // The EOF container declaring 2 GB of data: truncated, without allocating 2 GB first.
+        let mut eof = b"\x0f\x00\x00\x00\xff\xff\xff\xff\x0f\xe0\x45\x4f\x46\x00\x00\x00\x00\x01\x00\x05\xbd\xd9\x4f\x00\x01\x00\x06\x06\x01\x00\x01\x00\x01\x00\xee\x63\x01\x4b".to_vec();
+        eof[..4].copy_from_slice(&0x7fff_fff0_i32.to_le_bytes());
+        assert!(matches!(read_frame(&mut &eof[..], 0), Err(FrameError::Truncated)));
     }
 }
