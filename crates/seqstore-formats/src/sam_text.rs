@@ -8,7 +8,7 @@
 mod data;
 mod float;
 
-use std::io::{self, Write as _};
+use std::io;
 
 use noodles_sam::{
     self as sam,
@@ -137,16 +137,46 @@ fn write_sequence(buf: &mut Vec<u8>, sequence: SequenceRef<'_>) {
         return;
     }
     match sequence {
-        SequenceRef::FourBitPacked(bases) => buf.extend(bases.iter()),
+        SequenceRef::FourBitPacked(bases) => write_packed_bases(buf, bases.as_ref(), bases.len()),
         SequenceRef::Raw(bases) => buf.extend_from_slice(bases),
         SequenceRef::Sequence(bases) => buf.extend(bases.iter()),
     }
 }
 
+/// Two bases per byte, high nibble first (SAM/BAM § 4.2.3), decoded through [`BASE_PAIRS`]; a
+/// `src` shorter than `len` bases yields what it holds, as noodles' iterator does.
+fn write_packed_bases(buf: &mut Vec<u8>, src: &[u8], len: usize) {
+    let src = &src[..src.len().min(len.div_ceil(2))];
+    let start = buf.len();
+    buf.resize(start + 2 * src.len(), 0);
+    for (out, &pair) in buf[start..].chunks_exact_mut(2).zip(src) {
+        out.copy_from_slice(&BASE_PAIRS[usize::from(pair)]);
+    }
+    buf.truncate(start + len.min(2 * src.len()));
+}
+
+/// The two bases of every packed byte: noodles decodes one nibble at a time through a boxed
+/// iterator, which made this the costliest field of a BAM record (see `benches/README.md`).
+const BASE_PAIRS: [[u8; 2]; 256] = {
+    const BASES: &[u8; 16] = b"=ACMGRSVTWYHKDBN";
+    let mut pairs = [[0; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [BASES[i >> 4], BASES[i & 0x0f]];
+        i += 1;
+    }
+    pairs
+};
+
 fn write_quality_scores(buf: &mut Vec<u8>, scores: QualityScoresRef<'_>) -> io::Result<()> {
     let start = buf.len();
     match scores {
-        QualityScoresRef::Raw(scores) => buf.extend(scores.iter().map(|q| q.wrapping_add(b'!'))),
+        QualityScoresRef::Raw(scores) => {
+            buf.resize(start + scores.len(), 0);
+            for (out, q) in buf[start..].iter_mut().zip(scores) {
+                *out = q.wrapping_add(b'!');
+            }
+        }
         QualityScoresRef::Offset(scores, offset) => {
             buf.extend(scores.iter().map(|q| q.wrapping_sub(offset).wrapping_add(b'!')));
         }
@@ -164,8 +194,7 @@ fn write_quality_scores(buf: &mut Vec<u8>, scores: QualityScoresRef<'_>) -> io::
 }
 
 fn write_int(buf: &mut Vec<u8>, n: i64) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(buf, "{n}");
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 #[cfg(test)]
@@ -175,6 +204,17 @@ mod tests {
     use super::*;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn test_write_packed_bases() {
+        let cases: [(&[u8], usize, &[u8]); 4] =
+            [(&[0x12, 0x48, 0xf0], 5, b"ACGTN"), (&[0x12, 0x48], 4, b"ACGT"), (&[0x12], 5, b"AC"), (&[], 0, b"")];
+        for (src, len, expected) in cases {
+            let mut buf = b">".to_vec();
+            write_packed_bases(&mut buf, src, len);
+            assert_eq!(&buf[1..], expected, "{src:?} {len}");
+        }
+    }
 
     #[test]
     fn test_write_record() -> TestResult {
