@@ -12,7 +12,7 @@ use std::io;
 
 use noodles_sam::{
     self as sam,
-    alignment::record::{QualityScoresRef, SequenceRef, cigar::op::Kind},
+    alignment::record::{CigarRef, QualityScoresRef, SequenceRef, cigar::op::Kind},
 };
 
 pub use self::float::write_g;
@@ -103,11 +103,39 @@ fn write_position(buf: &mut Vec<u8>, position: Option<noodles_core::Position>) {
     write_int(buf, position.map_or(0, |p| usize::from(p) as i64));
 }
 
+// The `_ref` views are noodles' own fast paths (what its BAM encoder and SAM writer use): for a
+// BAM record the CIGAR is its packed bytes, read without the two boxes of `Record::cigar`.
 fn write_cigar<R>(buf: &mut Vec<u8>, record: &R) -> io::Result<()>
 where
     R: sam::alignment::Record + ?Sized,
 {
-    let cigar = record.cigar();
+    match record.cigar_ref() {
+        CigarRef::FourBytePacked(src) => write_packed_cigar(buf, src),
+        CigarRef::Cigar(cigar) => write_generic_cigar(buf, &*cigar),
+    }
+}
+
+// SAM/BAM § 4.2: each op a little-endian u32, length << 4 | op.
+fn write_packed_cigar(buf: &mut Vec<u8>, src: &[u8]) -> io::Result<()> {
+    let (ops, _) = src.as_chunks::<4>();
+    if ops.is_empty() {
+        buf.push(MISSING);
+    }
+    for op in ops {
+        let n = u32::from_le_bytes(*op);
+        let kind = CIGAR_OPS
+            .get((n & 0x0f) as usize)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "invalid CIGAR op kind"))?;
+        write_int(buf, i64::from(n >> 4));
+        buf.push(*kind);
+    }
+    Ok(())
+}
+
+/// CIGAR op characters by BAM op code (SAM/BAM § 4.2).
+const CIGAR_OPS: &[u8; 9] = b"MIDNSHP=X";
+
+fn write_generic_cigar(buf: &mut Vec<u8>, cigar: &dyn sam::alignment::record::Cigar) -> io::Result<()> {
     if cigar.is_empty() {
         buf.push(MISSING);
     }
@@ -129,8 +157,7 @@ where
     Ok(())
 }
 
-// The `_ref` views are noodles' own fast paths (what its SAM writer uses); bases need no check
-// here: htslib prints whatever the 4-bit codes decode to.
+// Bases need no check here: htslib prints whatever the 4-bit codes decode to.
 fn write_sequence(buf: &mut Vec<u8>, sequence: SequenceRef<'_>) {
     if sequence.is_empty() {
         buf.push(MISSING);
@@ -214,6 +241,19 @@ mod tests {
             write_packed_bases(&mut buf, src, len);
             assert_eq!(&buf[1..], expected, "{src:?} {len}");
         }
+    }
+
+    #[test]
+    fn test_write_packed_cigar() -> io::Result<()> {
+        let mut buf = Vec::new();
+        let ops: Vec<u8> = [2 << 4 | 4, 3 << 4, 1 << 4 | 1, 70_000 << 4 | 8].iter().flat_map(|n: &u32| n.to_le_bytes()).collect();
+        write_packed_cigar(&mut buf, &ops)?;
+        assert_eq!(buf, b"2S3M1I70000X");
+        buf.clear();
+        write_packed_cigar(&mut buf, &[])?;
+        assert_eq!(buf, b"*");
+        assert!(write_packed_cigar(&mut buf, &9u32.to_le_bytes()).is_err());
+        Ok(())
     }
 
     #[test]
