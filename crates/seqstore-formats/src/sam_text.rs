@@ -1,8 +1,8 @@
 //! Alignment records rendered as SAM text exactly as `samtools view` (htslib 1.16,
 //! `sam_format1`) prints them, for the semantic ETags of BAM, uBAM and CRAM read sets.
 //!
-//! Two entry points: [`write_record`] appends one record's line, and [`write_g`] formats a float
-//! as C's `%g`, which is how htslib prints `f` and `B:f` values and where noodles' own SAM
+//! Entry points: [`write_record`] appends one record's line ([`write_record_buf`] the same for a
+//! `RecordBuf`, faster), and [`write_g`] formats a float as C's `%g`, which is how htslib prints `f` and `B:f` values and where noodles' own SAM
 //! writer differs.
 
 mod data;
@@ -12,6 +12,7 @@ use std::io;
 
 use noodles_sam::{
     self as sam,
+    alignment::RecordBuf,
     alignment::record::{CigarRef, QualityScoresRef, SequenceRef, cigar::op::Kind},
 };
 
@@ -38,15 +39,37 @@ pub fn write_record<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R) -> i
 where
     R: sam::alignment::Record + ?Sized,
 {
+    write_with_scores(buf, header, record, record.quality_scores_ref())
+}
+
+/// [`write_record`] for a [`RecordBuf`], whose quality scores are read as the slice they are:
+/// through the `Record` trait they come one at a time from a boxed iterator.
+///
+/// # Errors
+///
+/// As [`write_record`].
+pub fn write_record_buf(buf: &mut Vec<u8>, header: &sam::Header, record: &RecordBuf) -> io::Result<()> {
+    write_with_scores(buf, header, record, QualityScoresRef::Raw(record.quality_scores().as_ref()))
+}
+
+fn write_with_scores<R>(
+    buf: &mut Vec<u8>,
+    header: &sam::Header,
+    record: &R,
+    scores: QualityScoresRef<'_>,
+) -> io::Result<()>
+where
+    R: sam::alignment::Record + ?Sized,
+{
     let start = buf.len();
-    let result = write_fields(buf, header, record);
+    let result = write_fields(buf, header, record, scores);
     if result.is_err() {
         buf.truncate(start);
     }
     result
 }
 
-fn write_fields<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R) -> io::Result<()>
+fn write_fields<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R, scores: QualityScoresRef<'_>) -> io::Result<()>
 where
     R: sam::alignment::Record + ?Sized,
 {
@@ -79,7 +102,7 @@ where
     buf.push(b'\t');
     write_sequence(buf, record.sequence_ref());
     buf.push(b'\t');
-    write_quality_scores(buf, record.quality_scores_ref())?;
+    write_quality_scores(buf, scores)?;
     data::write_data(buf, record.data_ref())?;
     buf.push(b'\n');
     Ok(())
@@ -226,8 +249,6 @@ fn write_int(buf: &mut Vec<u8>, n: i64) {
 
 #[cfg(test)]
 mod tests {
-    use noodles_sam::alignment::RecordBuf;
-
     use super::*;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -246,7 +267,8 @@ mod tests {
     #[test]
     fn test_write_packed_cigar() -> io::Result<()> {
         let mut buf = Vec::new();
-        let ops: Vec<u8> = [2 << 4 | 4, 3 << 4, 1 << 4 | 1, 70_000 << 4 | 8].iter().flat_map(|n: &u32| n.to_le_bytes()).collect();
+        let ops: Vec<u8> =
+            [2 << 4 | 4, 3 << 4, 1 << 4 | 1, 70_000 << 4 | 8].iter().flat_map(|n: &u32| n.to_le_bytes()).collect();
         write_packed_cigar(&mut buf, &ops)?;
         assert_eq!(buf, b"2S3M1I70000X");
         buf.clear();
@@ -270,6 +292,9 @@ mod tests {
             reader.read_record_buf(&header, &mut record)?;
             let mut buf = b"before\n".to_vec();
             write_record(&mut buf, &header, &record)?;
+            assert_eq!(String::from_utf8_lossy(&buf[7..]), line);
+            buf.truncate(7);
+            write_record_buf(&mut buf, &header, &record)?;
             assert_eq!(String::from_utf8_lossy(&buf[7..]), line);
         }
         Ok(())

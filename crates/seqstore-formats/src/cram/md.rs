@@ -28,14 +28,10 @@ pub(super) fn calculate(
         match op.kind() {
             Kind::Match | Kind::SequenceMatch | Kind::SequenceMismatch => {
                 let bases = sequence.get(seq_pos..seq_pos + len)?;
-                for (i, &base) in bases.iter().enumerate() {
-                    let Some(ref_base) = reference.get(ref_pos + i).map(u8::to_ascii_uppercase) else {
-                        if !past_end {
-                            push_run(md, &mut run);
-                            past_end = true;
-                        }
-                        continue;
-                    };
+                let on_reference = reference.get(ref_pos..).unwrap_or_default();
+                let covered = len.min(on_reference.len());
+                for (&base, &ref_base) in bases.iter().zip(&on_reference[..covered]) {
+                    let ref_base = ref_base.to_ascii_uppercase();
                     if ref_base == b'N' || base != ref_base {
                         push_run(md, &mut run);
                         md.push(ref_base);
@@ -43,6 +39,10 @@ pub(super) fn calculate(
                     } else {
                         run += 1;
                     }
+                }
+                if covered < len && !past_end {
+                    push_run(md, &mut run);
+                    past_end = true;
                 }
                 seq_pos += len;
                 ref_pos += len;
@@ -71,7 +71,7 @@ pub(super) fn calculate(
 }
 
 fn push_run(md: &mut Vec<u8>, run: &mut u32) {
-    md.extend_from_slice(run.to_string().as_bytes());
+    md.extend_from_slice(itoa::Buffer::new().format(*run).as_bytes());
     *run = 0;
 }
 
