@@ -1,6 +1,7 @@
 //! Decoding one container on a worker thread: every record decoded against the reference,
 //! adjusted to what htslib prints, rendered, counted, checked for coordinate order, and indexed.
 
+use std::io;
 use std::sync::Arc;
 
 use noodles_cram::{self as cram, io::reader::Container};
@@ -84,9 +85,7 @@ pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Resu
         let mut index = IndexBuilder::new(frame.offset, landmark as u64, slice_len as u64, slice_header);
         for (i, cram_record) in records.iter().enumerate() {
             // One buffer for every record: its name, CIGAR, bases, scores and data are reused.
-            record
-                .try_clone_from_alignment_record(header, cram_record)
-                .map_err(|e| Error::at(invalid(e), state.next_record()))?;
+            copy_record(header, cram_record, &mut record).map_err(|e| Error::at(invalid(e), state.next_record()))?;
             if let Some(Some(name)) = names.get(i) {
                 *record.name_mut() = Some(name.as_slice().into());
             }
@@ -95,6 +94,48 @@ pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Resu
         index.finish(&mut state.decoded.crai);
     }
     Ok(state.decoded)
+}
+
+/// noodles' `RecordBuf::try_clone_from_alignment_record`, with the bases and quality scores
+/// appended in bulk through the patched noodles-cram (`patches/README.md`): through the `Record`
+/// trait they come one boxed-iterator call at a time, which made this copy the costliest step.
+fn copy_record(header: &sam::Header, src: &cram::Record<'_>, dst: &mut RecordBuf) -> io::Result<()> {
+    use sam::alignment::Record as _;
+
+    let name = dst.name_mut().take();
+    *dst.name_mut() = src.name().map(|src_name| match name {
+        Some(mut name) => {
+            name.clear();
+            name.extend_from_slice(src_name);
+            name
+        }
+        None => src_name.into(),
+    });
+    *dst.flags_mut() = src.flags()?;
+    *dst.reference_sequence_id_mut() = src.reference_sequence_id(header).transpose()?;
+    *dst.alignment_start_mut() = src.alignment_start().transpose()?;
+    *dst.mapping_quality_mut() = src.mapping_quality().transpose()?;
+    let cigar = dst.cigar_mut().as_mut();
+    cigar.clear();
+    for op in src.cigar().iter() {
+        cigar.push(op?);
+    }
+    *dst.mate_reference_sequence_id_mut() = src.mate_reference_sequence_id(header).transpose()?;
+    *dst.mate_alignment_start_mut() = src.mate_alignment_start().transpose()?;
+    *dst.template_length_mut() = src.template_length()?;
+    let sequence = dst.sequence_mut().as_mut();
+    sequence.clear();
+    src.extend_sequence(sequence);
+    let scores = dst.quality_scores_mut().as_mut();
+    scores.clear();
+    src.extend_quality_scores(scores)?;
+    let data = dst.data_mut();
+    data.clear();
+    for field in src.data().iter() {
+        let (tag, value) = field?;
+        data.insert(tag, value.try_into()?);
+    }
+    Ok(())
 }
 
 struct State<'a> {
