@@ -207,6 +207,20 @@ mod digest {
     }
 }
 
+/// The md-5 crate over the same text: what `digest::md5` replaces.
+#[divan::bench(sample_count = SAMPLES)]
+fn md5_crate(bencher: Bencher) {
+    use md5::Digest as _;
+    let text = &INPUTS.text;
+    bencher.counter(BytesCount::new(text.len())).bench(|| {
+        let mut digest = md5::Md5::new();
+        for chunk in text.chunks(256 * 1024) {
+            digest.update(chunk);
+        }
+        black_box(digest.finalize())
+    });
+}
+
 struct Reference(Vec<u8>);
 
 impl cram::ReferenceSource for Reference {
