@@ -1,18 +1,19 @@
 //! Alignment records rendered as SAM text exactly as `samtools view` (htslib 1.16,
 //! `sam_format1`) prints them, for the semantic ETags of BAM, uBAM and CRAM read sets.
 //!
-//! Two entry points: [`write_record`] appends one record's line, and [`write_g`] formats a float
-//! as C's `%g`, which is how htslib prints `f` and `B:f` values and where noodles' own SAM
+//! Entry points: [`write_record`] appends one record's line ([`write_record_buf`] the same for a
+//! `RecordBuf`, faster), and [`write_g`] formats a float as C's `%g`, which is how htslib prints `f` and `B:f` values and where noodles' own SAM
 //! writer differs.
 
 mod data;
 mod float;
 
-use std::io::{self, Write as _};
+use std::io;
 
 use noodles_sam::{
     self as sam,
-    alignment::record::{QualityScoresRef, SequenceRef, cigar::op::Kind},
+    alignment::RecordBuf,
+    alignment::record::{CigarRef, QualityScoresRef, SequenceRef, cigar::op::Kind},
 };
 
 pub use self::float::write_g;
@@ -38,15 +39,37 @@ pub fn write_record<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R) -> i
 where
     R: sam::alignment::Record + ?Sized,
 {
+    write_with_scores(buf, header, record, record.quality_scores_ref())
+}
+
+/// [`write_record`] for a [`RecordBuf`], whose quality scores are read as the slice they are:
+/// through the `Record` trait they come one at a time from a boxed iterator.
+///
+/// # Errors
+///
+/// As [`write_record`].
+pub fn write_record_buf(buf: &mut Vec<u8>, header: &sam::Header, record: &RecordBuf) -> io::Result<()> {
+    write_with_scores(buf, header, record, QualityScoresRef::Raw(record.quality_scores().as_ref()))
+}
+
+fn write_with_scores<R>(
+    buf: &mut Vec<u8>,
+    header: &sam::Header,
+    record: &R,
+    scores: QualityScoresRef<'_>,
+) -> io::Result<()>
+where
+    R: sam::alignment::Record + ?Sized,
+{
     let start = buf.len();
-    let result = write_fields(buf, header, record);
+    let result = write_fields(buf, header, record, scores);
     if result.is_err() {
         buf.truncate(start);
     }
     result
 }
 
-fn write_fields<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R) -> io::Result<()>
+fn write_fields<R>(buf: &mut Vec<u8>, header: &sam::Header, record: &R, scores: QualityScoresRef<'_>) -> io::Result<()>
 where
     R: sam::alignment::Record + ?Sized,
 {
@@ -79,7 +102,7 @@ where
     buf.push(b'\t');
     write_sequence(buf, record.sequence_ref());
     buf.push(b'\t');
-    write_quality_scores(buf, record.quality_scores_ref())?;
+    write_quality_scores(buf, scores)?;
     data::write_data(buf, record.data_ref())?;
     buf.push(b'\n');
     Ok(())
@@ -103,11 +126,39 @@ fn write_position(buf: &mut Vec<u8>, position: Option<noodles_core::Position>) {
     write_int(buf, position.map_or(0, |p| usize::from(p) as i64));
 }
 
+// The `_ref` views are noodles' own fast paths (what its BAM encoder and SAM writer use): for a
+// BAM record the CIGAR is its packed bytes, read without the two boxes of `Record::cigar`.
 fn write_cigar<R>(buf: &mut Vec<u8>, record: &R) -> io::Result<()>
 where
     R: sam::alignment::Record + ?Sized,
 {
-    let cigar = record.cigar();
+    match record.cigar_ref() {
+        CigarRef::FourBytePacked(src) => write_packed_cigar(buf, src),
+        CigarRef::Cigar(cigar) => write_generic_cigar(buf, &*cigar),
+    }
+}
+
+// SAM/BAM § 4.2: each op a little-endian u32, length << 4 | op.
+fn write_packed_cigar(buf: &mut Vec<u8>, src: &[u8]) -> io::Result<()> {
+    let (ops, _) = src.as_chunks::<4>();
+    if ops.is_empty() {
+        buf.push(MISSING);
+    }
+    for op in ops {
+        let n = u32::from_le_bytes(*op);
+        let kind = CIGAR_OPS
+            .get((n & 0x0f) as usize)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "invalid CIGAR op kind"))?;
+        write_int(buf, i64::from(n >> 4));
+        buf.push(*kind);
+    }
+    Ok(())
+}
+
+/// CIGAR op characters by BAM op code (SAM/BAM § 4.2).
+const CIGAR_OPS: &[u8; 9] = b"MIDNSHP=X";
+
+fn write_generic_cigar(buf: &mut Vec<u8>, cigar: &dyn sam::alignment::record::Cigar) -> io::Result<()> {
     if cigar.is_empty() {
         buf.push(MISSING);
     }
@@ -129,24 +180,53 @@ where
     Ok(())
 }
 
-// The `_ref` views are noodles' own fast paths (what its SAM writer uses); bases need no check
-// here: htslib prints whatever the 4-bit codes decode to.
+// Bases need no check here: htslib prints whatever the 4-bit codes decode to.
 fn write_sequence(buf: &mut Vec<u8>, sequence: SequenceRef<'_>) {
     if sequence.is_empty() {
         buf.push(MISSING);
         return;
     }
     match sequence {
-        SequenceRef::FourBitPacked(bases) => buf.extend(bases.iter()),
+        SequenceRef::FourBitPacked(bases) => write_packed_bases(buf, bases.as_ref(), bases.len()),
         SequenceRef::Raw(bases) => buf.extend_from_slice(bases),
         SequenceRef::Sequence(bases) => buf.extend(bases.iter()),
     }
 }
 
+/// Two bases per byte, high nibble first (SAM/BAM § 4.2.3), decoded through [`BASE_PAIRS`]; a
+/// `src` shorter than `len` bases yields what it holds, as noodles' iterator does.
+fn write_packed_bases(buf: &mut Vec<u8>, src: &[u8], len: usize) {
+    let src = &src[..src.len().min(len.div_ceil(2))];
+    let start = buf.len();
+    buf.resize(start + 2 * src.len(), 0);
+    for (out, &pair) in buf[start..].chunks_exact_mut(2).zip(src) {
+        out.copy_from_slice(&BASE_PAIRS[usize::from(pair)]);
+    }
+    buf.truncate(start + len.min(2 * src.len()));
+}
+
+/// The two bases of every packed byte: noodles decodes one nibble at a time through a boxed
+/// iterator, which made this the costliest field of a BAM record (see `benches/README.md`).
+const BASE_PAIRS: [[u8; 2]; 256] = {
+    const BASES: &[u8; 16] = b"=ACMGRSVTWYHKDBN";
+    let mut pairs = [[0; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        pairs[i] = [BASES[i >> 4], BASES[i & 0x0f]];
+        i += 1;
+    }
+    pairs
+};
+
 fn write_quality_scores(buf: &mut Vec<u8>, scores: QualityScoresRef<'_>) -> io::Result<()> {
     let start = buf.len();
     match scores {
-        QualityScoresRef::Raw(scores) => buf.extend(scores.iter().map(|q| q.wrapping_add(b'!'))),
+        QualityScoresRef::Raw(scores) => {
+            buf.resize(start + scores.len(), 0);
+            for (out, q) in buf[start..].iter_mut().zip(scores) {
+                *out = q.wrapping_add(b'!');
+            }
+        }
         QualityScoresRef::Offset(scores, offset) => {
             buf.extend(scores.iter().map(|q| q.wrapping_sub(offset).wrapping_add(b'!')));
         }
@@ -164,17 +244,39 @@ fn write_quality_scores(buf: &mut Vec<u8>, scores: QualityScoresRef<'_>) -> io::
 }
 
 fn write_int(buf: &mut Vec<u8>, n: i64) {
-    // Writing to a Vec cannot fail.
-    let _ = write!(buf, "{n}");
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 #[cfg(test)]
 mod tests {
-    use noodles_sam::alignment::RecordBuf;
-
     use super::*;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    #[test]
+    fn test_write_packed_bases() {
+        let cases: [(&[u8], usize, &[u8]); 4] =
+            [(&[0x12, 0x48, 0xf0], 5, b"ACGTN"), (&[0x12, 0x48], 4, b"ACGT"), (&[0x12], 5, b"AC"), (&[], 0, b"")];
+        for (src, len, expected) in cases {
+            let mut buf = b">".to_vec();
+            write_packed_bases(&mut buf, src, len);
+            assert_eq!(&buf[1..], expected, "{src:?} {len}");
+        }
+    }
+
+    #[test]
+    fn test_write_packed_cigar() -> io::Result<()> {
+        let mut buf = Vec::new();
+        let ops: Vec<u8> =
+            [2 << 4 | 4, 3 << 4, 1 << 4 | 1, 70_000 << 4 | 8].iter().flat_map(|n: &u32| n.to_le_bytes()).collect();
+        write_packed_cigar(&mut buf, &ops)?;
+        assert_eq!(buf, b"2S3M1I70000X");
+        buf.clear();
+        write_packed_cigar(&mut buf, &[])?;
+        assert_eq!(buf, b"*");
+        assert!(write_packed_cigar(&mut buf, &9u32.to_le_bytes()).is_err());
+        Ok(())
+    }
 
     #[test]
     fn test_write_record() -> TestResult {
@@ -190,6 +292,9 @@ mod tests {
             reader.read_record_buf(&header, &mut record)?;
             let mut buf = b"before\n".to_vec();
             write_record(&mut buf, &header, &record)?;
+            assert_eq!(String::from_utf8_lossy(&buf[7..]), line);
+            buf.truncate(7);
+            write_record_buf(&mut buf, &header, &record)?;
             assert_eq!(String::from_utf8_lossy(&buf[7..]), line);
         }
         Ok(())

@@ -156,45 +156,20 @@ impl sam::alignment::Record for Record<'_> {
     }
 
     fn sequence(&self) -> Box<dyn sam::alignment::record::Sequence + '_> {
-        if self.bam_flags.is_unmapped() || self.cram_flags.sequence_is_missing() {
+        if self.has_stored_bases() {
             Box::new(Bases(&self.sequence[..]))
         } else {
-            let (reference_sequence, alignment_start) = match self.reference_sequence.as_ref() {
-                Some(ReferenceSequence::Embedded {
-                    reference_start,
-                    sequence,
-                }) => {
-                    let alignment_start = usize::from(self.alignment_start.unwrap());
-                    let offset = usize::from(*reference_start);
-                    let offset_alignment_start =
-                        Position::new(alignment_start - offset + 1).unwrap();
-                    (Some(*sequence), offset_alignment_start)
-                }
-                Some(ReferenceSequence::External { sequence, .. }) => {
-                    (Some((**sequence).as_ref()), self.alignment_start.unwrap())
-                }
-                None => (None, Position::MIN),
-            };
-
-            Box::new(Sequence::new(
-                reference_sequence,
-                self.substitution_matrix.clone(),
-                &self.features,
-                alignment_start,
-                self.read_length,
-            ))
+            Box::new(self.decoded_sequence())
         }
     }
 
     fn quality_scores(&self) -> Box<dyn sam::alignment::record::QualityScores + '_> {
-        if self.bam_flags.is_unmapped() || self.cram_flags.quality_scores_are_stored_as_array() {
-            Box::new(Scores(&self.quality_scores[..]))
-        } else if self.read_length == 0 || !self.features.iter().any(has_quality_score) {
-            // Neither stored as an array nor given by any read feature: the quality scores are
-            // missing (`*`), as htslib decodes them, not a string of 0s.
-            Box::new(Scores(&[]))
-        } else {
-            Box::new(QualityScores::new(&self.features, self.read_length))
+        match self.score_source() {
+            ScoreSource::Stored => Box::new(Scores(&self.quality_scores[..])),
+            ScoreSource::Missing => Box::new(Scores(&[])),
+            ScoreSource::Features => {
+                Box::new(QualityScores::new(&self.features, self.read_length))
+            }
         }
     }
 
@@ -213,6 +188,87 @@ impl sam::alignment::Record for Record<'_> {
     fn alignment_end(&self) -> Option<io::Result<Position>> {
         self.alignment_end().map(Ok)
     }
+}
+
+// seqstore: the bases and scores appended to a buffer in bulk, for callers that copy every
+// record (one boxed-iterator call per base and score made that copy the costliest step).
+impl Record<'_> {
+    /// Appends the read's bases to `dst`: what `sam::alignment::Record::sequence().iter()`
+    /// yields, with runs of reference matches and feature bases copied as slices.
+    pub fn extend_sequence(&self, dst: &mut Vec<u8>) {
+        if self.has_stored_bases() {
+            dst.extend_from_slice(&self.sequence);
+        } else {
+            self.decoded_sequence().extend_into(dst);
+        }
+    }
+
+    /// Appends the read's quality scores to `dst`: what
+    /// `sam::alignment::Record::quality_scores().iter()` yields.
+    pub fn extend_quality_scores(&self, dst: &mut Vec<u8>) -> io::Result<()> {
+        use sam::alignment::record::QualityScores as _;
+
+        match self.score_source() {
+            ScoreSource::Stored => dst.extend_from_slice(&self.quality_scores),
+            ScoreSource::Missing => {}
+            ScoreSource::Features => {
+                for score in QualityScores::new(&self.features, self.read_length).iter() {
+                    dst.push(score?);
+                }
+            }
+        }
+
+        Ok(())
+    }
+
+    fn has_stored_bases(&self) -> bool {
+        self.bam_flags.is_unmapped() || self.cram_flags.sequence_is_missing()
+    }
+
+    fn score_source(&self) -> ScoreSource {
+        if self.bam_flags.is_unmapped() || self.cram_flags.quality_scores_are_stored_as_array() {
+            ScoreSource::Stored
+        } else if self.read_length == 0 || !self.features.iter().any(has_quality_score) {
+            // Neither stored as an array nor given by any read feature: the quality scores are
+            // missing (`*`), as htslib decodes them, not a string of 0s.
+            ScoreSource::Missing
+        } else {
+            ScoreSource::Features
+        }
+    }
+
+    fn decoded_sequence(&self) -> Sequence<'_, '_> {
+        let (reference_sequence, alignment_start) = match self.reference_sequence.as_ref() {
+            Some(ReferenceSequence::Embedded {
+                reference_start,
+                sequence,
+            }) => {
+                let alignment_start = usize::from(self.alignment_start.unwrap());
+                let offset = usize::from(*reference_start);
+                let offset_alignment_start =
+                    Position::new(alignment_start - offset + 1).unwrap();
+                (Some(*sequence), offset_alignment_start)
+            }
+            Some(ReferenceSequence::External { sequence, .. }) => {
+                (Some((**sequence).as_ref()), self.alignment_start.unwrap())
+            }
+            None => (None, Position::MIN),
+        };
+
+        Sequence::new(
+            reference_sequence,
+            self.substitution_matrix.clone(),
+            &self.features,
+            alignment_start,
+            self.read_length,
+        )
+    }
+}
+
+enum ScoreSource {
+    Stored,
+    Missing,
+    Features,
 }
 
 fn has_quality_score(feature: &Feature<'_>) -> bool {

@@ -7,7 +7,7 @@ use std::num::NonZero;
 use noodles_bam::{self as bam, index::Indexer};
 use noodles_core::Position;
 use noodles_csi::{self as csi, binning_index::index::reference_sequence::bin::Chunk};
-use noodles_sam::{self as sam, alignment::Record as _};
+use noodles_sam as sam;
 
 use super::{ErrorKind, IndexKind};
 
@@ -60,12 +60,21 @@ impl Builder {
 
 // As noodles' `bam::fs::index`: placed records with their 1-based inclusive span.
 fn alignment_context(record: &bam::Record) -> io::Result<Option<(usize, Position, Position)>> {
-    match (
-        record.reference_sequence_id().transpose()?,
-        record.alignment_start().transpose()?,
-        record.alignment_end().transpose()?,
-    ) {
-        (Some(id), Some(start), Some(end)) => Ok(Some((id, start, end))),
+    match (record.reference_sequence_id().transpose()?, record.alignment_start().transpose()?) {
+        (Some(id), Some(start)) => Ok(alignment_end(record, start)?.map(|end| (id, start, end))),
         _ => Ok(None),
     }
+}
+
+// noodles' `Record::alignment_end`, through the record's own CIGAR iterator rather than the
+// boxed one of the `sam::alignment::Record` trait (two allocations per record).
+fn alignment_end(record: &bam::Record, start: Position) -> io::Result<Option<Position>> {
+    let mut span = 0;
+    for op in record.cigar().iter() {
+        let op = op?;
+        if op.kind().consumes_reference() {
+            span += op.len();
+        }
+    }
+    Ok(start.checked_add(span.saturating_sub(1)))
 }

@@ -1,6 +1,7 @@
 //! Decoding one container on a worker thread: every record decoded against the reference,
 //! adjusted to what htslib prints, rendered, counted, checked for coordinate order, and indexed.
 
+use std::io;
 use std::sync::Arc;
 
 use noodles_cram::{self as cram, io::reader::Container};
@@ -69,6 +70,7 @@ pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Resu
     let external_reference = preservation.reference_required;
     let mut state = State::new(job, preservation.stored_read_group);
     let data_len = frame.bytes.len() - frame.header_len;
+    let mut record = RecordBuf::default();
     for (i, slice) in container.slices().enumerate() {
         let landmark = frame.landmarks[i];
         let slice_len = frame.landmarks.get(i + 1).copied().unwrap_or(data_len) - landmark;
@@ -81,17 +83,59 @@ pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Resu
         state.reference_available = external_reference || slice_header.embedded_reference;
         let names = names::generate(&records, preservation.read_names, slice_header.record_counter, name_prefix);
         let mut index = IndexBuilder::new(frame.offset, landmark as u64, slice_len as u64, slice_header);
-        for (i, record) in records.iter().enumerate() {
-            let mut record = RecordBuf::try_from_alignment_record(header, record)
-                .map_err(|e| Error::at(invalid(e), state.next_record()))?;
+        for (i, cram_record) in records.iter().enumerate() {
+            // One buffer for every record: its name, CIGAR, bases, scores and data are reused.
+            copy_record(header, cram_record, &mut record).map_err(|e| Error::at(invalid(e), state.next_record()))?;
             if let Some(Some(name)) = names.get(i) {
                 *record.name_mut() = Some(name.as_slice().into());
             }
-            state.add(header, record, &mut index)?;
+            state.add(header, &mut record, &mut index)?;
         }
         index.finish(&mut state.decoded.crai);
     }
     Ok(state.decoded)
+}
+
+/// noodles' `RecordBuf::try_clone_from_alignment_record`, with the bases and quality scores
+/// appended in bulk through the patched noodles-cram (`patches/README.md`): through the `Record`
+/// trait they come one boxed-iterator call at a time, which made this copy the costliest step.
+fn copy_record(header: &sam::Header, src: &cram::Record<'_>, dst: &mut RecordBuf) -> io::Result<()> {
+    use sam::alignment::Record as _;
+
+    let name = dst.name_mut().take();
+    *dst.name_mut() = src.name().map(|src_name| match name {
+        Some(mut name) => {
+            name.clear();
+            name.extend_from_slice(src_name);
+            name
+        }
+        None => src_name.into(),
+    });
+    *dst.flags_mut() = src.flags()?;
+    *dst.reference_sequence_id_mut() = src.reference_sequence_id(header).transpose()?;
+    *dst.alignment_start_mut() = src.alignment_start().transpose()?;
+    *dst.mapping_quality_mut() = src.mapping_quality().transpose()?;
+    let cigar = dst.cigar_mut().as_mut();
+    cigar.clear();
+    for op in src.cigar().iter() {
+        cigar.push(op?);
+    }
+    *dst.mate_reference_sequence_id_mut() = src.mate_reference_sequence_id(header).transpose()?;
+    *dst.mate_alignment_start_mut() = src.mate_alignment_start().transpose()?;
+    *dst.template_length_mut() = src.template_length()?;
+    let sequence = dst.sequence_mut().as_mut();
+    sequence.clear();
+    src.extend_sequence(sequence);
+    let scores = dst.quality_scores_mut().as_mut();
+    scores.clear();
+    src.extend_quality_scores(scores)?;
+    let data = dst.data_mut();
+    data.clear();
+    for field in src.data().iter() {
+        let (tag, value) = field?;
+        data.insert(tag, value.try_into()?);
+    }
+    Ok(())
 }
 
 struct State<'a> {
@@ -130,21 +174,21 @@ impl<'a> State<'a> {
         Error::at(kind, self.next_record())
     }
 
-    fn add(&mut self, header: &sam::Header, mut record: RecordBuf, index: &mut IndexBuilder) -> Result<(), Error> {
+    fn add(&mut self, header: &sam::Header, record: &mut RecordBuf, index: &mut IndexBuilder) -> Result<(), Error> {
         let number = self.next_record();
         // CRAM stores no MAPQ for unmapped records; htslib prints 0 where noodles has none.
         if record.flags().is_unmapped() && record.mapping_quality().is_none() {
             *record.mapping_quality_mut() = MappingQuality::new(0);
         }
-        self.regenerate_md_nm(header, &mut record, number)?;
-        sam_text::write_record(&mut self.decoded.text, header, &record).map_err(|source| {
+        self.regenerate_md_nm(header, record, number)?;
+        sam_text::write_record_buf(&mut self.decoded.text, header, record).map_err(|source| {
             Error::at(ErrorKind::InvalidContainer { offset: self.job.frame.offset, source }, number)
         })?;
         let flags = record.flags();
         self.decoded.records += 1;
         self.decoded.bases += record.sequence().len() as u64;
         self.decoded.statistics.add(flags);
-        let key = sort_key(&record);
+        let key = sort_key(record);
         if let Some(previous) = self.decoded.last
             && key < previous
             && self.decoded.disorder.is_none()
@@ -157,7 +201,7 @@ impl<'a> State<'a> {
             self.decoded.first = Some((key, name));
         }
         self.decoded.last = Some(key);
-        index.add(&record);
+        index.add(record);
         Ok(())
     }
 

@@ -33,6 +33,20 @@ impl<'r, 'c: 'r> Sequence<'r, 'c> {
     }
 }
 
+impl Sequence<'_, '_> {
+    /// Appends the bases to `dst`, as `iter` yields them.
+    pub(super) fn extend_into(&self, dst: &mut Vec<u8>) {
+        Iter::new(
+            self.reference_sequence,
+            self.substitution_matrix.clone(),
+            self.features,
+            self.alignment_start,
+            self.read_length,
+        )
+        .fill(dst);
+    }
+}
+
 impl sam::alignment::record::Sequence for Sequence<'_, '_> {
     fn is_empty(&self) -> bool {
         self.len() == 0

@@ -20,7 +20,9 @@ pub fn decode(mut src: &[u8]) -> io::Result<Vec<u8>> {
     let mut b = decode_token_byte_streams(&mut src, compression_method, name_count)?;
 
     let mut names = vec![Vec::new(); name_count];
-    let mut tokens = vec![vec![None; 128]; name_count];
+    // seqstore: each name's tokens grow as they are decoded, rather than 128 slots allocated and
+    // cloned per name, which cost more than decoding the names.
+    let mut tokens = vec![Vec::new(); name_count];
 
     let mut dst = Vec::with_capacity(uncompressed_size);
 
@@ -245,7 +247,7 @@ fn decode_single_name(
     let mut t = 1;
 
     loop {
-        let prev_token = tokens[m][t].as_ref();
+        let prev_token = tokens[m].get(t).and_then(Option::as_ref);
 
         if let Some(token) = b[t].read_token(prev_token)? {
             match &token {
@@ -256,6 +258,10 @@ fn decode_single_name(
                     write!(names[n], "{:0width$}", d, width = usize::from(*l))?
                 }
                 Token::Nop => {}
+            }
+
+            if tokens[n].len() <= t {
+                tokens[n].resize(t + 1, None);
             }
 
             tokens[n][t] = Some(token);

@@ -70,6 +70,16 @@ impl Iterator for ReferenceBases<'_> {
 
 impl ExactSizeIterator for ReferenceBases<'_> {}
 
+impl ReferenceBases<'_> {
+    // Appends what `next` would yield, in one go.
+    fn drain_into(&mut self, dst: &mut Vec<u8>) {
+        dst.extend_from_slice(self.bases.as_slice());
+        self.bases = [].iter();
+        dst.resize(dst.len() + self.past_end, PAST_END);
+        self.past_end = 0;
+    }
+}
+
 pub(super) struct Iter<'r, 'c: 'r> {
     reference_sequence: Option<ReferenceSequence<'c>>,
     substitution_matrix: SubstitutionMatrix,
@@ -99,6 +109,32 @@ impl<'r, 'c: 'r> Iter<'r, 'c> {
             last_reference_position,
             last_read_position,
             state: State::Next,
+        }
+    }
+}
+
+impl<'r: 'c, 'c: 'r> Iter<'r, 'c> {
+    /// Appends every base `next` would yield to `dst`, copying runs of reference matches and of
+    /// feature bases as whole slices (seqstore: one boxed-iterator call per base made decoding a
+    /// record's sequence its costliest step).
+    pub(super) fn fill(mut self, dst: &mut Vec<u8>) {
+        dst.reserve(self.len());
+        loop {
+            match self.state {
+                State::Prepare(ref mut bases, ..) | State::Finish(ref mut bases) => {
+                    bases.drain_into(dst)
+                }
+                State::Bases(ref mut bases) => {
+                    dst.extend_from_slice(bases.as_slice());
+                    self.state = State::Next;
+                }
+                State::Done => return,
+                State::Next | State::Base(_) => {}
+            }
+            match self.next() {
+                Some(base) => dst.push(base),
+                None => return,
+            }
         }
     }
 }
@@ -327,6 +363,17 @@ mod tests {
         let actual: Vec<_> = iter.collect();
         assert_eq!(actual, b"CACATGATT");
 
+        let mut filled = b">".to_vec();
+        Iter::new(
+            Some(reference_sequence),
+            SubstitutionMatrix::default(),
+            &features,
+            Position::MIN,
+            9,
+        )
+        .fill(&mut filled);
+        assert_eq!(filled, b">CACATGATT");
+
         Ok(())
     }
 
@@ -378,6 +425,17 @@ mod tests {
             8,
         );
         assert_eq!(iter.collect::<Vec<_>>(), b"GTANNYNN");
+
+        let mut filled = Vec::new();
+        Iter::new(
+            Some(reference_sequence),
+            SubstitutionMatrix::default(),
+            &features,
+            start,
+            8,
+        )
+        .fill(&mut filled);
+        assert_eq!(filled, b"GTANNYNN");
 
         Ok(())
     }

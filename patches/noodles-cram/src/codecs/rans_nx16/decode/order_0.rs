@@ -14,10 +14,20 @@ pub fn decode(src: &mut &[u8], dst: &mut [u8], state_count: usize) -> io::Result
 
     let mut states = read_states(src, state_count)?;
 
+    // seqstore: one table lookup per byte instead of a linear search over the alphabet, which
+    // made this codec the costliest step of decoding a CRAM 3.1 (as htslib and the rANS 4x8
+    // decoder do). Only worth building for more than a few bytes, and only exact when the
+    // cumulative frequencies do not decrease (valid input); otherwise the search stays.
+    let symbols = (dst.len() >= SYMBOLS_TABLE_MIN_LEN && cumulative_frequencies.is_sorted())
+        .then(|| build_symbols_table(&cumulative_frequencies));
+
     for chunk in dst.chunks_mut(states.len()) {
         for (d, state) in chunk.iter_mut().zip(states.iter_mut()) {
             let f = state_cumulative_frequency(*state, NORMALIZATION_BITS);
-            let sym = cumulative_frequencies_symbol(&cumulative_frequencies, f);
+            let sym = match &symbols {
+                Some(symbols) => symbols[f as usize],
+                None => cumulative_frequencies_symbol(&cumulative_frequencies, f),
+            };
 
             *d = sym;
 
@@ -35,6 +45,27 @@ pub fn decode(src: &mut &[u8], dst: &mut [u8], state_count: usize) -> io::Result
     }
 
     Ok(())
+}
+
+const SYMBOLS_TABLE_MIN_LEN: usize = 512;
+
+// The symbol `cumulative_frequencies_symbol` returns for each frequency below 2^12, in one pass
+// (the same walk, since the frequencies looked up only grow).
+fn build_symbols_table(
+    cumulative_frequencies: &[u32; ALPHABET_SIZE],
+) -> [u8; 1 << NORMALIZATION_BITS] {
+    let mut table = [0; 1 << NORMALIZATION_BITS];
+    let mut sym = 0;
+
+    for (f, entry) in (0u32..).zip(table.iter_mut()) {
+        while sym < 255 && f >= cumulative_frequencies[sym + 1] {
+            sym += 1;
+        }
+
+        *entry = sym as u8;
+    }
+
+    table
 }
 
 pub fn normalize_frequencies(frequencies: &mut [u32; ALPHABET_SIZE], bits: u32) {
@@ -85,4 +116,24 @@ pub(super) fn build_cumulative_frequencies(
     }
 
     cumulative_frequencies
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_build_symbols_table() {
+        let mut frequencies = [0; ALPHABET_SIZE];
+        frequencies[usize::from(b'A')] = 1000;
+        frequencies[usize::from(b'C')] = 96;
+        frequencies[usize::from(b'T')] = 2999;
+        frequencies[255] = 1;
+        let cumulative_frequencies = build_cumulative_frequencies(&frequencies);
+        let table = build_symbols_table(&cumulative_frequencies);
+
+        for (f, sym) in (0u32..).zip(table) {
+            assert_eq!(sym, cumulative_frequencies_symbol(&cumulative_frequencies, f));
+        }
+    }
 }
