@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::db::{self, Db, read_sets, references};
 use crate::model::read_set::StoredFile;
 use crate::storage::data::{self, DataStore};
+use crate::worker::common::chain;
 
 /// Objects read at once.
 const CONCURRENCY: usize = 4;
@@ -304,18 +305,6 @@ fn size(bytes: u64) -> String {
         unit += 1;
     }
     if unit == 0 { format!("{bytes} B") } else { format!("{value:.1} {}", UNITS[unit]) }
-}
-
-/// An error and its sources as one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //! attempt itself or by the next start-up sweep.
 
 mod aligned;
-mod common;
+pub(crate) mod common;
 mod import;
 mod lease;
 mod reference_import;

@@ -144,7 +144,7 @@ pub(super) fn tee_failed(file: &str, error: &TeeError) -> Option<Outcome> {
 }
 
 /// An error and its sources as one line.
-pub(super) fn chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(e) = source {
