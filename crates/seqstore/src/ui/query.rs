@@ -153,12 +153,9 @@ pub async fn read_sets(
     } else {
         ""
     };
-    // With one ETag, few rows match: `+ 0` keeps SQLite from walking the whole store in creation
-    // order through read_sets_by_store and makes it use read_sets_by_etag, then sort.
-    let order = if query.etag.is_some() { "creation_ms + 0, id" } else { "creation_ms, id" };
     let sql = format!(
         "SELECT id, name, status, sample_id, subject_id, file_type, creation_ms, total_read_count, total_base_count, \
-         etag_source1 FROM read_sets WHERE {}{duplicates} ORDER BY {order} {limit}",
+         etag_source1 FROM read_sets WHERE {}{duplicates} ORDER BY creation_ms, id {limit}",
         filter.sql()
     );
     let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
