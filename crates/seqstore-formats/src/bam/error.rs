@@ -124,6 +124,15 @@ pub enum ErrorKind {
     /// A record does not decode or cannot be rendered as SAM.
     #[error("invalid record")]
     InvalidRecord(#[source] io::Error),
+    /// A read name has a byte outside printable ASCII (`!`..`~`), which SAM's QNAME and the ETag's
+    /// SAM text cannot carry.
+    #[error("read name has byte 0x{byte:02x} at position {position}; allowed: printable ASCII '!'..'~'")]
+    InvalidName {
+        /// The offending byte.
+        byte: u8,
+        /// 1-based position in the name.
+        position: u64,
+    },
     /// A mapped record in a source declared unaligned.
     #[error("mapped read in a UBAM source; declare sourceFileType BAM")]
     MappedInUbam,
@@ -188,6 +197,7 @@ impl ErrorKind {
             | ErrorKind::InvalidHeader(_)
             | ErrorKind::TruncatedRecord
             | ErrorKind::InvalidRecord(_)
+            | ErrorKind::InvalidName { .. }
             | ErrorKind::MappedInUbam => false,
         }
     }

@@ -71,6 +71,11 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
         records += 1;
         let end = reader.get_ref().virtual_position();
         let at = |kind| Error::at(Some(RecordId { number: records, name: record.name().map(|n| n.to_vec()) }))(kind);
+        if let Some(name) = record.name()
+            && let Some(i) = name.iter().position(|b| !(b'!'..=b'~').contains(b))
+        {
+            return Err(at(ErrorKind::InvalidName { byte: name[i], position: i as u64 + 1 }));
+        }
         let flags = record.flags();
         statistics.add(flags);
         bases += record.sequence().len() as u64;

@@ -134,6 +134,18 @@ pub enum ErrorKind {
         /// 1-based position in the quality line.
         position: u64,
     },
+    /// A read name (the header up to the first space or tab) is empty or has a byte outside
+    /// printable ASCII (`!`..`~`), which SAM's QNAME and the ETag's SAM text cannot carry.
+    #[error("read name contains {} at position {position}; allowed: printable ASCII '!'..'~'", Byte(*.byte))]
+    InvalidName {
+        /// The offending byte.
+        byte: u8,
+        /// 1-based position in the name.
+        position: u64,
+    },
+    /// The header line has no read name (`@` followed by nothing, a space or a tab).
+    #[error("header line has no read name")]
+    EmptyName,
     /// Sequence and quality lengths differ.
     #[error("sequence length {sequence} but quality length {quality}")]
     LengthMismatch {
@@ -188,6 +200,8 @@ impl ErrorKind {
             | ErrorKind::MissingPlus
             | ErrorKind::InvalidSequence { .. }
             | ErrorKind::InvalidQuality { .. }
+            | ErrorKind::InvalidName { .. }
+            | ErrorKind::EmptyName
             | ErrorKind::LengthMismatch { .. }
             | ErrorKind::Truncated
             | ErrorKind::NameMismatch { .. } => false,

@@ -106,10 +106,22 @@ impl<B: BufRead> Validator<B> {
             .map_err(|e| self.io(e))?;
         match scanned {
             Scanned::Line { .. } if self.header.ends_with(b"\r") => Err(self.unplaced(ErrorKind::Crlf)),
-            Scanned::Line { .. } => Ok(true),
+            Scanned::Line { .. } => self.check_name().map(|()| true),
             Scanned::Unterminated { .. } => Err(self.invalid(ErrorKind::Truncated, self.line + 1)),
             Scanned::TooLong => Err(self.unplaced(ErrorKind::LineTooLong)),
             Scanned::Eof | Scanned::Stopped { .. } => unreachable!("a peeked '@' starts the line; ANY stops at '\\n'"),
+        }
+    }
+
+    /// The read name (after `@`, up to the first space or tab) is 1+ printable ASCII bytes.
+    fn check_name(&self) -> Result<(), Error> {
+        let name = self.header[1..].split(|b| *b == b' ' || *b == b'\t').next().unwrap_or_default();
+        if name.is_empty() {
+            return Err(self.invalid(ErrorKind::EmptyName, self.line));
+        }
+        match name.iter().position(|b| !(b'!'..=b'~').contains(b)) {
+            Some(i) => Err(self.invalid(ErrorKind::InvalidName { byte: name[i], position: i as u64 + 1 }, self.line)),
+            None => Ok(()),
         }
     }
 
@@ -243,7 +255,7 @@ mod tests {
 
     #[test]
     fn test_read_record_errors() {
-        let cases: [(&[u8], &str); 16] = [
+        let cases: [(&[u8], &str); 19] = [
             (
                 b"@r1\r\nACGT\r\n+\r\nIIII\r\n",
                 "source1 line 1: CRLF line endings; convert with dos2unix or tr -d '\\r'",
@@ -280,6 +292,12 @@ mod tests {
             (b"@r1\nACGT\n+\n", "source1 record 1 (line 4): truncated: file ends inside a record"),
             (b"@r1\nACGT\n+\nIIII\n\n\n@r2\nA\n+\nI\n", "source1 line 5: blank line before the end of the file"),
             (b"@r1\nACGT\n+", "source1 record 1 (line 4): truncated: file ends inside a record"),
+            (
+                b"@r\xc3\xa9ad comment\nACGT\n+\nIIII\n",
+                "source1 record 1 (line 1): read name contains '\\xc3' (0xc3) at position 2; allowed: printable ASCII '!'..'~'",
+            ),
+            (b"@\nACGT\n+\nIIII\n", "source1 record 1 (line 1): header line has no read name"),
+            (b"@ r1\nACGT\n+\nIIII\n", "source1 record 1 (line 1): header line has no read name"),
         ];
         for (text, expected) in cases {
             assert_eq!(message(text), expected, "for {:?}", String::from_utf8_lossy(text));
