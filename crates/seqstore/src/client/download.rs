@@ -14,7 +14,6 @@ use indicatif::ProgressBar;
 use serde_json::{Value, json};
 
 use super::output::{self, text};
-use super::raw::Capture;
 use super::verify::{self, Mismatch, Reference};
 use super::{Ctx, Error, api, jobs, progress, read_sets};
 use crate::cli::client::{self, DownloadArgs};
@@ -195,17 +194,7 @@ async fn reference(ctx: &Ctx, args: &DownloadArgs, set: &Value) -> Result<Refere
     let arn = text(set, "/referenceArn");
     let (store, id) = parse_reference_arn(&arn)
         .ok_or_else(|| Error::Usage(format!("the CRAM read set names no usable referenceArn ({arn:?})")))?;
-    let capture = Capture::default();
-    ctx.sdk
-        .get_reference_metadata()
-        .reference_store_id(store)
-        .id(id)
-        .customize()
-        .interceptor(capture.clone())
-        .send()
-        .await
-        .map_err(api("GetReferenceMetadata"))?;
-    let meta = capture.json();
+    let meta = super::references::metadata(ctx, store, id).await?;
     let dir = tempfile::tempdir().map_err(|source| Error::File {
         action: "cannot create",
         path: "a temporary directory".into(),

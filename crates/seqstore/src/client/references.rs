@@ -130,7 +130,8 @@ async fn import(ctx: &Ctx, store: &str, role: &str, name: Option<&str>, files: &
     print_references(ctx, &references)
 }
 
-async fn metadata(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error> {
+/// GetReferenceMetadata as received, extension members (`sequences`) included.
+pub(super) async fn metadata(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error> {
     let capture = Capture::default();
     ctx.sdk
         .get_reference_metadata()
