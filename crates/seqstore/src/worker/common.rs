@@ -4,9 +4,10 @@
 use futures_util::{StreamExt, TryStreamExt};
 
 use super::tee::TeeError;
-use crate::db;
 use crate::db::import_jobs::{self, Claim};
+use crate::db::{self, read_sets};
 use crate::model::import::{SourceSpec, SourceStatus};
+use crate::model::read_set::ReadSet;
 use crate::model::time;
 use crate::model::upload::StoredPart;
 use crate::service::{Caller, Service};
@@ -87,12 +88,24 @@ pub(super) async fn open_all(
     Ok(opened)
 }
 
+/// Opens the transaction that settles `claim`, with its job locked (so the last source to settle
+/// sees the others' outcomes), and the settlement time.
+pub(super) async fn begin_settlement(service: &Service, claim: &Claim) -> Result<(db::Tx, time::Millis), db::Error> {
+    let mut tx = service.db().begin().await?;
+    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
+    Ok((tx, time::now()))
+}
+
+/// `same content as read set N` when another read set of the store has `set`'s first ETag digest.
+pub(super) async fn duplicate_note(tx: &mut db::Tx, claim: &Claim, set: &ReadSet) -> Result<Option<String>, db::Error> {
+    let duplicate = read_sets::with_etag(tx, &claim.account, &claim.store_id, &set.etag.source1, &set.id).await?;
+    Ok(duplicate.map(|id| format!("same content as read set {id}")))
+}
+
 /// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
 /// the full text as `statusDetail`.
 pub(super) async fn fail(service: &Service, claim: &Claim, message: &str) -> Result<bool, db::Error> {
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    let now = time::now();
+    let (mut tx, now) = begin_settlement(service, claim).await?;
     let short = status_message(message);
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
         return Ok(false);

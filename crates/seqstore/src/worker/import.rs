@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, fail, open_spec, storage_failed, tee_failed};
+use super::common::{Outcome, begin_settlement, duplicate_note, fail, open_spec, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, ChannelReader, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
@@ -229,11 +229,8 @@ fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scann
 /// Commits the read set, its tags and the FINISHED source in one transaction; false (nothing
 /// written) when the lease generation moved on.
 async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> Result<bool, db::Error> {
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    let now = time::now();
-    let duplicate = read_sets::with_etag(&mut tx, &claim.account, &claim.store_id, &set.etag.source1, &set.id).await?;
-    let note = duplicate.map(|id| format!("same content as read set {id}"));
+    let (mut tx, now) = begin_settlement(service, claim).await?;
+    let note = duplicate_note(&mut tx, claim, &set).await?;
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
         return Ok(false);
     }

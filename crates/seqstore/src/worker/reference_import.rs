@@ -14,7 +14,7 @@ use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, fail, open_all, storage_failed, tee_failed};
+use super::common::{Outcome, begin_settlement, fail, open_all, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, Progress, TeeError};
 use crate::db::import_jobs::{self, Claim};
@@ -244,9 +244,7 @@ async fn finish(
 }
 
 async fn commit(service: &Service, claim: &Claim, tags: &Tags, reference: Reference) -> Result<bool, db::Error> {
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    let now = time::now();
+    let (mut tx, now) = begin_settlement(service, claim).await?;
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, None, None, now).await? {
         return Ok(false);
     }

@@ -8,13 +8,12 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
 use super::Settings;
-use super::common::status_message;
+use super::common::{begin_settlement, duplicate_note, status_message};
 use crate::db::import_jobs::{self, Claim};
 use crate::db::{self, read_sets, sequence_stores, uploads};
 use crate::model::import::SourceStatus;
 use crate::model::read_set::{Files, ReadSet, StoredFile};
 use crate::model::tags::Tags;
-use crate::model::time;
 use crate::model::upload::{StoredPart, UploadedParts};
 use crate::service::Service;
 use crate::storage::data::{self, DataStore, WriteOptions};
@@ -30,11 +29,8 @@ pub(super) async fn commit(
     mut set: ReadSet,
     parts: &UploadedParts,
 ) -> Result<bool, db::Error> {
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    let now = time::now();
-    let duplicate = read_sets::with_etag(&mut tx, &claim.account, &claim.store_id, &set.etag.source1, &set.id).await?;
-    let note = duplicate.map(|id| format!("same content as read set {id}"));
+    let (mut tx, now) = begin_settlement(service, claim).await?;
+    let note = duplicate_note(&mut tx, claim, &set).await?;
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
         return Ok(false);
     }
@@ -88,9 +84,7 @@ pub(super) async fn fail(
             return Ok(false);
         }
     }
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    let now = time::now();
+    let (mut tx, now) = begin_settlement(service, claim).await?;
     let short = status_message(message);
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
         return Ok(false);
