@@ -70,7 +70,7 @@ def scan_aligned(path, ref, md5):
     return reads, bases
 
 
-def run_import(store, job_id, path, file_type, ref_arn):
+def run_import(store, job_id, path, file_type, ref_arn, path2=None):
     job = JOBS[job_id]
     job["status"] = "IN_PROGRESS"
     src = job["sources"][0]
@@ -79,8 +79,12 @@ def run_import(store, job_id, path, file_type, ref_arn):
         md5 = hashlib.md5()
         if os.environ.get("FAKE_SEQSTORE_FAIL") == "import":
             raise ValueError("record 7: sequence and quality lengths differ (fake failure)")
+        md5_2 = hashlib.md5() if path2 else None
         if file_type == "FASTQ":
             reads, bases = scan_fastq(path, md5)
+            if path2:
+                reads2, bases2 = scan_fastq(path2, md5_2)
+                reads, bases = reads + reads2, bases + bases2
         else:
             reads, bases = scan_aligned(path, REFERENCES[ref_arn]["path"] if ref_arn else None, md5)
         if os.environ.get("FAKE_SEQSTORE_FAIL") == "etag":
@@ -97,6 +101,8 @@ def run_import(store, job_id, path, file_type, ref_arn):
                                     "alignment": "UNALIGNED" if file_type == "FASTQ" else "ALIGNED"},
             "etag": {"algorithm": "%s_MD5up" % file_type, "source1": md5.hexdigest()},
         }
+        if md5_2 is not None:
+            READSETS[(store, rs)]["etag"]["source2"] = md5_2.hexdigest()
         src["status"] = "FINISHED"
         job["status"] = "COMPLETED"
     except Exception as e:  # noqa: BLE001 - report anything as the source's failure
@@ -196,7 +202,8 @@ class Handler(BaseHTTPRequestHandler):
                    "creationTime": now_iso(),
                    "sources": [dict(src, status="NOT_STARTED", readSetId=new_id())]}
             JOBS[jid] = job
-            threading.Thread(target=run_import, args=(store, jid, path, src["sourceFileType"], ref_arn),
+            path2 = local_source(src["sourceFiles"]["source2"]) if "source2" in src["sourceFiles"] else None
+            threading.Thread(target=run_import, args=(store, jid, path, src["sourceFileType"], ref_arn, path2),
                              daemon=True).start()
             return self.reply(200, {k: job[k] for k in ("id", "sequenceStoreId", "roleArn", "status",
                                                         "creationTime")})

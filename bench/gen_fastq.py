@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Deterministic Illumina-like FASTQ generator for seqstore benchmarks.
 
-Writes uncompressed FASTQ to stdout (pipe it into `pigz -p 2 -n`). Standard library only.
+Writes uncompressed FASTQ to stdout (pipe it into `pigz -p 2 -n`); with --mate2 FILE, the
+matching R2 records go to FILE (a FIFO into another compressor) in the same order, with the same
+names. Standard library only.
 The same arguments give byte-identical output on any CPython >= 3.9 (it uses only
 random.Random(seed).randbytes/getrandbits, whose streams are fixed for a given seed).
 
@@ -17,6 +19,9 @@ Records look like a NovaSeq run's R1 file:
   HiSeq-like Phred+33 range '#'..'J'.
 Reads walk lanes 1-4 and tiles {surface}{swath}{01..78} like bcl2fastq output, with y
 non-decreasing and x random inside a tile.
+R2 (--mate2): the same name with ' 2:N:0:ACGTACGT', the reverse complement of the pool 150-450
+bases downstream of R1 (a fragment of 300-600 bp), and another quality string; it draws no extra
+random numbers, so R1 is byte-identical with or without --mate2.
 """
 
 import argparse
@@ -101,12 +106,16 @@ def tiles():
                         yield lane, surface * 1000 + swath * 100 + t
 
 
-def generate(out, reads, seed, quality):
+COMPLEMENT = bytes.maketrans(b"ACGTN", b"TGCAN")
+
+
+def generate(out, reads, seed, quality, out2=None):
     rng = random.Random(seed)
     seq, quals, n_mask = build_pools(rng, quality)
     qmask = QUAL_POOL - 1
     assert QUAL_POOL & qmask == 0
     fmt = b"%s%d:%d 1:N:0:ACGTACGT\n%s\n+\n%s\n"
+    fmt2 = b"%s%d:%d 2:N:0:ACGTACGT\n%s\n+\n%s\n"
     tile_iter = tiles()
 
     def next_prefix():
@@ -122,6 +131,8 @@ def generate(out, reads, seed, quality):
     while written < reads:
         batch = []
         append = batch.append
+        batch2 = []
+        append2 = batch2.append
         for _ in range(min(CHUNK, reads - written)):
             r = getrandbits(64)
             off = r & 0x7FFFFF  # 23 bits: SEQ_POOL offset
@@ -140,10 +151,25 @@ def generate(out, reads, seed, quality):
                     b[i] = 78  # 'N'
                 s = bytes(b)
             append(fmt % (prefix, x, y, s, quals[k]))
+            if out2 is not None:
+                off2 = (off + READ_LEN + (r & 0x12B)) & 0x7FFFFF  # 150..449 bases downstream
+                k2 = (k * 40503 + 1) & qmask
+                s2 = seq[off2:off2 + READ_LEN]
+                ns2 = n_get(k2)
+                if ns2:
+                    b = bytearray(s2)
+                    for i in ns2:
+                        b[READ_LEN - 1 - i] = 78  # 'N': after the reverse complement, at i, where quals[k2] has '#'
+                    s2 = bytes(b)
+                append2(fmt2 % (prefix, x, y, s2.translate(COMPLEMENT)[::-1], quals[k2]))
         data = b"".join(batch)
         out.write(data)
         written += len(batch)
         nbytes += len(data)
+        if out2 is not None:
+            data2 = b"".join(batch2)
+            out2.write(data2)
+            nbytes += len(data2)
     return nbytes
 
 
@@ -152,13 +178,19 @@ def main():
     ap.add_argument("--reads", type=int, required=True, help="number of records")
     ap.add_argument("--seed", type=int, default=20240611)
     ap.add_argument("--quality", choices=["novaseq", "wide"], default="novaseq")
+    ap.add_argument("--mate2", metavar="FILE",
+                    help="write the R2 records here (a FIFO or a file); stdout gets R1")
     ap.add_argument("--report", metavar="FILE",
-                    help="write 'records bytes seconds' here when done (for stamps and speed)")
+                    help="write 'records bytes seconds' here when done (for stamps and speed); "
+                         "bytes counts both mates")
     args = ap.parse_args()
     start = time.monotonic()
     try:
-        nbytes = generate(sys.stdout.buffer, args.reads, args.seed, args.quality)
+        out2 = open(args.mate2, "wb") if args.mate2 else None
+        nbytes = generate(sys.stdout.buffer, args.reads, args.seed, args.quality, out2)
         sys.stdout.buffer.flush()
+        if out2 is not None:
+            out2.close()
     except BrokenPipeError:
         sys.exit(1)
     if args.report:
