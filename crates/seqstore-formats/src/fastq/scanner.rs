@@ -38,11 +38,6 @@ impl<R> Scanner<R> {
         self.validator.name()
     }
 
-    /// Records read so far.
-    pub(super) fn records(&self) -> u64 {
-        self.validator.records()
-    }
-
     /// Ends the digests; the source must have been read to its end.
     pub(super) fn finish(self) -> Summary {
         let (records, bases) = (self.validator.records(), self.validator.bases());
