@@ -33,8 +33,11 @@ pub const UPLOADS: &str = "upload";
 /// Every kind of directory within a store.
 const KINDS: [&str; 3] = [READ_SETS, REFERENCES, UPLOADS];
 
-/// Chunk size of multipart writes: large enough for S3's 5 MiB minimum part.
+/// Chunk size of multipart writes to S3: large enough for S3's 5 MiB minimum part.
 const CHUNK: usize = 8 * 1024 * 1024;
+/// Chunk size of multipart writes to the local filesystem, which has no minimum: small parts keep
+/// the bytes a write holds in flight (a few parts) from growing when the disk falls behind.
+const LOCAL_CHUNK: usize = 1024 * 1024;
 
 /// Errors of the data store.
 #[derive(Debug, thiserror::Error)]
@@ -215,14 +218,16 @@ impl DataStore {
         Ok(result.into_stream())
     }
 
-    /// Starts a streaming write of `key` in parts of 8 MiB; nothing is visible under `key` before
-    /// [`WriteMultipart::finish`], and [`WriteMultipart::abort`] (or dropping the writer) leaves
-    /// nothing behind but, on S3, an incomplete upload when the process dies first.
+    /// Starts a streaming write of `key` in parts of 8 MiB (1 MiB on the local filesystem); nothing
+    /// is visible under `key` before [`WriteMultipart::finish`], and [`WriteMultipart::abort`] (or
+    /// dropping the writer) leaves nothing behind but, on S3, an incomplete upload when the process
+    /// dies first.
     pub async fn writer(&self, key: &Path, options: &WriteOptions) -> Result<WriteMultipart, Error> {
         let store = self.writes(options)?;
         let put = PutMultipartOptions { tags: options.tag_set(), ..PutMultipartOptions::default() };
         let upload = store.put_multipart_opts(key, put).await.map_err(|source| object_err(key, source))?;
-        Ok(WriteMultipart::new_with_chunk_size(upload, CHUNK))
+        let chunk = if matches!(&*self.backend, Backend::Local(_)) { LOCAL_CHUNK } else { CHUNK };
+        Ok(WriteMultipart::new_with_chunk_size(upload, chunk))
     }
 
     /// Deletes every object of one read set (missing objects are not an error).
