@@ -82,7 +82,8 @@ def render(runs, meta, inputs):
     w("# seqstore benchmark results")
     w("")
     w("Written by `bench/run%s`; re-run it to refresh, do not edit by hand. "
-      "What the figures mean: `bench/README.md`." % (" --quick" if mode == "quick" else ""))
+      "What the figures mean: `bench/README.md`." % (
+          (" --quick" if mode.startswith("quick") else "") + (" --only-flat" if "only-flat" in mode else "")))
     w("")
     w("## Machine")
     w("")
