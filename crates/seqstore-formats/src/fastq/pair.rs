@@ -174,8 +174,24 @@ impl<'scope> Mates<'scope> {
     }
 
     /// The summary of a source read to its end.
-    fn finish(self) -> Summary {
-        self.summary.expect("finish follows read_record returning false")
+    fn finish(mut self) -> Summary {
+        self.summary.take().expect("finish follows read_record returning false")
+    }
+}
+
+impl Drop for Mates<'_> {
+    /// Stops and joins the source's thread when the scan ends early: dropping the receiver makes
+    /// its next send fail. Joined explicitly, so the thread has exited (not only finished its
+    /// closure, all `thread::scope` waits for) when [`scan_pair`] returns.
+    fn drop(&mut self) {
+        let (_, closed) = mpsc::sync_channel(0);
+        drop(mem::replace(&mut self.names, closed));
+        if let Some(thread) = self.thread.take()
+            && let Err(panic) = thread.join()
+            && !thread::panicking()
+        {
+            std::panic::resume_unwind(panic);
+        }
     }
 }
 
