@@ -51,7 +51,8 @@ type Pending = Receiver<Result<Block, ErrorKind>>;
 type Job = (Frame, SyncSender<Result<Block, ErrorKind>>);
 
 /// Runs `consume` over the data of the BGZF stream `source`, inflated on worker threads, and
-/// returns its result with the source, read to its end unless `consume` stopped early.
+/// returns its result with the source, read to its end unless `consume` stopped early. Every
+/// thread has been joined when it returns.
 pub(super) fn decode<I, T>(source: I, consume: impl FnOnce(&mut Blocks) -> T) -> (T, I)
 where
     I: Read + Send,
@@ -64,17 +65,19 @@ where
     let free = Mutex::new(free);
     thread::scope(|scope| {
         let reader = scope.spawn(move || read_frames(source, &jobs, &order));
-        for _ in 0..WORKERS {
-            scope.spawn(|| inflate_all(&queue, &free));
-        }
+        let workers: Vec<_> = (0..WORKERS).map(|_| scope.spawn(|| inflate_all(&queue, &free))).collect();
         let mut blocks = Blocks { pending, recycle, block: Block::default(), position: 0, error: None };
         let result = consume(&mut blocks);
-        // Dropping the receiving end stops the reader if `consume` stopped early.
+        // Dropping the receiving end stops the reader if `consume` stopped early; the reader's end
+        // closes the job queue, which stops the workers.
         drop(blocks);
-        match reader.join() {
-            Ok(source) => (result, source),
-            Err(panic) => std::panic::resume_unwind(panic),
+        let source = reader.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        // Joined rather than left to the scope, which waits for their closures but not for the
+        // threads themselves to exit.
+        for worker in workers {
+            worker.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         }
+        (result, source)
     })
 }
 
@@ -171,7 +174,7 @@ fn block_size(mut extra: &[u8]) -> Option<usize> {
 fn inflate_all(queue: &Mutex<Receiver<Job>>, free: &Mutex<Receiver<Vec<u8>>>) {
     let mut inflater = Decompressor::new();
     loop {
-        // A poisoned lock means another worker panicked; the scope re-raises that panic.
+        // A poisoned lock means another worker panicked; its join re-raises that panic.
         let Ok(job) = queue.lock().map(|queue| queue.recv()) else { return };
         let Ok((frame, done)) = job else { return };
         let data = free.lock().ok().and_then(|free| free.try_recv().ok()).unwrap_or_default();

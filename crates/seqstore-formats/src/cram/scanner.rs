@@ -8,7 +8,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, Scope};
+use std::thread::{self, Scope, ScopedJoinHandle};
 
 use noodles_fasta as fasta;
 use noodles_sam as sam;
@@ -66,7 +66,7 @@ pub(super) fn scan<R: Read + Send>(
 }
 
 /// Worker threads, the reference server, and the channels between them and the caller.
-struct Pipeline {
+struct Pipeline<'scope> {
     jobs: Option<SyncSender<Job>>,
     results: Receiver<Result<Decoded, Error>>,
     cancelled: Arc<AtomicBool>,
@@ -74,10 +74,12 @@ struct Pipeline {
     failure: Failure,
     in_flight: usize,
     max_in_flight: usize,
+    /// The decoders, then the reference server.
+    threads: Vec<ScopedJoinHandle<'scope, ()>>,
 }
 
-impl Pipeline {
-    fn start<'scope, 'env>(
+impl<'scope> Pipeline<'scope> {
+    fn start<'env>(
         scope: &'scope Scope<'scope, 'env>,
         header: &'env sam::Header,
         name_prefix: &'env str,
@@ -88,31 +90,52 @@ impl Pipeline {
         let job_queue = Arc::new(Mutex::new(job_queue));
         let (result_sender, results) = mpsc::channel();
         let cancelled = Arc::new(AtomicBool::new(false));
+        let mut threads = Vec::with_capacity(workers + 1);
         for i in 0..workers {
             let queue = Arc::clone(&job_queue);
             let sender = result_sender.clone();
             let cancelled = Arc::clone(&cancelled);
-            thread::Builder::new()
-                .name(format!("cram-decode-{i}"))
-                .spawn_scoped(scope, move || work(header, name_prefix, &queue, &sender, &cancelled))
-                .map_err(ErrorKind::Thread)?;
+            threads.push(
+                thread::Builder::new()
+                    .name(format!("cram-decode-{i}"))
+                    .spawn_scoped(scope, move || work(header, name_prefix, &queue, &sender, &cancelled))
+                    .map_err(ErrorKind::Thread)?,
+            );
         }
         let (requests, request_queue) = mpsc::channel();
-        thread::Builder::new()
-            .name("cram-reference".into())
-            .spawn_scoped(scope, move || reference::serve(source, request_queue))
-            .map_err(ErrorKind::Thread)?;
+        threads.push(
+            thread::Builder::new()
+                .name("cram-reference".into())
+                .spawn_scoped(scope, move || reference::serve(source, request_queue))
+                .map_err(ErrorKind::Thread)?,
+        );
         let failure = Failure::default();
         let client = Client::new(requests, failure.clone());
-        Ok(Self { jobs: Some(jobs), results, cancelled, client, failure, in_flight: 0, max_in_flight: 2 * workers })
+        let max_in_flight = 2 * workers;
+        Ok(Self { jobs: Some(jobs), results, cancelled, client, failure, in_flight: 0, max_in_flight, threads })
     }
 
+    /// Feeds every container to the decoders and collects the results; every thread has been
+    /// joined when it returns.
     fn run<'h, R: Read>(mut self, input: &mut Input<R>, mut collector: Collector<'h>) -> Result<Collector<'h>, Error> {
         let result = self.feed(input, &mut collector);
         if result.is_err() {
             self.cancelled.store(true, Ordering::Relaxed);
         }
+        self.join();
         result.map(|()| collector)
+    }
+
+    /// Closes the job queue, which ends the decoders (skipping what is queued once cancelled),
+    /// whose end drops the last reference clients, which ends the server; joins them in that
+    /// order. Joined rather than left to the scope, which waits for their closures but not for the
+    /// threads themselves to exit.
+    fn join(self) {
+        let Self { jobs, results, client, threads, .. } = self;
+        drop((jobs, results, client));
+        for thread in threads {
+            thread.join().unwrap_or_else(|panic| panic::resume_unwind(panic));
+        }
     }
 
     fn feed<R: Read>(&mut self, input: &mut Input<R>, collector: &mut Collector<'_>) -> Result<(), Error> {

@@ -33,7 +33,7 @@ impl<R> HashingReader<R> {
 
     /// Wraps `inner`, digesting with `algorithm` on a helper thread fed with copies of the data
     /// (at most 4 chunks in flight), so hashing overlaps with the reader's other work. Dropping
-    /// the reader ends the thread.
+    /// the reader ends the thread and waits for it, so it never outlives the reader.
     ///
     /// # Errors
     ///

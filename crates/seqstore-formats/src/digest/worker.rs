@@ -12,11 +12,15 @@ use super::{Algorithm, Digest};
 const CHUNKS: usize = 4;
 
 /// Feeds chunks of the data to a [`Digest`] owned by a helper thread, recycling the chunks.
+///
+/// The helper never outlives the worker: [`Worker::finish`] and dropping both close the queue and
+/// wait for the helper to digest what was queued (at most [`CHUNKS`] chunks) and end.
 #[derive(Debug)]
 pub(crate) struct Worker {
     chunks: SyncSender<Vec<u8>>,
     free: Receiver<Vec<u8>>,
-    thread: JoinHandle<Digest>,
+    /// `None` once joined.
+    thread: Option<JoinHandle<Digest>>,
 }
 
 impl Worker {
@@ -36,7 +40,7 @@ impl Worker {
             }
             digest
         })?;
-        Ok(Self { chunks, free, thread })
+        Ok(Self { chunks, free, thread: Some(thread) })
     }
 
     /// Queues a copy of `bytes`, waiting while [`CHUNKS`] chunks are in flight.
@@ -61,12 +65,25 @@ impl Worker {
     }
 
     /// Waits for the helper to digest everything queued and returns the digest.
-    pub(crate) fn finish(self) -> Digest {
-        drop(self.chunks);
-        match self.thread.join() {
+    pub(crate) fn finish(mut self) -> Digest {
+        match self.stop().expect("only `finish` and `drop` join the helper, once") {
             Ok(digest) => digest,
             Err(panic) => std::panic::resume_unwind(panic),
         }
+    }
+
+    /// Closes the queue and waits for the helper to end, if it has not been joined yet.
+    fn stop(&mut self) -> Option<thread::Result<Digest>> {
+        // Replacing the sender drops the only one: the helper's loop ends after the queued chunks.
+        drop(mem::replace(&mut self.chunks, mpsc::sync_channel(0).0));
+        self.thread.take().map(JoinHandle::join)
+    }
+}
+
+impl Drop for Worker {
+    /// Ends the helper (after an error, say) before returning, so no thread outlives a scan.
+    fn drop(&mut self) {
+        let _ = self.stop();
     }
 }
 
@@ -87,6 +104,18 @@ mod tests {
         let mut expected = Digest::new(Algorithm::Md5);
         expected.update(b"aaaaaaaaaabcde");
         assert_eq!(worker.finish().finalize_hex(), expected.finalize_hex());
+        Ok(())
+    }
+
+    // Dropping with chunks still queued (as a scan does after an error) joins the helper without
+    // deadlocking on the recycled chunks.
+    #[test]
+    fn test_drop_joins() -> io::Result<()> {
+        let mut worker = Worker::spawn(Algorithm::Sha256)?;
+        for _ in 0..3 * CHUNKS {
+            worker.update(&[0; 1 << 16]);
+        }
+        drop(worker);
         Ok(())
     }
 }

@@ -51,6 +51,9 @@ impl ReadAt for Vec<u8> {
 /// for BGZF without `gzi`; [`ErrorKind::Io`] when `source` fails; [`ErrorKind::InvalidBgzf`],
 /// [`ErrorKind::PastEnd`] or [`ErrorKind::Mismatch`] when the stored data does not hold the bases
 /// where the entry says.
+///
+/// Memory is bounded by the bytes read from `source`, never by what `sequence` or `gzi` claim: a
+/// corrupt entry fails with one of the errors above instead of reserving its length.
 pub fn read_bases(
     source: &dyn ReadAt,
     compression: Compression,
@@ -108,7 +111,9 @@ fn read_bgzf(source: &dyn ReadAt, gzi: &Gzi, sequence: &Sequence, first: u64, la
     if io::copy(&mut (&mut reader).take(skip), &mut io::sink()).map_err(invalid)? < skip {
         return Err(invalid(io::ErrorKind::UnexpectedEof.into()));
     }
-    let mut text = Vec::with_capacity(usize::try_from(last - first).unwrap_or_default());
+    // Not reserved up front: `last - first` comes from the entry and may be any size; what is read
+    // is bounded by `blocks`.
+    let mut text = Vec::new();
     (&mut reader).take(last - first).read_to_end(&mut text).map_err(invalid)?;
     if text.len() as u64 != last - first {
         return Err(invalid(io::ErrorKind::UnexpectedEof.into()));

@@ -1,0 +1,9 @@
+//! libFuzzer entry for [`harness::sigv4`]; the harness is shared with the stable replay test in
+//! `crates/seqstore/tests/fuzz_regressions.rs`.
+#![no_main]
+
+#[allow(dead_code)]
+#[path = "../harness/api.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::sigv4(data));
