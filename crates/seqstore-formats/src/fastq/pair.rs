@@ -50,7 +50,7 @@ pub fn scan_pair<R1: Read + Send, R2: Read + Send>(
                 (false, true) => return Err(count_mismatch(Which::Source2, two, Which::Source1, &one)),
             }
         }
-        // Returning drops both receivers: a thread still scanning stops at its next batch.
+        // Returning drops both `Mates`: each stops and joins its thread (see its `Drop`).
     })
 }
 
