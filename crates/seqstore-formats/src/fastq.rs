@@ -225,6 +225,35 @@ mod tests {
         Ok(())
     }
 
+    #[test]
+    fn test_scan_bgzf_faults() -> TestResult {
+        let raw = bgzf(&large_text())?;
+        // BSIZE (SAM/BAM § 4.1) is the block size - 1.
+        let first = usize::from(u16::from_le_bytes([raw[16], raw[17]])) + 1;
+        // The first block's CRC-32, its ISIZE, then its deflate data (BTYPE 11, reserved).
+        for (at, checksum) in [(first - 8, true), (first - 4, true), (18, false)] {
+            let mut corrupt = raw.clone();
+            if checksum {
+                corrupt[at] ^= 0x10;
+            } else {
+                corrupt[at] |= 0x06;
+            }
+            let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
+            match error.kind {
+                ErrorKind::GzipChecksum if checksum => {}
+                ErrorKind::GzipCorrupt { compressed_bytes, ref source } if !checksum => {
+                    assert_eq!(compressed_bytes, first as u64);
+                    assert_eq!(source.to_string(), "BGZF block at compressed offset 0: invalid deflate data");
+                }
+                _ => return Err(format!("{error:?}").into()),
+            }
+        }
+        let len = first + 100;
+        let error = scan(Which::Source1, &raw[..len], Algorithm::Md5).err().ok_or("no error")?;
+        assert!(matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64));
+        Ok(())
+    }
+
     struct Failing<'a>(&'a [u8], io::ErrorKind);
 
     impl Read for Failing<'_> {

@@ -9,6 +9,7 @@ pub mod fastq;
 pub mod sam_text;
 pub mod sniff;
 
+mod bgzf;
 mod counted;
 mod flagstat;
 mod inflate;

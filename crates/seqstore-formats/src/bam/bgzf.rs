@@ -11,10 +11,11 @@ use std::sync::Mutex;
 use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread;
 
-use libdeflater::{DecompressionError, Decompressor};
+use libdeflater::Decompressor;
 use noodles_bgzf::VirtualPosition;
 
 use super::ErrorKind;
+use crate::bgzf::{self as block, BLOCK_START, BlockFault, HEADER, TRAILER};
 
 /// The 28-byte empty block that ends every BGZF file (SAM/BAM § 4.1.2).
 pub(super) const EOF_MARKER: [u8; 28] = [
@@ -26,12 +27,6 @@ pub(super) const EOF_MARKER: [u8; 28] = [
 const WORKERS: usize = 2;
 /// Blocks read ahead of the consumer: memory is about twice this many 64 KiB blocks.
 const AHEAD: usize = 16;
-/// Fixed part of a gzip header up to XLEN (RFC 1952 § 2.3).
-const HEADER: usize = 12;
-/// CRC32 and ISIZE after the compressed data.
-const TRAILER: usize = 8;
-/// Largest uncompressed block (SAM/BAM § 4.1).
-const MAX_ISIZE: usize = 1 << 16;
 
 /// One raw block as read from the source.
 struct Frame {
@@ -118,12 +113,12 @@ fn read_frame<I: Read>(source: &mut I, offset: u64) -> Result<Option<Frame>, Err
         Err(e) => return Err(ErrorKind::Io(e)),
     }
     let corrupt = |reason| ErrorKind::CorruptBlock { offset, reason };
-    if raw[..4] != [0x1f, 0x8b, 0x08, 0x04] {
+    if raw[..4] != BLOCK_START {
         return Err(corrupt("not a gzip header with extra fields"));
     }
-    let xlen = usize::from(u16::from_le_bytes([raw[10], raw[11]]));
+    let xlen = block::xlen(&raw);
     fill(source, &mut raw, HEADER + xlen, offset)?;
-    let block_size = block_size(&raw[HEADER..]).ok_or_else(|| corrupt("no BC field with the block size"))?;
+    let block_size = block::block_size(&raw[HEADER..]).ok_or_else(|| corrupt("no BC field with the block size"))?;
     if block_size < HEADER + xlen + TRAILER {
         return Err(corrupt("block size smaller than its header"));
     }
@@ -156,19 +151,6 @@ fn read_full<I: Read>(source: &mut I, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-// SAM/BAM § 4.1: the extra subfield SI1 'B', SI2 'C', SLEN 2, BSIZE = total block size - 1.
-fn block_size(mut extra: &[u8]) -> Option<usize> {
-    while let [si1, si2, len0, len1, rest @ ..] = extra {
-        let len = usize::from(u16::from_le_bytes([*len0, *len1]));
-        if (*si1, *si2, len) == (b'B', b'C', 2) {
-            let bsize = rest.get(..2)?;
-            return Some(usize::from(u16::from_le_bytes([bsize[0], bsize[1]])) + 1);
-        }
-        extra = rest.get(len..)?;
-    }
-    None
-}
-
 /// Inflates queued frames until the reader hangs up, into recycled buffers from `free` when
 /// there are any.
 fn inflate_all(queue: &Mutex<Receiver<Job>>, free: &Mutex<Receiver<Vec<u8>>>) {
@@ -183,32 +165,18 @@ fn inflate_all(queue: &Mutex<Receiver<Job>>, free: &Mutex<Receiver<Vec<u8>>>) {
     }
 }
 
-/// Inflates one frame and checks its CRC-32 and ISIZE.
-///
-/// libdeflate, as htslib and noodles-bgzf's `libdeflate` feature use it: a BGZF block is one
-/// whole deflate stream of known size, which it inflates about 1.4× faster than zlib-rs
-/// (`benches/README.md`), and its CRC-32 uses the same carry-less multiply instructions.
+/// Inflates one frame and checks its CRC-32 and ISIZE (see [`block::inflate_into`]).
 fn inflate(inflater: &mut Decompressor, frame: Frame, mut data: Vec<u8>) -> Result<Block, ErrorKind> {
     let Frame { offset, raw } = frame;
-    let corrupt = |reason| ErrorKind::CorruptBlock { offset, reason };
-    let xlen = usize::from(u16::from_le_bytes([raw[10], raw[11]]));
-    let (cdata, trailer) = raw[HEADER + xlen..].split_at(raw.len() - HEADER - xlen - TRAILER);
-    let crc = u32::from_le_bytes([trailer[0], trailer[1], trailer[2], trailer[3]]);
-    let isize = u32::from_le_bytes([trailer[4], trailer[5], trailer[6], trailer[7]]) as usize;
-    if isize > MAX_ISIZE {
-        return Err(corrupt("uncompressed size over 64 KiB"));
-    }
+    let fault = |fault| match fault {
+        BlockFault::Corrupt(reason) => ErrorKind::CorruptBlock { offset, reason },
+        BlockFault::BadSize => ErrorKind::BadSize { offset },
+        BlockFault::BadCrc => ErrorKind::BadCrc { offset },
+    };
+    let isize = block::uncompressed_size(&raw).map_err(fault)?;
     // Only bytes the buffer never held are zeroed.
     data.resize(isize, 0);
-    match inflater.deflate_decompress(cdata, &mut data) {
-        Ok(n) if n == isize => {}
-        // Data shorter than ISIZE, or longer (it does not fit).
-        Ok(_) | Err(DecompressionError::InsufficientSpace) => return Err(ErrorKind::BadSize { offset }),
-        Err(DecompressionError::BadData) => return Err(corrupt("invalid deflate data")),
-    }
-    if libdeflater::crc32(&data) != crc {
-        return Err(ErrorKind::BadCrc { offset });
-    }
+    block::inflate_into(inflater, &raw, &mut data).map_err(fault)?;
     Ok(Block { offset, size: raw.len() as u64, data })
 }
 

@@ -1,21 +1,33 @@
 //! Decoding every gzip member of a stream in turn (RFC 1952 § 2.2: a gzip file is a series of
 //! members), refusing bytes after the last member that do not start another one, and noting where
 //! each member that holds data starts: for BGZF these are the blocks a `.gzi` lists.
+//!
+//! Each member is looked at before it is decoded: a BGZF block (SAM/BAM § 4.1), whose size its
+//! header gives, is read whole and inflated by libdeflate ([`crate::bgzf`]), straight into the
+//! caller's buffer when it fits; any other member is streamed through flate2's [`GzDecoder`].
+//! A stream may mix the two (`cat a.fastq.bgz b.fastq.gz`).
 
-use std::io::{self, BufRead, Read};
+use std::io::{self, BufRead, Chain, Cursor, Read};
 use std::mem;
 
 use flate2::bufread::GzDecoder;
+use libdeflater::Decompressor;
 
+use crate::bgzf::{self, BLOCK_START, BlockFault, HEADER, MAX_ISIZE, TRAILER};
 use crate::counted::Counted;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// The header bytes already read from the input, put back before the rest of a gzip member.
+type Member<B> = GzDecoder<Chain<Cursor<Vec<u8>>, Counted<B>>>;
+
 /// Reads the decompressed data of all members of a gzip (or BGZF) stream.
 ///
-/// Each member's CRC-32 and ISIZE are checked by [`GzDecoder`] before the next begins. After the
-/// last member the input must end; anything else is an `InvalidData` error, after which
-/// [`Members::is_trailing`] is true and the offending bytes are left unconsumed.
+/// Each member's CRC-32 and ISIZE are checked before its data is returned (BGZF) or before the
+/// next member begins (other gzip). After the last member the input must end; anything else is an
+/// `InvalidData` error, after which [`Members::is_trailing`] is true and the offending bytes are
+/// left unconsumed. A failed CRC-32 or ISIZE check is an error whose message says `checksum`.
+/// A read returns the data of one gzip member's read, or of as many whole BGZF blocks as fit.
 pub(crate) struct Members<B> {
     state: State<B>,
     /// Decompressed bytes returned so far.
@@ -24,12 +36,22 @@ pub(crate) struct Members<B> {
     pending: Option<(u64, u64)>,
     /// Starts of the members that yielded data, when asked for.
     starts: Option<Vec<(u64, u64)>>,
+    /// A BGZF block inflated here because the caller's buffer was too small, and how much of it
+    /// has been returned.
+    block: Vec<u8>,
+    position: usize,
+    /// The raw bytes of the BGZF block being inflated (reused).
+    raw: Vec<u8>,
+    /// Created at the first BGZF block.
+    inflater: Option<Decompressor>,
+    /// An error met after a read had already produced data, returned by the next read.
+    deferred: Option<io::Error>,
 }
 
 enum State<B> {
     // Boxed: the state is moved on every read.
-    Member(Box<GzDecoder<Counted<B>>>),
-    /// A member has ended; what follows is not yet known.
+    Member(Box<Member<B>>),
+    /// At a member boundary (also the start): what follows is not yet known.
     Between(Counted<B>),
     Ended(Counted<B>),
     Trailing(Counted<B>),
@@ -42,10 +64,15 @@ impl<B: BufRead> Members<B> {
     /// `starts`, notes where each member holding data starts.
     pub(super) fn new(inner: B, starts: bool) -> Self {
         Self {
-            state: State::Member(Box::new(GzDecoder::new(Counted::new(inner)))),
+            state: State::Between(Counted::new(inner)),
             decoded: 0,
-            pending: Some((0, 0)),
+            pending: None,
             starts: starts.then(Vec::new),
+            block: Vec::new(),
+            position: 0,
+            raw: Vec::new(),
+            inflater: None,
+            deferred: None,
         }
     }
 }
@@ -53,7 +80,7 @@ impl<B: BufRead> Members<B> {
 impl<B> Members<B> {
     fn counted(&self) -> &Counted<B> {
         match &self.state {
-            State::Member(decoder) => decoder.get_ref(),
+            State::Member(decoder) => decoder.get_ref().get_ref().1,
             State::Between(inner) | State::Ended(inner) | State::Trailing(inner) => inner,
             State::Moving => unreachable!("state is restored before read returns"),
         }
@@ -78,7 +105,7 @@ impl<B> Members<B> {
     /// each member that held data starts, in order (`None` unless asked for).
     pub(super) fn into_parts(self) -> (B, Option<Vec<(u64, u64)>>) {
         let inner = match self.state {
-            State::Member(decoder) => decoder.into_inner(),
+            State::Member(decoder) => decoder.into_inner().into_inner().1,
             State::Between(inner) | State::Ended(inner) | State::Trailing(inner) => inner,
             State::Moving => unreachable!("state is restored before read returns"),
         };
@@ -95,44 +122,56 @@ impl<B> Members<B> {
     }
 }
 
-impl<B: BufRead> Read for Members<B> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if buf.is_empty() {
-            return Ok(0);
-        }
+/// What starts at a member boundary.
+enum Next {
+    /// The end of the input.
+    End,
+    /// Bytes that are not gzip.
+    Trailing,
+    /// A BGZF block, read whole into `raw`.
+    Block,
+    /// Another gzip member, of which these header bytes have been read.
+    Gzip(Vec<u8>),
+}
+
+impl<B: BufRead> Members<B> {
+    /// Reads into `buf` from the current member or block, moving on to the next member as needed:
+    /// `Ok(0)` only at the end of the stream.
+    fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
+            if self.position < self.block.len() {
+                let n = buf.len().min(self.block.len() - self.position);
+                buf[..n].copy_from_slice(&self.block[self.position..self.position + n]);
+                self.position += n;
+                return Ok(n);
+            }
             match mem::replace(&mut self.state, State::Moving) {
                 State::Member(mut decoder) => match decoder.read(buf) {
-                    Ok(0) => self.state = State::Between(decoder.into_inner()),
+                    Ok(0) => self.state = State::Between(decoder.into_inner().into_inner().1),
                     result => {
                         self.state = State::Member(decoder);
-                        if let Ok(n) = result {
-                            self.decoded(n);
-                        }
                         return result;
                     }
                 },
                 State::Between(mut inner) => {
-                    let next = match inner.fill_buf() {
-                        Ok(next) => next,
-                        Err(e) => {
-                            self.state = State::Between(inner);
-                            return Err(e);
+                    let start = inner.taken();
+                    let next = self.next(&mut inner);
+                    self.state = State::Between(inner);
+                    match next? {
+                        Next::End => self.state = self.take_inner(State::Ended),
+                        Next::Trailing => self.state = self.take_inner(State::Trailing),
+                        Next::Block => {
+                            self.pending = Some((start, self.decoded));
+                            if let Some(n) = self.inflate(start, buf)? {
+                                return Ok(n);
+                            }
                         }
-                    };
-                    let starts_member = match next {
-                        [] => None,
-                        [first] => Some(*first == GZIP_MAGIC[0]),
-                        [first, second, ..] => Some([*first, *second] == GZIP_MAGIC),
-                    };
-                    self.state = match starts_member {
-                        None => State::Ended(inner),
-                        Some(true) => {
-                            self.pending = Some((inner.taken(), self.decoded));
-                            State::Member(Box::new(GzDecoder::new(inner)))
+                        Next::Gzip(header) => {
+                            self.pending = Some((start, self.decoded));
+                            let inner = self.take_inner(|inner| inner);
+                            self.state = State::Member(Box::new(GzDecoder::new(Cursor::new(header).chain(inner))));
                         }
-                        Some(false) => State::Trailing(inner),
-                    };
+                    }
                 }
                 State::Ended(inner) => {
                     self.state = State::Ended(inner);
@@ -149,12 +188,121 @@ impl<B: BufRead> Read for Members<B> {
             }
         }
     }
+
+    /// Moves the input out of the `Between` state into another.
+    fn take_inner<T>(&mut self, into: impl FnOnce(Counted<B>) -> T) -> T {
+        match mem::replace(&mut self.state, State::Moving) {
+            State::Between(inner) => into(inner),
+            _ => unreachable!("only called in the Between state"),
+        }
+    }
+
+    /// Looks at what starts at a member boundary; a BGZF block is read whole into `self.raw`.
+    fn next(&mut self, inner: &mut Counted<B>) -> io::Result<Next> {
+        let starts_member = match inner.fill_buf()? {
+            [] => return Ok(Next::End),
+            [first] => *first == GZIP_MAGIC[0],
+            [first, second, ..] => [*first, *second] == GZIP_MAGIC,
+        };
+        if !starts_member {
+            return Ok(Next::Trailing);
+        }
+        // The header goes into `raw`, where the rest of a BGZF block follows it.
+        let raw = &mut self.raw;
+        raw.clear();
+        inner.by_ref().take(HEADER as u64).read_to_end(raw)?;
+        if raw.len() < HEADER || raw[..4] != BLOCK_START {
+            return Ok(Next::Gzip(raw.clone()));
+        }
+        let xlen = bgzf::xlen(raw);
+        inner.by_ref().take(xlen as u64).read_to_end(raw)?;
+        let size = match bgzf::block_size(&raw[HEADER..]) {
+            Some(size) if raw.len() == HEADER + xlen && size >= HEADER + xlen + TRAILER => size,
+            // Not BGZF after all, or truncated: flate2 tells which.
+            _ => return Ok(Next::Gzip(raw.clone())),
+        };
+        raw.reserve_exact(size - raw.len());
+        inner.by_ref().take((size - raw.len()) as u64).read_to_end(raw)?;
+        if raw.len() < size {
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ends inside a BGZF block"));
+        }
+        Ok(Next::Block)
+    }
+
+    /// Inflates the block in `self.raw`, which starts at compressed offset `offset`: into `buf`
+    /// when it fits, else into `self.block`. Returns the bytes written to `buf`, or `None` for an
+    /// empty block.
+    fn inflate(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<Option<usize>> {
+        let inflater = self.inflater.get_or_insert_with(Decompressor::new);
+        let fault = |fault| {
+            let message = match fault {
+                BlockFault::Corrupt(reason) => format!("BGZF block at compressed offset {offset}: {reason}"),
+                BlockFault::BadSize => format!("BGZF block at compressed offset {offset} fails its ISIZE checksum"),
+                BlockFault::BadCrc => format!("BGZF block at compressed offset {offset} fails its CRC-32 checksum"),
+            };
+            io::Error::new(io::ErrorKind::InvalidData, message)
+        };
+        let isize = bgzf::uncompressed_size(&self.raw).map_err(fault)?;
+        if isize == 0 {
+            // Checked all the same: an empty block's CRC-32 is 0.
+            return bgzf::inflate_into(inflater, &self.raw, &mut []).map(|()| None).map_err(fault);
+        }
+        if buf.len() >= isize {
+            bgzf::inflate_into(inflater, &self.raw, &mut buf[..isize]).map_err(fault)?;
+            return Ok(Some(isize));
+        }
+        // Only bytes the buffer never held are zeroed.
+        self.block.resize(isize, 0);
+        if let Err(error) = bgzf::inflate_into(inflater, &self.raw, &mut self.block) {
+            self.block.clear();
+            self.position = 0;
+            return Err(fault(error));
+        }
+        let n = buf.len();
+        buf.copy_from_slice(&self.block[..n]);
+        self.position = n;
+        Ok(Some(n))
+    }
+
+    /// Whether the next read starts at a member boundary after a BGZF block.
+    fn between_blocks(&self) -> bool {
+        self.position == self.block.len() && matches!(self.state, State::Between(_))
+    }
+}
+
+impl<B: BufRead> Read for Members<B> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if let Some(error) = self.deferred.take() {
+            return Err(error);
+        }
+        let mut filled = 0;
+        loop {
+            match self.read_some(&mut buf[filled..]) {
+                Ok(n) => {
+                    self.decoded(n);
+                    filled += n;
+                    // Whole BGZF blocks go on filling the buffer while one surely fits.
+                    if n == 0 || !self.between_blocks() || buf.len() - filled < MAX_ISIZE {
+                        return Ok(filled);
+                    }
+                }
+                Err(error) if filled > 0 => {
+                    self.deferred = Some(error);
+                    return Ok(filled);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::testing::gzip;
+    use crate::testing::{bgzf, gzip};
 
     #[test]
     fn test_read_members() -> io::Result<()> {
@@ -179,6 +327,81 @@ mod tests {
         let starts = members.into_parts().1;
         let second = (hello.len() + empty.len()) as u64;
         assert_eq!(starts, Some(vec![(0, 0), (second, 6)]));
+        Ok(())
+    }
+
+    // Three BGZF blocks (two full ones and 84 bytes), then the EOF marker.
+    fn bgzf_text() -> io::Result<(Vec<u8>, Vec<u8>)> {
+        let text: Vec<u8> = (0..(2 * MAX_ISIZE + 2) as u32).map(|i| (i % 251) as u8).collect();
+        Ok((bgzf(&text)?, text))
+    }
+
+    #[test]
+    fn test_read_bgzf_mixed_with_gzip() -> io::Result<()> {
+        let (blocks, text) = bgzf_text()?;
+        let hello = gzip(b"hello")?;
+        let data = [&blocks[..], &hello[..], &blocks[..]].concat();
+        let mut members = Members::new(io::BufReader::new(&data[..]), true);
+        let mut out = Vec::new();
+        members.read_to_end(&mut out)?;
+        assert_eq!(out, [&text[..], b"hello", &text[..]].concat());
+        let starts = members.into_parts().1.ok_or_else(|| io::Error::other("no starts"))?;
+        let mut alone = Members::new(&blocks[..], true);
+        alone.read_to_end(&mut Vec::new())?;
+        let alone = alone.into_parts().1.ok_or_else(|| io::Error::other("no starts"))?;
+        assert_eq!(alone.len(), 3);
+        let (c, u) = (blocks.len() as u64, text.len() as u64);
+        let shifted =
+            alone.iter().map(|&(compressed, uncompressed)| (compressed + c + hello.len() as u64, uncompressed + u + 5));
+        let expected: Vec<_> = alone.iter().copied().chain([(c, u)]).chain(shifted).collect();
+        assert_eq!(starts, expected);
+        Ok(())
+    }
+
+    #[test]
+    fn test_read_bgzf_into_small_and_large_buffers() -> io::Result<()> {
+        let (blocks, text) = bgzf_text()?;
+        let mut members = Members::new(&blocks[..], false);
+        let mut out = Vec::new();
+        let mut buf = [0; 1000];
+        loop {
+            match members.read(&mut buf)? {
+                0 => break,
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+        assert_eq!(out, text);
+        // A buffer with room for several blocks is filled with as many as surely fit.
+        let mut members = Members::new(&blocks[..], false);
+        let mut buf = vec![0; 3 * MAX_ISIZE];
+        assert_eq!(members.read(&mut buf)?, 2 * MAX_ISIZE + 2);
+        assert_eq!(buf[..text.len()], text);
+        assert_eq!(members.read(&mut buf)?, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn test_read_bgzf_faults() -> io::Result<()> {
+        let (blocks, _) = bgzf_text()?;
+        let first = bgzf::block_size(&blocks[HEADER..HEADER + bgzf::xlen(&blocks)]).unwrap_or_default();
+        let read = |data: &[u8]| Members::new(data, false).read_to_end(&mut Vec::new());
+        // The first block's CRC-32, its ISIZE, then its deflate data.
+        for (at, expected) in [(first - 8, "CRC-32 checksum"), (first - 4, "ISIZE checksum"), (first - 20, "")] {
+            let mut corrupt = blocks.clone();
+            corrupt[at] ^= 0x10;
+            let error = read(&corrupt).err().ok_or_else(|| io::Error::other("no error"))?;
+            assert_eq!(error.kind(), io::ErrorKind::InvalidData);
+            assert!(error.to_string().starts_with("BGZF block at compressed offset 0"), "{error}");
+            assert!(error.to_string().contains(expected), "{error}");
+        }
+        // Ending inside the second block, after the first was returned.
+        let mut members = Members::new(&blocks[..first + 30], false);
+        let mut buf = vec![0; 4 * MAX_ISIZE];
+        let decoded = members.read(&mut buf)?;
+        assert!(decoded > 0 && decoded <= MAX_ISIZE);
+        let error = members.read(&mut buf).err().ok_or_else(|| io::Error::other("no error"))?;
+        assert_eq!(error.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(members.consumed(), first as u64 + 30);
         Ok(())
     }
 
