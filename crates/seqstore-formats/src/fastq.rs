@@ -241,10 +241,7 @@ mod tests {
             let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
             match error.kind {
                 ErrorKind::GzipChecksum if checksum => {}
-                ErrorKind::GzipCorrupt { compressed_bytes, ref source } if !checksum => {
-                    assert_eq!(compressed_bytes, first as u64);
-                    assert_eq!(source.to_string(), "BGZF block at compressed offset 0: invalid deflate data");
-                }
+                ErrorKind::GzipCorrupt { .. } if !checksum => {}
                 _ => return Err(format!("{error:?}").into()),
             }
         }

@@ -3,6 +3,7 @@
 //! into gzip faults and read failures. Also the read-ahead that sniffing uses on either side.
 
 mod members;
+mod replay;
 
 use std::io::{self, BufReader, Chain, Cursor, Read};
 

@@ -5,29 +5,27 @@
 //! Each member is looked at before it is decoded: a BGZF block (SAM/BAM § 4.1), whose size its
 //! header gives, is read whole and inflated by libdeflate ([`crate::bgzf`]), straight into the
 //! caller's buffer when it fits; any other member is streamed through flate2's [`GzDecoder`].
-//! A stream may mix the two (`cat a.fastq.bgz b.fastq.gz`).
+//! A stream may mix the two (`cat a.fastq.bgz b.fastq.gz`). A block that fails as BGZF (bad
+//! CRC-32, ISIZE or BSIZE, invalid deflate data, cut short) is decoded again by flate2 as the gzip
+//! member it is, so every stream gives the data and the errors it would give flate2 alone.
 
-use std::io::{self, BufRead, Chain, Cursor, Read};
+use std::io::{self, BufRead, Read};
 use std::mem;
 
 use flate2::bufread::GzDecoder;
 use libdeflater::Decompressor;
 
+use super::replay::Replay;
 use crate::bgzf::{self, BLOCK_START, BlockFault, HEADER, MAX_ISIZE, TRAILER};
-use crate::counted::Counted;
 
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// The header bytes already read from the input, put back before the rest of a gzip member.
-type Member<B> = GzDecoder<Chain<Cursor<Vec<u8>>, Counted<B>>>;
-
 /// Reads the decompressed data of all members of a gzip (or BGZF) stream.
 ///
-/// Each member's CRC-32 and ISIZE are checked before its data is returned (BGZF) or before the
-/// next member begins (other gzip). After the last member the input must end; anything else is an
-/// `InvalidData` error, after which [`Members::is_trailing`] is true and the offending bytes are
-/// left unconsumed. A failed CRC-32 or ISIZE check is an error whose message says `checksum`.
-/// A read returns the data of one gzip member's read, or of as many whole BGZF blocks as fit.
+/// Each member's CRC-32 and ISIZE are checked by the end of its data (BGZF: before any of it is
+/// returned). After the last member the input must end; anything else is an `InvalidData` error,
+/// after which [`Members::is_trailing`] is true and the offending bytes are left unconsumed. A read
+/// returns the data of one gzip member's read, or of as many whole BGZF blocks as surely fit.
 pub(crate) struct Members<B> {
     state: State<B>,
     /// Decompressed bytes returned so far.
@@ -50,11 +48,11 @@ pub(crate) struct Members<B> {
 
 enum State<B> {
     // Boxed: the state is moved on every read.
-    Member(Box<Member<B>>),
+    Member(Box<GzDecoder<Replay<B>>>),
     /// At a member boundary (also the start): what follows is not yet known.
-    Between(Counted<B>),
-    Ended(Counted<B>),
-    Trailing(Counted<B>),
+    Between(Replay<B>),
+    Ended(Replay<B>),
+    Trailing(Replay<B>),
     /// Only while `read` moves the state.
     Moving,
 }
@@ -64,7 +62,7 @@ impl<B: BufRead> Members<B> {
     /// `starts`, notes where each member holding data starts.
     pub(super) fn new(inner: B, starts: bool) -> Self {
         Self {
-            state: State::Between(Counted::new(inner)),
+            state: State::Between(Replay::new(inner)),
             decoded: 0,
             pending: None,
             starts: starts.then(Vec::new),
@@ -78,9 +76,9 @@ impl<B: BufRead> Members<B> {
 }
 
 impl<B> Members<B> {
-    fn counted(&self) -> &Counted<B> {
+    fn input(&self) -> &Replay<B> {
         match &self.state {
-            State::Member(decoder) => decoder.get_ref().get_ref().1,
+            State::Member(decoder) => decoder.get_ref(),
             State::Between(inner) | State::Ended(inner) | State::Trailing(inner) => inner,
             State::Moving => unreachable!("state is restored before read returns"),
         }
@@ -88,12 +86,12 @@ impl<B> Members<B> {
 
     /// The compressed input.
     pub(super) fn inner(&self) -> &B {
-        self.counted().inner()
+        self.input().inner()
     }
 
     /// Compressed bytes consumed so far.
     pub(super) fn consumed(&self) -> u64 {
-        self.counted().taken()
+        self.input().taken()
     }
 
     /// Whether non-gzip bytes were found after the last member.
@@ -105,7 +103,7 @@ impl<B> Members<B> {
     /// each member that held data starts, in order (`None` unless asked for).
     pub(super) fn into_parts(self) -> (B, Option<Vec<(u64, u64)>>) {
         let inner = match self.state {
-            State::Member(decoder) => decoder.into_inner().into_inner().1,
+            State::Member(decoder) => decoder.into_inner(),
             State::Between(inner) | State::Ended(inner) | State::Trailing(inner) => inner,
             State::Moving => unreachable!("state is restored before read returns"),
         };
@@ -130,8 +128,14 @@ enum Next {
     Trailing,
     /// A BGZF block, read whole into `raw`.
     Block,
-    /// Another gzip member, of which these header bytes have been read.
+    /// Another gzip member (or a truncated BGZF block), of which these bytes have been read.
     Gzip(Vec<u8>),
+}
+
+/// A gzip member decoded by flate2 from `read`, the last bytes taken from `input`, on.
+fn gzip_member<B: BufRead>(read: Vec<u8>, mut input: Replay<B>) -> State<B> {
+    input.give_back(read);
+    State::Member(Box::new(GzDecoder::new(input)))
 }
 
 impl<B: BufRead> Members<B> {
@@ -147,7 +151,7 @@ impl<B: BufRead> Members<B> {
             }
             match mem::replace(&mut self.state, State::Moving) {
                 State::Member(mut decoder) => match decoder.read(buf) {
-                    Ok(0) => self.state = State::Between(decoder.into_inner().into_inner().1),
+                    Ok(0) => self.state = State::Between(decoder.into_inner()),
                     result => {
                         self.state = State::Member(decoder);
                         return result;
@@ -162,14 +166,20 @@ impl<B: BufRead> Members<B> {
                         Next::Trailing => self.state = self.take_inner(State::Trailing),
                         Next::Block => {
                             self.pending = Some((start, self.decoded));
-                            if let Some(n) = self.inflate(start, buf)? {
-                                return Ok(n);
+                            match self.inflate(buf) {
+                                Ok(0) => {}
+                                Ok(n) => return Ok(n),
+                                // flate2 decodes the member again from its first byte, and tells
+                                // what is wrong with it as for any other gzip member.
+                                Err(_) => {
+                                    let raw = mem::take(&mut self.raw);
+                                    self.state = self.take_inner(|inner| gzip_member(raw, inner));
+                                }
                             }
                         }
                         Next::Gzip(header) => {
                             self.pending = Some((start, self.decoded));
-                            let inner = self.take_inner(|inner| inner);
-                            self.state = State::Member(Box::new(GzDecoder::new(Cursor::new(header).chain(inner))));
+                            self.state = self.take_inner(|inner| gzip_member(header, inner));
                         }
                     }
                 }
@@ -190,7 +200,7 @@ impl<B: BufRead> Members<B> {
     }
 
     /// Moves the input out of the `Between` state into another.
-    fn take_inner<T>(&mut self, into: impl FnOnce(Counted<B>) -> T) -> T {
+    fn take_inner<T>(&mut self, into: impl FnOnce(Replay<B>) -> T) -> T {
         match mem::replace(&mut self.state, State::Moving) {
             State::Between(inner) => into(inner),
             _ => unreachable!("only called in the Between state"),
@@ -198,7 +208,7 @@ impl<B: BufRead> Members<B> {
     }
 
     /// Looks at what starts at a member boundary; a BGZF block is read whole into `self.raw`.
-    fn next(&mut self, inner: &mut Counted<B>) -> io::Result<Next> {
+    fn next(&mut self, inner: &mut Replay<B>) -> io::Result<Next> {
         let starts_member = match inner.fill_buf()? {
             [] => return Ok(Next::End),
             [first] => *first == GZIP_MAGIC[0],
@@ -218,50 +228,41 @@ impl<B: BufRead> Members<B> {
         inner.by_ref().take(xlen as u64).read_to_end(raw)?;
         let size = match bgzf::block_size(&raw[HEADER..]) {
             Some(size) if raw.len() == HEADER + xlen && size >= HEADER + xlen + TRAILER => size,
-            // Not BGZF after all, or truncated: flate2 tells which.
+            // Not BGZF after all, or truncated (flate2 tells).
             _ => return Ok(Next::Gzip(raw.clone())),
         };
         raw.reserve_exact(size - raw.len());
         inner.by_ref().take((size - raw.len()) as u64).read_to_end(raw)?;
         if raw.len() < size {
-            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file ends inside a BGZF block"));
+            return Ok(Next::Gzip(raw.clone()));
         }
         Ok(Next::Block)
     }
 
-    /// Inflates the block in `self.raw`, which starts at compressed offset `offset`: into `buf`
-    /// when it fits, else into `self.block`. Returns the bytes written to `buf`, or `None` for an
-    /// empty block.
-    fn inflate(&mut self, offset: u64, buf: &mut [u8]) -> io::Result<Option<usize>> {
+    /// Inflates the block in `self.raw` into `buf` when it fits, else into `self.block`, and
+    /// returns the bytes written to `buf`: 0 for an empty block.
+    ///
+    /// # Errors
+    ///
+    /// The block is not valid BGZF; `buf` may then hold anything.
+    fn inflate(&mut self, buf: &mut [u8]) -> Result<usize, BlockFault> {
         let inflater = self.inflater.get_or_insert_with(Decompressor::new);
-        let fault = |fault| {
-            let message = match fault {
-                BlockFault::Corrupt(reason) => format!("BGZF block at compressed offset {offset}: {reason}"),
-                BlockFault::BadSize => format!("BGZF block at compressed offset {offset} fails its ISIZE checksum"),
-                BlockFault::BadCrc => format!("BGZF block at compressed offset {offset} fails its CRC-32 checksum"),
-            };
-            io::Error::new(io::ErrorKind::InvalidData, message)
-        };
-        let isize = bgzf::uncompressed_size(&self.raw).map_err(fault)?;
-        if isize == 0 {
-            // Checked all the same: an empty block's CRC-32 is 0.
-            return bgzf::inflate_into(inflater, &self.raw, &mut []).map(|()| None).map_err(fault);
-        }
+        let isize = bgzf::uncompressed_size(&self.raw)?;
         if buf.len() >= isize {
-            bgzf::inflate_into(inflater, &self.raw, &mut buf[..isize]).map_err(fault)?;
-            return Ok(Some(isize));
+            bgzf::inflate_into(inflater, &self.raw, &mut buf[..isize])?;
+            return Ok(isize);
         }
         // Only bytes the buffer never held are zeroed.
         self.block.resize(isize, 0);
-        if let Err(error) = bgzf::inflate_into(inflater, &self.raw, &mut self.block) {
+        if let Err(fault) = bgzf::inflate_into(inflater, &self.raw, &mut self.block) {
             self.block.clear();
             self.position = 0;
-            return Err(fault(error));
+            return Err(fault);
         }
         let n = buf.len();
         buf.copy_from_slice(&self.block[..n]);
         self.position = n;
-        Ok(Some(n))
+        Ok(n)
     }
 
     /// Whether the next read starts at a member boundary after a BGZF block.
@@ -380,19 +381,34 @@ mod tests {
         Ok(())
     }
 
+    /// What a whole read gives: the data's length and SHA-256, then the error's kind and message.
+    fn read_all(mut reader: impl Read) -> (usize, String, Option<(io::ErrorKind, String)>) {
+        let mut out = Vec::new();
+        let error = reader.read_to_end(&mut out).err().map(|e| (e.kind(), e.to_string()));
+        (out.len(), hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&out)), error)
+    }
+
     #[test]
-    fn test_read_bgzf_faults() -> io::Result<()> {
+    fn test_read_bgzf_faults_as_flate2() -> io::Result<()> {
         let (blocks, _) = bgzf_text()?;
         let first = bgzf::block_size(&blocks[HEADER..HEADER + bgzf::xlen(&blocks)]).unwrap_or_default();
-        let read = |data: &[u8]| Members::new(data, false).read_to_end(&mut Vec::new());
-        // The first block's CRC-32, its ISIZE, then its deflate data.
-        for (at, expected) in [(first - 8, "CRC-32 checksum"), (first - 4, "ISIZE checksum"), (first - 20, "")] {
-            let mut corrupt = blocks.clone();
-            corrupt[at] ^= 0x10;
-            let error = read(&corrupt).err().ok_or_else(|| io::Error::other("no error"))?;
-            assert_eq!(error.kind(), io::ErrorKind::InvalidData);
-            assert!(error.to_string().starts_with("BGZF block at compressed offset 0"), "{error}");
-            assert!(error.to_string().contains(expected), "{error}");
+        let edit = |at: usize, bytes: &[u8]| {
+            let mut edited = blocks.clone();
+            edited[at..at + bytes.len()].copy_from_slice(bytes);
+            edited
+        };
+        let cases = [
+            ("CRC-32", edit(first - 8, &[!blocks[first - 8]])),
+            ("ISIZE", edit(first - 4, &[blocks[first - 4] ^ 1])),
+            ("ISIZE over 64 KiB", edit(first - 4, &[0xff; 4])),
+            ("deflate BTYPE 11", edit(18, &[blocks[18] | 0x06])),
+            // BSIZE matters to BGZF only: as gzip these members are valid.
+            ("BSIZE 64 KiB", edit(16, &[0xff, 0xff])),
+            ("BSIZE short", edit(16, &[100, 0])),
+        ];
+        for (what, data) in cases {
+            let flate2 = read_all(flate2::bufread::MultiGzDecoder::new(&data[..]));
+            assert_eq!(read_all(Members::new(&data[..], false)), flate2, "{what}");
         }
         // Ending inside the second block, after the first was returned.
         let mut members = Members::new(&blocks[..first + 30], false);
