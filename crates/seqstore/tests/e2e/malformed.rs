@@ -143,8 +143,9 @@ fn bgzf_block_cases(prefix: &str, file: &[u8], file_type: &FileType, reference: 
         ("bgzf-second-magic", second_magic, second),
     ];
     if file_type != &FileType::Fastq {
-        // BSIZE matters to BGZF readers only; FASTQ is read as plain multi-member gzip, for
-        // which a wrong BSIZE is harmless (the source imports), so FASTQ has no such case.
+        // BSIZE matters to BGZF readers only; FASTQ's reader decodes a block that fails as BGZF
+        // again as plain gzip, for which a wrong BSIZE is harmless (the source imports), so FASTQ
+        // has no such case.
         let mut huge_bsize = file.to_vec();
         huge_bsize[16..18].copy_from_slice(&[0xff, 0xff]);
         edits[0].2 = "BGZF block at compressed offset 0 is corrupt: uncompressed size over 64 KiB".into();
@@ -154,7 +155,8 @@ fn bgzf_block_cases(prefix: &str, file: &[u8], file_type: &FileType, reference: 
         // A bad CRC or invalid deflate data, as the flipped bit falls (samtools' @PG varies).
         edits.push(("bgzf-flipped-data", flipped_data, "source1: BGZF block at compressed offset 0 ".into()));
     } else {
-        // Inflated text is checked before the member's CRC, so the damage shows as bad bases.
+        // The block fails as BGZF and is decoded again as plain gzip, whose inflated text is
+        // checked before the member's CRC, so the damage shows as bad bases.
         edits.push(("bgzf-flipped-data", flipped_data, "record 148 (line 590): sequence contains ','".into()));
     }
     edits
