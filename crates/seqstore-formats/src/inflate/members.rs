@@ -128,8 +128,8 @@ enum Next {
     Trailing,
     /// A BGZF block, read whole into `raw`.
     Block,
-    /// Another gzip member (or a truncated BGZF block), of which these bytes have been read.
-    Gzip(Vec<u8>),
+    /// Another gzip member (or a truncated BGZF block), of which the bytes read are in `raw`.
+    Gzip,
 }
 
 /// A gzip member decoded by flate2 from `read`, the last bytes taken from `input`, on.
@@ -164,22 +164,19 @@ impl<B: BufRead> Members<B> {
                     match next? {
                         Next::End => self.state = self.take_inner(State::Ended),
                         Next::Trailing => self.state = self.take_inner(State::Trailing),
-                        Next::Block => {
+                        next => {
                             self.pending = Some((start, self.decoded));
-                            match self.inflate(buf) {
-                                Ok(0) => {}
-                                Ok(n) => return Ok(n),
-                                // flate2 decodes the member again from its first byte, and tells
-                                // what is wrong with it as for any other gzip member.
-                                Err(_) => {
-                                    let raw = mem::take(&mut self.raw);
-                                    self.state = self.take_inner(|inner| gzip_member(raw, inner));
+                            if matches!(next, Next::Block) {
+                                match self.inflate(buf) {
+                                    Ok(0) => continue,
+                                    Ok(n) => return Ok(n),
+                                    // flate2 decodes the member again from its first byte, and
+                                    // tells what is wrong with it as for any other gzip member.
+                                    Err(_) => {}
                                 }
                             }
-                        }
-                        Next::Gzip(header) => {
-                            self.pending = Some((start, self.decoded));
-                            self.state = self.take_inner(|inner| gzip_member(header, inner));
+                            let taken = mem::take(&mut self.raw);
+                            self.state = self.take_inner(|inner| gzip_member(taken, inner));
                         }
                     }
                 }
@@ -207,7 +204,8 @@ impl<B: BufRead> Members<B> {
         }
     }
 
-    /// Looks at what starts at a member boundary; a BGZF block is read whole into `self.raw`.
+    /// Looks at what starts at a member boundary; the bytes of a member read to tell (a whole
+    /// BGZF block, or a gzip member's first bytes) are in `self.raw`.
     fn next(&mut self, inner: &mut Replay<B>) -> io::Result<Next> {
         let starts_member = match inner.fill_buf()? {
             [] => return Ok(Next::End),
@@ -222,19 +220,19 @@ impl<B: BufRead> Members<B> {
         raw.clear();
         inner.by_ref().take(HEADER as u64).read_to_end(raw)?;
         if raw.len() < HEADER || raw[..4] != BLOCK_START {
-            return Ok(Next::Gzip(raw.clone()));
+            return Ok(Next::Gzip);
         }
         let xlen = bgzf::xlen(raw);
         inner.by_ref().take(xlen as u64).read_to_end(raw)?;
         let size = match bgzf::block_size(&raw[HEADER..]) {
             Some(size) if raw.len() == HEADER + xlen && size >= HEADER + xlen + TRAILER => size,
             // Not BGZF after all, or truncated (flate2 tells).
-            _ => return Ok(Next::Gzip(raw.clone())),
+            _ => return Ok(Next::Gzip),
         };
         raw.reserve_exact(size - raw.len());
         inner.by_ref().take((size - raw.len()) as u64).read_to_end(raw)?;
         if raw.len() < size {
-            return Ok(Next::Gzip(raw.clone()));
+            return Ok(Next::Gzip);
         }
         Ok(Next::Block)
     }
