@@ -4,7 +4,8 @@
   render.py --runs RUNS.tsv --meta META.tsv [--out results.md]
 
 RUNS.tsv: one line per timed run, tab-separated, no header:
-    format  tool  run  wall_seconds  rss_kib(empty when not measured)
+    format  tool  run  wall_seconds  rss_kib  cpu_seconds
+(rss_kib and cpu_seconds empty or absent when not measured; CPU = user + system)
 META.tsv: tab-separated lines
     meta    KEY     VALUE
     input   FORMAT  FILE_NAME  COMPRESSED_BYTES  RECORDS  UNCOMPRESSED_BYTES
@@ -54,15 +55,15 @@ def md_escape(s):
 
 
 def load(runs_path, meta_path):
-    runs = OrderedDict()  # (format, tool) -> list of (run, wall, rss_kib|None)
+    runs = OrderedDict()  # (format, tool) -> list of (run, wall, rss_kib|None, cpu_s|None)
     with open(runs_path) as f:
         for line in f:
             line = line.rstrip("\n")
             if not line:
                 continue
-            fmt, tool, run, wall, rss = (line.split("\t") + [""])[:5]
+            fmt, tool, run, wall, rss, cpu = (line.split("\t") + ["", ""])[:6]
             runs.setdefault((fmt, tool), []).append(
-                (int(run), float(wall), int(rss) if rss else None))
+                (int(run), float(wall), int(rss) if rss else None, float(cpu) if cpu else None))
     meta, inputs = OrderedDict(), OrderedDict()
     with open(meta_path) as f:
         for line in f:
@@ -107,21 +108,27 @@ def render(runs, meta, inputs):
     w("")
     w("Each tool ran %s times on the same file, interleaved (one run of every tool per round). "
       "MB/s = compressed input bytes / 10^6 / wall seconds. Peak RSS: the seqstore server's "
-      "VmHWM (one fresh server per import), GNU time's max RSS for peers." % meta.get("runs", "N"))
+      "VmHWM (one fresh server per import), GNU time's max RSS for peers. CPU s: user + system "
+      "seconds (the server's from /proc between submit and COMPLETED; GNU time's for peers, "
+      "every process of a pipe; a pipeline's steps summed), median; cores = median CPU s / "
+      "median wall s, out of %s." % (meta.get("runs", "N"), meta.get("nproc", "N")))
     w("")
-    w("| format | tool | runs | median s | best s | MB/s median | MB/s best | peak RSS MiB |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    w("| format | tool | runs | median s | best s | MB/s median | MB/s best | peak RSS MiB | CPU s | cores |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     summary = {}
     for (fmt, tool), rs in runs.items():
         walls = [r[1] for r in rs]
         rss = [r[2] for r in rs if r[2] is not None]
+        cpus = [r[3] for r in rs if r[3] is not None]
         med, best = statistics.median(walls), min(walls)
+        cpu = statistics.median(cpus) if cpus else None
         summary[(fmt, tool)] = (med, best, max(rss) if rss else None)
         size = inputs[fmt][1] if fmt in inputs else 0
-        w("| %s | %s | %d | %s | %s | %s | %s | %s |" % (
+        w("| %s | %s | %d | %s | %s | %s | %s | %s | %s | %s |" % (
             fmt, md_escape(tool), len(walls), fmt_s(med), fmt_s(best),
             fmt_mbs(size, med) if size else "-", fmt_mbs(size, best) if size else "-",
-            fmt_mib(max(rss)) if rss else "-"))
+            fmt_mib(max(rss)) if rss else "-", fmt_s(cpu) if cpu is not None else "-",
+            "%.2f" % (cpu / med) if cpu is not None and med > 0 else "-"))
     w("")
 
     w("## Ratios")
@@ -204,12 +211,13 @@ def render(runs, meta, inputs):
 
     w("## Runs")
     w("")
-    w("| format | tool | run | wall s | RSS MiB |")
-    w("|---|---|---:|---:|---:|")
+    w("| format | tool | run | wall s | RSS MiB | CPU s |")
+    w("|---|---|---:|---:|---:|---:|")
     for (fmt, tool), rs in runs.items():
-        for run, wall, rss in rs:
-            w("| %s | %s | %d | %s | %s |" % (
-                fmt, md_escape(tool), run, fmt_s(wall), fmt_mib(rss) if rss is not None else "-"))
+        for run, wall, rss, cpu in rs:
+            w("| %s | %s | %d | %s | %s | %s |" % (
+                fmt, md_escape(tool), run, fmt_s(wall), fmt_mib(rss) if rss is not None else "-",
+                fmt_s(cpu) if cpu is not None else "-"))
     w("")
     notes = [v for k, v in meta.items() if k.startswith("note")]
     if notes:
