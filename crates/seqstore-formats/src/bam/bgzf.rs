@@ -4,7 +4,8 @@
 //! noodles' readers neither report which block is bad nor notice a missing EOF marker, and its
 //! multithreaded reader needs a `'static` source, so blocks are framed and inflated here, on
 //! scoped threads: one reads frames from the source, [`WORKERS`] inflate them, and the calling
-//! thread reads the data in order through [`Blocks`].
+//! thread reads the data in order through [`Blocks`]. Blocks travel in batches of [`BATCH`], so
+//! the threads hand work to each other (and wake each other) once per batch, not per block.
 
 use std::io::{self, Read};
 use std::sync::Mutex;
@@ -25,8 +26,11 @@ pub(super) const EOF_MARKER: [u8; 28] = [
 
 /// Threads inflating blocks.
 const WORKERS: usize = 2;
-/// Blocks read ahead of the consumer: memory is about twice this many 64 KiB blocks.
-const AHEAD: usize = 16;
+/// Blocks handed from thread to thread at once.
+const BATCH: usize = 8;
+/// Batches read ahead of the consumer: memory is about twice `AHEAD * BATCH` 64 KiB blocks (raw
+/// and inflated), plus the batches being inflated and read.
+const AHEAD: usize = 4;
 
 /// One raw block as read from the source.
 struct Frame {
@@ -42,8 +46,10 @@ struct Block {
     data: Vec<u8>,
 }
 
-type Pending = Receiver<Result<Block, ErrorKind>>;
-type Job = (Frame, SyncSender<Result<Block, ErrorKind>>);
+/// The blocks of one batch in order; an error ends it (nothing after the error is inflated).
+type Inflated = Vec<Result<Block, ErrorKind>>;
+type Pending = Receiver<Inflated>;
+type Job = (Vec<Frame>, SyncSender<Inflated>);
 
 /// Runs `consume` over the data of the BGZF stream `source`, inflated on worker threads, and
 /// returns its result with the source, read to its end unless `consume` stopped early. Every
@@ -55,13 +61,23 @@ where
     let (jobs, queue) = mpsc::sync_channel::<Job>(AHEAD);
     let queue = Mutex::new(queue);
     let (order, pending) = mpsc::sync_channel::<Pending>(AHEAD);
-    // Consumed blocks' buffers go back to the workers: no allocation or zeroing per block.
+    // Consumed blocks' buffers go back to the workers, and inflated frames' buffers to the
+    // reader: no allocation per block.
     let (recycle, free) = mpsc::channel::<Vec<u8>>();
     let free = Mutex::new(free);
+    let (raw_recycle, raw_free) = mpsc::channel::<Vec<u8>>();
     thread::scope(|scope| {
-        let reader = scope.spawn(move || read_frames(source, &jobs, &order));
-        let workers: Vec<_> = (0..WORKERS).map(|_| scope.spawn(|| inflate_all(&queue, &free))).collect();
-        let mut blocks = Blocks { pending, recycle, block: Block::default(), position: 0, error: None };
+        let reader = scope.spawn(move || read_frames(source, &jobs, &order, &raw_free));
+        let workers: Vec<_> =
+            (0..WORKERS).map(|_| scope.spawn(|| inflate_all(&queue, &free, raw_recycle.clone()))).collect();
+        let mut blocks = Blocks {
+            pending,
+            recycle,
+            batch: Vec::new().into_iter(),
+            block: Block::default(),
+            position: 0,
+            error: None,
+        };
         let result = consume(&mut blocks);
         // Dropping the receiving end stops the reader if `consume` stopped early; the reader's end
         // closes the job queue, which stops the workers.
@@ -76,36 +92,59 @@ where
     })
 }
 
-/// Reads frames from `source` until its end, queueing each for a worker and its pending result
-/// for the consumer, in order; a framing error or a missing EOF marker is queued as a result.
-fn read_frames<I: Read>(mut source: I, jobs: &SyncSender<Job>, order: &SyncSender<Pending>) -> I {
+/// Reads frames from `source` until its end, queueing them in batches for the workers and each
+/// batch's pending result for the consumer, in order; a framing error or a missing EOF marker is
+/// queued after the frames before it. Frame buffers come from `raw_free` when there are any.
+fn read_frames<I: Read>(
+    mut source: I,
+    jobs: &SyncSender<Job>,
+    order: &SyncSender<Pending>,
+    raw_free: &Receiver<Vec<u8>>,
+) -> I {
     let mut offset = 0;
     let mut last_is_eof_marker = false;
-    loop {
+    let mut batch = Vec::with_capacity(BATCH);
+    // Queues `batch` (when it holds frames); false once the consumer or the workers are gone.
+    let send = |batch: &mut Vec<Frame>| {
+        if batch.is_empty() {
+            return true;
+        }
         let (done, result) = mpsc::sync_channel(1);
-        let failure = match read_frame(&mut source, offset) {
+        order.send(result).is_ok() && jobs.send((std::mem::replace(batch, Vec::with_capacity(BATCH)), done)).is_ok()
+    };
+    loop {
+        let raw = raw_free.try_recv().unwrap_or_default();
+        let failure = match read_frame(&mut source, offset, raw) {
             Ok(Some(frame)) => {
                 offset += frame.raw.len() as u64;
                 last_is_eof_marker = frame.raw == EOF_MARKER;
-                if order.send(result).is_err() || jobs.send((frame, done)).is_err() {
+                batch.push(frame);
+                if batch.len() == BATCH && !send(&mut batch) {
                     return source;
                 }
                 continue;
             }
-            Ok(None) if last_is_eof_marker => return source,
+            Ok(None) if last_is_eof_marker => {
+                send(&mut batch);
+                return source;
+            }
             Ok(None) => ErrorKind::MissingEof,
             Err(kind) => kind,
         };
         // The consumer stops at the first error, so nothing is read after it.
-        let _ = done.send(Err(failure));
-        let _ = order.send(result);
+        if send(&mut batch) {
+            let (done, result) = mpsc::sync_channel(1);
+            let _ = done.send(vec![Err(failure)]);
+            let _ = order.send(result);
+        }
         return source;
     }
 }
 
-/// Reads the block at `offset`: `None` at the end of the source.
-fn read_frame<I: Read>(source: &mut I, offset: u64) -> Result<Option<Frame>, ErrorKind> {
-    let mut raw = vec![0; HEADER];
+/// Reads the block at `offset` into `raw` (cleared first): `None` at the end of the source.
+fn read_frame<I: Read>(source: &mut I, offset: u64, mut raw: Vec<u8>) -> Result<Option<Frame>, ErrorKind> {
+    raw.clear();
+    raw.resize(HEADER, 0);
     match read_full(source, &mut raw) {
         Ok(0) => return Ok(None),
         Ok(n) if n < HEADER => return Err(ErrorKind::Truncated { offset }),
@@ -151,32 +190,43 @@ fn read_full<I: Read>(source: &mut I, buf: &mut [u8]) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Inflates queued frames until the reader hangs up, into recycled buffers from `free` when
-/// there are any.
-fn inflate_all(queue: &Mutex<Receiver<Job>>, free: &Mutex<Receiver<Vec<u8>>>) {
+/// Inflates queued batches until the reader hangs up, into recycled buffers from `free` when
+/// there are any; each frame's buffer goes back to the reader through `raw_recycle`.
+fn inflate_all(queue: &Mutex<Receiver<Job>>, free: &Mutex<Receiver<Vec<u8>>>, raw_recycle: mpsc::Sender<Vec<u8>>) {
     let mut inflater = Decompressor::new();
     loop {
         // A poisoned lock means another worker panicked; its join re-raises that panic.
         let Ok(job) = queue.lock().map(|queue| queue.recv()) else { return };
-        let Ok((frame, done)) = job else { return };
-        let data = free.lock().ok().and_then(|free| free.try_recv().ok()).unwrap_or_default();
-        // The consumer may have stopped; the block is then dropped.
-        let _ = done.send(inflate(&mut inflater, frame, data));
+        let Ok((frames, done)) = job else { return };
+        let mut inflated = Vec::with_capacity(frames.len());
+        for frame in frames {
+            let data = free.lock().ok().and_then(|free| free.try_recv().ok()).unwrap_or_default();
+            let block = inflate(&mut inflater, &frame, data);
+            // The reader may have ended; the buffer is then freed.
+            let _ = raw_recycle.send(frame.raw);
+            let failed = block.is_err();
+            inflated.push(block);
+            if failed {
+                break;
+            }
+        }
+        // The consumer may have stopped; the blocks are then dropped.
+        let _ = done.send(inflated);
     }
 }
 
 /// Inflates one frame and checks its CRC-32 and ISIZE (see [`block::inflate_into`]).
-fn inflate(inflater: &mut Decompressor, frame: Frame, mut data: Vec<u8>) -> Result<Block, ErrorKind> {
-    let Frame { offset, raw } = frame;
+fn inflate(inflater: &mut Decompressor, frame: &Frame, mut data: Vec<u8>) -> Result<Block, ErrorKind> {
+    let Frame { offset, ref raw } = *frame;
     let fault = |fault| match fault {
         BlockFault::Corrupt(reason) => ErrorKind::CorruptBlock { offset, reason },
         BlockFault::BadSize => ErrorKind::BadSize { offset },
         BlockFault::BadCrc => ErrorKind::BadCrc { offset },
     };
-    let isize = block::uncompressed_size(&raw).map_err(fault)?;
+    let isize = block::uncompressed_size(raw).map_err(fault)?;
     // Only bytes the buffer never held are zeroed.
     data.resize(isize, 0);
-    block::inflate_into(inflater, &raw, &mut data).map_err(fault)?;
+    block::inflate_into(inflater, raw, &mut data).map_err(fault)?;
     Ok(Block { offset, size: raw.len() as u64, data })
 }
 
@@ -187,6 +237,8 @@ fn inflate(inflater: &mut Decompressor, frame: Frame, mut data: Vec<u8>) -> Resu
 pub(super) struct Blocks {
     pending: Receiver<Pending>,
     recycle: mpsc::Sender<Vec<u8>>,
+    /// The rest of the batch `block` came from.
+    batch: std::vec::IntoIter<Result<Block, ErrorKind>>,
     block: Block,
     position: usize,
     error: Option<ErrorKind>,
@@ -207,9 +259,20 @@ impl Blocks {
     /// consumed; empty at the end of the stream.
     pub(super) fn fill(&mut self) -> io::Result<&[u8]> {
         while self.position == self.block.data.len() {
-            let Ok(pending) = self.pending.recv() else { break };
-            // A closed result channel means its worker panicked; the scope re-raises that panic.
-            match pending.recv().unwrap_or(Err(ErrorKind::Io(io::Error::other("BGZF worker failed")))) {
+            let next = match self.batch.next() {
+                Some(next) => next,
+                None => {
+                    let Ok(pending) = self.pending.recv() else { break };
+                    // A closed result channel means its worker panicked; the scope re-raises that
+                    // panic.
+                    let batch = pending
+                        .recv()
+                        .unwrap_or_else(|_| vec![Err(ErrorKind::Io(io::Error::other("BGZF worker failed")))]);
+                    self.batch = batch.into_iter();
+                    continue;
+                }
+            };
+            match next {
                 Ok(block) => {
                     let used = std::mem::replace(&mut self.block, block);
                     // The workers may have ended (after an error); the buffer is then freed.
@@ -283,6 +346,55 @@ mod tests {
         trailing.extend_from_slice(b"garbage, not BGZF");
         let first = raw.len() as u64;
         assert!(matches!(read_all(&trailing), Err(ErrorKind::CorruptBlock { offset, .. }) if offset == first));
+        Ok(())
+    }
+
+    /// Offsets of the blocks of `raw`, in order.
+    fn offsets(raw: &[u8]) -> Result<Vec<u64>, ErrorKind> {
+        let (mut source, mut offsets, mut offset) = (raw, Vec::new(), 0);
+        while let Some(frame) = read_frame(&mut source, offset, Vec::new())? {
+            offsets.push(offset);
+            offset += frame.raw.len() as u64;
+        }
+        Ok(offsets)
+    }
+
+    /// A fault in any block of a batch, or between batches: the blocks before it are read in
+    /// full, then the fault is reported with that block's offset.
+    #[test]
+    fn test_decode_faults_across_batches() -> TestResult {
+        let text: Vec<u8> = (0..1_500_000u32).flat_map(|i| (i % 251).to_le_bytes()).collect();
+        let raw = bgzf(&text)?;
+        let offsets = offsets(&raw)?;
+        assert!(offsets.len() > 2 * BATCH + 2, "{} blocks", offsets.len());
+        for bad in [1, BATCH - 1, BATCH, BATCH + 3, 2 * BATCH] {
+            let (start, end) = (offsets[bad] as usize, offsets[bad + 1] as usize);
+            // The data of the blocks before `bad`: the text up to where block `bad` starts.
+            let before = offsets[..bad].iter().zip(&offsets[1..]).map(|(a, b)| {
+                let block = &raw[*a as usize..*b as usize];
+                u32::from_le_bytes(block[block.len() - 4..].try_into().expect("4 bytes")) as usize
+            });
+            let before: usize = before.sum();
+            let read_until_fault = |raw: &[u8]| {
+                let (result, _) = decode(raw, |blocks| {
+                    let mut out = Vec::new();
+                    let e = blocks.read_to_end(&mut out).expect_err("a fault");
+                    (out, blocks.take_error().unwrap_or(ErrorKind::Io(e)))
+                });
+                result
+            };
+            let mut crc = raw.clone();
+            crc[end - 8] ^= 1;
+            let (out, fault) = read_until_fault(&crc);
+            assert_eq!(out, text[..before], "block {bad}");
+            assert!(matches!(fault, ErrorKind::BadCrc { offset } if offset == start as u64), "block {bad}: {fault:?}");
+            let (out, fault) = read_until_fault(&raw[..end - 1]);
+            assert_eq!(out, text[..before], "block {bad}");
+            assert!(
+                matches!(fault, ErrorKind::Truncated { offset } if offset == start as u64),
+                "block {bad}: {fault:?}"
+            );
+        }
         Ok(())
     }
 
