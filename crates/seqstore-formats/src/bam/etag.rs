@@ -7,7 +7,7 @@ use crate::digest::Algorithm;
 use crate::digest::worker::Worker;
 
 /// Text collected before it is handed to the helper.
-const CHUNK: usize = 256 * 1024;
+const CHUNK: usize = 1024 * 1024;
 
 /// A text buffer that records are rendered into, digested in [`CHUNK`]s by a helper thread.
 pub(super) struct TextDigest {
