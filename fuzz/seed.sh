@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # Fills fuzz/corpus/<target>/ (not committed) with the committed seeds of fuzz/seeds/<target>/ and
-# small real files from the shared test data (../shared/testdata, or $SEQSTORE_TESTDATA), with the
+# small real files of the repository's testdata/ (or $SEQSTORE_TESTDATA), with the
 # framing each harness expects (fuzz/harness/*.rs). Existing corpus files are kept, so a corpus
 # grows across runs. Usage: fuzz/seed.sh [TARGET...] (default: every target).
 set -euo pipefail
 cd "$(dirname "$0")"
-data="${SEQSTORE_TESTDATA:-../../shared/testdata}"
-[ -d "$data" ] || data=/work/shared/testdata
+data="${SEQSTORE_TESTDATA:-../testdata}"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(sniff fastq fastq_pair fasta fai gzi fasta_read bam cram sigv4 input validate)
 

@@ -14,7 +14,7 @@ use crate::testing::TempDir;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn testdata(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
 fn options(algorithm: Algorithm) -> Options {

@@ -19,7 +19,7 @@ use crate::testing::TempDir;
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
 fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 /// A whole FASTA held in memory.

@@ -17,7 +17,7 @@ use super::imports::{ROLE_A, import_config, start, store, typed_source, wait};
 use super::support::{Backend, KEY_A, TestDb, TestServer, in_ci, sdk};
 
 fn testdata(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
 fn samtools_available() -> bool {

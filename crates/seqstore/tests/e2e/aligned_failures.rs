@@ -19,9 +19,9 @@ use super::imports::{ROLE_A, import_config, raw_job, start, store, typed_source,
 use super::references::sequence_md5s;
 use super::support::{Backend, KEY_A, TestDb, TestServer, in_ci, read_set_dirs, sdk};
 
-/// A file of the shared test data (`../shared/testdata` from the project root).
+/// A file of the test data (`testdata/` at the project root).
 pub fn testdata(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
 /// True when samtools runs; under `CI=true` its absence fails the test instead of skipping it.

@@ -18,7 +18,7 @@ use super::support::{KEY_A, Serve, TestStorage, in_ci, seqstore_command};
 const ROLE: &str = "arn:aws:iam::111111111111:role/Import";
 
 fn testdata(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
 /// A configuration file: account A's key, parts of 1 MiB, and `extra` TOML.

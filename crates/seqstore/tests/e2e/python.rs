@@ -54,7 +54,7 @@ fn boto3_and_aws_cli() {
         .env("TEST_ACCOUNT_B", KEY_B.2)
         .env("TEST_AWS_CLI", venv.join("bin/aws"))
         .env("TEST_FILE_ROOT", &files)
-        .env("TEST_DATA_DIR", root.join("../shared/testdata"))
+        .env("TEST_DATA_DIR", root.join("testdata"))
         .output()
         .expect("run python");
     drop(server);

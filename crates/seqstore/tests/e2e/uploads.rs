@@ -25,7 +25,7 @@ use super::support::{
 };
 
 fn testdata(path: &str) -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata").join(path)
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
 /// Creates an upload of `file_type` and returns its id.
