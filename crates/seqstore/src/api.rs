@@ -1,6 +1,7 @@
 //! The HTTP API: one handler that runs every request through the same pipeline, in the order
-//! the wire rules fix: body limit (400) → SigV4 (403) → route (404/405) → shape validation (400) →
-//! the operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
+//! the wire rules fix: head limit (400) → failed-authentication throttle of the client address
+//! (429) → body limit (400) → SigV4 (403) → route (404/405) → shape validation (400) → the
+//! operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
 
 pub mod error;
 pub mod imports;
@@ -236,7 +237,9 @@ struct Seen {
 async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     app.limits.check_head(&parts)?;
-    let body = app.limits.watch_body(body);
+    let client = parts.extensions.get::<limits::Client>().copied();
+    let key_id = sigv4::key_id(&parts.headers);
+    app.limits.check_guesses(client, key_id)?;
     let route = route::find(&parts.method, parts.uri.path());
     if let Ok(Some(r)) = &route {
         seen.operation = Some(r.op.name.clone());
@@ -263,7 +266,10 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
         unsigned_payload_allowed: streams,
         member_headers: &member_headers,
     };
-    let account = app.verifier.verify(&signed, chrono::Utc::now())?;
+    let account = app
+        .verifier
+        .verify(&signed, chrono::Utc::now())
+        .inspect_err(|error| app.limits.note_auth_failure(client, key_id, error))?;
     seen.account = Some(account.clone());
     app.limits.admit(&account)?;
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
@@ -307,7 +313,7 @@ async fn read_body(body: Body, headers: &http::HeaderMap, limit: u64) -> Result<
     match limited.collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.is::<LengthLimitError>() => Err(ApiError::BodyTooLarge { limit }),
-        Err(e) if let Some(&stalled) = limits::BodyStalled::find(&*e) => Err(ApiError::BodyStalled(stalled)),
+        Err(e) if let Some(&timeout) = limits::BodyTimeout::find(&*e) => Err(ApiError::BodyTimeout(timeout)),
         Err(e) => Err(ApiError::BodyUnreadable(axum::Error::new(e))),
     }
 }

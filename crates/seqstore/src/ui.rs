@@ -36,6 +36,8 @@ pub struct Ui {
     service: Service,
     keys: Vec<AccessKey>,
     sessions: session::Signer,
+    /// Failed logins per client address (`limits.auth_failures_per_minute`).
+    guesses: crate::api::limits::Guesses,
     summaries: summary::Summaries,
     /// The listener is on a loopback address (the TLS warning is not needed there).
     loopback: bool,
@@ -56,6 +58,7 @@ impl Ui {
             service,
             keys: config.auth.keys.clone(),
             sessions: session::Signer::new(key.as_bytes(), config.ui.session_seconds),
+            guesses: crate::api::limits::Guesses::new(&config.limits),
             summaries: summary::Summaries::default(),
             loopback: addr.ip().is_loopback(),
             tls: config.tls.cert.is_some(),

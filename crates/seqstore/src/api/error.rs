@@ -33,9 +33,14 @@ pub enum ApiError {
         /// The limit in force.
         limit: u64,
     },
-    /// The body paused longer than `limits.body_read_timeout_seconds`.
+    /// The body paused too long or arrived too slowly (`limits.body_read_timeout_seconds`,
+    /// `limits.body_total_timeout_seconds`, `limits.min_body_bytes_per_sec`).
     #[error(transparent)]
-    BodyStalled(#[from] super::limits::BodyStalled),
+    BodyTimeout(#[from] super::limits::BodyTimeout),
+    /// The client address (or the access key from it) failed to authenticate too often
+    /// (`limits.auth_failures_per_minute`).
+    #[error(transparent)]
+    Guessing(#[from] super::limits::TooManyFailures),
     /// The account sent more requests than `limits.requests_per_second` allows.
     #[error(
         "Rate exceeded: account {account} may send {rate} requests per second to this server, in bursts of at most \
@@ -115,8 +120,8 @@ impl ApiError {
                 | AuthError::PayloadHash
                 | AuthError::Mismatch,
             ) => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
-            Self::BodyStalled(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
-            Self::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),
+            Self::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
+            Self::Throttled { .. } | Self::Guessing(_) => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),
             Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),

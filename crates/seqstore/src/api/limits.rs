@@ -1,25 +1,31 @@
 //! What one request may cost, checked in [`super::process`]: the size of its head
-//! (`limits.max_header_bytes`), pauses in its body (`limits.body_read_timeout_seconds`) and the
-//! rate of its account (`limits.requests_per_second`, `limits.burst`).
+//! (`limits.max_header_bytes`), the failed authentications of its client address
+//! (`limits.auth_failures_per_minute`, [`guesses`]) and the rate of its account
+//! (`limits.requests_per_second`, `limits.burst`). The deadlines of its body ([`body`]) and the
+//! client address it counts under ([`client`]) are applied by the accept loop, which sees every
+//! request.
+
+pub mod body;
+pub mod client;
+pub mod guesses;
 
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::sync::Mutex;
-use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use axum::body::Body;
-use bytes::Bytes;
-use http_body::{Frame, SizeHint};
+pub use body::{BodyDeadlines, BodyTimeout};
+pub use client::{Client, Proxies};
+pub use guesses::{Guesses, TooManyFailures};
 
 use super::error::ApiError;
+use super::sigv4::AuthError;
 use crate::config::LimitsConfig;
 
 /// The limits of one [`super::App`].
 #[derive(Debug)]
 pub struct Limits {
     max_header_bytes: u64,
-    body_read_timeout: Duration,
+    guesses: Guesses,
     rate: Option<RateLimiter>,
 }
 
@@ -28,7 +34,7 @@ impl Limits {
     pub fn new(config: &LimitsConfig) -> Self {
         Self {
             max_header_bytes: config.max_header_bytes,
-            body_read_timeout: config.body_read_timeout(),
+            guesses: Guesses::new(config),
             rate: RateLimiter::new(config),
         }
     }
@@ -43,9 +49,24 @@ impl Limits {
         Ok(())
     }
 
-    /// `body`, failing with [`BodyStalled`] when no frame arrives for `limits.body_read_timeout_seconds`.
-    pub fn watch_body(&self, body: Body) -> Body {
-        Body::new(Stalling::new(body, self.body_read_timeout))
+    /// Refuses a request from `client` presenting `key_id` once the address, or the key from it,
+    /// has failed to authenticate `limits.auth_failures_per_minute` times (see [`guesses`]).
+    /// Requests without a client address (not from a listener) are not counted.
+    pub fn check_guesses(&self, client: Option<Client>, key_id: Option<&str>) -> Result<(), ApiError> {
+        match client {
+            Some(client) => Ok(self.guesses.check(client, key_id)?),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts `error` against `client` and `key_id` when it is a guess: an unknown access key or
+    /// a signature that does not match.
+    pub fn note_auth_failure(&self, client: Option<Client>, key_id: Option<&str>, error: &AuthError) {
+        if let Some(client) = client
+            && error.is_guess()
+        {
+            self.guesses.failed(client, key_id);
+        }
     }
 
     /// Takes one request from `account`'s allowance, or refuses it with the time until the next one
@@ -64,73 +85,6 @@ fn head_size(parts: &http::request::Parts) -> u64 {
     let line = parts.method.as_str().len() + 1 + target + " HTTP/1.1\r\n".len();
     let headers: usize = parts.headers.iter().map(|(name, value)| name.as_str().len() + 2 + value.len() + 2).sum();
     (line + headers + 2) as u64
-}
-
-/// A request body paused longer than `limits.body_read_timeout_seconds`.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-#[error(
-    "the request body stalled: no data arrived for {seconds} s (limits.body_read_timeout_seconds); send the \
-     request again"
-)]
-pub struct BodyStalled {
-    /// The timeout in force.
-    pub seconds: u64,
-}
-
-impl BodyStalled {
-    /// The stall somewhere in `error`'s source chain, if that is why a body could not be read.
-    pub fn find<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Self> {
-        let mut next = Some(error);
-        while let Some(e) = next {
-            if let Some(stalled) = e.downcast_ref::<Self>() {
-                return Some(stalled);
-            }
-            next = e.source();
-        }
-        None
-    }
-}
-
-/// A body whose every frame must arrive within `timeout` of the previous one (or of the head).
-struct Stalling {
-    inner: Body,
-    timeout: Duration,
-    deadline: Pin<Box<tokio::time::Sleep>>,
-}
-
-impl Stalling {
-    fn new(inner: Body, timeout: Duration) -> Self {
-        Self { inner, timeout, deadline: Box::pin(tokio::time::sleep(timeout)) }
-    }
-}
-
-impl http_body::Body for Stalling {
-    type Data = Bytes;
-    type Error = axum::Error;
-
-    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
-        let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_frame(cx) {
-            Poll::Ready(frame) => {
-                let next = tokio::time::Instant::now() + this.timeout;
-                this.deadline.as_mut().reset(next);
-                Poll::Ready(frame)
-            }
-            Poll::Pending if this.deadline.as_mut().poll(cx).is_ready() => {
-                let seconds = this.timeout.as_secs();
-                Poll::Ready(Some(Err(axum::Error::new(BodyStalled { seconds }))))
-            }
-            Poll::Pending => Poll::Pending,
-        }
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.inner.size_hint()
-    }
 }
 
 /// A token bucket per account: `burst` requests at once, refilled at `rate` per second. Accounts
@@ -179,6 +133,8 @@ impl RateLimiter {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     fn limiter(requests_per_second: f64, burst: u64) -> RateLimiter {
@@ -219,22 +175,5 @@ mod tests {
         let (parts, ()) = request.into_parts();
         let wire = "POST /sequencestores?maxResults=5 HTTP/1.1\r\nhost: h:1\r\nx-amz-date: 20250101T000000Z\r\n\r\n";
         assert_eq!(head_size(&parts), wire.len() as u64);
-    }
-
-    #[tokio::test]
-    async fn a_stalled_body_fails_with_the_timeout_and_a_flowing_one_does_not() {
-        use futures_util::StreamExt;
-        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-        let stream = futures_util::stream::unfold(rx, |mut rx| async { rx.recv().await.map(|item| (item, rx)) });
-        let stalling = Stalling::new(Body::from_stream(stream), Duration::from_millis(300));
-        let mut body = Body::new(stalling).into_data_stream();
-        for _ in 0..3 {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            tx.send(Ok(Bytes::from_static(b"x"))).await.expect("send");
-            assert!(matches!(body.next().await, Some(Ok(_))), "short pauses are within the timeout");
-        }
-        let error = body.next().await.expect("an item").expect_err("stalled");
-        assert!(BodyStalled::find(&error).is_some(), "the stall is in the chain: {error:?}");
-        drop(tx);
     }
 }

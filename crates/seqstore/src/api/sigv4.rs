@@ -116,6 +116,23 @@ pub enum AuthError {
     Mismatch,
 }
 
+impl AuthError {
+    /// True for the refusals that guess at keys: an unknown access key id or a wrong signature
+    /// (what `limits.auth_failures_per_minute` counts). A malformed or expired request guesses
+    /// nothing.
+    pub fn is_guess(&self) -> bool {
+        matches!(self, Self::UnknownKey { .. } | Self::Mismatch)
+    }
+}
+
+/// The access key id a request presents: the first part of `Credential=` in its
+/// `Authorization` header, unverified; `None` when there is none.
+pub fn key_id(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
+    let credential = value.split([' ', ',']).find_map(|part| part.trim().strip_prefix("Credential="))?;
+    credential.split('/').next().filter(|id| !id.is_empty())
+}
+
 /// The parts of an `Authorization` header.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Authorization {
@@ -421,6 +438,21 @@ mod tests {
         );
         assert!(matches!(parse_authorization(&twice), Err(AuthError::Malformed { .. })));
         Ok(())
+    }
+
+    #[test]
+    fn key_id_is_read_without_verifying() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(key_id(&headers), None);
+        let value = format!(
+            "AWS4-HMAC-SHA256 Credential=AKIDX/20261129/us-east-1/omics/aws4_request, SignedHeaders=host, Signature={}",
+            "0".repeat(64)
+        );
+        headers.insert(http::header::AUTHORIZATION, value.parse().expect("value"));
+        assert_eq!(key_id(&headers), Some("AKIDX"));
+        headers.insert(http::header::AUTHORIZATION, "Basic abc".parse().expect("value"));
+        assert_eq!(key_id(&headers), None);
+        assert!(AuthError::Mismatch.is_guess() && !AuthError::Missing.is_guess());
     }
 
     /// The example of the AWS SigV4 documentation ("GET /?Param2=value2&Param1=value1" on

@@ -27,6 +27,20 @@ pub struct LimitsConfig {
     /// Requests an account may send at once before the rate applies; 0 = the rate rounded up
     /// (at least 1).
     pub burst: u64,
+    // Client addresses (issue 19): slow bodies, connections and guesses.
+    /// A request body must arrive in full within this time, or within its length at
+    /// `min_body_bytes_per_sec` when that takes longer; else 408.
+    pub body_total_timeout_seconds: u64,
+    /// The slowest body rate given more time than `body_total_timeout_seconds`.
+    pub min_body_bytes_per_sec: u64,
+    /// Open connections one client address may hold; its further connections are closed at
+    /// accept. 0 = unlimited. Trusted proxies are not capped.
+    pub max_connections_per_address: u64,
+    /// Failed authentications (API signatures; dashboard logins, counted apart) evaluated per
+    /// client address and minute; a third of it per address and access key id. 0 = unlimited.
+    pub auth_failures_per_minute: u64,
+    /// Addresses or CIDR blocks of reverse proxies whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for LimitsConfig {
@@ -38,6 +52,11 @@ impl Default for LimitsConfig {
             body_read_timeout_seconds: 60,
             requests_per_second: 0.0,
             burst: 0,
+            body_total_timeout_seconds: 120,
+            min_body_bytes_per_sec: 64 * 1024,
+            max_connections_per_address: 128,
+            auth_failures_per_minute: 30,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -51,6 +70,16 @@ impl LimitsConfig {
     /// `body_read_timeout_seconds` as a duration.
     pub fn body_read_timeout(&self) -> Duration {
         Duration::from_secs(self.body_read_timeout_seconds)
+    }
+
+    /// `body_total_timeout_seconds` as a duration.
+    pub fn body_total_timeout(&self) -> Duration {
+        Duration::from_secs(self.body_total_timeout_seconds)
+    }
+
+    /// `trusted_proxies` parsed: a plain address is a block of one.
+    pub fn trusted_proxies(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies.iter().map(|text| proxy_block(text)).collect()
     }
 
     /// The burst in force when rate limiting is on: `burst`, or the rate rounded up (at least 1).
@@ -78,8 +107,29 @@ impl LimitsConfig {
         if !self.requests_per_second.is_finite() || self.requests_per_second < 0.0 {
             return Some(("limits.requests_per_second", "must be a number >= 0 (0 turns rate limiting off)".into()));
         }
+        self.client_problem()
+    }
+
+    fn client_problem(&self) -> Option<(&'static str, String)> {
+        if self.body_total_timeout_seconds == 0 {
+            return Some(("limits.body_total_timeout_seconds", "must be at least 1 second".into()));
+        }
+        if self.min_body_bytes_per_sec == 0 {
+            return Some(("limits.min_body_bytes_per_sec", "must be at least 1".into()));
+        }
+        if let Err(problem) = self.trusted_proxies() {
+            return Some(("limits.trusted_proxies", problem));
+        }
         None
     }
+}
+
+fn proxy_block(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map(|block| block.trunc())
+        .map_err(|_| format!("'{text}' is neither an IP address nor a CIDR block (such as 10.0.0.0/8 or fd00::/8)"))
 }
 
 /// `[quotas]`: what one account may hold.
@@ -166,6 +216,17 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses_or_blocks() {
+        let limits = LimitsConfig {
+            trusted_proxies: vec!["10.1.2.3".into(), "192.168.7.9/16".into(), "fd00::/8".into()],
+            ..LimitsConfig::default()
+        };
+        assert_eq!(limits.problem(), None);
+        let blocks: Vec<String> = limits.trusted_proxies().expect("valid").iter().map(ToString::to_string).collect();
+        assert_eq!(blocks, ["10.1.2.3/32", "192.168.0.0/16", "fd00::/8"]);
+    }
+
+    #[test]
     fn bad_values_name_their_key() {
         let limits = |f: fn(&mut LimitsConfig)| {
             let mut l = LimitsConfig::default();
@@ -177,6 +238,10 @@ mod tests {
         assert_eq!(limits(|l| l.body_read_timeout_seconds = 0), Some("limits.body_read_timeout_seconds"));
         assert_eq!(limits(|l| l.requests_per_second = -1.0), Some("limits.requests_per_second"));
         assert_eq!(limits(|l| l.requests_per_second = f64::NAN), Some("limits.requests_per_second"));
+        assert_eq!(limits(|l| l.body_total_timeout_seconds = 0), Some("limits.body_total_timeout_seconds"));
+        assert_eq!(limits(|l| l.min_body_bytes_per_sec = 0), Some("limits.min_body_bytes_per_sec"));
+        assert_eq!(limits(|l| l.trusted_proxies = vec!["10.0.0.0/33".into()]), Some("limits.trusted_proxies"));
+        assert_eq!(limits(|l| l.trusted_proxies = vec!["proxy.local".into()]), Some("limits.trusted_proxies"));
         let quotas = QuotasConfig { sources_per_job: 101, ..QuotasConfig::default() };
         assert_eq!(quotas.problem().map(|(k, _)| k), Some("quotas.sources_per_job"));
         let half = TlsConfig { cert: Some("c.pem".into()), key: None };

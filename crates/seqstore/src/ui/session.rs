@@ -1,9 +1,12 @@
 //! Logins: an access key pair of `[[auth.keys]]` buys a session cookie signed with HMAC-SHA256
 //! under the shared session key, so every process accepts the cookies of every other. The cookie
 //! names the access key, not the account: a key removed from the configuration ends its sessions.
+//! Wrong pairs count against the client address (`limits.auth_failures_per_minute`); beyond it a
+//! login is answered 429 with `Retry-After` and a "try again in N s" page, before it is checked.
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Form, FromRequestParts, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -16,6 +19,7 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::{Error, Ui, layout};
+use crate::api::limits::{Client, TooManyFailures};
 use crate::config::DEV_ACCOUNT_ID;
 use crate::model::time;
 use crate::service::Caller;
@@ -140,15 +144,32 @@ pub struct Login {
     secret_access_key: String,
 }
 
-/// `POST /ui/login`: a configured key pair sets the session cookie; anything else is refused.
-pub async fn login(State(ui): State<Arc<Ui>>, headers: HeaderMap, Form(login): Form<Login>) -> Response {
+/// `POST /ui/login`: a configured key pair sets the session cookie; anything else is refused, and
+/// counted against the client address: beyond its allowance a login is not checked but answered
+/// 429 with a page that says when to try again.
+pub async fn login(
+    State(ui): State<Arc<Ui>>,
+    client: Option<Extension<Client>>,
+    headers: HeaderMap,
+    Form(login): Form<Login>,
+) -> Response {
     if ui.dev_mode() {
         return Redirect::to("/ui/").into_response();
+    }
+    let client = client.map(|Extension(client)| client);
+    if let Some(client) = client
+        && let Err(refused) = ui.guesses.check(client, Some(&login.access_key_id))
+    {
+        tracing::info!(%client, access_key_id = login.access_key_id, "ui: login throttled");
+        return throttled(&ui, &headers, &refused);
     }
     let key = ui.keys.iter().find(|k| {
         k.access_key_id == login.access_key_id && same(&ui.sessions, &k.secret_access_key, &login.secret_access_key)
     });
     let Some(key) = key else {
+        if let Some(client) = client {
+            ui.guesses.failed(client, Some(&login.access_key_id));
+        }
         tracing::info!(access_key_id = login.access_key_id, "ui: login refused");
         let page = form(&ui, &headers, Some("Unknown access key id or wrong secret."));
         return (StatusCode::UNAUTHORIZED, page).into_response();
@@ -159,6 +180,19 @@ pub async fn login(State(ui): State<Arc<Ui>>, headers: HeaderMap, Form(login): F
         format!("{COOKIE}={value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age={}{secure}", ui.sessions.seconds);
     let mut response = Redirect::to("/ui/").into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("cookie is ASCII"));
+    response
+}
+
+/// The 429 page of a throttled login: the form, saying when to try again (also in `Retry-After`).
+fn throttled(ui: &Ui, headers: &HeaderMap, refused: &TooManyFailures) -> Response {
+    let problem = format!(
+        "Too many failed sign-ins from your address ({}){}. Try again in {} s. (The server checks at most {} per \
+         minute from one address and a third of that per access key id: limits.auth_failures_per_minute.)",
+        refused.client, refused.key, refused.retry_after, refused.per_minute
+    );
+    let mut response = (StatusCode::TOO_MANY_REQUESTS, form(ui, headers, Some(&problem))).into_response();
+    let retry_after = HeaderValue::from(refused.retry_after);
+    response.headers_mut().insert(header::RETRY_AFTER, retry_after);
     response
 }
 
