@@ -185,10 +185,11 @@ impl Table {
     /// entry when full) if it is new.
     fn take(&mut self, slot: Slot, limit: f64, now: Instant) {
         let use_ = self.use_mark();
-        if !self.entries.contains_key(&slot) && self.entries.len() >= self.capacity {
-            if let Some((_, oldest)) = self.order.pop_first() {
-                self.entries.remove(&oldest);
-            }
+        if !self.entries.contains_key(&slot)
+            && self.entries.len() >= self.capacity
+            && let Some((_, oldest)) = self.order.pop_first()
+        {
+            self.entries.remove(&oldest);
         }
         let (bucket, used) = self.entries.entry(slot).or_insert((Bucket { tokens: limit, at: now }, use_));
         self.order.remove(used);
