@@ -1,9 +1,12 @@
 //! Hostile clients and the limits that contain them (issue #10, points 6 and 7): every operation
 //! called with another account's ids and ARNs, SigV4 tampering, `file://` escapes, request head
-//! and body limits, slow clients on a real listener, TLS, per-account rate limits and quotas.
+//! and body limits, slow clients on a real listener, TLS, per-account rate limits and quotas; and
+//! (issue 19) body deadlines and connection floods per address, throttled key guessing.
 
 mod accounts;
 mod files;
+mod flood;
+mod guesses;
 mod limits;
 mod quotas;
 mod sigv4;

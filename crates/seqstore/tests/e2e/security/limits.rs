@@ -21,7 +21,7 @@ use tokio::net::TcpStream;
 use super::super::support::{Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, config, sdk};
 
 /// A server with `limits` changed by `change`.
-async fn server(change: impl FnOnce(&mut Config)) -> (TestDb, TestServer) {
+pub(super) async fn server(change: impl FnOnce(&mut Config)) -> (TestDb, TestServer) {
     let db = TestDb::new(Backend::chosen()).await.expect("database");
     let mut config = config(&db);
     change(&mut config);
@@ -29,13 +29,13 @@ async fn server(change: impl FnOnce(&mut Config)) -> (TestDb, TestServer) {
     (db, server)
 }
 
-fn addr(server: &TestServer) -> String {
+pub(super) fn addr(server: &TestServer) -> String {
     server.endpoint.trim_start_matches("http://").to_owned()
 }
 
 /// `raw` signed for `addr` as it goes on the wire: head (with `extra` headers after signing and
 /// header names passed through `name`) and body.
-fn wire(raw: &Raw, addr: &str, extra: &[(&str, String)], name: fn(&str) -> String) -> (Vec<u8>, Vec<u8>) {
+pub(super) fn wire(raw: &Raw, addr: &str, extra: &[(&str, String)], name: fn(&str) -> String) -> (Vec<u8>, Vec<u8>) {
     let mut raw = raw.clone();
     raw.host = addr.to_owned();
     let request = raw.build();
@@ -55,25 +55,25 @@ fn wire(raw: &Raw, addr: &str, extra: &[(&str, String)], name: fn(&str) -> Strin
 
 /// A response read off a connection.
 #[derive(Debug)]
-struct Response {
-    status: u16,
-    head: String,
-    json: Value,
+pub(super) struct Response {
+    pub(super) status: u16,
+    pub(super) head: String,
+    pub(super) json: Value,
 }
 
 impl Response {
-    fn error_type(&self) -> String {
+    pub(super) fn error_type(&self) -> String {
         let line = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("x-amzn-errortype:"));
         line.map_or(String::new(), |l| l["x-amzn-errortype:".len()..].trim().to_owned())
     }
 
-    fn message(&self) -> &str {
+    pub(super) fn message(&self) -> &str {
         self.json["message"].as_str().unwrap_or("")
     }
 }
 
 /// Reads one response (Content-Length bodies); `None` when the server closes without one.
-async fn read_response(stream: &mut TcpStream) -> Option<Response> {
+pub(super) async fn read_response(stream: &mut TcpStream) -> Option<Response> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     let end = loop {
