@@ -105,7 +105,7 @@ impl Server {
         let db = Db::connect(&config.database_url()).await?;
         let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
-        let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);
+        let settings = worker::Settings::new(node_id, config);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
         let ui = Ui::new(config, service.clone(), addr).await?;
         let api = api::router(Arc::new(App::new(config, service.clone())));

@@ -12,6 +12,7 @@ mod e2e {
     mod aligned_generated;
     mod backup;
     mod binary;
+    mod bomb_data;
     mod cli;
     mod crash_safety;
     mod db_conformance;
@@ -21,7 +22,7 @@ mod e2e {
     mod import_failures;
     mod import_recovery;
     mod imports;
-    mod malformed;
+    pub mod malformed;
     mod python;
     mod raw;
     mod read_sets;

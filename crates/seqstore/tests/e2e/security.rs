@@ -3,6 +3,7 @@
 //! and body limits, slow clients on a real listener, TLS, per-account rate limits and quotas.
 
 mod accounts;
+mod bombs;
 mod files;
 mod limits;
 mod quotas;
