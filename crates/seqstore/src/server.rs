@@ -119,6 +119,11 @@ impl Server {
         self.listener.local_addr().expect("a bound listener has an address")
     }
 
+    /// The metadata database this server uses (e.g. for tests that inject faults into it).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     /// `https` when TLS is configured, else `http`.
     pub fn scheme(&self) -> &'static str {
         if self.tls.is_some() { "https" } else { "http" }

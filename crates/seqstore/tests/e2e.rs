@@ -15,6 +15,8 @@ mod e2e {
     mod cli;
     mod crash_safety;
     mod db_conformance;
+    mod db_health;
+    mod disk_full;
     mod fastq_data;
     mod fault_proxy;
     mod faults;
