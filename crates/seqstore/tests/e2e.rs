@@ -14,6 +14,7 @@ mod e2e {
     mod binary;
     mod cli;
     mod crash_safety;
+    mod data_dir_lock;
     mod db_conformance;
     mod db_health;
     mod disk_full;
