@@ -15,7 +15,10 @@ mod e2e {
     mod bomb_data;
     mod cli;
     mod crash_safety;
+    mod data_dir_lock;
     mod db_conformance;
+    mod db_health;
+    mod disk_full;
     mod fastq_data;
     mod fault_proxy;
     mod faults;
