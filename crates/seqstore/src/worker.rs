@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::config::UploadsConfig;
 use crate::config::import::{StorageConfig, WorkerConfig};
@@ -125,12 +126,15 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                         tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
                     }
                 }
+                // Everything the attempt logs carries its job and source.
+                let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
                 let attempt = async {
                     match claim.kind {
                         JobKind::ReadSet | JobKind::Upload => import::run(&service, &settings, claim).await,
                         JobKind::Reference => reference_import::run(&service, &settings, claim).await,
                     }
-                };
+                }
+                .instrument(span);
                 let stop = tokio::select! {
                     () = attempt => false,
                     _ = stopped.changed() => true,
