@@ -40,7 +40,7 @@ impl Flipper {
             let next = link.with_extension("next");
             let mut n = 0u64;
             while !stopped.load(Ordering::Relaxed) {
-                let target = if n % 2 == 0 { &fifo } else { &file };
+                let target = if n.is_multiple_of(2) { &fifo } else { &file };
                 let _ = std::fs::remove_file(&next);
                 let flipped = std::os::unix::fs::symlink(target, &next).and_then(|()| std::fs::rename(&next, &link));
                 if flipped.is_err() {
