@@ -38,6 +38,9 @@ pub enum Problem {
     /// or looping link…
     #[error("opening it failed")]
     Open(#[source] std::io::Error),
+    /// Where the opened file is cannot be read from `/proc/self/fd` (Linux).
+    #[error("its real path cannot be read from /proc/self/fd (is /proc mounted?)")]
+    Proc(#[source] std::io::Error),
     /// It resolves outside the root (through a symbolic link).
     #[error("it resolves to {resolved}, outside the allowed root {root}")]
     Outside {
@@ -73,7 +76,7 @@ fn open_checked(path: &Path, root: &Path) -> Result<(File, u64), Problem> {
     let checked = handle.metadata().map_err(Problem::Open)?;
     regular(&checked)?;
     let link = PathBuf::from(format!("/proc/self/fd/{}", handle.as_raw_fd()));
-    let resolved = std::fs::read_link(&link).map_err(Problem::Open)?;
+    let resolved = std::fs::read_link(&link).map_err(Problem::Proc)?;
     if !resolved.starts_with(root) {
         return Err(Problem::Outside { resolved, root: root.to_owned() });
     }
