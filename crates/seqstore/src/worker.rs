@@ -23,6 +23,7 @@ use std::time::Duration;
 use seqstore_formats::limits::Limits as ScanLimits;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
 use crate::config::Config;
 use crate::db::{self, import_jobs};
@@ -128,12 +129,15 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                         tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
                     }
                 }
+                // Everything the attempt logs carries its job and source.
+                let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
                 let attempt = async {
                     match claim.kind {
                         JobKind::ReadSet | JobKind::Upload => import::run(&service, &settings, claim).await,
                         JobKind::Reference => reference_import::run(&service, &settings, claim).await,
                     }
-                };
+                }
+                .instrument(span);
                 let stop = tokio::select! {
                     () = attempt => false,
                     _ = stopped.changed() => true,
