@@ -13,6 +13,7 @@ use std::sync::LazyLock;
 
 use seqstore_formats::digest::{Algorithm, Digest};
 use seqstore_formats::fasta::{self, Gzi, Sequence};
+use seqstore_formats::limits::Limits;
 use seqstore_formats::sniff::{self, Compression};
 use seqstore_formats::{bam, cram, fastq};
 
@@ -149,7 +150,12 @@ pub fn bam(data: &[u8]) {
             })
             .collect()
     });
-    let options = bam::Options { algorithm: Algorithm::Md5, unaligned_only: selector & 1 != 0, reference };
+    let options = bam::Options {
+        algorithm: Algorithm::Md5,
+        unaligned_only: selector & 1 != 0,
+        reference,
+        limits: Limits::default(),
+    };
     let _ = bam::scan(raw, &options);
 }
 
@@ -200,6 +206,7 @@ pub fn cram(data: &[u8]) {
             })
             .collect(),
         name_prefix: "fuzz.cram".to_owned(),
+        limits: Limits::default(),
     };
     let _ = cram::scan(raw, &Reference(answer), &options);
 }

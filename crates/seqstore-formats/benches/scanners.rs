@@ -27,6 +27,7 @@ use noodles_sam::{
     },
 };
 use seqstore_formats::digest::{Algorithm, Digest};
+use seqstore_formats::limits::Limits;
 use seqstore_formats::{bam as bam_scan, cram, sam_text};
 
 /// Read pairs generated: 80,000 records, ≈ 34 MB of SAM text, ≈ 9 MB of BAM.
@@ -54,7 +55,12 @@ static INPUTS: LazyLock<Inputs> = LazyLock::new(|| generate().expect("generated 
 #[divan::bench(sample_count = SAMPLES)]
 fn bam_scan(bencher: Bencher) {
     let bam = &INPUTS.bam;
-    let options = bam_scan::Options { algorithm: Algorithm::Md5, unaligned_only: false, reference: None };
+    let options = bam_scan::Options {
+        algorithm: Algorithm::Md5,
+        unaligned_only: false,
+        reference: None,
+        limits: Limits::default(),
+    };
     bencher
         .counter(BytesCount::new(bam.len()))
         .bench(|| black_box(bam_scan::scan(&bam[..], &options).expect("valid BAM")));
@@ -72,6 +78,7 @@ fn cram_scan(bencher: Bencher) {
             md5: md5_hex(&inputs.reference),
         }],
         name_prefix: "bench.cram".into(),
+        limits: Limits::default(),
     };
     bencher
         .counter(BytesCount::new(inputs.cram.len()))

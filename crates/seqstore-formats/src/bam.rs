@@ -15,6 +15,7 @@ use std::io::{BufReader, Cursor, Read};
 pub use self::error::{Error, ErrorKind, RecordId};
 use crate::digest::{Algorithm, HashingReader};
 pub use crate::flagstat::AlignmentStatistics;
+use crate::limits::Limits;
 use crate::sniff::{self, Compression, Content};
 
 /// Raw bytes read ahead to recognise the compression and, for non-BGZF input, the content.
@@ -48,6 +49,8 @@ pub struct Options {
     /// When given, every `@SQ` must match one of these by name and length, and by MD5 when it
     /// has `M5`.
     pub reference: Option<Vec<ReferenceSequence>>,
+    /// Bounds on the header's declared sizes (`l_text`, `n_ref`, `l_name`).
+    pub limits: Limits,
 }
 
 /// Which kind of index [`Summary::index`] holds.
@@ -95,9 +98,10 @@ pub struct Summary {
 /// # Errors
 ///
 /// The first problem found, as an [`Error`]: content that is not BAM, a truncated or corrupt
-/// BGZF stream, a header or record that does not decode, an `@SQ` that does not match
-/// [`Options::reference`], a mapped record under [`Options::unaligned_only`], records out of
-/// order under `SO:coordinate`, or a failure of `reader` ([`ErrorKind::Io`]).
+/// BGZF stream, a header beyond [`Options::limits`], a header or record that does not decode, an
+/// `@SQ` that does not match [`Options::reference`], a mapped record under
+/// [`Options::unaligned_only`], records out of order under `SO:coordinate`, or a failure of
+/// `reader` ([`ErrorKind::Io`]).
 pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Error> {
     let mut raw = HashingReader::new(reader, Algorithm::Sha256);
     let prefix = read_prefix(&mut raw, RAW_PREFIX).map_err(ErrorKind::Io)?;

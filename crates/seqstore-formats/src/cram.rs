@@ -38,6 +38,7 @@ use std::io::Read;
 pub use self::error::{Error, ErrorKind};
 use crate::digest::Algorithm;
 pub use crate::flagstat::AlignmentStatistics;
+use crate::limits::Limits;
 
 /// Whole reference sequences by name, fetched one at a time (the service implements it over
 /// stored references).
@@ -63,6 +64,9 @@ pub struct Options {
     /// (`reads.cram` for `s3://bucket/run1/reads.cram`). A record is then named
     /// `{name_prefix}:{n}`, `n` counting records from 1, unless its mate has a stored name.
     pub name_prefix: String,
+    /// Bounds on the SAM header's text and `@SQ` lines, and on each container's length and the raw
+    /// sizes its blocks declare.
+    pub limits: Limits,
 }
 
 /// One sequence of the reference: its name, length and MD5 (SAM § 1.3.2, lowercase hex).
@@ -111,9 +115,9 @@ pub struct Summary {
 ///
 /// # Errors
 ///
-/// The source is not CRAM 3.x, is truncated or corrupt, its header disagrees with
-/// [`Options::reference`], a record does not decode against the reference, records are out of
-/// order under `SO:coordinate`, or reading `reader` or `reference` failed.
+/// The source is not CRAM 3.x, is truncated or corrupt, goes beyond [`Options::limits`], its
+/// header disagrees with [`Options::reference`], a record does not decode against the reference,
+/// records are out of order under `SO:coordinate`, or reading `reader` or `reference` failed.
 pub fn scan<R: Read + Send>(reader: R, reference: &dyn ReferenceSource, options: &Options) -> Result<Summary, Error> {
     scanner::scan(reader, reference, options)
 }

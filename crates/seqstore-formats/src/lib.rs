@@ -6,6 +6,7 @@ pub mod cram;
 pub mod digest;
 pub mod fasta;
 pub mod fastq;
+pub mod limits;
 pub mod sam_text;
 pub mod sniff;
 
@@ -15,5 +16,6 @@ mod flagstat;
 mod inflate;
 mod line;
 mod quote;
+mod sam_header;
 #[cfg(test)]
 mod testing;

@@ -13,6 +13,7 @@ use md5::{Digest as _, Md5};
 use noodles_fasta as fasta;
 use seqstore_formats::cram::{Options, ReferenceSequence, ReferenceSource, scan};
 use seqstore_formats::digest::Algorithm;
+use seqstore_formats::limits::Limits;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -54,7 +55,7 @@ impl FastaSource {
             })
             .collect();
         let name_prefix = cram.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        Options { algorithm: Algorithm::Md5, reference, name_prefix }
+        Options { algorithm: Algorithm::Md5, reference, name_prefix, limits: Limits::default() }
     }
 }
 

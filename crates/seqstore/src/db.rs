@@ -6,10 +6,12 @@
 //! `migrations/{sqlite,postgres}` and run at connect.
 
 pub mod filter;
+pub mod heartbeat;
 pub mod idempotency;
 pub mod ids;
 pub mod import_jobs;
 pub mod metrics;
+mod pool;
 pub mod quotas;
 pub mod read_sets;
 pub mod reference_stores;
@@ -20,9 +22,8 @@ pub mod tags;
 pub mod uploads;
 
 use std::sync::Once;
-use std::time::Duration;
 
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::any::AnyConnectOptions;
 use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
 
 /// Which database engine is behind the pool.
@@ -61,6 +62,15 @@ pub enum Error {
     /// The object store failed while serving data.
     #[error("object storage failed")]
     Storage(#[source] Box<crate::storage::data::Error>),
+    /// The SQLite file reached its largest size (`max_page_count`) with no free page left.
+    #[error(
+        "the SQLite database is full: {pages} pages, its largest size (max_page_count), and no free \
+         page left; writes that need space fail until some is freed (delete read sets or references)"
+    )]
+    Full {
+        /// Pages of the file.
+        pages: i64,
+    },
     /// A stored value could not be decoded into the domain type.
     #[error("stored {what} is corrupt")]
     Corrupt {
@@ -81,6 +91,7 @@ impl Error {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    page_cap: pool::PageCap,
 }
 
 /// A write transaction.
@@ -90,7 +101,8 @@ static DRIVERS: Once = Once::new();
 
 impl Db {
     /// Connects to `url` (creating a SQLite file if needed), switches SQLite to WAL and applies
-    /// every pending migration.
+    /// every pending migration. A pooled connection that a failed transaction left inside a
+    /// transaction (SQLite rolls back by itself on a full disk) is closed, not reused.
     pub async fn connect(url: &str) -> Result<Self, Error> {
         DRIVERS.call_once(sqlx::any::install_default_drivers);
         let shown = crate::config::redact_url(url);
@@ -104,13 +116,9 @@ impl Db {
         let connect_err = |source| Error::Connect { url: shown.clone(), source };
         let options: AnyConnectOptions = url.parse().map_err(connect_err)?;
         let options = options.log_statements(tracing::log::LevelFilter::Trace);
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(options)
-            .await
-            .map_err(connect_err)?;
-        let db = Self { pool, backend };
+        let page_cap = pool::PageCap::default();
+        let pool = pool::open(backend, options, &page_cap).await.map_err(connect_err)?;
+        let db = Self { pool, backend, page_cap };
         db.migrate().await?;
         Ok(db)
     }
@@ -158,6 +166,16 @@ impl Db {
                 .await?;
         }
         Ok(tx)
+    }
+
+    /// Fault injection for tests: caps the SQLite file at `pages` pages (`PRAGMA max_page_count`
+    /// on every pooled connection from its next use on; a cap below the current size means the
+    /// current size), so that writes which need a new page fail with `database or disk is full`
+    /// as on a full disk; `None` lifts the cap. Does nothing on PostgreSQL.
+    pub fn cap_sqlite_pages(&self, pages: Option<u32>) {
+        if self.backend == Backend::Sqlite {
+            self.page_cap.set(pages);
+        }
     }
 
     /// Closes every connection; pending queries finish first.

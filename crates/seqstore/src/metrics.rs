@@ -1,7 +1,7 @@
 //! Operational metrics and probes: `/metrics` in the Prometheus text exposition format,
-//! `/healthz` (the process answers) and `/readyz` (the database answers). These three paths are
-//! served beside the AWS API without SigV4; every other request, including other methods on these
-//! paths, goes through the API pipeline unchanged.
+//! `/healthz` (the process answers) and `/readyz` (the database commits a write). These three
+//! paths are served beside the AWS API without SigV4; every other request, including other
+//! methods on these paths, goes through the API pipeline unchanged.
 //!
 //! Counters and histograms kept in memory since the process started ([`Metrics`]) are rendered
 //! with gauges read from the database at scrape time (jobs and sources by status, queue depth),

@@ -1,6 +1,8 @@
-//! `seqstore serve`: opens the database, binds the listener and serves until a shutdown signal.
+//! `seqstore serve`: locks the data directory, opens the database, binds the listener and serves
+//! until a shutdown signal.
 
 mod http;
+pub mod lock;
 pub mod tls;
 
 use std::net::SocketAddr;
@@ -48,6 +50,9 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Another process serves from the same data directory, or it cannot be locked.
+    #[error(transparent)]
+    Lock(#[from] lock::Error),
     /// Binding or serving failed.
     #[error("cannot listen on {addr}")]
     Listen {
@@ -76,11 +81,12 @@ pub struct Server {
     router: axum::Router,
     db: Db,
     workers: Workers,
+    _lock: lock::DataDirLock,
 }
 
 impl Server {
-    /// Opens the database (creating the data directory for SQLite), checks the dev-mode rule and
-    /// binds the listener.
+    /// Creates and locks the data directory (refusing to start when another process holds it),
+    /// opens the database, checks the dev-mode rule and binds the listener.
     pub async fn bind(config: &Config) -> Result<Self, Error> {
         Self::bind_with_data(config, DataStore::new(&config.storage, &config.data_dir)?).await
     }
@@ -101,22 +107,30 @@ impl Server {
         let tls = tls::acceptor(&config.tls)?;
         let dir_err = |source| Error::DataDir { path: config.data_dir.display().to_string(), source };
         std::fs::create_dir_all(&config.data_dir).map_err(dir_err)?;
+        // Before anything reads the node id or touches the database: a second process on this
+        // directory would resume this one's sources and take over its leases.
+        let lock = lock::DataDirLock::acquire(&config.data_dir)?;
         let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
         let db = Db::connect(&config.database_url()).await?;
         let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
-        let settings = worker::Settings::new(node_id, &config.worker, &config.storage, &config.uploads);
+        let settings = worker::Settings::new(node_id, config);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
         let ui = Ui::new(config, service.clone(), addr).await?;
         let api = api::router(Arc::new(App::new(config, service.clone())));
         let router = ui::router(ui, metrics::router(service, api));
         let connections = http::Settings::new(&config.limits);
-        Ok(Self { listener, tls, connections, router, db, workers })
+        Ok(Self { listener, tls, connections, router, db, workers, _lock: lock })
     }
 
     /// The bound address (with the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The metadata database this server uses (e.g. for tests that inject faults into it).
+    pub fn db(&self) -> &Db {
+        &self.db
     }
 
     /// `https` when TLS is configured, else `http`.
@@ -125,7 +139,8 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish, stops the workers
-    /// (imports in progress restart from the beginning at the next start) and closes the database.
+    /// (imports in progress restart from the beginning at the next start), closes the database and
+    /// releases the data directory.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
         http::serve(self.listener, self.tls, self.connections, self.router, shutdown).await;
         self.workers.shutdown().await;

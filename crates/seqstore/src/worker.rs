@@ -20,11 +20,12 @@ mod upload;
 use std::path::Path;
 use std::time::Duration;
 
+use seqstore_formats::limits::Limits as ScanLimits;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tracing::Instrument;
 
-use crate::config::UploadsConfig;
-use crate::config::import::{StorageConfig, WorkerConfig};
+use crate::config::Config;
 use crate::db::{self, import_jobs};
 use crate::model::import::JobKind;
 use crate::model::time;
@@ -43,17 +44,20 @@ pub struct Settings {
     pub part_size: u64,
     /// An upload idle for this long is aborted.
     pub upload_idle: Duration,
+    /// What the scanners accept from a file's declared sizes (`[limits]`).
+    pub scan_limits: ScanLimits,
 }
 
 impl Settings {
     /// Settings from the configuration, with this node's id.
-    pub fn new(node_id: String, worker: &WorkerConfig, storage: &StorageConfig, uploads: &UploadsConfig) -> Self {
+    pub fn new(node_id: String, config: &Config) -> Self {
         Self {
             node_id,
-            lease: Duration::from_secs(worker.lease_seconds),
-            throttle_bytes_per_sec: worker.throttle_bytes_per_sec,
-            part_size: storage.part_size,
-            upload_idle: Duration::from_secs(uploads.abandon_after_seconds),
+            lease: Duration::from_secs(config.worker.lease_seconds),
+            throttle_bytes_per_sec: config.worker.throttle_bytes_per_sec,
+            part_size: config.storage.part_size,
+            upload_idle: Duration::from_secs(config.uploads.abandon_after_seconds),
+            scan_limits: config.limits.scan_limits(),
         }
     }
 }
@@ -125,12 +129,15 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                         tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
                     }
                 }
+                // Everything the attempt logs carries its job and source.
+                let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
                 let attempt = async {
                     match claim.kind {
                         JobKind::ReadSet | JobKind::Upload => import::run(&service, &settings, claim).await,
                         JobKind::Reference => reference_import::run(&service, &settings, claim).await,
                     }
-                };
+                }
+                .instrument(span);
                 let stop = tokio::select! {
                     () = attempt => false,
                     _ = stopped.changed() => true,

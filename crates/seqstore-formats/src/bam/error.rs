@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 
+use crate::limits::{Exceeded, Limit};
 use crate::quote::{Escaped, Hex};
 use crate::sniff::Content;
 
@@ -28,6 +29,14 @@ pub struct RecordId {
 }
 
 impl Error {
+    /// The limit the file went beyond, when that is why it was refused.
+    pub fn limit(&self) -> Option<Limit> {
+        match &self.kind {
+            ErrorKind::Limit(exceeded) => Some(exceeded.limit),
+            _ => None,
+        }
+    }
+
     pub(super) fn at(record: Option<RecordId>) -> impl FnOnce(ErrorKind) -> Self {
         move |kind| Self { kind, record }
     }
@@ -118,6 +127,9 @@ pub enum ErrorKind {
     /// The BAM header (magic, text or reference sequences) does not decode.
     #[error("invalid BAM header")]
     InvalidHeader(#[source] io::Error),
+    /// The BAM header declares (or holds) more than the scan's [`Limits`](crate::limits::Limits).
+    #[error("the BAM header {0}")]
+    Limit(Exceeded),
     /// The BAM data ends inside a record.
     #[error("BAM data ends inside a record")]
     TruncatedRecord,
@@ -195,6 +207,7 @@ impl ErrorKind {
             | ErrorKind::BadCrc { .. }
             | ErrorKind::BadSize { .. }
             | ErrorKind::InvalidHeader(_)
+            | ErrorKind::Limit(_)
             | ErrorKind::TruncatedRecord
             | ErrorKind::InvalidRecord(_)
             | ErrorKind::InvalidName { .. }

@@ -29,8 +29,11 @@ type SortKey = (u32, usize);
 /// Reads the BAM header and every record from `blocks`.
 pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Error> {
     check_content(blocks)?;
+    let header = header::read(blocks, &options.limits).map_err(|kind| match kind {
+        ErrorKind::InvalidHeader(_) => fault(blocks, kind),
+        kind => kind,
+    })?;
     let mut reader = bam::io::Reader::from(blocks);
-    let header = reader.read_header().map_err(|e| fault(reader.get_mut(), ErrorKind::InvalidHeader(e)))?;
     if let Some(reference) = &options.reference {
         header::check_reference(&header, reference)?;
     }

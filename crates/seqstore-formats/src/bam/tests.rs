@@ -9,6 +9,7 @@ use noodles_bam as bam;
 
 use super::*;
 use crate::digest::Digest;
+use crate::limits::Limits;
 use crate::testing::TempDir;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -18,7 +19,7 @@ fn testdata(path: &str) -> PathBuf {
 }
 
 fn options(algorithm: Algorithm) -> Options {
-    Options { algorithm, unaligned_only: false, reference: None }
+    Options { algorithm, unaligned_only: false, reference: None, limits: Limits::default() }
 }
 
 /// `samtools ARGS` stdout, fed `stdin`; `None` when samtools is not installed (a failure when
@@ -444,5 +445,77 @@ fn test_record_over_one_mib() -> TestResult {
     let Some(raw) = bam_from_sam(&sam)? else { return Ok(()) };
     let summary = scan(&raw[..], &options(Algorithm::Md5))?;
     assert_eq!((summary.records, summary.bases), (2, 1_600_004));
+    Ok(())
+}
+
+/// The uBAM test file inflated (no `@SQ`, `n_ref` 0), with the little-endian u32 at `at` (an
+/// offset into the inflated bytes, or `None` for `n_ref`) replaced by `value`, as BGZF again.
+fn ubam_with_header_u32(at: Option<usize>, value: u32) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut raw = Vec::new();
+    flate2::read::MultiGzDecoder::new(&std::fs::read(testdata("derived/r1r2.ubam.bam"))?[..]).read_to_end(&mut raw)?;
+    let l_text = u32::from_le_bytes(raw[4..8].try_into()?) as usize;
+    let at = at.unwrap_or(8 + l_text);
+    raw[at..at + 4].copy_from_slice(&value.to_le_bytes());
+    Ok(crate::testing::bgzf(&raw)?)
+}
+
+fn limited(limits: Limits) -> Options {
+    Options { limits, ..options(Algorithm::Md5) }
+}
+
+#[test]
+fn test_header_limits_refuse_declared_sizes() -> TestResult {
+    // 1.5 GiB of text declared (`l_text`) by a file of a few kB: refused before reading it.
+    let raw = ubam_with_header_u32(Some(4), 1536 << 20)?;
+    let error = scan(&raw[..], &options(Algorithm::Md5)).err().ok_or("scanned")?;
+    assert_eq!(error.limit(), Some(crate::limits::Limit::HeaderBytes));
+    assert_eq!(error.to_string(), "source1: the BAM header declares 1.5 GiB of SAM header text, over the 64 MiB limit");
+    // 4,000,000 reference sequences declared (`n_ref`).
+    let raw = ubam_with_header_u32(None, 4_000_000)?;
+    assert_eq!(
+        message(&raw, &options(Algorithm::Md5)),
+        "source1: the BAM header declares 4000000 reference sequences, over the 1000000 limit"
+    );
+    // The same file imports when the limit allows it (and then finds the header truncated).
+    let raw = ubam_with_header_u32(None, 4)?;
+    let allowed = limited(Limits { reference_sequences: 4, ..Limits::default() });
+    assert_eq!(message(&raw, &allowed), "source1: invalid BAM header");
+    Ok(())
+}
+
+#[test]
+fn test_header_limits_on_a_real_header() -> TestResult {
+    // level-1.bam: @HD, 86 @SQ (hg19), @RG and @PG lines, and 86 binary reference sequences.
+    let raw = level1()?;
+    let mut inflated = Vec::new();
+    flate2::read::MultiGzDecoder::new(&raw[..]).read_to_end(&mut inflated)?;
+    let l_text = u64::from(u32::from_le_bytes(inflated[4..8].try_into()?));
+    let n_ref = u64::from(u32::from_le_bytes(inflated[8 + l_text as usize..12 + l_text as usize].try_into()?));
+    let names: u64 = (0..n_ref)
+        .try_fold((12 + l_text as usize, 0), |(at, sum), _| {
+            let len = u32::from_le_bytes(inflated[at..at + 4].try_into()?) as usize;
+            Ok::<_, std::array::TryFromSliceError>((at + 8 + len, sum + len as u64))
+        })?
+        .1;
+    // Exactly at every limit: imports.
+    let exact = Limits { header_bytes: l_text + names, reference_sequences: n_ref, ..Limits::default() };
+    assert_eq!(scan(&raw[..], &limited(exact))?.records, 20_000);
+    // One below each: refused, naming the limit.
+    let text = Limits { header_bytes: l_text - 1, ..exact };
+    let error = scan(&raw[..], &limited(text)).err().ok_or("scanned")?;
+    let declared = crate::limits::Exceeded {
+        limit: crate::limits::Limit::HeaderBytes,
+        declared: Some(l_text),
+        allowed: l_text - 1,
+    };
+    assert!(matches!(error.kind, ErrorKind::Limit(e) if e == declared));
+    let names = Limits { header_bytes: l_text + names - 1, ..exact };
+    let error = scan(&raw[..], &limited(names)).err().ok_or("scanned")?;
+    assert!(matches!(error.kind, ErrorKind::Limit(e) if e.declared.is_none()), "{error}");
+    let references = Limits { reference_sequences: n_ref - 1, ..exact };
+    assert_eq!(
+        message(&raw, &limited(references)),
+        format!("source1: the BAM header holds more reference sequences than the {} limit", n_ref - 1)
+    );
     Ok(())
 }

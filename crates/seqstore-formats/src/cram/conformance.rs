@@ -14,6 +14,7 @@ use noodles_fasta as fasta;
 
 use super::{Options, ReferenceSequence, ReferenceSource, Summary, scan};
 use crate::digest::Algorithm;
+use crate::limits::Limits;
 use crate::testing::TempDir;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -47,7 +48,7 @@ impl FastaSource {
                 md5: md5_hex(bases),
             })
             .collect();
-        Options { algorithm, reference, name_prefix: name.to_owned() }
+        Options { algorithm, reference, name_prefix: name.to_owned(), limits: Limits::default() }
     }
 }
 
@@ -160,7 +161,12 @@ fn header_uses_reference(path: &Path, source: &FastaSource) -> io::Result<bool> 
 
 /// Options whose reference is what the file's own `@SQ` lines say.
 fn header_options(path: &Path) -> io::Result<Options> {
-    Ok(Options { algorithm: Algorithm::Md5, reference: sq_lines(path)?, name_prefix: file_name(path) })
+    Ok(Options {
+        algorithm: Algorithm::Md5,
+        reference: sq_lines(path)?,
+        name_prefix: file_name(path),
+        limits: Limits::default(),
+    })
 }
 
 /// A reference source without sequences.
@@ -197,7 +203,7 @@ fn test_level_crams_without_reference() -> TestResult {
         noodles_cram::io::Reader::new(&mut input).read_file_header()?;
         let (mut records, mut bases) = (0, 0);
         loop {
-            let frame = super::framing::read_frame(&mut input, offset).map_err(|_| "bad frame")?;
+            let frame = super::framing::read_frame(&mut input, offset, u64::MAX).map_err(|_| "bad frame")?;
             if frame.is_eof() {
                 break;
             }
@@ -465,5 +471,47 @@ fn test_generated_unsorted_lossy_crams_match_samtools() -> TestResult {
         assert_eq!(summary.etag, hex::encode(Md5::digest(&expected)), "CRAM {version}");
         assert_eq!(summary.records, expected.iter().filter(|&&b| b == b'\n').count() as u64);
     }
+    Ok(())
+}
+
+/// Bytes of SAM text in the header container of `path`, up to its padding.
+fn header_text_len(path: &Path) -> io::Result<u64> {
+    let mut input = io::BufReader::new(fs::File::open(path)?);
+    super::header::read_file_definition(&mut input).map_err(|e| io::Error::other(e.to_string()))?;
+    let mut reader = noodles_cram::io::Reader::new(&mut input);
+    let mut header = reader.header_reader();
+    let mut container = header.container_reader()?;
+    io::copy(&mut container.raw_sam_header_reader()?, &mut io::sink())
+}
+
+#[test]
+fn test_limits() -> TestResult {
+    let path = testdata().join("hts-specs/cram3.0/passed/0500_mapped.cram");
+    let source = FastaSource::read(&testdata().join("hts-specs/ref/ce.fa"))?;
+    let text = header_text_len(&path)?;
+    let sequences = sq_lines(&path)?.len() as u64;
+    let scan_with = |limits: Limits| {
+        let file = fs::File::open(&path).map_err(|e| super::Error::new(super::ErrorKind::Io(e)))?;
+        scan(file, &source, &Options { limits, ..source.options(Algorithm::Md5, &file_name(&path)) })
+    };
+    // Exactly at the header limits: imports (the containers of this file are a few kB).
+    let exact = Limits { header_bytes: text, reference_sequences: sequences, cram_block_bytes: 1 << 20 };
+    assert_eq!(scan_with(exact)?.records, scan_with(Limits::default())?.records);
+    let error = scan_with(Limits { header_bytes: text - 1, ..exact }).err().ok_or("scanned")?;
+    assert_eq!(error.limit(), Some(crate::limits::Limit::HeaderBytes));
+    assert_eq!(
+        error.to_string(),
+        format!("source1: the header holds more SAM header text than the {} bytes limit", text - 1)
+    );
+    let error = scan_with(Limits { reference_sequences: sequences - 1, ..exact }).err().ok_or("scanned")?;
+    assert_eq!(error.limit(), Some(crate::limits::Limit::ReferenceSequences));
+    // A container beyond the limit: refused before it is decoded, naming its offset.
+    let error = scan_with(Limits { cram_block_bytes: 100, ..exact }).err().ok_or("scanned")?;
+    assert_eq!(error.limit(), Some(crate::limits::Limit::CramBlockBytes));
+    assert!(
+        error.to_string().starts_with("source1: the container at byte ")
+            && error.to_string().ends_with(" over the 100 bytes limit"),
+        "{error}"
+    );
     Ok(())
 }

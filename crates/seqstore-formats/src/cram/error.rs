@@ -4,6 +4,7 @@
 use std::fmt;
 use std::io;
 
+use crate::limits::{Exceeded, Limit};
 use crate::sniff::Content;
 
 /// Why a CRAM source is invalid, or could not be read.
@@ -19,6 +20,14 @@ pub struct Error {
 }
 
 impl Error {
+    /// The limit the file went beyond, when that is why it was refused.
+    pub fn limit(&self) -> Option<Limit> {
+        match &self.kind {
+            ErrorKind::HeaderLimit(exceeded) | ErrorKind::ContainerLimit { exceeded, .. } => Some(exceeded.limit),
+            _ => None,
+        }
+    }
+
     pub(crate) fn new(kind: ErrorKind) -> Self {
         Self { kind, record: None }
     }
@@ -92,6 +101,18 @@ pub enum ErrorKind {
     /// The CRAM file header container does not decode.
     #[error("has an invalid SAM header")]
     InvalidHeader(#[source] io::Error),
+    /// The SAM header holds more than the scan's [`Limits`](crate::limits::Limits) allow.
+    #[error("the header {0}")]
+    HeaderLimit(Exceeded),
+    /// A container is longer, or declares more raw block data, than the scan's
+    /// [`Limits`](crate::limits::Limits) allow.
+    #[error("the container at byte {offset} {exceeded}")]
+    ContainerLimit {
+        /// 0-based offset of the container.
+        offset: u64,
+        /// The limit and what the container declared.
+        exceeded: Exceeded,
+    },
     /// A container or its records do not decode.
     #[error("invalid container at byte {offset}")]
     InvalidContainer {
@@ -194,6 +215,8 @@ impl ErrorKind {
             | ErrorKind::LengthMismatch { .. }
             | ErrorKind::Md5Mismatch { .. } => true,
             ErrorKind::Io(_)
+            | ErrorKind::HeaderLimit(_)
+            | ErrorKind::ContainerLimit { .. }
             | ErrorKind::InvalidContainer { .. }
             | ErrorKind::DecoderFailed { .. }
             | ErrorKind::MissingSequence { .. }

@@ -4,6 +4,8 @@
 
 use std::io::{self, Read};
 
+use crate::limits::{Exceeded, Limit};
+
 /// Bytes of the file definition: magic, major, minor, file id (§ 6).
 pub(super) const FILE_DEFINITION_LEN: usize = 26;
 
@@ -46,6 +48,8 @@ pub(super) enum FrameError {
     Truncated,
     /// The header does not parse.
     Invalid(io::Error),
+    /// The container is longer, or its blocks declare more raw data, than allowed.
+    Limit(Exceeded),
 }
 
 impl From<io::Error> for FrameError {
@@ -57,8 +61,9 @@ impl From<io::Error> for FrameError {
 /// Most bytes reserved ahead for a container's data; more is allocated as it is read.
 const MAX_RESERVE: usize = 16 << 20;
 
-/// Reads the next container at `offset` from `reader`.
-pub(super) fn read_frame<R: Read>(reader: &mut R, offset: u64) -> Result<Frame, FrameError> {
+/// Reads the next container at `offset` from `reader`, refusing one whose length or whose blocks'
+/// raw sizes together (as declared, before any block is inflated) are more than `max_bytes`.
+pub(super) fn read_frame<R: Read>(reader: &mut R, offset: u64, max_bytes: u64) -> Result<Frame, FrameError> {
     let mut frame = Frame { offset, ..Frame::default() };
     let mut length = [0; 4];
     match reader.read(&mut length[..1])? {
@@ -76,23 +81,104 @@ pub(super) fn read_frame<R: Read>(reader: &mut R, offset: u64) -> Result<Frame, 
     frame.bases = u64::try_from(read_ltf8(&mut src)?).map_err(invalid)?;
     let block_count = read_itf8(&mut src)?;
     let landmark_count = read_itf8(&mut src)?;
+    let length = usize::try_from(length).map_err(invalid)?;
+    // Each landmark is the offset of a slice, which takes at least a byte of the container.
+    if usize::try_from(landmark_count).map_err(invalid)? > length {
+        return Err(invalid("more landmarks than the container has bytes").into());
+    }
     for _ in 0..landmark_count {
         frame.landmarks.push(usize::try_from(read_itf8(&mut src)?).map_err(invalid)?);
     }
     let mut crc = [0; 4];
     src.read_exact(&mut crc)?;
     frame.header_len = frame.bytes.len();
-    let length = usize::try_from(length).map_err(invalid)?;
+    let declared = |n: usize| Exceeded { limit: Limit::CramBlockBytes, declared: Some(n as u64), allowed: max_bytes };
+    if length as u64 > max_bytes {
+        return Err(FrameError::Limit(declared(length)));
+    }
     // Grow with the data read, so a corrupt length (up to 2 GB) costs only what the file holds.
     frame.bytes.reserve(length.min(MAX_RESERVE));
     if reader.take(length as u64).read_to_end(&mut frame.bytes)? < length {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "failed to fill whole buffer").into());
+    }
+    let raw = raw_len(&frame.bytes[frame.header_len..])?;
+    if raw as u64 > max_bytes {
+        return Err(FrameError::Limit(declared(raw)));
     }
     frame.is_eof = frame.reference_sequence_id == EOF_REFERENCE_SEQUENCE_ID
         && alignment_start == EOF_ALIGNMENT_START
         && frame.record_count == 0
         && block_count == 1;
     Ok(frame)
+}
+
+/// The raw sizes that the blocks of a container's data (§ 8.1: method, content type, content id,
+/// compressed size, raw size, data, CRC32) declare, together. Counting stops at the first block
+/// that does not parse or overruns the data: the decoder reports that one.
+///
+/// # Errors
+///
+/// A block whose codec stream declares more data than the block's raw size ([`inner_len`]): its
+/// decoder would allocate what the stream says.
+fn raw_len(mut data: &[u8]) -> io::Result<usize> {
+    let mut total = 0usize;
+    while !data.is_empty() {
+        let Ok((method, content, raw, rest)) = block_parts(data) else { break };
+        let Some(rest) = rest.get(4..) else { break };
+        if let Some(inner) = inner_len(method, content).filter(|&inner| inner > raw as u64) {
+            return Err(invalid(format!(
+                "a block's {} stream declares {inner} bytes, more than the block's raw size of {raw}",
+                codec_name(method)
+            )));
+        }
+        total = total.saturating_add(raw);
+        data = rest;
+    }
+    Ok(total)
+}
+
+/// The uncompressed size that a codec stream declares at its start, where its decoder takes that
+/// rather than the block's raw size (CRAM codecs specification): rANS 4x8 (§ 2: order, compressed
+/// size, data size), rANS Nx16 and the arithmetic coder (flags, then the size as uint7 unless
+/// `NOSZ`), fqzcomp (uint7 size first) and the name tokeniser (u32 size, then u32 name count,
+/// which cannot exceed the size: each name ends with a NUL). `None` for other codecs, or when the
+/// stream is too short to say (the decoder reports that).
+fn inner_len(method: u8, data: &[u8]) -> Option<u64> {
+    const NO_SIZE: u8 = 0x10;
+    let u32_at =
+        |at: usize| data.get(at..at + 4).map(|b| u64::from(u32::from_le_bytes(b.try_into().expect("4 bytes"))));
+    match method {
+        RANS_4X8 => u32_at(5),
+        RANS_NX16 | ARITH => match data.first() {
+            Some(flags) if flags & NO_SIZE == 0 => read_uint7(&data[1..]),
+            _ => None,
+        },
+        FQZCOMP => read_uint7(data),
+        NAME_TOKENISER => Some(u32_at(0)?.max(u32_at(4)?)),
+        _ => None,
+    }
+}
+
+fn codec_name(method: u8) -> &'static str {
+    match method {
+        RANS_4X8 => "rANS 4x8",
+        RANS_NX16 => "rANS Nx16",
+        ARITH => "arithmetic coder",
+        FQZCOMP => "fqzcomp",
+        _ => "name tokeniser",
+    }
+}
+
+/// A CRAM 3.1 uint7: 7 bits a byte, most significant first, high bit set on all but the last.
+fn read_uint7(data: &[u8]) -> Option<u64> {
+    let mut value = 0u64;
+    for &b in data.iter().take(10) {
+        value = (value << 7) | u64::from(b & 0x7f);
+        if b & 0x80 == 0 {
+            return Some(value);
+        }
+    }
+    None
 }
 
 /// The fields of a slice header (§ 8.5) that the index and MD/NM generation need.
@@ -112,7 +198,7 @@ pub(super) struct SliceHeader {
 
 /// Parses the slice header block at the start of `src` (a raw block; § 8.1 block structure).
 pub(super) fn slice_header(src: &[u8]) -> io::Result<SliceHeader> {
-    let (method, mut src) = block(src)?;
+    let (method, mut src, _) = block(src)?;
     if method != RAW {
         return Err(invalid("compressed slice header"));
     }
@@ -148,20 +234,21 @@ impl Default for Preservation {
     }
 }
 
-/// Parses the preservation map from the compression header block at the start of `src`.
+/// Parses the preservation map from the compression header block at the start of `src`, inflating
+/// no more than the raw size the block declares (which [`read_frame`] checked).
 pub(super) fn preservation(src: &[u8]) -> io::Result<Preservation> {
-    let (method, mut content) = block(src)?;
+    let (method, content, raw_len) = block(src)?;
     let decompressed;
+    let mut src = content;
     if method == GZIP {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(content).read_to_end(&mut out)?;
+        let mut out = Vec::with_capacity(raw_len);
+        flate2::read::MultiGzDecoder::new(content).take(raw_len as u64).read_to_end(&mut out)?;
         decompressed = out;
-        content = &decompressed;
+        src = &decompressed;
     } else if method != RAW {
         // Other codecs are not used for compression headers in practice; assume the defaults.
         return Ok(Preservation::default());
     }
-    let mut src = content;
     let _size = read_itf8(&mut src)?;
     let count = read_itf8(&mut src)?;
     let mut preservation = Preservation::default();
@@ -191,18 +278,31 @@ pub(super) fn preservation(src: &[u8]) -> io::Result<Preservation> {
     Ok(preservation)
 }
 
+// § 8.1 block compression methods.
 const RAW: u8 = 0;
 const GZIP: u8 = 1;
+const RANS_4X8: u8 = 4;
+const RANS_NX16: u8 = 5;
+const ARITH: u8 = 6;
+const FQZCOMP: u8 = 7;
+const NAME_TOKENISER: u8 = 8;
 
-// § 8.1: method, content type, content id, compressed size, raw size, data (CRC32 after).
-fn block(mut src: &[u8]) -> io::Result<(u8, &[u8])> {
+/// A block at the start of `src`: its method, its data and its declared raw size.
+fn block(src: &[u8]) -> io::Result<(u8, &[u8], usize)> {
+    let (method, data, raw_len, _) = block_parts(src)?;
+    Ok((method, data, raw_len))
+}
+
+// § 8.1: method, content type, content id, compressed size, raw size, data (CRC32 after, returned
+// with the rest).
+fn block_parts(mut src: &[u8]) -> io::Result<(u8, &[u8], usize, &[u8])> {
     let mut method_and_type = [0; 2];
     src.read_exact(&mut method_and_type)?;
     let _content_id = read_itf8(&mut src)?;
     let compressed_len = usize::try_from(read_itf8(&mut src)?).map_err(invalid)?;
-    let _len = read_itf8(&mut src)?;
+    let raw_len = usize::try_from(read_itf8(&mut src)?).map_err(invalid)?;
     let data = src.get(..compressed_len).ok_or_else(|| invalid("block overruns the container"))?;
-    Ok((method_and_type[0], data))
+    Ok((method_and_type[0], data, raw_len, &src[compressed_len..]))
 }
 
 struct Recorder<'a, R> {
@@ -285,11 +385,11 @@ mod tests {
     fn test_read_frame_eof() {
         // § 9: the 38-byte EOF container of CRAM 3.
         let eof = b"\x0f\x00\x00\x00\xff\xff\xff\xff\x0f\xe0\x45\x4f\x46\x00\x00\x00\x00\x01\x00\x05\xbd\xd9\x4f\x00\x01\x00\x06\x06\x01\x00\x01\x00\x01\x00\xee\x63\x01\x4b";
-        let frame = read_frame(&mut &eof[..], 0).ok().expect("frame");
+        let frame = read_frame(&mut &eof[..], 0, u64::MAX).ok().expect("frame");
         assert!(frame.is_eof());
         assert_eq!(frame.bytes.len(), eof.len());
-        assert!(matches!(read_frame(&mut &eof[..10], 0), Err(FrameError::Truncated)));
-        assert!(matches!(read_frame(&mut &eof[..0], 0), Err(FrameError::End)));
+        assert!(matches!(read_frame(&mut &eof[..10], 0, u64::MAX), Err(FrameError::Truncated)));
+        assert!(matches!(read_frame(&mut &eof[..0], 0, u64::MAX), Err(FrameError::End)));
     }
 
     #[test]
@@ -297,6 +397,41 @@ mod tests {
         // The EOF container declaring 2 GB of data: truncated, without allocating 2 GB first.
         let mut eof = b"\x0f\x00\x00\x00\xff\xff\xff\xff\x0f\xe0\x45\x4f\x46\x00\x00\x00\x00\x01\x00\x05\xbd\xd9\x4f\x00\x01\x00\x06\x06\x01\x00\x01\x00\x01\x00\xee\x63\x01\x4b".to_vec();
         eof[..4].copy_from_slice(&0x7fff_fff0_i32.to_le_bytes());
-        assert!(matches!(read_frame(&mut &eof[..], 0), Err(FrameError::Truncated)));
+        assert!(matches!(read_frame(&mut &eof[..], 0, u64::MAX), Err(FrameError::Truncated)));
+        // The same length against a limit: refused before a byte of the data is read.
+        let limited = read_frame(&mut &eof[..], 0, 1 << 20);
+        assert!(matches!(limited, Err(FrameError::Limit(e)) if e.declared == Some(0x7fff_fff0)));
+    }
+
+    #[test]
+    fn test_inner_len() {
+        // rANS 4x8: order, compressed size, data size.
+        assert_eq!(inner_len(RANS_4X8, &[0, 9, 0, 0, 0, 100, 0, 0, 0]), Some(100));
+        // rANS Nx16 and the arithmetic coder: a size unless NOSZ.
+        assert_eq!(inner_len(RANS_NX16, &[0x00, 0x81, 0x00]), Some(128));
+        assert_eq!(inner_len(ARITH, &[0x10, 0x81, 0x00]), None);
+        assert_eq!(inner_len(FQZCOMP, &[0x8f, 0xff, 0xff, 0xff, 0x7f]), Some(0xffff_ffff));
+        // Name tokeniser: the larger of the size and the name count.
+        assert_eq!(inner_len(NAME_TOKENISER, &[10, 0, 0, 0, 0, 0, 0, 1, 0]), Some(1 << 24));
+        assert_eq!(inner_len(GZIP, &[1, 2, 3]), None);
+        assert_eq!(inner_len(RANS_4X8, &[0, 9]), None);
+    }
+
+    #[test]
+    fn test_raw_len_refuses_larger_codec_streams() {
+        let block = |method, data: &[u8], raw: u8| {
+            let mut block = vec![method, 4, 0, data.len() as u8, raw];
+            block.extend_from_slice(data);
+            block.extend_from_slice(&[0; 4]);
+            block
+        };
+        let fits = [block(GZIP, &[1, 2, 3], 50), block(RANS_4X8, &[0, 9, 0, 0, 0, 100, 0, 0, 0], 100)].concat();
+        assert_eq!(raw_len(&fits).ok(), Some(150));
+        let over = block(RANS_4X8, &[0, 9, 0, 0, 0, 101, 0, 0, 0], 100);
+        let error = raw_len(&over).err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some("a block's rANS 4x8 stream declares 101 bytes, more than the block's raw size of 100")
+        );
     }
 }

@@ -9,6 +9,8 @@ use sam::header::record::value::map::{header::tag as hd_tag, reference_sequence:
 
 use super::framing::FILE_DEFINITION_LEN;
 use super::{Error, ErrorKind, ReferenceSequence};
+use crate::limits::Limits;
+use crate::sam_header;
 use crate::sniff::{self, Compression, Content};
 
 // Bytes read to recognise another format inside gzip/BGZF (one BGZF block at most).
@@ -84,8 +86,35 @@ pub(super) fn check_reference(header: &sam::Header, reference: &[ReferenceSequen
     Ok(())
 }
 
+/// Reads the file header container (§ 7) that follows the file definition, as noodles'
+/// `read_file_header` does, but parsing its SAM text within `limits` (at most
+/// `limits.header_bytes` of text and `limits.reference_sequences` `@SQ` lines are read, however
+/// much a gzip block would inflate to); what follows the text in the container is skipped as
+/// stored.
+///
+/// # Errors
+///
+/// [`ErrorKind::HeaderLimit`] beyond `limits`; [`ErrorKind::Truncated`] when the file ends in the
+/// container; [`ErrorKind::InvalidHeader`] when it does not decode.
+pub(super) fn read_sam_header<R: Read>(reader: &mut R, limits: &Limits) -> Result<sam::Header, Error> {
+    let offset = FILE_DEFINITION_LEN as u64;
+    let failed = |e: io::Error| Error::from(header_error(e, offset));
+    let mut cram = noodles_cram::io::Reader::new(reader);
+    let mut header_reader = cram.header_reader();
+    let mut container = header_reader.container_reader().map_err(failed)?;
+    let mut text = container.raw_sam_header_reader().map_err(failed)?;
+    let header = sam_header::parse(&mut text, limits).map_err(|e| match e {
+        sam_header::Error::Read(e) => failed(e),
+        sam_header::Error::Limit(e) => Error::from(ErrorKind::HeaderLimit(e)),
+    })?;
+    // The padding after the text is skipped as stored, not inflated.
+    drop(text);
+    container.discard_to_end().map_err(failed)?;
+    Ok(header)
+}
+
 /// Maps a failure to read the SAM header container.
-pub(super) fn header_error(e: io::Error, offset: u64) -> ErrorKind {
+fn header_error(e: io::Error, offset: u64) -> ErrorKind {
     if e.kind() == io::ErrorKind::UnexpectedEof {
         ErrorKind::Truncated { what: "the header container", offset }
     } else {

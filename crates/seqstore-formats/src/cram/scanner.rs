@@ -14,12 +14,13 @@ use noodles_fasta as fasta;
 use noodles_sam as sam;
 
 use super::decode::{self, Decoded, Job, SortKey};
-use super::framing::{self, FILE_DEFINITION_LEN, Frame, FrameError};
+use super::framing::{self, Frame, FrameError};
 use super::reference::{self, Client, Failure};
 use super::{Error, ErrorKind, Options, ReferenceSource, Summary, crai, header};
 use crate::counted::Counted;
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::flagstat::AlignmentStatistics;
+use crate::limits::Limits;
 
 const READ_BUFFER: usize = 1 << 20;
 const MAX_WORKERS: usize = 8;
@@ -34,15 +35,12 @@ pub(super) fn scan<R: Read + Send>(
     let hashing = HashingReader::new(reader, Algorithm::Sha256);
     let mut input = Counted::new(BufReader::with_capacity(READ_BUFFER, hashing));
     let version = header::read_file_definition(&mut input)?;
-    let sam_header = noodles_cram::io::Reader::new(&mut input)
-        .read_file_header()
-        .map_err(|e| header::header_error(e, FILE_DEFINITION_LEN as u64))?;
+    let sam_header = header::read_sam_header(&mut input, &options.limits)?;
     header::check_reference(&sam_header, &options.reference)?;
     let sorted = header::is_coordinate_sorted(&sam_header);
     let collector = Collector::new(&sam_header, options.algorithm, sorted);
-    let collector = thread::scope(|scope| {
-        Pipeline::start(scope, &sam_header, &options.name_prefix, source)?.run(&mut input, collector)
-    })?;
+    let collector =
+        thread::scope(|scope| Pipeline::start(scope, &sam_header, options, source)?.run(&mut input, collector))?;
     // Bytes after the EOF container are kept, and so digested, like the rest.
     let mut rest = input.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(ErrorKind::Io)?;
@@ -74,6 +72,7 @@ struct Pipeline<'scope> {
     failure: Failure,
     in_flight: usize,
     max_in_flight: usize,
+    limits: Limits,
     /// The decoders, then the reference server.
     threads: Vec<ScopedJoinHandle<'scope, ()>>,
 }
@@ -82,9 +81,10 @@ impl<'scope> Pipeline<'scope> {
     fn start<'env>(
         scope: &'scope Scope<'scope, 'env>,
         header: &'env sam::Header,
-        name_prefix: &'env str,
+        options: &'env Options,
         source: &'env dyn ReferenceSource,
     ) -> Result<Self, Error> {
+        let name_prefix = options.name_prefix.as_str();
         let workers = thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, MAX_WORKERS);
         let (jobs, job_queue) = mpsc::sync_channel::<Job>(workers);
         let job_queue = Arc::new(Mutex::new(job_queue));
@@ -112,7 +112,8 @@ impl<'scope> Pipeline<'scope> {
         let failure = Failure::default();
         let client = Client::new(requests, failure.clone());
         let max_in_flight = 2 * workers;
-        Ok(Self { jobs: Some(jobs), results, cancelled, client, failure, in_flight: 0, max_in_flight, threads })
+        let limits = options.limits;
+        Ok(Self { jobs: Some(jobs), results, cancelled, client, failure, in_flight: 0, max_in_flight, limits, threads })
     }
 
     /// Feeds every container to the decoders and collects the results; every thread has been
@@ -143,7 +144,7 @@ impl<'scope> Pipeline<'scope> {
         let mut sequence = 0;
         let mut first_record = 1;
         loop {
-            let frame = read_frame(input)?;
+            let frame = read_frame(input, &self.limits)?;
             if frame.is_eof() {
                 break;
             }
@@ -227,13 +228,14 @@ fn decode_guarded(header: &sam::Header, name_prefix: &str, job: &Job) -> Result<
     })
 }
 
-fn read_frame<R: Read>(input: &mut Input<R>) -> Result<Frame, Error> {
+fn read_frame<R: Read>(input: &mut Input<R>, limits: &Limits) -> Result<Frame, Error> {
     let offset = input.taken();
-    framing::read_frame(input, offset).map_err(|e| {
+    framing::read_frame(input, offset, limits.cram_block_bytes).map_err(|e| {
         Error::new(match e {
             FrameError::End => ErrorKind::MissingEof,
             FrameError::Truncated => ErrorKind::Truncated { what: "a container", offset },
             FrameError::Invalid(source) => ErrorKind::InvalidContainer { offset, source },
+            FrameError::Limit(exceeded) => ErrorKind::ContainerLimit { offset, exceeded },
         })
     })
 }

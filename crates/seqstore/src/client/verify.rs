@@ -9,6 +9,7 @@ use std::path::Path;
 
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::fasta::{self, ReadAt, Sequence};
+use seqstore_formats::limits::Limits;
 use seqstore_formats::sniff::Compression;
 use seqstore_formats::{bam, cram, fastq};
 use serde_json::Value;
@@ -82,7 +83,8 @@ pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> 
             fastq::scan(which, reader, algorithm).map_err(|e| unreadable(e.into()))?.etag
         }
         "BAM" | "UBAM" => {
-            let options = bam::Options { algorithm, unaligned_only: false, reference: None };
+            // The user's own download: the server already held it to its limits.
+            let options = bam::Options { algorithm, unaligned_only: false, reference: None, limits: Limits::UNBOUNDED };
             bam::scan(reader, &options).map_err(|e| unreadable(e.into()))?.etag
         }
         "CRAM" => {
@@ -91,6 +93,7 @@ pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> 
                 algorithm,
                 reference: reference.sequences(),
                 name_prefix: reference.name_prefix.clone(),
+                limits: Limits::UNBOUNDED,
             };
             cram::scan(reader, reference, &options).map_err(|e| unreadable(e.into()))?.etag
         }

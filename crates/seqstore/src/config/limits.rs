@@ -1,12 +1,14 @@
-//! `[limits]`, `[quotas]` and `[tls]`: what one request, one connection and one account may use,
-//! and how the listener is secured.
+//! `[limits]`, `[quotas]` and `[tls]`: what one request, one connection, one imported file and one
+//! account may use, and how the listener is secured.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use seqstore_formats::limits::{Limit, Limits as ScanLimits};
 use serde::{Deserialize, Serialize};
 
-/// `[limits]`: per request, per connection and per account rate.
+/// `[limits]`: per request, per connection, per imported file's header and containers, and per
+/// account rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
@@ -27,6 +29,14 @@ pub struct LimitsConfig {
     /// Requests an account may send at once before the rate applies; 0 = the rate rounded up
     /// (at least 1).
     pub burst: u64,
+    /// Largest SAM header text an imported BAM or CRAM may have (BAM `l_text`), in bytes; BAM
+    /// reference names count against it too.
+    pub max_alignment_header_bytes: u64,
+    /// Most reference sequences an imported BAM or CRAM header may have (`@SQ` lines, BAM `n_ref`).
+    pub max_reference_sequences: u64,
+    /// Largest CRAM container of an import, in bytes: its length as stored, and the raw sizes its
+    /// blocks declare, together.
+    pub max_cram_block_bytes: u64,
     // Client addresses (issue 19): slow bodies, connections and guesses.
     /// A request body must arrive in full within this time, or within its length at
     /// `min_body_bytes_per_sec` when that takes longer; else 408.
@@ -52,6 +62,9 @@ impl Default for LimitsConfig {
             body_read_timeout_seconds: 60,
             requests_per_second: 0.0,
             burst: 0,
+            max_alignment_header_bytes: ScanLimits::default().header_bytes,
+            max_reference_sequences: ScanLimits::default().reference_sequences,
+            max_cram_block_bytes: ScanLimits::default().cram_block_bytes,
             body_total_timeout_seconds: 120,
             min_body_bytes_per_sec: 64 * 1024,
             max_connections_per_address: 128,
@@ -87,6 +100,24 @@ impl LimitsConfig {
         if self.burst > 0 { self.burst } else { (self.requests_per_second.ceil() as u64).max(1) }
     }
 
+    /// What an import's scanner may accept from a file.
+    pub fn scan_limits(&self) -> ScanLimits {
+        ScanLimits {
+            header_bytes: self.max_alignment_header_bytes,
+            reference_sequences: self.max_reference_sequences,
+            cram_block_bytes: self.max_cram_block_bytes,
+        }
+    }
+
+    /// The key that sets `limit`.
+    pub fn scan_limit_key(limit: Limit) -> &'static str {
+        match limit {
+            Limit::HeaderBytes => "limits.max_alignment_header_bytes",
+            Limit::ReferenceSequences => "limits.max_reference_sequences",
+            Limit::CramBlockBytes => "limits.max_cram_block_bytes",
+        }
+    }
+
     /// The first unacceptable value, as `(key, problem)`.
     pub fn problem(&self) -> Option<(&'static str, String)> {
         if self.max_body_bytes < 1024 {
@@ -106,6 +137,17 @@ impl LimitsConfig {
         }
         if !self.requests_per_second.is_finite() || self.requests_per_second < 0.0 {
             return Some(("limits.requests_per_second", "must be a number >= 0 (0 turns rate limiting off)".into()));
+        }
+        // Headers of real files take kilobytes; containers of samtools' CRAMs a few megabytes.
+        let scan = [
+            (Limit::HeaderBytes, self.max_alignment_header_bytes, 1 << 20),
+            (Limit::ReferenceSequences, self.max_reference_sequences, 1),
+            (Limit::CramBlockBytes, self.max_cram_block_bytes, 1 << 20),
+        ];
+        for (limit, value, least) in scan {
+            if value < least {
+                return Some((Self::scan_limit_key(limit), format!("must be at least {least}")));
+            }
         }
         self.client_problem()
     }
@@ -238,6 +280,9 @@ mod tests {
         assert_eq!(limits(|l| l.body_read_timeout_seconds = 0), Some("limits.body_read_timeout_seconds"));
         assert_eq!(limits(|l| l.requests_per_second = -1.0), Some("limits.requests_per_second"));
         assert_eq!(limits(|l| l.requests_per_second = f64::NAN), Some("limits.requests_per_second"));
+        assert_eq!(limits(|l| l.max_alignment_header_bytes = 1000), Some("limits.max_alignment_header_bytes"));
+        assert_eq!(limits(|l| l.max_reference_sequences = 0), Some("limits.max_reference_sequences"));
+        assert_eq!(limits(|l| l.max_cram_block_bytes = 0), Some("limits.max_cram_block_bytes"));
         assert_eq!(limits(|l| l.body_total_timeout_seconds = 0), Some("limits.body_total_timeout_seconds"));
         assert_eq!(limits(|l| l.min_body_bytes_per_sec = 0), Some("limits.min_body_bytes_per_sec"));
         assert_eq!(limits(|l| l.trusted_proxies = vec!["10.0.0.0/33".into()]), Some("limits.trusted_proxies"));

@@ -36,9 +36,3 @@ async fn grouped(conn: &mut AnyConnection, table: &str) -> Result<Vec<(String, S
     let rows = sqlx::query(&sql).fetch_all(&mut *conn).await?;
     rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?))).collect()
 }
-
-/// Checks that the database answers.
-pub async fn ping(conn: &mut AnyConnection) -> Result<(), Error> {
-    sqlx::query("SELECT 1 AS one").fetch_one(&mut *conn).await?;
-    Ok(())
-}

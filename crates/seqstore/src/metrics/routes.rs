@@ -1,5 +1,6 @@
-//! The HTTP side: `GET /metrics`, `GET /healthz`, `GET /readyz` (and HEAD), each without
-//! SigV4. Other methods on these paths, and every other path, go to the API router.
+//! The HTTP side: `GET /metrics`, `GET /healthz`, `GET /readyz` (and HEAD; readiness commits a
+//! heartbeat write), each without SigV4. Other methods on these paths, and every other path, go
+//! to the API router.
 
 use std::time::Duration;
 
@@ -51,17 +52,16 @@ async fn healthz() -> Response {
     (StatusCode::OK, "ok\n").into_response()
 }
 
+/// Ready when the database commits the heartbeat write (see [`db::heartbeat::beat`]) in time: a
+/// database that answers queries but cannot write (a full disk) is not ready.
 async fn readyz(State(service): State<Service>) -> Response {
-    let ready = tokio::time::timeout(DB_TIMEOUT, async {
-        let mut conn = service.db().pool().acquire().await?;
-        db::metrics::ping(&mut conn).await
-    })
-    .await;
+    let ready = tokio::time::timeout(DB_TIMEOUT, db::heartbeat::beat(service.db(), time::now())).await;
     match ready {
         Ok(Ok(())) => (StatusCode::OK, "ready\n").into_response(),
         Ok(Err(e)) => {
-            tracing::warn!(error = ?e, "readyz: the database did not answer");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable\n").into_response()
+            tracing::warn!(error = ?e, "readyz: the database cannot write");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable or cannot write; the server log says why\n")
+                .into_response()
         }
         Err(_) => (StatusCode::SERVICE_UNAVAILABLE, "database did not answer in time\n").into_response(),
     }

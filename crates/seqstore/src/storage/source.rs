@@ -1,5 +1,9 @@
 //! Opening an import source as a byte stream, within what its role may read.
 //!
+//! `file://` sources are opened once, without blocking, and checked on the opened descriptor
+//! ([`file`]). What a caller is told when a source cannot be opened or read is one sentence
+//! without the server's internals ([`failure`]); the details are the errors' sources, for the log.
+//!
 //! `s3://` sources are read through a client made for long streams and flaky endpoints:
 //! - each request is retried by object_store ([`SOURCE_RETRY`]: 3 retries, backoff from 100 ms up
 //!   to 2 s, on 5xx answers, refused or dropped connections and timeouts);
@@ -10,6 +14,8 @@
 //!   [`resume::Policy::SOURCES`]`.attempts` consecutive failures without progress. A source
 //!   replaced while it is read fails instead of mixing two versions.
 
+pub mod failure;
+pub mod file;
 pub mod resume;
 
 use std::path::PathBuf;
@@ -17,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use futures_util::TryStreamExt;
 use futures_util::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::{BackoffConfig, GetOptions, GetRange, ObjectStore, RetryConfig};
@@ -41,50 +48,41 @@ pub const SOURCE_RETRY: RetryConfig = RetryConfig {
 pub struct Opened {
     /// Size in bytes.
     pub size: u64,
-    /// The bytes, in order.
+    /// The bytes, in order. An error is a [`failure::ReadFailed`] naming the source; describe it
+    /// to the user with [`failure::read_failure`].
     pub stream: BoxStream<'static, std::io::Result<Bytes>>,
 }
 
-/// Why a source could not be opened.
+/// Why a source could not be opened. The message (`Display`) is what the caller is told; the
+/// details (`problem`, `source`) are for the server's log.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
-    /// No such file or object.
-    #[error("{uri} does not exist")]
-    NotFound {
-        /// The source URI.
-        uri: String,
-    },
-    /// The canonical path leaves every allowed root (e.g. through a symlink). Where it leads is
-    /// logged, not returned: it describes the server's file system, not the caller's data.
+    /// A `file://` source cannot be read: it does not exist, may not be read, is not a regular
+    /// file (a directory, FIFO or device), or resolves outside every allowed root. The caller is
+    /// told the same for all of these, so that sources cannot be used to find out which paths
+    /// exist on the server (through a symbolic link to `/`, say); `problem` says which.
     #[error(
-        "{uri} resolves outside the directories this role may read (through a symbolic link): copy or move the \
-         file itself under an allowed directory"
+        "{uri} could not be read: it does not exist, is not a regular file, or lies outside the directories this \
+         role may read; check the path, and that the file itself (not only a link to it) is in a directory the \
+         role may read"
     )]
-    Outside {
-        /// The source URI.
-        uri: String,
-    },
-    /// Not a regular file: a directory, FIFO, socket or device (which could block the reader).
-    #[error("{uri} is not a regular file; name a file, not a directory, pipe or device")]
-    NotRegular {
-        /// The source URI.
-        uri: String,
-    },
-    /// A file could not be opened.
-    #[error("cannot open {uri}")]
     File {
         /// The source URI.
         uri: String,
-        /// Cause.
+        /// What is wrong, for the log.
         #[source]
-        source: std::io::Error,
+        problem: file::Problem,
     },
-    /// The S3 request failed.
-    #[error("cannot read {uri}")]
+    /// An S3 request failed. `cause` is what the caller is told: what the endpoint answered,
+    /// whether the request was retried, what to do; `source` has the endpoint URL and the raw
+    /// answer (request id, host id), for the log.
+    #[error("{}", failure::open_failure(uri, cause))]
     S3 {
         /// The source URI.
         uri: String,
-        /// Cause.
+        /// What went wrong, in the caller's terms.
+        cause: failure::S3Cause,
+        /// The error as object_store reported it.
         #[source]
         source: object_store::Error,
     },
@@ -98,59 +96,26 @@ pub async fn open(text: &str, uri: &SourceUri, location: &Location) -> Result<Op
     }
 }
 
+/// Opens a file on a blocking thread (see [`file`]: it never blocks on a FIFO or device).
 async fn open_file(text: &str, path: &std::path::Path, location: &Location) -> Result<Opened, OpenError> {
-    let file_err = |source: std::io::Error| match source.kind() {
-        std::io::ErrorKind::NotFound => OpenError::NotFound { uri: text.to_owned() },
-        _ => OpenError::File { uri: text.to_owned(), source },
-    };
     let root = PathBuf::from(location.uri.trim_start_matches("file://"));
-    let root = tokio::fs::canonicalize(&root).await.map_err(file_err)?;
-    let outside = |resolved: &std::path::Path| {
-        tracing::warn!(uri = text, resolved = %resolved.display(), root = %root.display(), "source outside its root");
-        OpenError::Outside { uri: text.to_owned() }
-    };
-    // Where the path leads, and what is there, before opening: opening a FIFO would block until a
-    // writer appears.
-    let target = tokio::fs::canonicalize(path).await.map_err(file_err)?;
-    if !target.starts_with(&root) {
-        return Err(outside(&target));
-    }
-    if !tokio::fs::metadata(&target).await.map_err(file_err)?.is_file() {
-        return Err(OpenError::NotRegular { uri: text.to_owned() });
-    }
-    // Then open, and check again where the opened file really is: a symlink swapped in between
-    // must not escape the root.
-    let file = tokio::fs::File::open(path).await.map_err(file_err)?;
-    let resolved = opened_path(&file, path).await.map_err(file_err)?;
-    if !resolved.starts_with(&root) {
-        return Err(outside(&resolved));
-    }
-    let meta = file.metadata().await.map_err(file_err)?;
-    if !meta.is_file() {
-        return Err(OpenError::NotRegular { uri: text.to_owned() });
-    }
-    Ok(Opened { size: meta.len(), stream: ReaderStream::with_capacity(file, READ_BUFFER).boxed() })
-}
-
-/// The real path of an opened file (Linux: its `/proc/self/fd` link; elsewhere: canonicalised).
-async fn opened_path(file: &tokio::fs::File, path: &std::path::Path) -> std::io::Result<PathBuf> {
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let _ = path;
-        tokio::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd())).await
-    }
-    #[cfg(not(target_os = "linux"))]
-    {
-        let _ = file;
-        tokio::fs::canonicalize(path).await
-    }
+    let path = path.to_owned();
+    let opened = tokio::task::spawn_blocking(move || file::open(&path, &root))
+        .await
+        .unwrap_or_else(|join| Err(file::Problem::Open(std::io::Error::other(join))));
+    let (file, size) = opened.map_err(|problem| OpenError::File { uri: text.to_owned(), problem })?;
+    let uri = text.to_owned();
+    let stream = ReaderStream::with_capacity(tokio::fs::File::from_std(file), READ_BUFFER)
+        .map_err(move |e| failure::ReadFailed::wrap(&uri, e))
+        .boxed();
+    Ok(Opened { size, stream })
 }
 
 async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Result<Opened, OpenError> {
-    let s3_err = |source: object_store::Error| match source {
-        object_store::Error::NotFound { .. } => OpenError::NotFound { uri: text.to_owned() },
-        source => OpenError::S3 { uri: text.to_owned(), source },
+    let s3_err = |source: object_store::Error| OpenError::S3 {
+        uri: text.to_owned(),
+        cause: failure::S3Cause::of(&source),
+        source,
     };
     let keys = location.access_key_id.as_deref().zip(location.secret_access_key.as_deref());
     let endpoint = Endpoint {
@@ -174,6 +139,9 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
         };
         Box::pin(async move { Ok(store.get_opts(&key, options).await?.into_stream()) })
     });
-    let stream = resume::resumable(result.into_stream(), size, resume::Policy::SOURCES, reopen);
+    let uri = text.to_owned();
+    let stream = resume::resumable(result.into_stream(), size, resume::Policy::SOURCES, reopen)
+        .map_err(move |e| failure::ReadFailed::wrap(&uri, e))
+        .boxed();
     Ok(Opened { size, stream })
 }

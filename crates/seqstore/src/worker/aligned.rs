@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use seqstore_formats::digest::Algorithm;
+use seqstore_formats::limits::{Limit, Limits};
 use seqstore_formats::{bam, cram};
 use tokio::runtime::Handle;
 use tokio_util::task::AbortOnDropHandle;
@@ -14,6 +15,7 @@ use super::Settings;
 use super::common::{Outcome, open_spec, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, Progress, TeeError};
+use crate::config::LimitsConfig;
 use crate::db::import_jobs::Claim;
 use crate::model::import::{FileType, SourceSpec};
 use crate::model::read_set::{AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
@@ -82,8 +84,10 @@ pub(super) async fn attempt(
     });
     // samtools names CRAM records stored without a name after the file it opened.
     let name_prefix = spec.source1.rsplit('/').next().unwrap_or_default().to_owned();
-    let scanner =
-        tokio::task::spawn_blocking(move || scan(file_type, reader, algorithm, stored_reference, name_prefix));
+    let limits = settings.scan_limits;
+    let scanner = tokio::task::spawn_blocking(move || {
+        scan(file_type, reader, algorithm, stored_reference, Naming { name_prefix, limits })
+    });
     let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
     let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the scanner stopped unexpectedly: {e}")))?;
     drop(keeper);
@@ -138,13 +142,19 @@ fn sha256(bytes: &[u8]) -> String {
     hex::encode(sha2::Sha256::digest(bytes))
 }
 
+/// How records are named and what the scanner accepts (see [`cram::Options`]).
+struct Naming {
+    name_prefix: String,
+    limits: Limits,
+}
+
 /// Runs the scanner of `file_type` on a blocking thread; the error is the user-facing message.
 fn scan(
     file_type: FileType,
     reader: tee::ChannelReader,
     algorithm: Algorithm,
     reference: Option<StoredReference>,
-    name_prefix: String,
+    Naming { name_prefix, limits }: Naming,
 ) -> Result<Scanned, String> {
     match file_type {
         FileType::Cram => {
@@ -158,8 +168,9 @@ fn scan(
                     .map(|s| cram::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
                     .collect(),
                 name_prefix,
+                limits,
             };
-            let s = cram::scan(reader, &reference, &options).map_err(|e| e.to_string())?;
+            let s = cram::scan(reader, &reference, &options).map_err(|e| refusal(&e, e.limit()))?;
             let index = s.sorted.then_some(s.crai);
             Ok(Scanned {
                 records: s.records,
@@ -183,8 +194,9 @@ fn scan(
                         .map(|s| bam::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
                         .collect()
                 }),
+                limits,
             };
-            let s = bam::scan(reader, &options).map_err(|e| e.to_string())?;
+            let s = bam::scan(reader, &options).map_err(|e| refusal(&e, e.limit()))?;
             Ok(Scanned {
                 records: s.records,
                 bases: s.bases,
@@ -196,6 +208,18 @@ fn scan(
                 index: s.index.map(|(_, bytes)| bytes),
             })
         }
+    }
+}
+
+/// The message of a scanner's `error`; when the file went beyond one of the scan `limit`s, it names
+/// the key that raises it.
+fn refusal(error: &dyn std::error::Error, limit: Option<Limit>) -> String {
+    match limit {
+        Some(limit) => format!(
+            "{error} ({}); raise it in the server's configuration if the file is genuine",
+            LimitsConfig::scan_limit_key(limit)
+        ),
+        None => error.to_string(),
     }
 }
 

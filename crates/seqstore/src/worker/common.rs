@@ -80,9 +80,13 @@ pub(super) async fn open_all(
         let location = grants
             .location_for(&parsed)
             .ok_or_else(|| Outcome::Failed(format!("{name}: the role may no longer read {uri}")))?;
-        let source = source::open(uri, &parsed, location)
-            .await
-            .map_err(|e| Outcome::Failed(format!("{name}: {}", chain(&e))))?;
+        let source = source::open(uri, &parsed, location).await.map_err(|e| {
+            let detail = chain(&e);
+            let s3_request = source::failure::request_id(&detail).unwrap_or_default();
+            tracing::warn!(file = name, uri, error = detail, s3_request, "a source could not be opened");
+            // Its own message only: the sources of the error are the server's business.
+            Outcome::Failed(format!("{name}: {e}"))
+        })?;
         opened.push(source);
     }
     Ok(opened)
@@ -144,12 +148,18 @@ pub(super) fn storage_failed(file: &str, error: &dyn std::error::Error) -> Outco
     ))
 }
 
-/// How a tee that stopped on an error of `file` ends the attempt: a failed read names the source's
-/// error, a failed write is a storage failure, a lost lease abandons the attempt; `None` when the
-/// scanner stopped first (its error is the one to report).
+/// How a tee that stopped on an error of `file` ends the attempt: a failed read is described in
+/// one sentence without the server's internals (logged in full), a failed write is a storage
+/// failure, a lost lease abandons the attempt; `None` when the scanner stopped first (its error
+/// is the one to report).
 pub(super) fn tee_failed(file: &str, error: &TeeError) -> Option<Outcome> {
     match error {
-        TeeError::Read { .. } => Some(Outcome::Failed(format!("{file}: {}", chain(error)))),
+        TeeError::Read { offset, source: cause } => {
+            let detail = chain(error);
+            let s3_request = source::failure::request_id(&detail).unwrap_or_default();
+            tracing::warn!(file, offset, error = detail, s3_request, "reading a source failed");
+            Some(Outcome::Failed(source::failure::read_failure(file, *offset, cause)))
+        }
         TeeError::Write(source) => Some(storage_failed(file, source)),
         TeeError::LeaseLost => Some(Outcome::Abandoned),
         TeeError::ScannerStopped => None,

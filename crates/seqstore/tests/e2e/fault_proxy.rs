@@ -1,6 +1,6 @@
 //! A TCP proxy that injects faults between seqstore and an S3-compatible server (moto): it passes
 //! HTTP/1.1 traffic through unchanged until its [`Plan`] says otherwise, then resets connections
-//! (TCP RST) or answers requests itself with HTTP 500/503 and an S3 error body, after a set number
+//! (TCP RST) or answers requests itself with HTTP 500/503/403 and an S3 error body, after a set number
 //! of bytes, a set number of times or forever. Every request line it sees is recorded, with its
 //! `Range` header, so tests can check how a client recovered.
 
@@ -301,16 +301,19 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// An S3 error answer with `status` (`InternalError` for 500, `SlowDown` for 503).
+/// An S3 error answer with `status` (`InternalError` for 500, `SlowDown` for 503, `AccessDenied`
+/// for 403), with a request id and host id as S3 sends them.
 fn error_response(status: u16) -> Vec<u8> {
     let (reason, code) = match status {
         503 => ("Service Unavailable", "SlowDown"),
         500 => ("Internal Server Error", "InternalError"),
+        403 => ("Forbidden", "AccessDenied"),
         _ => ("Error", "InternalError"),
     };
     let body = format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code>\
-         <Message>fault injected by the test proxy</Message><RequestId>fault</RequestId></Error>"
+         <Message>fault injected by the test proxy</Message><RequestId>FAULT0REQUEST0ID</RequestId>\
+         <HostId>fault/host/id=</HostId></Error>"
     );
     format!(
         "HTTP/1.1 {status} {reason}\r\nContent-Type: application/xml\r\nContent-Length: {}\r\n\

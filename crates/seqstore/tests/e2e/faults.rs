@@ -5,6 +5,9 @@
 //! stream is resumed with ranged GETs) and the import completes with the right ETag and bytes;
 //! persistent ones end the source FAILED with a message saying what failed; no read set or
 //! object with partial content is ever visible, and imports succeed again once the fault is gone.
+//! What a failed `s3://` source tells its owner: `source_messages`.
+
+mod source_messages;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -179,7 +182,8 @@ async fn a_source_failing_for_good_ends_failed_with_nothing_kept() {
     eprintln!("gave up after {:?}", started.elapsed());
     assert_failed_cleanly(&rig.client, &rig.config, &rig.store, &job, "attempts to resume").await;
     let message = only_source(&job).status_message().unwrap_or_default();
-    assert!(message.starts_with("source1: reading the source failed after"), "{message}");
+    assert!(message.starts_with("source1: s3://reads/broken.fq.gz could not be read past byte "), "{message}");
+    assert!(!message.contains("http://") && !message.contains("<?xml"), "no internals: {message}");
 
     // Once the endpoint recovers, the same source imports.
     rig.proxy.set(None);

@@ -112,16 +112,18 @@ bad_inputs! {
     bad_sequence_letter => Bad { source1: replace_line(&text(), 1, &[b'A'; 59].iter().copied().chain([b'J']).collect::<Vec<_>>()), source2: None, expected: "sequence contains" };
 }
 
-/// A source whose file does not exist fails with a message naming it.
+/// A source whose file does not exist fails with a message naming it (the same as for any source
+/// that cannot be read: `security::files`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn missing_object() {
     let root = tempfile::tempdir().expect("root");
     let missing = format!("file://{}/missing.fq", root.path().display());
     let messages = run_with_good_source(root.path(), &missing).await;
-    assert!(messages[0].contains("missing.fq does not exist"), "{messages:?}");
+    assert!(messages[0].contains("missing.fq could not be read: it does not exist, is not a regular"), "{messages:?}");
 }
 
-/// A symlink inside the root that points outside it fails when opened.
+/// A symlink inside the root that points outside it fails when opened, saying what a missing
+/// file says.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn symlink_escaping_the_root() {
     let root = tempfile::tempdir().expect("root");
@@ -131,7 +133,7 @@ async fn symlink_escaping_the_root() {
     std::os::unix::fs::symlink(&secret, root.path().join("link.fq")).expect("symlink");
     let link = format!("file://{}/link.fq", root.path().display());
     let messages = run_with_good_source(root.path(), &link).await;
-    assert!(messages[0].contains("outside the directories this role may read"), "{messages:?}");
+    assert!(messages[0].contains("link.fq could not be read: it does not exist, is not a regular"), "{messages:?}");
 }
 
 /// Imports `uri` beside a good source; returns the status messages after checking the good one.

@@ -244,7 +244,10 @@ async fn imports_from_s3() {
         let job = wait(&client, &store, &job_id).await;
         assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{job:?}");
         let missing = &job.sources()[4];
-        assert!(missing.status_message().unwrap_or_default().contains("does not exist"), "{missing:?}");
+        assert!(
+            missing.status_message().unwrap_or_default().contains("answered 404 Not Found (NoSuchKey)"),
+            "{missing:?}"
+        );
         for (item, (texts, raws)) in job.sources().iter().zip(&expected) {
             assert_eq!(item.status(), &ReadSetImportJobItemStatus::Finished, "{item:?}");
             let id = item.read_set_id().expect("read set");

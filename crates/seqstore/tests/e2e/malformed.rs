@@ -100,8 +100,17 @@ fn bam_record_cases(prefix: &str, raw: &[u8], file_type: &FileType, reference: R
     bad_magic[3] = 2;
     let edits: Vec<(&str, Vec<u8>, &'static str)> = vec![
         ("bad-magic", bad_magic, "is not BAM: magic is 0x42 0x41 0x4d 0x02"),
-        ("huge-l_text", put_u32(raw.to_vec(), 4, 0xffff_fff0), "source1: invalid BAM header"),
-        ("huge-n_ref", put_u32(raw.to_vec(), layout.n_ref, 0x7fff_fff0), "source1: invalid BAM header"),
+        (
+            "huge-l_text",
+            put_u32(raw.to_vec(), 4, 0xffff_fff0),
+            "source1: the BAM header declares 4.0 GiB of SAM header text, over the 64 MiB limit \
+             (limits.max_alignment_header_bytes)",
+        ),
+        (
+            "huge-n_ref",
+            put_u32(raw.to_vec(), layout.n_ref, 0x7fff_fff0),
+            "source1: the BAM header declares 2147483632 reference sequences, over the 1000000 limit",
+        ),
         ("huge-block_size", put_u32(raw.to_vec(), rec, 0xffff_fff0), "record 1: BAM data ends inside a record"),
         ("zero-block_size", put_u32(raw.to_vec(), rec, 0), "record 1: invalid record"),
         ("huge-l_seq", put_u32(raw.to_vec(), rec + 20, 0x7fff_fff0), "record 1: BAM data ends inside a record"),
@@ -119,7 +128,7 @@ fn bam_record_cases(prefix: &str, raw: &[u8], file_type: &FileType, reference: R
             bgzf(&huge),
             file_type.clone(),
             reference,
-            "invalid BAM header",
+            "source1: the BAM header holds more SAM header text than the 64 MiB limit",
         ));
         let bad_ref = put_u32(raw.to_vec(), rec + 4, 99);
         let expected = "record 1 (read 's1-10'): invalid record";
@@ -361,7 +370,8 @@ fn cram_cases(dir: &Path) -> Vec<Case> {
     cases.push(one("cram-bad-magic", bad_magic, ce, "source1 is unknown, not CRAM: expected the CRAM magic number"));
     cases.push(one("cram-version-9", version, ce, "source1 is CRAM 9.0, which this server cannot read"));
     cases.push(one("cram-huge-container", huge_container, ce, "source1 has an invalid SAM header"));
-    let expected = format!("source1 is truncated: the file ends inside a container at byte {second}");
+    let expected =
+        format!("source1: the container at byte {second} declares 2.0 GiB of block data, over the 256 MiB limit");
     cases.push(one("cram-huge-data-container", huge_data_container, ce, &expected));
     cases.push(one("cram-flipped-container-header", flipped_container, ce, "source1 has an invalid SAM header"));
     cases.push(one("cram-flipped-data", flipped_data, ce, "source1: invalid container at byte"));
@@ -452,7 +462,7 @@ fn source_item(root: &Path, case: &Case, ce: &str, mutated: &str) -> StartReadSe
 }
 
 /// The ARNs of the references a reference import job made, in order.
-async fn reference_arns(client: &Client, store: &str, fastas: &[(&str, &str)]) -> Vec<String> {
+pub async fn reference_arns(client: &Client, store: &str, fastas: &[(&str, &str)]) -> Vec<String> {
     let sources = fastas.iter().map(|(name, uri)| ref_source(uri, name)).collect();
     let job = import(client, store, sources).await;
     assert_eq!(job.status(), &ReferenceImportJobStatus::Completed, "{job:?}");
@@ -483,20 +493,7 @@ async fn malformed_corpus_fails_case_by_case_in_bounded_memory() {
     std::fs::create_dir(&root).expect("sources");
     std::fs::create_dir(&gen_dir).expect("gen");
     let data = db.dir().join("data");
-    let config_file = db.dir().join("seqstore.toml");
-    let (id, secret, account) = KEY_A;
-    let toml = format!(
-        "[database]\nurl = \"{}\"\n\n[worker]\ncount = 2\n\n[[auth.keys]]\naccess_key_id = \"{id}\"\n\
-         secret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n",
-        db.url
-    );
-    std::fs::write(&config_file, toml).expect("config");
-    let mut args: Vec<std::ffi::OsString> = vec!["--listen".into(), "127.0.0.1:0".into()];
-    for (flag, value) in [("--data-dir", &data), ("--file-root", &root), ("--config", &config_file)] {
-        args.push(flag.into());
-        args.push(value.as_os_str().to_owned());
-    }
-    let serve = Serve::start_on(&args, &db.storage);
+    let serve = Serve::with_key_a(&db, &data, &root, "[worker]\ncount = 2");
     let client = sdk(&serve.endpoint, KEY_A);
     let started = std::time::Instant::now();
 

@@ -4,6 +4,7 @@
 //! (issue 19) body deadlines and connection floods per address, throttled key guessing.
 
 mod accounts;
+mod bombs;
 mod files;
 mod flood;
 mod guesses;

@@ -365,6 +365,26 @@ impl Serve {
         Self { child, endpoint, _storage: None }
     }
 
+    /// Runs `seqstore serve` on 127.0.0.1:0 for `db` (its database and storage), with `data` as
+    /// the data directory, `root` as the file root, and a config file in `db.dir()` holding the
+    /// database URL, `extra` TOML (e.g. a `[worker]` or `[limits]` table) and [`KEY_A`].
+    pub fn with_key_a(db: &TestDb, data: &std::path::Path, root: &std::path::Path, extra: &str) -> Self {
+        let config_file = db.dir().join("seqstore.toml");
+        let (id, secret, account) = KEY_A;
+        let toml = format!(
+            "[database]\nurl = \"{}\"\n\n{extra}\n\n[[auth.keys]]\naccess_key_id = \"{id}\"\n\
+             secret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n",
+            db.url
+        );
+        std::fs::write(&config_file, toml).expect("config");
+        let mut args: Vec<std::ffi::OsString> = vec!["--listen".into(), "127.0.0.1:0".into()];
+        for (flag, value) in [("--data-dir", data), ("--file-root", root), ("--config", &config_file)] {
+            args.push(flag.into());
+            args.push(value.as_os_str().to_owned());
+        }
+        Self::start_on(&args, &db.storage)
+    }
+
     /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()

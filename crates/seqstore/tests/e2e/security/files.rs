@@ -2,8 +2,12 @@
 //! `.`, relative paths, host names, `//`, percent-escapes, NUL and other control characters) is a
 //! 400 naming the member and the rule, for read set and reference imports alike. At open, what the
 //! path leads to is checked: symlinks to files or directories outside the root (absolute,
-//! relative, chained) end the source FAILED; FIFOs and directories are refused without blocking;
-//! symlinks that stay inside the root are followed.
+//! relative, chained) end the source FAILED; FIFOs and directories are refused without blocking
+//! (also a link flipped to a FIFO at the last moment: `fifo_swap`); symlinks that stay inside the
+//! root are followed. Every such failure says the same, whatever the reason, so that a link to `/`
+//! cannot be used to find out which host paths exist.
+
+mod fifo_swap;
 
 use std::path::Path;
 
@@ -68,6 +72,10 @@ async fn lexical_escapes_are_refused_at_submission_naming_the_member() {
     server.stop().await;
 }
 
+/// What every source that cannot be opened says, whatever the reason.
+pub const UNREADABLE: &str =
+    "could not be read: it does not exist, is not a regular file, or lies outside the directories this role may read";
+
 /// The open-time cases: a name under the root and what its `statusDetail` must say (`None`: it
 /// imports).
 fn open_cases(root: &Path, outside: &Path) -> Vec<(&'static str, Option<&'static str>)> {
@@ -86,13 +94,13 @@ fn open_cases(root: &Path, outside: &Path) -> Vec<(&'static str, Option<&'static
     assert!(fifo.success());
     std::fs::create_dir(root.join("directory.fq")).expect("dir");
     vec![
-        ("file-link.fq", Some("resolves outside the directories this role may read")),
-        ("dir-link/secret.fq", Some("resolves outside the directories this role may read")),
-        ("relative-link.fq", Some("resolves outside the directories this role may read")),
-        ("chained-link.fq", Some("resolves outside the directories this role may read")),
-        ("pipe.fq", Some("is not a regular file")),
-        ("directory.fq", Some("is not a regular file")),
-        ("missing.fq", Some("does not exist")),
+        ("file-link.fq", Some(UNREADABLE)),
+        ("dir-link/secret.fq", Some(UNREADABLE)),
+        ("relative-link.fq", Some(UNREADABLE)),
+        ("chained-link.fq", Some(UNREADABLE)),
+        ("pipe.fq", Some(UNREADABLE)),
+        ("directory.fq", Some(UNREADABLE)),
+        ("missing.fq", Some(UNREADABLE)),
         ("inside-link/real.fq", None),
     ]
 }
@@ -139,7 +147,72 @@ async fn what_a_path_leads_to_is_checked_when_it_is_opened() {
     let detail: Value = raw_get(&server.endpoint, &path).await;
     for source in detail["sources"].as_array().expect("sources") {
         let text = source["statusDetail"].as_str().or(source["statusMessage"].as_str()).unwrap_or_default();
-        assert!(text.contains("resolves outside"), "{text}");
+        assert!(text.contains(UNREADABLE), "{text}");
     }
+    server.stop().await;
+}
+
+/// Probing the host's paths through a link to `/` inside the root: an existing file, a missing
+/// one, an unreadable one, a directory, a FIFO, a device and a looping link all fail with the same
+/// `statusDetail` (but for the URI itself), and so do a missing file, a directory and a FIFO
+/// inside the root; `statusMessage`s of URIs of one length are byte-identical too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn probing_host_paths_through_a_link_to_slash_tells_nothing_about_them() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let parent = tempfile::tempdir().expect("parent");
+    let (root, outside) = (parent.path().join("root"), parent.path().join("outside"));
+    std::fs::create_dir(&root).expect("root");
+    std::fs::create_dir(&outside).expect("outside");
+    symlink("/", root.join("host")).expect("link to /");
+    let mkfifo = |path: &Path| {
+        assert!(std::process::Command::new("mkfifo").arg(path).status().expect("mkfifo").success());
+    };
+    std::fs::write(outside.join("aaaa.fq"), fastq(3, 5, 20, None)).expect("existing");
+    std::fs::create_dir(outside.join("cccc.fq")).expect("directory");
+    mkfifo(&outside.join("dddd.fq"));
+    symlink(outside.join("eeee.fq"), outside.join("eeee.fq")).expect("looping link");
+    std::fs::write(outside.join("ffff.fq"), fastq(3, 5, 20, None)).expect("unreadable");
+    std::fs::set_permissions(outside.join("ffff.fq"), std::fs::Permissions::from_mode(0o000)).expect("chmod");
+    std::fs::create_dir(root.join("dir00000.fq")).expect("directory inside");
+    mkfifo(&root.join("fifo0000.fq"));
+    let host = |name: &str| format!("host{}/{name}", outside.display());
+    // Names of one length per group; "bbbb.fq" and "missing1.fq" do not exist.
+    let groups: Vec<Vec<String>> = vec![
+        ["aaaa.fq", "bbbb.fq", "cccc.fq", "dddd.fq", "eeee.fq", "ffff.fq"].map(host).to_vec(),
+        vec!["host/etc/passwd".into(), "host/etc/passwq".into()],
+        vec!["host/dev/null".into(), "host/dev/nulm".into()],
+        vec!["dir00000.fq".into(), "fifo0000.fq".into(), "missing1.fq".into()],
+    ];
+    let server = TestServer::start(&import_config(&db, &root)).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = client.create_sequence_store().name("s").send().await.expect("store").id().to_owned();
+    let good = write(&root, "good.fq", &fastq(4, 5, 20, None));
+    let uris: Vec<String> = groups.iter().flatten().map(|name| format!("file://{}/{name}", root.display())).collect();
+    let mut sources: Vec<_> = uris.iter().map(|uri| source(uri, None)).collect();
+    sources.push(source(&good, None));
+    let job = start(&client, &store, sources).await;
+    let done = wait(&client, &store, &job).await;
+    assert_eq!(done.status(), &ReadSetImportJobStatus::CompletedWithFailures);
+    assert_eq!(done.sources()[uris.len()].status(), &ReadSetImportJobItemStatus::Finished, "the good source");
+    let detail = raw_job(&server.endpoint, &store, &job).await;
+    let mut i = 0;
+    let mut details = std::collections::BTreeSet::new();
+    for group in &groups {
+        let mut messages = std::collections::BTreeSet::new();
+        for _ in group {
+            let (uri, item) = (&uris[i], &detail["sources"][i]);
+            assert_eq!(item["status"], "FAILED", "{uri}: {item}");
+            let text = |key: &str| item[key].as_str().unwrap_or_default().replace(uri.as_str(), "<uri>");
+            messages.insert(text("statusMessage"));
+            details.insert(text("statusDetail"));
+            i += 1;
+        }
+        assert_eq!(messages.len(), 1, "one statusMessage for {group:?}: {messages:#?}");
+    }
+    assert_eq!(details.len(), 1, "one statusDetail for every probe: {details:#?}");
+    let only = details.first().expect("a detail");
+    assert!(only.starts_with("source1: <uri> ") && only.contains(UNREADABLE), "{only}");
+    assert!(only.contains("check the path"), "it says what to do: {only}");
     server.stop().await;
 }
