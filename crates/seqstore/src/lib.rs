@@ -11,6 +11,7 @@ pub mod config;
 pub mod db;
 pub mod metrics;
 pub mod model;
+pub mod report;
 pub mod server;
 pub mod service;
 pub mod storage;

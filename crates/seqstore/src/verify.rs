@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use crate::config::Config;
 use crate::db::{self, Db, read_sets, references};
 use crate::model::read_set::StoredFile;
+use crate::report::chain;
 use crate::storage::data::{self, DataStore};
-use crate::worker::common::chain;
 
 /// Objects read at once.
 const CONCURRENCY: usize = 4;

@@ -10,6 +10,7 @@ use crate::model::import::{SourceSpec, SourceStatus};
 use crate::model::read_set::ReadSet;
 use crate::model::time;
 use crate::model::upload::StoredPart;
+use crate::report::chain;
 use crate::service::{Caller, Service};
 use crate::storage::data::DataStore;
 use crate::storage::locations::SourceUri;
@@ -164,18 +165,6 @@ pub(super) fn tee_failed(file: &str, error: &TeeError) -> Option<Outcome> {
         TeeError::LeaseLost => Some(Outcome::Abandoned),
         TeeError::ScannerStopped => None,
     }
-}
-
-/// An error and its sources as one line.
-pub(crate) fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -350,10 +350,13 @@ impl Serve {
     /// Runs `seqstore serve ARGS` on `storage` (which must outlive it) and waits for its listening
     /// line.
     pub fn start_on<S: AsRef<std::ffi::OsStr>>(args: &[S], storage: &TestStorage) -> Self {
-        let mut child = seqstore_command()
-            .arg("serve")
-            .args(args)
-            .envs(storage.env())
+        Self::spawn(seqstore_command().arg("serve").args(args).envs(storage.env()))
+    }
+
+    /// Runs `command` (a `seqstore serve`, perhaps behind a shell that sets limits first) with its
+    /// stdout piped, stderr discarded and `RUST_LOG` unset, and waits for its listening line.
+    pub fn spawn(command: &mut Command) -> Self {
+        let mut child = command
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

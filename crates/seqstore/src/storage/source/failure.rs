@@ -51,7 +51,7 @@ pub enum S3Cause {
 impl S3Cause {
     /// Classifies `error` (an object_store error from an S3 store).
     pub fn of(error: &object_store::Error) -> Self {
-        let text = full_text(error);
+        let text = crate::report::chain(error);
         let code = || s3_code(&text);
         match error {
             object_store::Error::NotFound { .. } => return Self::Missing { code: code() },
@@ -133,18 +133,6 @@ impl std::fmt::Display for S3Cause {
             Self::Other => f.write_str("the S3 endpoint's answer could not be used"),
         }
     }
-}
-
-/// An error and its sources as one line: what the log gets.
-pub fn full_text(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(e) = source {
-        text.push_str(": ");
-        text.push_str(&e.to_string());
-        source = e.source();
-    }
-    text
 }
 
 /// The S3 error code of an XML error answer quoted in `text` (`<Code>AccessDenied</Code>`).

@@ -5,10 +5,9 @@
 //! `limits.max_connections_per_address` connections, while ListSequenceStores from 127.0.0.2 is
 //! served. Latency under such a flood is measured by `bench/flood`, not here.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -17,7 +16,7 @@ use serde_json::json;
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpSocket, TcpStream};
 
-use super::super::support::{BIN, KEY_A, Raw, TestStorage, sdk};
+use super::super::support::{BIN, KEY_A, Raw, Serve, TestStorage, sdk};
 use super::limits::{Response, addr, read_response, server, wire};
 
 fn same(name: &str) -> String {
@@ -80,17 +79,8 @@ async fn bodies_trickling_below_the_minimum_rate_get_408_at_their_deadline() {
     // 30 s at 100 B/s: a slow but honest link gets it in.
     let client = sdk(&server.endpoint, KEY_A);
     let store = client.create_sequence_store().name("s").send().await.expect("store").id().to_owned();
-    let upload = client
-        .create_multipart_read_set_upload()
-        .sequence_store_id(&store)
-        .source_file_type(aws_sdk_omics::types::FileType::Fastq)
-        .subject_id("s")
-        .sample_id("s")
-        .name("n")
-        .send()
-        .await
-        .expect("upload");
-    let path = format!("/sequencestore/{store}/upload/{}/part?partSource=SOURCE1&partNumber=1", upload.upload_id());
+    let upload = crate::e2e::uploads::create(&client, &store, aws_sdk_omics::types::FileType::Fastq, None).await;
+    let path = format!("/sequencestore/{store}/upload/{upload}/part?partSource=SOURCE1&partNumber=1");
     let mut part = Raw::new("PUT", path, b"@r\nACGT\n+\nIIII\n".repeat(200));
     part.unsigned_payload = true;
     let (head, body) = wire(&part, &addr, &[], same);
@@ -133,20 +123,15 @@ async fn slow_client(server: SocketAddr, head: Arc<Vec<u8>>, flood: Arc<Flood>, 
 }
 
 /// A `seqstore serve` child whose open-file limit (soft and hard) is `files`.
-struct Limited {
-    child: std::process::Child,
-    endpoint: String,
-}
-
-impl Limited {
-    fn start(dir: &Path, storage: &TestStorage, files: u64) -> Self {
-        let (id, secret, account) = KEY_A;
-        let config = dir.join("seqstore.toml");
-        let text = format!(
-            "[[auth.keys]]\naccess_key_id = \"{id}\"\nsecret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n"
-        );
-        std::fs::write(&config, text).expect("config");
-        let mut child = Command::new("sh")
+fn limited(dir: &Path, storage: &TestStorage, files: u64) -> Serve {
+    let (id, secret, account) = KEY_A;
+    let config = dir.join("seqstore.toml");
+    let text = format!(
+        "[[auth.keys]]\naccess_key_id = \"{id}\"\nsecret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n"
+    );
+    std::fs::write(&config, text).expect("config");
+    Serve::spawn(
+        Command::new("sh")
             .arg("-c")
             .arg(format!("ulimit -n {files} && exec \"$0\" \"$@\""))
             .arg(BIN)
@@ -156,28 +141,13 @@ impl Limited {
             .arg(dir.join("data"))
             .env_remove("SEQSTORE_TEST_STORAGE")
             .env_remove("SEQSTORE_TEST_BACKEND")
-            .env_remove("RUST_LOG")
-            .envs(storage.env())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn seqstore");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
-        let endpoint = line.trim().strip_prefix("seqstore listening on ").expect("listening line").to_owned();
-        Self { child, endpoint }
-    }
-
-    fn open_files(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id())).expect("/proc/PID/fd").count()
-    }
+            .envs(storage.env()),
+    )
 }
 
-impl Drop for Limited {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Open file descriptors of process `pid`.
+fn open_files(pid: u32) -> usize {
+    std::fs::read_dir(format!("/proc/{pid}/fd")).expect("/proc/PID/fd").count()
 }
 
 /// ListSequenceStores sent from `local`, or `None` when no answer came within 15 s.
@@ -202,7 +172,7 @@ async fn slow_clients_from_one_address_do_not_starve_another() {
     assert!(files > CLIENTS as u64 + 200, "this test needs {} open files, the hard limit is {files}", CLIENTS + 200);
     let dir = tempfile::tempdir().expect("tempdir");
     let storage = TestStorage::new();
-    let serve = Limited::start(dir.path(), &storage, 1_024);
+    let serve = limited(dir.path(), &storage, 1_024);
     let addr = serve.endpoint.trim_start_matches("http://").to_owned();
     let server: SocketAddr = addr.parse().expect("address");
 
@@ -228,7 +198,7 @@ async fn slow_clients_from_one_address_do_not_starve_another() {
         let listed = listed.unwrap_or_else(|| panic!("request {i} from 127.0.0.2 got no answer during the flood"));
         assert_eq!(listed.status, 200, "{listed:?}");
     }
-    let open = serve.open_files();
+    let open = open_files(serve.pid());
     let cut_off = flood.cut_off.load(Ordering::Relaxed);
     eprintln!(
         "flood of {CLIENTS}: {} connects, {cut_off} refused; the server holds {open} files; 127.0.0.2 answered in {latencies:?}",

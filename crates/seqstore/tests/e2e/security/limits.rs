@@ -246,17 +246,8 @@ async fn stalled_bodies_get_408_buffered_or_streamed() {
     // UploadReadSetPart streams its body to storage: a stall ends it the same way, keeping nothing.
     let client = sdk(&server.endpoint, KEY_A);
     let store = client.create_sequence_store().name("s").send().await.expect("store").id().to_owned();
-    let upload = client
-        .create_multipart_read_set_upload()
-        .sequence_store_id(&store)
-        .source_file_type(aws_sdk_omics::types::FileType::Fastq)
-        .subject_id("s")
-        .sample_id("s")
-        .name("n")
-        .send()
-        .await
-        .expect("upload");
-    let path = format!("/sequencestore/{store}/upload/{}/part?partSource=SOURCE1&partNumber=1", upload.upload_id());
+    let upload = crate::e2e::uploads::create(&client, &store, aws_sdk_omics::types::FileType::Fastq, None).await;
+    let path = format!("/sequencestore/{store}/upload/{upload}/part?partSource=SOURCE1&partNumber=1");
     let mut part = Raw::new("PUT", path, vec![b'A'; 1000]);
     part.unsigned_payload = true;
     let (head, body) = wire(&part, &addr, &[], |n| n.to_owned());
@@ -269,7 +260,7 @@ async fn stalled_bodies_get_408_buffered_or_streamed() {
     let parts = client
         .list_read_set_upload_parts()
         .sequence_store_id(&store)
-        .upload_id(upload.upload_id())
+        .upload_id(upload)
         .part_source(aws_sdk_omics::types::ReadSetPartSource::Source1)
         .send()
         .await

@@ -72,21 +72,12 @@ async fn round_trip(client: &aws_sdk_omics::Client) {
     let store = client.create_sequence_store().name("over-tls").send().await.expect("create over TLS");
     let listed = client.list_sequence_stores().send().await.expect("list over TLS");
     assert!(listed.sequence_stores().iter().any(|s| s.id() == store.id()));
-    let upload = client
-        .create_multipart_read_set_upload()
-        .sequence_store_id(store.id())
-        .source_file_type(FileType::Fastq)
-        .subject_id("s")
-        .sample_id("s")
-        .name("n")
-        .send()
-        .await
-        .expect("upload");
+    let upload = crate::e2e::uploads::create(client, store.id(), FileType::Fastq, None).await;
     let part = vec![b'A'; 3 << 20];
     let sent = client
         .upload_read_set_part()
         .sequence_store_id(store.id())
-        .upload_id(upload.upload_id())
+        .upload_id(&upload)
         .part_source(ReadSetPartSource::Source1)
         .part_number(1)
         .payload(ByteStream::from(part))
