@@ -8,11 +8,12 @@ mod error;
 mod etag;
 mod header;
 mod index;
+pub(crate) mod record;
 mod scanner;
 
 use std::io::{BufReader, Cursor, Read};
 
-pub use self::error::{Error, ErrorKind, RecordId};
+pub use self::error::{Error, ErrorKind, RecordFault, RecordId};
 use crate::digest::{Algorithm, HashingReader};
 pub use crate::flagstat::AlignmentStatistics;
 use crate::limits::Limits;
@@ -54,12 +55,21 @@ pub struct Options {
 }
 
 /// Which kind of index [`Summary::index`] holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexKind {
     /// BAI (SAM/BAM § 5.2).
     Bai,
     /// CSI 1 (min shift 14), for references longer than BAI can address (2^29 - 1).
     Csi,
+}
+
+impl std::fmt::Display for IndexKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            IndexKind::Bai => "BAI",
+            IndexKind::Csi => "CSI",
+        })
+    }
 }
 
 /// Result of scanning one BAM or uBAM.
@@ -84,8 +94,13 @@ pub struct Summary {
     /// error), or it gives no order (no `SO`, or `SO:unknown`) and they were found in that order,
     /// as `samtools index` accepts them. Never true without `@SQ` lines.
     pub sorted: bool,
-    /// The index built in the same pass when [`Summary::sorted`]; `None` otherwise.
+    /// The index built in the same pass when [`Summary::sorted`]; `None` otherwise, or when a
+    /// record could not be indexed ([`Summary::unindexed`]).
     pub index: Option<(IndexKind, Vec<u8>)>,
+    /// Why records in coordinate order have no index: the [`Error`] message of the first record
+    /// the index could not take ([`ErrorKind::Unindexable`]; `samtools index` fails on it too),
+    /// e.g. `source1 record 7 (read 'r7') cannot be indexed: it spans …`. The file is valid.
+    pub unindexed: Option<String>,
 }
 
 /// Scans a BAM or uBAM from its raw bytes in one pass, reading `reader` to its end: BGZF blocks
@@ -122,6 +137,7 @@ pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Err
         stored_bytes,
         sorted: scanned.sorted,
         index: scanned.index,
+        unindexed: scanned.unindexed,
     })
 }
 

@@ -2,9 +2,11 @@
 //! `sam_format1`) prints them, for the semantic ETags of BAM, uBAM and CRAM read sets.
 //!
 //! Entry points: [`write_record`] appends one record's line ([`write_record_buf`] the same for a
-//! `RecordBuf`, faster), and [`write_g`] formats a float as C's `%g`, which is how htslib prints `f` and `B:f` values and where noodles' own SAM
-//! writer differs.
+//! `RecordBuf`, faster; `bam::write` for a BAM record read as htslib reads it, which is what the
+//! BAM scanner uses), [`write_g`] formats a float as C's `%g` (how htslib prints `f` values, where
+//! noodles' own SAM writer differs) and [`write_kputd`] as htslib's `kputd` (`B:f` elements).
 
+pub(crate) mod bam;
 mod data;
 mod float;
 
@@ -16,7 +18,7 @@ use noodles_sam::{
     alignment::record::{CigarRef, QualityScoresRef, SequenceRef, cigar::op::Kind},
 };
 
-pub use self::float::write_g;
+pub use self::float::{write_g, write_kputd};
 
 /// Printed for a missing QNAME, RNAME, RNEXT, CIGAR, SEQ or QUAL.
 const MISSING: u8 = b'*';
@@ -146,17 +148,15 @@ fn write_packed_cigar(buf: &mut Vec<u8>, src: &[u8]) -> io::Result<()> {
     }
     for op in ops {
         let n = u32::from_le_bytes(*op);
-        let kind = CIGAR_OPS
-            .get((n & 0x0f) as usize)
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "invalid CIGAR op kind"))?;
         write_int(buf, i64::from(n >> 4));
-        buf.push(*kind);
+        buf.push(CIGAR_OPS[(n & 0x0f) as usize]);
     }
     Ok(())
 }
 
-/// CIGAR op characters by BAM op code (SAM/BAM § 4.2).
-const CIGAR_OPS: &[u8; 9] = b"MIDNSHP=X";
+/// CIGAR op characters by BAM op code (SAM/BAM § 4.2), as htslib prints them
+/// (`bam_cigar_opchr`): codes 9 to 15, which no specification defines, as `B` and `?`.
+const CIGAR_OPS: &[u8; 16] = b"MIDNSHP=XB??????";
 
 fn write_generic_cigar(buf: &mut Vec<u8>, cigar: &dyn sam::alignment::record::Cigar) -> io::Result<()> {
     if cigar.is_empty() {
@@ -274,7 +274,12 @@ mod tests {
         buf.clear();
         write_packed_cigar(&mut buf, &[])?;
         assert_eq!(buf, b"*");
-        assert!(write_packed_cigar(&mut buf, &9u32.to_le_bytes()).is_err());
+        buf.clear();
+        write_packed_cigar(
+            &mut buf,
+            &[1u32 << 4 | 9, 2 << 4 | 15].iter().flat_map(|n| n.to_le_bytes()).collect::<Vec<_>>(),
+        )?;
+        assert_eq!(buf, b"1B2?");
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 
+use super::IndexKind;
 use crate::limits::{Exceeded, Limit};
 use crate::quote::{Escaped, Hex};
 use crate::sniff::Content;
@@ -133,18 +134,9 @@ pub enum ErrorKind {
     /// The BAM data ends inside a record.
     #[error("BAM data ends inside a record")]
     TruncatedRecord,
-    /// A record does not decode or cannot be rendered as SAM.
-    #[error("invalid record")]
-    InvalidRecord(#[source] io::Error),
-    /// A read name has a byte outside printable ASCII (`!`..`~`), which SAM's QNAME and the ETag's
-    /// SAM text cannot carry.
-    #[error("read name has byte 0x{byte:02x} at position {position}; allowed: printable ASCII '!'..'~'")]
-    InvalidName {
-        /// The offending byte.
-        byte: u8,
-        /// 1-based position in the name.
-        position: u64,
-    },
+    /// A record that samtools refuses too: it does not decode or cannot be rendered as SAM.
+    #[error("invalid record: {0}")]
+    InvalidRecord(RecordFault),
     /// A mapped record in a source declared unaligned.
     #[error("mapped read in a UBAM source; declare sourceFileType BAM")]
     MappedInUbam,
@@ -185,6 +177,75 @@ pub enum ErrorKind {
     /// The index could not take a record.
     #[error("cannot be indexed")]
     Index(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A record lies where the index cannot address it: it starts before position 1, or ends
+    /// past the last position its BAI (or the file's CSI) holds. `samtools index` fails on it
+    /// too; the file imports without index.
+    #[error("cannot be indexed: it spans {start}..{end}, {}", beyond(*.kind, *.max))]
+    Unindexable {
+        /// 1-based start.
+        start: i64,
+        /// 1-based inclusive end.
+        end: i64,
+        /// The index being built.
+        kind: IndexKind,
+        /// The last position it addresses, when the end is past it.
+        max: Option<u64>,
+    },
+}
+
+fn beyond(kind: IndexKind, max: Option<u64>) -> String {
+    match max {
+        Some(max) => format!("past position {max}, the last its {kind} index can address"),
+        None => format!("and a {kind} index starts at position 1"),
+    }
+}
+
+/// What is wrong with one BAM record: each is a reason htslib 1.16 (`bam_read1`, `sam_read1`,
+/// `sam_format1`) stops at, so `samtools view` fails on the file too.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RecordFault {
+    /// `block_size` leaves less than the 32 bytes of fixed fields, or is 2^31 or more.
+    #[error("block_size {size} is outside 32..2^31")]
+    BlockSize {
+        /// The declared `block_size`.
+        size: u64,
+    },
+    /// `l_seq` is negative as a signed 32-bit value.
+    #[error("l_seq is negative ({l_seq})")]
+    SequenceLength {
+        /// The declared `l_seq`.
+        l_seq: i32,
+    },
+    /// `l_read_name` is 0: a name holds at least its NUL.
+    #[error("l_read_name is 0")]
+    EmptyName,
+    /// The name, CIGAR, bases and qualities the fixed fields declare do not fit in the record.
+    #[error("name, CIGAR, bases and qualities need {needed} bytes but {available} follow the fixed fields")]
+    Overrun {
+        /// Bytes the declared lengths need.
+        needed: u64,
+        /// Bytes the record has after its 32 bytes of fixed fields.
+        available: usize,
+    },
+    /// An optional field is cut short or has an unknown type (or array subtype).
+    #[error("corrupt optional fields (one is cut short or has an unknown type)")]
+    CorruptData,
+    /// A mapped record's CIGAR consumes another number of query bases than it has.
+    #[error("CIGAR covers {cigar} query bases, SEQ has {sequence}")]
+    QueryLength {
+        /// Query bases of the CIGAR (M, I, S, = and X).
+        cigar: u64,
+        /// `l_seq`.
+        sequence: usize,
+    },
+    /// `refID` or `next_refID` names no reference sequence of the header.
+    #[error("reference id {id} is not one of the header's {references} sequences")]
+    ReferenceId {
+        /// The id.
+        id: i32,
+        /// Reference sequences in the header.
+        references: usize,
+    },
 }
 
 impl ErrorKind {
@@ -199,7 +260,8 @@ impl ErrorKind {
             | ErrorKind::LengthMismatch { .. }
             | ErrorKind::Md5Mismatch { .. }
             | ErrorKind::Unsorted { .. }
-            | ErrorKind::Index(_) => true,
+            | ErrorKind::Index(_)
+            | ErrorKind::Unindexable { .. } => true,
             ErrorKind::Io(_)
             | ErrorKind::Truncated { .. }
             | ErrorKind::MissingEof
@@ -210,7 +272,6 @@ impl ErrorKind {
             | ErrorKind::Limit(_)
             | ErrorKind::TruncatedRecord
             | ErrorKind::InvalidRecord(_)
-            | ErrorKind::InvalidName { .. }
             | ErrorKind::MappedInUbam => false,
         }
     }

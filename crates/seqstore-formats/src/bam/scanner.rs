@@ -1,14 +1,17 @@
 //! The record loop over the decompressed stream: header checks, then per record the
-//! statistics, checks, SAM text for the ETag and index entry.
+//! statistics, checks, SAM text for the ETag and index entry. Records are read as htslib reads
+//! them ([`Record`]), not through noodles' decoder.
 
-use noodles_bam as bam;
+use std::io::Read;
+
 use noodles_csi::binning_index::index::reference_sequence::bin::Chunk;
-use noodles_sam as sam;
+use noodles_sam::{self as sam, alignment::record::Flags};
 
 use super::bgzf::Blocks;
 use super::etag::TextDigest;
 use super::header::{self, SortOrder};
-use super::{AlignmentStatistics, Error, ErrorKind, IndexKind, Options, RecordId, index};
+use super::record::{FIXED, Record};
+use super::{AlignmentStatistics, Error, ErrorKind, IndexKind, Options, RecordFault, RecordId, index};
 use crate::sam_text;
 use crate::sniff::{self, Content};
 
@@ -21,10 +24,12 @@ pub(super) struct Scanned {
     pub(super) etag: String,
     pub(super) sorted: bool,
     pub(super) index: Option<(IndexKind, Vec<u8>)>,
+    pub(super) unindexed: Option<String>,
 }
 
-/// Coordinate order as htslib sorts: reference id as unsigned (unplaced last), then position.
-type SortKey = (u32, usize);
+/// Coordinate order as htslib sorts: reference id as unsigned (unplaced last), then the 1-based
+/// position (0 when absent).
+type SortKey = (u32, i64);
 
 /// Reads the BAM header and every record from `blocks`.
 pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Error> {
@@ -33,63 +38,46 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
         ErrorKind::InvalidHeader(_) => fault(blocks, kind),
         kind => kind,
     })?;
-    let mut reader = bam::io::Reader::from(blocks);
     if let Some(reference) = &options.reference {
         header::check_reference(&header, reference)?;
     }
+    let names: Vec<Vec<u8>> = header.reference_sequences().keys().map(|name| name.to_vec()).collect();
     let order = header::sort_order(&header);
     // Records in coordinate order get an index unless the header says they are in another
     // order, as `samtools index` accepts them.
-    let mut sorted = order != SortOrder::Other && !header.reference_sequences().is_empty();
+    let mut sorted = order != SortOrder::Other && !names.is_empty();
     let mut index = if sorted { Some(index::Builder::new(&header)?) } else { None };
+    let mut unindexed = None;
     let mut text = TextDigest::spawn(options.algorithm).map_err(ErrorKind::Io)?;
-    let mut record = bam::Record::default();
-    let mut large = Vec::new();
+    let mut block = Vec::new();
     let (mut records, mut bases, mut any_mapped) = (0, 0, false);
     let mut statistics = AlignmentStatistics::default();
     let mut previous: Option<SortKey> = None;
-    let mut start = reader.get_ref().virtual_position();
+    let mut start = blocks.virtual_position();
     loop {
-        let size =
-            read_record(&mut reader, &mut record, &mut large).map_err(|e| match reader.get_mut().take_error() {
-                // A fault of the file, not of the record being read.
-                Some(kind) => Error::from(kind),
-                None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    Error::at(Some(RecordId { number: records + 1, name: None }))(ErrorKind::TruncatedRecord)
-                }
-                None => Error::at(Some(RecordId { number: records + 1, name: None }))(ErrorKind::InvalidRecord(e)),
-            })?;
-        if size == 0 {
-            // noodles takes a block_size of 0 for the end of the data: accept it only there.
-            match std::io::Read::read(reader.get_mut(), &mut [0; 1]) {
-                Ok(0) => break,
-                Ok(_) => {
-                    let zero = std::io::Error::new(std::io::ErrorKind::InvalidData, "block_size is 0");
-                    let id = RecordId { number: records + 1, name: None };
-                    return Err(Error::at(Some(id))(ErrorKind::InvalidRecord(zero)));
-                }
-                Err(e) => return Err(Error::from(fault(reader.get_mut(), ErrorKind::Io(e)))),
-            }
+        let id = |name| Some(RecordId { number: records + 1, name });
+        match read_block(blocks, &mut block) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(Failure::File(kind)) => return Err(Error::from(kind)),
+            Err(Failure::Record(kind)) => return Err(Error::at(id(None))(kind)),
         }
+        let record = Record::parse(&block, names.len())
+            .map_err(|fault| Error::at(id(stored_name(&block)))(ErrorKind::InvalidRecord(fault)))?;
         records += 1;
-        let end = reader.get_ref().virtual_position();
-        let at = |kind| Error::at(Some(RecordId { number: records, name: record.name().map(|n| n.to_vec()) }))(kind);
-        if let Some(name) = record.name()
-            && let Some(i) = name.iter().position(|b| !(b'!'..=b'~').contains(b))
-        {
-            return Err(at(ErrorKind::InvalidName { byte: name[i], position: i as u64 + 1 }));
-        }
-        let flags = record.flags();
-        statistics.add(flags);
-        bases += record.sequence().len() as u64;
-        if !flags.is_unmapped() {
+        let end = blocks.virtual_position();
+        let name = (record.name != b"*").then(|| record.name.to_vec());
+        let at = |kind| Error::at(Some(RecordId { number: records, name: name.clone() }))(kind);
+        statistics.add(Flags::from(record.flags));
+        bases += record.sequence_len as u64;
+        if !record.is_unmapped() {
             any_mapped = true;
             if options.unaligned_only {
                 return Err(at(ErrorKind::MappedInUbam));
             }
         }
         if sorted {
-            let key = sort_key(&record).map_err(|e| at(ErrorKind::InvalidRecord(e)))?;
+            let key = sort_key(&record);
             match previous {
                 Some(previous) if key < previous && order == SortOrder::Coordinate => {
                     let (locus, previous) = (locus(&header, key), locus(&header, previous));
@@ -98,58 +86,95 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
                 Some(previous) if key < previous => {
                     sorted = false;
                     index = None;
+                    unindexed = None;
                 }
                 _ => {}
             }
             previous = Some(key);
         }
-        if let Some(index) = &mut index {
-            index.add(&record, Chunk::new(start, end)).map_err(at)?;
+        if let Some(builder) = &mut index
+            && let Err(kind) = builder.add(&record, Chunk::new(start, end))
+        {
+            index = None;
+            unindexed = Some(at(kind).to_string());
         }
-        sam_text::write_record(text.buffer(), &header, &record).map_err(|e| at(ErrorKind::InvalidRecord(e)))?;
+        sam_text::bam::write(text.buffer(), &names, &record).map_err(|fault| at(ErrorKind::InvalidRecord(fault)))?;
         text.flush();
         start = end;
     }
     Ok(Scanned {
         records,
         bases,
-        aligned: any_mapped && !header.reference_sequences().is_empty(),
+        aligned: any_mapped && !names.is_empty(),
         statistics,
         etag: text.finish(),
         sorted,
         index: index.map(index::Builder::finish).transpose()?,
+        unindexed,
     })
 }
 
-/// Largest `block_size` handed to noodles as is: it allocates the declared size before reading.
+/// Largest `block_size` read into a buffer of that size at once; a larger record's buffer grows
+/// only as data arrives: a corrupt `block_size` costs what the file holds, not 2 GiB.
 const DIRECT_RECORD: usize = 1 << 20;
 
-/// Reads the next record like [`bam::io::Reader::read_record`] (0 at the end), except that a
-/// record declaring more than [`DIRECT_RECORD`] bytes is first copied into `large`, which grows
-/// only as data arrives: a corrupt 4 GB `block_size` costs what the file holds, not 4 GB.
-fn read_record(
-    reader: &mut bam::io::Reader<&mut Blocks>,
-    record: &mut bam::Record,
-    large: &mut Vec<u8>,
-) -> std::io::Result<usize> {
-    use std::io::Read;
-    let peeked = reader.get_mut().fill()?.get(..4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")));
-    if peeked.is_some_and(|size| size as usize <= DIRECT_RECORD) {
-        return reader.read_record(record);
-    }
-    large.clear();
-    let blocks: &mut Blocks = reader.get_mut();
-    blocks.take(4).read_to_end(large)?;
-    let declared = match large[..] {
-        [] => return Ok(0),
-        [a, b, c, d] => u32::from_le_bytes([a, b, c, d]),
-        _ => return Err(std::io::ErrorKind::UnexpectedEof.into()),
+/// Why the next record could not be read.
+enum Failure {
+    /// A fault of the file (BGZF framing, the source), not of the record being read.
+    File(ErrorKind),
+    /// The record is cut short or declares an invalid size.
+    Record(ErrorKind),
+}
+
+/// Reads the next record's block (the bytes after its `block_size`) into `block`; false at the
+/// end of the data. As htslib's `bam_read1`: a `block_size` below 32 (0 included) or of 2^31 or
+/// more is invalid.
+fn read_block(blocks: &mut Blocks, block: &mut Vec<u8>) -> Result<bool, Failure> {
+    // A failed read is the file's fault when the blocks hold one.
+    let failed = |blocks: &mut Blocks, otherwise| match blocks.take_error() {
+        Some(kind) => Failure::File(kind),
+        None => Failure::Record(otherwise),
     };
-    blocks.take(u64::from(declared)).read_to_end(large)?;
-    if large.len() < 4 + declared as usize {
-        return Err(std::io::ErrorKind::UnexpectedEof.into());
+    let mut size = [0; 4];
+    let mut filled = 0;
+    while filled < size.len() {
+        match blocks.read(&mut size[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(failed(blocks, ErrorKind::Io(e))),
+        }
     }
-    bam::io::Reader::from(&large[..]).read_record(record)
+    match filled {
+        0 => return Ok(false),
+        4 => {}
+        _ => return Err(failed(blocks, ErrorKind::TruncatedRecord)),
+    }
+    let size = u32::from_le_bytes(size);
+    if (size as usize) < FIXED || size >= 1 << 31 {
+        return Err(Failure::Record(ErrorKind::InvalidRecord(RecordFault::BlockSize { size: u64::from(size) })));
+    }
+    block.clear();
+    let read = if size as usize <= DIRECT_RECORD {
+        block.resize(size as usize, 0);
+        blocks.read_exact(block)
+    } else {
+        blocks.take(u64::from(size)).read_to_end(block).map(|_| ())
+    };
+    match read {
+        Ok(()) if block.len() == size as usize => Ok(true),
+        Ok(()) => Err(failed(blocks, ErrorKind::TruncatedRecord)),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Err(failed(blocks, ErrorKind::TruncatedRecord)),
+        Err(e) => Err(failed(blocks, ErrorKind::Io(e))),
+    }
+}
+
+/// The read name of a record that did not parse, when its block holds one.
+fn stored_name(block: &[u8]) -> Option<Vec<u8>> {
+    let len = usize::from(*block.get(8)?);
+    let name = block.get(FIXED..FIXED + len)?;
+    let name = name.strip_suffix(&[0]).unwrap_or(name);
+    (!name.is_empty() && name != b"*").then(|| name.to_vec())
 }
 
 /// Requires the decompressed stream to start with the BAM magic.
@@ -173,13 +198,8 @@ fn fault(blocks: &mut Blocks, otherwise: ErrorKind) -> ErrorKind {
     blocks.take_error().unwrap_or(otherwise)
 }
 
-fn sort_key(record: &bam::Record) -> std::io::Result<SortKey> {
-    let id = match record.reference_sequence_id().transpose()? {
-        Some(id) => u32::try_from(id).unwrap_or(u32::MAX),
-        None => u32::MAX,
-    };
-    let position = record.alignment_start().transpose()?.map_or(0, usize::from);
-    Ok((id, position))
+fn sort_key(record: &Record<'_>) -> SortKey {
+    (record.reference_id as u32, i64::from(record.position) + 1)
 }
 
 /// `name:position`, or `*` for an unplaced record.

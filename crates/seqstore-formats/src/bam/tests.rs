@@ -424,16 +424,26 @@ fn ubam_with_first_u32(value: u32) -> Result<Vec<u8>, Box<dyn std::error::Error>
 
 #[test]
 fn test_zero_block_size_before_the_end() -> TestResult {
+    // htslib refuses a block_size under 32, 0 included, even at the end of the data.
     let raw = ubam_with_first_u32(0)?;
-    assert_eq!(message(&raw, &options(Algorithm::Md5)), "source1 record 1: invalid record");
+    assert_eq!(
+        message(&raw, &options(Algorithm::Md5)),
+        "source1 record 1: invalid record: block_size 0 is outside 32..2^31"
+    );
     Ok(())
 }
 
 #[test]
 fn test_huge_block_size_is_not_allocated() -> TestResult {
-    // 4 GB declared: the record is read as far as the data goes, then found truncated.
-    let raw = ubam_with_first_u32(0xffff_fff0)?;
+    // 2 GB declared: the record is read as far as the data goes, then found truncated.
+    let raw = ubam_with_first_u32(0x7fff_fff0)?;
     assert_eq!(message(&raw, &options(Algorithm::Md5)), "source1 record 1: BAM data ends inside a record");
+    // 2^31 or more is a negative block_len to htslib: invalid without reading on.
+    let raw = ubam_with_first_u32(0xffff_fff0)?;
+    assert_eq!(
+        message(&raw, &options(Algorithm::Md5)),
+        "source1 record 1: invalid record: block_size 4294967280 is outside 32..2^31"
+    );
     Ok(())
 }
 
@@ -517,5 +527,112 @@ fn test_header_limits_on_a_real_header() -> TestResult {
         message(&raw, &limited(references)),
         format!("source1: the BAM header holds more reference sequences than the {} limit", n_ref - 1)
     );
+    Ok(())
+}
+
+/// The header of the hand-made BAMs: two reference sequences.
+const HAND_MADE_HEADER: &str = "@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:chr1\tLN:1000\n@SQ\tSN:chr2\tLN:500\n";
+const HAND_MADE_REFERENCES: [(&str, u32); 2] = [("chr1", 1000), ("chr2", 500)];
+
+/// A `CG:B:<subtype>` tag of these operations (length, code).
+fn cg_tag(subtype: u8, ops: &[(u32, u32)]) -> Vec<u8> {
+    let mut tag = vec![b'C', b'G', b'B', subtype];
+    tag.extend_from_slice(&(ops.len() as u32).to_le_bytes());
+    for (len, op) in ops {
+        tag.extend_from_slice(&(len << 4 | op).to_le_bytes());
+    }
+    tag
+}
+
+// Records no SAM text converted by samtools holds but `samtools view` prints: the scan renders
+// them byte for byte as it does (what noodles' decoder refused or printed otherwise).
+#[test]
+fn test_hand_made_records_match_samtools() -> TestResult {
+    use crate::testing::{RawRecord, raw_bam};
+    let mut double = b"XDd".to_vec();
+    double.extend_from_slice(&(-1.25e-7f64).to_le_bytes());
+    let records = [
+        // Positions before 1, every flag bit, CIGAR codes 9 and 15 (they consume nothing).
+        RawRecord {
+            position: -6,
+            flags: 0xffff,
+            mate_reference_id: 1,
+            mate_position: -10,
+            cigar: vec![(2, 0), (1, 9), (3, 15)],
+            sequence_len: 2,
+            ..RawRecord::default()
+        },
+        // A name without its NUL, and with bytes beyond QNAME's: a tab, a control character, a
+        // high byte.
+        RawRecord { name: b"no nul".to_vec(), ..RawRecord::default() },
+        RawRecord { name: b"t\tb\x01\xe9\0".to_vec(), ..RawRecord::default() },
+        // The non-standard `d` type, an `A` holding NUL, and 3 bytes after the last field
+        // (htslib reads fields while 4 bytes remain).
+        RawRecord { data: [double.as_slice(), b"XAA\0", b"XYZ"].concat(), ..RawRecord::default() },
+        // A CIGAR in `CG:B:i` behind a placeholder whose second operation is D, not N: htslib
+        // moves it and drops the tag (noodles only for `kSmN` exactly).
+        RawRecord {
+            cigar: vec![(5, 4), (4, 2)],
+            sequence_len: 5,
+            data: [b"XAAa".as_slice(), &cg_tag(b'i', &[(2, 0), (1, 1), (2, 0)]), b"NMC\x02"].concat(),
+            ..RawRecord::default()
+        },
+        // The same tag on an unplaced record stays a tag, and the placeholder the CIGAR.
+        RawRecord {
+            reference_id: -1,
+            position: -1,
+            flags: 4,
+            cigar: vec![(5, 4), (4, 3)],
+            sequence_len: 5,
+            data: cg_tag(b'I', &[(2, 0), (1, 1), (2, 0)]),
+            ..RawRecord::default()
+        },
+        // Placed without a position; an odd number of bases.
+        RawRecord { position: -1, cigar: vec![(3, 0)], sequence_len: 3, ..RawRecord::default() },
+    ];
+    let raw = raw_bam(HAND_MADE_HEADER, &HAND_MADE_REFERENCES, &records)?;
+    let Some(expected) = samtools(&["view", "-"], &raw)? else { return Ok(()) };
+    let summary = scan(&raw[..], &options(Algorithm::Md5))?;
+    assert_eq!(summary.records, records.len() as u64);
+    assert_eq!(summary.etag, hex_digest(Algorithm::Md5, &expected), "{}", String::from_utf8_lossy(&expected));
+    let text = String::from_utf8_lossy(&expected);
+    assert!(text.starts_with("r1\t65535\tchr1\t-5\t60\t2M1B3?\tchr2\t-9\t"), "{text}");
+    assert!(text.contains("\n\tno nul\t") || text.contains("\nno nul\t0\t"), "{text}");
+    assert!(text.contains("\tXD:d:-1.25e-07\tXA:A:\0\n"), "{text}");
+    assert!(text.contains("\t2M1I2M\t*\t0\t0\tAAAAA\tIIIII\tXA:A:a\tNM:i:2\n"), "{text}");
+    assert!(text.contains("\t5S4N\t*\t0\t0\tAAAAA\tIIIII\tCG:B:I,32,17,32\n"), "{text}");
+    Ok(())
+}
+
+// Records `samtools view` stops at: the scan refuses them too.
+#[test]
+fn test_hand_made_records_samtools_refuses() -> TestResult {
+    use crate::testing::{RawRecord, raw_bam};
+    let cases = [
+        (RawRecord { cigar: vec![(3, 0)], ..RawRecord::default() }, "CIGAR covers 3 query bases, SEQ has 4"),
+        (RawRecord { reference_id: 2, ..RawRecord::default() }, "reference id 2 is not one of the header's 2"),
+        (RawRecord { mate_reference_id: -2, ..RawRecord::default() }, "reference id -2 is not one of the header's 2"),
+        (RawRecord { name: Vec::new(), ..RawRecord::default() }, "l_read_name is 0"),
+        (RawRecord { data: b"XBBA\x01\0\0\0a".to_vec(), ..RawRecord::default() }, "corrupt optional fields"),
+        (RawRecord { data: b"XQq\0".to_vec(), ..RawRecord::default() }, "corrupt optional fields"),
+        (RawRecord { data: b"XZZabc".to_vec(), ..RawRecord::default() }, "corrupt optional fields"),
+        // Corrupt data where htslib looks for a CG tag.
+        (
+            RawRecord { cigar: vec![(4, 4), (4, 3)], data: b"XQq\0".to_vec(), ..RawRecord::default() },
+            "corrupt optional fields",
+        ),
+    ];
+    for (record, expected) in cases {
+        let ok = RawRecord { name: b"ok\0".to_vec(), ..RawRecord::default() };
+        let raw = raw_bam(HAND_MADE_HEADER, &HAND_MADE_REFERENCES, &[ok, record.clone()])?;
+        match samtools(&["view", "-"], &raw) {
+            Ok(None) => return Ok(()),
+            Ok(Some(_)) => return Err(format!("samtools printed {record:?}").into()),
+            Err(_) => {}
+        }
+        let e = scan(&raw[..], &options(Algorithm::Md5)).err().ok_or("accepted")?;
+        assert!(e.to_string().starts_with("source1 record 2"), "{e}");
+        assert!(e.to_string().contains(expected), "{e}");
+    }
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! The optional (data) fields of a record as htslib prints them (`sam_format_aux1`): every
-//! integer type as `i`, `f` and `B:f` values with `%g`.
+//! The optional (data) fields of a record as htslib 1.16 prints them (`sam_format_aux1`): every
+//! integer type as `i`, `f` (and the non-standard `d`) values with `%g`, `B:f` elements with
+//! htslib's `kputd`.
 
 use std::io;
 
@@ -8,7 +9,7 @@ use noodles_sam::alignment::record::{
     data::field::{Value, value::Array},
 };
 
-use super::{write_g, write_int};
+use super::{write_g, write_int, write_kputd};
 
 /// Appends each data field as `\tTG:T:value` (htslib `sam_format_aux1`).
 pub(super) fn write_data(buf: &mut Vec<u8>, data: DataRef<'_>) -> io::Result<()> {
@@ -70,7 +71,7 @@ fn write_array(buf: &mut Vec<u8>, array: &Array<'_>) -> io::Result<()> {
             buf.push(b'f');
             for n in values.iter() {
                 buf.push(b',');
-                write_g(buf, f64::from(n?));
+                write_kputd(buf, f64::from(n?));
             }
             Ok(())
         }
@@ -87,8 +88,11 @@ fn write_ints(buf: &mut Vec<u8>, subtype: u8, values: impl Iterator<Item = io::R
 }
 
 // SAM/BAM § 4.2.4: tag, type, then the value; B arrays are subtype, count (u32) and values.
-fn write_encoded(buf: &mut Vec<u8>, mut src: &[u8]) -> io::Result<()> {
-    while let [t0, t1, ty, rest @ ..] = src {
+// As htslib's `sam_format1`: fields are read while at least 4 bytes remain (fewer are ignored).
+pub(super) fn write_encoded(buf: &mut Vec<u8>, mut src: &[u8]) -> io::Result<()> {
+    while let [t0, t1, ty, rest @ ..] = src
+        && src.len() >= 4
+    {
         write_tag(buf, &[*t0, *t1]);
         src = match ty {
             b'A' => {
@@ -103,6 +107,13 @@ fn write_encoded(buf: &mut Vec<u8>, mut src: &[u8]) -> io::Result<()> {
                 &rest[end + 1..]
             }
             b'B' => write_encoded_array(buf, rest)?,
+            b'd' => {
+                // Not in the SAM specification, but printed by htslib: a double, as `%g`.
+                let (n, rest) = take::<8>(rest)?;
+                buf.extend_from_slice(b"d:");
+                write_g(buf, f64::from_le_bytes(n));
+                rest
+            }
             _ => {
                 let (n, rest) = encoded_number(*ty, rest)?;
                 match n {
@@ -119,20 +130,30 @@ fn write_encoded(buf: &mut Vec<u8>, mut src: &[u8]) -> io::Result<()> {
             }
         };
     }
-    if src.is_empty() { Ok(()) } else { Err(invalid("truncated data field")) }
+    Ok(())
 }
 
 fn write_encoded_array<'a>(buf: &mut Vec<u8>, src: &'a [u8]) -> io::Result<&'a [u8]> {
     let (subtype, rest) = take::<1>(src)?;
     let (count, mut rest) = take::<4>(rest)?;
-    let count = u32::from_le_bytes(count);
+    let count = u32::from_le_bytes(count) as usize;
+    let size = match subtype[0] {
+        b'c' | b'C' => 1,
+        b's' | b'S' => 2,
+        b'i' | b'I' | b'f' => 4,
+        // htslib sizes an `A` array but prints none.
+        _ => return Err(invalid("invalid array subtype")),
+    };
+    if rest.len() / size < count {
+        return Err(invalid("truncated data field"));
+    }
     buf.extend_from_slice(&[b'B', b':', subtype[0]]);
     for _ in 0..count {
         let (n, next) = encoded_number(subtype[0], rest)?;
         buf.push(b',');
         match n {
             Number::Int(n) => write_int(buf, n),
-            Number::Float(n) => write_g(buf, n),
+            Number::Float(n) => write_kputd(buf, n),
         }
         rest = next;
     }
@@ -196,8 +217,20 @@ mod tests {
 
     #[test]
     fn test_write_encoded_truncated() {
-        for src in [&b"XIi\x01\x02"[..], b"RGZrg0", b"XBBf\x02\0\0\0\0\0\0\0", b"XQq\0", b"X"] {
+        for src in [&b"XIi\x01\x02"[..], b"RGZrg0", b"XBBf\x02\0\0\0\0\0\0\0", b"XQq\0", b"XABA\0\0\0\0"] {
             assert!(write_encoded(&mut Vec::new(), src).is_err(), "{src:?}");
         }
+    }
+
+    #[test]
+    fn test_write_encoded_as_htslib() -> io::Result<()> {
+        // Fewer than 4 bytes after the last field are ignored; `d` is a double.
+        let mut src = b"XDd".to_vec();
+        src.extend_from_slice(&2.5f64.to_le_bytes());
+        src.extend_from_slice(b"XAA");
+        let mut buf = Vec::new();
+        write_encoded(&mut buf, &src)?;
+        assert_eq!(String::from_utf8_lossy(&buf), "\tXD:d:2.5");
+        Ok(())
     }
 }
