@@ -8,6 +8,7 @@
 
 mod e2e {
     mod aligned;
+    mod aligned_corpus;
     mod aligned_failures;
     mod aligned_generated;
     mod backup;

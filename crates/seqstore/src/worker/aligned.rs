@@ -35,6 +35,8 @@ struct Scanned {
     sha256: String,
     bytes: u64,
     index: Option<Vec<u8>>,
+    /// Why records in coordinate order have no index (a record the index cannot address).
+    unindexed: Option<String>,
 }
 
 /// Imports one BAM, uBAM or CRAM source into `store`, whose ETag family, encryption and
@@ -110,8 +112,10 @@ pub(super) async fn attempt(
     };
     let source1 = StoredFile::new(key.to_string(), scanned.bytes, part, scanned.sha256.clone());
     let prefix = if file_type == FileType::Cram { "CRAM" } else { "BAM" };
-    let status_message = (index.is_none() && file_type != FileType::Ubam)
-        .then(|| "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned());
+    let status_message = (index.is_none() && file_type != FileType::Ubam).then(|| match &scanned.unindexed {
+        Some(why) => format!("imported without index: {why}"),
+        None => "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned(),
+    });
     Ok(ReadSet {
         id: claim.read_set_id.clone(),
         status: "ACTIVE".into(),
@@ -181,6 +185,7 @@ fn scan(
                 sha256: s.stored_sha256,
                 bytes: s.stored_bytes,
                 index,
+                unindexed: None,
             })
         }
         FileType::Bam | FileType::Ubam | FileType::Fastq => {
@@ -206,6 +211,7 @@ fn scan(
                 sha256: s.stored_sha256,
                 bytes: s.stored_bytes,
                 index: s.index.map(|(_, bytes)| bytes),
+                unindexed: s.unindexed,
             })
         }
     }

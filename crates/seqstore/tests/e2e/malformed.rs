@@ -111,9 +111,18 @@ fn bam_record_cases(prefix: &str, raw: &[u8], file_type: &FileType, reference: R
             put_u32(raw.to_vec(), layout.n_ref, 0x7fff_fff0),
             "source1: the BAM header declares 2147483632 reference sequences, over the 1000000 limit",
         ),
-        ("huge-block_size", put_u32(raw.to_vec(), rec, 0xffff_fff0), "record 1: BAM data ends inside a record"),
-        ("zero-block_size", put_u32(raw.to_vec(), rec, 0), "record 1: invalid record"),
-        ("huge-l_seq", put_u32(raw.to_vec(), rec + 20, 0x7fff_fff0), "record 1: BAM data ends inside a record"),
+        ("huge-block_size", put_u32(raw.to_vec(), rec, 0x7fff_fff0), "record 1: BAM data ends inside a record"),
+        (
+            "negative-block_size",
+            put_u32(raw.to_vec(), rec, 0xffff_fff0),
+            "record 1: invalid record: block_size 4294967280 is outside 32..2^31",
+        ),
+        ("zero-block_size", put_u32(raw.to_vec(), rec, 0), "record 1: invalid record: block_size 0 is outside"),
+        (
+            "huge-l_seq",
+            put_u32(raw.to_vec(), rec + 20, 0x7fff_fff0),
+            "invalid record: name, CIGAR, bases and qualities need ",
+        ),
     ];
     let mut cases: Vec<Case> = edits
         .into_iter()
@@ -131,7 +140,7 @@ fn bam_record_cases(prefix: &str, raw: &[u8], file_type: &FileType, reference: R
             "source1: the BAM header holds more SAM header text than the 64 MiB limit",
         ));
         let bad_ref = put_u32(raw.to_vec(), rec + 4, 99);
-        let expected = "record 1 (read 's1-10'): invalid record";
+        let expected = "record 1 (read 's1-10'): invalid record: reference id 99 is not one of the header's";
         cases.push(case(&format!("{prefix}-refid-99"), bgzf(&bad_ref), file_type.clone(), reference, expected));
     }
     cases
@@ -224,15 +233,12 @@ fn fastq_cases() -> Vec<Case> {
     cases
 }
 
-/// Read names outside printable ASCII: SAM's QNAME (and the SAM text the ETag digests) cannot
-/// carry them.
+/// FASTQ read names outside printable ASCII: SAM's QNAME (and the SAM text the ETag digests)
+/// cannot carry them.
 fn name_cases() -> Vec<Case> {
     let one = |name: &str, bytes: &[u8], expected: &str| {
         case(name, bytes.to_vec(), FileType::Fastq, Reference::None, expected)
     };
-    let mut raw = inflate(&std::fs::read(testdata("derived/r1r2.ubam.bam")).expect("uBAM"));
-    let rec = bam_layout(&raw).first_record;
-    raw[rec + 36] = 0xe9; // first byte of the first read name
     vec![
         one(
             "fastq-non-ascii-name",
@@ -241,21 +247,23 @@ fn name_cases() -> Vec<Case> {
         ),
         one("fastq-non-utf8-name", b"@r\xffad0\nACGT\n+\nFFFF\n", "read name contains '\\xff' (0xff) at position 2"),
         one("fastq-empty-name", b"@ comment\nACGT\n+\nFFFF\n", "header line has no read name"),
-        case(
-            "ubam-non-ascii-name",
-            bgzf(&raw),
-            FileType::Ubam,
-            Reference::None,
-            "read name has byte 0xe9 at position 1",
-        ),
     ]
 }
 
-/// A FASTQ record with an empty sequence and quality is valid FASTQ (adapter trimming writes
-/// them), not a malformed one: it imports.
-fn zero_length_record() -> Case {
+/// Valid sources that look malformed: they import.
+/// - A FASTQ record with an empty sequence and quality is valid FASTQ (adapter trimming writes
+///   them).
+/// - A uBAM read name with a byte outside printable ASCII: `samtools view` reads and prints it, so
+///   it imports, with the ETag of what samtools prints.
+fn accepted_cases() -> Vec<Case> {
     let text = b"@r0\nACGT\n+\nFFFF\n@r1\n\n+\n\n@r2\nACGT\n+\nFFFF\n";
-    case("fastq-zero-length-record", text.to_vec(), FileType::Fastq, Reference::None, "")
+    let mut raw = inflate(&std::fs::read(testdata("derived/r1r2.ubam.bam")).expect("uBAM"));
+    let rec = bam_layout(&raw).first_record;
+    raw[rec + 36] = 0xe9; // first byte of the first read name
+    vec![
+        case("fastq-zero-length-record", text.to_vec(), FileType::Fastq, Reference::None, ""),
+        case("ubam-non-ascii-name", bgzf(&raw), FileType::Ubam, Reference::None, ""),
+    ]
 }
 
 /// The start of the BGZF block of `file` holding byte `at`.
@@ -544,13 +552,19 @@ async fn malformed_corpus_fails_case_by_case_in_bounded_memory() {
     let config = Config { data_dir: data.clone(), storage: db.storage.config.clone(), ..Config::default() };
     assert_eq!(read_set_dirs(&config).await, Vec::<String>::new(), "nothing of a failed source is stored");
 
-    // A zero-length FASTQ record is valid and imports, in a store of its own.
-    let accepted = zero_length_record();
+    // Valid sources that look malformed import, in a store of their own; the uBAM with the ETag
+    // of what samtools prints.
+    let accepted = accepted_cases();
     let accepted_store = super::imports::store(&client, ETagAlgorithmFamily::Md5Up).await;
-    let sources = vec![source_item(&root, &accepted, &arns[0], &arns[1])];
+    let sources = accepted.iter().map(|case| source_item(&root, case, &arns[0], &arns[1])).collect();
     let job = wait(&client, &accepted_store, &start(&client, &accepted_store, sources).await).await;
-    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{}: {job:?}", accepted.name);
-    let accepted_read_sets = 1;
+    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
+    let ubam = job.sources()[1].read_set_id().expect("the uBAM's read set");
+    let meta = client.get_read_set_metadata().sequence_store_id(&accepted_store).id(ubam).send().await.expect("meta");
+    let text = samtools(&["view", root.join(&accepted[1].name).to_str().expect("utf-8")]);
+    assert!(text.starts_with(b"\xe9S25_09827:2:"), "samtools prints the name: {}", String::from_utf8_lossy(&text));
+    assert_eq!(meta.etag().and_then(|e| e.source1()), Some(super::fastq_data::md5(&text).as_str()));
+    let accepted_read_sets = accepted.len();
 
     // The server still serves: a valid BAM and FASTQ import.
     let good_bam = write(&root, "good.bam", &std::fs::read(gen_dir.join("sorted.bam")).expect("sorted.bam"));
