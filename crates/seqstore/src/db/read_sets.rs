@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use super::Error;
 use super::filter::Filter;
 use crate::model::import::FileType;
-use crate::model::read_set::ReadSet;
+use crate::model::read_set::{ETag, ReadSet};
 use crate::model::time::Millis;
 
 const COLUMNS: &str = "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
@@ -145,25 +145,31 @@ pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &
     rows.iter().map(from_row).collect()
 }
 
-/// The oldest read set of a store whose first file has ETag digest `etag`, other than `except`.
-pub async fn with_etag(
-    conn: &mut AnyConnection,
-    account: &str,
-    store: &str,
-    etag: &str,
-    except: &str,
-) -> Result<Option<String>, Error> {
-    let row = sqlx::query(
-        "SELECT id FROM read_sets WHERE account_id = $1 AND store_id = $2 AND etag_source1 = $3 AND id <> $4 \
-         ORDER BY creation_ms, id LIMIT 1",
+/// The first other read set of `set`'s store (and account) with the same content as `set`: the
+/// same file type and [`ETag::same_content`] (same algorithm, every file's digest equal).
+pub async fn same_content(conn: &mut AnyConnection, set: &ReadSet) -> Result<Option<String>, Error> {
+    if set.etag.source1.is_empty() {
+        return Ok(None);
+    }
+    let rows = sqlx::query(
+        "SELECT id, etag FROM read_sets WHERE account_id = $1 AND store_id = $2 AND etag_source1 = $3 AND id <> $4 \
+         AND file_type = $5 ORDER BY creation_ms, id",
     )
-    .bind(account)
-    .bind(store)
-    .bind(etag)
-    .bind(except)
-    .fetch_optional(&mut *conn)
+    .bind(&set.account)
+    .bind(&set.store_id)
+    .bind(&set.etag.source1)
+    .bind(&set.id)
+    .bind(set.file_type.as_str())
+    .fetch_all(&mut *conn)
     .await?;
-    row.map(|r| r.try_get("id")).transpose().map_err(Error::from)
+    for row in rows {
+        let etag: String = row.try_get("etag")?;
+        let etag: ETag = serde_json::from_str(&etag).map_err(|_| Error::Corrupt { what: "etag" })?;
+        if set.etag.same_content(&etag) {
+            return Ok(Some(row.try_get("id")?));
+        }
+    }
+    Ok(None)
 }
 
 /// Deletes read set `id` unless it is still PROCESSING_UPLOAD; false when `account` has no such

@@ -50,6 +50,20 @@ pub struct ETag {
     pub source2: Option<String>,
 }
 
+impl ETag {
+    /// Whether read sets with these ETags hold the same content: the same algorithm (one file type
+    /// family, one digest family: digests of different algorithms are never compared) and the same
+    /// digest for every file, `source1` and `source2` alike, so a pair never matches a single-end
+    /// read set, even one whose file equals both of the pair's. An ETag not computed yet (empty)
+    /// matches nothing.
+    pub fn same_content(&self, other: &ETag) -> bool {
+        !self.source1.is_empty()
+            && self.algorithm == other.algorithm
+            && self.source1 == other.source1
+            && self.source2 == other.source2
+    }
+}
+
 /// flagstat-style counts of an aligned read set (`samtools flagstat` definitions).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -116,4 +130,25 @@ pub struct ReadSet {
     pub statistics: Option<AlignmentStatistics>,
     /// A note on the read set, e.g. why it has no index.
     pub status_message: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn etag(algorithm: &str, source1: &str, source2: Option<&str>) -> ETag {
+        ETag { algorithm: algorithm.into(), source1: source1.into(), source2: source2.map(Into::into) }
+    }
+
+    #[test]
+    fn test_same_content() {
+        let single = etag("FASTQ_MD5up", "aa", None);
+        let pair = etag("FASTQ_MD5up", "aa", Some("aa"));
+        assert!(single.same_content(&single.clone()) && pair.same_content(&pair.clone()));
+        assert!(!pair.same_content(&single) && !single.same_content(&pair), "a pair is not its first file");
+        assert!(!pair.same_content(&etag("FASTQ_MD5up", "aa", Some("bb"))), "every file counts");
+        assert!(!single.same_content(&etag("FASTQ_SHA256up", "aa", None)), "another algorithm is not compared");
+        assert!(!single.same_content(&etag("BAM_MD5up", "aa", None)), "another file type family");
+        assert!(!etag("", "", None).same_content(&etag("", "", None)), "not computed yet");
+    }
 }

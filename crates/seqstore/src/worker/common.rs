@@ -101,9 +101,11 @@ pub(super) async fn begin_settlement(service: &Service, claim: &Claim) -> Result
     Ok((tx, time::now()))
 }
 
-/// `same content as read set N` when another read set of the store has `set`'s first ETag digest.
-pub(super) async fn duplicate_note(tx: &mut db::Tx, claim: &Claim, set: &ReadSet) -> Result<Option<String>, db::Error> {
-    let duplicate = read_sets::with_etag(tx, &claim.account, &claim.store_id, &set.etag.source1, &set.id).await?;
+/// `same content as read set N` when another read set of the store holds the same content as
+/// `set` (`read_sets::same_content`: same file type, same ETag algorithm, every file's digest
+/// equal).
+pub(super) async fn duplicate_note(tx: &mut db::Tx, set: &ReadSet) -> Result<Option<String>, db::Error> {
+    let duplicate = read_sets::same_content(tx, set).await?;
     Ok(duplicate.map(|id| format!("same content as read set {id}")))
 }
 

@@ -230,7 +230,7 @@ fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scann
 /// written) when the lease generation moved on.
 async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> Result<bool, db::Error> {
     let (mut tx, now) = begin_settlement(service, claim).await?;
-    let note = duplicate_note(&mut tx, claim, &set).await?;
+    let note = duplicate_note(&mut tx, &set).await?;
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
         return Ok(false);
     }

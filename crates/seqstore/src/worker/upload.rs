@@ -30,7 +30,7 @@ pub(super) async fn commit(
     parts: &UploadedParts,
 ) -> Result<bool, db::Error> {
     let (mut tx, now) = begin_settlement(service, claim).await?;
-    let note = duplicate_note(&mut tx, claim, &set).await?;
+    let note = duplicate_note(&mut tx, &set).await?;
     if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
         return Ok(false);
     }

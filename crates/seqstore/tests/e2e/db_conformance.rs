@@ -3,6 +3,7 @@
 
 use seqstore::db::{self, Db, idempotency, import_jobs, sequence_stores as stores, settings, tags};
 use seqstore::model::import::{FileType, Job, JobKind, JobStatus, Source, SourceSpec, SourceStatus};
+use seqstore::model::read_set::ReadSet;
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;
 
@@ -43,6 +44,7 @@ async fn suite(backend: Backend) {
     import_queue(&db).await;
     transactions(&db).await;
     maintenance_pages(&db).await;
+    same_content_rows(&db).await;
     db.close().await;
 }
 
@@ -296,39 +298,44 @@ async fn transactions(db: &Db) {
     assert_eq!(stores::count(&mut conn, "333333333333").await.expect("count"), 16);
 }
 
+/// An ACTIVE FASTQ read set row with this ETag.
+fn read_set(id: &str, account: &str, store: &str, etag: seqstore::model::read_set::ETag) -> ReadSet {
+    ReadSet {
+        id: id.into(),
+        status: "ACTIVE".into(),
+        account: account.into(),
+        store_id: store.into(),
+        name: None,
+        description: None,
+        subject_id: "subject".into(),
+        sample_id: "sample".into(),
+        generated_from: None,
+        reference_arn: None,
+        file_type: FileType::Fastq,
+        creation_type: "IMPORT".into(),
+        creation_job_id: None,
+        creation_time: id.parse().expect("numeric id"),
+        total_read_count: 1,
+        total_base_count: 1,
+        alignment: "UNALIGNED".into(),
+        etag,
+        files: seqstore::model::read_set::Files::default(),
+        statistics: None,
+        status_message: None,
+    }
+}
+
 /// `page_all` of read sets and references: every account, id order, optionally one store.
 async fn maintenance_pages(db: &Db) {
     use seqstore::db::{read_sets, references};
-    use seqstore::model::read_set::{ETag, Files, ReadSet};
+    use seqstore::model::read_set::ETag;
     use seqstore::model::reference::{Reference, ReferenceFiles};
     let mut tx = db.begin().await.expect("begin");
     for (id, account, store) in
         [("9000000003", ACCOUNT, "s1"), ("9000000001", OTHER, "s2"), ("9000000002", ACCOUNT, "s1")]
     {
-        let set = ReadSet {
-            id: id.into(),
-            status: "ACTIVE".into(),
-            account: account.into(),
-            store_id: store.into(),
-            name: None,
-            description: None,
-            subject_id: "subject".into(),
-            sample_id: "sample".into(),
-            generated_from: None,
-            reference_arn: None,
-            file_type: FileType::Fastq,
-            creation_type: "IMPORT".into(),
-            creation_job_id: None,
-            creation_time: 1,
-            total_read_count: 1,
-            total_base_count: 1,
-            alignment: "UNALIGNED".into(),
-            etag: ETag { algorithm: "FASTQ_MD5up".into(), source1: format!("etag-{id}"), source2: None },
-            files: Files::default(),
-            statistics: None,
-            status_message: None,
-        };
-        read_sets::insert(&mut tx, &set).await.expect("insert read set");
+        let etag = ETag { algorithm: "FASTQ_MD5up".into(), source1: format!("etag-{id}"), source2: None };
+        read_sets::insert(&mut tx, &read_set(id, account, store, etag)).await.expect("insert read set");
         let reference = Reference {
             id: id.replace("9000", "8000"),
             account: account.into(),
@@ -355,6 +362,42 @@ async fn maintenance_pages(db: &Db) {
     let refs = references::page_all(&mut tx, Some("r2"), "", 10).await.expect("page");
     assert_eq!(refs.into_iter().map(|r| r.id).collect::<Vec<_>>(), ["8000000001"]);
     assert_eq!(references::page_all(&mut tx, None, "8000000001", 10).await.expect("page").len(), 2);
+    tx.rollback().await.expect("rollback");
+}
+
+/// `read_sets::same_content`: the first earlier read set of the store and account with the same
+/// file type, ETag algorithm and digest of every file; a pair is not its single first file.
+async fn same_content_rows(db: &Db) {
+    use seqstore::db::read_sets;
+    use seqstore::model::read_set::ETag;
+    let etag = |algorithm: &str, source2: Option<&str>| ETag {
+        algorithm: algorithm.into(),
+        source1: "aaaa".into(),
+        source2: source2.map(Into::into),
+    };
+    let of_type = |file_type, set: ReadSet| ReadSet { file_type, ..set };
+    let mut tx = db.begin().await.expect("begin");
+    for row in [
+        read_set("7000000001", ACCOUNT, "d1", etag("FASTQ_MD5up", None)),
+        read_set("7000000002", OTHER, "d1", etag("FASTQ_MD5up", Some("aaaa"))),
+        read_set("7000000003", ACCOUNT, "d1", etag("FASTQ_MD5up", Some("bbbb"))),
+        of_type(FileType::Bam, read_set("7000000004", ACCOUNT, "d1", etag("BAM_MD5up", None))),
+    ] {
+        read_sets::insert(&mut tx, &row).await.expect("insert read set");
+    }
+    for (set, expected) in [
+        (read_set("7000000010", ACCOUNT, "d1", etag("FASTQ_MD5up", None)), Some("7000000001")),
+        (read_set("7000000011", ACCOUNT, "d1", etag("FASTQ_MD5up", Some("aaaa"))), None),
+        (read_set("7000000012", ACCOUNT, "d1", etag("FASTQ_MD5up", Some("bbbb"))), Some("7000000003")),
+        (read_set("7000000013", ACCOUNT, "d1", etag("FASTQ_SHA256up", None)), None),
+        (read_set("7000000014", ACCOUNT, "d2", etag("FASTQ_MD5up", None)), None),
+        (read_set("7000000001", ACCOUNT, "d1", etag("FASTQ_MD5up", None)), None),
+        (of_type(FileType::Bam, read_set("7000000015", ACCOUNT, "d1", etag("BAM_MD5up", None))), Some("7000000004")),
+        (of_type(FileType::Ubam, read_set("7000000016", ACCOUNT, "d1", etag("BAM_MD5up", None))), None),
+    ] {
+        let found = read_sets::same_content(&mut tx, &set).await.expect("same content");
+        assert_eq!(found.as_deref(), expected, "{} {:?} {:?}", set.id, set.file_type, set.etag);
+    }
     tx.rollback().await.expect("rollback");
 }
 

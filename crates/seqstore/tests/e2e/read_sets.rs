@@ -1,14 +1,14 @@
 //! Read sets: every ListReadSets filter, paging while imports add read sets, parallel part
 //! downloads, BatchDeleteReadSet across accounts, system tags, the `etag` filter and the
-//! duplicate note.
+//! duplicate note (only for the same content).
 
 use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_omics::Client;
-use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetFile, ReadSetFilter};
+use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetFile, ReadSetFilter, ReadSetImportJobItemStatus};
 
 use super::fastq_data::{fastq, gzip, md5};
-use super::imports::{import_config, raw_get, source, start, store, wait, write};
+use super::imports::{import_config, raw_get, source, start, store, typed_source, wait, write};
 use super::support::{Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, http_send, sdk};
 
 async fn list_all(client: &Client, store: &str, filter: Option<ReadSetFilter>, page: i32) -> Vec<String> {
@@ -237,4 +237,46 @@ async fn start_b(client: &Client, store: &str, uri: &str) -> String {
         .await
         .expect("b import");
     job.id().to_owned()
+}
+
+/// "same content as read set N" only for the same content: a pair whose two files equal a
+/// single-end read set's file is other content (no note), the same pair again is noted as that
+/// pair; a file imported as BAM and as uBAM (one ETag algorithm, `BAM_MD5up`) is not the same
+/// read set content either, until the same type comes again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_note_only_for_the_same_content() {
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let reads = write(root.path(), "reads.fq", &fastq(21, 50, 80, None));
+    let settle = |sources| {
+        let (client, store) = (&client, &store);
+        async move {
+            let job = wait(client, store, &start(client, store, sources).await).await;
+            let item = &job.sources()[0];
+            assert_eq!(item.status(), &ReadSetImportJobItemStatus::Finished, "{item:?}");
+            (item.read_set_id().expect("read set").to_owned(), item.status_message().map(str::to_owned))
+        }
+    };
+    let (single, note) = settle(vec![source(&reads, None)]).await;
+    assert_eq!(note, None);
+    let (pair, note) = settle(vec![source(&reads, Some(&reads))]).await;
+    assert_eq!(note, None, "a pair of the single-end read set's file twice is not the same content");
+    let (again, note) = settle(vec![source(&reads, Some(&reads))]).await;
+    assert_eq!(note, Some(format!("same content as read set {pair}")), "the same pair again");
+    let (_, note) = settle(vec![source(&reads, None)]).await;
+    assert_eq!(note, Some(format!("same content as read set {single}")));
+    assert_ne!(again, pair);
+
+    let ubam = std::fs::read(super::aligned_failures::testdata("derived/r1r2.ubam.bam")).expect("uBAM");
+    let ubam = write(root.path(), "reads.ubam.bam", &ubam);
+    let (as_ubam, note) = settle(vec![typed_source(&ubam, None, FileType::Ubam)]).await;
+    assert_eq!(note, None);
+    let (_, note) = settle(vec![typed_source(&ubam, None, FileType::Bam)]).await;
+    assert_eq!(note, None, "the same bytes as BAM: another file type");
+    let (_, note) = settle(vec![typed_source(&ubam, None, FileType::Ubam)]).await;
+    assert_eq!(note, Some(format!("same content as read set {as_ubam}")));
+    server.stop().await;
 }
