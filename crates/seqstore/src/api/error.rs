@@ -127,7 +127,7 @@ impl ApiError {
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             Self::Service(e) => match e {
                 S::NotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
-                S::Conflict { .. } => (StatusCode::CONFLICT, "ConflictException"),
+                S::Conflict { .. } | S::ReadSetNotActive { .. } => (StatusCode::CONFLICT, "ConflictException"),
                 S::QuotaExceeded { .. } => (StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException"),
                 S::TokenReused { .. }
                 | S::Tags { .. }

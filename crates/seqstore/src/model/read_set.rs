@@ -117,3 +117,13 @@ pub struct ReadSet {
     /// A note on the read set, e.g. why it has no index.
     pub status_message: Option<String>,
 }
+
+impl ReadSet {
+    /// True when its content is processed (`ACTIVE`): only then do its counts, alignment, ETag
+    /// and files describe what it holds, and only then can its files be downloaded. A direct
+    /// upload's read set is not while `PROCESSING_UPLOAD`, nor after `UPLOAD_FAILED` (whose kept
+    /// files are the bytes as sent, not a processed read set).
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
+}
