@@ -60,6 +60,12 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(handle).with_state(app)
 }
 
+/// True when the router runs operation `name` of the model; the model's other storage and
+/// tagging operations answer 405 NotSupportedOperationException.
+pub fn implements(name: &str) -> bool {
+    Op::from_name(name).is_some()
+}
+
 /// The operations seqstore implements. The model's other storage and tagging operations answer
 /// 405 NotSupportedOperationException until they are built.
 #[derive(Debug, Clone, Copy)]

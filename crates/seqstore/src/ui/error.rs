@@ -57,8 +57,12 @@ impl IntoResponse for Error {
             Self::NotFound => not_found_page(),
             Self::NotActive { id, status } => {
                 let advice = match status.as_str() {
-                    "PROCESSING_UPLOAD" => "Its upload is still being processed: its files can be downloaded once it is ACTIVE.",
-                    "UPLOAD_FAILED" => "Processing its upload failed (the read set page says why); of such a read set only the bytes as sent are kept, and only when its store has a fallback location.",
+                    "PROCESSING_UPLOAD" => {
+                        "Its upload is still being processed: its files can be downloaded once it is ACTIVE."
+                    }
+                    "UPLOAD_FAILED" => {
+                        "Processing its upload failed (the read set page says why); of such a read set only the bytes as sent are kept, and only when its store has a fallback location."
+                    }
                     _ => "Only the files of an ACTIVE read set can be downloaded.",
                 };
                 let body = layout::bare(
