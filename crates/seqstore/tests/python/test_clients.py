@@ -214,10 +214,17 @@ class SequenceStores(Case):
 
     def test_update_repeated_client_token_is_a_no_op(self):
         store, token = self.create(), str(uuid.uuid4())
-        self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        first = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        same = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        self.assertEqual((same["description"], same["updateTime"]),
+                         (first["description"], first["updateTime"]))
         self.a.update_sequence_store(id=store["id"], description="two")
         again = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
         self.assertEqual(again["description"], "two")
+        self.assertEqual(self.a.get_sequence_store(id=store["id"])["description"], "two")
+        # The token with another body: 400 naming it, as for every other operation (#20).
+        self.raises("ValidationException", self.a.update_sequence_store, id=store["id"],
+                    description="three", clientToken=token, mentions="clientToken")
         self.assertEqual(self.a.get_sequence_store(id=store["id"])["description"], "two")
 
     def test_delete(self):
