@@ -509,6 +509,59 @@ mod tests {
         assert_eq!(canonical_paths("/%2E%2E/x"), ["/%252E%252E/x"], "an encoded dot is no dot segment");
     }
 
+    /// Requests botocore 1.44 signed (`fuzz/seeds/sigv4/`: key `AKIDFUZZ`, 2026-01-01) with an
+    /// empty label, a `..` label and a final `..` (whose trailing `/` botocore drops) verify.
+    #[test]
+    fn botocore_signatures_over_normal_forms_verify() {
+        use chrono::TimeZone;
+        let mut config = Config::default();
+        config.auth.keys.push(AccessKey {
+            access_key_id: "AKIDFUZZ".into(),
+            secret_access_key: "fuzz/secret/key".into(),
+            account_id: "111122223333".into(),
+        });
+        let verifier = Verifier::new(&config);
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a date");
+        for (target, signature) in [
+            (
+                "/sequencestore//readset/1234567890/metadata",
+                "4f6465b228909328a4f88892e1e1bb577dbc5b85a7385fd75d5e249de475d01d",
+            ),
+            (
+                "/sequencestore/1234567890/readset/../metadata",
+                "f4855cce559fc031f2764d5ffd5da2ec7005f12968b607f5537936b513be2156",
+            ),
+            (
+                "/referencestore/1234567890/reference/..?partNumber=1",
+                "72ae2b8b698fdbc50888d38ebbf7414d87e5184ed2e14ad3a4c9af7d2ddacd77",
+            ),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert("host", "control-storage-omics.us-east-1.amazonaws.com".parse().expect("value"));
+            headers.insert("content-type", "application/json".parse().expect("value"));
+            headers.insert("x-amz-date", "20260101T000000Z".parse().expect("value"));
+            let auth = format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20260101/us-east-1/omics/aws4_request, \
+                 SignedHeaders=content-type;host;x-amz-date, Signature={signature}"
+            );
+            headers.insert(http::header::AUTHORIZATION, auth.parse().expect("value"));
+            let (raw_path, raw_query) = target.split_once('?').unwrap_or((target, ""));
+            let request = Request {
+                method: "GET",
+                raw_path,
+                raw_query,
+                headers: &headers,
+                authority: None,
+                body: Some(b""),
+                unsigned_payload_allowed: false,
+                member_headers: &[],
+            };
+            assert_eq!(verifier.verify(&request, now), Ok("111122223333".to_owned()), "{target}");
+            let moved = Request { raw_path: "/sequencestore/1234567890/readset/metadata", ..request };
+            assert_eq!(verifier.verify(&moved, now), Err(AuthError::Mismatch), "{target}");
+        }
+    }
+
     #[test]
     fn only_paths_without_empty_or_dot_segments_are_normal() {
         for normal in ["/", "/sequencestore", "/sequencestore/", "/sequencestore/1/readset/2/metadata", "/a/.b/..c/%2E"]
