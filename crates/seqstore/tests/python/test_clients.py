@@ -216,10 +216,17 @@ class SequenceStores(Case):
 
     def test_update_repeated_client_token_is_a_no_op(self):
         store, token = self.create(), str(uuid.uuid4())
-        self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        first = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        same = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        self.assertEqual((same["description"], same["updateTime"]),
+                         (first["description"], first["updateTime"]))
         self.a.update_sequence_store(id=store["id"], description="two")
         again = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
         self.assertEqual(again["description"], "two")
+        self.assertEqual(self.a.get_sequence_store(id=store["id"])["description"], "two")
+        # The token with another body: 400 naming it, as for every other operation (#20).
+        self.raises("ValidationException", self.a.update_sequence_store, id=store["id"],
+                    description="three", clientToken=token, mentions="clientToken")
         self.assertEqual(self.a.get_sequence_store(id=store["id"])["description"], "two")
 
     def test_delete(self):
@@ -685,6 +692,47 @@ def extension_client(key="A"):
     c.meta.events.register("before-parameter-build.omics", split)
     c.meta.events.register("before-call.omics", merge)
     return c
+
+
+def unvalidated_client(key="A"):
+    """A boto3 omics client that sends what its parameters say, even values the model forbids."""
+    kid, ksecret = KEYS[key]
+    return boto3.session.Session().client(
+        "omics", region_name=REGION, endpoint_url=ENDPOINT,
+        aws_access_key_id=kid, aws_secret_access_key=ksecret,
+        config=Config(parameter_validation=False, inject_host_prefix=False,
+                      retries={"max_attempts": 1}))
+
+
+class NormalisedPaths(Case):
+    """An empty, `.` or `..` path label: botocore sends the path as it is (`/sequencestore//…`,
+    `/sequencestore/..`) and signs its normal form (`//` collapsed, dot segments removed, with
+    or without the trailing slash a final `..` leaves). seqstore verifies that signature and
+    answers what the raw path's route answers: 400 naming the label; it never acts on the
+    resource the normal form names (#20)."""
+
+    def test_empty_and_dot_labels_get_their_routes_answer(self):
+        c = unvalidated_client()
+        store = self.create()["id"]
+        cases = [
+            (c.get_read_set_metadata, dict(sequenceStoreId="", id=MISSING_ID), "'sequenceStoreId'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId="..", id=MISSING_ID), "'sequenceStoreId'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId=".", id=MISSING_ID), "'sequenceStoreId'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId=store, id=".."), "'id'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId=store, id=""), "'id'"),
+            (c.get_sequence_store, dict(id=""), "'id'"),
+            (c.get_sequence_store, dict(id=".."), "'id'"),
+            (c.get_sequence_store, dict(id="."), "'id'"),
+            (c.update_sequence_store, dict(id="..", description="x"), "'id'"),
+            (c.delete_sequence_store, dict(id=".."), "'id'"),
+            (c.get_reference, dict(referenceStoreId=MISSING_ID, id="..", partNumber=1), "'id'"),
+            (c.get_reference, dict(referenceStoreId=MISSING_ID, id=".", partNumber=1), "'id'"),
+            (c.list_read_sets, dict(sequenceStoreId=".."), "'sequenceStoreId'"),
+        ]
+        for fn, kw, member in cases:
+            with self.subTest(operation=fn.__name__, **kw):
+                self.raises("ValidationException", fn, mentions=member, **kw)
+        self.assertEqual(self.a.get_sequence_store(id=store)["id"], store)
 
 
 class ReadSets(Case):
