@@ -1,6 +1,7 @@
 //! The HTTP API: one handler that runs every request through the same pipeline, in the order
 //! the wire rules fix: head limit (400) → failed-authentication throttle of the client address
-//! (429) → body limit (400) → SigV4 (403) → route (404/405) → shape validation (400) → the
+//! (429) → body limit (400) → SigV4 over the normalised path (403) → route of the raw path
+//! (404/405) → shape validation (400) → a raw path not in normal form stops here (400) → the
 //! operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
 
 pub mod error;
@@ -58,6 +59,12 @@ impl App {
 /// The router: every method and path goes through [`handle`].
 pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(handle).with_state(app)
+}
+
+/// True when the router runs operation `name` of the model; the model's other storage and
+/// tagging operations answer 405 NotSupportedOperationException.
+pub fn implements(name: &str) -> bool {
+    Op::from_name(name).is_some()
 }
 
 /// The operations seqstore implements. The model's other storage and tagging operations answer
@@ -278,6 +285,15 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
         Op::from_name(&route.op.name).ok_or_else(|| ApiError::NotSupported { operation: route.op.name.clone() })?;
     let body = body.unwrap_or_default();
     let input = input::assemble(&route, parts.uri.query().unwrap_or(""), &parts.headers, &body)?;
+    // The signature covers the normal form of the path: a raw path that differs from it (and
+    // whose route and labels were accepted all the same) must not act on either.
+    if !sigv4::is_normal(parts.uri.path()) {
+        let path = parts.uri.path();
+        return Err(ApiError::PathNotNormal {
+            path: path.to_owned(),
+            normal: sigv4::normalize_path(path).into_owned(),
+        });
+    }
     let streamed = unread.map(|body| uploads::Streamed {
         body,
         declared_length: header(&parts.headers, http::header::CONTENT_LENGTH.as_str()).and_then(|v| v.parse().ok()),

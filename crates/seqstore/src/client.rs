@@ -80,6 +80,16 @@ pub enum Error {
         /// The read set's status message.
         message: String,
     },
+    /// The read set to download is not ACTIVE, so it has no files to download (yet).
+    #[error("read set {read_set} is {status}, not ACTIVE: {advice}")]
+    NotActive {
+        /// Read set id.
+        read_set: String,
+        /// Its status.
+        status: String,
+        /// What it means and what to do.
+        advice: String,
+    },
     /// A downloaded file does not match its read set; the output was removed.
     #[error("download of read set {read_set} {file} failed verification (output removed)")]
     Verification {

@@ -27,6 +27,8 @@ mod e2e {
     mod import_recovery;
     mod imports;
     pub mod malformed;
+    mod model_outputs;
+    mod not_active;
     mod python;
     mod raw;
     mod read_sets;

@@ -66,6 +66,18 @@ pub enum ApiError {
         /// The raw segment.
         segment: String,
     },
+    /// The raw path is not in SigV4's normal form (an empty, `.` or `..` segment) although its
+    /// route and labels were accepted: its signature covers the normal form, another path.
+    #[error(
+        "path '{path}' has an empty, '.' or '..' segment, so its signature covers the path '{normal}' instead; \
+         such a path never reaches an operation: send every path label non-empty and other than '.' and '..'"
+    )]
+    PathNotNormal {
+        /// The raw path as sent.
+        path: String,
+        /// Its normal form, which the signature covers.
+        normal: String,
+    },
     /// Members break the model's constraints.
     #[error("{}", validate::message(.0))]
     Invalid(Vec<Violation>),
@@ -104,6 +116,7 @@ impl ApiError {
             | Self::BodyUnreadable(_)
             | Self::BadJson(_)
             | Self::BadPath { .. }
+            | Self::PathNotNormal { .. }
             | Self::Invalid(_) => (StatusCode::BAD_REQUEST, "ValidationException"),
             Self::Auth(AuthError::Missing) => (StatusCode::FORBIDDEN, "MissingAuthenticationTokenException"),
             Self::Auth(AuthError::UnknownKey { .. }) => (StatusCode::FORBIDDEN, "UnrecognizedClientException"),
@@ -127,7 +140,7 @@ impl ApiError {
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             Self::Service(e) => match e {
                 S::NotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
-                S::Conflict { .. } => (StatusCode::CONFLICT, "ConflictException"),
+                S::Conflict { .. } | S::ReadSetNotActive { .. } => (StatusCode::CONFLICT, "ConflictException"),
                 S::QuotaExceeded { .. } => (StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException"),
                 S::TokenReused { .. }
                 | S::Tags { .. }

@@ -36,6 +36,8 @@ pub struct Operation {
     pub segments: Vec<Segment>,
     /// Input shape name.
     pub input: Option<String>,
+    /// Output shape name.
+    pub output: Option<String>,
     /// Success status code.
     pub response_code: u16,
     /// True when the model signs this operation's body as `UNSIGNED-PAYLOAD`.
@@ -147,6 +149,7 @@ struct RawOperation {
     name: String,
     http: RawHttp,
     input: Option<RawRef>,
+    output: Option<RawRef>,
     endpoint: Option<RawEndpoint>,
     #[serde(default)]
     unsigned_payload: bool,
@@ -253,6 +256,7 @@ impl Operation {
             method: raw.http.method.parse().expect("model methods are valid"),
             segments,
             input: raw.input.map(|r| r.shape),
+            output: raw.output.map(|r| r.shape),
             response_code: raw.http.response_code.unwrap_or(200),
             unsigned_payload: raw.unsigned_payload,
         }

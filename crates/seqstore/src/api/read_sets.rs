@@ -54,16 +54,27 @@ fn file(file: &StoredFile) -> Value {
     })
 }
 
+/// `sequenceInformation`: the counts and alignment only once the content is processed (ACTIVE);
+/// before (PROCESSING_UPLOAD) or after a failed upload there are none (the model makes every
+/// member optional), only `generatedFrom` as given. `None` when nothing is left.
+fn sequence_information(set: &ReadSet) -> Option<Value> {
+    let mut sequence = serde_json::Map::new();
+    if set.is_active() {
+        sequence.insert("totalReadCount".into(), json!(set.total_read_count));
+        sequence.insert("totalBaseCount".into(), json!(set.total_base_count));
+        sequence.insert("alignment".into(), json!(set.alignment));
+    }
+    if let Some(generated_from) = &set.generated_from {
+        sequence.insert("generatedFrom".into(), json!(generated_from));
+    }
+    (!sequence.is_empty()).then_some(Value::Object(sequence))
+}
+
 /// The members GetReadSetMetadata and ReadSetListItem share.
 fn item(service: &Service, set: &ReadSet) -> Value {
     let mut etag = json!({ "algorithm": set.etag.algorithm, "source1": set.etag.source1 });
     if let Some(source2) = &set.etag.source2 {
         etag["source2"] = json!(source2);
-    }
-    let mut sequence = json!({ "totalReadCount": set.total_read_count, "totalBaseCount": set.total_base_count,
-                               "alignment": set.alignment });
-    if let Some(generated_from) = &set.generated_from {
-        sequence["generatedFrom"] = json!(generated_from);
     }
     let mut body = json!({
         "id": set.id,
@@ -75,10 +86,12 @@ fn item(service: &Service, set: &ReadSet) -> Value {
         "fileType": set.file_type.as_str(),
         "creationTime": time::format(set.creation_time),
         "creationType": set.creation_type,
-        "sequenceInformation": sequence,
     });
+    if let Some(sequence) = sequence_information(set) {
+        body["sequenceInformation"] = sequence;
+    }
     // A direct upload's read set has no ETag until its parts are processed.
-    if !set.etag.source1.is_empty() {
+    if set.is_active() && !set.etag.source1.is_empty() {
         body["etag"] = etag;
     }
     if let Some(statistics) = &set.statistics {
@@ -131,10 +144,11 @@ struct DownloadRequest {
 }
 
 /// GetReadSet: part `partNumber` of SOURCE1 (default), SOURCE2 or INDEX, streamed from storage; a
-/// file the read set does not have is a 404 saying which.
+/// read set that is not ACTIVE is a 409 naming its status (the model's ConflictException), a file
+/// an ACTIVE read set does not have a 404 saying which.
 pub async fn download(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: DownloadRequest = parse(input)?;
-    let set = service.read_set(caller, &request.sequence_store_id, &request.id).await?;
+    let set = service.active_read_set(caller, &request.sequence_store_id, &request.id).await?;
     let name = request.file.as_deref().unwrap_or("SOURCE1");
     let file = match name {
         "SOURCE2" => set.files.source2.as_ref(),
@@ -147,19 +161,22 @@ pub async fn download(service: &Service, caller: &Caller, input: Value) -> Resul
     super::parts::download(service, file, request.part_number, None).await
 }
 
-/// GetReadSetMetadata.
+/// GetReadSetMetadata. `files` lists the stored files: none while PROCESSING_UPLOAD (the member
+/// is left out), the bytes as sent of an UPLOAD_FAILED read set whose store keeps them.
 pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: GetRequest = parse(input)?;
     let set = service.read_set(caller, &request.sequence_store_id, &request.id).await?;
     let mut body = item(service, &set);
-    let mut files = json!({});
+    let mut files = serde_json::Map::new();
     for (key, stored) in [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)]
     {
         if let Some(stored) = stored {
-            files[key] = file(stored);
+            files.insert(key.into(), file(stored));
         }
     }
-    body["files"] = files;
+    if !files.is_empty() {
+        body["files"] = Value::Object(files);
+    }
     if let Some(job) = &set.creation_job_id {
         body["creationJobId"] = json!(job);
     }

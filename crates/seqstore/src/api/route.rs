@@ -1,5 +1,7 @@
 //! Routing on method and raw path alone, whatever the `Host`: the path is split on `/` while still
 //! percent-encoded (so `%2F` inside an ARN never splits a segment), then each label is decoded.
+//! The raw path is routed as sent, not normalised: a label may be empty, `.` or `..` (what an SDK
+//! sends for such a value), and validation then refuses it as any other bad value of that member.
 
 use std::sync::LazyLock;
 
@@ -27,7 +29,7 @@ static BY_SPECIFICITY: LazyLock<Vec<&'static Operation>> = LazyLock::new(|| {
 
 /// The operation for `method` and `raw_path`, if any; an error when a label does not decode.
 pub fn find(method: &Method, raw_path: &str) -> Result<Option<Route>, ApiError> {
-    let segments: Vec<&str> = raw_path.trim_start_matches('/').split('/').collect();
+    let segments: Vec<&str> = raw_path.strip_prefix('/').unwrap_or(raw_path).split('/').collect();
     for op in BY_SPECIFICITY.iter().filter(|op| op.method == method) {
         if let Some(labels) = match_segments(&op.segments, &segments)? {
             return Ok(Some(Route { op, labels }));
@@ -44,8 +46,8 @@ fn match_segments(template: &[Segment], raw: &[&str]) -> Result<Option<Vec<(Stri
     for (segment, raw) in template.iter().zip(raw) {
         match segment {
             Segment::Literal(text) if text == raw => {}
-            Segment::Label(name) if !raw.is_empty() => labels.push((name.clone(), decode(raw)?)),
-            Segment::Literal(_) | Segment::Label(_) => return Ok(None),
+            Segment::Label(name) => labels.push((name.clone(), decode(raw)?)),
+            Segment::Literal(_) => return Ok(None),
         }
     }
     Ok(Some(labels))
@@ -74,8 +76,28 @@ mod tests {
         assert_eq!(name(Method::PUT, "/sequencestore/1234567890").as_deref(), None);
         assert_eq!(name(Method::POST, "/sequencestore/1/readset/batch/delete").as_deref(), Some("BatchDeleteReadSet"));
         assert_eq!(name(Method::GET, "/sequencestore/1/readset/2/metadata").as_deref(), Some("GetReadSetMetadata"));
-        assert_eq!(name(Method::GET, "/sequencestore/").as_deref(), None);
         assert_eq!(name(Method::GET, "/workflow/1").as_deref(), None, "workflow operations are unknown");
+    }
+
+    /// Labels that SDKs send for an empty, `.` or `..` value find their operation (whose
+    /// validation refuses them); extra slashes elsewhere match nothing.
+    #[test]
+    fn routes_the_raw_path_as_sent() {
+        let labels = |method: Method, path: &str| find(&method, path).expect("decodes").map(|r| r.labels);
+        let pairs = |pairs: &[(&str, &str)]| Some(pairs.iter().map(|(l, v)| (l.to_string(), v.to_string())).collect());
+        assert_eq!(labels(Method::GET, "/sequencestore/"), pairs(&[("id", "")]));
+        assert_eq!(labels(Method::GET, "/sequencestore/.."), pairs(&[("id", "..")]));
+        assert_eq!(
+            labels(Method::GET, "/sequencestore//readset/x/metadata"),
+            pairs(&[("sequenceStoreId", ""), ("id", "x")])
+        );
+        assert_eq!(
+            labels(Method::GET, "/sequencestore/1/readset/./metadata"),
+            pairs(&[("sequenceStoreId", "1"), ("id", ".")])
+        );
+        assert_eq!(name(Method::GET, "//sequencestore/1234567890"), None);
+        assert_eq!(name(Method::GET, "/sequencestore/1234567890/"), None);
+        assert_eq!(name(Method::POST, "/sequencestore/"), None);
     }
 
     #[test]

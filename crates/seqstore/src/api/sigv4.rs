@@ -1,10 +1,17 @@
 //! AWS Signature Version 4 verification (header form).
 //!
 //! The canonical request is rebuilt from the request exactly as received: the `Host` as sent
-//! (SDK host prefixes included), the raw path encoded once more (the standard non-S3 double
-//! encoding), the query sorted and RFC 3986-encoded, the signed headers trimmed and folded, and the
-//! SHA-256 of the body (or `UNSIGNED-PAYLOAD` where the model allows it).
+//! (SDK host prefixes included), the raw path normalised as every AWS SDK does for a service other
+//! than S3 (empty, `.` and `..` segments removed, see [`normalize_path`]) and then encoded once
+//! more (the standard non-S3 double encoding), the query sorted and RFC 3986-encoded, the signed
+//! headers trimmed and folded, and the SHA-256 of the body (or `UNSIGNED-PAYLOAD` where the model
+//! allows it).
+//!
+//! A signature over a normalised path says nothing about which of the raw paths with that form
+//! was meant, so a raw path that is not in normal form ([`is_normal`]) must never reach an
+//! operation: the API pipeline refuses it after routing (see `api.rs`).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -213,15 +220,23 @@ impl Verifier {
         let amz_date = self.check_date_and_scope(request.headers, &auth, now)?;
         check_signed_headers(request, &auth.signed_headers)?;
         let payload_hash = payload_hash(request)?;
-        let canonical = canonical_request(request, &auth.signed_headers, &payload_hash)?;
+        let headers = canonical_headers(request, &auth.signed_headers)?;
         let Some(key) = key else { return Ok(DEV_ACCOUNT_ID.to_owned()) };
         let scope = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
-        let to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical)));
         let signing_key = signing_key(&key.secret_access_key, &auth.date, &auth.region, SERVICE);
         let given = hex::decode(&auth.signature).map_err(|_| AuthError::Mismatch)?;
-        let mut mac = HmacSha256::new_from_slice(&signing_key).expect("HMAC takes any key length");
-        mac.update(to_sign.as_bytes());
-        mac.verify_slice(&given).map_err(|_| AuthError::Mismatch)?;
+        // Both spellings of the normalised path SDKs sign (they differ only for a path ending in
+        // `/.` or `/..`, which is not in normal form and so never reaches an operation).
+        let matches = canonical_paths(request.raw_path).iter().any(|path| {
+            let canonical = canonical_request(request, path, &headers, &auth.signed_headers, &payload_hash);
+            let to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical)));
+            let mut mac = HmacSha256::new_from_slice(&signing_key).expect("HMAC takes any key length");
+            mac.update(to_sign.as_bytes());
+            mac.verify_slice(&given).is_ok()
+        });
+        if !matches {
+            return Err(AuthError::Mismatch);
+        }
         Ok(key.account_id.clone())
     }
 
@@ -331,13 +346,9 @@ fn payload_hash(request: &Request<'_>) -> Result<String, AuthError> {
     }
 }
 
-/// The canonical request of SigV4 for `request`, signing `signed_headers` (lowercase, in the order
-/// given by the client, which must be sorted) and `payload_hash`.
-fn canonical_request(
-    request: &Request<'_>,
-    signed_headers: &[String],
-    payload_hash: &str,
-) -> Result<String, AuthError> {
+/// The canonical headers of SigV4 for `request`: each of `signed_headers` (lowercase, in the order
+/// given by the client, which must be sorted) as `name:value\n`.
+fn canonical_headers(request: &Request<'_>, signed_headers: &[String]) -> Result<String, AuthError> {
     let mut headers = String::new();
     for name in signed_headers {
         let values: Vec<String> = request
@@ -353,22 +364,82 @@ fn canonical_request(
         };
         headers.push_str(&format!("{name}:{value}\n"));
     }
-    Ok(format!(
-        "{}\n{}\n{}\n{headers}\n{}\n{payload_hash}",
+    Ok(headers)
+}
+
+/// The canonical request of SigV4 for `request` with canonical URI `path`, its canonical
+/// `headers`, `signed_headers` and `payload_hash`.
+fn canonical_request(
+    request: &Request<'_>,
+    path: &str,
+    headers: &str,
+    signed_headers: &[String],
+    payload_hash: &str,
+) -> String {
+    format!(
+        "{}\n{path}\n{}\n{headers}\n{}\n{payload_hash}",
         request.method,
-        canonical_uri(request.raw_path),
         canonical_query(request.raw_query),
         signed_headers.join(";"),
-    ))
+    )
 }
 
 fn fold_whitespace(value: &str) -> String {
     value.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// The raw path encoded once more; `/` when empty.
-fn canonical_uri(raw_path: &str) -> String {
-    if raw_path.is_empty() { "/".to_owned() } else { utf8_percent_encode(raw_path, UNRESERVED_PATH).to_string() }
+/// The canonical URIs a client may have signed for `raw_path`: its normal form (RFC 3986 section
+/// 5.2.4 with empty segments dropped, as the Rust SDK's `aws-sigv4` signs it) and the form of
+/// botocore and the JavaScript SDK (`@smithy/signature-v4`), which drop the trailing `/` a final
+/// `.` or `..` segment leaves; each encoded once more. One entry when the two agree.
+fn canonical_paths(raw_path: &str) -> Vec<String> {
+    let normal = normalize_path(raw_path);
+    let ends_in_dots = raw_path.ends_with("/.") || raw_path.ends_with("/..");
+    let botocore = match normal.strip_suffix('/') {
+        Some(trimmed) if ends_in_dots && !trimmed.is_empty() => Some(trimmed),
+        _ => None,
+    };
+    std::iter::once(normal.as_ref()).chain(botocore).map(canonical_uri).collect()
+}
+
+/// `raw_path` (still percent-encoded) in normal form: a leading `/`, no empty, `.` or `..`
+/// segments (a `..` removes the segment before it), and a trailing `/` when the raw path ends
+/// with `/`, `/.` or `/..`; `/` when nothing is left. Encoded dots (`%2E`) are not dot segments.
+pub fn normalize_path(raw_path: &str) -> Cow<'_, str> {
+    if is_normal(raw_path) {
+        return Cow::Borrowed(raw_path);
+    }
+    let mut kept: Vec<&str> = Vec::new();
+    for segment in raw_path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                kept.pop();
+            }
+            segment => kept.push(segment),
+        }
+    }
+    let trailing = ["/", "/.", "/.."].iter().any(|end| raw_path.ends_with(end));
+    let mut normal = format!("/{}", kept.join("/"));
+    if trailing && !normal.ends_with('/') {
+        normal.push('/');
+    }
+    Cow::Owned(normal)
+}
+
+/// True when `raw_path` is its own normal form ([`normalize_path`]): it starts with `/` and has
+/// no `.` or `..` segment and no empty segment but a final one (a trailing `/`). Only such a path
+/// names exactly what its signature covers.
+pub fn is_normal(raw_path: &str) -> bool {
+    let Some(rest) = raw_path.strip_prefix('/') else { return false };
+    let segments: Vec<&str> = rest.split('/').collect();
+    let (last, inner) = segments.split_last().expect("split yields at least one segment");
+    inner.iter().all(|s| !matches!(*s, "" | "." | "..")) && !matches!(*last, "." | "..")
+}
+
+/// The path encoded once more; `/` when empty.
+fn canonical_uri(path: &str) -> String {
+    if path.is_empty() { "/".to_owned() } else { utf8_percent_encode(path, UNRESERVED_PATH).to_string() }
 }
 
 /// Query parameters decoded, re-encoded strictly and sorted by name, then value.
@@ -413,6 +484,106 @@ mod tests {
         );
         assert_eq!(canonical_uri(""), "/");
         assert_eq!(canonical_uri("/sequencestore/1234567890"), "/sequencestore/1234567890");
+    }
+
+    /// What botocore 1.44 signs (`SigV4Auth.canonical_request`) for the paths its `omics` client
+    /// sends with an empty, `.` or `..` label, and what the `aws-sigv4` crate signs.
+    #[test]
+    fn canonical_paths_are_those_sdks_sign() {
+        let cases: [(&str, &[&str]); 9] = [
+            ("/sequencestore//readset/x/metadata", &["/sequencestore/readset/x/metadata"]),
+            ("/sequencestore/../readset/1234567890/metadata", &["/readset/1234567890/metadata"]),
+            ("/sequencestore/1234567890/readset/../metadata", &["/sequencestore/1234567890/metadata"]),
+            ("/sequencestore/./readset/1234567890/metadata", &["/sequencestore/readset/1234567890/metadata"]),
+            ("/sequencestore/a%2Fb/readset/1/metadata", &["/sequencestore/a%252Fb/readset/1/metadata"]),
+            ("/sequencestore/", &["/sequencestore/"]),
+            ("/sequencestore/..", &["/"]),
+            ("/sequencestore/.", &["/sequencestore/", "/sequencestore"]),
+            ("/referencestore/1234567890/reference/..", &["/referencestore/1234567890/", "/referencestore/1234567890"]),
+        ];
+        for (raw, signed) in cases {
+            assert_eq!(canonical_paths(raw), signed, "{raw}");
+        }
+        assert_eq!(canonical_paths("//"), ["/"]);
+        assert_eq!(canonical_paths(""), ["/"]);
+        assert_eq!(canonical_paths("/%2E%2E/x"), ["/%252E%252E/x"], "an encoded dot is no dot segment");
+    }
+
+    /// Requests botocore 1.44 signed (`fuzz/seeds/sigv4/`: key `AKIDFUZZ`, 2026-01-01) with an
+    /// empty label, a `..` label and a final `..` (whose trailing `/` botocore drops) verify.
+    #[test]
+    fn botocore_signatures_over_normal_forms_verify() {
+        use chrono::TimeZone;
+        let mut config = Config::default();
+        config.auth.keys.push(AccessKey {
+            access_key_id: "AKIDFUZZ".into(),
+            secret_access_key: "fuzz/secret/key".into(),
+            account_id: "111122223333".into(),
+        });
+        let verifier = Verifier::new(&config);
+        let now = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).single().expect("a date");
+        for (target, signature) in [
+            (
+                "/sequencestore//readset/1234567890/metadata",
+                "4f6465b228909328a4f88892e1e1bb577dbc5b85a7385fd75d5e249de475d01d",
+            ),
+            (
+                "/sequencestore/1234567890/readset/../metadata",
+                "f4855cce559fc031f2764d5ffd5da2ec7005f12968b607f5537936b513be2156",
+            ),
+            (
+                "/referencestore/1234567890/reference/..?partNumber=1",
+                "72ae2b8b698fdbc50888d38ebbf7414d87e5184ed2e14ad3a4c9af7d2ddacd77",
+            ),
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert("host", "control-storage-omics.us-east-1.amazonaws.com".parse().expect("value"));
+            headers.insert("content-type", "application/json".parse().expect("value"));
+            headers.insert("x-amz-date", "20260101T000000Z".parse().expect("value"));
+            let auth = format!(
+                "AWS4-HMAC-SHA256 Credential=AKIDFUZZ/20260101/us-east-1/omics/aws4_request, \
+                 SignedHeaders=content-type;host;x-amz-date, Signature={signature}"
+            );
+            headers.insert(http::header::AUTHORIZATION, auth.parse().expect("value"));
+            let (raw_path, raw_query) = target.split_once('?').unwrap_or((target, ""));
+            let request = Request {
+                method: "GET",
+                raw_path,
+                raw_query,
+                headers: &headers,
+                authority: None,
+                body: Some(b""),
+                unsigned_payload_allowed: false,
+                member_headers: &[],
+            };
+            assert_eq!(verifier.verify(&request, now), Ok("111122223333".to_owned()), "{target}");
+            let moved = Request { raw_path: "/sequencestore/1234567890/readset/metadata", ..request };
+            assert_eq!(verifier.verify(&moved, now), Err(AuthError::Mismatch), "{target}");
+        }
+    }
+
+    #[test]
+    fn only_paths_without_empty_or_dot_segments_are_normal() {
+        for normal in ["/", "/sequencestore", "/sequencestore/", "/sequencestore/1/readset/2/metadata", "/a/.b/..c/%2E"]
+        {
+            assert!(is_normal(normal), "{normal}");
+            assert_eq!(normalize_path(normal), normal);
+        }
+        for (raw, normal) in [
+            ("", "/"),
+            ("//", "/"),
+            ("//sequencestore/1", "/sequencestore/1"),
+            ("/sequencestore//1", "/sequencestore/1"),
+            ("/sequencestore/1/.", "/sequencestore/1/"),
+            ("/sequencestore/1/..", "/sequencestore/"),
+            ("/./sequencestore", "/sequencestore"),
+            ("/../../sequencestore", "/sequencestore"),
+            ("sequencestore", "/sequencestore"),
+        ] {
+            assert!(!is_normal(raw), "{raw}");
+            assert_eq!(normalize_path(raw), normal, "{raw}");
+            assert!(is_normal(&normalize_path(raw)), "{raw}");
+        }
     }
 
     #[test]

@@ -85,7 +85,11 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
             if let Some((regex, source)) = pattern
                 && !regex.is_match(s)
             {
-                out.push(Violation::new(path, format!("Member must satisfy regular expression pattern: {source}")));
+                let hint = pattern_hint(shape_name).map(|h| format!(" ({h})")).unwrap_or_default();
+                out.push(Violation::new(
+                    path,
+                    format!("Member must satisfy regular expression pattern: {source}{hint}"),
+                ));
             }
             if let Some(values) = values
                 && !values.iter().any(|v| v == s)
@@ -129,6 +133,19 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
             }
         }
         Shape::Boolean | Shape::Timestamp | Shape::Opaque => {}
+    }
+}
+
+/// What a value of `shape_name` looks like, where its pattern alone does not make it plain.
+/// `Range` (GetReference's `Range` header): the model's pattern admits digits and punctuation
+/// only, so the HTTP form `bytes=0-99` (shown by some documentation) is refused, as by AWS.
+fn pattern_hint(shape_name: &str) -> Option<&'static str> {
+    match shape_name {
+        "Range" => Some(
+            "range must look like 0-99 (first-last byte, both included; or 100- from byte 100 on, or -100 for the \
+             last 100 bytes), without bytes=",
+        ),
+        _ => None,
     }
 }
 
@@ -238,6 +255,18 @@ mod tests {
         }
         let long = format!("file:///{}", "a".repeat(4096));
         assert_eq!(members(&check("StartReadSetImportJobRequest", &request(&long))), ["sources.0.sourceFiles.source1"]);
+    }
+
+    /// The model's `Range` pattern refuses the HTTP form `bytes=0-99`; the message says the form
+    /// it takes (#20).
+    #[test]
+    fn a_range_with_the_bytes_unit_is_refused_with_the_expected_form() {
+        let request = |range: &str| json!({"referenceStoreId": "1234567890", "id": "1234567890", "partNumber": 1, "range": range});
+        assert_eq!(check("GetReferenceRequest", &request("0-99")), vec![]);
+        let v = check("GetReferenceRequest", &request("bytes=0-99"));
+        assert_eq!(members(&v), ["range"]);
+        assert!(v[0].rule.contains("range must look like 0-99 (first-last byte"), "{}", v[0].rule);
+        assert!(v[0].rule.contains("without bytes="), "{}", v[0].rule);
     }
 
     #[test]

@@ -49,6 +49,7 @@ impl Layout {
 /// Runs `seqstore download`.
 pub(super) async fn run(ctx: &Ctx, args: &DownloadArgs) -> Result<(), Error> {
     let set = read_sets::metadata(ctx, &args.store, &args.id).await?;
+    not_active(&set, &args.id)?;
     let (key, label) = match args.file {
         client::ReadSetFile::Source1 => ("source1", "SOURCE1"),
         client::ReadSetFile::Source2 => ("source2", "SOURCE2"),
@@ -84,6 +85,24 @@ pub(super) async fn run(ctx: &Ctx, args: &DownloadArgs) -> Result<(), Error> {
     }
     let what = if etag.is_empty() { "size".to_owned() } else { format!("size and ETag {etag}") };
     output::line(&format!("{}: {} bytes, {what} verified", args.output.display(), layout.size))
+}
+
+/// Refuses a read set that is not ACTIVE before any part is asked for (GetReadSet would answer
+/// 409 ConflictException), saying what its status means.
+fn not_active(set: &Value, id: &str) -> Result<(), Error> {
+    let status = text(set, "/status");
+    let advice = match status.as_str() {
+        "ACTIVE" => return Ok(()),
+        "PROCESSING_UPLOAD" => "its upload is still being processed; download it once `seqstore readsets show` \
+                                reports ACTIVE (`seqstore import --wait` waits for that)"
+            .to_owned(),
+        "UPLOAD_FAILED" => match set["statusMessage"].as_str() {
+            Some(message) => format!("processing its upload failed: {message}"),
+            None => "processing its upload failed".to_owned(),
+        },
+        _ => "only ACTIVE read sets can be downloaded".to_owned(),
+    };
+    Err(Error::NotActive { read_set: id.to_owned(), status, advice })
 }
 
 /// Downloads every part of `fetch` into `file` at its offset, `parallel` parts at a time.

@@ -132,6 +132,16 @@ pub struct ReadSet {
     pub status_message: Option<String>,
 }
 
+impl ReadSet {
+    /// True when its content is processed (`ACTIVE`): only then do its counts, alignment, ETag
+    /// and files describe what it holds, and only then can its files be downloaded. A direct
+    /// upload's read set is not while `PROCESSING_UPLOAD`, nor after `UPLOAD_FAILED` (whose kept
+    /// files are the bytes as sent, not a processed read set).
+    pub fn is_active(&self) -> bool {
+        self.status == "ACTIVE"
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

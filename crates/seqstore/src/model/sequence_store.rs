@@ -77,7 +77,7 @@ pub struct SequenceStore {
 
 /// The changes an UpdateSequenceStore request asks for; `None` leaves a field as it is, and an
 /// empty string for the two locations clears them.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Changes {
     /// New name.
     pub name: Option<String>,

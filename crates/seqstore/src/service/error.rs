@@ -24,6 +24,16 @@ pub enum Error {
         /// Why, e.g. "still holds read sets: delete them first".
         reason: &'static str,
     },
+    /// A read set whose files cannot be downloaded in its status: only ACTIVE read sets' can.
+    #[error("read set {id} is {status}, not ACTIVE: {advice}")]
+    ReadSetNotActive {
+        /// Its id.
+        id: String,
+        /// Its status, e.g. `PROCESSING_UPLOAD`.
+        status: String,
+        /// Why, and what to do.
+        advice: String,
+    },
     /// A quota of `[quotas]` is reached.
     #[error(
         "quota reached: {holder} can have at most {limit} {what}; {advice}, or raise quotas.{key} in the server \

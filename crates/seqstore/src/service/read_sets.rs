@@ -42,6 +42,26 @@ impl Service {
         set.ok_or_else(|| Error::NotFound { kind: "read set", id: id.to_owned() })
     }
 
+    /// Read set `id` of `caller` in `store_id`, for a download of its files: a read set that is
+    /// not ACTIVE is a [`Error::ReadSetNotActive`] naming its status and what to do.
+    pub async fn active_read_set(&self, caller: &Caller, store_id: &str, id: &str) -> Result<ReadSet, Error> {
+        let set = self.read_set(caller, store_id, id).await?;
+        if set.is_active() {
+            return Ok(set);
+        }
+        let advice = match set.status.as_str() {
+            "PROCESSING_UPLOAD" => "its uploaded parts are still being processed; download it once \
+                                    GetReadSetMetadata shows status ACTIVE"
+                .to_owned(),
+            "UPLOAD_FAILED" => format!(
+                "processing its upload failed ({}); correct the file and upload it again as a new read set",
+                set.status_message.as_deref().unwrap_or("GetReadSetMetadata's statusMessage says why")
+            ),
+            _ => "only ACTIVE read sets can be downloaded".to_owned(),
+        };
+        Err(Error::ReadSetNotActive { id: set.id, status: set.status, advice })
+    }
+
     /// One page of a store's read sets in (creationTime, id) order: every read set ACTIVE when a
     /// walk starts appears exactly once, read sets added during the walk at most once.
     pub async fn list_read_sets(

@@ -42,7 +42,8 @@ pub struct NewStore {
 pub struct Update {
     /// What to change.
     pub changes: Changes,
-    /// Idempotency token: a repeat is a no-op returning the current store.
+    /// Idempotency token: a repeat with the same store and changes is a no-op returning the
+    /// store as it is now; with another store or other changes it is [`Error::TokenReused`].
     pub client_token: Option<String>,
 }
 
@@ -179,23 +180,30 @@ impl Service {
         Ok(Page::cut(items, limit, &self.tokens, &scope, |s| (s.creation_time, s.id.clone())))
     }
 
-    /// Applies an update. A clientToken this store has already seen makes the call a no-op that
-    /// returns the store as it is now.
+    /// Applies an update. Tokens are per account and operation, like every other clientToken: one
+    /// already used for the same store and the same changes makes the call a no-op that returns
+    /// the store as it is now (the update is not applied twice); used with another store or other
+    /// changes it is [`Error::TokenReused`], and nothing changes.
     pub async fn update_sequence_store(
         &self,
         caller: &Caller,
         id: &str,
         update: Update,
     ) -> Result<SequenceStore, Error> {
+        let scope = "UpdateSequenceStore";
+        let changes = serde_json::to_vec(&update.changes).expect("changes serialize");
+        let digest = hex::encode(Sha256::digest([id.as_bytes(), b"\n", &changes].concat()));
         let mut tx = self.db.begin_for(&caller.account).await?;
         let mut store = rows::get(&mut tx, &caller.account, id).await?.ok_or_else(|| not_found(id))?;
-        let scope = format!("UpdateSequenceStore/{id}");
         if let Some(token) = &update.client_token {
-            if idempotency::find(&mut tx, &caller.account, &scope, token).await?.is_some() {
+            if let Some(record) = idempotency::find(&mut tx, &caller.account, scope, token).await? {
+                if record.request_hash != digest {
+                    return Err(Error::TokenReused { token: token.clone() });
+                }
                 return Ok(store);
             }
-            let record = idempotency::Record { request_hash: String::new(), resource_id: id.to_owned() };
-            idempotency::insert(&mut tx, &caller.account, &scope, token, &record).await?;
+            let record = idempotency::Record { request_hash: digest, resource_id: id.to_owned() };
+            idempotency::insert(&mut tx, &caller.account, scope, token, &record).await?;
         }
         store.apply(update.changes, time::now());
         rows::update(&mut tx, &store).await?;

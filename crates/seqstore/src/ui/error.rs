@@ -16,6 +16,14 @@ pub enum Error {
     /// The resource does not exist for this account.
     #[error("not found")]
     NotFound,
+    /// The files of a read set that is not ACTIVE were asked for: it has none (yet).
+    #[error("read set {id} is {status}")]
+    NotActive {
+        /// Read set id.
+        id: String,
+        /// Its status.
+        status: String,
+    },
     /// A use case failed.
     #[error("the service failed")]
     Service(#[source] service::Error),
@@ -47,6 +55,22 @@ impl IntoResponse for Error {
         match self {
             Self::Login => Redirect::to("/ui/login").into_response(),
             Self::NotFound => not_found_page(),
+            Self::NotActive { id, status } => {
+                let advice = match status.as_str() {
+                    "PROCESSING_UPLOAD" => {
+                        "Its upload is still being processed: its files can be downloaded once it is ACTIVE."
+                    }
+                    "UPLOAD_FAILED" => {
+                        "Processing its upload failed (the read set page says why); of such a read set only the bytes as sent are kept, and only when its store has a fallback location."
+                    }
+                    _ => "Only the files of an ACTIVE read set can be downloaded.",
+                };
+                let body = layout::bare(
+                    "Not available",
+                    html! { h1 { "Read set " (id) " is " (status) } p #not-active { (advice) } },
+                );
+                (StatusCode::CONFLICT, body).into_response()
+            }
             Self::Service(e) => {
                 tracing::error!(error = ?e, "ui: a page failed");
                 let body = layout::bare(

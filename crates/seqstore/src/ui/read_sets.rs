@@ -91,7 +91,8 @@ pub async fn list(
                             td { (row.name.as_deref().unwrap_or("")) }
                             td { (row.sample) } td { (row.subject) } td { (row.file_type) }
                             td class={ "status-" (row.status) } { (row.status) }
-                            td.num { (row.reads) } td.num { (row.bases) }
+                            @if row.status == "ACTIVE" { td.num { (row.reads) } td.num { (row.bases) } }
+                            @else { td.num.muted { "—" } td.num.muted { "—" } }
                             td.mono { @if let Some(etag) = &row.etag { a href=(layout::link(&base, &[("etag", Some(etag))], None)) title="Read sets with this ETag" { (etag) } } }
                             td { (when(row.created)) }
                         }
@@ -154,6 +155,9 @@ pub async fn detail(
             dt { "Description" } dd { (set.description.as_deref().unwrap_or("—")) }
         }
         h2 { "Statistics" }
+        @if !set.is_active() {
+            p.muted #statistics { "None: statistics and ETag are computed when an upload is processed, and this read set is " (set.status) "." }
+        } @else {
         dl.facts #statistics {
             dt { "Total reads" } dd #total-read-count { (set.total_read_count) }
             dt { "Total bases" } dd #total-base-count { (set.total_base_count) }
@@ -174,7 +178,12 @@ pub async fn detail(
             dt { "Source 1" } dd.mono #etag-source1 { a href=(layout::link(&format!("/ui/stores/{}", set.store_id), &[("etag", Some(&set.etag.source1))], None)) { (set.etag.source1) } }
             @if let Some(source2) = &set.etag.source2 { dt { "Source 2" } dd.mono { (source2) } }
         }
+        }
         h2 { "Files" }
+        @if set.status == "PROCESSING_UPLOAD" { p.muted #files-note { "None yet: the uploaded parts are still being processed." } }
+        @if set.status == "UPLOAD_FAILED" {
+            p.muted #files-note { @if set.files.source1.is_some() { "The bytes as uploaded, kept because processing failed and the store has a fallback location (GetReadSet refuses them: the read set is not ACTIVE)." } @else { "None: processing the upload failed, and the store keeps no copy of what was sent." } }
+        }
         table #files {
             thead { tr { th { "File" } th.num { "Size" } th.num { "Part size" } th { "SHA-256" } th { "Download" } } }
             tbody {
@@ -209,7 +218,15 @@ pub async fn download(
         "index" => set.files.index.as_ref(),
         _ => None,
     };
-    let stored = stored.ok_or(Error::NotFound)?;
+    let Some(stored) = stored else {
+        // A read set that is not ACTIVE has no files yet (or kept none): say so, not "not found".
+        let known = matches!(file.as_str(), "source1" | "source2" | "index");
+        return Err(if known && !set.is_active() {
+            Error::NotActive { id: set.id, status: set.status }
+        } else {
+            Error::NotFound
+        });
+    };
     if part == 0 || part > stored.total_parts {
         return Err(Error::NotFound);
     }

@@ -55,10 +55,13 @@ fn serve(dir: &Path, config: &Path, root: &Path) -> Serve {
 }
 
 /// What one CLI run gave.
-struct Run {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+pub(super) struct Run {
+    /// Exit status 0.
+    pub(super) ok: bool,
+    /// Standard output.
+    pub(super) stdout: String,
+    /// Standard error.
+    pub(super) stderr: String,
 }
 
 impl Run {
@@ -70,7 +73,7 @@ impl Run {
 
 /// Runs `seqstore ARGS --endpoint-url ENDPOINT` with account A's key in the AWS environment
 /// variables (and no profile files).
-fn cli(endpoint: &str, args: &[&str]) -> Run {
+pub(super) fn cli(endpoint: &str, args: &[&str]) -> Run {
     let out = seqstore_command()
         .args(args)
         .args(["--endpoint-url", endpoint])

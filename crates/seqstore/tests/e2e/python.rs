@@ -1,5 +1,6 @@
 //! boto3 and the AWS CLI (from the repository's venv, made by `scripts/python-venv`) against the
-//! `seqstore` binary with real keys: `tests/python/test_clients.py`.
+//! `seqstore` binary with real keys: `tests/python/test_clients.py`, with a second server whose
+//! upload processing is held by the worker throttle.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -41,10 +42,25 @@ fn boto3_and_aws_cli() {
         files.as_os_str(),
     ]);
     let endpoint = server.endpoint.clone();
+    // A second server whose workers read 1 KiB/s: a direct upload stays PROCESSING_UPLOAD there
+    // for minutes, so a download right after the upload meets it (tests/python: "held").
+    let held_config = dir.path().join("held.toml");
+    let throttle = "[worker]\nthrottle_bytes_per_sec = 1024\n";
+    std::fs::write(&held_config, key(KEY_A) + &key(KEY_B) + throttle).expect("write config");
+    let held_data = dir.path().join("held-data");
+    let held = Serve::start(&[
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+        "--config".as_ref(),
+        held_config.as_os_str(),
+        "--data-dir".as_ref(),
+        held_data.as_os_str(),
+    ]);
 
     let output = Command::new(&python)
         .arg(root.join("crates/seqstore/tests/python/test_clients.py"))
         .env("TEST_ENDPOINT_URL", &endpoint)
+        .env("TEST_HELD_ENDPOINT_URL", &held.endpoint)
         .env("TEST_REGION", "us-east-1")
         .env("TEST_KEY_A_ID", KEY_A.0)
         .env("TEST_KEY_A_SECRET", KEY_A.1)
@@ -58,6 +74,7 @@ fn boto3_and_aws_cli() {
         .output()
         .expect("run python");
     drop(server);
+    drop(held);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     println!("{stdout}");

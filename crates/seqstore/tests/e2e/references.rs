@@ -205,6 +205,28 @@ async fn fasta_imports_and_downloads() {
     server.stop().await;
 }
 
+/// GetReference's `Range` follows the model's pattern (digits and punctuation): the HTTP form
+/// `bytes=0-99` is a 400 whose message shows the form it takes (#20).
+#[tokio::test]
+async fn a_range_with_the_bytes_unit_is_refused_with_the_expected_form() {
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let server = TestServer::start(&super::support::config(&db)).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = reference_store(&client).await;
+    let get = |range: &str| {
+        client.get_reference().reference_store_id(&store).id("1234567890").part_number(1).range(range).send()
+    };
+    let error = get("bytes=0-99").await.expect_err("the bytes= unit is refused");
+    assert_eq!(code(&error), "ValidationException");
+    let message = aws_sdk_omics::error::ProvideErrorMetadata::message(&error).unwrap_or_default().to_owned();
+    assert!(message.contains("Value at 'range'"), "{message}");
+    assert!(message.contains("range must look like 0-99 (first-last byte"), "{message}");
+    assert!(message.contains("without bytes="), "{message}");
+    let missing = get("0-99").await.expect_err("no such reference");
+    assert_eq!(code(&missing), "ResourceNotFoundException", "0-99 passes validation");
+    server.stop().await;
+}
+
 /// A FASTA from S3, and boto-style listing and deletion rules.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fasta_from_s3_listing_and_conflicts() {

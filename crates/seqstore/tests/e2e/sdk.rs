@@ -152,7 +152,7 @@ async fn accounts(backend: Backend) {
 }
 
 /// clientToken: same token and body → the same store; same token, other body → ValidationException
-/// naming clientToken. Update with a repeated token is a no-op. The store quota gives 402.
+/// naming clientToken, for UpdateSequenceStore too. The store quota gives 402.
 async fn idempotency_and_quota(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
     let mut config = config(&db);
@@ -170,16 +170,52 @@ async fn idempotency_and_quota(backend: Backend) {
     let b_store = b.create_sequence_store().name("other").client_token("tok-1").send().await.expect("B");
     assert_ne!(b_store.id(), first.id());
 
-    let u1 = a.update_sequence_store().id(first.id()).description("one").client_token("u-1").send().await.expect("u1");
-    let u2 = a.update_sequence_store().id(first.id()).description("two").client_token("u-1").send().await.expect("u2");
-    assert_eq!(u2.description(), Some("one"), "a repeated clientToken is a no-op");
-    assert_eq!(u1.update_time(), u2.update_time());
+    update_client_token(&a, &b, first.id(), b_store.id()).await;
 
     a.create_sequence_store().name("second").send().await.expect("second store");
     let third = a.create_sequence_store().name("third").send().await.expect_err("quota");
     assert_eq!(code(&third), "ServiceQuotaExceededException");
     assert_eq!(third.raw_response().map(|r| r.status().as_u16()), Some(402));
     server.stop().await;
+}
+
+/// UpdateSequenceStore's clientToken behaves as every other operation's (#20): the same token with
+/// the same store and changes answers as the first call without applying it again; with other
+/// changes or another store it is a 400 naming clientToken and changes nothing. Tokens are per
+/// account and operation.
+async fn update_client_token(a: &aws_sdk_omics::Client, b: &aws_sdk_omics::Client, store: &str, b_store: &str) {
+    let update = |description: &str, id: &str, token: &str| {
+        a.update_sequence_store().id(id).description(description).client_token(token).send()
+    };
+    let u1 = update("one", store, "u-1").await.expect("u1");
+    let u2 = update("one", store, "u-1").await.expect("the same update again");
+    assert_eq!((u2.description(), u2.update_time()), (Some("one"), u1.update_time()), "answered as the first");
+    let other = update("two", store, "u-1").await.expect_err("the token with other changes");
+    assert_eq!(code(&other), "ValidationException");
+    assert_eq!(other.raw_response().map(|r| r.status().as_u16()), Some(400));
+    assert!(format!("{other:?}").contains("clientToken 'u-1'"), "{other:?}");
+    let unchanged = a.get_sequence_store().id(store).send().await.expect("get");
+    assert_eq!((unchanged.description(), unchanged.update_time()), (Some("one"), u1.update_time()));
+
+    // Another store is another request; so is an extra member that is absent in the first.
+    let second = a.create_sequence_store().name("idem-2").send().await.expect("second store");
+    let elsewhere = update("one", second.id(), "u-1").await.expect_err("the token on another store");
+    assert_eq!(code(&elsewhere), "ValidationException");
+    let more = a.update_sequence_store().id(store).description("one").name("renamed").client_token("u-1").send().await;
+    assert_eq!(code(&more.expect_err("an extra member")), "ValidationException");
+    assert_eq!(a.get_sequence_store().id(store).send().await.expect("get").name(), Some("idem"));
+
+    // Replayed after a later update: answered with the store as it is now, not applied again.
+    update("three", store, "u-2").await.expect("a later update");
+    let replay = update("one", store, "u-1").await.expect("replay");
+    assert_eq!(replay.description(), Some("three"), "the first update is not applied again");
+
+    // Per operation: CreateSequenceStore's token tok-1 is free for UpdateSequenceStore. Per
+    // account: B's u-1 is not A's.
+    assert_eq!(update("four", store, "tok-1").await.expect("tok-1").description(), Some("four"));
+    let b_update = b.update_sequence_store().id(b_store).description("b").client_token("u-1").send().await;
+    assert_eq!(b_update.expect("B's own u-1").description(), Some("b"));
+    a.delete_sequence_store().id(second.id()).send().await.expect("delete the second store");
 }
 
 on_both_backends!(full_flow, paging, accounts, idempotency_and_quota);

@@ -183,7 +183,7 @@ async fn accounts_see_only_their_own(backend: Backend) {
 }
 
 /// Logs in with `key` and returns `seqstore_session=VALUE` with the value's original case.
-async fn session(endpoint: &str, key: (&str, &str, &str)) -> String {
+pub async fn session(endpoint: &str, key: (&str, &str, &str)) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let form = format!("access_key_id={}&secret_access_key={}", key.0, key.1);
     let authority = endpoint.strip_prefix("http://").expect("http endpoint");

@@ -38,6 +38,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, WaiterError
 
 ENDPOINT = os.environ.get("TEST_ENDPOINT_URL", "")
+# A second server whose workers read 1 KiB/s, so an upload stays PROCESSING_UPLOAD for minutes.
+HELD_ENDPOINT = os.environ.get("TEST_HELD_ENDPOINT_URL", "")
 REGION = os.environ.get("TEST_REGION", "us-east-1")
 KEYS = {
     "A": (os.environ.get("TEST_KEY_A_ID"), os.environ.get("TEST_KEY_A_SECRET")),
@@ -59,13 +61,13 @@ MISSING_ID = "1234567890"
 KMS_ARN = "arn:aws:kms:us-east-1:123456789012:key/0a1b2c3d-aaaa-bbbb-cccc-0123456789ab"
 
 
-def client(key="A", *, key_id=None, secret=None, prefix=False):
+def client(key="A", *, key_id=None, secret=None, prefix=False, endpoint=None):
     """A boto3 omics client for account `key`; host-prefix injection off unless `prefix`."""
     kid, ksecret = KEYS[key]
     return boto3.session.Session().client(
         "omics",
         region_name=REGION,
-        endpoint_url=ENDPOINT,
+        endpoint_url=endpoint or ENDPOINT,
         aws_access_key_id=key_id or kid,
         aws_secret_access_key=secret or ksecret,
         config=Config(inject_host_prefix=prefix, retries={"max_attempts": 1}),
@@ -214,10 +216,17 @@ class SequenceStores(Case):
 
     def test_update_repeated_client_token_is_a_no_op(self):
         store, token = self.create(), str(uuid.uuid4())
-        self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        first = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        same = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
+        self.assertEqual((same["description"], same["updateTime"]),
+                         (first["description"], first["updateTime"]))
         self.a.update_sequence_store(id=store["id"], description="two")
         again = self.a.update_sequence_store(id=store["id"], description="one", clientToken=token)
         self.assertEqual(again["description"], "two")
+        self.assertEqual(self.a.get_sequence_store(id=store["id"])["description"], "two")
+        # The token with another body: 400 naming it, as for every other operation (#20).
+        self.raises("ValidationException", self.a.update_sequence_store, id=store["id"],
+                    description="three", clientToken=token, mentions="clientToken")
         self.assertEqual(self.a.get_sequence_store(id=store["id"])["description"], "two")
 
     def test_delete(self):
@@ -683,6 +692,47 @@ def extension_client(key="A"):
     c.meta.events.register("before-parameter-build.omics", split)
     c.meta.events.register("before-call.omics", merge)
     return c
+
+
+def unvalidated_client(key="A"):
+    """A boto3 omics client that sends what its parameters say, even values the model forbids."""
+    kid, ksecret = KEYS[key]
+    return boto3.session.Session().client(
+        "omics", region_name=REGION, endpoint_url=ENDPOINT,
+        aws_access_key_id=kid, aws_secret_access_key=ksecret,
+        config=Config(parameter_validation=False, inject_host_prefix=False,
+                      retries={"max_attempts": 1}))
+
+
+class NormalisedPaths(Case):
+    """An empty, `.` or `..` path label: botocore sends the path as it is (`/sequencestore//…`,
+    `/sequencestore/..`) and signs its normal form (`//` collapsed, dot segments removed, with
+    or without the trailing slash a final `..` leaves). seqstore verifies that signature and
+    answers what the raw path's route answers: 400 naming the label; it never acts on the
+    resource the normal form names (#20)."""
+
+    def test_empty_and_dot_labels_get_their_routes_answer(self):
+        c = unvalidated_client()
+        store = self.create()["id"]
+        cases = [
+            (c.get_read_set_metadata, dict(sequenceStoreId="", id=MISSING_ID), "'sequenceStoreId'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId="..", id=MISSING_ID), "'sequenceStoreId'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId=".", id=MISSING_ID), "'sequenceStoreId'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId=store, id=".."), "'id'"),
+            (c.get_read_set_metadata, dict(sequenceStoreId=store, id=""), "'id'"),
+            (c.get_sequence_store, dict(id=""), "'id'"),
+            (c.get_sequence_store, dict(id=".."), "'id'"),
+            (c.get_sequence_store, dict(id="."), "'id'"),
+            (c.update_sequence_store, dict(id="..", description="x"), "'id'"),
+            (c.delete_sequence_store, dict(id=".."), "'id'"),
+            (c.get_reference, dict(referenceStoreId=MISSING_ID, id="..", partNumber=1), "'id'"),
+            (c.get_reference, dict(referenceStoreId=MISSING_ID, id=".", partNumber=1), "'id'"),
+            (c.list_read_sets, dict(sequenceStoreId=".."), "'sequenceStoreId'"),
+        ]
+        for fn, kw, member in cases:
+            with self.subTest(operation=fn.__name__, **kw):
+                self.raises("ValidationException", fn, mentions=member, **kw)
+        self.assertEqual(self.a.get_sequence_store(id=store)["id"], store)
 
 
 class ReadSets(Case):
@@ -1253,6 +1303,53 @@ class Uploads(Case):
         self.assertEqual(uploaded["referenceArn"], arn)
         self.assertSameReadSet(uploaded, imported, [bam])
         self.assertEqual(self.download(uploaded["id"], "INDEX"), self.download(imported["id"], "INDEX"))
+
+    def test_upload_without_reference_or_provenance(self):
+        """The model marks referenceArn (and generatedFrom in list items) required; with no value
+        they are left out (README, Wire compatibility), and boto3 takes the responses as they are."""
+        up = self.a.create_multipart_read_set_upload(
+            sequenceStoreId=self.sid, sourceFileType="FASTQ", subjectId="s", sampleId="s", name="bare")
+        self.addCleanup(self.a.abort_multipart_read_set_upload, sequenceStoreId=self.sid, uploadId=up["uploadId"])
+        self.assertNotIn("referenceArn", up)
+        listed = self.a.list_multipart_read_set_uploads(sequenceStoreId=self.sid)["uploads"]
+        item = next(u for u in listed if u["uploadId"] == up["uploadId"])
+        self.assertNotIn("referenceArn", item)
+        self.assertNotIn("generatedFrom", item)
+        self.assertIsInstance(item["creationTime"], datetime.datetime)
+
+    def test_failed_upload_download_is_a_conflict(self):
+        bad = fastq(50, 40) + b"@broken\nACGT\n+\nII\n"
+        meta = self.settled(self.upload("FASTQ", [bad], pieces=1))
+        self.assertEqual(meta["status"], "UPLOAD_FAILED", meta)
+        for member in ("etag", "files", "sequenceInformation"):
+            self.assertNotIn(member, meta)
+        self.raises("ConflictException", self.download, meta["id"], mentions="is UPLOAD_FAILED, not ACTIVE")
+
+    def test_download_right_after_upload_is_a_conflict(self):
+        """What aws-healthomics-tools' download_read_set does right after upload_read_set: on the
+        server whose processing is held, the read set is PROCESSING_UPLOAD and GetReadSet a 409."""
+        if not HELD_ENDPOINT:
+            self.skipTest("TEST_HELD_ENDPOINT_URL is unset")
+        held = client("A", endpoint=HELD_ENDPOINT)
+        sid = held.create_sequence_store(name=unique("held"))["id"]
+        up = held.create_multipart_read_set_upload(
+            sequenceStoreId=sid, sourceFileType="FASTQ", subjectId="s", sampleId="s", name="held")
+        data = fastq(2000, 50, seed=9)
+        part = held.upload_read_set_part(sequenceStoreId=sid, uploadId=up["uploadId"], partSource="SOURCE1",
+                                         partNumber=1, payload=data)
+        done = held.complete_multipart_read_set_upload(
+            sequenceStoreId=sid, uploadId=up["uploadId"],
+            parts=[{"partNumber": 1, "partSource": "SOURCE1", "checksum": part["checksum"]}])
+        with self.assertRaises(ClientError) as cm:
+            held.get_read_set(sequenceStoreId=sid, id=done["readSetId"], partNumber=1)
+        error = cm.exception.response
+        self.assertEqual(error["Error"]["Code"], "ConflictException", error)
+        self.assertEqual(error["ResponseMetadata"]["HTTPStatusCode"], 409)
+        self.assertIn("is PROCESSING_UPLOAD, not ACTIVE", error["Error"]["Message"])
+        meta = held.get_read_set_metadata(sequenceStoreId=sid, id=done["readSetId"])
+        self.assertEqual(meta["status"], "PROCESSING_UPLOAD")
+        for member in ("etag", "files", "sequenceInformation"):
+            self.assertNotIn(member, meta)
 
     def test_wrong_checksum_and_abort(self):
         up = self.a.create_multipart_read_set_upload(

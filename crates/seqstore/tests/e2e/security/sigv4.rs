@@ -1,7 +1,9 @@
 //! SigV4 tampering beyond `raw.rs`: a request signed correctly and then changed on the way (path,
 //! query, headers, body), repeated headers and fields, another key's signature, dates out of
 //! range or malformed, replays with another body, and case variants. Every change that alters what
-//! the request means is a 403; changes HTTP defines as equivalent are not.
+//! the request means is a 403; changes HTTP defines as equivalent are not. Paths with empty, `.`
+//! or `..` segments are signed in their normal form, as SDKs sign them, and never reach an
+//! operation.
 
 use std::time::Duration;
 
@@ -60,8 +62,8 @@ async fn changes_after_signing_are_refused() {
             MISMATCH,
         ),
         (
-            "path with a doubled slash",
-            tampered(&get_store, |r| *r.uri_mut() = "//sequencestore/1234567890".parse().unwrap()),
+            "path with another normal form",
+            tampered(&get_store, |r| *r.uri_mut() = "/sequencestore/1234567890/..".parse().unwrap()),
             "InvalidSignatureException",
             MISMATCH,
         ),
@@ -317,4 +319,52 @@ async fn replays_with_another_body_are_refused() {
         Raw::new("POST", format!("/sequencestore/{store}/upload/{upload}/parts"), r#"{"partSource":"SOURCE1"}"#);
     assert_eq!(send(&router, parts.build()).await.json["parts"], json!([]), "the replayed part was dropped");
     assert_eq!(send(&router, part.build()).await.status, 200, "the part as signed is accepted");
+}
+
+/// SDKs sign the normal form of a path (empty, `.` and `..` segments removed): such a request
+/// passes SigV4 and gets the answer its raw path's route gives (400 naming the label, or 404),
+/// never the answer of the operation its normal form names (#20).
+#[tokio::test]
+async fn paths_signed_in_normal_form_never_reach_an_operation() {
+    let (_db, router) = app().await;
+    let created =
+        send(&router, Raw::new("POST", "/sequencestore", json!({"name": "normal"}).to_string()).build()).await;
+    let store = created.json["id"].as_str().expect("store id").to_owned();
+    let get = |path: String| Raw::new("GET", path, "");
+    let cases: Vec<(Raw, u16, &str, &str)> = vec![
+        (get("/sequencestore//readset/1234567890/metadata".into()), 400, "ValidationException", "'sequenceStoreId'"),
+        (get("/sequencestore/../readset/1234567890/metadata".into()), 400, "ValidationException", "'sequenceStoreId'"),
+        (get("/sequencestore/./readset/1234567890/metadata".into()), 400, "ValidationException", "'sequenceStoreId'"),
+        (get(format!("/sequencestore/{store}/readset/../metadata")), 400, "ValidationException", "'id'"),
+        (get(format!("/sequencestore/{store}/readset//metadata")), 400, "ValidationException", "'id'"),
+        (get("/sequencestore/".into()), 400, "ValidationException", "'id'"),
+        (get("/sequencestore/..".into()), 400, "ValidationException", "'id'"),
+        (get("/sequencestore/.".into()), 400, "ValidationException", "'id'"),
+        (get("/referencestore/1234567890/reference/..?partNumber=1".into()), 400, "ValidationException", "'id'"),
+        // Normal form: GetSequenceStore of the store; the raw path routes nowhere.
+        (get(format!("//sequencestore/{store}")), 404, "UnknownOperationException", "//sequencestore"),
+        (get(format!("/sequencestore/./{store}")), 404, "UnknownOperationException", "/./"),
+        (get(format!("/sequencestore/1234567890/../{store}")), 404, "UnknownOperationException", "/../"),
+        (get(format!("/sequencestore/{store}/.")), 404, "UnknownOperationException", "/."),
+        (Raw::new("DELETE", format!("//sequencestore/{store}"), ""), 404, "UnknownOperationException", "DELETE"),
+    ];
+    for (request, status, kind, needle) in cases {
+        let reply = send(&router, request.build()).await;
+        assert_eq!((reply.status, reply.error_type()), (status, kind), "{}: {:?}", request.uri, reply.json);
+        assert!(reply.message().contains(needle), "{}: {}", request.uri, reply.message());
+    }
+    // Changed on the way to another path with the same normal form: the signature holds, the
+    // request still acts on nothing.
+    let plain = get(format!("/sequencestore/{store}"));
+    for changed in [format!("/sequencestore/{store}/../{store}"), format!("/sequencestore//{store}")] {
+        let reply = send(&router, tampered(&plain, |r| *r.uri_mut() = changed.parse().unwrap())).await;
+        assert_eq!(
+            (reply.status, reply.error_type()),
+            (404, "UnknownOperationException"),
+            "{changed}: {:?}",
+            reply.json
+        );
+    }
+    let reply = send(&router, plain.build()).await;
+    assert_eq!((reply.status, reply.json["id"].as_str()), (200, Some(store.as_str())), "the store is still there");
 }
