@@ -125,9 +125,11 @@ pub enum ErrorKind {
         /// 0-based offset of the block's first byte.
         offset: u64,
     },
-    /// The BAM header (magic, text or reference sequences) does not decode.
-    #[error("invalid BAM header")]
-    InvalidHeader(#[source] io::Error),
+    /// The BAM header (magic, text or reference sequences) does not decode, or holds what htslib
+    /// refuses (a malformed text line, a repeated reference name); the reason is part of the
+    /// message.
+    #[error("invalid BAM header: {0}")]
+    InvalidHeader(io::Error),
     /// The BAM header declares (or holds) more than the scan's [`Limits`](crate::limits::Limits).
     #[error("the BAM header {0}")]
     Limit(Exceeded),

@@ -1,107 +1,120 @@
-//! The BAM header read within [`Limits`], and what it says: reference sequences checked against
-//! a reference, and sort order.
+//! The BAM header read within [`Limits`] as htslib 1.16 reads it (`bam_hdr_read`), and what it
+//! says: the reference sequences, checked against a reference, and the sort order.
+//!
+//! Records name reference sequences by their index in the binary list, whose names and lengths
+//! are what samtools prints (the `@SQ` lines of the text only when the binary list is empty).
+//! The text is checked as htslib checks it (`sam_header`), and may disagree with the binary list,
+//! as samtools lets it; its `M5` tags are matched by name.
 
-use std::ffi::CStr;
+use std::collections::HashSet;
 use std::io::{self, BufReader, Read};
-use std::num::NonZero;
-
-use noodles_sam::{
-    self as sam,
-    header::{
-        ReferenceSequences,
-        record::value::{
-            Map,
-            map::{
-                ReferenceSequence,
-                header::{
-                    sort_order::{COORDINATE, UNKNOWN},
-                    tag::SORT_ORDER,
-                },
-                reference_sequence::tag::MD5_CHECKSUM,
-            },
-        },
-    },
-};
 
 use super::ErrorKind;
 use super::ReferenceSequence as Expected;
 use crate::limits::{Exceeded, Limit, Limits};
 use crate::sam_header;
 
+/// A reference sequence records may name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Reference {
+    /// Its name as htslib keeps it: up to the first NUL.
+    pub(super) name: Vec<u8>,
+    /// Its length (0 when the file says so: htslib accepts it).
+    pub(super) length: u64,
+    /// `M5` of the `@SQ` line of this name, when there is one with `M5`.
+    pub(super) md5: Option<Vec<u8>>,
+}
+
+/// What the scanner uses of the header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Header {
+    /// The reference sequences, by id.
+    pub(super) references: Vec<Reference>,
+    /// What `@HD SO` says of the record order.
+    pub(super) sort_order: SortOrder,
+}
+
 /// Reads the header (SAM/BAM § 4.2: magic, `l_text` and the text, `n_ref` and the binary
-/// reference sequences) as noodles' `bam::io::Reader::read_header` does, checking `l_text`, `n_ref`
-/// and each `l_name` against `limits` before reading what they announce: the text is parsed line
-/// by line, and reference names take at most what is left of `limits.header_bytes` after the
-/// text.
+/// reference sequences), checking `l_text`, `n_ref` and each `l_name` against `limits` before
+/// reading what they announce: the text is parsed line by line, and reference names take at most
+/// what is left of `limits.header_bytes` after the text.
 ///
 /// # Errors
 ///
 /// [`ErrorKind::Limit`] for a declared size beyond `limits`, else [`ErrorKind::InvalidHeader`]:
-/// a failed read (the caller puts a BGZF fault in its place), bad magic, a line that does not
-/// parse, a reference with an empty or unterminated name or length 0, or `@SQ` lines that differ
-/// from the binary reference sequences.
-pub(super) fn read<R: Read>(reader: &mut R, limits: &Limits) -> Result<sam::Header, ErrorKind> {
+/// a failed read (the caller puts a BGZF fault in its place), bad magic, a text line htslib
+/// refuses, an `l_name` of 0, or a name repeated in the binary list (htslib refuses those too).
+pub(super) fn read<R: Read>(reader: &mut R, limits: &Limits) -> Result<Header, ErrorKind> {
     let mut magic = [0; 4];
     reader.read_exact(&mut magic).map_err(ErrorKind::InvalidHeader)?;
     if magic != *b"BAM\x01" {
-        return Err(ErrorKind::InvalidHeader(invalid("invalid BAM magic number")));
+        return Err(ErrorKind::InvalidHeader(invalid("invalid BAM magic number".into())));
     }
     let text_len = read_u32(reader)?;
     limits.check(Limit::HeaderBytes, text_len).map_err(ErrorKind::Limit)?;
     let mut text = BufReader::new(reader.by_ref().take(text_len));
-    let mut header = sam_header::parse(&mut text, limits).map_err(|e| match e {
+    let parsed = sam_header::parse(&mut text, limits).map_err(|e| match e {
         sam_header::Error::Read(e) => ErrorKind::InvalidHeader(e),
         sam_header::Error::Limit(e) => ErrorKind::Limit(e),
+        e @ sam_header::Error::Invalid { .. } => ErrorKind::InvalidHeader(invalid(e.to_string())),
     })?;
     io::copy(&mut text, &mut io::sink()).map_err(ErrorKind::InvalidHeader)?;
     let count = read_u32(reader)?;
     limits.check(Limit::ReferenceSequences, count).map_err(ErrorKind::Limit)?;
     let names_budget = limits.header_bytes - text_len;
-    let binary = read_reference_sequences(reader, count, names_budget, limits)?;
-    if header.reference_sequences().is_empty() {
-        *header.reference_sequences_mut() = binary;
-    } else if !same_sequences(header.reference_sequences(), &binary) {
-        return Err(ErrorKind::InvalidHeader(invalid(
-            "SAM header and binary reference sequence dictionaries mismatch",
-        )));
+    let mut references = read_reference_sequences(reader, count, names_budget, limits)?;
+    if references.is_empty() {
+        references = parsed
+            .sequences
+            .iter()
+            .map(|sq| Reference { name: sq.name.clone(), length: sq.length.max(0) as u64, md5: None })
+            .collect();
     }
-    Ok(header)
+    for reference in &mut references {
+        reference.md5 = parsed.sequences.iter().find(|sq| sq.name == reference.name).and_then(|sq| sq.md5.clone());
+    }
+    let sort_order = match parsed.sort_order.as_deref() {
+        Some(b"coordinate") => SortOrder::Coordinate,
+        None | Some(b"unknown") => SortOrder::Unspecified,
+        Some(_) => SortOrder::Other,
+    };
+    Ok(Header { references, sort_order })
 }
 
 /// `count` binary reference sequences (`l_name`, `name`, `l_ref` each), whose names take at most
-/// `budget` bytes together. Like noodles, a repeated name keeps the last length.
+/// `budget` bytes together. As htslib: a name ends at its first NUL (a missing NUL is tolerated),
+/// and a name may not repeat.
 fn read_reference_sequences<R: Read>(
     reader: &mut R,
     count: u64,
     mut budget: u64,
     limits: &Limits,
-) -> Result<ReferenceSequences, ErrorKind> {
-    let mut sequences = ReferenceSequences::default();
+) -> Result<Vec<Reference>, ErrorKind> {
+    let mut references = Vec::new();
+    let mut seen = HashSet::new();
     let mut name = Vec::new();
     for _ in 0..count {
         let name_len = read_u32(reader)?;
         budget = budget
             .checked_sub(name_len)
             .ok_or(ErrorKind::Limit(Exceeded::holds_more(Limit::HeaderBytes, limits.header_bytes)))?;
+        if name_len == 0 || name_len > i32::MAX as u64 {
+            return Err(ErrorKind::InvalidHeader(invalid(format!("reference sequence name length {name_len}"))));
+        }
         name.clear();
         reader.by_ref().take(name_len).read_to_end(&mut name).map_err(ErrorKind::InvalidHeader)?;
         if name.len() as u64 != name_len {
             return Err(ErrorKind::InvalidHeader(io::ErrorKind::UnexpectedEof.into()));
         }
-        let name = CStr::from_bytes_with_nul(&name).map_err(|e| ErrorKind::InvalidHeader(invalid(e)))?;
-        let length = usize::try_from(read_u32(reader)?)
-            .ok()
-            .and_then(NonZero::new)
-            .ok_or_else(|| ErrorKind::InvalidHeader(invalid("reference sequence length is 0")))?;
-        sequences.insert(name.to_bytes().to_vec().into(), Map::<ReferenceSequence>::new(length));
+        let end = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+        let length = read_u32(reader)?;
+        if !seen.insert(name[..end].to_vec()) {
+            let name = String::from_utf8_lossy(&name[..end]);
+            return Err(ErrorKind::InvalidHeader(invalid(format!("duplicate entry {name:?} in the target list"))));
+        }
+        references.push(Reference { name: name[..end].to_vec(), length, md5: None });
     }
-    Ok(sequences)
-}
-
-/// The text's `@SQ` lines name the binary reference sequences, in order, with the same lengths.
-fn same_sequences(text: &ReferenceSequences, binary: &ReferenceSequences) -> bool {
-    text.len() == binary.len()
-        && text.iter().zip(binary).all(|((a, a_map), (b, b_map))| a == b && a_map.length() == b_map.length())
+    Ok(references)
 }
 
 fn read_u32<R: Read>(reader: &mut R) -> Result<u64, ErrorKind> {
@@ -110,28 +123,27 @@ fn read_u32<R: Read>(reader: &mut R) -> Result<u64, ErrorKind> {
     Ok(u64::from(u32::from_le_bytes(buf)))
 }
 
-fn invalid<E: Into<Box<dyn std::error::Error + Send + Sync>>>(e: E) -> io::Error {
-    io::Error::new(io::ErrorKind::InvalidData, e)
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
-/// Checks every `@SQ` against `reference`: present by name, same length, same MD5 when `M5`
-/// is given (compared without regard to case).
+/// Checks every reference sequence against `reference`: present by name, same length, same MD5
+/// when its `@SQ` line gives `M5` (compared without regard to case).
 ///
 /// # Errors
 ///
-/// The first `@SQ` that does not match, as [`ErrorKind::NotInReference`],
+/// The first that does not match, as [`ErrorKind::NotInReference`],
 /// [`ErrorKind::LengthMismatch`] or [`ErrorKind::Md5Mismatch`].
-pub(super) fn check_reference(header: &sam::Header, reference: &[Expected]) -> Result<(), ErrorKind> {
-    for (name, map) in header.reference_sequences() {
-        let name = String::from_utf8_lossy(name).into_owned();
-        let Some(expected) = reference.iter().find(|sequence| sequence.name == name) else {
+pub(super) fn check_reference(header: &Header, reference: &[Expected]) -> Result<(), ErrorKind> {
+    for sequence in &header.references {
+        let name = String::from_utf8_lossy(&sequence.name).into_owned();
+        let Some(expected) = reference.iter().find(|expected| expected.name == name) else {
             return Err(ErrorKind::NotInReference { name });
         };
-        let length = map.length().get() as u64;
-        if length != expected.length {
-            return Err(ErrorKind::LengthMismatch { name, length, reference_length: expected.length });
+        if sequence.length != expected.length {
+            return Err(ErrorKind::LengthMismatch { name, length: sequence.length, reference_length: expected.length });
         }
-        if let Some(md5) = map.other_fields().get(&MD5_CHECKSUM)
+        if let Some(md5) = &sequence.md5
             && !md5.eq_ignore_ascii_case(expected.md5.as_bytes())
         {
             let md5 = String::from_utf8_lossy(md5).into_owned();
@@ -148,18 +160,8 @@ pub(super) enum SortOrder {
     Coordinate,
     /// No `@HD`, no `SO`, or `SO:unknown`: the records may still be in coordinate order.
     Unspecified,
-    /// `SO:unsorted` or `SO:queryname`.
+    /// Any other `SO` (`unsorted`, `queryname`, …).
     Other,
-}
-
-/// The sort order of the `@HD` line.
-pub(super) fn sort_order(header: &sam::Header) -> SortOrder {
-    match header.header().and_then(|hd| hd.other_fields().get(&SORT_ORDER)) {
-        Some(order) if order == COORDINATE => SortOrder::Coordinate,
-        None => SortOrder::Unspecified,
-        Some(order) if order == UNKNOWN => SortOrder::Unspecified,
-        Some(_) => SortOrder::Other,
-    }
 }
 
 #[cfg(test)]
@@ -168,8 +170,22 @@ mod tests {
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-    fn header(text: &str) -> Result<sam::Header, Box<dyn std::error::Error>> {
-        Ok(text.parse()?)
+    /// The decompressed header of a BAM with `text` and binary `references`.
+    fn raw(text: &str, references: &[(&[u8], u32)]) -> Vec<u8> {
+        let mut raw = b"BAM\x01".to_vec();
+        raw.extend_from_slice(&(text.len() as u32).to_le_bytes());
+        raw.extend_from_slice(text.as_bytes());
+        raw.extend_from_slice(&(references.len() as u32).to_le_bytes());
+        for (name, length) in references {
+            raw.extend_from_slice(&(name.len() as u32).to_le_bytes());
+            raw.extend_from_slice(name);
+            raw.extend_from_slice(&length.to_le_bytes());
+        }
+        raw
+    }
+
+    fn header(text: &str, references: &[(&[u8], u32)]) -> Result<Header, ErrorKind> {
+        read(&mut &raw(text, references)[..], &Limits::default())
     }
 
     fn sequence(name: &str, length: u64, md5: &str) -> Expected {
@@ -177,12 +193,41 @@ mod tests {
     }
 
     #[test]
+    fn test_read_as_htslib() -> TestResult {
+        // The binary list names the sequences, whatever the text says; M5 by name.
+        let parsed = header("@SQ\tSN:chr2\tLN:9\tM5:ab\n@SQ\tSN:chrX\tLN:1\n", &[(b"chr1\0", 10), (b"chr2\0", 0)])?;
+        let names: Vec<(&[u8], u64, Option<&[u8]>)> =
+            parsed.references.iter().map(|r| (&r.name[..], r.length, r.md5.as_deref())).collect();
+        assert_eq!(names, [(&b"chr1"[..], 10, None), (&b"chr2"[..], 0, Some(&b"ab"[..]))]);
+        // A name ends at its first NUL, or where it ends.
+        let parsed = header("", &[(b"ch\0r1\0", 10), (b"chr2", 5)])?;
+        assert_eq!(parsed.references[0].name, b"ch");
+        assert_eq!(parsed.references[1].name, b"chr2");
+        // No binary list: the text's.
+        let parsed = header("@HD\tSO:coordinate\n@SQ\tSN:chr1\tLN:10\n", &[])?;
+        assert_eq!((parsed.references.len(), parsed.sort_order), (1, SortOrder::Coordinate));
+        assert_eq!(header("@HD\tVN:1.6\tSO:queryname\n", &[])?.sort_order, SortOrder::Other);
+        assert_eq!(header("@HD\tVN:1.6\tSO:unknown\n", &[])?.sort_order, SortOrder::Unspecified);
+        assert_eq!(header("@CO\tx\n", &[])?.sort_order, SortOrder::Unspecified);
+        // What htslib refuses.
+        for (text, references, expected) in [
+            ("", &[(&b"chr1\0"[..], 10), (b"chr1\0", 5)][..], "duplicate entry \"chr1\" in the target list"),
+            ("", &[(b"", 10)], "reference sequence name length 0"),
+            ("@RG\tSM:x\n", &[], "SAM header line 1: @RG line with no ID: tag"),
+        ] {
+            let error = header(text, references).err().ok_or("accepted")?;
+            assert_eq!(error.to_string(), format!("invalid BAM header: {expected}"));
+        }
+        Ok(())
+    }
+
+    #[test]
     fn test_check_reference() -> TestResult {
         let md5 = "0123456789abcdef0123456789abcdef";
         let reference = [sequence("chr1", 1000, md5), sequence("chr2", 20, "ffffffffffffffffffffffffffffffff")];
-        let ok = header(&format!("@SQ\tSN:chr1\tLN:1000\tM5:{}\n@SQ\tSN:chr2\tLN:20\n", md5.to_uppercase()))?;
-        check_reference(&ok, &reference)?;
-        check_reference(&header("@HD\tVN:1.6\n")?, &reference)?;
+        let text = format!("@SQ\tSN:chr1\tLN:1000\tM5:{}\n@SQ\tSN:chr2\tLN:20\n", md5.to_uppercase());
+        check_reference(&header(&text, &[])?, &reference)?;
+        check_reference(&header("@HD\tVN:1.6\n", &[])?, &reference)?;
 
         let cases = [
             ("@SQ\tSN:chrX\tLN:5\n", "@SQ chrX is not in the reference"),
@@ -193,18 +238,9 @@ mod tests {
             ),
         ];
         for (text, expected) in cases {
-            let error = check_reference(&header(text)?, &reference).err().ok_or("no error")?;
+            let error = check_reference(&header(text, &[])?, &reference).err().ok_or("no error")?;
             assert_eq!(error.to_string(), expected);
         }
-        Ok(())
-    }
-
-    #[test]
-    fn test_sort_order() -> TestResult {
-        assert_eq!(sort_order(&header("@HD\tVN:1.6\tSO:coordinate\n")?), SortOrder::Coordinate);
-        assert_eq!(sort_order(&header("@HD\tVN:1.6\tSO:queryname\n")?), SortOrder::Other);
-        assert_eq!(sort_order(&header("@HD\tVN:1.6\tSO:unknown\n")?), SortOrder::Unspecified);
-        assert_eq!(sort_order(&header("@SQ\tSN:chr1\tLN:10\n")?), SortOrder::Unspecified);
         Ok(())
     }
 }

@@ -4,7 +4,6 @@
 //! hold; `samtools index` refuses those too) is reported, and the caller goes without index.
 
 use std::io;
-use std::num::NonZero;
 
 use noodles_bam::{self as bam, index::Indexer};
 use noodles_core::Position;
@@ -12,7 +11,6 @@ use noodles_csi::{
     self as csi,
     binning_index::{index::reference_sequence::bin::Chunk, indexer::AddRecordError},
 };
-use noodles_sam as sam;
 
 use super::record::Record;
 use super::{ErrorKind, IndexKind};
@@ -25,19 +23,14 @@ pub(super) struct Builder {
 }
 
 impl Builder {
-    /// An index for `header`'s reference sequences: BAI unless one is longer than BAI's
-    /// 2^29 - 1 positions.
-    pub(super) fn new(header: &sam::Header) -> Result<Self, ErrorKind> {
-        let longest = header
-            .reference_sequences()
-            .values()
-            .map(|sequence| sequence.length())
-            .max()
-            .unwrap_or(NonZero::<usize>::MIN);
-        let hint = Position::new(longest.get()).unwrap_or(Position::MIN);
+    /// An index of `references` reference sequences, the longest of `longest` bases: BAI unless
+    /// that is longer than BAI's 2^29 - 1 positions.
+    pub(super) fn new(longest: u64, references: usize) -> Result<Self, ErrorKind> {
+        let longest = usize::try_from(longest).unwrap_or(usize::MAX).max(1);
+        let hint = Position::new(longest).unwrap_or(Position::MIN);
         let indexer = Indexer::builder().set_max_position_hint(hint).build().map_err(|e| ErrorKind::Index(e.into()))?;
-        let kind = if longest.get() > BAI_MAX_POSITION { IndexKind::Csi } else { IndexKind::Bai };
-        Ok(Self { indexer, references: header.reference_sequences().len(), kind })
+        let kind = if longest > BAI_MAX_POSITION { IndexKind::Csi } else { IndexKind::Bai };
+        Ok(Self { indexer, references, kind })
     }
 
     /// Adds `record`, which spans `start..end` in the decompressed stream.

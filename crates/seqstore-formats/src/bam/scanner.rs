@@ -5,7 +5,7 @@
 use std::io::Read;
 
 use noodles_csi::binning_index::index::reference_sequence::bin::Chunk;
-use noodles_sam::{self as sam, alignment::record::Flags};
+use noodles_sam::alignment::record::Flags;
 
 use super::bgzf::Blocks;
 use super::etag::TextDigest;
@@ -41,12 +41,17 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
     if let Some(reference) = &options.reference {
         header::check_reference(&header, reference)?;
     }
-    let names: Vec<Vec<u8>> = header.reference_sequences().keys().map(|name| name.to_vec()).collect();
-    let order = header::sort_order(&header);
+    let names: Vec<Vec<u8>> = header.references.iter().map(|r| r.name.clone()).collect();
+    let order = header.sort_order;
     // Records in coordinate order get an index unless the header says they are in another
     // order, as `samtools index` accepts them.
     let mut sorted = order != SortOrder::Other && !names.is_empty();
-    let mut index = if sorted { Some(index::Builder::new(&header)?) } else { None };
+    let mut index = if sorted {
+        let longest = header.references.iter().map(|r| r.length).max().unwrap_or(0);
+        Some(index::Builder::new(longest, names.len())?)
+    } else {
+        None
+    };
     let mut unindexed = None;
     let mut text = TextDigest::spawn(options.algorithm).map_err(ErrorKind::Io)?;
     let mut block = Vec::new();
@@ -80,7 +85,7 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
             let key = sort_key(&record);
             match previous {
                 Some(previous) if key < previous && order == SortOrder::Coordinate => {
-                    let (locus, previous) = (locus(&header, key), locus(&header, previous));
+                    let (locus, previous) = (locus(&names, key), locus(&names, previous));
                     return Err(at(ErrorKind::Unsorted { locus, previous }));
                 }
                 Some(previous) if key < previous => {
@@ -203,9 +208,9 @@ fn sort_key(record: &Record<'_>) -> SortKey {
 }
 
 /// `name:position`, or `*` for an unplaced record.
-fn locus(header: &sam::Header, (id, position): SortKey) -> String {
-    match header.reference_sequences().get_index(id as usize) {
-        Some((name, _)) => format!("{}:{position}", String::from_utf8_lossy(name)),
+fn locus(names: &[Vec<u8>], (id, position): SortKey) -> String {
+    match names.get(id as usize) {
+        Some(name) => format!("{}:{position}", String::from_utf8_lossy(name)),
         None => "*".to_owned(),
     }
 }

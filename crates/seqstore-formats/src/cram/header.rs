@@ -103,13 +103,48 @@ pub(super) fn read_sam_header<R: Read>(reader: &mut R, limits: &Limits) -> Resul
     let mut header_reader = cram.header_reader();
     let mut container = header_reader.container_reader().map_err(failed)?;
     let mut text = container.raw_sam_header_reader().map_err(failed)?;
-    let header = sam_header::parse(&mut text, limits).map_err(|e| match e {
+    let parsed = sam_header::parse(&mut text, limits).map_err(|e| match e {
         sam_header::Error::Read(e) => failed(e),
         sam_header::Error::Limit(e) => Error::from(ErrorKind::HeaderLimit(e)),
+        e @ sam_header::Error::Invalid { .. } => failed(io::Error::new(io::ErrorKind::InvalidData, e)),
     })?;
+    let header = to_header(&parsed).map_err(failed)?;
     // The padding after the text is skipped as stored, not inflated.
     drop(text);
     container.discard_to_end().map_err(failed)?;
+    Ok(header)
+}
+
+/// The header noodles-cram decodes with: `@HD SO`, the `@SQ` lines (name, length, `M5`) and the
+/// `@RG` ids in order (a record's read group is an index into them). The rest of the text is
+/// checked (`sam_header`) but not needed.
+///
+/// # Errors
+///
+/// An `@SQ` whose `LN` is not a positive number: the decoder needs the length.
+fn to_header(text: &sam_header::Text) -> io::Result<sam::Header> {
+    use sam::header::record::value::map::{self, Map, header::Version};
+    let mut header = sam::Header::default();
+    if let Some(order) = &text.sort_order {
+        let mut hd = Map::<map::Header>::new(Version::new(1, 6));
+        hd.other_fields_mut().insert(hd_tag::SORT_ORDER, order.clone().into());
+        *header.header_mut() = Some(hd);
+    }
+    for sq in &text.sequences {
+        let length = usize::try_from(sq.length).ok().and_then(std::num::NonZero::new).ok_or_else(|| {
+            let name = String::from_utf8_lossy(&sq.name);
+            let message = format!("SAM header line {}: @SQ {name} has LN {}, not a length", sq.line, sq.length);
+            io::Error::new(io::ErrorKind::InvalidData, message)
+        })?;
+        let mut map = Map::<map::ReferenceSequence>::new(length);
+        if let Some(md5) = &sq.md5 {
+            map.other_fields_mut().insert(sq_tag::MD5_CHECKSUM, md5.clone().into());
+        }
+        header.reference_sequences_mut().insert(sq.name.clone().into(), map);
+    }
+    for id in &text.read_groups {
+        header.read_groups_mut().insert(id.clone().into(), Map::<map::ReadGroup>::default());
+    }
     Ok(header)
 }
 
