@@ -21,7 +21,10 @@
 //!
 //! Known remaining differences: a read whose reference matches (rather than stored bases) run past
 //! the end of the reference, which the CRAM specification does not permit, gets an `MD` that ends
-//! there, where htslib counts the missing bases as matches.
+//! there, where htslib counts the missing bases as matches; and a CRAM whose multi-reference
+//! slices carry an embedded reference (samtools `embed_ref=1` with `multi_seq_per_slice=1`) is
+//! decoded against the reference, where htslib 1.16 prints `=` for every matching base
+//! (`tests/samtools_corpus.rs` asserts that difference as such).
 
 mod crai;
 mod decode;

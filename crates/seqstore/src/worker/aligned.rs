@@ -12,7 +12,7 @@ use tokio::runtime::Handle;
 use tokio_util::task::AbortOnDropHandle;
 
 use super::Settings;
-use super::common::{Outcome, open_spec, storage_failed, tee_failed};
+use super::common::{Outcome, open_spec, status_message, storage_failed, tee_failed};
 use super::lease;
 use super::tee::{self, Progress, TeeError};
 use crate::config::LimitsConfig;
@@ -113,7 +113,8 @@ pub(super) async fn attempt(
     let source1 = StoredFile::new(key.to_string(), scanned.bytes, part, scanned.sha256.clone());
     let prefix = if file_type == FileType::Cram { "CRAM" } else { "BAM" };
     let status_message = (index.is_none() && file_type != FileType::Ubam).then(|| match &scanned.unindexed {
-        Some(why) => format!("imported without index: {why}"),
+        // Within the model's 127 characters and P_TEXT: the read name can be long, and any bytes.
+        Some(why) => status_message(&format!("imported without index: {why}")),
         None => "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned(),
     });
     Ok(ReadSet {

@@ -98,6 +98,7 @@ async fn samtools_corpus_imports_as_samtools_reads_it() {
             assert!(meta.files().and_then(|f| f.index()).is_none(), "{name}: no index");
             assert!(note.starts_with("imported without index: source1 record "), "{note}");
             assert!(note.contains("(read 'pos_max') cannot be indexed"), "{note}");
+            assert!(note.chars().count() <= 127, "within the model's statusMessage: {note}");
         }
     }
     server.stop().await;
