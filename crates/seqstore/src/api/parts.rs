@@ -37,17 +37,15 @@ fn part_range(file: &StoredFile, number: u64) -> Result<std::ops::Range<u64>, se
     Ok(start..(start + file.part_size).min(file.content_length))
 }
 
-/// Applies `a-b`, `a-` or `-n` (the model's `Range` pattern allows only digits and punctuation,
-/// so no `bytes=` unit) within `part`; 416 when it selects nothing.
+/// Applies `a-b`, `a-` or `-n` within `part`; 416 when it selects nothing. Validation has already
+/// refused anything else, the HTTP form `bytes=0-99` included (the model's `Range` pattern).
 fn within(part: std::ops::Range<u64>, header: &str) -> Result<std::ops::Range<u64>, service::Error> {
     let len = part.end - part.start;
     let bad = || service::Error::RangeNotSatisfiable {
         what: "range",
         detail: format!("'{header}' in a part of {len} bytes"),
     };
-    let spec = header.trim();
-    let spec = spec.strip_prefix("bytes=").unwrap_or(spec);
-    let (a, b) = spec.split_once('-').ok_or_else(bad)?;
+    let (a, b) = header.trim().split_once('-').ok_or_else(bad)?;
     let (from, to) = match (a.trim(), b.trim()) {
         ("", n) => {
             let n: u64 = n.parse().map_err(|_| bad())?;
