@@ -1,6 +1,7 @@
 //! End-to-end tests: the official `aws-sdk-omics` client, raw SigV4-signed requests (signed with
-//! the `aws-sigv4` crate), the `seqstore` binary, boto3 and the AWS CLI, against real servers on
-//! SQLite and PostgreSQL, with their data on local disk or (`SEQSTORE_TEST_STORAGE=s3`) in moto.
+//! the `aws-sigv4` crate), the `seqstore` binary, boto3, the AWS CLI and the JavaScript SDK,
+//! against real servers on SQLite and PostgreSQL, with their data on local disk or
+//! (`SEQSTORE_TEST_STORAGE=s3`) in moto.
 //!
 //! PostgreSQL tests read `TEST_POSTGRES_URL` (e.g. `postgres://postgres@127.0.0.1:5432/test`); each
 //! test creates and drops its own database. Without the variable they are skipped, unless
@@ -15,6 +16,7 @@ mod e2e {
     mod binary;
     mod bomb_data;
     mod cli;
+    mod client_servers;
     mod crash_safety;
     mod data_dir_lock;
     mod db_conformance;
@@ -26,6 +28,7 @@ mod e2e {
     mod import_failures;
     mod import_recovery;
     mod imports;
+    mod js;
     pub mod malformed;
     mod model_outputs;
     mod not_active;
