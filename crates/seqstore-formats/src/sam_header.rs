@@ -153,11 +153,7 @@ fn add_line(text: &mut Text, line: &[u8], number: u64) -> Result<(), Problem> {
     }
     let get = |tag: &[u8]| pairs.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.to_vec());
     match &kind {
-        b"HD" => {
-            if text.sort_order.is_none() {
-                text.sort_order = get(b"SO");
-            }
-        }
+        b"HD" if text.sort_order.is_none() => text.sort_order = get(b"SO"),
         b"SQ" => {
             let name = get(b"SN").ok_or(Problem::NoName)?;
             let display = || String::from_utf8_lossy(&name).into_owned();

@@ -647,7 +647,8 @@ fn test_headers_as_samtools_reads_them() -> TestResult {
     use crate::testing::{RawRecord, raw_bam};
     let refs = vec![("chr1", 1000u32), ("chr2", 500)];
     let sq = "@SQ\tSN:chr1\tLN:1000\n@SQ\tSN:chr2\tLN:500\n";
-    let cases: Vec<(&str, String, Vec<(&str, u32)>)> = vec![
+    type Case<'a> = (&'a str, String, Vec<(&'a str, u32)>);
+    let cases: Vec<Case> = vec![
         ("unknown SO", format!("@HD\tVN:1.6\tSO:foo\n{sq}"), refs.clone()),
         ("HD without VN", format!("@HD\tSO:unsorted\n{sq}"), refs.clone()),
         ("HD not first", format!("{sq}@HD\tVN:1.6\n"), refs.clone()),
