@@ -98,7 +98,10 @@ async fn changes_after_signing_are_refused() {
             tampered(&list, |r| {
                 let date = header(r, "x-amz-date");
                 let minute: u32 = date[11..13].parse().unwrap();
-                let moved = format!("{}{:02}{}", &date[..11], (minute + 1) % 60, &date[13..]);
+                // A minute later, or earlier at :59, so the hour never changes (that would be
+                // 59 minutes away: a clock-skew refusal, not a signature mismatch).
+                let moved_minute = if minute == 59 { 58 } else { minute + 1 };
+                let moved = format!("{}{moved_minute:02}{}", &date[..11], &date[13..]);
                 set(r, "x-amz-date", &moved);
             }),
             "InvalidSignatureException",
