@@ -244,7 +244,7 @@ struct Seen {
 async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     app.limits.check_head(&parts)?;
-    let client = parts.extensions.get::<limits::Client>().copied();
+    let client = parts.extensions.get::<crate::model::client::Client>().copied();
     let key_id = sigv4::key_id(&parts.headers);
     app.limits.check_guesses(client, key_id)?;
     let route = route::find(&parts.method, parts.uri.path());

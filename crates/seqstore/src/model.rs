@@ -1,6 +1,7 @@
 //! Domain types: ids, ARNs, timestamps, sequence stores and tags. No I/O, no framework.
 
 pub mod arn;
+pub mod client;
 pub mod id;
 pub mod import;
 pub mod read_set;

@@ -3,6 +3,7 @@
 
 mod http;
 pub mod lock;
+mod proxies;
 pub mod tls;
 
 use std::net::SocketAddr;

@@ -3,6 +3,7 @@
 //! resources.
 
 pub mod error;
+pub mod guesses;
 pub mod imports;
 mod jobs;
 pub mod page_token;

@@ -37,7 +37,7 @@ pub struct Ui {
     keys: Vec<AccessKey>,
     sessions: session::Signer,
     /// Failed logins per client address (`limits.auth_failures_per_minute`).
-    guesses: crate::api::limits::Guesses,
+    guesses: crate::service::guesses::Guesses,
     summaries: summary::Summaries,
     /// The listener is on a loopback address (the TLS warning is not needed there).
     loopback: bool,
@@ -58,7 +58,7 @@ impl Ui {
             service,
             keys: config.auth.keys.clone(),
             sessions: session::Signer::new(key.as_bytes(), config.ui.session_seconds),
-            guesses: crate::api::limits::Guesses::new(&config.limits),
+            guesses: crate::service::guesses::Guesses::new(&config.limits),
             summaries: summary::Summaries::default(),
             loopback: addr.ip().is_loopback(),
             tls: config.tls.cert.is_some(),

@@ -40,7 +40,7 @@ pub enum ApiError {
     /// The client address (or the access key from it) failed to authenticate too often
     /// (`limits.auth_failures_per_minute`).
     #[error(transparent)]
-    Guessing(#[from] super::limits::TooManyFailures),
+    Guessing(#[from] crate::service::guesses::TooManyFailures),
     /// The account sent more requests than `limits.requests_per_second` allows.
     #[error(
         "Rate exceeded: account {account} may send {rate} requests per second to this server, in bursts of at most \

@@ -1,25 +1,23 @@
 //! What one request may cost, checked in [`super::process`]: the size of its head
 //! (`limits.max_header_bytes`), the failed authentications of its client address
-//! (`limits.auth_failures_per_minute`, [`guesses`]) and the rate of its account
-//! (`limits.requests_per_second`, `limits.burst`). The deadlines of its body ([`body`]) and the
-//! client address it counts under ([`client`]) are applied by the accept loop, which sees every
-//! request.
+//! (`limits.auth_failures_per_minute`, counted by [`crate::service::guesses`]) and the rate of its
+//! account (`limits.requests_per_second`, `limits.burst`). The deadlines of its body ([`body`]) and
+//! the client address it counts under ([`crate::model::client::Client`]) are applied by the accept
+//! loop, which sees every request.
 
 pub mod body;
-pub mod client;
-pub mod guesses;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
 pub use body::{BodyDeadlines, BodyTimeout};
-pub use client::{Client, Proxies};
-pub use guesses::{Guesses, TooManyFailures};
 
 use super::error::ApiError;
 use super::sigv4::AuthError;
 use crate::config::LimitsConfig;
+use crate::model::client::Client;
+use crate::service::guesses::Guesses;
 
 /// The limits of one [`super::App`].
 #[derive(Debug)]
@@ -50,7 +48,7 @@ impl Limits {
     }
 
     /// Refuses a request from `client` presenting `key_id` once the address, or the key from it,
-    /// has failed to authenticate `limits.auth_failures_per_minute` times (see [`guesses`]).
+    /// has failed to authenticate `limits.auth_failures_per_minute` times (see [`Guesses`]).
     /// Requests without a client address (not from a listener) are not counted.
     pub fn check_guesses(&self, client: Option<Client>, key_id: Option<&str>) -> Result<(), ApiError> {
         match client {

@@ -5,7 +5,7 @@
 //! keep-alive connection) and be at most twice `max_header_bytes` (beyond, hyper answers 431 and
 //! closes; up to it the API answers a ValidationException naming the limit); a request body must
 //! keep to the deadlines of [`BodyDeadlines`]. Every request carries its peer address
-//! (`ConnectInfo<SocketAddr>`) and the [`crate::api::limits::Client`] address its limits count under.
+//! (`ConnectInfo<SocketAddr>`) and the [`crate::model::client::Client`] address its limits count under.
 //!
 //! HTTP/1.1 only: every AWS SDK speaks it to this API, and its head timeout and size limit cover
 //! slow or oversized clients completely; HTTP/2 is neither offered (ALPN) nor detected.
@@ -23,7 +23,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
-use crate::api::limits::{BodyDeadlines, Proxies};
+use super::proxies::Proxies;
+use crate::api::limits::BodyDeadlines;
 use crate::config::LimitsConfig;
 use addresses::{Addresses, Slot};
 

@@ -19,10 +19,11 @@ use serde::Deserialize;
 use sha2::Sha256;
 
 use super::{Error, Ui, layout};
-use crate::api::limits::{Client, TooManyFailures};
 use crate::config::DEV_ACCOUNT_ID;
+use crate::model::client::Client;
 use crate::model::time;
 use crate::service::Caller;
+use crate::service::guesses::TooManyFailures;
 
 /// Name of the session cookie.
 const COOKIE: &str = "seqstore_session";

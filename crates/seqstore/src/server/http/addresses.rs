@@ -7,7 +7,8 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
-use crate::api::limits::{Client, Proxies};
+use crate::model::client::Client;
+use crate::server::proxies::Proxies;
 
 /// The open connections of every address.
 #[derive(Debug, Clone)]

@@ -15,8 +15,8 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::client::Client;
 use crate::config::LimitsConfig;
+use crate::model::client::Client;
 
 /// Entries the table holds (addresses and address-key pairs together): about 2 MiB at most.
 pub const CAPACITY: usize = 16_384;

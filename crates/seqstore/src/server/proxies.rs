@@ -1,45 +1,14 @@
 //! Which address a request counts under: the peer address of its connection, or, when the peer is
 //! a trusted reverse proxy (`limits.trusted_proxies`), the client that `X-Forwarded-For` names.
-//! IPv6 addresses count by their /64 network (one host usually holds a whole /64).
 
-use std::net::{IpAddr, Ipv6Addr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use http::HeaderMap;
 use ipnet::IpNet;
 
 use crate::config::LimitsConfig;
-
-/// The client address of a request, put into its extensions by the accept loop. Requests that
-/// did not come through a listener (in-process router tests) have none and are not counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Client(IpAddr);
-
-impl Client {
-    /// The address as seen (IPv4-mapped IPv6 addresses as IPv4).
-    pub fn new(addr: IpAddr) -> Self {
-        Self(addr.to_canonical())
-    }
-
-    /// The address.
-    pub fn addr(self) -> IpAddr {
-        self.0
-    }
-
-    /// The address that limits count under: IPv4 as is, IPv6 its /64 network.
-    pub fn bucket(self) -> IpAddr {
-        match self.0 {
-            IpAddr::V4(v4) => IpAddr::V4(v4),
-            IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !u128::from(u64::MAX))),
-        }
-    }
-}
-
-impl std::fmt::Display for Client {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::model::client::Client;
 
 /// The reverse proxies of `limits.trusted_proxies`.
 #[derive(Debug, Clone, Default)]
@@ -134,16 +103,5 @@ mod tests {
         // Ports and IPv4-mapped IPv6 are understood.
         let ported = forwarded(&["[2001:db8::1]:4711", "::ffff:192.0.2.8"]);
         assert_eq!(trusted.client(ip("::ffff:127.0.0.1"), &ported).addr(), ip("192.0.2.8"));
-    }
-
-    #[test]
-    fn ipv6_counts_by_its_64_network() {
-        let a = Client::new(ip("2001:db8:1:2:aaaa::1"));
-        let b = Client::new(ip("2001:db8:1:2:bbbb::2"));
-        assert_ne!(a, b);
-        assert_eq!(a.bucket(), b.bucket());
-        assert_eq!(a.bucket(), ip("2001:db8:1:2::"));
-        assert_ne!(a.bucket(), Client::new(ip("2001:db8:1:3::1")).bucket());
-        assert_eq!(Client::new(ip("192.0.2.1")).bucket(), ip("192.0.2.1"));
     }
 }
