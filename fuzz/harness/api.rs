@@ -17,7 +17,7 @@ use std::sync::LazyLock;
 use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, Uri};
-use seqstore::api::model::MODEL;
+use seqstore::api::botocore::MODEL;
 use seqstore::api::sigv4::{self, Verifier};
 use seqstore::api::{input, route, validate};
 use seqstore::config::{AccessKey, Config};

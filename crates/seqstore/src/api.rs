@@ -4,11 +4,11 @@
 //! (404/405) → shape validation (400) → a raw path not in normal form stops here (400) → the
 //! operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
 
+pub mod botocore;
 pub mod error;
 pub mod imports;
 pub mod input;
 pub mod limits;
-pub mod model;
 pub mod parts;
 pub mod read_sets;
 pub mod reference_stores;
@@ -260,7 +260,7 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
         (Some(read_body(body, &parts.headers, app.max_body_bytes).await?), None)
     };
     let member_headers = match &route {
-        Ok(Some(route)) => model::MODEL.header_members(route.op),
+        Ok(Some(route)) => botocore::MODEL.header_members(route.op),
         _ => Vec::new(),
     };
     let signed = sigv4::Request {

@@ -303,7 +303,7 @@ impl Config {
 pub(crate) const REDACTED: &str = "***";
 
 /// Replaces the password of `scheme://user:password@host/…` and any `password=` parameter.
-pub(crate) fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     let mut out = url.to_owned();
     if let Some(scheme_end) = out.find("://") {
         let rest = &out[scheme_end + 3..];

@@ -1,101 +1,21 @@
 //! seqstore: a self-hosted genomic sequence store, wire-compatible with the storage half of AWS
 //! HealthOmics.
 //!
-//! Layers, outermost first: [`api`] (HTTP, SigV4, validation, the error mapping) → [`service`]
-//! (use cases) → [`db`] (SQLite/PostgreSQL) and [`model`] (domain types, no I/O).
+//! Layers, outermost first: [`server`] (listeners) → [`api`] (HTTP, SigV4, validation, the error
+//! mapping), [`ui`] (the dashboard) and [`worker`] (the job loop) → [`service`] (use cases, the only
+//! door to state) → [`db`] (SQLite/PostgreSQL), [`storage`] (objects, sources) and [`model`]
+//! (domain types, no I/O). ARCHITECTURE.md at the repository's root describes them. The `seqstore`
+//! binary and the client commands are the `seqstore-cli` crate.
 
 pub mod api;
-pub mod cli;
-pub mod client;
 pub mod config;
 pub mod db;
 pub mod metrics;
 pub mod model;
 pub mod report;
+pub mod scrub;
 pub mod server;
 pub mod service;
 pub mod storage;
 pub mod ui;
-pub mod verify;
 pub mod worker;
-
-use std::io::Write;
-
-use cli::{Cli, Command, LogFormat, ServeArgs};
-use config::{Config, Overrides};
-
-/// Errors that end the process with a non-zero status.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// The configuration could not be loaded.
-    #[error(transparent)]
-    Config(#[from] config::Error),
-    /// The server failed.
-    #[error(transparent)]
-    Server(#[from] server::Error),
-    /// A client command failed.
-    #[error(transparent)]
-    Client(#[from] client::Error),
-    /// Verification failed or found damaged objects.
-    #[error(transparent)]
-    Verify(#[from] verify::Error),
-    /// Writing to standard output failed.
-    #[error("cannot write to standard output")]
-    Stdout(#[source] std::io::Error),
-}
-
-fn load(cli: &Cli, args: &ServeArgs) -> Result<Config, Error> {
-    let overrides = Overrides {
-        listen: args.listen.clone(),
-        data_dir: args.data_dir.clone(),
-        sources: config::SourceOverrides {
-            file_roots: args.file_roots.clone(),
-            s3_endpoint: args.source_s3_endpoint.clone(),
-        },
-        tls: config::TlsOverrides { cert: args.tls_cert.clone(), key: args.tls_key.clone() },
-    };
-    Ok(Config::load(cli.config.as_deref(), &overrides)?)
-}
-
-/// Runs the parsed command line to completion.
-pub async fn run(cli: Cli) -> Result<(), Error> {
-    match &cli.command {
-        Command::Config(args) => {
-            let config = load(&cli, args)?;
-            let text = toml::to_string(&config.redacted()).expect("the configuration serializes as TOML");
-            std::io::stdout().write_all(text.as_bytes()).map_err(Error::Stdout)
-        }
-        Command::Verify(args) => {
-            let config = load(&cli, &ServeArgs { data_dir: args.data_dir.clone(), ..ServeArgs::default() })?;
-            let store = args.store.as_deref();
-            verify::run(&config, store, &mut std::io::stdout(), &mut std::io::stderr()).await?;
-            Ok(())
-        }
-        Command::Serve(args) => {
-            let config = load(&cli, args)?;
-            let server = server::Server::bind(&config).await?;
-            // Tests and scripts read this line to learn the port when `--listen …:0` is used.
-            let mut stdout = std::io::stdout();
-            writeln!(stdout, "seqstore listening on {}://{}", server.scheme(), server.local_addr())
-                .map_err(Error::Stdout)?;
-            stdout.flush().map_err(Error::Stdout)?;
-            tracing::info!(addr = %server.local_addr(), database = %config::redact_url(&config.database_url()), "serving");
-            Ok(server.run(server::shutdown_signal()).await?)
-        }
-        command => Ok(client::run(command).await?),
-    }
-}
-
-/// Installs the log subscriber, to standard error: `RUST_LOG` filter (default `info` for the
-/// server, `warn` for client commands, whose output is their tables and progress bars), as text
-/// or as one JSON object per line.
-pub fn init_logging(cli: &Cli) {
-    let default = if cli.command.is_server() { "info,sqlx=warn" } else { "warn" };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match cli.log_format {
-        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
-        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
-    }
-}

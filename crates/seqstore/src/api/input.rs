@@ -7,8 +7,8 @@ use percent_encoding::percent_decode_str;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::botocore::{Location, MODEL, Shape};
 use super::error::ApiError;
-use super::model::{Location, MODEL, Shape};
 use super::route::Route;
 use super::validate::{self, Violation};
 

@@ -8,8 +8,8 @@ use std::sync::LazyLock;
 use http::Method;
 use percent_encoding::percent_decode_str;
 
+use super::botocore::{MODEL, Operation, Segment};
 use super::error::ApiError;
-use super::model::{MODEL, Operation, Segment};
 
 /// A matched operation and its decoded path labels.
 #[derive(Debug)]

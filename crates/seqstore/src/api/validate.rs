@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::model::{Location, MODEL, Shape};
+use super::botocore::{Location, MODEL, Shape};
 use crate::model::time;
 
 /// One broken rule.

@@ -26,7 +26,7 @@ use aws_sdk_omics::types::{
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
-use seqstore::api::model::{MODEL, Shape};
+use seqstore::api::botocore::{MODEL, Shape};
 use seqstore::api::validate;
 use serde_json::Value;
 

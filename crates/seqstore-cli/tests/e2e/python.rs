@@ -21,7 +21,7 @@ fn boto3_and_aws_cli() {
     let servers = ClientServers::start();
     let output = servers
         .env(&mut Command::new(&python))
-        .arg(root.join("crates/seqstore/tests/python/test_clients.py"))
+        .arg(root.join("crates/seqstore-cli/tests/python/test_clients.py"))
         .env("TEST_AWS_CLI", venv.join("bin/aws"))
         .output()
         .expect("run python");

@@ -4,7 +4,7 @@ Run with the venv from scripts/python-venv:
     TEST_ENDPOINT_URL=http://127.0.0.1:PORT TEST_KEY_A_ID=... TEST_KEY_A_SECRET=... \
     TEST_ACCOUNT_A=... TEST_KEY_B_ID=... TEST_KEY_B_SECRET=... TEST_ACCOUNT_B=... \
     TEST_FILE_ROOT=DIR \
-    .venv/bin/python crates/seqstore/tests/python/test_clients.py [TestClass[.test_name] ...]
+    .venv/bin/python crates/seqstore-cli/tests/python/test_clients.py [TestClass[.test_name] ...]
 
 TEST_FILE_ROOT is the directory the server was started with (`--file-root DIR`); the Imports,
 References and ReadSets tests write FASTQ and FASTA files there and are skipped when it is

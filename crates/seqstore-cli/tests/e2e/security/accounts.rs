@@ -266,7 +266,7 @@ async fn every_operation_with_another_accounts_ids_is_the_same_404_and_changes_n
 
     // The table covers every operation of the model.
     let names: BTreeSet<&str> = cases(&a, &a, &file).iter().map(|c| c.op).collect();
-    let model: BTreeSet<&str> = seqstore::api::model::MODEL.operations.iter().map(|op| op.name.as_str()).collect();
+    let model: BTreeSet<&str> = seqstore::api::botocore::MODEL.operations.iter().map(|op| op.name.as_str()).collect();
     assert_eq!(names, model, "one case per operation of the model");
 
     // A's ids and ARNs, and B's account written into A's ARNs, against ids that name nothing.

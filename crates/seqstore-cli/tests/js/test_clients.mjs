@@ -10,7 +10,7 @@
 // SDK's exception classes with their status and message. The run fails when an operation of
 // TEST_OPERATIONS (the operations the server implements) never answered with success.
 //
-// Run by crates/seqstore/tests/e2e/js.rs; by hand, after `scripts/js-deps`:
+// Run by crates/seqstore-cli/tests/e2e/js.rs; by hand, after `scripts/js-deps`:
 //   TEST_ENDPOINT_URL=http://127.0.0.1:PORT TEST_HELD_ENDPOINT_URL=http://127.0.0.1:PORT2 \
 //   TEST_KEY_A_ID=... TEST_KEY_A_SECRET=... TEST_ACCOUNT_A=... TEST_KEY_B_ID=... \
 //   TEST_KEY_B_SECRET=... TEST_ACCOUNT_B=... TEST_FILE_ROOT=DIR TEST_DATA_DIR=testdata \

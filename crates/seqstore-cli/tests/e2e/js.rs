@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use seqstore::api::model::MODEL;
+use seqstore::api::botocore::MODEL;
 
 use super::client_servers::ClientServers;
 use super::support::in_ci;

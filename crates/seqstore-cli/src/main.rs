@@ -1,0 +1,125 @@
+//! The `seqstore` binary: the server's commands (`serve`, `config`, `verify`), which hand over to
+//! the `seqstore` library, and the client's commands, an `aws-sdk-omics` client over the wire
+//! ([`client`]).
+
+mod cli;
+mod client;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use seqstore::config::{self, Config, Overrides};
+use seqstore::{scrub, server};
+
+use cli::{Cli, Command, LogFormat, ServeArgs};
+
+/// How long the exit waits for blocking threads still running once `run` returned. `serve` has
+/// stopped its workers by then; a thread still running is stuck in a system call (a read of a
+/// stalled file system, say), and it must not keep the process alive.
+const BLOCKING_GRACE: Duration = Duration::from_secs(2);
+
+/// Errors that end the process with a non-zero status.
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    /// The configuration could not be loaded.
+    #[error(transparent)]
+    Config(#[from] config::Error),
+    /// The server failed.
+    #[error(transparent)]
+    Server(#[from] server::Error),
+    /// A client command failed.
+    #[error(transparent)]
+    Client(#[from] client::Error),
+    /// Verification failed or found damaged objects.
+    #[error(transparent)]
+    Scrub(#[from] scrub::Error),
+    /// Writing to standard output failed.
+    #[error("cannot write to standard output")]
+    Stdout(#[source] std::io::Error),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(run(cli));
+    // Dropping the runtime would wait for every blocking thread, for ever.
+    runtime.shutdown_timeout(BLOCKING_GRACE);
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let mut message = format!("error: {e}");
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message.push_str(&format!("\n  caused by: {cause}"));
+                source = cause.source();
+            }
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn load(cli: &Cli, args: &ServeArgs) -> Result<Config, Error> {
+    let overrides = Overrides {
+        listen: args.listen.clone(),
+        data_dir: args.data_dir.clone(),
+        sources: config::SourceOverrides {
+            file_roots: args.file_roots.clone(),
+            s3_endpoint: args.source_s3_endpoint.clone(),
+        },
+        tls: config::TlsOverrides { cert: args.tls_cert.clone(), key: args.tls_key.clone() },
+    };
+    Ok(Config::load(cli.config.as_deref(), &overrides)?)
+}
+
+/// Runs the parsed command line to completion.
+async fn run(cli: Cli) -> Result<(), Error> {
+    match &cli.command {
+        Command::Config(args) => {
+            let config = load(&cli, args)?;
+            let text = toml::to_string(&config.redacted()).expect("the configuration serializes as TOML");
+            std::io::stdout().write_all(text.as_bytes()).map_err(Error::Stdout)
+        }
+        Command::Verify(args) => {
+            let config = load(&cli, &ServeArgs { data_dir: args.data_dir.clone(), ..ServeArgs::default() })?;
+            let store = args.store.as_deref();
+            scrub::run(&config, store, &mut std::io::stdout(), &mut std::io::stderr()).await?;
+            Ok(())
+        }
+        Command::Serve(args) => {
+            let config = load(&cli, args)?;
+            let server = server::Server::bind(&config).await?;
+            // Tests and scripts read this line to learn the port when `--listen …:0` is used.
+            let mut stdout = std::io::stdout();
+            writeln!(stdout, "seqstore listening on {}://{}", server.scheme(), server.local_addr())
+                .map_err(Error::Stdout)?;
+            stdout.flush().map_err(Error::Stdout)?;
+            tracing::info!(addr = %server.local_addr(), database = %config::redact_url(&config.database_url()), "serving");
+            Ok(server.run(server::shutdown_signal()).await?)
+        }
+        command => Ok(client::run(command).await?),
+    }
+}
+
+/// Installs the log subscriber, to standard error: `RUST_LOG` filter (default `info` for the
+/// server, `warn` for client commands, whose output is their tables and progress bars), as text
+/// or as one JSON object per line.
+fn init_logging(cli: &Cli) {
+    let default = if cli.command.is_server() { "info,sqlx=warn" } else { "warn" };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => builder.with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())).init(),
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).init(),
+    }
+}
