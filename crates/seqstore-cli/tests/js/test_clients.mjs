@@ -73,7 +73,7 @@ if (missingEnv.length) {
 const ENV = Object.fromEntries(REQUIRED_ENV.map((name) => [name, process.env[name]]));
 const HELD_ENDPOINT = process.env.TEST_HELD_ENDPOINT_URL ?? "";
 const REGION = process.env.TEST_REGION || "us-east-1";
-const MODEL_PATH = process.env.TEST_MODEL || join(HERE, "../../model/omics-2022-11-28.json");
+const MODEL_PATH = process.env.TEST_MODEL || join(HERE, "../../../seqstore/model/omics-2022-11-28.json");
 const README_PATH = process.env.TEST_README || join(HERE, "../../../../README.md");
 const OPERATIONS = ENV.TEST_OPERATIONS.split(",").filter(Boolean);
 const RUN = randomUUID().slice(0, 8);
