@@ -19,3 +19,5 @@ mod quote;
 mod sam_header;
 #[cfg(test)]
 mod testing;
+
+pub use crate::inflate::GzipError;
