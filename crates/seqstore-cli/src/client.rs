@@ -15,11 +15,16 @@ mod stores;
 mod upload;
 mod verify;
 
+use std::time::Duration;
+
 use aws_sdk_omics::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::box_error::BoxError;
 
 use crate::cli::Command;
 use crate::cli::client::{ClientArgs, ProgressMode};
+
+/// How often a running job, or a read set being processed, is polled.
+const POLL: Duration = Duration::from_millis(500);
 
 /// Why a client command failed; the process exits non-zero with this message.
 #[derive(Debug, thiserror::Error)]

@@ -14,8 +14,8 @@ mod scanner;
 use std::io::{BufReader, Cursor, Read};
 
 pub use self::error::{Error, ErrorKind, RecordFault, RecordId};
+pub use crate::alignment::{AlignmentStatistics, IndexKind, ReferenceSequence, Summary};
 use crate::digest::{Algorithm, HashingReader};
-pub use crate::flagstat::AlignmentStatistics;
 use crate::limits::Limits;
 use crate::sniff::{self, Compression, Content};
 
@@ -27,18 +27,6 @@ const BUFFER: usize = 256 * 1024;
 const TEXT_PREFIX: u64 = 512;
 /// Bytes of unrecognised content quoted in errors.
 const QUOTED_PREFIX: usize = 4;
-
-/// One reference sequence the BAM's `@SQ` lines must match (from the reference named by
-/// `referenceArn`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReferenceSequence {
-    /// Sequence name, as in `@SQ SN`.
-    pub name: String,
-    /// Length in bases, as in `@SQ LN`.
-    pub length: u64,
-    /// Lowercase hex MD5 of the sequence, as in `@SQ M5`.
-    pub md5: String,
-}
 
 /// What to check and compute.
 #[derive(Debug, Clone)]
@@ -52,55 +40,6 @@ pub struct Options {
     pub reference: Option<Vec<ReferenceSequence>>,
     /// Bounds on the header's declared sizes (`l_text`, `n_ref`, `l_name`).
     pub limits: Limits,
-}
-
-/// Which kind of index [`Summary::index`] holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IndexKind {
-    /// BAI (SAM/BAM § 5.2).
-    Bai,
-    /// CSI 1 (min shift 14), for references longer than BAI can address (2^29 - 1).
-    Csi,
-}
-
-impl std::fmt::Display for IndexKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            IndexKind::Bai => "BAI",
-            IndexKind::Csi => "CSI",
-        })
-    }
-}
-
-/// Result of scanning one BAM or uBAM.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    /// Records, as `samtools view -c` counts them.
-    pub records: u64,
-    /// Sum of sequence lengths (`SEQ` `*` counts 0).
-    pub bases: u64,
-    /// The header has `@SQ` lines and at least one record is mapped.
-    pub aligned: bool,
-    /// flagstat-style counts.
-    pub statistics: AlignmentStatistics,
-    /// Lowercase hex digest ([`Options::algorithm`]) of the records as SAM text without header,
-    /// byte for byte what `samtools view FILE` prints.
-    pub etag: String,
-    /// Lowercase hex SHA-256 of the raw bytes (as stored).
-    pub stored_sha256: String,
-    /// Number of raw bytes.
-    pub stored_bytes: u64,
-    /// The records are in coordinate order: the header says `SO:coordinate` (and disorder is an
-    /// error), or it gives no order (no `SO`, or `SO:unknown`) and they were found in that order,
-    /// as `samtools index` accepts them. Never true without `@SQ` lines.
-    pub sorted: bool,
-    /// The index built in the same pass when [`Summary::sorted`]; `None` otherwise, or when a
-    /// record could not be indexed ([`Summary::unindexed`]).
-    pub index: Option<(IndexKind, Vec<u8>)>,
-    /// Why records in coordinate order have no index: the [`Error`] message of the first record
-    /// the index could not take ([`ErrorKind::Unindexable`]; `samtools index` fails on it too),
-    /// e.g. `source1 record 7 (read 'r7') cannot be indexed: it spans …`. The file is valid.
-    pub unindexed: Option<String>,
 }
 
 /// Scans a BAM or uBAM from its raw bytes in one pass, reading `reader` to its end: BGZF blocks
@@ -135,6 +74,7 @@ pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Err
         etag: scanned.etag,
         stored_sha256,
         stored_bytes,
+        version: None,
         sorted: scanned.sorted,
         index: scanned.index,
         unindexed: scanned.unindexed,

@@ -39,8 +39,8 @@ mod scanner;
 use std::io::Read;
 
 pub use self::error::{Error, ErrorKind};
+pub use crate::alignment::{AlignmentStatistics, IndexKind, ReferenceSequence, Summary};
 use crate::digest::Algorithm;
-pub use crate::flagstat::AlignmentStatistics;
 use crate::limits::Limits;
 
 /// Whole reference sequences by name, fetched one at a time (the service implements it over
@@ -70,44 +70,6 @@ pub struct Options {
     /// Bounds on the SAM header's text and `@SQ` lines, and on each container's length and the raw
     /// sizes its blocks declare.
     pub limits: Limits,
-}
-
-/// One sequence of the reference: its name, length and MD5 (SAM § 1.3.2, lowercase hex).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReferenceSequence {
-    /// Sequence name, as `@SQ SN` must spell it.
-    pub name: String,
-    /// Length in bases.
-    pub length: u64,
-    /// MD5 of the normalised sequence, lowercase hex.
-    pub md5: String,
-}
-
-/// What a successful scan found.
-#[derive(Debug, Clone)]
-pub struct Summary {
-    /// Records, as `samtools view -c` counts them.
-    pub records: u64,
-    /// Sum of the sequence lengths (`*` counts 0).
-    pub bases: u64,
-    /// The header has reference sequences and at least one record is mapped.
-    pub aligned: bool,
-    /// flagstat-style counts.
-    pub statistics: AlignmentStatistics,
-    /// Digest of the records as `samtools view -T REF FILE` prints them (no header), lowercase
-    /// hex in the family of [`Options::algorithm`].
-    pub etag: String,
-    /// SHA-256 of the stored bytes, lowercase hex.
-    pub stored_sha256: String,
-    /// Length of the stored bytes.
-    pub stored_bytes: u64,
-    /// CRAM major and minor version.
-    pub version: (u8, u8),
-    /// The header declares `SO:coordinate` (and the records were found in that order).
-    pub sorted: bool,
-    /// The CRAI index (gzip-compressed text, as `samtools index` writes it), empty when the
-    /// records are not in coordinate order.
-    pub crai: Vec<u8>,
 }
 
 /// Reads a whole CRAM from `reader` and decodes every record against `reference`.

@@ -105,6 +105,7 @@ mod tests {
     use md5::Digest as _;
 
     use super::*;
+    use crate::GzipError;
     use crate::testing::{bgzf, gzip};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -260,7 +261,7 @@ mod tests {
         for len in [2, 9, raw.len() / 2, raw.len() - 4] {
             let error = scan(&raw[..len], None).err().ok_or("no error")?;
             assert!(
-                matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64),
+                matches!(error.kind, ErrorKind::Gzip(GzipError::Truncated { compressed_bytes }) if compressed_bytes == len as u64),
                 "{error}"
             );
             assert_eq!(error.to_string(), format!("reference: gzip stream is truncated after {len} compressed bytes"));
@@ -276,7 +277,7 @@ mod tests {
             let mut corrupt = raw.clone();
             corrupt[at] ^= 0x01;
             let error = scan(&corrupt[..], None).err().ok_or("no error")?;
-            assert!(matches!(error.kind, ErrorKind::GzipChecksum));
+            assert!(matches!(error.kind, ErrorKind::Gzip(GzipError::Checksum)));
             assert_eq!(error.to_string(), "reference: gzip data is corrupt (CRC or length check failed)");
         }
         Ok(())
@@ -288,7 +289,7 @@ mod tests {
         let mut corrupt = raw.clone();
         corrupt[2] = 0x07; // CM: only 8 (deflate) is defined.
         let error = scan(&corrupt[..], None).err().ok_or("no error")?;
-        assert!(matches!(error.kind, ErrorKind::GzipCorrupt { .. }), "{error}");
+        assert!(matches!(error.kind, ErrorKind::Gzip(GzipError::Corrupt { .. })), "{error}");
         assert!(error.source().is_some());
 
         let mut trailing = bgzf(TEXT)?;

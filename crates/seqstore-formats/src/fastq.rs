@@ -80,6 +80,7 @@ mod tests {
     use md5::Digest as _;
 
     use super::*;
+    use crate::GzipError;
     use crate::testing::{bgzf, gzip};
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
@@ -187,7 +188,7 @@ mod tests {
         for len in [2, 9, raw.len() / 2, raw.len() - 4] {
             let error = scan(Which::Source1, &raw[..len], Algorithm::Md5).err().ok_or("no error")?;
             assert!(
-                matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64)
+                matches!(error.kind, ErrorKind::Gzip(GzipError::Truncated { compressed_bytes }) if compressed_bytes == len as u64)
             );
             assert_eq!(error.to_string(), format!("source1: gzip stream is truncated after {len} compressed bytes"));
         }
@@ -202,7 +203,7 @@ mod tests {
             let mut corrupt = raw.clone();
             corrupt[at] ^= 0x01;
             let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
-            assert!(matches!(error.kind, ErrorKind::GzipChecksum));
+            assert!(matches!(error.kind, ErrorKind::Gzip(GzipError::Checksum)));
             assert_eq!(error.to_string(), "source1: gzip data is corrupt (CRC or length check failed)");
         }
         Ok(())
@@ -214,7 +215,7 @@ mod tests {
         let mut corrupt = raw.clone();
         corrupt[2] = 0x07; // CM: only 8 (deflate) is defined.
         let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
-        assert!(matches!(error.kind, ErrorKind::GzipCorrupt { .. }), "{error}");
+        assert!(matches!(error.kind, ErrorKind::Gzip(GzipError::Corrupt { .. })), "{error}");
         assert!(error.source().is_some());
 
         let mut trailing = raw.clone();
@@ -240,14 +241,16 @@ mod tests {
             }
             let error = scan(Which::Source1, &corrupt[..], Algorithm::Md5).err().ok_or("no error")?;
             match error.kind {
-                ErrorKind::GzipChecksum if checksum => {}
-                ErrorKind::GzipCorrupt { .. } if !checksum => {}
+                ErrorKind::Gzip(GzipError::Checksum) if checksum => {}
+                ErrorKind::Gzip(GzipError::Corrupt { .. }) if !checksum => {}
                 _ => return Err(format!("{error:?}").into()),
             }
         }
         let len = first + 100;
         let error = scan(Which::Source1, &raw[..len], Algorithm::Md5).err().ok_or("no error")?;
-        assert!(matches!(error.kind, ErrorKind::GzipTruncated { compressed_bytes } if compressed_bytes == len as u64));
+        assert!(
+            matches!(error.kind, ErrorKind::Gzip(GzipError::Truncated { compressed_bytes }) if compressed_bytes == len as u64)
+        );
         Ok(())
     }
 

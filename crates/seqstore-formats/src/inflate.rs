@@ -36,14 +36,39 @@ pub(crate) enum Inflate<R> {
 pub(crate) enum Fault {
     /// The raw reader failed (or the stream is plain, where any error is the reader's).
     Io(io::Error),
-    /// The compressed stream ends inside a gzip member, after `compressed_bytes` in all.
-    GzipTruncated { compressed_bytes: u64 },
+    /// The gzip data is invalid.
+    Gzip(GzipError),
+}
+
+/// Why gzip (or BGZF) data read as a stream of gzip members is invalid: the one report of FASTQ
+/// and FASTA sources, which wrap it in their error kinds. Each message is a lowercase phrase that
+/// follows the file it concerns.
+#[derive(Debug, thiserror::Error)]
+pub enum GzipError {
+    /// The compressed stream ends inside a gzip member.
+    #[error("gzip stream is truncated after {compressed_bytes} compressed bytes")]
+    Truncated {
+        /// Compressed bytes read in all.
+        compressed_bytes: u64,
+    },
     /// A gzip member's CRC-32 or ISIZE does not match its data.
-    GzipChecksum,
-    /// A gzip header or deflate data is invalid, before compressed byte `compressed_bytes`.
-    GzipCorrupt { compressed_bytes: u64, source: io::Error },
-    /// Bytes after the last gzip member, from compressed byte `offset`, do not start another.
-    GzipTrailingData { offset: u64 },
+    #[error("gzip data is corrupt (CRC or length check failed)")]
+    Checksum,
+    /// A gzip header or deflate data is invalid.
+    #[error("gzip data is corrupt (invalid header or deflate data) before compressed byte {compressed_bytes}")]
+    Corrupt {
+        /// Compressed bytes consumed when the decoder gave up.
+        compressed_bytes: u64,
+        /// The decoder's report.
+        #[source]
+        source: io::Error,
+    },
+    /// Bytes after the last gzip member that do not start another member.
+    #[error("data after the last gzip member, at compressed byte {offset}, is not gzip")]
+    TrailingData {
+        /// 0-based offset of the first such byte in the compressed stream.
+        offset: u64,
+    },
 }
 
 impl<R: Read> Inflate<R> {
@@ -91,13 +116,17 @@ impl<R> Inflate<R> {
         }
         match self {
             Inflate::Plain(_) => Fault::Io(error),
-            Inflate::Gzip(members) if members.is_trailing() => Fault::GzipTrailingData { offset: members.consumed() },
+            Inflate::Gzip(members) if members.is_trailing() => {
+                Fault::Gzip(GzipError::TrailingData { offset: members.consumed() })
+            }
             Inflate::Gzip(_) if error.kind() == io::ErrorKind::UnexpectedEof => {
-                Fault::GzipTruncated { compressed_bytes: self.raw().bytes_read() }
+                Fault::Gzip(GzipError::Truncated { compressed_bytes: self.raw().bytes_read() })
             }
             // flate2 reports CRC-32 and ISIZE mismatches as InvalidInput with this wording only.
-            Inflate::Gzip(_) if error.to_string().contains("checksum") => Fault::GzipChecksum,
-            Inflate::Gzip(members) => Fault::GzipCorrupt { compressed_bytes: members.consumed(), source: error },
+            Inflate::Gzip(_) if error.to_string().contains("checksum") => Fault::Gzip(GzipError::Checksum),
+            Inflate::Gzip(members) => {
+                Fault::Gzip(GzipError::Corrupt { compressed_bytes: members.consumed(), source: error })
+            }
         }
     }
 

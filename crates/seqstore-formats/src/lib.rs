@@ -1,6 +1,7 @@
 //! Pure, synchronous format code for seqstore: sniffing, FASTQ/BAM/CRAM/FASTA scanning, statistics,
 //! ETag digests and index building. No async runtime, no database, no HTTP.
 
+pub mod alignment;
 pub mod bam;
 pub mod cram;
 pub mod digest;
@@ -19,3 +20,5 @@ mod quote;
 mod sam_header;
 #[cfg(test)]
 mod testing;
+
+pub use crate::inflate::GzipError;

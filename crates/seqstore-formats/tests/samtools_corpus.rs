@@ -17,6 +17,7 @@ use std::process::Command;
 
 use md5::{Digest as _, Md5};
 use noodles_fasta as fasta;
+use seqstore_formats::alignment::{AlignmentStatistics, ReferenceSequence};
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::limits::Limits;
 use seqstore_formats::{bam, cram};
@@ -69,13 +70,12 @@ impl Reference {
         self.0.iter().map(|(name, bases)| (name.clone(), bases.len() as u64, hex::encode(Md5::digest(bases)))).collect()
     }
 
-    fn bam_reference(&self) -> Vec<bam::ReferenceSequence> {
-        self.md5s().into_iter().map(|(name, length, md5)| bam::ReferenceSequence { name, length, md5 }).collect()
+    fn sequences(&self) -> Vec<ReferenceSequence> {
+        self.md5s().into_iter().map(|(name, length, md5)| ReferenceSequence { name, length, md5 }).collect()
     }
 
     fn cram_options(&self, algorithm: Algorithm, file: &Path) -> cram::Options {
-        let reference =
-            self.md5s().into_iter().map(|(name, length, md5)| cram::ReferenceSequence { name, length, md5 }).collect();
+        let reference = self.sequences();
         let name_prefix = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
         cram::Options { algorithm, reference, name_prefix, limits: Limits::default() }
     }
@@ -169,7 +169,7 @@ impl Expected {
     }
 }
 
-fn statistics(s: &cram::AlignmentStatistics) -> [u64; 7] {
+fn statistics(s: &AlignmentStatistics) -> [u64; 7] {
     [s.primary, s.secondary, s.supplementary, s.mapped, s.paired, s.properly_paired, s.duplicates]
 }
 
@@ -225,40 +225,36 @@ struct Found {
     bases: u64,
     statistics: [u64; 7],
     etag: String,
-    /// BAM only: the index, or why there is none.
+    /// The index, or (BAM only) why there is none.
     index: Option<Vec<u8>>,
     unindexed: Option<String>,
 }
 
 fn scan(case: &Case, reference: &Reference, algorithm: Algorithm) -> Result<Found, String> {
     let file = fs::File::open(&case.path).map_err(|e| e.to_string())?;
-    match case.kind {
+    let s = match case.kind {
         Kind::Bam | Kind::Ubam => {
             let options = bam::Options {
                 algorithm,
                 unaligned_only: matches!(case.kind, Kind::Ubam),
-                reference: matches!(case.kind, Kind::Bam).then(|| reference.bam_reference()),
+                reference: matches!(case.kind, Kind::Bam).then(|| reference.sequences()),
                 limits: Limits::default(),
             };
-            let s = bam::scan(file, &options).map_err(|e| e.to_string())?;
-            let (records, bases, statistics) = (s.records, s.bases, statistics(&s.statistics));
-            Ok(Found {
-                records,
-                bases,
-                statistics,
-                etag: s.etag,
-                index: s.index.map(|(_, i)| i),
-                unindexed: s.unindexed,
-            })
+            bam::scan(file, &options).map_err(|e| e.to_string())?
         }
         Kind::Cram => {
             let options = reference.cram_options(algorithm, &case.path);
-            let s = cram::scan(file, reference, &options).map_err(|e| e.to_string())?;
-            let (records, bases, statistics) = (s.records, s.bases, statistics(&s.statistics));
-            let index = s.sorted.then_some(s.crai);
-            Ok(Found { records, bases, statistics, etag: s.etag, index, unindexed: None })
+            cram::scan(file, reference, &options).map_err(|e| e.to_string())?
         }
-    }
+    };
+    Ok(Found {
+        records: s.records,
+        bases: s.bases,
+        statistics: statistics(&s.statistics),
+        etag: s.etag,
+        index: s.index.map(|(_, i)| i),
+        unindexed: s.unindexed,
+    })
 }
 
 /// Scans `case` with each algorithm and compares it with samtools: a description of each

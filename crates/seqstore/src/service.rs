@@ -12,6 +12,7 @@ pub mod read_sets;
 pub mod reference_reader;
 pub mod references;
 pub mod sequence_stores;
+pub mod signing;
 pub mod tags;
 pub mod uploads;
 

@@ -5,18 +5,15 @@
 //! `bytesProcessed`/`bytesTotal`, then prints the read set.
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use aws_sdk_omics::types::{FileType, SourceFiles, StartReadSetImportJobSourceItem};
-use serde_json::{Value, json};
+use aws_sdk_omics::types::{SourceFiles, StartReadSetImportJobSourceItem};
+use serde_json::json;
 
 use super::output::{self, text};
 use super::raw::Capture;
-use super::{Ctx, Error, api, jobs, progress, read_sets, upload};
+use super::upload::{self, file_type};
+use super::{Ctx, Error, POLL, api, jobs, progress, read_sets};
 use crate::cli::client::{self, ImportArgs};
-
-/// How often a running job is polled.
-pub(super) const POLL: Duration = Duration::from_millis(500);
 
 /// A source as given: a URI to send, and the local file when it is one.
 struct Source {
@@ -96,16 +93,6 @@ fn item(args: &ImportArgs, sources: &[Source]) -> StartReadSetImportJobSourceIte
         .expect("every required member is set")
 }
 
-/// The SDK's file type for the flag's.
-pub(super) fn file_type(file_type: client::FileType) -> FileType {
-    match file_type {
-        client::FileType::Fastq => FileType::Fastq,
-        client::FileType::Ubam => FileType::Ubam,
-        client::FileType::Bam => FileType::Bam,
-        client::FileType::Cram => FileType::Cram,
-    }
-}
-
 /// Follows job `id` to its end with a progress bar, then prints its read set; a FAILED source
 /// is an error carrying its message.
 async fn wait(ctx: &Ctx, store: &str, id: &str) -> Result<(), Error> {
@@ -139,23 +126,4 @@ async fn wait(ctx: &Ctx, store: &str, id: &str) -> Result<(), Error> {
         return output::json(&json!({ "job": job, "readSet": set }));
     }
     read_sets::print_read_set(&set)
-}
-
-/// Waits while read set `id` is PROCESSING_UPLOAD; an UPLOAD_FAILED read set is an error.
-pub(super) async fn wait_for_upload(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error> {
-    let spinner = progress::spinner(ctx.progress, &format!("processing read set {id}"));
-    loop {
-        let set = read_sets::metadata(ctx, store, id).await?;
-        match set["status"].as_str() {
-            Some("PROCESSING_UPLOAD") => tokio::time::sleep(POLL).await,
-            Some("UPLOAD_FAILED") => {
-                spinner.abandon();
-                return Err(Error::UploadFailed { read_set: id.to_owned(), message: text(&set, "/statusMessage") });
-            }
-            _ => {
-                spinner.finish_and_clear();
-                return Ok(set);
-            }
-        }
-    }
 }

@@ -4,10 +4,9 @@
 use aws_sdk_omics::types::StartReferenceImportJobSourceItem;
 use serde_json::Value;
 
-use super::import::POLL;
 use super::output::{self, text};
 use super::raw::Capture;
-use super::{Ctx, Error, api, progress};
+use super::{Ctx, Error, POLL, api, progress};
 use crate::cli::client::RefCommand;
 
 /// Name of the reference store created on first use.

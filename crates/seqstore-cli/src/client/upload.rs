@@ -5,16 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use aws_sdk_omics::primitives::ByteStream;
-use aws_sdk_omics::types::{CompleteReadSetUploadPartListItem, ReadSetPartSource};
+use aws_sdk_omics::types::{CompleteReadSetUploadPartListItem, FileType, ReadSetPartSource};
 use futures_util::{StreamExt, TryStreamExt};
 use indicatif::ProgressBar;
-use serde_json::json;
+use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
-use super::import::{file_type, wait_for_upload};
-use super::output;
-use super::{Ctx, Error, api, progress, read_sets};
-use crate::cli::client::ImportArgs;
+use super::output::{self, text};
+use super::{Ctx, Error, POLL, api, progress, read_sets};
+use crate::cli::client::{self, ImportArgs};
 
 /// Parts in flight at once.
 const CONCURRENCY: usize = 4;
@@ -156,4 +155,33 @@ async fn read(part: &Part) -> Result<Vec<u8>, Error> {
     let mut bytes = vec![0; part.len as usize];
     file.read_exact(&mut bytes).await.map_err(failed)?;
     Ok(bytes)
+}
+
+/// The SDK's file type for the flag's.
+pub(super) fn file_type(file_type: client::FileType) -> FileType {
+    match file_type {
+        client::FileType::Fastq => FileType::Fastq,
+        client::FileType::Ubam => FileType::Ubam,
+        client::FileType::Bam => FileType::Bam,
+        client::FileType::Cram => FileType::Cram,
+    }
+}
+
+/// Waits while read set `id` is PROCESSING_UPLOAD; an UPLOAD_FAILED read set is an error.
+pub(super) async fn wait_for_upload(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error> {
+    let spinner = progress::spinner(ctx.progress, &format!("processing read set {id}"));
+    loop {
+        let set = read_sets::metadata(ctx, store, id).await?;
+        match set["status"].as_str() {
+            Some("PROCESSING_UPLOAD") => tokio::time::sleep(POLL).await,
+            Some("UPLOAD_FAILED") => {
+                spinner.abandon();
+                return Err(Error::UploadFailed { read_set: id.to_owned(), message: text(&set, "/statusMessage") });
+            }
+            _ => {
+                spinner.finish_and_clear();
+                return Ok(set);
+            }
+        }
+    }
 }

@@ -16,7 +16,7 @@ use noodles_sam as sam;
 use super::decode::{self, Decoded, Job, SortKey};
 use super::framing::{self, Frame, FrameError};
 use super::reference::{self, Client, Failure};
-use super::{Error, ErrorKind, Options, ReferenceSource, Summary, crai, header};
+use super::{Error, ErrorKind, IndexKind, Options, ReferenceSource, Summary, crai, header};
 use crate::counted::Counted;
 use crate::digest::{Algorithm, Digest, HashingReader};
 use crate::flagstat::AlignmentStatistics;
@@ -48,7 +48,10 @@ pub(super) fn scan<R: Read + Send>(
     let stored_bytes = hashing.bytes_read();
     let (_, stored) = hashing.into_parts();
     let aligned = !sam_header.reference_sequences().is_empty() && collector.statistics.mapped > 0;
-    let crai = if collector.disorder { Vec::new() } else { crai::encode(&collector.crai).map_err(ErrorKind::Io)? };
+    let index = match sorted {
+        true => Some((IndexKind::Crai, crai::encode(&collector.crai).map_err(ErrorKind::Io)?)),
+        false => None,
+    };
     Ok(Summary {
         records: collector.records,
         bases: collector.bases,
@@ -57,9 +60,10 @@ pub(super) fn scan<R: Read + Send>(
         etag: collector.digest.finalize_hex(),
         stored_sha256: stored.map(Digest::finalize_hex).unwrap_or_default(),
         stored_bytes,
-        version,
+        version: Some(version),
         sorted,
-        crai,
+        index,
+        unindexed: None,
     })
 }
 
@@ -255,7 +259,6 @@ struct Collector<'h> {
     bases: u64,
     statistics: AlignmentStatistics,
     last: Option<SortKey>,
-    disorder: bool,
     crai: Vec<crai::Entry>,
 }
 
@@ -271,7 +274,6 @@ impl<'h> Collector<'h> {
             bases: 0,
             statistics: AlignmentStatistics::default(),
             last: None,
-            disorder: false,
             crai: Vec::new(),
         }
     }
@@ -304,8 +306,7 @@ impl<'h> Collector<'h> {
         Ok(())
     }
 
-    fn out_of_order(&mut self, record: u64, name: &str, key: SortKey, previous: SortKey) -> Result<(), Error> {
-        self.disorder = true;
+    fn out_of_order(&self, record: u64, name: &str, key: SortKey, previous: SortKey) -> Result<(), Error> {
         if !self.sorted {
             return Ok(());
         }

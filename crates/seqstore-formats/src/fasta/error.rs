@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 
 use super::MAX_NAME;
+use crate::inflate::GzipError;
 use crate::quote::{Byte, Escaped, Hex};
 use crate::sniff::Content;
 
@@ -86,30 +87,9 @@ pub enum ErrorKind {
         /// Up to the first 8 (decompressed) bytes.
         prefix: Vec<u8>,
     },
-    /// The compressed stream ends inside a gzip member.
-    #[error("gzip stream is truncated after {compressed_bytes} compressed bytes")]
-    GzipTruncated {
-        /// Compressed bytes read in all.
-        compressed_bytes: u64,
-    },
-    /// A gzip member's CRC-32 or ISIZE does not match its data.
-    #[error("gzip data is corrupt (CRC or length check failed)")]
-    GzipChecksum,
-    /// A gzip header or deflate data is invalid.
-    #[error("gzip data is corrupt (invalid header or deflate data) before compressed byte {compressed_bytes}")]
-    GzipCorrupt {
-        /// Compressed bytes consumed when the decoder gave up.
-        compressed_bytes: u64,
-        /// The decoder's report.
-        #[source]
-        source: io::Error,
-    },
-    /// Bytes after the last gzip member that do not start another member.
-    #[error("data after the last gzip member, at compressed byte {offset}, is not gzip")]
-    GzipTrailingData {
-        /// 0-based offset of the first such byte in the compressed stream.
-        offset: u64,
-    },
+    /// The gzip (or BGZF) data is invalid.
+    #[error(transparent)]
+    Gzip(#[from] GzipError),
     /// A line ends with `\r\n`.
     #[error("CRLF line endings; convert with dos2unix or tr -d '\\r'")]
     Crlf,
@@ -275,10 +255,7 @@ impl ErrorKind {
             ErrorKind::FaiFields { .. } | ErrorKind::FaiField { .. } | ErrorKind::LineLayout { .. } => Placement::Fai,
             ErrorKind::Io(_)
             | ErrorKind::Copy(_)
-            | ErrorKind::GzipTruncated { .. }
-            | ErrorKind::GzipChecksum
-            | ErrorKind::GzipCorrupt { .. }
-            | ErrorKind::GzipTrailingData { .. }
+            | ErrorKind::Gzip(_)
             | ErrorKind::Crlf
             | ErrorKind::BlankLine
             | ErrorKind::MissingHeader
@@ -355,7 +332,7 @@ mod tests {
             "reference is FASTQ, not FASTA: import FASTQ as a read set"
         );
         assert_eq!(
-            Error::new(ErrorKind::GzipTruncated { compressed_bytes: 12 }).to_string(),
+            Error::new(ErrorKind::Gzip(GzipError::Truncated { compressed_bytes: 12 })).to_string(),
             "reference: gzip stream is truncated after 12 compressed bytes"
         );
         assert_eq!(

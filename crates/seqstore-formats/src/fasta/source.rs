@@ -40,10 +40,7 @@ impl<R> Decoder<'_, R> {
         }
         match self.inflate.classify(error) {
             Fault::Io(e) => ErrorKind::Io(e),
-            Fault::GzipTruncated { compressed_bytes } => ErrorKind::GzipTruncated { compressed_bytes },
-            Fault::GzipChecksum => ErrorKind::GzipChecksum,
-            Fault::GzipCorrupt { compressed_bytes, source } => ErrorKind::GzipCorrupt { compressed_bytes, source },
-            Fault::GzipTrailingData { offset } => ErrorKind::GzipTrailingData { offset },
+            Fault::Gzip(e) => ErrorKind::Gzip(e),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::fmt;
 use std::io;
 
 use super::Which;
+use crate::inflate::GzipError;
 use crate::quote::{Byte, Escaped, Hex};
 use crate::sniff::Content;
 
@@ -73,30 +74,9 @@ pub enum ErrorKind {
         /// Up to the first 8 (decompressed) bytes.
         prefix: Vec<u8>,
     },
-    /// The compressed stream ends inside a gzip member.
-    #[error("gzip stream is truncated after {compressed_bytes} compressed bytes")]
-    GzipTruncated {
-        /// Compressed bytes read in all.
-        compressed_bytes: u64,
-    },
-    /// A gzip member's CRC-32 or ISIZE does not match its data.
-    #[error("gzip data is corrupt (CRC or length check failed)")]
-    GzipChecksum,
-    /// A gzip header or deflate data is invalid.
-    #[error("gzip data is corrupt (invalid header or deflate data) before compressed byte {compressed_bytes}")]
-    GzipCorrupt {
-        /// Compressed bytes consumed when the decoder gave up.
-        compressed_bytes: u64,
-        /// The decoder's report.
-        #[source]
-        source: io::Error,
-    },
-    /// Bytes after the last gzip member that do not start another member.
-    #[error("data after the last gzip member, at compressed byte {offset}, is not gzip")]
-    GzipTrailingData {
-        /// 0-based offset of the first such byte in the compressed stream.
-        offset: u64,
-    },
+    /// The gzip (or BGZF) data is invalid.
+    #[error(transparent)]
+    Gzip(#[from] GzipError),
     /// A line ends with `\r\n`.
     #[error("CRLF line endings; convert with dos2unix or tr -d '\\r'")]
     Crlf,
@@ -188,10 +168,7 @@ impl ErrorKind {
             | ErrorKind::NotFastq { .. }
             | ErrorKind::RecordCountMismatch { .. } => true,
             ErrorKind::Io(_)
-            | ErrorKind::GzipTruncated { .. }
-            | ErrorKind::GzipChecksum
-            | ErrorKind::GzipCorrupt { .. }
-            | ErrorKind::GzipTrailingData { .. }
+            | ErrorKind::Gzip(_)
             | ErrorKind::Crlf
             | ErrorKind::MultiLine
             | ErrorKind::LineTooLong
@@ -241,7 +218,7 @@ mod tests {
             "source1 line 1: CRLF line endings; convert with dos2unix or tr -d '\\r'"
         );
         assert_eq!(
-            at(ErrorKind::GzipTruncated { compressed_bytes: 123456 }, None, None).to_string(),
+            at(ErrorKind::Gzip(GzipError::Truncated { compressed_bytes: 123456 }), None, None).to_string(),
             "source1: gzip stream is truncated after 123456 compressed bytes"
         );
         let name =

@@ -50,10 +50,7 @@ pub(super) fn classify<R>(text: &Text<R>, error: io::Error) -> ErrorKind {
 fn kind(fault: Fault) -> ErrorKind {
     match fault {
         Fault::Io(e) => ErrorKind::Io(e),
-        Fault::GzipTruncated { compressed_bytes } => ErrorKind::GzipTruncated { compressed_bytes },
-        Fault::GzipChecksum => ErrorKind::GzipChecksum,
-        Fault::GzipCorrupt { compressed_bytes, source } => ErrorKind::GzipCorrupt { compressed_bytes, source },
-        Fault::GzipTrailingData { offset } => ErrorKind::GzipTrailingData { offset },
+        Fault::Gzip(e) => ErrorKind::Gzip(e),
     }
 }
 

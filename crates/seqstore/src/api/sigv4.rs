@@ -10,10 +10,18 @@
 //! A signature over a normalised path says nothing about which of the raw paths with that form
 //! was meant, so a raw path that is not in normal form ([`is_normal`]) must never reach an
 //! operation: the API pipeline refuses it after routing (see `api.rs`).
+//!
+//! The signing key is derived by `aws-sigv4` (the SDKs' own signer); the verification is
+//! hand-written because `aws-sigv4` only signs: it builds the canonical request of a request it is
+//! about to send, encoding it its own way, while a verifier must rebuild it from the bytes as
+//! received (both path spellings SDKs sign, the signed headers only) and compare in constant time.
+//! No benchmark measures it (bench/READ_SETS.md, "Signing", runs the API in dev mode, which
+//! skips the HMAC).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use aws_sigv4::sign::v4::generate_signing_key;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use hmac::{Hmac, Mac};
 use http::HeaderMap;
@@ -217,20 +225,20 @@ impl Verifier {
                 Some(self.keys.get(&auth.key_id).ok_or_else(|| AuthError::UnknownKey { key_id: auth.key_id.clone() })?)
             }
         };
-        let amz_date = self.check_date_and_scope(request.headers, &auth, now)?;
+        let (amz_date, signed_at) = self.check_date_and_scope(request.headers, &auth, now)?;
         check_signed_headers(request, &auth.signed_headers)?;
         let payload_hash = payload_hash(request)?;
         let headers = canonical_headers(request, &auth.signed_headers)?;
         let Some(key) = key else { return Ok(DEV_ACCOUNT_ID.to_owned()) };
         let scope = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
-        let signing_key = signing_key(&key.secret_access_key, &auth.date, &auth.region, SERVICE);
+        let signing_key = generate_signing_key(&key.secret_access_key, signed_at.into(), &auth.region, SERVICE);
         let given = hex::decode(&auth.signature).map_err(|_| AuthError::Mismatch)?;
         // Both spellings of the normalised path SDKs sign (they differ only for a path ending in
         // `/.` or `/..`, which is not in normal form and so never reaches an operation).
         let matches = canonical_paths(request.raw_path).iter().any(|path| {
             let canonical = canonical_request(request, path, &headers, &auth.signed_headers, &payload_hash);
             let to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical)));
-            let mut mac = HmacSha256::new_from_slice(&signing_key).expect("HMAC takes any key length");
+            let mut mac = HmacSha256::new_from_slice(signing_key.as_ref()).expect("HMAC takes any key length");
             mac.update(to_sign.as_bytes());
             mac.verify_slice(&given).is_ok()
         });
@@ -245,7 +253,7 @@ impl Verifier {
         headers: &HeaderMap,
         auth: &Authorization,
         now: DateTime<Utc>,
-    ) -> Result<String, AuthError> {
+    ) -> Result<(String, DateTime<Utc>), AuthError> {
         let amz_date =
             headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or(AuthError::Date { given: None })?;
         let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
@@ -265,7 +273,7 @@ impl Verifier {
             let given = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
             return Err(AuthError::Scope { expected, given });
         }
-        Ok(amz_date.to_owned())
+        Ok((amz_date.to_owned(), signed_at))
     }
 }
 
@@ -460,18 +468,6 @@ fn canonical_query(raw_query: &str) -> String {
     pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
 }
 
-fn signing_key(secret: &str, date: &str, region: &str, service: &str) -> Vec<u8> {
-    let step = |key: &[u8], data: &str| {
-        let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
-        mac.update(data.as_bytes());
-        mac.finalize().into_bytes().to_vec()
-    };
-    let k = step(format!("AWS4{secret}").as_bytes(), date);
-    let k = step(&k, region);
-    let k = step(&k, service);
-    step(&k, "aws4_request")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -630,7 +626,9 @@ mod tests {
     /// example.amazonaws.com, service `service`), whose signing key and signature are published.
     #[test]
     fn signing_key_matches_the_published_vector() {
-        let key = signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", "20150830", "us-east-1", "iam");
-        assert_eq!(hex::encode(key), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
+        let signed_at = NaiveDateTime::parse_from_str("20150830T123600Z", "%Y%m%dT%H%M%SZ").unwrap().and_utc();
+        let key =
+            generate_signing_key("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", signed_at.into(), "us-east-1", "iam");
+        assert_eq!(hex::encode(key.as_ref()), "c4afb1cc5771d871763a393e44b703571b55cc28424d1a5e86da6ed3c154a4b9");
     }
 }

@@ -1,5 +1,5 @@
-//! Logins: an access key pair of `[[auth.keys]]` buys a session cookie signed with HMAC-SHA256
-//! under the shared session key, so every process accepts the cookies of every other. The cookie
+//! Logins: an access key pair of `[[auth.keys]]` buys a session cookie signed
+//! ([`crate::service::signing`]) under the shared session key, so every process accepts the cookies of every other. The cookie
 //! names the access key, not the account: a key removed from the configuration ends its sessions.
 //! Wrong pairs count against the client address (`limits.auth_failures_per_minute`); beyond it a
 //! login is answered 429 with `Retry-After` and a "try again in N s" page, before it is checked.
@@ -9,14 +9,10 @@ use std::sync::Arc;
 use axum::Extension;
 use axum::extract::{Form, FromRequestParts, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use maud::html;
 use serde::Deserialize;
-use sha2::Sha256;
 
 use super::{Error, Ui, layout};
 use crate::config::DEV_ACCOUNT_ID;
@@ -24,53 +20,40 @@ use crate::model::client::Client;
 use crate::model::time;
 use crate::service::Caller;
 use crate::service::guesses::TooManyFailures;
+use crate::service::signing::SigningKey;
 
 /// Name of the session cookie.
 const COOKIE: &str = "seqstore_session";
 
-/// Signs and opens session cookies.
-pub struct Signer {
-    key: Vec<u8>,
-    seconds: u64,
-}
+/// Context of session cookies' signatures (see [`SigningKey::sign`]).
+const CONTEXT: &str = "seqstore-ui-session-v2";
 
-impl std::fmt::Debug for Signer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Signer").field("key", &"***").field("seconds", &self.seconds).finish()
-    }
+/// Signs and opens session cookies.
+#[derive(Debug)]
+pub struct Signer {
+    key: SigningKey,
+    seconds: u64,
 }
 
 impl Signer {
     /// A signer with `key` whose sessions last `seconds`.
     pub fn new(key: &[u8], seconds: u64) -> Self {
-        Self { key: key.to_vec(), seconds }
-    }
-
-    fn mac(&self, payload: &str) -> Hmac<Sha256> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.key).expect("HMAC takes any key length");
-        mac.update(b"seqstore-ui-session-v1\n");
-        mac.update(payload.as_bytes());
-        mac
+        Self { key: SigningKey::new(key), seconds }
     }
 
     /// A cookie value for `access_key_id`, valid until `now_ms` plus the session length.
     fn issue(&self, access_key_id: &str, now_ms: i64) -> String {
         let expires = now_ms / 1000 + i64::try_from(self.seconds).unwrap_or(i64::MAX / 2);
-        let payload = format!("{expires}.{}", URL_SAFE_NO_PAD.encode(access_key_id));
-        let tag = URL_SAFE_NO_PAD.encode(self.mac(&payload).finalize().into_bytes());
-        format!("{payload}.{tag}")
+        self.key.sign(CONTEXT, &[&expires.to_string(), access_key_id])
     }
 
     /// The access key id of a valid, unexpired cookie value.
     fn open(&self, value: &str, now_ms: i64) -> Option<String> {
-        let (payload, tag) = value.rsplit_once('.')?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).ok()?;
-        self.mac(payload).verify_slice(&tag).ok()?;
-        let (expires, key) = payload.split_once('.')?;
+        let [expires, key] = <[String; 2]>::try_from(self.key.open(CONTEXT, value)?).ok()?;
         if expires.parse::<i64>().ok()? <= now_ms / 1000 {
             return None;
         }
-        String::from_utf8(URL_SAFE_NO_PAD.decode(key).ok()?).ok()
+        Some(key)
     }
 }
 
@@ -165,7 +148,7 @@ pub async fn login(
         return throttled(&ui, &headers, &refused);
     }
     let key = ui.keys.iter().find(|k| {
-        k.access_key_id == login.access_key_id && same(&ui.sessions, &k.secret_access_key, &login.secret_access_key)
+        k.access_key_id == login.access_key_id && ui.sessions.key.same(&k.secret_access_key, &login.secret_access_key)
     });
     let Some(key) = key else {
         if let Some(client) = client {
@@ -197,12 +180,6 @@ fn throttled(ui: &Ui, headers: &HeaderMap, refused: &TooManyFailures) -> Respons
     response
 }
 
-/// Compares two secrets in time independent of where they differ (by comparing their MACs).
-fn same(signer: &Signer, a: &str, b: &str) -> bool {
-    let tag = signer.mac(a).finalize().into_bytes();
-    signer.mac(b).verify_slice(&tag).is_ok()
-}
-
 /// `POST /ui/logout`: clears the cookie.
 pub async fn logout() -> Response {
     let mut response = Redirect::to("/ui/login").into_response();
@@ -213,6 +190,9 @@ pub async fn logout() -> Response {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
     use super::*;
 
     #[test]

@@ -176,7 +176,7 @@ fn scan(
                 limits,
             };
             let s = cram::scan(reader, &reference, &options).map_err(|e| refusal(&e, e.limit()))?;
-            let index = s.sorted.then_some(s.crai);
+            let index = s.index.map(|(_, bytes)| bytes);
             Ok(Scanned {
                 records: s.records,
                 bases: s.bases,
