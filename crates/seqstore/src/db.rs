@@ -5,6 +5,7 @@
 //! the few places that must differ branch on [`Backend`]. Migrations live per backend in
 //! `migrations/{sqlite,postgres}` and run at connect.
 
+pub mod dashboard;
 pub mod filter;
 pub mod heartbeat;
 pub mod idempotency;

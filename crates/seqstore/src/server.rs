@@ -66,6 +66,9 @@ pub enum Error {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Db(#[from] db::Error),
+    /// A use case the start-up needs failed (e.g. reading the dashboard's session key).
+    #[error(transparent)]
+    Service(#[from] crate::service::Error),
     /// The data store could not be prepared.
     #[error(transparent)]
     Data(#[from] data::Error),

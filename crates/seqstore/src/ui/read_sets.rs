@@ -8,10 +8,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{self, bytes, when};
-use super::query::{self, ReadSetQuery};
 use super::session::Account;
 use super::{Error, Ui};
 use crate::model::read_set::StoredFile;
+use crate::service::dashboard::ReadSetQuery;
 
 /// Read sets per page.
 const PAGE: i64 = 50;
@@ -59,9 +59,7 @@ pub async fn list(
         after,
         limit: PAGE,
     };
-    let mut conn = ui.service.db().pool().acquire().await?;
-    let mut rows = query::read_sets(&mut conn, &caller.account, &store.id, &query).await?;
-    drop(conn);
+    let mut rows = ui.service.dashboard_read_sets(&caller, &store.id, &query).await?;
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
     let next = more.then(|| rows.last().map(|r| format!("{}.{}", r.created, r.id))).flatten();
