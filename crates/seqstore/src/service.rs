@@ -3,6 +3,7 @@
 //! resources.
 
 pub mod dashboard;
+pub mod downloads;
 pub mod error;
 pub mod guesses;
 pub mod imports;

@@ -149,6 +149,11 @@ impl ApiError {
                 return internal.to_owned();
             }
             Self::Panic => return internal.to_owned(),
+            // What could not be done, not why: the cause names object keys and paths.
+            Self::Service(e @ service::Error::Storage { .. }) => {
+                tracing::error!(error = ?e, "storage failure");
+                return e.to_string();
+            }
             _ => {}
         }
         let mut message = self.to_string();

@@ -228,10 +228,9 @@ pub async fn download(
     if part == 0 || part > stored.total_parts {
         return Err(Error::NotFound);
     }
-    let mut response = match crate::api::parts::download(&ui.service, stored, part, None).await {
-        Ok(response) => response,
-        Err(e) => e.into_response(),
-    };
+    let stream = ui.service.download_part(stored, part, None).await?;
+    let body = axum::body::Body::from_stream(stream);
+    let mut response = ([(http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
     let name = format!("attachment; filename=\"{}-{}-part{}\"", set.id, file, part);
     if let Ok(value) = http::HeaderValue::from_str(&name) {
         response.headers_mut().insert(http::header::CONTENT_DISPOSITION, value);
