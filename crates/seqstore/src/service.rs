@@ -6,8 +6,10 @@ pub mod dashboard;
 pub mod downloads;
 pub mod error;
 pub mod guesses;
+pub mod health;
 pub mod imports;
 mod jobs;
+pub mod meter;
 pub mod page_token;
 mod quotas;
 pub mod read_sets;
@@ -26,8 +28,8 @@ use tokio::sync::Notify;
 use crate::config::import::{Role, SourcesConfig};
 use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::db::{self, Db};
-use crate::metrics::Metrics;
 use crate::storage::data::DataStore;
+use meter::Meter;
 use page_token::PageTokens;
 
 /// Who is asking: the account of the verified access key.
@@ -80,7 +82,7 @@ pub struct Service {
     imports: ImportSettings,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
-    metrics: Arc<Metrics>,
+    metrics: Arc<dyn Meter>,
 }
 
 /// What import submissions are checked against.
@@ -107,7 +109,7 @@ impl Service {
             imports: ImportSettings { roles: config.roles.clone(), sources: config.sources.clone() },
             uploads: config.uploads.clone(),
             wake: Arc::new(Notify::new()),
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(meter::Unmetered),
         })
     }
 
@@ -144,9 +146,16 @@ impl Service {
         &self.wake
     }
 
-    /// The counters and histograms of this process, rendered at `/metrics`.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+    /// This service counting its events into `meter` (see [`meter::Meter`]); the service is
+    /// built counting nothing.
+    pub fn with_meter(mut self, meter: Arc<dyn Meter>) -> Self {
+        self.metrics = meter;
+        self
+    }
+
+    /// Where this process counts its events (rendered at `/metrics` by the server's meter).
+    pub fn metrics(&self) -> &dyn Meter {
+        &*self.metrics
     }
 
     /// The region that appears in ARNs.
