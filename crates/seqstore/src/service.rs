@@ -113,8 +113,9 @@ impl Service {
         })
     }
 
-    /// The database behind the service.
-    pub fn db(&self) -> &Db {
+    /// The database behind the service. Only the workers reach past the use cases to it today;
+    /// this goes when the worker runs on the job engine's service use cases (issue 21).
+    pub(crate) fn db(&self) -> &Db {
         &self.db
     }
 
@@ -136,8 +137,9 @@ impl Service {
         Ok(Listing { scope, after, limit: max_results.unwrap_or(100) })
     }
 
-    /// The store's data.
-    pub fn data(&self) -> &DataStore {
+    /// The store's data. Only the workers reach past the use cases to it today; this goes when
+    /// the worker runs on the job engine's service use cases (issue 21).
+    pub(crate) fn data(&self) -> &DataStore {
         &self.data
     }
 
