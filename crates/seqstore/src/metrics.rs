@@ -20,9 +20,9 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-pub use crate::service::meter::Settled;
 use crate::service::health::Snapshot;
 use crate::service::meter::Meter;
+pub use crate::service::meter::Settled;
 pub use routes::router;
 
 /// Upper bounds of the request latency buckets, in seconds.
@@ -79,7 +79,11 @@ impl Metrics {
         build.get_or_create(&[("version", env!("CARGO_PKG_VERSION"))]).set(1);
         let r = &mut self.registry;
         r.register("seqstore_build_info", "Version of this seqstore binary", build);
-        r.register("seqstore_requests", "AWS API requests answered, by operation and HTTP status", self.requests.clone());
+        r.register(
+            "seqstore_requests",
+            "AWS API requests answered, by operation and HTTP status",
+            self.requests.clone(),
+        );
         r.register(
             "seqstore_request_duration_seconds",
             "Time to answer AWS API requests, by operation",
@@ -90,8 +94,16 @@ impl Metrics {
             "Import sources this process settled, by job kind and final status",
             self.sources_settled.clone(),
         );
-        r.register("seqstore_imported_bytes", "Source bytes of sources this process imported", self.imported_bytes.clone());
-        r.register("seqstore_imported_records", "Reads of read sets this process imported", self.imported_records.clone());
+        r.register(
+            "seqstore_imported_bytes",
+            "Source bytes of sources this process imported",
+            self.imported_bytes.clone(),
+        );
+        r.register(
+            "seqstore_imported_records",
+            "Reads of read sets this process imported",
+            self.imported_records.clone(),
+        );
         r.register(
             "seqstore_lease_takeovers",
             "Claims of a source whose earlier attempt's lease had expired (crash, stop or lost node)",

@@ -155,12 +155,7 @@ impl RateLimiter {
             return Ok(());
         }
         let wait_seconds = (1.0 - bucket.tokens) / self.rate;
-        Err(Refused::Throttled {
-            account: account.to_owned(),
-            rate: self.rate,
-            burst: self.burst as u64,
-            wait_seconds,
-        })
+        Err(Refused::Throttled { account: account.to_owned(), rate: self.rate, burst: self.burst as u64, wait_seconds })
     }
 }
 

@@ -27,7 +27,12 @@ impl Collector for Gauges {
         let gauge = |value: i64| ConstGauge::new(value);
         let up = "seqstore_database_up";
         let help = "1 when the database answered this scrape.";
-        gauge(i64::from(self.snapshot.is_some())).encode(encoder.encode_descriptor(up, help, None, MetricType::Gauge)?)?;
+        gauge(i64::from(self.snapshot.is_some())).encode(encoder.encode_descriptor(
+            up,
+            help,
+            None,
+            MetricType::Gauge,
+        )?)?;
         let Some(snapshot) = &self.snapshot else { return Ok(()) };
         for (name, help, rows) in [
             ("seqstore_import_jobs", "Import jobs in the database, by kind and status.", &snapshot.jobs),

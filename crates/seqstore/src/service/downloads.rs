@@ -20,7 +20,12 @@ impl Service {
     /// (e.g. [`Service::active_read_set`], [`Service::reference`]). A part past the last one, or a
     /// range that selects nothing, is [`Error::RangeNotSatisfiable`]; storage that cannot start
     /// the read is [`Error::Storage`].
-    pub async fn download_part(&self, file: &StoredFile, number: u64, range: Option<&str>) -> Result<PartStream, Error> {
+    pub async fn download_part(
+        &self,
+        file: &StoredFile,
+        number: u64,
+        range: Option<&str>,
+    ) -> Result<PartStream, Error> {
         let part = part_range(file, number)?;
         let range = match range {
             Some(header) => within(part.clone(), header)?,
