@@ -36,6 +36,8 @@ const DURATION_BUCKETS: &[f64] = &[0.1, 0.5, 1.0, 5.0, 15.0, 60.0, 300.0, 900.0,
 type RequestLabels = [(&'static str, String); 2];
 /// Labels of a settled-source count: job kind and final status.
 type SettledLabels = [(&'static str, &'static str); 2];
+/// Request latency histograms by operation.
+type Latency = Family<[(&'static str, String); 1], Histogram, fn() -> Histogram>;
 
 /// The counters and histograms of one process, registered for the exposition. Cheap to update
 /// from any thread.
@@ -43,7 +45,7 @@ type SettledLabels = [(&'static str, &'static str); 2];
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
-    latency: Family<[(&'static str, String); 1], Histogram, fn() -> Histogram>,
+    latency: Latency,
     sources_settled: Family<SettledLabels, Counter>,
     imported_bytes: Counter,
     imported_records: Counter,
