@@ -5,6 +5,7 @@
 //! the few places that must differ branch on [`Backend`]. Migrations live per backend in
 //! `migrations/{sqlite,postgres}` and run at connect.
 
+pub mod dashboard;
 pub mod filter;
 pub mod heartbeat;
 pub mod idempotency;
@@ -59,9 +60,6 @@ pub enum Error {
     /// A query failed.
     #[error("database query failed")]
     Query(#[from] sqlx::Error),
-    /// The object store failed while serving data.
-    #[error("object storage failed")]
-    Storage(#[source] Box<crate::storage::data::Error>),
     /// The SQLite file reached its largest size (`max_page_count`) with no free page left.
     #[error(
         "the SQLite database is full: {pages} pages, its largest size (max_page_count), and no free \

@@ -66,6 +66,9 @@ pub enum Error {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Db(#[from] db::Error),
+    /// A use case the start-up needs failed (e.g. reading the dashboard's session key).
+    #[error(transparent)]
+    Service(#[from] crate::service::Error),
     /// The data store could not be prepared.
     #[error(transparent)]
     Data(#[from] data::Error),
@@ -113,13 +116,14 @@ impl Server {
         let lock = lock::DataDirLock::acquire(&config.data_dir)?;
         let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
         let db = Db::connect(&config.database_url()).await?;
-        let service = Service::new(config, db.clone(), data).await?;
+        let metrics = Arc::new(metrics::Metrics::default());
+        let service = Service::new(config, db.clone(), data).await?.with_meter(metrics.clone());
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, config);
         let workers = worker::start(service.clone(), settings, config.worker.count).await?;
         let ui = Ui::new(config, service.clone(), addr).await?;
         let api = api::router(Arc::new(App::new(config, service.clone())));
-        let router = ui::router(ui, metrics::router(service, api));
+        let router = ui::router(ui, metrics::router(service, metrics, api));
         let connections = http::Settings::new(&config.limits);
         Ok(Self { listener, tls, connections, router, db, workers, _lock: lock })
     }

@@ -2,10 +2,14 @@
 //! checks, pagination. Every operation acts for one [`Caller`] and sees only its account's
 //! resources.
 
+pub mod dashboard;
+pub mod downloads;
 pub mod error;
 pub mod guesses;
+pub mod health;
 pub mod imports;
 mod jobs;
+pub mod meter;
 pub mod page_token;
 mod quotas;
 pub mod read_sets;
@@ -25,8 +29,8 @@ use tokio::sync::Notify;
 use crate::config::import::{Role, SourcesConfig};
 use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::db::{self, Db};
-use crate::metrics::Metrics;
 use crate::storage::data::DataStore;
+use meter::Meter;
 use page_token::PageTokens;
 
 /// Who is asking: the account of the verified access key.
@@ -79,7 +83,7 @@ pub struct Service {
     imports: ImportSettings,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
-    metrics: Arc<Metrics>,
+    metrics: Arc<dyn Meter>,
 }
 
 /// What import submissions are checked against.
@@ -106,12 +110,13 @@ impl Service {
             imports: ImportSettings { roles: config.roles.clone(), sources: config.sources.clone() },
             uploads: config.uploads.clone(),
             wake: Arc::new(Notify::new()),
-            metrics: Arc::new(Metrics::default()),
+            metrics: Arc::new(meter::Unmetered),
         })
     }
 
-    /// The database behind the service.
-    pub fn db(&self) -> &Db {
+    /// The database behind the service. Only the workers reach past the use cases to it today;
+    /// this goes when the worker runs on the job engine's service use cases (issue 21).
+    pub(crate) fn db(&self) -> &Db {
         &self.db
     }
 
@@ -133,8 +138,9 @@ impl Service {
         Ok(Listing { scope, after, limit: max_results.unwrap_or(100) })
     }
 
-    /// The store's data.
-    pub fn data(&self) -> &DataStore {
+    /// The store's data. Only the workers reach past the use cases to it today; this goes when
+    /// the worker runs on the job engine's service use cases (issue 21).
+    pub(crate) fn data(&self) -> &DataStore {
         &self.data
     }
 
@@ -143,9 +149,16 @@ impl Service {
         &self.wake
     }
 
-    /// The counters and histograms of this process, rendered at `/metrics`.
-    pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+    /// This service counting its events into `meter` (see [`meter::Meter`]); the service is
+    /// built counting nothing.
+    pub fn with_meter(mut self, meter: Arc<dyn Meter>) -> Self {
+        self.metrics = meter;
+        self
+    }
+
+    /// Where this process counts its events (rendered at `/metrics` by the server's meter).
+    pub fn metrics(&self) -> &dyn Meter {
+        &*self.metrics
     }
 
     /// The region that appears in ARNs.

@@ -9,7 +9,6 @@
 mod error;
 mod jobs;
 mod layout;
-mod query;
 mod read_sets;
 mod references;
 mod session;
@@ -26,8 +25,7 @@ use axum::routing::{get, post};
 use http::{HeaderValue, header};
 
 use crate::config::{AccessKey, Config};
-use crate::db;
-use crate::service::{Service, page_token};
+use crate::service::Service;
 pub use error::Error;
 
 /// Shared state of the dashboard.
@@ -49,10 +47,10 @@ impl Ui {
     /// The dashboard over `service` for the accounts of `config`, listening on `addr`. The
     /// session key comes from `ui.session_key` or, when unset, from the database, where the first
     /// process stores a random one for all.
-    pub async fn new(config: &Config, service: Service, addr: SocketAddr) -> Result<Self, db::Error> {
+    pub async fn new(config: &Config, service: Service, addr: SocketAddr) -> Result<Self, crate::service::Error> {
         let key = match &config.ui.session_key {
             Some(key) => key.clone(),
-            None => db::settings::get_or_init(service.db(), "ui_session_key", page_token::random_key).await?,
+            None => service.dashboard_session_key().await?,
         };
         Ok(Self {
             service,

@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderValue, StatusCode};
 use serde_json::json;
 
+use super::limits::{BodyTimeout, Refused};
 use super::sigv4::AuthError;
 use super::validate::{self, Violation};
 use crate::service;
@@ -22,41 +23,13 @@ pub enum ApiError {
     /// The body could not be read from the connection.
     #[error("request body could not be read")]
     BodyUnreadable(#[source] axum::Error),
-    /// The request line and headers are larger than `limits.max_header_bytes`.
-    #[error(
-        "the request line and headers total {size} bytes, over the limit of {limit} bytes (limits.max_header_bytes): \
-         send fewer or shorter headers"
-    )]
-    HeadTooLarge {
-        /// Their size as sent.
-        size: u64,
-        /// The limit in force.
-        limit: u64,
-    },
     /// The body paused too long or arrived too slowly (`limits.body_read_timeout_seconds`,
     /// `limits.body_total_timeout_seconds`, `limits.min_body_bytes_per_sec`).
     #[error(transparent)]
-    BodyTimeout(#[from] super::limits::BodyTimeout),
-    /// The client address (or the access key from it) failed to authenticate too often
-    /// (`limits.auth_failures_per_minute`).
+    BodyTimeout(#[from] BodyTimeout),
+    /// A limit on what one request may cost refused it (`[limits]`).
     #[error(transparent)]
-    Guessing(#[from] crate::service::guesses::TooManyFailures),
-    /// The account sent more requests than `limits.requests_per_second` allows.
-    #[error(
-        "Rate exceeded: account {account} may send {rate} requests per second to this server, in bursts of at most \
-         {burst} (limits.requests_per_second, limits.burst); the next request is admitted in {wait_seconds:.1} s. Retry with \
-         backoff (AWS SDKs do so by default)"
-    )]
-    Throttled {
-        /// The account.
-        account: String,
-        /// Requests per second.
-        rate: f64,
-        /// Burst size.
-        burst: u64,
-        /// Seconds until a request is admitted again.
-        wait_seconds: f64,
-    },
+    Refused(#[from] Refused),
     /// The body is not a JSON object.
     #[error("request body is not a valid JSON object")]
     BadJson(#[source] serde_json::Error),
@@ -112,7 +85,7 @@ impl ApiError {
         use service::Error as S;
         match self {
             Self::BodyTooLarge { .. }
-            | Self::HeadTooLarge { .. }
+            | Self::Refused(Refused::HeadTooLarge { .. })
             | Self::BodyUnreadable(_)
             | Self::BadJson(_)
             | Self::BadPath { .. }
@@ -134,7 +107,9 @@ impl ApiError {
                 | AuthError::Mismatch,
             ) => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
             Self::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
-            Self::Throttled { .. } | Self::Guessing(_) => (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException"),
+            Self::Refused(Refused::Throttled { .. } | Refused::Guessing(_)) => {
+                (StatusCode::TOO_MANY_REQUESTS, "ThrottlingException")
+            }
             Self::UnknownOperation { .. } => (StatusCode::NOT_FOUND, "UnknownOperationException"),
             Self::NotSupported { .. } => (StatusCode::METHOD_NOT_ALLOWED, "NotSupportedOperationException"),
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
@@ -174,6 +149,11 @@ impl ApiError {
                 return internal.to_owned();
             }
             Self::Panic => return internal.to_owned(),
+            // What could not be done, not why: the cause names object keys and paths.
+            Self::Service(e @ service::Error::Storage { .. }) => {
+                tracing::error!(error = ?e, "storage failure");
+                return e.to_string();
+            }
             _ => {}
         }
         let mut message = self.to_string();

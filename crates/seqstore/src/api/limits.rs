@@ -13,11 +13,46 @@ use std::time::Instant;
 
 pub use body::{BodyDeadlines, BodyTimeout};
 
-use super::error::ApiError;
 use super::sigv4::AuthError;
 use crate::config::LimitsConfig;
 use crate::model::client::Client;
-use crate::service::guesses::Guesses;
+use crate::service::guesses::{Guesses, TooManyFailures};
+
+/// Why a limit refused a request (the API maps each to its wire error in `super::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum Refused {
+    /// The request line and headers are larger than `limits.max_header_bytes`.
+    #[error(
+        "the request line and headers total {size} bytes, over the limit of {limit} bytes (limits.max_header_bytes): \
+         send fewer or shorter headers"
+    )]
+    HeadTooLarge {
+        /// Their size as sent.
+        size: u64,
+        /// The limit in force.
+        limit: u64,
+    },
+    /// The client address (or the access key from it) failed to authenticate too often
+    /// (`limits.auth_failures_per_minute`).
+    #[error(transparent)]
+    Guessing(#[from] TooManyFailures),
+    /// The account sent more requests than `limits.requests_per_second` allows.
+    #[error(
+        "Rate exceeded: account {account} may send {rate} requests per second to this server, in bursts of at most \
+         {burst} (limits.requests_per_second, limits.burst); the next request is admitted in {wait_seconds:.1} s. Retry with \
+         backoff (AWS SDKs do so by default)"
+    )]
+    Throttled {
+        /// The account.
+        account: String,
+        /// Requests per second.
+        rate: f64,
+        /// Burst size.
+        burst: u64,
+        /// Seconds until a request is admitted again.
+        wait_seconds: f64,
+    },
+}
 
 /// The limits of one [`super::App`].
 #[derive(Debug)]
@@ -39,10 +74,10 @@ impl Limits {
 
     /// Refuses a request whose request line and headers, as sent on the wire, exceed
     /// `limits.max_header_bytes`.
-    pub fn check_head(&self, parts: &http::request::Parts) -> Result<(), ApiError> {
+    pub fn check_head(&self, parts: &http::request::Parts) -> Result<(), Refused> {
         let size = head_size(parts);
         if size > self.max_header_bytes {
-            return Err(ApiError::HeadTooLarge { size, limit: self.max_header_bytes });
+            return Err(Refused::HeadTooLarge { size, limit: self.max_header_bytes });
         }
         Ok(())
     }
@@ -50,7 +85,7 @@ impl Limits {
     /// Refuses a request from `client` presenting `key_id` once the address, or the key from it,
     /// has failed to authenticate `limits.auth_failures_per_minute` times (see [`Guesses`]).
     /// Requests without a client address (not from a listener) are not counted.
-    pub fn check_guesses(&self, client: Option<Client>, key_id: Option<&str>) -> Result<(), ApiError> {
+    pub fn check_guesses(&self, client: Option<Client>, key_id: Option<&str>) -> Result<(), Refused> {
         match client {
             Some(client) => Ok(self.guesses.check(client, key_id)?),
             None => Ok(()),
@@ -69,7 +104,7 @@ impl Limits {
 
     /// Takes one request from `account`'s allowance, or refuses it with the time until the next one
     /// is admitted.
-    pub fn admit(&self, account: &str) -> Result<(), ApiError> {
+    pub fn admit(&self, account: &str) -> Result<(), Refused> {
         match &self.rate {
             None => Ok(()),
             Some(rate) => rate.admit(account, Instant::now()),
@@ -109,7 +144,7 @@ impl RateLimiter {
         })
     }
 
-    fn admit(&self, account: &str, now: Instant) -> Result<(), ApiError> {
+    fn admit(&self, account: &str, now: Instant) -> Result<(), Refused> {
         let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let bucket = buckets.entry(account.to_owned()).or_insert(Bucket { tokens: self.burst, at: now });
         let elapsed = now.saturating_duration_since(bucket.at).as_secs_f64();
@@ -120,12 +155,7 @@ impl RateLimiter {
             return Ok(());
         }
         let wait_seconds = (1.0 - bucket.tokens) / self.rate;
-        Err(ApiError::Throttled {
-            account: account.to_owned(),
-            rate: self.rate,
-            burst: self.burst as u64,
-            wait_seconds,
-        })
+        Err(Refused::Throttled { account: account.to_owned(), rate: self.rate, burst: self.burst as u64, wait_seconds })
     }
 }
 

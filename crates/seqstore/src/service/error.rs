@@ -178,11 +178,15 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    /// The server's own storage failed.
+    /// The server's own storage failed. The wire message says only `what` (the cause, which names
+    /// object keys and paths, is logged).
     #[error("{what}: the server's storage failed; try again later")]
     Storage {
         /// What could not be done.
         what: &'static str,
+        /// Why.
+        #[source]
+        source: Box<crate::storage::data::Error>,
     },
     /// The database failed.
     #[error("database failure")]

@@ -21,6 +21,7 @@ use crate::db::{self, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::read_set::StoredFile;
 use crate::model::reference::Reference;
+use crate::storage::data;
 
 /// Bases read from a reference, with the number of stored bytes that were fetched for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,8 +86,7 @@ impl Service {
             let bases = fasta::read_bases(&reader, compression, gzi.as_ref(), &sequence, start, len);
             bases.map(|bases| Bases { bases, bytes_read: reader.read.load(Ordering::Relaxed) })
         });
-        let read =
-            read.await.map_err(|e| Error::Db(db::Error::Storage(Box::new(crate::storage::data::Error::Join(e)))))?;
+        let read = read.await.map_err(|e| storage_failed(data::Error::Join(e)))?;
         read.map_err(|source| Error::ReferenceRead { id: reference.id.clone(), source })
     }
 
@@ -99,7 +99,11 @@ impl Service {
 }
 
 fn storage(key: &Path, source: object_store::Error) -> Error {
-    Error::Db(db::Error::Storage(Box::new(crate::storage::data::Error::Object { key: key.to_string(), source })))
+    storage_failed(data::Error::Object { key: key.to_string(), source })
+}
+
+fn storage_failed(source: data::Error) -> Error {
+    Error::Storage { what: "the stored reference could not be read", source: Box::new(source) }
 }
 
 /// [`fasta::ReadAt`] over one stored object, with ranged GETs; counts the bytes it fetched. Must be

@@ -16,7 +16,7 @@ use crate::model::sequence_store::SequenceStore;
 use crate::model::tags;
 use crate::model::time::{self, Millis};
 use crate::model::upload::{Part, PartSource, StoredPart, Upload, UploadSpec, UploadStatus, UploadedParts};
-use crate::storage::data::{DataStore, UPLOADS, WriteOptions};
+use crate::storage::data::{self, DataStore, UPLOADS, WriteOptions};
 
 /// Writes in flight to storage while a part streams in.
 const PART_WRITE_CONCURRENCY: usize = 2;
@@ -182,11 +182,9 @@ impl Service {
         mut body: PartBody,
         options: &WriteOptions,
     ) -> Result<(u64, [u8; 32]), Error> {
-        let storage_err = |e: &dyn std::fmt::Debug| {
-            tracing::error!(error = ?e, %key, "storing a part failed");
-            Error::Storage { what: "the part could not be stored" }
-        };
-        let mut writer = self.data.writer(key, options).await.map_err(|e| storage_err(&e))?;
+        let storage_err = |source| Error::Storage { what: "the part could not be stored", source: Box::new(source) };
+        let object_err = |source| storage_err(data::Error::Object { key: key.to_string(), source });
+        let mut writer = self.data.writer(key, options).await.map_err(storage_err)?;
         let limit = self.uploads.max_part_bytes;
         let (mut size, mut hasher) = (0u64, Sha256::new());
         let outcome = loop {
@@ -207,13 +205,13 @@ impl Service {
             }
             hasher.update(&chunk);
             if let Err(e) = writer.wait_for_capacity(PART_WRITE_CONCURRENCY).await {
-                break Err(storage_err(&e));
+                break Err(object_err(e));
             }
             writer.put(chunk);
         };
         match outcome {
             Ok(()) => {
-                writer.finish().await.map_err(|e| storage_err(&e))?;
+                writer.finish().await.map_err(object_err)?;
                 Ok((size, hasher.finalize().into()))
             }
             Err(e) => {

@@ -38,18 +38,6 @@ impl From<service::Error> for Error {
     }
 }
 
-impl From<crate::db::Error> for Error {
-    fn from(e: crate::db::Error) -> Self {
-        Self::Service(service::Error::Db(e))
-    }
-}
-
-impl From<sqlx::Error> for Error {
-    fn from(e: sqlx::Error) -> Self {
-        Self::from(crate::db::Error::from(e))
-    }
-}
-
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {

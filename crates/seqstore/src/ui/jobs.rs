@@ -11,7 +11,6 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::layout::{self, bytes, percent, when};
-use super::query;
 use super::session::Account;
 use super::{Error, Ui};
 use crate::model::import::{Job, Source};
@@ -40,9 +39,7 @@ pub async fn list(
     let filter = JobFilter { status: status.clone(), ..JobFilter::default() };
     let jobs = ui.service.list_import_jobs(&caller, &store.id, &filter, Some(PAGE), params.next.as_deref()).await?;
     let uploads = ui.service.list_uploads(&caller, &store.id, Some(PAGE), params.uploads_next.as_deref()).await?;
-    let mut conn = ui.service.db().pool().acquire().await?;
-    let processing = query::upload_processing(&mut conn, &caller.account, &store.id, 20).await?;
-    drop(conn);
+    let processing = ui.service.upload_processing(&caller, &store.id, 20).await?;
     let base = format!("/ui/stores/{}/jobs", store.id);
     let statuses = ["SUBMITTED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED"];
     let body = html! {

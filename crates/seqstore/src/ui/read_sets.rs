@@ -8,10 +8,10 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{self, bytes, when};
-use super::query::{self, ReadSetQuery};
 use super::session::Account;
 use super::{Error, Ui};
 use crate::model::read_set::StoredFile;
+use crate::service::dashboard::ReadSetQuery;
 
 /// Read sets per page.
 const PAGE: i64 = 50;
@@ -59,9 +59,7 @@ pub async fn list(
         after,
         limit: PAGE,
     };
-    let mut conn = ui.service.db().pool().acquire().await?;
-    let mut rows = query::read_sets(&mut conn, &caller.account, &store.id, &query).await?;
-    drop(conn);
+    let mut rows = ui.service.dashboard_read_sets(&caller, &store.id, &query).await?;
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
     let next = more.then(|| rows.last().map(|r| format!("{}.{}", r.created, r.id))).flatten();
@@ -230,10 +228,9 @@ pub async fn download(
     if part == 0 || part > stored.total_parts {
         return Err(Error::NotFound);
     }
-    let mut response = match crate::api::parts::download(&ui.service, stored, part, None).await {
-        Ok(response) => response,
-        Err(e) => e.into_response(),
-    };
+    let stream = ui.service.download_part(stored, part, None).await?;
+    let body = axum::body::Body::from_stream(stream);
+    let mut response = ([(http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
     let name = format!("attachment; filename=\"{}-{}-part{}\"", set.id, file, part);
     if let Ok(value) = http::HeaderValue::from_str(&name) {
         response.headers_mut().insert(http::header::CONTENT_DISPOSITION, value);

@@ -36,9 +36,7 @@ pub async fn index(
 ) -> Result<Html<String>, Error> {
     let page = ui.service.list_sequence_stores(&caller, &Filter::default(), Some(PAGE), at.next()).await?;
     let ids = page.items.iter().map(|s| s.id.clone()).collect::<Vec<_>>();
-    let mut conn = ui.service.db().pool().acquire().await?;
-    let summaries = ui.summaries.of(&mut conn, ui.service.db().backend(), &caller.account, &ids).await?;
-    drop(conn);
+    let summaries = ui.summaries.of(&ui.service, &caller, &ids).await?;
     let body = html! {
         h1 { "Sequence stores" }
         @if page.items.is_empty() { p.muted { "No sequence stores yet." } }

@@ -9,10 +9,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sqlx::AnyConnection;
-
-use super::query::{self, Fingerprint};
-use crate::db::{Backend, Error};
+use crate::service::dashboard::Fingerprint;
+use crate::service::{Caller, Error, Service};
 
 /// A kept sum is recomputed after this long even if the fingerprint is unchanged.
 pub const MAX_AGE: Duration = Duration::from_secs(30);
@@ -43,18 +41,17 @@ pub struct Summaries {
 }
 
 impl Summaries {
-    /// Summaries of `stores` of `account`; stores without read sets are absent.
+    /// Summaries of `stores` of `caller`; stores without read sets are absent.
     pub async fn of(
         &self,
-        conn: &mut AnyConnection,
-        backend: Backend,
-        account: &str,
+        service: &Service,
+        caller: &Caller,
         stores: &[String],
     ) -> Result<HashMap<String, StoreSummary>, Error> {
-        let fingerprints = query::fingerprints(conn, account, stores).await?;
+        let fingerprints = service.store_fingerprints(caller, stores).await?;
         let mut out = HashMap::with_capacity(fingerprints.len());
         for (store, fingerprint) in fingerprints {
-            let key = (account.to_owned(), store.clone());
+            let key = (caller.account.clone(), store.clone());
             let kept = self
                 .lock()
                 .get(&key)
@@ -63,7 +60,7 @@ impl Summaries {
             let bytes = match kept {
                 Some(bytes) => bytes,
                 None => {
-                    let bytes = query::stored_bytes(conn, backend, account, &store).await?;
+                    let bytes = service.stored_bytes(caller, &store).await?;
                     let mut kept = self.lock();
                     if kept.len() >= MAX_ENTRIES {
                         kept.clear();

@@ -11,10 +11,10 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::layout::{self, bytes};
-use super::query::{self, FinishedSources};
 use super::session::Account;
 use super::{Error, Ui};
 use crate::model::time::{self, Millis};
+use crate::service::dashboard::FinishedSources;
 
 /// Points on the chart.
 const BUCKETS: usize = 60;
@@ -38,11 +38,9 @@ pub async fn page(
     let hours = window.hours.filter(|h| WINDOWS.contains(h)).unwrap_or(24);
     let end = time::now();
     let start = end - hours * 3_600_000;
-    let mut conn = ui.service.db().pool().acquire().await?;
     // Sources are grouped to a tenth of a bucket: the chart cannot show finer detail.
     let resolution = ((end - start) / BUCKETS as i64 / 10).max(1000);
-    let sources = query::finished_sources(&mut conn, &caller.account, start, resolution, MAX_GROUPS).await?;
-    drop(conn);
+    let sources = ui.service.finished_sources(&caller, start, resolution, MAX_GROUPS).await?;
     let rates = series(&sources, start, end, BUCKETS);
     let total: i64 = sources.iter().map(|s| s.bytes).sum();
     let peak = rates.iter().copied().fold(0.0, f64::max);

@@ -1,18 +1,20 @@
-//! The dashboard's own read-only queries: summaries the API has no operation for (read set
-//! counts and bytes per store, the duplicate and file-type filters, finished sources for the
-//! throughput chart). Every query is bound to one account.
+//! The dashboard's read-only queries: summaries the API has no operation for (read set counts and
+//! bytes per store, the duplicate and file-type filters, finished sources for the throughput chart,
+//! the processing of uploads). Every query is bound to one account. The dashboard reaches them
+//! through the service (`service::dashboard`).
 
 use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use crate::db::filter::Filter;
-use crate::db::{Backend, Error};
+use super::filter::Filter;
+use super::{Backend, Error};
 use crate::model::time::Millis;
 
 /// A cheap stand-in for the state of a store's read sets, answered from the covering index:
 /// their count and latest creation. Any insertion or deletion changes it; a processed upload,
-/// which fills its read set's files in place, does not (see [`super::summary`]).
+/// which fills its read set's files in place, does not (the dashboard keeps stored bytes per
+/// fingerprint).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Fingerprint {
     /// Read sets in the store.

@@ -1,0 +1,74 @@
+//! What only the dashboard asks for: summaries the API has no operation for (read set counts and
+//! stored bytes per store, the read set list with its duplicate and file-type filters, finished
+//! sources for the throughput chart, the processing of uploads) and the key its session cookies
+//! are signed with. Every query is bound to the caller's account.
+
+use std::collections::HashMap;
+
+use super::{Caller, Error, Service, page_token};
+use crate::db::{self, dashboard, settings};
+use crate::model::time::Millis;
+
+pub use crate::db::dashboard::{Fingerprint, FinishedSources, ReadSetQuery, ReadSetRow, UploadProcessing};
+
+impl Service {
+    /// The key the dashboard signs its session cookies with: the one the first process stored in
+    /// the database (a random one), so that every process of a cluster accepts every session.
+    pub async fn dashboard_session_key(&self) -> Result<String, Error> {
+        Ok(settings::get_or_init(&self.db, "ui_session_key", page_token::random_key).await?)
+    }
+
+    /// [`Fingerprint`]s of the read sets of `stores` of `caller` (stores without read sets are
+    /// absent): a cheap, index-only stand-in for their state.
+    pub async fn store_fingerprints(
+        &self,
+        caller: &Caller,
+        stores: &[String],
+    ) -> Result<HashMap<String, Fingerprint>, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(dashboard::fingerprints(&mut conn, &caller.account, stores).await?)
+    }
+
+    /// The stored bytes of `store` of `caller`: the sizes of every read set's files, summed (this
+    /// reads every read set's file list; see [`Self::store_fingerprints`] to know when to ask again).
+    pub async fn stored_bytes(&self, caller: &Caller, store: &str) -> Result<i64, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(dashboard::stored_bytes(&mut conn, self.db.backend(), &caller.account, store).await?)
+    }
+
+    /// One page (`query.limit + 1` rows, to learn whether more follow) of the read sets of `store`
+    /// of `caller`, in `(creation_ms, id)` order.
+    pub async fn dashboard_read_sets(
+        &self,
+        caller: &Caller,
+        store: &str,
+        query: &ReadSetQuery,
+    ) -> Result<Vec<ReadSetRow>, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(dashboard::read_sets(&mut conn, &caller.account, store, query).await?)
+    }
+
+    /// The sources of `caller` that finished at or after `since`, whichever process ran them,
+    /// grouped by start and finish time to `resolution` milliseconds, at most `limit` groups.
+    pub async fn finished_sources(
+        &self,
+        caller: &Caller,
+        since: Millis,
+        resolution: i64,
+        limit: i64,
+    ) -> Result<Vec<FinishedSources>, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(dashboard::finished_sources(&mut conn, &caller.account, since, resolution, limit).await?)
+    }
+
+    /// The latest `limit` processings of completed uploads in `store` of `caller`.
+    pub async fn upload_processing(
+        &self,
+        caller: &Caller,
+        store: &str,
+        limit: i64,
+    ) -> Result<Vec<UploadProcessing>, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(dashboard::upload_processing(&mut conn, &caller.account, store, limit).await?)
+    }
+}
