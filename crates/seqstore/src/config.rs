@@ -4,15 +4,20 @@
 //! variables (nested keys joined by `__`, e.g. `SEQSTORE_DATABASE__URL`) < command-line flags.
 //! Unknown keys in any layer are rejected. Secrets are redacted in `Debug` and in [`Config::redacted`].
 
+pub mod limits;
+pub mod sources;
+pub mod storage;
+pub mod ui;
+pub mod worker;
+
+pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
+pub use sources::{Location, Role, SourcesConfig};
+pub use storage::{StorageConfig, StorageKind};
+pub use worker::WorkerConfig;
+
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-
-pub mod import;
-pub mod limits;
-
-pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
-pub mod ui;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -44,13 +49,13 @@ pub struct Config {
     /// Per-account quotas.
     pub quotas: QuotasConfig,
     /// IAM roles callers may pass to import jobs, with the locations each may read.
-    pub roles: Vec<import::Role>,
+    pub roles: Vec<sources::Role>,
     /// Default source locations, used when no `[[roles]]` are configured.
-    pub sources: import::SourcesConfig,
+    pub sources: sources::SourcesConfig,
     /// Import workers.
-    pub worker: import::WorkerConfig,
+    pub worker: worker::WorkerConfig,
     /// Layout of stored data.
-    pub storage: import::StorageConfig,
+    pub storage: storage::StorageConfig,
     /// `[uploads]`.
     pub uploads: UploadsConfig,
     /// `[tls]`: HTTPS when set.
@@ -184,9 +189,9 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             quotas: QuotasConfig::default(),
             roles: Vec::new(),
-            sources: import::SourcesConfig::default(),
-            worker: import::WorkerConfig::default(),
-            storage: import::StorageConfig::default(),
+            sources: sources::SourcesConfig::default(),
+            worker: worker::WorkerConfig::default(),
+            storage: storage::StorageConfig::default(),
             uploads: UploadsConfig::default(),
             tls: TlsConfig::default(),
             ui: ui::UiConfig::default(),
@@ -237,7 +242,7 @@ impl Config {
             key.secret_access_key = REDACTED.to_owned();
         }
         for role in &mut copy.roles {
-            role.locations = role.locations.iter().map(import::Location::redacted).collect();
+            role.locations = role.locations.iter().map(sources::Location::redacted).collect();
         }
         copy.storage = self.storage.redacted();
         copy.ui = self.ui.redacted();
@@ -421,7 +426,7 @@ mod tests {
                         secret_access_key = \"s3-secret\"\n";
             jail.set_env("SEQSTORE_STORAGE__REGION", "eu-west-1");
             let config = load(jail, Some(good), &Overrides::default()).expect("load");
-            assert_eq!(config.storage.kind, import::StorageKind::S3);
+            assert_eq!(config.storage.kind, storage::StorageKind::S3);
             assert_eq!(config.storage.region.as_deref(), Some("eu-west-1"));
             let shown = format!("{:?}\n{}", config, toml::to_string(&config.redacted()).expect("toml"));
             assert!(

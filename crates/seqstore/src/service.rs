@@ -26,8 +26,8 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::config::import::{Role, SourcesConfig};
 use crate::config::{Config, QuotasConfig, UploadsConfig};
+use crate::config::{Role, SourcesConfig};
 use crate::db::{self, Db};
 use crate::storage::data::DataStore;
 use meter::Meter;

@@ -24,7 +24,7 @@ use object_store::{
     PutOptions, PutPayload, PutResult, UploadPart,
 };
 use seqstore::config::Config;
-use seqstore::config::import::{Location, Role, StorageConfig, StorageKind};
+use seqstore::config::{Location, Role, StorageConfig, StorageKind};
 use seqstore::storage::data::DataStore;
 
 use super::fastq_data::{fastq, gzip, md5};

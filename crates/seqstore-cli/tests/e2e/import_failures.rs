@@ -6,7 +6,7 @@ use std::path::Path;
 
 use aws_sdk_omics::Client;
 use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetImportJobItemStatus, ReadSetImportJobStatus};
-use seqstore::config::import::{Location, Role};
+use seqstore::config::{Location, Role};
 
 use super::fastq_data::{Rng, bgzf, fastq, gzip};
 use super::imports::{ROLE_A, import_config, raw_job, source, start, store, typed_source, wait, write};

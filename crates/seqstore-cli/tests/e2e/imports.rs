@@ -12,7 +12,7 @@ use aws_sdk_omics::types::{
     StartReadSetImportJobSourceItem,
 };
 use seqstore::config::Config;
-use seqstore::config::import::{Location, Role};
+use seqstore::config::{Location, Role};
 use serde_json::Value;
 
 use super::fastq_data::{bgzf, counts, fastq, gzip, gzip_members, md5, sha256, sha512};

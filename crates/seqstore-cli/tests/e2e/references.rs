@@ -238,10 +238,10 @@ async fn fasta_from_s3_listing_and_conflicts() {
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.sources.s3_endpoint = Some(s3.endpoint.clone());
-    config.roles = vec![seqstore::config::import::Role {
+    config.roles = vec![seqstore::config::Role {
         arn: ROLE_A.into(),
         locations: vec![
-            seqstore::config::import::Location {
+            seqstore::config::Location {
                 uri: "s3://genomes/".into(),
                 endpoint: Some(s3.endpoint.clone()),
                 region: Some("us-east-1".into()),
@@ -249,7 +249,7 @@ async fn fasta_from_s3_listing_and_conflicts() {
                 access_key_id: Some("test".into()),
                 secret_access_key: Some("test".into()),
             },
-            seqstore::config::import::Location {
+            seqstore::config::Location {
                 uri: format!("file://{}/", root.path().display()),
                 endpoint: None,
                 region: None,

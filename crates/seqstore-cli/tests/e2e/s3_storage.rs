@@ -12,7 +12,7 @@ use aws_sdk_omics::types::{
 };
 use futures_util::TryStreamExt;
 use object_store::ObjectStore;
-use seqstore::config::import::{StorageConfig, StorageKind};
+use seqstore::config::{StorageConfig, StorageKind};
 
 use super::fastq_data::{fastq, gzip};
 use super::imports::{import_config, start, store, wait, write};

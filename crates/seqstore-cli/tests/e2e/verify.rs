@@ -10,7 +10,7 @@ use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetImportJobStatus
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutPayload};
 use seqstore::config::Config;
-use seqstore::config::import::StorageKind;
+use seqstore::config::StorageKind;
 
 use super::aligned_failures::{aligned_source, copy_in};
 use super::fastq_data::{fastq, gzip};

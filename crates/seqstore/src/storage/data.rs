@@ -22,7 +22,7 @@ use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, RetryConfig, WriteMultipart};
 
 use super::s3::{self, Endpoint};
-use crate::config::import::{StorageConfig, StorageKind};
+use crate::config::{StorageConfig, StorageKind};
 
 /// Directory of read set objects within a store.
 pub const READ_SETS: &str = "readSet";

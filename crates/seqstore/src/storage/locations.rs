@@ -2,7 +2,7 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::import::{Location, Role, SourcesConfig};
+use crate::config::{Location, Role, SourcesConfig};
 
 /// A parsed source URI.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -31,7 +31,7 @@ use tokio_util::io::ReaderStream;
 
 use super::locations::SourceUri;
 use super::s3::Endpoint;
-use crate::config::import::Location;
+use crate::config::Location;
 
 /// Read buffer of `file://` sources.
 const READ_BUFFER: usize = 256 * 1024;

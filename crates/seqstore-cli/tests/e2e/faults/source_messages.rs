@@ -6,7 +6,7 @@
 
 use aws_sdk_omics::Client;
 use aws_sdk_omics::types::ETagAlgorithmFamily;
-use seqstore::config::import::{Location, Role};
+use seqstore::config::{Location, Role};
 use serde_json::Value;
 
 use super::super::fastq_data::fastq;
