@@ -69,6 +69,9 @@ pub enum Error {
     /// The data store could not be prepared.
     #[error(transparent)]
     Data(#[from] data::Error),
+    /// The workers could not resume this node's leases or sweep orphan objects.
+    #[error("starting the workers failed")]
+    Workers(#[source] crate::service::Error),
     /// The TLS certificate or key cannot be used.
     #[error(transparent)]
     Tls(#[from] tls::Error),
@@ -116,7 +119,7 @@ impl Server {
         let service = Service::new(config, db.clone(), data).await?;
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, config);
-        let workers = worker::start(service.clone(), settings, config.worker.count).await?;
+        let workers = worker::start(service.clone(), settings, config.worker.count).await.map_err(Error::Workers)?;
         let ui = Ui::new(config, service.clone(), addr).await?;
         let api = api::router(Arc::new(App::new(config, service.clone())));
         let router = ui::router(ui, metrics::router(service, api));

@@ -2,6 +2,7 @@
 //! checks, pagination. Every operation acts for one [`Caller`] and sees only its account's
 //! resources.
 
+pub mod engine;
 pub mod error;
 pub mod guesses;
 pub mod imports;

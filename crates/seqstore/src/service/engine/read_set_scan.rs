@@ -1,27 +1,25 @@
-//! One attempt at one claimed source: open, tee into storage and the scanner, then commit the read
-//! set (or record the failure) in a transaction checked against the lease generation.
+//! The attempt of the kinds that make a read set (imports and direct uploads): open source1 (and
+//! source2), tee them into storage and the format's scanner (FASTQ here, BAM/uBAM/CRAM in
+//! [`aligned`]), and build the read set.
+
+mod aligned;
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::fastq;
 use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::Settings;
-use super::common::{Outcome, begin_settlement, duplicate_note, fail, open_spec, storage_failed, tee_failed};
-use super::lease;
-use super::tee::{self, ChannelReader, Progress, TeeError};
-use crate::db::import_jobs::{self, Claim};
+use super::kind::{Attempt, Outcome};
+use super::sources::{open_spec, storage_failed, tee_failed};
+use super::tee::{self, ChannelReader, TeeError};
 use crate::db::{self, read_sets, sequence_stores};
-use crate::metrics::Settled;
-use crate::model::import::{FileType, SourceSpec, SourceStatus};
+use crate::model::import::{FileType, SourceSpec};
 use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
 use crate::model::sequence_store::ETagAlgorithmFamily;
-use crate::model::tags::{self, Tags};
 use crate::model::time;
-use crate::service::Service;
+use crate::model::upload::UploadedParts;
 use crate::storage::data::{DataStore, WriteOptions};
 use crate::storage::source::Opened;
 
@@ -31,102 +29,50 @@ struct Scanned {
     summary: fastq::Summary,
 }
 
-/// Runs the attempt to its end. Never panics on bad input; errors of the database are logged and
-/// leave the source to be claimed again when its lease expires.
-pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
-    let started = std::time::Instant::now();
-    let progress = Arc::new(Progress::default());
-    let spec = serde_json::from_value::<SourceSpec>(claim.spec.clone());
-    let result = match &spec {
-        Ok(spec) => attempt(service, settings, &claim, spec, &progress).await,
-        Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
-    };
-    let upload = spec.as_ref().ok().and_then(|s| s.upload.as_ref());
-    let tags = spec.as_ref().map(|s| s.tags.clone()).unwrap_or_default();
-    let data = service.data();
-    let mut outcome = None;
-    let settled = match (result, upload) {
-        (Ok(read_set), upload) => {
-            let bytes = progress.bytes.load(Ordering::Relaxed);
-            outcome = Some((Settled::Finished { bytes, records: read_set.total_read_count }, None));
-            match upload {
-                Some(parts) => super::upload::commit(service, &claim, read_set, parts).await,
-                None => commit(service, &claim, &tags, read_set).await,
-            }
-        }
-        (Err(Outcome::Failed(message)), upload) => {
-            delete_objects(data, &claim).await;
-            let settled = match upload {
-                Some(parts) => super::upload::fail(service, settings, &claim, parts, &tags, &message).await,
-                None => fail(service, &claim, &message).await,
-            };
-            outcome = Some((Settled::Failed, Some(message)));
-            settled
-        }
-        (Err(Outcome::Abandoned), _) => {
-            delete_objects(data, &claim).await;
-            Ok(true)
-        }
-    };
-    match settled {
-        Ok(true) => {
-            if let Some((outcome, message)) = outcome {
-                super::report::settled(service, &claim, outcome, message.as_deref(), started);
-            }
-        }
-        Ok(false) => delete_objects(data, &claim).await,
-        Err(e) => tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source"),
-    }
-}
-
-async fn attempt(
-    service: &Service,
-    settings: &Settings,
-    claim: &Claim,
+/// Scans the read set of `spec` (read from the upload's stored `parts` when given) into the claim's
+/// object directory; the read set is ACTIVE with what the scanner found.
+pub(super) async fn scan(
+    at: &Attempt<'_>,
     spec: &SourceSpec,
-    progress: &Arc<Progress>,
+    parts: Option<&UploadedParts>,
 ) -> Result<ReadSet, Outcome> {
-    let db_failed = |e: db::Error| {
+    let (service, claim) = (at.service, at.claim);
+    let store = async {
+        let mut conn = service.db.pool().acquire().await?;
+        sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await
+    }
+    .await
+    .map_err(|e: db::Error| {
         tracing::error!(error = ?e, "database failure during import");
         Outcome::Abandoned
-    };
-    let mut conn = service.db().pool().acquire().await.map_err(|e| db_failed(e.into()))?;
-    let store = sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await.map_err(db_failed)?;
-    drop(conn);
+    })?;
     let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
     if spec.file_type != FileType::Fastq {
-        return super::aligned::attempt(service, settings, claim, spec, &store, progress).await;
+        return aligned::attempt(at, spec, parts, &store).await;
     }
-    let opened = open_spec(service, claim, spec, true).await?;
-    let total: u64 = opened.iter().map(|o| o.size).sum();
-    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
-        service.clone(),
-        settings.clone(),
-        claim.clone(),
-        Arc::clone(progress),
-        Some(total as i64),
-    )));
+    let opened = open_spec(at, spec, parts, true).await?;
     let options = WriteOptions::read_set(&store, &spec.tags);
-    let scanned = transfer(service.data(), settings, claim, store.etag_family, &options, opened, progress).await;
-    drop(keeper);
-    if progress.lease_lost.load(Ordering::Relaxed) {
-        return Err(Outcome::Abandoned);
-    }
-    let scanned = scanned?;
-    Ok(read_set(claim, spec, store.etag_family, scanned))
+    let scanned = transfer(at, store.etag_family, &options, opened).await?;
+    Ok(read_set(at, spec, store.etag_family, scanned))
+}
+
+/// `same content as read set N` when another read set of the store holds the same content as
+/// `set` (`read_sets::same_content`: same file type, same ETag algorithm, every file's digest
+/// equal).
+pub(super) async fn duplicate_note(tx: &mut db::Tx, set: &ReadSet) -> Result<Option<String>, db::Error> {
+    let duplicate = read_sets::same_content(tx, set).await?;
+    Ok(duplicate.map(|id| format!("same content as read set {id}")))
 }
 
 /// Streams every file once into storage (written with `options`) and the scanner; returns each
 /// file's result.
 async fn transfer(
-    data: &DataStore,
-    settings: &Settings,
-    claim: &Claim,
+    at: &Attempt<'_>,
     family: ETagAlgorithmFamily,
     options: &WriteOptions,
     opened: Vec<Opened>,
-    progress: &Arc<Progress>,
 ) -> Result<Vec<Scanned>, Outcome> {
+    let (data, settings, claim, progress) = (&at.service.data, at.settings, at.claim, &at.progress);
     let algorithm = match family {
         ETagAlgorithmFamily::Md5Up => Algorithm::Md5,
         ETagAlgorithmFamily::Sha256Up => Algorithm::Sha256,
@@ -191,14 +137,15 @@ fn spawn_scanner(
     })
 }
 
-fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
+fn read_set(at: &Attempt<'_>, spec: &SourceSpec, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
+    let claim = at.claim;
     let mut scanned = scanned.into_iter();
     let first = scanned.next().expect("source1 is always scanned");
     let second = scanned.next();
     let records = first.summary.records + second.as_ref().map_or(0, |s| s.summary.records);
     let bases = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
     ReadSet {
-        id: claim.read_set_id.clone(),
+        id: claim.output_id.clone(),
         status: "ACTIVE".into(),
         account: claim.account.clone(),
         store_id: claim.store_id.clone(),
@@ -223,28 +170,5 @@ fn read_set(claim: &Claim, spec: &SourceSpec, family: ETagAlgorithmFamily, scann
         files: Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None },
         statistics: None,
         status_message: None,
-    }
-}
-
-/// Commits the read set, its tags and the FINISHED source in one transaction; false (nothing
-/// written) when the lease generation moved on.
-async fn commit(service: &Service, claim: &Claim, tags: &Tags, set: ReadSet) -> Result<bool, db::Error> {
-    let (mut tx, now) = begin_settlement(service, claim).await?;
-    let note = duplicate_note(&mut tx, &set).await?;
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
-        return Ok(false);
-    }
-    read_sets::insert(&mut tx, &set).await?;
-    let arn = service.read_set_arn(&claim.account, &claim.store_id, &set.id);
-    db::tags::put(&mut tx, &arn, &tags::with_system_tags(tags, &set.sample_id, &set.subject_id)).await?;
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
-    tx.commit().await?;
-    tracing::info!(job = %claim.job_id, source = claim.index, read_set = %set.id, "read set committed");
-    Ok(true)
-}
-
-pub(super) async fn delete_objects(data: &DataStore, claim: &Claim) {
-    if let Err(e) = data.delete_read_set(&claim.store_id, &claim.object_dir()).await {
-        tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
     }
 }

@@ -1,75 +1,84 @@
-//! How the processing of a completed direct upload ends: its read set (PROCESSING_UPLOAD since
-//! completion) becomes ACTIVE with what the import pipeline computed, or UPLOAD_FAILED with the
-//! message; either way the upload's rows go and its part objects are deleted — except, on
-//! failure, when the store has a `fallbackLocation`: then the uploaded bytes are kept as the failed
-//! read set's files, so the user can still download what they sent.
+//! The processing of a completed direct upload: its one source is the upload's stored parts,
+//! scanned like an import; its read set (PROCESSING_UPLOAD since completion, its id reserved then)
+//! becomes ACTIVE with what the scan computed, or UPLOAD_FAILED with the message; either way the
+//! upload's rows go and its part objects are deleted — except, on failure, when the store has a
+//! `fallbackLocation`: then the uploaded bytes are kept as the failed read set's files, so the user
+//! can still download what they sent.
 
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::Settings;
-use super::common::{begin_settlement, duplicate_note, status_message};
-use crate::db::import_jobs::{self, Claim};
+use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::read_set_scan::{self, duplicate_note};
 use crate::db::{self, read_sets, sequence_stores, uploads};
-use crate::model::import::SourceStatus;
+use crate::model::job::UploadSource;
 use crate::model::read_set::{Files, ReadSet, StoredFile};
-use crate::model::tags::Tags;
-use crate::model::upload::{StoredPart, UploadedParts};
-use crate::service::Service;
-use crate::storage::data::{self, DataStore, WriteOptions};
+use crate::model::upload::StoredPart;
+use crate::storage::data::{self, DataStore, READ_SETS, WriteOptions};
 
 /// Writes in flight while parts are copied.
 const COPY_CONCURRENCY: usize = 2;
 
-/// Fills the upload's read set with `set` (ACTIVE), settles the source and job, and removes the
-/// upload; false (nothing written) when the lease generation moved on.
-pub(super) async fn commit(
-    service: &Service,
-    claim: &Claim,
-    mut set: ReadSet,
-    parts: &UploadedParts,
-) -> Result<bool, db::Error> {
-    let (mut tx, now) = begin_settlement(service, claim).await?;
-    let note = duplicate_note(&mut tx, &set).await?;
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, note.as_deref(), None, now).await? {
-        return Ok(false);
-    }
-    set.status = "ACTIVE".into();
-    set.status_message = match (set.status_message.take(), note) {
-        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
-        (a, b) => a.or(b),
-    };
-    if !read_sets::finish_upload(&mut tx, &set).await? {
-        tracing::warn!(read_set = %set.id, "the read set of an upload vanished while its parts were processed");
-    }
-    uploads::delete(&mut tx, &parts.upload_id).await?;
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
-    tx.commit().await?;
-    tracing::info!(upload = %parts.upload_id, read_set = %set.id, "uploaded read set committed");
-    service.delete_upload_objects(&claim.store_id, &parts.upload_id).await;
-    Ok(true)
-}
+/// The upload processing kind.
+pub(super) struct UploadProcessing;
 
-/// Marks the upload's read set UPLOAD_FAILED with `message`, settles the source and job, and
-/// removes the upload (keeping its bytes as the read set's files, with the store's encryption and
-/// the propagated ones of the read set's `tags`, when the store asks for it).
-pub(super) async fn fail(
-    service: &Service,
-    settings: &Settings,
-    claim: &Claim,
-    parts: &UploadedParts,
-    tags: &Tags,
-    message: &str,
-) -> Result<bool, db::Error> {
-    let mut files = Files::default();
-    if parts.keep_on_failure {
-        let mut conn = service.db().pool().acquire().await?;
-        let store = sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await?;
-        drop(conn);
-        let Some(store) = store else { return Ok(false) };
-        let options = WriteOptions::read_set(&store, tags);
-        let data = service.data();
-        let part_size = settings.part_size;
+impl Kind for UploadProcessing {
+    type Spec = UploadSource;
+    type Output = ReadSet;
+    type Kept = Files;
+    const OBJECTS: &'static str = READ_SETS;
+
+    async fn attempt(at: &Attempt<'_>, spec: &UploadSource) -> Result<ReadSet, Outcome> {
+        read_set_scan::scan(at, &spec.source, Some(&spec.parts)).await
+    }
+
+    fn records(output: &ReadSet) -> u64 {
+        output.total_read_count
+    }
+
+    /// Fills the upload's read set with `set` (ACTIVE) and removes the upload.
+    async fn commit(
+        _: &Attempt<'_>,
+        tx: &mut db::Tx,
+        spec: &UploadSource,
+        mut set: ReadSet,
+    ) -> Result<Option<String>, db::Error> {
+        let note = duplicate_note(tx, &set).await?;
+        set.status = "ACTIVE".into();
+        set.status_message = match (set.status_message.take(), note.clone()) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        if !read_sets::finish_upload(tx, &set).await? {
+            tracing::warn!(read_set = %set.id, "the read set of an upload vanished while its parts were processed");
+        }
+        uploads::delete(tx, &spec.parts.upload_id).await?;
+        Ok(note)
+    }
+
+    /// The uploaded bytes copied as the read set's files (with the store's encryption and the
+    /// propagated tags) when the store asks for it; none otherwise.
+    async fn keep(at: &Attempt<'_>, spec: &UploadSource) -> Option<Files> {
+        let mut files = Files::default();
+        if !spec.parts.keep_on_failure {
+            return Some(files);
+        }
+        let (service, claim) = (at.service, at.claim);
+        let store = async {
+            let mut conn = service.db.pool().acquire().await?;
+            sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await
+        };
+        let store = match store.await {
+            Ok(Some(store)) => store,
+            Ok(None) => return None,
+            Err(e) => {
+                let e: db::Error = e;
+                tracing::error!(error = ?e, "database failure while failing an upload");
+                return None;
+            }
+        };
+        let options = WriteOptions::read_set(&store, &spec.source.tags);
+        let (data, part_size, parts) = (&service.data, at.settings.part_size, &spec.parts);
         let kept = async {
             let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
             files.source1 = Some(copy_parts(data, &parts.source1, &key, part_size, &options).await?);
@@ -81,25 +90,35 @@ pub(super) async fn fail(
         };
         if let Err(e) = kept.await {
             tracing::error!(error = ?e, upload = %parts.upload_id, "could not keep the parts of a failed upload");
-            return Ok(false);
+            return None;
         }
+        Some(files)
     }
-    let (mut tx, now) = begin_settlement(service, claim).await?;
-    let short = status_message(message);
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
-        return Ok(false);
+
+    /// Marks the upload's read set UPLOAD_FAILED with `message` and the kept files, and removes the
+    /// upload.
+    async fn fail(
+        at: &Attempt<'_>,
+        tx: &mut db::Tx,
+        spec: &UploadSource,
+        files: Files,
+        message: &str,
+    ) -> Result<(), db::Error> {
+        let claim = at.claim;
+        if let Some(mut set) = read_sets::get(tx, &claim.account, &claim.store_id, &claim.output_id).await? {
+            set.status = "UPLOAD_FAILED".into();
+            set.status_message = Some(message.to_owned());
+            set.files = files;
+            read_sets::finish_upload(tx, &set).await?;
+        }
+        uploads::delete(tx, &spec.parts.upload_id).await?;
+        Ok(())
     }
-    if let Some(mut set) = read_sets::get(&mut tx, &claim.account, &claim.store_id, &claim.read_set_id).await? {
-        set.status = "UPLOAD_FAILED".into();
-        set.status_message = Some(short);
-        set.files = files;
-        read_sets::finish_upload(&mut tx, &set).await?;
+
+    /// Deletes the upload's part objects.
+    async fn settled(at: &Attempt<'_>, spec: &UploadSource) {
+        at.service.delete_upload_objects(&at.claim.store_id, &spec.parts.upload_id).await;
     }
-    uploads::delete(&mut tx, &parts.upload_id).await?;
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
-    tx.commit().await?;
-    service.delete_upload_objects(&claim.store_id, &parts.upload_id).await;
-    Ok(true)
 }
 
 /// Concatenates `parts` into the object `key`, written with `options`.
