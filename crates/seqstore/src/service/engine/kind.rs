@@ -39,8 +39,9 @@ pub(super) trait Kind {
     type Spec: Sync;
     /// What a successful attempt produced, committed by [`Kind::commit`].
     type Output: Send;
-    /// What a failed attempt keeps, prepared by [`Kind::keep`] outside the transaction.
-    type Kept: Send;
+    /// What a failed attempt keeps, prepared by [`Kind::keep`] outside the transaction (`()` for
+    /// the kinds that keep nothing).
+    type Kept: Send + Default;
     /// Where the attempt's objects live (`{store}/{OBJECTS}/{claim.object_dir()}`).
     const OBJECTS: &'static str;
 
@@ -61,19 +62,26 @@ pub(super) trait Kind {
     ) -> impl Future<Output = Result<Option<String>, db::Error>> + Send;
 
     /// Prepares what the failure keeps, before its settlement; `None` leaves the source unsettled
-    /// (claimed again once its lease expires).
-    fn keep(at: &Attempt<'_>, spec: &Self::Spec) -> impl Future<Output = Option<Self::Kept>> + Send;
+    /// (claimed again once its lease expires). By default nothing.
+    fn keep(_at: &Attempt<'_>, _spec: &Self::Spec) -> impl Future<Output = Option<Self::Kept>> + Send {
+        async { Some(Self::Kept::default()) }
+    }
 
     /// Records the failure `message` (already fit for `statusMessage`) beside the FAILED source
-    /// (inside the settlement transaction).
+    /// (inside the settlement transaction). By default nothing beside the source's own row.
     fn fail(
-        at: &Attempt<'_>,
-        tx: &mut db::Tx,
-        spec: &Self::Spec,
-        kept: Self::Kept,
-        message: &str,
-    ) -> impl Future<Output = Result<(), db::Error>> + Send;
+        _at: &Attempt<'_>,
+        _tx: &mut db::Tx,
+        _spec: &Self::Spec,
+        _kept: Self::Kept,
+        _message: &str,
+    ) -> impl Future<Output = Result<(), db::Error>> + Send {
+        async { Ok(()) }
+    }
 
-    /// Runs once the settlement committed, either way (e.g. deletes what the output replaced).
-    fn settled(at: &Attempt<'_>, spec: &Self::Spec) -> impl Future<Output = ()> + Send;
+    /// Runs once the settlement committed, either way (e.g. deletes what the output replaced). By
+    /// default nothing.
+    fn settled(_at: &Attempt<'_>, _spec: &Self::Spec) -> impl Future<Output = ()> + Send {
+        async {}
+    }
 }

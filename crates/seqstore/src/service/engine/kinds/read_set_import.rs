@@ -40,14 +40,4 @@ impl Kind for ReadSetImport {
         db::tags::put(tx, &arn, &tags::with_system_tags(&spec.tags, &set.sample_id, &set.subject_id)).await?;
         Ok(note)
     }
-
-    async fn keep(_: &Attempt<'_>, _: &SourceSpec) -> Option<()> {
-        Some(())
-    }
-
-    async fn fail(_: &Attempt<'_>, _: &mut db::Tx, _: &SourceSpec, (): (), _: &str) -> Result<(), db::Error> {
-        Ok(())
-    }
-
-    async fn settled(_: &Attempt<'_>, _: &SourceSpec) {}
 }

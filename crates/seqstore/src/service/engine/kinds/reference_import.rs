@@ -67,16 +67,6 @@ impl Kind for ReferenceImport {
         db::tags::put(tx, &arn, &spec.tags).await?;
         Ok(None)
     }
-
-    async fn keep(_: &Attempt<'_>, _: &ReferenceSourceSpec) -> Option<()> {
-        Some(())
-    }
-
-    async fn fail(_: &Attempt<'_>, _: &mut db::Tx, _: &ReferenceSourceSpec, (): (), _: &str) -> Result<(), db::Error> {
-        Ok(())
-    }
-
-    async fn settled(_: &Attempt<'_>, _: &ReferenceSourceSpec) {}
 }
 
 type Transferred = (fasta::Summary, StoredFile, Option<StoredFile>);
