@@ -257,7 +257,7 @@ pub async fn claim(
         store_id: row.try_get("store_id")?,
         role_arn: job.try_get("role_arn")?,
         kind,
-        spec: JobSpec::from_stored(kind, &spec).map_err(|e| crate::report::chain(&e)),
+        spec: JobSpec::from_stored(kind, &spec).map_err(|e| format!("{e} ({})", e.source)),
         generation: row.try_get("generation")?,
         output_id,
         previous,
