@@ -28,6 +28,7 @@ mod e2e {
     mod import_failures;
     mod import_recovery;
     mod imports;
+    mod job_locks;
     mod js;
     pub mod malformed;
     mod model_outputs;

@@ -4,6 +4,7 @@ pub mod arn;
 pub mod client;
 pub mod id;
 pub mod import;
+pub mod job;
 pub mod read_set;
 pub mod reference;
 pub mod role;

@@ -72,6 +72,9 @@ pub enum Error {
     /// The data store could not be prepared.
     #[error(transparent)]
     Data(#[from] data::Error),
+    /// The workers could not resume this node's leases or sweep orphan objects.
+    #[error("starting the workers failed")]
+    Workers(#[source] crate::service::Error),
     /// The TLS certificate or key cannot be used.
     #[error(transparent)]
     Tls(#[from] tls::Error),
@@ -120,7 +123,7 @@ impl Server {
         let service = Service::new(config, db.clone(), data).await?.with_meter(metrics.clone());
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let settings = worker::Settings::new(node_id, config);
-        let workers = worker::start(service.clone(), settings, config.worker.count).await?;
+        let workers = worker::start(service.clone(), settings, config.worker.count).await.map_err(Error::Workers)?;
         let ui = Ui::new(config, service.clone(), addr).await?;
         let api = api::router(Arc::new(App::new(config, service.clone())));
         let router = ui::router(ui, metrics::router(service, metrics, api));

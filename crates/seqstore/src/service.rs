@@ -4,6 +4,7 @@
 
 pub mod dashboard;
 pub mod downloads;
+pub mod engine;
 pub mod error;
 pub mod guesses;
 pub mod health;
@@ -114,12 +115,6 @@ impl Service {
         })
     }
 
-    /// The database behind the service. Only the workers reach past the use cases to it today;
-    /// this goes when the worker runs on the job engine's service use cases (issue 21).
-    pub(crate) fn db(&self) -> &Db {
-        &self.db
-    }
-
     /// Opens a listing of `operation` for `caller` in `store` (empty for account-wide listings)
     /// with `filter`: a `next_token` must have been issued for exactly that scope; the page size
     /// defaults to 100.
@@ -136,12 +131,6 @@ impl Service {
         let scope = format!("{operation}\n{}\n{store}\n{filter}", caller.account);
         let after = next_token.map(|t| self.tokens.open(&scope, t)).transpose()?;
         Ok(Listing { scope, after, limit: max_results.unwrap_or(100) })
-    }
-
-    /// The store's data. Only the workers reach past the use cases to it today; this goes when
-    /// the worker runs on the job engine's service use cases (issue 21).
-    pub(crate) fn data(&self) -> &DataStore {
-        &self.data
     }
 
     /// Notified whenever work is submitted; workers wait on it between polls.

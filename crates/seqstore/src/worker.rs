@@ -1,66 +1,21 @@
-//! Import workers: each claims one source at a time under a lease, imports it, and commits or
-//! fails it. A start-up step resumes this node's interrupted sources and sweeps orphan objects.
-//!
-//! Interruption: a worker may be stopped at any point (shutdown, crash, SIGKILL). Nothing is
-//! visible before the commit transaction, which is checked against the lease generation; an
-//! interrupted source is claimed again (at once by a restarted node that held it, by others once
-//! its lease expires) and restarts from the beginning; its partial objects are deleted by the
-//! attempt itself or by the next start-up sweep.
+//! Workers: each claims one source at a time through the service's job engine, runs the claimed
+//! attempt there to its end, and logs and counts what happened. A start-up step resumes this
+//! node's interrupted sources and sweeps orphan objects; a periodic one aborts abandoned uploads.
+//! Everything that touches the database or storage is a service use case
+//! ([`crate::service::engine`]); the worker is the loop.
 
-mod aligned;
-pub(crate) mod common;
-mod import;
-mod lease;
-mod reference_import;
 mod report;
 mod sweep;
-mod tee;
-mod upload;
 
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use seqstore_formats::limits::Limits as ScanLimits;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
-use crate::config::Config;
-use crate::db::{self, import_jobs};
-use crate::model::import::JobKind;
-use crate::model::time;
-use crate::service::Service;
-
-/// Everything a worker needs.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    /// Lease owner name of this process.
-    pub node_id: String,
-    /// Lease length.
-    pub lease: Duration,
-    /// Read throttle in bytes per second (0 = off).
-    pub throttle_bytes_per_sec: u64,
-    /// Part size recorded for stored files.
-    pub part_size: u64,
-    /// An upload idle for this long is aborted.
-    pub upload_idle: Duration,
-    /// What the scanners accept from a file's declared sizes (`[limits]`).
-    pub scan_limits: ScanLimits,
-}
-
-impl Settings {
-    /// Settings from the configuration, with this node's id.
-    pub fn new(node_id: String, config: &Config) -> Self {
-        Self {
-            node_id,
-            lease: Duration::from_secs(config.worker.lease_seconds),
-            throttle_bytes_per_sec: config.worker.throttle_bytes_per_sec,
-            part_size: config.storage.part_size,
-            upload_idle: Duration::from_secs(config.uploads.abandon_after_seconds),
-            scan_limits: config.limits.scan_limits(),
-        }
-    }
-}
+pub use crate::service::engine::Settings;
+use crate::service::{self, Service};
 
 /// The running workers of this process.
 pub struct Workers {
@@ -85,14 +40,12 @@ pub fn node_id(data_dir: &Path) -> std::io::Result<String> {
 
 /// Prepares this node (expires its own previous leases, sweeps orphan objects) and starts
 /// `count` workers.
-pub async fn start(service: Service, settings: Settings, count: usize) -> Result<Workers, db::Error> {
-    let mut conn = service.db().pool().acquire().await?;
-    let resumed = import_jobs::expire_leases_of(&mut conn, &settings.node_id).await?;
-    drop(conn);
+pub async fn start(service: Service, settings: Settings, count: usize) -> Result<Workers, service::Error> {
+    let resumed = service.resume_leases_of(&settings.node_id).await?;
     if resumed > 0 {
         tracing::info!(resumed, "resuming sources interrupted by this node's previous run");
     }
-    sweep::run(&service).await?;
+    service.sweep_orphan_objects().await?;
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     for n in 0..count {
@@ -116,35 +69,21 @@ impl Workers {
 async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver<bool>, n: usize) {
     let poll = Duration::from_secs(1);
     while !*stopped.borrow() {
-        let claimed = claim(&service, &settings).await;
-        match claimed {
+        match service.claim_source(&settings).await {
             Ok(Some(claim)) => {
                 report::claimed(&service, &claim, n);
-                if let Some(previous) = &claim.previous {
-                    let dir = match claim.kind {
-                        JobKind::ReadSet | JobKind::Upload => crate::storage::data::READ_SETS,
-                        JobKind::Reference => crate::storage::data::REFERENCES,
-                    };
-                    if let Err(e) = service.data().delete_dir(&claim.store_id, dir, previous).await {
-                        tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
-                    }
-                }
+                let started = Instant::now();
                 // Everything the attempt logs carries its job and source.
                 let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
-                let attempt = async {
-                    match claim.kind {
-                        JobKind::ReadSet | JobKind::Upload => import::run(&service, &settings, claim).await,
-                        JobKind::Reference => reference_import::run(&service, &settings, claim).await,
-                    }
-                }
-                .instrument(span);
-                let stop = tokio::select! {
-                    () = attempt => false,
-                    _ = stopped.changed() => true,
+                let attempt = service.run_claim(&settings, &claim).instrument(span);
+                let ended = tokio::select! {
+                    ended = attempt => Some(ended),
+                    _ = stopped.changed() => None,
                 };
                 report::ended(&service);
-                if stop {
-                    break;
+                match ended {
+                    Some(ended) => report::settled(&service, &claim, &ended, started),
+                    None => break,
                 }
             }
             Ok(None) => {
@@ -162,11 +101,24 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
     }
 }
 
-async fn claim(service: &Service, settings: &Settings) -> Result<Option<import_jobs::Claim>, db::Error> {
-    let now = time::now();
-    let expires = now + settings.lease.as_millis() as i64;
-    let mut tx = service.db().begin().await?;
-    let claim = import_jobs::claim(&mut tx, service.db().backend(), &settings.node_id, now, expires).await?;
-    tx.commit().await?;
-    Ok(claim)
+#[cfg(test)]
+mod tests {
+    /// The worker reaches the database and storage only through the service (the whiteboard's
+    /// "never Worker -> Db" and "never Worker -> Storage"): no path through `crate::` or `super::`
+    /// names either module.
+    #[test]
+    fn the_worker_uses_neither_db_nor_storage() {
+        let layers = ["db", "storage"].join("|");
+        let path = regex::Regex::new(&format!(r"(crate|super)::(\{{[^}}]*\b)?({layers})\b")).expect("regex");
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![src.join("worker.rs")];
+        for entry in std::fs::read_dir(src.join("worker")).expect("worker/") {
+            files.push(entry.expect("entry").path());
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).expect("read");
+            let found = path.find(&text).map(|m| m.as_str().to_owned());
+            assert_eq!(found, None, "{} reaches past the service", file.display());
+        }
+    }
 }

@@ -3,6 +3,7 @@
 
 use seqstore::db::{self, Db, idempotency, import_jobs, sequence_stores as stores, settings, tags};
 use seqstore::model::import::{FileType, Job, JobKind, JobStatus, Source, SourceSpec, SourceStatus};
+use seqstore::model::job::JobSpec;
 use seqstore::model::read_set::ReadSet;
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;
@@ -171,7 +172,6 @@ fn spec(n: usize) -> SourceSpec {
         name: None,
         description: None,
         tags: Default::default(),
-        upload: None,
     }
 }
 
@@ -193,9 +193,7 @@ async fn import_queue(db: &Db) {
     let mut tx = db.begin().await.expect("begin");
     import_jobs::insert_job(&mut tx, &job).await.expect("job");
     for i in 0..2 {
-        import_jobs::insert_source(&mut tx, &job, i, &spec(i as usize), spec(0).reference_arn.as_deref())
-            .await
-            .expect("source");
+        import_jobs::insert_source(&mut tx, &job, i, &JobSpec::ReadSet(spec(i as usize))).await.expect("source");
     }
     tx.commit().await.expect("commit");
     let mut conn = db.pool().acquire().await.expect("acquire");
@@ -220,12 +218,12 @@ async fn import_queue(db: &Db) {
     let job_now = import_jobs::job(&mut conn, ACCOUNT, "1000000001", "3000000001").await.expect("job").expect("exists");
     assert_eq!(job_now.status, JobStatus::InProgress);
     assert!(import_jobs::renew(&mut conn, &first, 200, 5000, 42, Some(100)).await.expect("renew"));
-    assert!(import_jobs::read_set_in_progress(&mut conn, &first.read_set_id, 4000).await.expect("live"));
+    assert!(import_jobs::read_set_in_progress(&mut conn, &first.output_id, 4000).await.expect("live"));
     drop(conn);
 
     // node-b's lease (until 1100) expires; node-c takes the source over with a new generation.
     let taken = claim("node-c", 2000).await.expect("expired lease is claimable");
-    assert_eq!((taken.index, taken.previous.as_deref()), (second.index, Some(second.read_set_id.as_str())));
+    assert_eq!((taken.index, taken.previous.as_deref()), (second.index, Some(second.output_id.as_str())));
     assert!(taken.generation > second.generation);
     let mut tx = db.begin().await.expect("begin");
     let stale = import_jobs::settle_source(&mut tx, &second, SourceStatus::Finished, None, None, 2000).await;

@@ -157,7 +157,6 @@ pub async fn start(service: &Service, caller: &Caller, input: Value) -> Result<R
             name: s.name,
             description: s.description,
             tags: s.tags.unwrap_or_default(),
-            upload: None,
         })
         .collect();
     let start = StartImport { role_arn: request.role_arn, client_token: request.client_token, sources };

@@ -6,16 +6,16 @@ use sqlx::{AnyConnection, Row};
 
 use super::filter::Filter;
 use super::{Backend, Error};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
 use crate::model::import::{Job, JobKind, JobStatus, Source, SourceStatus};
+pub use crate::model::job::Claim;
+use crate::model::job::JobSpec;
 use crate::model::time::Millis;
 
 const JOB_COLUMNS: &str =
     "id, account_id, store_id, role_arn, status, status_message, creation_ms, completion_ms, kind";
 const SOURCE_COLUMNS: &str =
-    "idx, spec, status, status_message, status_detail, read_set_id, bytes_processed, bytes_total";
+    "idx, kind, spec, status, status_message, status_detail, read_set_id, bytes_processed, bytes_total";
 
 /// ListReadSetImportJobs, as column bounds.
 #[derive(Debug, Clone, Default)]
@@ -30,44 +30,6 @@ pub struct Query {
     pub after: Option<(Millis, String)>,
     /// Page size.
     pub limit: i64,
-}
-
-/// A source claimed by a worker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Claim {
-    /// Job.
-    pub job_id: String,
-    /// Source index.
-    pub index: i64,
-    /// Account of the job.
-    pub account: String,
-    /// Target store.
-    pub store_id: String,
-    /// Role of the job.
-    pub role_arn: String,
-    /// What the job creates.
-    pub kind: JobKind,
-    /// What to import, as submitted (its type depends on `kind`).
-    pub spec: serde_json::Value,
-    /// Lease generation of this claim.
-    pub generation: i64,
-    /// Read set (or reference) id reserved for this attempt.
-    pub read_set_id: String,
-    /// The id an earlier, interrupted attempt used: its objects are garbage.
-    pub previous: Option<String>,
-}
-
-impl Claim {
-    /// The object directory this attempt writes under (`{store}/readSet/{dir}/…`): the read set id,
-    /// which is fresh for every attempt, except for an upload, whose read set id is fixed at
-    /// completion: there each attempt writes under `{id}/{generation}`, so an attempt that lost its
-    /// lease can never overwrite or delete what the attempt that took over committed.
-    pub fn object_dir(&self) -> String {
-        match self.kind {
-            JobKind::Upload => format!("{}/{}", self.read_set_id, self.generation),
-            JobKind::ReadSet | JobKind::Reference => self.read_set_id.clone(),
-        }
-    }
 }
 
 /// Inserts a job row.
@@ -88,15 +50,9 @@ pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error
     Ok(())
 }
 
-/// Inserts source `index` of `job`, NOT_STARTED; `reference_arn` is the reference it names, if any
+/// Inserts source `index` of `job`, NOT_STARTED, with the reference its spec names, if any
 /// (DeleteReference refuses while an unfinished source names it).
-pub async fn insert_source<S: Serialize>(
-    conn: &mut AnyConnection,
-    job: &Job,
-    index: i64,
-    spec: &S,
-    reference_arn: Option<&str>,
-) -> Result<(), Error> {
+pub async fn insert_source(conn: &mut AnyConnection, job: &Job, index: i64, spec: &JobSpec) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, status, generation, bytes_processed, \
          created_ms, kind, reference_arn) VALUES ($1, $2, $3, $4, $5, 'NOT_STARTED', 0, 0, $6, $7, $8)",
@@ -105,27 +61,34 @@ pub async fn insert_source<S: Serialize>(
     .bind(index)
     .bind(&job.account)
     .bind(&job.store_id)
-    .bind(serde_json::to_string(spec).expect("specs serialize"))
+    .bind(spec.to_stored())
     .bind(job.creation_time)
-    .bind(job.kind.as_str())
-    .bind(reference_arn)
+    .bind(spec.kind().as_str())
+    .bind(spec.reference_arn())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// Import job `id` of `account` in `store` (the hidden processing jobs of uploads are not import
-/// jobs).
+/// `kind IN (…)` of the kinds that are import jobs ([`JobKind::is_import_job`]).
+fn import_kinds() -> String {
+    let kinds: Vec<String> =
+        JobKind::ALL.iter().filter(|k| k.is_import_job()).map(|k| format!("'{}'", k.as_str())).collect();
+    format!("kind IN ({})", kinds.join(", "))
+}
+
+/// Import job `id` of `account` in `store` (only the kinds that are import jobs).
 pub async fn job(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<Option<Job>, Error> {
     let sql = format!(
-        "SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3 AND kind <> 'upload'"
+        "SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3 AND {}",
+        import_kinds()
     );
     let row = sqlx::query(&sql).bind(account).bind(store).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(job_from_row).transpose()
 }
 
-/// Fixes the read set id of a source before it is claimed: an upload's read set exists (as
-/// PROCESSING_UPLOAD) from completion on, so every attempt fills that one.
+/// Fixes the output id of a source before it is claimed, for the kinds whose output exists from
+/// submission on ([`JobKind::fresh_output_ids`] is `None`: every attempt fills that one).
 pub async fn reserve_read_set(
     conn: &mut AnyConnection,
     job_id: &str,
@@ -148,19 +111,21 @@ pub async fn job_any_store(conn: &mut AnyConnection, account: &str, id: &str) ->
     row.as_ref().map(job_from_row).transpose()
 }
 
-/// The sources of a job in index order, their specs read as `S`.
-pub async fn sources<S: DeserializeOwned>(conn: &mut AnyConnection, job_id: &str) -> Result<Vec<Source<S>>, Error> {
+/// The sources of a job in index order, their specs read as `S` (the spec of the job's kind).
+pub async fn sources<S: TryFrom<JobSpec>>(conn: &mut AnyConnection, job_id: &str) -> Result<Vec<Source<S>>, Error> {
     let sql = format!("SELECT {SOURCE_COLUMNS} FROM import_sources WHERE job_id = $1 ORDER BY idx");
     let rows = sqlx::query(&sql).bind(job_id).fetch_all(&mut *conn).await?;
     rows.iter().map(source_from_row).collect()
 }
 
-/// One page of a store's import jobs in `(creation_ms, id)` order (upload processing jobs are not
-/// listed).
+/// One page of a store's import jobs in `(creation_ms, id)` order (only the kinds that are import
+/// jobs).
 pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<Job>, Error> {
     let mut filter = Filter::default();
     filter.text_eq("account_id", account).text_eq("store_id", store);
-    filter.not_text_eq("kind", JobKind::Upload.as_str());
+    for kind in JobKind::ALL.into_iter().filter(|k| !k.is_import_job()) {
+        filter.not_text_eq("kind", kind.as_str());
+    }
     if let Some(status) = &query.status {
         filter.text_eq("status", status);
     }
@@ -186,24 +151,24 @@ pub async fn reference_in_use(conn: &mut AnyConnection, reference_arn: &str) -> 
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-/// Import jobs of `account` (in `store` when given) that are not settled (upload processing is not
-/// an import job).
+/// Import jobs of `account` (in `store` when given) that are not settled (only the kinds that are
+/// import jobs).
 pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option<&str>) -> Result<i64, Error> {
-    let row = sqlx::query(
+    let sql = format!(
         "SELECT COUNT(*) AS n FROM import_jobs WHERE account_id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS') \
-         AND ($2 = '' OR store_id = $2) AND kind <> 'upload'",
-    )
-    .bind(account)
-    .bind(store.unwrap_or(""))
-    .fetch_one(&mut *conn)
-    .await?;
+         AND ($2 = '' OR store_id = $2) AND {}",
+        import_kinds()
+    );
+    let row = sqlx::query(&sql).bind(account).bind(store.unwrap_or("")).fetch_one(&mut *conn).await?;
     Ok(row.try_get("n")?)
 }
 
-/// Serialises the settlement of one job's sources for the rest of the transaction, so the last
-/// source to finish always sees the others' outcomes and settles the job (PostgreSQL's READ
-/// COMMITTED would otherwise let two concurrent commits each miss the other; SQLite's
-/// `BEGIN IMMEDIATE` already serialises writers).
+/// Locks job `job_id` for the rest of the transaction: every transaction that changes a job's
+/// sources takes this lock first (job row, then source rows), so two of them never wait for each
+/// other in a cycle; it also serialises the settlement of one job's sources, so the last source to
+/// finish always sees the others' outcomes and settles the job (PostgreSQL's READ COMMITTED would
+/// otherwise let two concurrent commits each miss the other). SQLite's `BEGIN IMMEDIATE` already
+/// serialises writers.
 pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<(), Error> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT id FROM import_jobs WHERE id = $1 FOR UPDATE")
@@ -214,10 +179,14 @@ pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) 
     Ok(())
 }
 
+/// A claimable source is NOT_STARTED, or IN_PROGRESS with a lease expired before `$1`.
+const CLAIMABLE: &str = "(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND lease_expires_ms < $1))";
+
 /// Claims the oldest claimable source (NOT_STARTED, or IN_PROGRESS with an expired lease) for
-/// `owner` until `expires`, with a fresh lease generation and a newly reserved read set id (each
-/// attempt writes its own objects). Runs inside the caller's transaction; the job becomes
-/// IN_PROGRESS.
+/// `owner` until `expires`, with a fresh lease generation and an output id: the one reserved at
+/// submission, or a newly reserved one for the kinds that produce a fresh output per attempt (each
+/// attempt writes its own objects). Runs inside the caller's transaction, locking the job row
+/// before the source row ([`lock_job`]); the job becomes IN_PROGRESS.
 pub async fn claim(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -225,36 +194,49 @@ pub async fn claim(
     now: Millis,
     expires: Millis,
 ) -> Result<Option<Claim>, Error> {
-    let lock = if backend == Backend::Postgres { "FOR UPDATE SKIP LOCKED" } else { "" };
-    let sql = format!(
-        "SELECT job_id, idx, kind, read_set_id, status FROM import_sources WHERE status = 'NOT_STARTED' OR \
-         (status = 'IN_PROGRESS' AND lease_expires_ms < $1) ORDER BY created_ms, job_id, idx LIMIT 1 {lock}"
-    );
-    let Some(row) = sqlx::query(&sql).bind(now).fetch_optional(&mut *conn).await? else { return Ok(None) };
+    // The oldest claimable source names the job; under that job's lock, the job's first claimable
+    // source is taken (another worker may have taken the one seen first: then its next one, or,
+    // when the job has none left, the search starts again).
+    let lock = if backend == Backend::Postgres { "FOR UPDATE" } else { "" };
+    let row = loop {
+        let sql =
+            format!("SELECT job_id FROM import_sources WHERE {CLAIMABLE} ORDER BY created_ms, job_id, idx LIMIT 1");
+        let Some(row) = sqlx::query(&sql).bind(now).fetch_optional(&mut *conn).await? else { return Ok(None) };
+        let job_id: String = row.try_get("job_id")?;
+        lock_job(conn, backend, &job_id).await?;
+        let sql = format!(
+            "SELECT job_id, idx, kind, read_set_id, status FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} \
+             ORDER BY idx LIMIT 1 {lock}"
+        );
+        if let Some(row) = sqlx::query(&sql).bind(now).bind(&job_id).fetch_optional(&mut *conn).await? {
+            break row;
+        }
+    };
     let (job_id, index): (String, i64) = (row.try_get("job_id")?, row.try_get("idx")?);
     let kind: String = row.try_get("kind")?;
+    let kind = JobKind::parse(&kind).ok_or(Error::Corrupt { what: "job kind" })?;
     let status: String = row.try_get("status")?;
     let mut previous: Option<String> = row.try_get("read_set_id")?;
-    // An upload's read set id is fixed at completion: a retry refills it (after deleting what an
-    // interrupted attempt wrote). Every other attempt writes under a fresh id.
-    let read_set_id = match (kind == JobKind::Upload.as_str(), previous.clone()) {
-        (true, Some(fixed)) => {
+    let output_id = match (kind.fresh_output_ids(), previous.clone()) {
+        (Some(space), _) => super::ids::reserve(conn, space).await?,
+        (None, Some(reserved)) => {
+            // Refilled by every attempt (after deleting what an interrupted one wrote).
             if status == SourceStatus::NotStarted.as_str() {
                 previous = None;
             }
-            fixed
+            reserved
         }
-        _ => super::ids::reserve(conn, &kind).await?,
+        (None, None) => return Err(Error::Corrupt { what: "source without its reserved output id" }),
     };
     let row = sqlx::query(
         "UPDATE import_sources SET status = 'IN_PROGRESS', lease_owner = $1, lease_expires_ms = $2, \
          generation = generation + 1, read_set_id = $3, bytes_processed = 0, bytes_total = NULL, \
          status_message = NULL, status_detail = NULL, started_ms = COALESCE(started_ms, $4) \
-         WHERE job_id = $5 AND idx = $6 RETURNING account_id, store_id, spec, generation, kind",
+         WHERE job_id = $5 AND idx = $6 RETURNING account_id, store_id, spec, generation",
     )
     .bind(owner)
     .bind(expires)
-    .bind(&read_set_id)
+    .bind(&output_id)
     .bind(now)
     .bind(&job_id)
     .bind(index)
@@ -268,17 +250,16 @@ pub async fn claim(
     .fetch_one(&mut *conn)
     .await?;
     let spec: String = row.try_get("spec")?;
-    let kind: String = row.try_get("kind")?;
     Ok(Some(Claim {
         job_id,
         index,
         account: row.try_get("account_id")?,
         store_id: row.try_get("store_id")?,
         role_arn: job.try_get("role_arn")?,
-        kind: JobKind::parse(&kind).ok_or(Error::Corrupt { what: "job kind" })?,
-        spec: serde_json::from_str(&spec).map_err(|_| Error::Corrupt { what: "import source" })?,
+        kind,
+        spec: JobSpec::from_stored(kind, &spec).map_err(|e| format!("{e} ({})", e.source)),
         generation: row.try_get("generation")?,
-        read_set_id,
+        output_id,
         previous,
     }))
 }
@@ -369,12 +350,23 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
 }
 
 /// Makes every lease held by `owner` claimable at once (a restarted process resuming its own work).
+/// On PostgreSQL in its own transaction that locks the jobs concerned first (in id order), then
+/// their sources ([`lock_job`]).
 pub async fn expire_leases_of(conn: &mut AnyConnection, owner: &str) -> Result<u64, Error> {
-    let done =
-        sqlx::query("UPDATE import_sources SET lease_expires_ms = 0 WHERE status = 'IN_PROGRESS' AND lease_owner = $1")
-            .bind(owner)
-            .execute(&mut *conn)
-            .await?;
+    let expire = "UPDATE import_sources SET lease_expires_ms = 0 WHERE status = 'IN_PROGRESS' AND lease_owner = $1";
+    if conn.backend_name() != "PostgreSQL" {
+        return Ok(sqlx::query(expire).bind(owner).execute(&mut *conn).await?.rows_affected());
+    }
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::query(
+        "SELECT id FROM import_jobs WHERE id IN (SELECT job_id FROM import_sources WHERE status = 'IN_PROGRESS' \
+         AND lease_owner = $1) ORDER BY id FOR UPDATE",
+    )
+    .bind(owner)
+    .fetch_all(&mut *tx)
+    .await?;
+    let done = sqlx::query(expire).bind(owner).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(done.rows_affected())
 }
 
@@ -407,12 +399,15 @@ fn job_from_row(row: &AnyRow) -> Result<Job, Error> {
     })
 }
 
-fn source_from_row<S: DeserializeOwned>(row: &AnyRow) -> Result<Source<S>, Error> {
+fn source_from_row<S: TryFrom<JobSpec>>(row: &AnyRow) -> Result<Source<S>, Error> {
     let status: String = row.try_get("status")?;
     let spec: String = row.try_get("spec")?;
+    let kind: String = row.try_get("kind")?;
+    let kind = JobKind::parse(&kind).ok_or(Error::Corrupt { what: "job kind" })?;
+    let spec = JobSpec::from_stored(kind, &spec).map_err(|_| Error::Corrupt { what: "import source" })?;
     Ok(Source {
         index: row.try_get("idx")?,
-        spec: serde_json::from_str(&spec).map_err(|_| Error::Corrupt { what: "import source" })?,
+        spec: spec.try_into().map_err(|_| Error::Corrupt { what: "import source of another kind" })?,
         status: SourceStatus::parse(&status).ok_or(Error::Corrupt { what: "source status" })?,
         status_message: row.try_get("status_message")?,
         status_detail: row.try_get("status_detail")?,

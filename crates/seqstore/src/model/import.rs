@@ -125,14 +125,11 @@ pub struct SourceSpec {
     pub description: Option<String>,
     /// Read set tags.
     pub tags: Tags,
-    /// For the processing job of a direct upload: the stored parts to read instead of
-    /// `source1`/`source2`, and the read set (created at completion) to fill.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upload: Option<super::upload::UploadedParts>,
 }
 
 /// A source with its progress; `S` is what was submitted ([`SourceSpec`] for read sets,
-/// [`super::reference::ReferenceSourceSpec`] for references).
+/// [`super::reference::ReferenceSourceSpec`] for references: the variants of
+/// [`super::job::JobSpec`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source<S = SourceSpec> {
     /// Position in the job (0-based).
@@ -145,7 +142,8 @@ pub struct Source<S = SourceSpec> {
     pub status_message: Option<String>,
     /// Full message.
     pub status_detail: Option<String>,
-    /// The read set or reference created, once FINISHED.
+    /// The id of what the source produces (a read set or reference), reserved by its latest
+    /// attempt; what it created once FINISHED.
     pub read_set_id: Option<String>,
     /// Raw bytes read so far by the current attempt.
     pub bytes_processed: i64,

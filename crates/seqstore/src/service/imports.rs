@@ -9,6 +9,7 @@ use super::jobs::Submission;
 use super::{Caller, Error, Page, Service};
 use crate::db::sequence_stores;
 use crate::model::import::{FileType, Job, JobKind, Source, SourceSpec};
+use crate::model::job::JobSpec;
 use crate::model::role::RoleArn;
 use crate::model::tags;
 use crate::storage::locations::Grants;
@@ -74,7 +75,7 @@ impl Service {
                 reference_arns.push((format!("sources.{i}.referenceArn"), arn.clone()));
             }
         }
-        let sources = request.sources.iter().map(|s| (s.clone(), s.reference_arn.clone())).collect();
+        let sources = request.sources.iter().cloned().map(JobSpec::ReadSet).collect();
         let submission = Submission {
             kind: JobKind::ReadSet,
             store_id: store_id.to_owned(),

@@ -2,18 +2,18 @@
 //! the API promises, and the one transaction that inserts a job with its sources.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sha2::Digest;
 
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references, sequence_stores};
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::{Job, JobKind, JobStatus, Source};
+use crate::model::job::JobSpec;
 use crate::model::time;
 use crate::storage::locations::{Grants, SourceUri};
 
 /// A job to submit.
-pub(super) struct Submission<S> {
+pub(super) struct Submission {
     /// What it creates.
     pub kind: JobKind,
     /// Target store (sequence or reference store, by `kind`).
@@ -24,8 +24,8 @@ pub(super) struct Submission<S> {
     pub client_token: Option<String>,
     /// Digest of the request without the token.
     pub digest: String,
-    /// Each source's spec and the reference it names.
-    pub sources: Vec<(S, Option<String>)>,
+    /// Each source's spec (of the kind `kind`).
+    pub sources: Vec<JobSpec>,
     /// Every source URI with its member path (`sources.0.sourceFiles.source1`).
     pub uris: Vec<(String, String)>,
     /// Every `referenceArn` with its member path.
@@ -38,7 +38,7 @@ impl Service {
     /// caller; every source lies within the role's locations; the quotas (concurrent jobs, sources per
     /// job, read sets per store).
     /// Then inserts the job and its sources in one transaction and wakes the workers.
-    pub(super) async fn submit<S: Serialize>(&self, caller: &Caller, sub: Submission<S>) -> Result<Job, Error> {
+    pub(super) async fn submit(&self, caller: &Caller, sub: Submission) -> Result<Job, Error> {
         // Tokens are per account and operation; the store is part of the digest, so the same token
         // on another store is "another body".
         let scope = format!("Start{}ImportJob", sub.kind.as_str());
@@ -72,8 +72,8 @@ impl Service {
             completion_time: None,
         };
         import_jobs::insert_job(&mut tx, &job).await?;
-        for (i, (spec, reference)) in sub.sources.iter().enumerate() {
-            import_jobs::insert_source(&mut tx, &job, i as i64, spec, reference.as_deref()).await?;
+        for (i, spec) in sub.sources.iter().enumerate() {
+            import_jobs::insert_source(&mut tx, &job, i as i64, spec).await?;
         }
         if let Some(token) = &sub.client_token {
             let record = idempotency::Record { request_hash: digest, resource_id: job.id.clone() };
@@ -124,8 +124,8 @@ impl Service {
         if exists { Ok(()) } else { Err(Error::NotFound { kind: what, id: store_id.to_owned() }) }
     }
 
-    /// Job `id` in `store_id` of `caller`, with its sources read as `S`.
-    pub(super) async fn job_with_sources<S: DeserializeOwned>(
+    /// Job `id` in `store_id` of `caller`, with its sources read as `S` (the spec of `kind`).
+    pub(super) async fn job_with_sources<S: TryFrom<JobSpec>>(
         &self,
         caller: &Caller,
         kind: JobKind,

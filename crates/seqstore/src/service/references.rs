@@ -8,6 +8,7 @@ use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::{Job, JobKind, Source};
+use crate::model::job::JobSpec;
 use crate::model::reference::{Reference, ReferenceSourceSpec, ReferenceStore};
 use crate::model::sequence_store::SseConfig;
 use crate::model::tags::{self, Tags};
@@ -180,7 +181,7 @@ impl Service {
             role_arn: role_arn.to_owned(),
             client_token,
             digest,
-            sources: sources.into_iter().map(|s| (s, None)).collect(),
+            sources: sources.into_iter().map(JobSpec::Reference).collect(),
             uris,
             reference_arns: Vec::new(),
         };

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, read_sets, sequence_stores, uploads};
 use crate::model::import::{FileType, Job, JobKind, JobStatus, SourceSpec};
+use crate::model::job::{JobSpec, UploadSource};
 use crate::model::read_set::{ETag, Files, ReadSet};
 use crate::model::sequence_store::SequenceStore;
 use crate::model::tags;
@@ -295,15 +296,15 @@ impl Service {
             name: Some(spec.name.clone()),
             description: spec.description.clone(),
             tags: spec.tags.clone(),
-            upload: Some(UploadedParts {
-                upload_id: upload_id.to_owned(),
-                source1,
-                source2,
-                keep_on_failure: store.fallback_location.as_deref().is_some_and(|l| !l.is_empty()),
-            }),
+        };
+        let parts = UploadedParts {
+            upload_id: upload_id.to_owned(),
+            source1,
+            source2,
+            keep_on_failure: store.fallback_location.as_deref().is_some_and(|l| !l.is_empty()),
         };
         import_jobs::insert_job(&mut tx, &job).await?;
-        import_jobs::insert_source(&mut tx, &job, 0, &source, spec.reference_arn.as_deref()).await?;
+        import_jobs::insert_source(&mut tx, &job, 0, &JobSpec::Upload(UploadSource { source, parts })).await?;
         import_jobs::reserve_read_set(&mut tx, &job.id, 0, &read_set.id).await?;
         if !uploads::complete(&mut tx, upload_id, &read_set.id, now).await? {
             return Err(Error::NotFound { kind: "upload in progress", id: upload_id.to_owned() });

@@ -4,9 +4,10 @@
 
 use std::time::Instant;
 
-use crate::db::import_jobs::Claim;
 use crate::metrics::Settled;
+use crate::model::job::Claim;
 use crate::service::Service;
+use crate::service::engine::Ended;
 
 /// Logs and counts a claim: the source is now `IN_PROGRESS` in this process.
 pub(super) fn claimed(service: &Service, claim: &Claim, worker: usize) {
@@ -18,7 +19,7 @@ pub(super) fn claimed(service: &Service, claim: &Claim, worker: usize) {
     tracing::info!(
         job = %claim.job_id,
         source = claim.index,
-        read_set = %claim.read_set_id,
+        read_set = %claim.output_id,
         kind = claim.kind.as_str(),
         status = "IN_PROGRESS",
         generation = claim.generation,
@@ -33,9 +34,14 @@ pub(super) fn ended(service: &Service) {
     service.metrics().attempt_running(-1);
 }
 
-/// Logs and counts a source settled by this process as `outcome` (`message` for a failure),
+/// Logs and counts a source settled by this process as `ended` (nothing when it was not settled),
 /// `started` being when it was claimed.
-pub(super) fn settled(service: &Service, claim: &Claim, outcome: Settled, message: Option<&str>, started: Instant) {
+pub(super) fn settled(service: &Service, claim: &Claim, ended: &Ended, started: Instant) {
+    let (outcome, message) = match ended {
+        Ended::Finished { bytes, records } => (Settled::Finished { bytes: *bytes, records: *records }, None),
+        Ended::Failed(message) => (Settled::Failed, Some(message.as_str())),
+        Ended::Unsettled => return,
+    };
     let elapsed = started.elapsed();
     service.metrics().source_settled(claim.kind.as_str(), outcome, elapsed);
     let (status, bytes, records) = match outcome {
@@ -45,7 +51,7 @@ pub(super) fn settled(service: &Service, claim: &Claim, outcome: Settled, messag
     tracing::info!(
         job = %claim.job_id,
         source = claim.index,
-        read_set = %claim.read_set_id,
+        read_set = %claim.output_id,
         kind = claim.kind.as_str(),
         status,
         bytes,

@@ -46,8 +46,32 @@ pub enum TeeError {
 pub struct Progress {
     /// Raw bytes read so far, all files together.
     pub bytes: AtomicU64,
+    /// One more than the raw bytes to read, once the sources are opened (0 until then).
+    total: AtomicU64,
     /// Set when the lease is lost.
     pub lease_lost: AtomicBool,
+}
+
+impl Progress {
+    /// Raw bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Ordering::Relaxed)
+    }
+
+    /// Records the raw bytes to read.
+    pub fn set_total(&self, total: u64) {
+        self.total.store(total.saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// Raw bytes to read, once known.
+    pub fn total(&self) -> Option<u64> {
+        self.total.load(Ordering::Relaxed).checked_sub(1)
+    }
+
+    /// True once the lease is lost: the attempt must stop and commit nothing.
+    pub fn lease_lost(&self) -> bool {
+        self.lease_lost.load(Ordering::Relaxed)
+    }
 }
 
 /// Copies `stream` into `writer` and into `tx`, at most `throttle` bytes per second when non-zero.

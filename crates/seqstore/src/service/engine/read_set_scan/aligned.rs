@@ -3,7 +3,6 @@
 //! with the index (BAI/CSI/CRAI) built in the same pass and stored as the read set's INDEX.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::limits::{Limit, Limits};
@@ -11,17 +10,16 @@ use seqstore_formats::{bam, cram};
 use tokio::runtime::Handle;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::Settings;
-use super::common::{Outcome, open_spec, status_message, storage_failed, tee_failed};
-use super::lease;
-use super::tee::{self, Progress, TeeError};
+use super::super::kind::{Attempt, Outcome};
+use super::super::sources::{open_spec, status_message, storage_failed, tee_failed};
+use super::super::tee::{self, TeeError};
 use crate::config::LimitsConfig;
-use crate::db::import_jobs::Claim;
 use crate::model::import::{FileType, SourceSpec};
 use crate::model::read_set::{AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
 use crate::model::reference::Reference;
 use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
 use crate::model::time;
+use crate::model::upload::UploadedParts;
 use crate::service::{Caller, Service};
 use crate::storage::data::{DataStore, WriteOptions};
 
@@ -39,16 +37,15 @@ struct Scanned {
     unindexed: Option<String>,
 }
 
-/// Imports one BAM, uBAM or CRAM source into `store`, whose ETag family, encryption and
-/// propagated tags apply.
+/// Imports one BAM, uBAM or CRAM source (the upload's stored `parts` when given) into `store`,
+/// whose ETag family, encryption and propagated tags apply.
 pub(super) async fn attempt(
-    service: &Service,
-    settings: &Settings,
-    claim: &Claim,
+    at: &Attempt<'_>,
     spec: &SourceSpec,
+    parts: Option<&UploadedParts>,
     store: &SequenceStore,
-    progress: &Arc<Progress>,
 ) -> Result<ReadSet, Outcome> {
+    let (service, settings, claim, progress) = (at.service, at.settings, at.claim, &at.progress);
     let family = store.etag_family;
     let options = WriteOptions::read_set(store, &spec.tags);
     let reference = match &spec.reference_arn {
@@ -59,17 +56,10 @@ pub(super) async fn attempt(
         }
         None => None,
     };
-    let mut opened = open_spec(service, claim, spec, false).await?;
+    let mut opened = open_spec(at, spec, parts, false).await?;
     let source = opened.remove(0);
-    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
-        service.clone(),
-        settings.clone(),
-        claim.clone(),
-        Arc::clone(progress),
-        Some(source.size as i64),
-    )));
     let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
-    let writer = service.data().writer(&key, &options).await.map_err(|e| storage_failed("source1", &e))?;
+    let writer = service.data.writer(&key, &options).await.map_err(|e| storage_failed("source1", &e))?;
     let (tx, reader) = tee::channel();
     let throttle = settings.throttle_bytes_per_sec;
     let tee = AbortOnDropHandle::new(tokio::spawn(tee::run(source.stream, writer, tx, Arc::clone(progress), throttle)));
@@ -92,8 +82,7 @@ pub(super) async fn attempt(
     });
     let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
     let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the scanner stopped unexpectedly: {e}")))?;
-    drop(keeper);
-    if progress.lease_lost.load(Ordering::Relaxed) {
+    if progress.lease_lost() {
         return Err(Outcome::Abandoned);
     }
     if let Some(outcome) = tee_result.err().and_then(|e| tee_failed("source1", &e)) {
@@ -105,7 +94,7 @@ pub(super) async fn attempt(
         Some(bytes) => {
             let name = if file_type == FileType::Cram { "source1.crai" } else { "source1.bai" };
             let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
-            service.data().put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(name, &e))?;
+            service.data.put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(name, &e))?;
             Some(StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes)))
         }
         None => None,
@@ -118,7 +107,7 @@ pub(super) async fn attempt(
         None => "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned(),
     });
     Ok(ReadSet {
-        id: claim.read_set_id.clone(),
+        id: claim.output_id.clone(),
         status: "ACTIVE".into(),
         account: claim.account.clone(),
         store_id: claim.store_id.clone(),

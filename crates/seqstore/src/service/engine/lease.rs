@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use super::Settings;
 use super::tee::Progress;
-use crate::db::import_jobs::{self, Claim};
+use crate::db::import_jobs;
+use crate::model::job::Claim;
 use crate::model::time;
 use crate::service::Service;
 
@@ -17,14 +18,15 @@ const INTERVAL: Duration = Duration::from_secs(1);
 /// Renews `claim` until the future is dropped or the lease is lost (then sets
 /// `progress.lease_lost` and returns). Database errors are logged and retried: the lease is long
 /// enough to survive a few missed renewals.
-pub async fn keep(service: Service, settings: Settings, claim: Claim, progress: Arc<Progress>, total: Option<i64>) {
+pub(super) async fn keep(service: Service, settings: Settings, claim: Claim, progress: Arc<Progress>) {
     loop {
         tokio::time::sleep(INTERVAL).await;
         let now = time::now();
         let expires = now + settings.lease.as_millis() as i64;
-        let bytes = progress.bytes.load(Ordering::Relaxed) as i64;
+        let bytes = progress.bytes() as i64;
+        let total = progress.total().map(|t| t as i64);
         let renewed = async {
-            let mut conn = service.db().pool().acquire().await?;
+            let mut conn = service.db.pool().acquire().await?;
             import_jobs::renew(&mut conn, &claim, now, expires, bytes, total).await
         }
         .await;

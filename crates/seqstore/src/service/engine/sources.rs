@@ -1,17 +1,14 @@
-//! What every kind of import attempt shares: how an attempt ends, opening sources within the
-//! role's grants, and recording a failure.
+//! What the attempts of every kind share: opening sources (within the role's grants, or a direct
+//! upload's stored parts) as byte streams, and turning failures into status messages.
 
 use futures_util::{StreamExt, TryStreamExt};
 
+use super::kind::{Attempt, Outcome};
 use super::tee::TeeError;
-use crate::db::import_jobs::{self, Claim};
-use crate::db::{self, read_sets};
-use crate::model::import::{SourceSpec, SourceStatus};
-use crate::model::read_set::ReadSet;
-use crate::model::time;
-use crate::model::upload::StoredPart;
+use crate::model::import::SourceSpec;
+use crate::model::upload::{StoredPart, UploadedParts};
 use crate::report::chain;
-use crate::service::{Caller, Service};
+use crate::service::Caller;
 use crate::storage::data::DataStore;
 use crate::storage::locations::SourceUri;
 use crate::storage::source::{self, Opened};
@@ -19,35 +16,29 @@ use crate::storage::source::{self, Opened};
 /// Longest `statusMessage` the model allows.
 const MAX_MESSAGE_CHARS: usize = 127;
 
-/// How an attempt ended without a result.
-pub(super) enum Outcome {
-    /// The source is bad or unreadable: record it as FAILED with this message.
-    Failed(String),
-    /// The lease was lost or the process is stopping: commit nothing.
-    Abandoned,
-}
-
 /// Opens the files of `spec`: source1, and source2 when `with_source2` and the spec has one. A
-/// direct upload's files are its stored parts, read in order; other sources are opened through
+/// direct upload's files are its stored `parts`, read in order; other sources are opened through
 /// the grants of the claim's role.
 pub(super) async fn open_spec(
-    service: &Service,
-    claim: &Claim,
+    at: &Attempt<'_>,
     spec: &SourceSpec,
+    parts: Option<&UploadedParts>,
     with_source2: bool,
 ) -> Result<Vec<Opened>, Outcome> {
-    if let Some(upload) = &spec.upload {
-        let mut opened = vec![parts_stream(service.data().clone(), upload.source1.clone())];
+    if let Some(upload) = parts {
+        let data = &at.service.data;
+        let mut opened = vec![parts_stream(data.clone(), upload.source1.clone())];
         if with_source2 && !upload.source2.is_empty() {
-            opened.push(parts_stream(service.data().clone(), upload.source2.clone()));
+            opened.push(parts_stream(data.clone(), upload.source2.clone()));
         }
+        at.progress.set_total(opened.iter().map(|o| o.size).sum());
         return Ok(opened);
     }
     let mut files = vec![("source1", spec.source1.clone())];
     if let Some(source2) = spec.source2.as_ref().filter(|_| with_source2) {
         files.push(("source2", source2.clone()));
     }
-    open_all(service, claim, &files).await
+    open_all(at, &files).await
 }
 
 /// The stored `parts` as one stream, in order.
@@ -67,14 +58,11 @@ fn parts_stream(data: DataStore, parts: Vec<StoredPart>) -> Opened {
     Opened { size, stream }
 }
 
-/// Opens each `(name, uri)` through the grants of the claim's role.
-pub(super) async fn open_all(
-    service: &Service,
-    claim: &Claim,
-    files: &[(&str, String)],
-) -> Result<Vec<Opened>, Outcome> {
-    let caller = Caller { account: claim.account.clone() };
-    let grants = service.grants(&caller, &claim.role_arn).map_err(|e| Outcome::Failed(e.to_string()))?;
+/// Opens each `(name, uri)` through the grants of the claim's role; records their total size as
+/// the attempt's bytes to read.
+pub(super) async fn open_all(at: &Attempt<'_>, files: &[(&str, String)]) -> Result<Vec<Opened>, Outcome> {
+    let caller = Caller { account: at.claim.account.clone() };
+    let grants = at.service.grants(&caller, &at.claim.role_arn).map_err(|e| Outcome::Failed(e.to_string()))?;
     let mut opened = Vec::new();
     for (name, uri) in files {
         let parsed = SourceUri::parse(uri).map_err(|e| Outcome::Failed(format!("{name}: {e}")))?;
@@ -90,41 +78,13 @@ pub(super) async fn open_all(
         })?;
         opened.push(source);
     }
+    at.progress.set_total(opened.iter().map(|o| o.size).sum());
     Ok(opened)
-}
-
-/// Opens the transaction that settles `claim`, with its job locked (so the last source to settle
-/// sees the others' outcomes), and the settlement time.
-pub(super) async fn begin_settlement(service: &Service, claim: &Claim) -> Result<(db::Tx, time::Millis), db::Error> {
-    let mut tx = service.db().begin().await?;
-    import_jobs::lock_job(&mut tx, service.db().backend(), &claim.job_id).await?;
-    Ok((tx, time::now()))
-}
-
-/// `same content as read set N` when another read set of the store holds the same content as
-/// `set` (`read_sets::same_content`: same file type, same ETag algorithm, every file's digest
-/// equal).
-pub(super) async fn duplicate_note(tx: &mut db::Tx, set: &ReadSet) -> Result<Option<String>, db::Error> {
-    let duplicate = read_sets::same_content(tx, set).await?;
-    Ok(duplicate.map(|id| format!("same content as read set {id}")))
-}
-
-/// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
-/// the full text as `statusDetail`.
-pub(super) async fn fail(service: &Service, claim: &Claim, message: &str) -> Result<bool, db::Error> {
-    let (mut tx, now) = begin_settlement(service, claim).await?;
-    let short = status_message(message);
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Failed, Some(&short), Some(message), now).await? {
-        return Ok(false);
-    }
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
-    tx.commit().await?;
-    Ok(true)
 }
 
 /// `message` made safe for `statusMessage`: every character outside the model's `P_TEXT` classes
 /// (letters, marks, separators, symbols, numbers, punctuation) escaped, at most 127 characters.
-pub fn status_message(message: &str) -> String {
+pub(super) fn status_message(message: &str) -> String {
     static ALLOWED: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"^[\p{L}\p{M}\p{Z}\p{S}\p{N}\p{P}]$").expect("valid"));
     let escaped: String = message

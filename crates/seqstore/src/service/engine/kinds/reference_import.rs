@@ -1,10 +1,9 @@
-//! One attempt at one claimed reference source: tee the FASTA into storage and the scanner (plus,
-//! for plain gzip, a BGZF copy for random access), store the `.fai`/`.gzi`, then commit the
-//! reference in a transaction checked against the lease generation.
+//! Reference import: each source is a FASTA file (plain, gzip or BGZF) read through the job's
+//! role, teed into storage and the scanner (plus, for plain gzip, a BGZF copy for random access);
+//! its `.fai`/`.gzi` are stored beside it; a finished source commits a new reference with its tags.
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 use object_store::WriteMultipart;
@@ -13,110 +12,72 @@ use seqstore_formats::sniff::Compression;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::Settings;
-use super::common::{Outcome, begin_settlement, fail, open_all, storage_failed, tee_failed};
-use super::lease;
-use super::tee::{self, Progress, TeeError};
-use crate::db::import_jobs::{self, Claim};
+use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::sources::{open_all, storage_failed, tee_failed};
+use super::super::tee::{self, TeeError};
 use crate::db::{self, reference_stores, references};
-use crate::metrics::Settled;
 use crate::model::arn::{Arn, Resource};
-use crate::model::import::SourceStatus;
 use crate::model::read_set::StoredFile;
 use crate::model::reference::{Reference, ReferenceFiles, ReferenceSourceSpec, Sequence};
-use crate::model::tags::Tags;
 use crate::model::time;
-use crate::service::Service;
-use crate::storage::data::{DataStore, WriteOptions};
+use crate::storage::data::{DataStore, REFERENCES, WriteOptions};
+use crate::storage::source::Opened;
 
-/// Runs the attempt to its end, like the read set import: never panics on bad input.
-pub async fn run(service: &Service, settings: &Settings, claim: Claim) {
-    let started = std::time::Instant::now();
-    let progress = Arc::new(Progress::default());
-    let result = match serde_json::from_value::<ReferenceSourceSpec>(claim.spec.clone()) {
-        Ok(spec) => attempt(service, settings, &claim, &spec, &progress).await.map(|r| (r, spec.tags)),
-        Err(e) => Err(Outcome::Failed(format!("the stored source is unreadable ({e}); submit the job again"))),
-    };
-    let mut outcome = None;
-    let settled = match result {
-        Ok((reference, tags)) => {
-            let bytes = progress.bytes.load(Ordering::Relaxed);
-            outcome = Some((Settled::Finished { bytes, records: 0 }, None));
-            commit(service, &claim, &tags, reference).await
-        }
-        Err(Outcome::Failed(message)) => {
-            delete_objects(service.data(), &claim).await;
-            let settled = fail(service, &claim, &message).await;
-            outcome = Some((Settled::Failed, Some(message)));
-            settled
-        }
-        Err(Outcome::Abandoned) => {
-            delete_objects(service.data(), &claim).await;
-            Ok(true)
-        }
-    };
-    match settled {
-        Ok(true) => {
-            if let Some((outcome, message)) = outcome {
-                super::report::settled(service, &claim, outcome, message.as_deref(), started);
-            }
-        }
-        Ok(false) => delete_objects(service.data(), &claim).await,
-        Err(e) => tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source"),
-    }
-}
+/// The reference import kind.
+pub(super) struct ReferenceImport;
 
-async fn attempt(
-    service: &Service,
-    settings: &Settings,
-    claim: &Claim,
-    spec: &ReferenceSourceSpec,
-    progress: &Arc<Progress>,
-) -> Result<Reference, Outcome> {
-    let store = async {
-        let mut conn = service.db().pool().acquire().await?;
-        reference_stores::get(&mut conn, &claim.account, &claim.store_id).await
+impl Kind for ReferenceImport {
+    type Spec = ReferenceSourceSpec;
+    type Output = Reference;
+    type Kept = ();
+    const OBJECTS: &'static str = REFERENCES;
+
+    async fn attempt(at: &Attempt<'_>, spec: &ReferenceSourceSpec) -> Result<Reference, Outcome> {
+        let (service, claim) = (at.service, at.claim);
+        let store = async {
+            let mut conn = service.db.pool().acquire().await?;
+            reference_stores::get(&mut conn, &claim.account, &claim.store_id).await
+        }
+        .await
+        .map_err(|e: db::Error| {
+            tracing::error!(error = ?e, "database failure during reference import");
+            Outcome::Abandoned
+        })?;
+        let store = store.ok_or_else(|| Outcome::Failed("the reference store no longer exists".into()))?;
+        let options = WriteOptions::encrypted(store.sse.as_ref());
+        let mut opened = open_all(at, &[("sourceFile", spec.source_file.clone())]).await?;
+        let transferred = transfer(at, &options, opened.remove(0)).await?;
+        finish(at, &options, spec, transferred).await
     }
-    .await
-    .map_err(|e: db::Error| {
-        tracing::error!(error = ?e, "database failure during reference import");
-        Outcome::Abandoned
-    })?;
-    let store = store.ok_or_else(|| Outcome::Failed("the reference store no longer exists".into()))?;
-    let options = WriteOptions::encrypted(store.sse.as_ref());
-    let mut opened = open_all(service, claim, &[("sourceFile", spec.source_file.clone())]).await?;
-    let source = opened.remove(0);
-    let total = source.size;
-    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
-        service.clone(),
-        settings.clone(),
-        claim.clone(),
-        Arc::clone(progress),
-        Some(total as i64),
-    )));
-    let result = transfer(service.data(), settings, claim, &options, source, progress).await;
-    drop(keeper);
-    if progress.lease_lost.load(Ordering::Relaxed) {
-        return Err(Outcome::Abandoned);
+
+    fn records(_: &Reference) -> u64 {
+        0
     }
-    finish(service.data(), settings, claim, &options, spec, result?).await
+
+    /// Inserts the reference and its tags.
+    async fn commit(
+        at: &Attempt<'_>,
+        tx: &mut db::Tx,
+        spec: &ReferenceSourceSpec,
+        reference: Reference,
+    ) -> Result<Option<String>, db::Error> {
+        references::insert(tx, &reference).await?;
+        let resource = Resource::Reference { store: reference.store_id.clone(), id: reference.id.clone() };
+        let arn = Arn::new(at.service.region(), &reference.account, resource).to_string();
+        db::tags::put(tx, &arn, &spec.tags).await?;
+        Ok(None)
+    }
 }
 
 type Transferred = (fasta::Summary, StoredFile, Option<StoredFile>);
 
 /// Streams the source once into storage (written with `options`) and the scanner, with the BGZF
 /// copy of a plain gzip source beside it.
-async fn transfer(
-    data: &DataStore,
-    settings: &Settings,
-    claim: &Claim,
-    options: &WriteOptions,
-    source: crate::storage::source::Opened,
-    progress: &Arc<Progress>,
-) -> Result<Transferred, Outcome> {
-    let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source");
+async fn transfer(at: &Attempt<'_>, options: &WriteOptions, source: Opened) -> Result<Transferred, Outcome> {
+    let (data, settings, claim, progress) = (&at.service.data, at.settings, at.claim, &at.progress);
+    let key = DataStore::reference_key(&claim.store_id, &claim.output_id, "source");
     let writer = data.writer(&key, options).await.map_err(|e| storage_failed("sourceFile", &e))?;
-    let copy_key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, "source.bgz");
+    let copy_key = DataStore::reference_key(&claim.store_id, &claim.output_id, "source.bgz");
     let copy_writer = data.writer(&copy_key, options).await.map_err(|e| storage_failed("the BGZF copy", &e))?;
     let (tx, reader) = tee::channel();
     let throttle = settings.throttle_bytes_per_sec;
@@ -185,15 +146,14 @@ impl Write for ChannelWriter {
 
 /// Stores the `.fai` and `.gzi` (written with `options`) and builds the reference.
 async fn finish(
-    data: &DataStore,
-    settings: &Settings,
-    claim: &Claim,
+    at: &Attempt<'_>,
     options: &WriteOptions,
     spec: &ReferenceSourceSpec,
     (summary, source, bgzf): Transferred,
 ) -> Result<Reference, Outcome> {
+    let (data, settings, claim) = (&at.service.data, at.settings, at.claim);
     let small = |name: &str, bytes: &[u8]| {
-        let key = DataStore::reference_key(&claim.store_id, &claim.read_set_id, name);
+        let key = DataStore::reference_key(&claim.store_id, &claim.output_id, name);
         let sha = {
             use sha2::Digest;
             hex::encode(sha2::Sha256::digest(bytes))
@@ -217,7 +177,7 @@ async fn finish(
     };
     let now = time::now();
     Ok(Reference {
-        id: claim.read_set_id.clone(),
+        id: claim.output_id.clone(),
         account: claim.account.clone(),
         store_id: claim.store_id.clone(),
         name: spec.name.clone(),
@@ -241,25 +201,4 @@ async fn finish(
             .collect(),
         files: ReferenceFiles { source: Some(source), index: Some(index), bgzf, gzi },
     })
-}
-
-async fn commit(service: &Service, claim: &Claim, tags: &Tags, reference: Reference) -> Result<bool, db::Error> {
-    let (mut tx, now) = begin_settlement(service, claim).await?;
-    if !import_jobs::settle_source(&mut tx, claim, SourceStatus::Finished, None, None, now).await? {
-        return Ok(false);
-    }
-    references::insert(&mut tx, &reference).await?;
-    let resource = Resource::Reference { store: claim.store_id.clone(), id: reference.id.clone() };
-    let arn = Arn::new(service.region(), &claim.account, resource).to_string();
-    db::tags::put(&mut tx, &arn, tags).await?;
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
-    tx.commit().await?;
-    tracing::info!(job = %claim.job_id, reference = %reference.id, "reference committed");
-    Ok(true)
-}
-
-async fn delete_objects(data: &DataStore, claim: &Claim) {
-    if let Err(e) = data.delete_reference(&claim.store_id, &claim.read_set_id).await {
-        tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
-    }
 }

@@ -1,0 +1,112 @@
+//! The job engine: the use cases the workers call (resume this node's leases, sweep orphan
+//! objects, claim a source, run the claimed attempt to its end) and the one skeleton every kind of
+//! job runs in ([`skeleton`]); each kind is one type in `engine/kinds/` ([`kind::Kind`]).
+//!
+//! Interruption: an attempt may be stopped at any point (shutdown, crash, SIGKILL). Nothing is
+//! visible before the settlement transaction, which is checked against the lease generation; an
+//! interrupted source is claimed again (at once by a restarted node that held it, by others once
+//! its lease expires) and restarts from the beginning; its partial objects are deleted by the
+//! attempt itself or by the next start-up sweep.
+//!
+//! Lock order: every transaction that changes a job's sources locks the job row first
+//! ([`db::import_jobs::lock_job`]), then the source rows.
+
+mod kind;
+mod kinds;
+mod lease;
+mod read_set_scan;
+mod skeleton;
+mod sources;
+mod sweep;
+mod tee;
+
+use std::time::Duration;
+
+use seqstore_formats::limits::Limits as ScanLimits;
+
+use super::{Error, Service};
+use crate::config::Config;
+use crate::db::{self, import_jobs};
+use crate::model::job::Claim;
+use crate::model::time;
+
+/// What the engine needs to run attempts on this node.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Lease owner name of this process.
+    pub node_id: String,
+    /// Lease length.
+    pub lease: Duration,
+    /// Read throttle in bytes per second (0 = off).
+    pub throttle_bytes_per_sec: u64,
+    /// Part size recorded for stored files.
+    pub part_size: u64,
+    /// An upload idle for this long is aborted.
+    pub upload_idle: Duration,
+    /// What the scanners accept from a file's declared sizes (`[limits]`).
+    pub scan_limits: ScanLimits,
+}
+
+impl Settings {
+    /// Settings from the configuration, with this node's id.
+    pub fn new(node_id: String, config: &Config) -> Self {
+        Self {
+            node_id,
+            lease: Duration::from_secs(config.worker.lease_seconds),
+            throttle_bytes_per_sec: config.worker.throttle_bytes_per_sec,
+            part_size: config.storage.part_size,
+            upload_idle: Duration::from_secs(config.uploads.abandon_after_seconds),
+            scan_limits: config.limits.scan_limits(),
+        }
+    }
+}
+
+/// How an attempt ended, for the worker's log and metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ended {
+    /// The source is FINISHED: `bytes` read, `records` found.
+    Finished {
+        /// Raw bytes read.
+        bytes: u64,
+        /// Records found (0 where a kind counts none).
+        records: u64,
+    },
+    /// The source is FAILED with this message.
+    Failed(String),
+    /// Nothing was settled: the lease was lost, or the database failed (the source is claimed again
+    /// once its lease expires).
+    Unsettled,
+}
+
+impl Service {
+    /// Makes the leases this node held before a restart claimable at once; returns how many.
+    pub async fn resume_leases_of(&self, node_id: &str) -> Result<u64, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(import_jobs::expire_leases_of(&mut conn, node_id).await?)
+    }
+
+    /// Deletes stored objects that no committed resource and no live lease owns (see [`sweep`]).
+    /// Safe with other processes running.
+    pub async fn sweep_orphan_objects(&self) -> Result<(), Error> {
+        Ok(sweep::run(self).await?)
+    }
+
+    /// Claims the oldest claimable source for `settings.node_id` under a lease of
+    /// `settings.lease`, or `None` when there is none.
+    pub async fn claim_source(&self, settings: &Settings) -> Result<Option<Claim>, Error> {
+        let now = time::now();
+        let expires = now + settings.lease.as_millis() as i64;
+        let mut tx = self.db.begin().await?;
+        let claim = import_jobs::claim(&mut tx, self.db.backend(), &settings.node_id, now, expires).await?;
+        tx.commit().await.map_err(db::Error::from)?;
+        Ok(claim)
+    }
+
+    /// Runs the attempt of `claim` to its end: deletes what an interrupted earlier attempt wrote,
+    /// attempts the work item under a renewed lease, and commits or fails it (settling the job
+    /// once its last source settles). Never panics on bad input; a lost lease or a database
+    /// failure leaves the source to be claimed again. Dropping the future stops the attempt.
+    pub async fn run_claim(&self, settings: &Settings, claim: &Claim) -> Ended {
+        kinds::run(self, settings, claim).await
+    }
+}

@@ -1,0 +1,43 @@
+//! Read set import: each source is a FASTQ (single or paired), BAM, uBAM or CRAM file read through
+//! the job's role; a finished source commits a new ACTIVE read set with its tags.
+
+use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::read_set_scan::{self, duplicate_note};
+use crate::db;
+use crate::model::import::SourceSpec;
+use crate::model::read_set::ReadSet;
+use crate::model::tags;
+use crate::storage::data::READ_SETS;
+
+/// The read set import kind.
+pub(super) struct ReadSetImport;
+
+impl Kind for ReadSetImport {
+    type Spec = SourceSpec;
+    type Output = ReadSet;
+    type Kept = ();
+    const OBJECTS: &'static str = READ_SETS;
+
+    async fn attempt(at: &Attempt<'_>, spec: &SourceSpec) -> Result<ReadSet, Outcome> {
+        read_set_scan::scan(at, spec, None).await
+    }
+
+    fn records(output: &ReadSet) -> u64 {
+        output.total_read_count
+    }
+
+    /// Inserts the read set and its tags (with the system tags); the source's message notes a
+    /// read set of the store with the same content.
+    async fn commit(
+        at: &Attempt<'_>,
+        tx: &mut db::Tx,
+        spec: &SourceSpec,
+        set: ReadSet,
+    ) -> Result<Option<String>, db::Error> {
+        let note = duplicate_note(tx, &set).await?;
+        db::read_sets::insert(tx, &set).await?;
+        let arn = at.service.read_set_arn(&set.account, &set.store_id, &set.id);
+        db::tags::put(tx, &arn, &tags::with_system_tags(&spec.tags, &set.sample_id, &set.subject_id)).await?;
+        Ok(note)
+    }
+}

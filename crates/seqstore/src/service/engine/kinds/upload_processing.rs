@@ -1,0 +1,147 @@
+//! The processing of a completed direct upload: its one source is the upload's stored parts,
+//! scanned like an import; its read set (PROCESSING_UPLOAD since completion, its id reserved then)
+//! becomes ACTIVE with what the scan computed, or UPLOAD_FAILED with the message; either way the
+//! upload's rows go and its part objects are deleted — except, on failure, when the store has a
+//! `fallbackLocation`: then the uploaded bytes are kept as the failed read set's files, so the user
+//! can still download what they sent.
+
+use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
+
+use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::read_set_scan::{self, duplicate_note};
+use crate::db::{self, read_sets, sequence_stores, uploads};
+use crate::model::job::UploadSource;
+use crate::model::read_set::{Files, ReadSet, StoredFile};
+use crate::model::upload::StoredPart;
+use crate::storage::data::{self, DataStore, READ_SETS, WriteOptions};
+
+/// Writes in flight while parts are copied.
+const COPY_CONCURRENCY: usize = 2;
+
+/// The upload processing kind.
+pub(super) struct UploadProcessing;
+
+impl Kind for UploadProcessing {
+    type Spec = UploadSource;
+    type Output = ReadSet;
+    type Kept = Files;
+    const OBJECTS: &'static str = READ_SETS;
+
+    async fn attempt(at: &Attempt<'_>, spec: &UploadSource) -> Result<ReadSet, Outcome> {
+        read_set_scan::scan(at, &spec.source, Some(&spec.parts)).await
+    }
+
+    fn records(output: &ReadSet) -> u64 {
+        output.total_read_count
+    }
+
+    /// Fills the upload's read set with `set` (ACTIVE) and removes the upload.
+    async fn commit(
+        _: &Attempt<'_>,
+        tx: &mut db::Tx,
+        spec: &UploadSource,
+        mut set: ReadSet,
+    ) -> Result<Option<String>, db::Error> {
+        let note = duplicate_note(tx, &set).await?;
+        set.status = "ACTIVE".into();
+        set.status_message = match (set.status_message.take(), note.clone()) {
+            (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+            (a, b) => a.or(b),
+        };
+        if !read_sets::finish_upload(tx, &set).await? {
+            tracing::warn!(read_set = %set.id, "the read set of an upload vanished while its parts were processed");
+        }
+        uploads::delete(tx, &spec.parts.upload_id).await?;
+        Ok(note)
+    }
+
+    /// The uploaded bytes copied as the read set's files (with the store's encryption and the
+    /// propagated tags) when the store asks for it; none otherwise.
+    async fn keep(at: &Attempt<'_>, spec: &UploadSource) -> Option<Files> {
+        let mut files = Files::default();
+        if !spec.parts.keep_on_failure {
+            return Some(files);
+        }
+        let (service, claim) = (at.service, at.claim);
+        let store = async {
+            let mut conn = service.db.pool().acquire().await?;
+            sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await
+        };
+        let store = match store.await {
+            Ok(Some(store)) => store,
+            Ok(None) => return None,
+            Err(e) => {
+                let e: db::Error = e;
+                tracing::error!(error = ?e, "database failure while failing an upload");
+                return None;
+            }
+        };
+        let options = WriteOptions::read_set(&store, &spec.source.tags);
+        let (data, part_size, parts) = (&service.data, at.settings.part_size, &spec.parts);
+        let kept = async {
+            let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source1");
+            files.source1 = Some(copy_parts(data, &parts.source1, &key, part_size, &options).await?);
+            if !parts.source2.is_empty() {
+                let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source2");
+                files.source2 = Some(copy_parts(data, &parts.source2, &key, part_size, &options).await?);
+            }
+            Ok::<_, data::Error>(())
+        };
+        if let Err(e) = kept.await {
+            tracing::error!(error = ?e, upload = %parts.upload_id, "could not keep the parts of a failed upload");
+            return None;
+        }
+        Some(files)
+    }
+
+    /// Marks the upload's read set UPLOAD_FAILED with `message` and the kept files, and removes the
+    /// upload.
+    async fn fail(
+        at: &Attempt<'_>,
+        tx: &mut db::Tx,
+        spec: &UploadSource,
+        files: Files,
+        message: &str,
+    ) -> Result<(), db::Error> {
+        let claim = at.claim;
+        if let Some(mut set) = read_sets::get(tx, &claim.account, &claim.store_id, &claim.output_id).await? {
+            set.status = "UPLOAD_FAILED".into();
+            set.status_message = Some(message.to_owned());
+            set.files = files;
+            read_sets::finish_upload(tx, &set).await?;
+        }
+        uploads::delete(tx, &spec.parts.upload_id).await?;
+        Ok(())
+    }
+
+    /// Deletes the upload's part objects.
+    async fn settled(at: &Attempt<'_>, spec: &UploadSource) {
+        at.service.delete_upload_objects(&at.claim.store_id, &spec.parts.upload_id).await;
+    }
+}
+
+/// Concatenates `parts` into the object `key`, written with `options`.
+async fn copy_parts(
+    data: &DataStore,
+    parts: &[StoredPart],
+    key: &object_store::path::Path,
+    part_size: u64,
+    options: &WriteOptions,
+) -> Result<StoredFile, data::Error> {
+    let object_err = |source| data::Error::Object { key: key.to_string(), source };
+    let mut writer = data.writer(key, options).await?;
+    let (mut size, mut hasher) = (0u64, Sha256::new());
+    for part in parts {
+        let mut stream = data.get_range(&object_store::path::Path::from(part.key.as_str()), 0..part.size).await?;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(object_err)?;
+            size += chunk.len() as u64;
+            hasher.update(&chunk);
+            writer.wait_for_capacity(COPY_CONCURRENCY).await.map_err(object_err)?;
+            writer.put(chunk);
+        }
+    }
+    writer.finish().await.map_err(object_err)?;
+    Ok(StoredFile::new(key.to_string(), size, part_size, hex::encode(hasher.finalize())))
+}

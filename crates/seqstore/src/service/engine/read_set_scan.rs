@@ -1,0 +1,174 @@
+//! The attempt of the kinds that make a read set (imports and direct uploads): open source1 (and
+//! source2), tee them into storage and the format's scanner (FASTQ here, BAM/uBAM/CRAM in
+//! [`aligned`]), and build the read set.
+
+mod aligned;
+
+use std::sync::Arc;
+
+use seqstore_formats::digest::Algorithm;
+use seqstore_formats::fastq;
+use tokio::task::JoinHandle;
+use tokio_util::task::AbortOnDropHandle;
+
+use super::kind::{Attempt, Outcome};
+use super::sources::{open_spec, storage_failed, tee_failed};
+use super::tee::{self, ChannelReader, TeeError};
+use crate::db::{self, read_sets, sequence_stores};
+use crate::model::import::{FileType, SourceSpec};
+use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
+use crate::model::sequence_store::ETagAlgorithmFamily;
+use crate::model::time;
+use crate::model::upload::UploadedParts;
+use crate::storage::data::{DataStore, WriteOptions};
+use crate::storage::source::Opened;
+
+/// What a successful scan produced for one file.
+struct Scanned {
+    file: StoredFile,
+    summary: fastq::Summary,
+}
+
+/// Scans the read set of `spec` (read from the upload's stored `parts` when given) into the claim's
+/// object directory; the read set is ACTIVE with what the scanner found.
+pub(super) async fn scan(
+    at: &Attempt<'_>,
+    spec: &SourceSpec,
+    parts: Option<&UploadedParts>,
+) -> Result<ReadSet, Outcome> {
+    let (service, claim) = (at.service, at.claim);
+    let store = async {
+        let mut conn = service.db.pool().acquire().await?;
+        sequence_stores::get(&mut conn, &claim.account, &claim.store_id).await
+    }
+    .await
+    .map_err(|e: db::Error| {
+        tracing::error!(error = ?e, "database failure during import");
+        Outcome::Abandoned
+    })?;
+    let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
+    if spec.file_type != FileType::Fastq {
+        return aligned::attempt(at, spec, parts, &store).await;
+    }
+    let opened = open_spec(at, spec, parts, true).await?;
+    let options = WriteOptions::read_set(&store, &spec.tags);
+    let scanned = transfer(at, store.etag_family, &options, opened).await?;
+    Ok(read_set(at, spec, store.etag_family, scanned))
+}
+
+/// `same content as read set N` when another read set of the store holds the same content as
+/// `set` (`read_sets::same_content`: same file type, same ETag algorithm, every file's digest
+/// equal).
+pub(super) async fn duplicate_note(tx: &mut db::Tx, set: &ReadSet) -> Result<Option<String>, db::Error> {
+    let duplicate = read_sets::same_content(tx, set).await?;
+    Ok(duplicate.map(|id| format!("same content as read set {id}")))
+}
+
+/// Streams every file once into storage (written with `options`) and the scanner; returns each
+/// file's result.
+async fn transfer(
+    at: &Attempt<'_>,
+    family: ETagAlgorithmFamily,
+    options: &WriteOptions,
+    opened: Vec<Opened>,
+) -> Result<Vec<Scanned>, Outcome> {
+    let (data, settings, claim, progress) = (&at.service.data, at.settings, at.claim, &at.progress);
+    let algorithm = match family {
+        ETagAlgorithmFamily::Md5Up => Algorithm::Md5,
+        ETagAlgorithmFamily::Sha256Up => Algorithm::Sha256,
+        ETagAlgorithmFamily::Sha512Up => Algorithm::Sha512,
+    };
+    let mut tees = Vec::new();
+    let mut readers = Vec::new();
+    let mut keys = Vec::new();
+    for (i, source) in opened.into_iter().enumerate() {
+        let name = if i == 0 { "source1" } else { "source2" };
+        let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
+        let writer = data.writer(&key, options).await.map_err(|e| storage_failed(name, &e))?;
+        let (tx, reader) = tee::channel();
+        let throttle = settings.throttle_bytes_per_sec;
+        tees.push(AbortOnDropHandle::new(tokio::spawn(tee::run(
+            source.stream,
+            writer,
+            tx,
+            Arc::clone(progress),
+            throttle,
+        ))));
+        readers.push(reader);
+        keys.push(key.to_string());
+    }
+    let scanner = spawn_scanner(readers, algorithm);
+    let mut tee_errors = Vec::new();
+    for (i, tee) in tees.into_iter().enumerate() {
+        match tee.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tee_errors.push((i, e)),
+            Err(join) => tee_errors.push((i, TeeError::Read { offset: 0, source: std::io::Error::other(join) })),
+        }
+    }
+    let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the FASTQ scanner stopped unexpectedly: {e}")))?;
+    for (i, error) in &tee_errors {
+        let name = if *i == 0 { "source1" } else { "source2" };
+        if let Some(outcome) = tee_failed(name, error) {
+            return Err(outcome);
+        }
+    }
+    let summaries = scan.map_err(|e| Outcome::Failed(e.to_string()))?;
+    Ok(summaries
+        .into_iter()
+        .zip(keys)
+        .map(|(summary, key)| Scanned {
+            file: StoredFile::new(key, summary.stored_bytes, settings.part_size, summary.stored_sha256.clone()),
+            summary,
+        })
+        .collect())
+}
+
+fn spawn_scanner(
+    mut readers: Vec<ChannelReader>,
+    algorithm: Algorithm,
+) -> JoinHandle<Result<Vec<fastq::Summary>, fastq::Error>> {
+    tokio::task::spawn_blocking(move || {
+        let first = readers.remove(0);
+        match readers.pop() {
+            None => fastq::scan(fastq::Which::Source1, first, algorithm).map(|s| vec![s]),
+            Some(second) => fastq::scan_pair(first, second, algorithm).map(|(a, b)| vec![a, b]),
+        }
+    })
+}
+
+fn read_set(at: &Attempt<'_>, spec: &SourceSpec, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
+    let claim = at.claim;
+    let mut scanned = scanned.into_iter();
+    let first = scanned.next().expect("source1 is always scanned");
+    let second = scanned.next();
+    let records = first.summary.records + second.as_ref().map_or(0, |s| s.summary.records);
+    let bases = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
+    ReadSet {
+        id: claim.output_id.clone(),
+        status: "ACTIVE".into(),
+        account: claim.account.clone(),
+        store_id: claim.store_id.clone(),
+        name: spec.name.clone(),
+        description: spec.description.clone(),
+        subject_id: spec.subject_id.clone(),
+        sample_id: spec.sample_id.clone(),
+        generated_from: spec.generated_from.clone(),
+        reference_arn: spec.reference_arn.clone(),
+        file_type: spec.file_type,
+        creation_type: "IMPORT".into(),
+        creation_job_id: Some(claim.job_id.clone()),
+        creation_time: time::now(),
+        total_read_count: records,
+        total_base_count: bases,
+        alignment: "UNALIGNED".into(),
+        etag: ETag {
+            algorithm: format!("FASTQ_{}", family.as_str()),
+            source1: first.summary.etag.clone(),
+            source2: second.as_ref().map(|s| s.summary.etag.clone()),
+        },
+        files: Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None },
+        statistics: None,
+        status_message: None,
+    }
+}

@@ -1,0 +1,137 @@
+//! The one run of an attempt, for every kind: delete what an interrupted earlier attempt wrote,
+//! attempt under a lease renewed with the progress, then commit or fail in a transaction that locks
+//! the job row before the source row, checks the lease generation, and settles the job once its
+//! last source settles.
+
+use std::sync::Arc;
+
+use tokio_util::task::AbortOnDropHandle;
+
+use super::kind::{Attempt, Kind, Outcome};
+use super::sources::status_message;
+use super::tee::Progress;
+use super::{Ended, Settings, lease};
+use crate::db::{self, import_jobs};
+use crate::model::import::SourceStatus;
+use crate::model::job::Claim;
+use crate::model::time;
+use crate::service::Service;
+
+/// Runs the attempt of `claim` at `spec` as a `K` to its end.
+pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: &Claim, spec: &K::Spec) -> Ended {
+    if let Some(previous) = &claim.previous
+        && let Err(e) = service.data.delete_dir(&claim.store_id, K::OBJECTS, previous).await
+    {
+        tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
+    }
+    let progress = Arc::new(Progress::default());
+    let at = Attempt { service, settings, claim, progress: Arc::clone(&progress) };
+    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
+        service.clone(),
+        settings.clone(),
+        claim.clone(),
+        Arc::clone(&progress),
+    )));
+    let result = K::attempt(&at, spec).await;
+    drop(keeper);
+    let result = if progress.lease_lost() { Err(Outcome::Abandoned) } else { result };
+    let settled = match result {
+        Ok(output) => {
+            let ended = Ended::Finished { bytes: progress.bytes(), records: K::records(&output) };
+            commit::<K>(&at, spec, output).await.map(|done| done.then_some(ended))
+        }
+        Err(Outcome::Failed(message)) => {
+            discard::<K>(&at).await;
+            fail::<K>(&at, spec, &message).await.map(|done| done.then_some(Ended::Failed(message)))
+        }
+        Err(Outcome::Abandoned) => Ok(None),
+    };
+    match settled {
+        Ok(Some(ended)) => {
+            K::settled(&at, spec).await;
+            ended
+        }
+        Ok(None) => {
+            discard::<K>(&at).await;
+            Ended::Unsettled
+        }
+        Err(e) => {
+            tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source");
+            Ended::Unsettled
+        }
+    }
+}
+
+/// Fails a source whose stored spec is unreadable (it wrote nothing).
+pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) -> Ended {
+    let message = format!("{error}; submit the job again");
+    let short = status_message(&message);
+    let settled = async {
+        let (tx, now) = begin_settlement(service, claim).await?;
+        settle(tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now).await
+    };
+    match settled.await {
+        Ok(true) => Ended::Failed(message),
+        Ok(false) => Ended::Unsettled,
+        Err(e) => {
+            tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source");
+            Ended::Unsettled
+        }
+    }
+}
+
+/// Commits `output` and the FINISHED source; false (nothing written) when the lease generation
+/// moved on or the lease expired.
+async fn commit<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, output: K::Output) -> Result<bool, db::Error> {
+    let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
+    let note = K::commit(at, &mut tx, spec, output).await?;
+    let done = settle(tx, at.claim, SourceStatus::Finished, (note.as_deref(), None), now).await?;
+    if done {
+        tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
+    }
+    Ok(done)
+}
+
+/// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
+/// the full text as `statusDetail`, with what the kind keeps.
+async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Result<bool, db::Error> {
+    let Some(kept) = K::keep(at, spec).await else { return Ok(false) };
+    let short = status_message(message);
+    let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
+    K::fail(at, &mut tx, spec, kept, &short).await?;
+    settle(tx, at.claim, SourceStatus::Failed, (Some(&short), Some(message)), now).await
+}
+
+/// Deletes what the attempt wrote.
+async fn discard<K: Kind>(at: &Attempt<'_>) {
+    let claim = at.claim;
+    if let Err(e) = at.service.data.delete_dir(&claim.store_id, K::OBJECTS, &claim.object_dir()).await {
+        tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
+    }
+}
+
+/// Opens the transaction that settles `claim` with its job row locked (before any source row:
+/// the engine's one lock order; the last source to settle sees the others' outcomes), and the
+/// settlement time.
+async fn begin_settlement(service: &Service, claim: &Claim) -> Result<(db::Tx, time::Millis), db::Error> {
+    let mut tx = service.db.begin().await?;
+    import_jobs::lock_job(&mut tx, service.db.backend(), &claim.job_id).await?;
+    Ok((tx, time::now()))
+}
+
+/// Settles the source as `status` and, when it was the last, its job, and commits; false (the
+/// transaction rolled back) when the lease generation moved on or the lease expired.
+async fn settle(
+    mut tx: db::Tx,
+    claim: &Claim,
+    status: SourceStatus,
+    (message, detail): (Option<&str>, Option<&str>),
+    now: time::Millis,
+) -> Result<bool, db::Error> {
+    if !import_jobs::settle_source(&mut tx, claim, status, message, detail, now).await? {
+        return Ok(false);
+    }
+    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
