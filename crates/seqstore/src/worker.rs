@@ -100,25 +100,3 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
         }
     }
 }
-
-#[cfg(test)]
-mod tests {
-    /// The worker reaches the database and storage only through the service (the whiteboard's
-    /// "never Worker -> Db" and "never Worker -> Storage"): no path through `crate::` or `super::`
-    /// names either module.
-    #[test]
-    fn the_worker_uses_neither_db_nor_storage() {
-        let layers = ["db", "storage"].join("|");
-        let path = regex::Regex::new(&format!(r"(crate|super)::(\{{[^}}]*\b)?({layers})\b")).expect("regex");
-        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = vec![src.join("worker.rs")];
-        for entry in std::fs::read_dir(src.join("worker")).expect("worker/") {
-            files.push(entry.expect("entry").path());
-        }
-        for file in files {
-            let text = std::fs::read_to_string(&file).expect("read");
-            let found = path.find(&text).map(|m| m.as_str().to_owned());
-            assert_eq!(found, None, "{} reaches past the service", file.display());
-        }
-    }
-}
