@@ -1,6 +1,10 @@
 //! The raw side of a text source's reader stack, shared by FASTA and FASTQ: raw bytes hashed and
 //! counted, sniffed for compression and decompressed member by member, with I/O errors told apart
 //! into gzip faults and read failures. Also the read-ahead that sniffing uses on either side.
+//!
+//! Hand-written for a measured reason: BGZF members are inflated by libdeflate straight into the
+//! caller's buffer (`members.rs`), 1.39× flate2's speed on BGZF FASTQ (`benches/fastq.rs`, figures
+//! in `benches/README.md`, "FASTQ"); other gzip members stream through flate2.
 
 mod members;
 mod replay;
