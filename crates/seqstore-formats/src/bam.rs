@@ -4,7 +4,7 @@
 //! index.
 
 mod bgzf;
-mod error;
+pub(crate) mod error;
 mod etag;
 mod header;
 mod index;

@@ -3,7 +3,7 @@
 //! before 1, CIGAR codes 9 to 15), the CIGAR from a `CG` tag, and that tag left out.
 
 use super::{MISSING, data, write_int, write_packed_bases, write_packed_cigar};
-use crate::bam::RecordFault;
+use crate::bam::error::RecordFault;
 use crate::bam::record::Record;
 
 /// htslib prints QUAL as `*` when the first score is this (SAM/BAM § 4.2.3).
