@@ -17,7 +17,7 @@ use crate::config::Config;
 use crate::db::{self, Db, read_sets, references};
 use crate::model::read_set::StoredFile;
 use crate::report::chain;
-use crate::storage::data::{self, DataStore};
+use crate::storage::objects::{self, DataStore};
 
 /// Objects read at once.
 const CONCURRENCY: usize = 4;
@@ -42,7 +42,7 @@ pub enum Error {
     Db(#[from] db::Error),
     /// The data store could not be opened.
     #[error(transparent)]
-    Data(#[from] data::Error),
+    Data(#[from] objects::Error),
     /// The report could not be written.
     #[error("cannot write the report")]
     Output(#[source] std::io::Error),
@@ -237,7 +237,7 @@ async fn sha256(data: &DataStore, key: &Path, size: u64) -> Result<String, objec
     while start < size {
         let end = (start + WINDOW).min(size);
         let mut stream = data.get_range(key, start..end).await.map_err(|e| match e {
-            data::Error::Object { source, .. } => source,
+            objects::Error::Object { source, .. } => source,
             other => object_store::Error::Generic { store: "verify", source: Box::new(other) },
         })?;
         while let Some(chunk) = stream.next().await {

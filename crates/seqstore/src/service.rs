@@ -30,7 +30,7 @@ use tokio::sync::Notify;
 use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::config::{Role, SourcesConfig};
 use crate::db::{self, Db};
-use crate::storage::data::DataStore;
+use crate::storage::objects::DataStore;
 use meter::Meter;
 use page_token::PageTokens;
 
