@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use seqstore::config::{self, Config, Overrides};
-use seqstore::{scrub, server};
+use seqstore::{ServeError, VerifyError};
 
 use cli::{Cli, Command, LogFormat, ServeArgs};
 
@@ -28,13 +28,13 @@ enum Error {
     Config(#[from] config::Error),
     /// The server failed.
     #[error(transparent)]
-    Server(#[from] server::Error),
+    Server(#[from] ServeError),
     /// A client command failed.
     #[error(transparent)]
     Client(#[from] client::Error),
     /// Verification failed or found damaged objects.
     #[error(transparent)]
-    Scrub(#[from] scrub::Error),
+    Verify(#[from] VerifyError),
     /// Writing to standard output failed.
     #[error("cannot write to standard output")]
     Stdout(#[source] std::io::Error),
@@ -92,19 +92,22 @@ async fn run(cli: Cli) -> Result<(), Error> {
         Command::Verify(args) => {
             let config = load(&cli, &ServeArgs { data_dir: args.data_dir.clone(), ..ServeArgs::default() })?;
             let store = args.store.as_deref();
-            scrub::run(&config, store, &mut std::io::stdout(), &mut std::io::stderr()).await?;
+            seqstore::verify(&config, store, &mut std::io::stdout(), &mut std::io::stderr()).await?;
             Ok(())
         }
         Command::Serve(args) => {
             let config = load(&cli, args)?;
-            let server = server::Server::bind(&config).await?;
-            // Tests and scripts read this line to learn the port when `--listen …:0` is used.
-            let mut stdout = std::io::stdout();
-            writeln!(stdout, "seqstore listening on {}://{}", server.scheme(), server.local_addr())
-                .map_err(Error::Stdout)?;
-            stdout.flush().map_err(Error::Stdout)?;
-            tracing::info!(addr = %server.local_addr(), database = %config::redact_url(&config.database_url()), "serving");
-            Ok(server.run(server::shutdown_signal()).await?)
+            seqstore::serve(&config, |listening| {
+                // Tests and scripts read this line to learn the port when `--listen …:0` is used.
+                let mut stdout = std::io::stdout();
+                writeln!(stdout, "seqstore listening on {}://{}", listening.scheme, listening.addr)
+                    .map_err(Error::Stdout)?;
+                stdout.flush().map_err(Error::Stdout)?;
+                let database = config::redact_url(&config.database_url());
+                tracing::info!(addr = %listening.addr, database = %database, "serving");
+                Ok::<_, Error>(())
+            })
+            .await
         }
         command => Ok(client::run(command).await?),
     }

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::db::{self, Db};
 use crate::metrics;
 use crate::service::Service;
-use crate::storage::data::{self, DataStore};
+use crate::storage::objects::{self, DataStore};
 use crate::ui::{self, Ui};
 use crate::worker::{self, Workers};
 
@@ -71,7 +71,7 @@ pub enum Error {
     Service(#[from] crate::service::Error),
     /// The data store could not be prepared.
     #[error(transparent)]
-    Data(#[from] data::Error),
+    Data(#[from] objects::Error),
     /// The workers could not resume this node's leases or sweep orphan objects.
     #[error("starting the workers failed")]
     Workers(#[source] crate::service::Error),

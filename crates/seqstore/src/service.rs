@@ -16,6 +16,7 @@ mod quotas;
 pub mod read_sets;
 pub mod reference_reader;
 pub mod references;
+pub mod scrub;
 pub mod sequence_stores;
 pub mod signing;
 pub mod tags;
@@ -30,9 +31,20 @@ use tokio::sync::Notify;
 use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::config::{Role, SourcesConfig};
 use crate::db::{self, Db};
-use crate::storage::data::DataStore;
+use crate::storage::objects::{self, DataStore};
 use meter::Meter;
 use page_token::PageTokens;
+
+/// Why [`Service::open`] could not open the configured state.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The database could not be opened or migrated, or its settings read.
+    #[error(transparent)]
+    Db(#[from] db::Error),
+    /// The object storage could not be prepared.
+    #[error(transparent)]
+    Objects(#[from] objects::Error),
+}
 
 /// Who is asking: the account of the verified access key.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,6 +125,32 @@ impl Service {
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(meter::Unmetered),
         })
+    }
+
+    /// Opens the configured database and object storage and builds the service over them, for a
+    /// process that runs use cases without serving (`seqstore verify`); [`Service::close`] closes
+    /// the database when it is done.
+    pub async fn open(config: &Config) -> Result<Self, OpenError> {
+        let db = Db::connect(&config.database_url()).await?;
+        let data = match DataStore::new(&config.storage, &config.data_dir) {
+            Ok(data) => data,
+            Err(e) => {
+                db.close().await;
+                return Err(e.into());
+            }
+        };
+        match Self::new(config, db.clone(), data).await {
+            Ok(service) => Ok(service),
+            Err(e) => {
+                db.close().await;
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Closes the database: every clone of this service fails its use cases from then on.
+    pub async fn close(&self) {
+        self.db.close().await;
     }
 
     /// Opens a listing of `operation` for `caller` in `store` (empty for account-wide listings)

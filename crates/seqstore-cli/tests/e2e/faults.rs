@@ -25,7 +25,7 @@ use object_store::{
 };
 use seqstore::config::Config;
 use seqstore::config::{Location, Role, StorageConfig, StorageKind};
-use seqstore::storage::data::DataStore;
+use seqstore::storage::objects::DataStore;
 
 use super::fastq_data::{fastq, gzip, md5};
 use super::fault_proxy::{FaultProxy, Plan};

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use object_store::ObjectStore;
 use object_store::path::Path;
-use seqstore::storage::data::{DataStore, Encryption, WriteOptions};
+use seqstore::storage::objects::{DataStore, Encryption, WriteOptions};
 use seqstore::storage::s3::Endpoint;
 
 use super::s3::S3Server;
@@ -86,8 +86,8 @@ async fn read(data: &DataStore, key: &str, range: std::ops::Range<u64>) -> Vec<u
     chunks.concat()
 }
 
-fn is_not_found(error: &seqstore::storage::data::Error) -> bool {
-    matches!(error, seqstore::storage::data::Error::Object { source: object_store::Error::NotFound { .. }, .. })
+fn is_not_found(error: &seqstore::storage::objects::Error) -> bool {
+    matches!(error, seqstore::storage::objects::Error::Object { source: object_store::Error::NotFound { .. }, .. })
 }
 
 async fn suite(pair: &Pair) {

@@ -25,7 +25,7 @@ use seqstore::config::{AccessKey, Config};
 use seqstore::config::{StorageConfig, StorageKind};
 use seqstore::db::Db;
 use seqstore::server::Server;
-use seqstore::storage::data::DataStore;
+use seqstore::storage::objects::DataStore;
 use sqlx::{Connection, Executor, PgConnection};
 use tempfile::TempDir;
 use tokio::sync::oneshot;

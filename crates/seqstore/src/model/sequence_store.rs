@@ -36,7 +36,7 @@ impl ETagAlgorithmFamily {
 }
 
 /// Server-side encryption settings as the client gave them. On S3 storage the store's objects are
-/// written with SSE-KMS under `key_arn` (`storage::data::WriteOptions`); data on local disk is not
+/// written with SSE-KMS under `key_arn` (`storage::objects::WriteOptions`); data on local disk is not
 /// encrypted by seqstore, and nothing there records the setting.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SseConfig {

@@ -186,7 +186,7 @@ pub enum Error {
         what: &'static str,
         /// Why.
         #[source]
-        source: Box<crate::storage::data::Error>,
+        source: Box<crate::storage::objects::Error>,
     },
     /// The database failed.
     #[error("database failure")]

@@ -21,7 +21,7 @@ use crate::db::{self, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::read_set::StoredFile;
 use crate::model::reference::Reference;
-use crate::storage::data;
+use crate::storage::objects;
 
 /// Bases read from a reference, with the number of stored bytes that were fetched for them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,7 +86,7 @@ impl Service {
             let bases = fasta::read_bases(&reader, compression, gzi.as_ref(), &sequence, start, len);
             bases.map(|bases| Bases { bases, bytes_read: reader.read.load(Ordering::Relaxed) })
         });
-        let read = read.await.map_err(|e| storage_failed(data::Error::Join(e)))?;
+        let read = read.await.map_err(|e| storage_failed(objects::Error::Join(e)))?;
         read.map_err(|source| Error::ReferenceRead { id: reference.id.clone(), source })
     }
 
@@ -99,10 +99,10 @@ impl Service {
 }
 
 fn storage(key: &Path, source: object_store::Error) -> Error {
-    storage_failed(data::Error::Object { key: key.to_string(), source })
+    storage_failed(objects::Error::Object { key: key.to_string(), source })
 }
 
-fn storage_failed(source: data::Error) -> Error {
+fn storage_failed(source: objects::Error) -> Error {
     Error::Storage { what: "the stored reference could not be read", source: Box::new(source) }
 }
 

@@ -17,7 +17,7 @@ use crate::model::sequence_store::SequenceStore;
 use crate::model::tags;
 use crate::model::time::{self, Millis};
 use crate::model::upload::{Part, PartSource, StoredPart, Upload, UploadSpec, UploadStatus, UploadedParts};
-use crate::storage::data::{self, DataStore, UPLOADS, WriteOptions};
+use crate::storage::objects::{self, DataStore, UPLOADS, WriteOptions};
 
 /// Writes in flight to storage while a part streams in.
 const PART_WRITE_CONCURRENCY: usize = 2;
@@ -184,7 +184,7 @@ impl Service {
         options: &WriteOptions,
     ) -> Result<(u64, [u8; 32]), Error> {
         let storage_err = |source| Error::Storage { what: "the part could not be stored", source: Box::new(source) };
-        let object_err = |source| storage_err(data::Error::Object { key: key.to_string(), source });
+        let object_err = |source| storage_err(objects::Error::Object { key: key.to_string(), source });
         let mut writer = self.data.writer(key, options).await.map_err(storage_err)?;
         let limit = self.uploads.max_part_bytes;
         let (mut size, mut hasher) = (0u64, Sha256::new());

@@ -20,7 +20,7 @@ use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
 use crate::model::sequence_store::ETagAlgorithmFamily;
 use crate::model::time;
 use crate::model::upload::UploadedParts;
-use crate::storage::data::{DataStore, WriteOptions};
+use crate::storage::objects::{DataStore, WriteOptions};
 use crate::storage::source::Opened;
 
 /// What a successful scan produced for one file.

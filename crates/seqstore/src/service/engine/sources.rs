@@ -9,8 +9,8 @@ use crate::model::import::SourceSpec;
 use crate::model::upload::{StoredPart, UploadedParts};
 use crate::report::chain;
 use crate::service::Caller;
-use crate::storage::data::DataStore;
 use crate::storage::locations::SourceUri;
+use crate::storage::objects::DataStore;
 use crate::storage::source::{self, Opened};
 
 /// Longest `statusMessage` the model allows.

@@ -5,7 +5,7 @@
 use crate::db::{self, import_jobs, read_sets, references, uploads};
 use crate::model::time;
 use crate::service::Service;
-use crate::storage::data::{READ_SETS, UPLOADS};
+use crate::storage::objects::{READ_SETS, UPLOADS};
 
 /// Runs the sweep once. Safe with other processes running: objects under a live lease are kept.
 pub(super) async fn run(service: &Service) -> Result<(), db::Error> {

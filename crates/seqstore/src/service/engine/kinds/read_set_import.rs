@@ -7,7 +7,7 @@ use crate::db;
 use crate::model::import::SourceSpec;
 use crate::model::read_set::ReadSet;
 use crate::model::tags;
-use crate::storage::data::READ_SETS;
+use crate::storage::objects::READ_SETS;
 
 /// The read set import kind.
 pub(super) struct ReadSetImport;

@@ -20,7 +20,7 @@ use crate::model::arn::{Arn, Resource};
 use crate::model::read_set::StoredFile;
 use crate::model::reference::{Reference, ReferenceFiles, ReferenceSourceSpec, Sequence};
 use crate::model::time;
-use crate::storage::data::{DataStore, REFERENCES, WriteOptions};
+use crate::storage::objects::{DataStore, REFERENCES, WriteOptions};
 use crate::storage::source::Opened;
 
 /// The reference import kind.

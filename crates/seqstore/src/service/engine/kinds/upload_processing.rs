@@ -14,7 +14,7 @@ use crate::db::{self, read_sets, sequence_stores, uploads};
 use crate::model::job::UploadSource;
 use crate::model::read_set::{Files, ReadSet, StoredFile};
 use crate::model::upload::StoredPart;
-use crate::storage::data::{self, DataStore, READ_SETS, WriteOptions};
+use crate::storage::objects::{self, DataStore, READ_SETS, WriteOptions};
 
 /// Writes in flight while parts are copied.
 const COPY_CONCURRENCY: usize = 2;
@@ -86,7 +86,7 @@ impl Kind for UploadProcessing {
                 let key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), "source2");
                 files.source2 = Some(copy_parts(data, &parts.source2, &key, part_size, &options).await?);
             }
-            Ok::<_, data::Error>(())
+            Ok::<_, objects::Error>(())
         };
         if let Err(e) = kept.await {
             tracing::error!(error = ?e, upload = %parts.upload_id, "could not keep the parts of a failed upload");
@@ -128,8 +128,8 @@ async fn copy_parts(
     key: &object_store::path::Path,
     part_size: u64,
     options: &WriteOptions,
-) -> Result<StoredFile, data::Error> {
-    let object_err = |source| data::Error::Object { key: key.to_string(), source };
+) -> Result<StoredFile, objects::Error> {
+    let object_err = |source| objects::Error::Object { key: key.to_string(), source };
     let mut writer = data.writer(key, options).await?;
     let (mut size, mut hasher) = (0u64, Sha256::new());
     for part in parts {

@@ -21,7 +21,7 @@ use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
 use crate::model::time;
 use crate::model::upload::UploadedParts;
 use crate::service::{Caller, Service};
-use crate::storage::data::{DataStore, WriteOptions};
+use crate::storage::objects::{DataStore, WriteOptions};
 
 /// What a scanner of either aligned format produced.
 struct Scanned {

@@ -1,8 +1,9 @@
-//! The store's data: read set files under `{store}/readSet/{readSetId}/…`, reference files under
-//! `{store}/reference/{referenceId}/…` and upload parts under `{store}/upload/{uploadId}/…`, in an
-//! object store — a local directory (`{data_dir}/objects`) or an S3 bucket under a key prefix.
-//! Every operation behaves the same on both; on S3, writes carry the store's SSE-KMS key and a
-//! read set's propagated tags ([`WriteOptions`]), which local storage records nowhere.
+//! The store's own objects, as opposed to import [`sources`](super::source): read set files under
+//! `{store}/readSet/{readSetId}/…`, reference files under `{store}/reference/{referenceId}/…` and
+//! upload parts under `{store}/upload/{uploadId}/…`, in an object store — a local directory
+//! (`{data_dir}/objects`) or an S3 bucket under a key prefix. Every operation behaves the same on
+//! both; on S3, writes carry the store's SSE-KMS key and a read set's propagated tags
+//! ([`WriteOptions`]), which local storage records nowhere.
 
 mod local;
 mod options;
