@@ -228,4 +228,20 @@ mod tests {
         assert_eq!(FileType::parse("UBAM"), Some(FileType::Ubam));
         assert_eq!(SourceStatus::parse("FINISHED").map(SourceStatus::as_str), Some("FINISHED"));
     }
+
+    #[test]
+    fn file_type_facts() {
+        let needs_reference: Vec<_> = FileType::ALL.iter().filter(|t| t.needs_reference()).collect();
+        assert_eq!(needs_reference, [&FileType::Cram]);
+        let pairs: Vec<_> = FileType::ALL.iter().filter(|t| t.allows_source2()).collect();
+        assert_eq!(pairs, [&FileType::Fastq]);
+        assert_eq!(FileType::Fastq.etag_algorithm(ETagAlgorithmFamily::Md5Up), "FASTQ_MD5up");
+        assert_eq!(FileType::Ubam.etag_algorithm(ETagAlgorithmFamily::Sha256Up), "BAM_SHA256up");
+        assert_eq!(FileType::Cram.etag_algorithm(ETagAlgorithmFamily::Sha512Up), "CRAM_SHA512up");
+        assert_eq!(FileType::Cram.index_name(), Some("source1.crai"));
+        assert_eq!(FileType::Bam.index_name(), Some("source1.bai"));
+        assert_eq!(FileType::Fastq.index_name(), None);
+        assert!(FileType::Bam.expects_index() && !FileType::Ubam.expects_index());
+        assert!(FileType::Ubam.unaligned_only() && FileType::Ubam.is_alignment() && !FileType::Fastq.is_alignment());
+    }
 }
