@@ -2,8 +2,11 @@
 //! `download`), which talk to a seqstore (or AWS HealthOmics) endpoint through `aws-sdk-omics`.
 
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
+use clap::builder::PossibleValue;
 use clap::{Args, Subcommand, ValueEnum};
+use seqstore::model::import::FileType;
 
 /// How to reach the service and how to print; shared by every client subcommand.
 #[derive(Debug, Clone, Default, Args)]
@@ -111,18 +114,31 @@ pub enum RefCommand {
     },
 }
 
-/// Source file types of a read set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-#[value(rename_all = "UPPER")]
-pub enum FileType {
-    /// FASTQ, one file or a pair.
-    Fastq,
-    /// Unaligned BAM.
-    Ubam,
-    /// BAM.
-    Bam,
-    /// CRAM (needs --reference).
-    Cram,
+/// A source file type as `--type` takes it: the model's [`FileType`], spelled as on the wire
+/// (`FASTQ`, `BAM`, `UBAM`, `CRAM`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileTypeArg(pub FileType);
+
+impl ValueEnum for FileTypeArg {
+    fn value_variants<'a>() -> &'a [Self] {
+        static ALL: LazyLock<Vec<FileTypeArg>> =
+            LazyLock::new(|| FileType::ALL.iter().copied().map(FileTypeArg).collect());
+        &ALL
+    }
+
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        let file_type = self.0;
+        let help = if file_type.needs_reference() {
+            "needs --reference"
+        } else if file_type.allows_source2() {
+            "one file or a pair"
+        } else if file_type.unaligned_only() {
+            "unaligned"
+        } else {
+            "aligned"
+        };
+        Some(PossibleValue::new(file_type.as_str()).help(help))
+    }
 }
 
 /// `seqstore import`.
@@ -139,7 +155,7 @@ pub struct ImportArgs {
     pub role_arn: String,
     /// Source file type.
     #[arg(long = "type", value_enum, value_name = "TYPE")]
-    pub file_type: FileType,
+    pub file_type: FileTypeArg,
     /// Sample id.
     #[arg(long)]
     pub sample: String,

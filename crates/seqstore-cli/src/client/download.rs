@@ -11,6 +11,7 @@ use aws_sdk_omics::primitives::ByteStream;
 use aws_sdk_omics::types::{ReadSetFile, ReferenceFile};
 use futures_util::{StreamExt, TryStreamExt};
 use indicatif::ProgressBar;
+use seqstore::model::import::FileType;
 use serde_json::{Value, json};
 
 use super::output::{self, text};
@@ -193,7 +194,8 @@ async fn check(
         return Ok(Ok(()));
     }
     let file_type = text(set, "/fileType");
-    let reference = if file_type == "CRAM" { Some(reference(ctx, args, set).await?) } else { None };
+    let needs_reference = FileType::parse(&file_type).is_some_and(FileType::needs_reference);
+    let reference = if needs_reference { Some(reference(ctx, args, set).await?) } else { None };
     let expected_type = file_type.clone();
     let expected = verify::Expected {
         file_type,

@@ -13,7 +13,7 @@ use super::output::{self, text};
 use super::raw::Capture;
 use super::upload::{self, file_type};
 use super::{Ctx, Error, POLL, api, jobs, progress, read_sets};
-use crate::cli::client::{self, ImportArgs};
+use crate::cli::client::ImportArgs;
 
 /// A source as given: a URI to send, and the local file when it is one.
 struct Source {
@@ -23,7 +23,7 @@ struct Source {
 
 /// Runs `seqstore import`.
 pub(super) async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<(), Error> {
-    if args.sources.len() == 2 && args.file_type != client::FileType::Fastq {
+    if args.sources.len() == 2 && !args.file_type.0.allows_source2() {
         return Err(Error::Usage("a second source file is only for FASTQ pairs".into()));
     }
     let sources = args.sources.iter().map(|s| source(s)).collect::<Result<Vec<_>, _>>()?;

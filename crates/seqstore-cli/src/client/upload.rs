@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::output::{self, text};
 use super::{Ctx, Error, POLL, api, progress, read_sets};
-use crate::cli::client::{self, ImportArgs};
+use crate::cli::client::{FileTypeArg, ImportArgs};
 
 /// Parts in flight at once.
 const CONCURRENCY: usize = 4;
@@ -158,13 +158,8 @@ async fn read(part: &Part) -> Result<Vec<u8>, Error> {
 }
 
 /// The SDK's file type for the flag's.
-pub(super) fn file_type(file_type: client::FileType) -> FileType {
-    match file_type {
-        client::FileType::Fastq => FileType::Fastq,
-        client::FileType::Ubam => FileType::Ubam,
-        client::FileType::Bam => FileType::Bam,
-        client::FileType::Cram => FileType::Cram,
-    }
+pub(super) fn file_type(file_type: FileTypeArg) -> FileType {
+    FileType::from(file_type.0.as_str())
 }
 
 /// Waits while read set `id` is PROCESSING_UPLOAD; an UPLOAD_FAILED read set is an error.

@@ -7,6 +7,7 @@ use std::io::BufReader;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
+use seqstore::model::import::FileType;
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::fasta::{self, ReadAt, Sequence};
 use seqstore_formats::limits::Limits;
@@ -77,17 +78,17 @@ pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> 
     let algorithm = algorithm(&expected.algorithm).ok_or_else(unknown)?;
     let file = File::open(path).map_err(|e| unreadable(e.into()))?;
     let reader = BufReader::with_capacity(1 << 20, file);
-    let actual = match file_type {
-        "FASTQ" => {
+    let actual = match FileType::parse(file_type).ok_or_else(unknown)? {
+        FileType::Fastq => {
             let which = if expected.second { fastq::Which::Source2 } else { fastq::Which::Source1 };
             fastq::scan(which, reader, algorithm).map_err(|e| unreadable(e.into()))?.etag
         }
-        "BAM" | "UBAM" => {
+        FileType::Bam | FileType::Ubam => {
             // The user's own download: the server already held it to its limits.
             let options = bam::Options { algorithm, unaligned_only: false, reference: None, limits: Limits::UNBOUNDED };
             bam::scan(reader, &options).map_err(|e| unreadable(e.into()))?.etag
         }
-        "CRAM" => {
+        FileType::Cram => {
             let reference = reference.ok_or_else(|| unreadable("no reference to decode the CRAM against".into()))?;
             let options = cram::Options {
                 algorithm,
@@ -97,7 +98,6 @@ pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> 
             };
             cram::scan(reader, reference, &options).map_err(|e| unreadable(e.into()))?.etag
         }
-        _ => return Err(unknown()),
     };
     if actual == expected.etag { Ok(()) } else { Err(Mismatch::ETag { expected: expected.etag.clone(), actual }) }
 }

@@ -298,9 +298,10 @@ async fn transactions(db: &Db) {
 
 /// An ACTIVE FASTQ read set row with this ETag.
 fn read_set(id: &str, account: &str, store: &str, etag: seqstore::model::read_set::ETag) -> ReadSet {
+    use seqstore::model::read_set::{Alignment, CreationType, ReadSetStatus};
     ReadSet {
         id: id.into(),
-        status: "ACTIVE".into(),
+        status: ReadSetStatus::Active,
         account: account.into(),
         store_id: store.into(),
         name: None,
@@ -310,12 +311,12 @@ fn read_set(id: &str, account: &str, store: &str, etag: seqstore::model::read_se
         generated_from: None,
         reference_arn: None,
         file_type: FileType::Fastq,
-        creation_type: "IMPORT".into(),
+        creation_type: CreationType::Import,
         creation_job_id: None,
         creation_time: id.parse().expect("numeric id"),
         total_read_count: 1,
         total_base_count: 1,
-        alignment: "UNALIGNED".into(),
+        alignment: Alignment::Unaligned,
         etag,
         files: seqstore::model::read_set::Files::default(),
         statistics: None,

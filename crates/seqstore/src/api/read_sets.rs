@@ -62,7 +62,7 @@ fn sequence_information(set: &ReadSet) -> Option<Value> {
     if set.is_active() {
         sequence.insert("totalReadCount".into(), json!(set.total_read_count));
         sequence.insert("totalBaseCount".into(), json!(set.total_base_count));
-        sequence.insert("alignment".into(), json!(set.alignment));
+        sequence.insert("alignment".into(), json!(set.alignment.as_str()));
     }
     if let Some(generated_from) = &set.generated_from {
         sequence.insert("generatedFrom".into(), json!(generated_from));
@@ -82,10 +82,10 @@ fn item(service: &Service, set: &ReadSet) -> Value {
         "sequenceStoreId": set.store_id,
         "subjectId": set.subject_id,
         "sampleId": set.sample_id,
-        "status": set.status,
+        "status": set.status.as_str(),
         "fileType": set.file_type.as_str(),
         "creationTime": time::format(set.creation_time),
-        "creationType": set.creation_type,
+        "creationType": set.creation_type.as_str(),
     });
     if let Some(sequence) = sequence_information(set) {
         body["sequenceInformation"] = sequence;

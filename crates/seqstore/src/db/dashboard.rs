@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use sqlx::{AnyConnection, Row};
 
 use super::filter::Filter;
-use super::{Backend, Error};
+use super::{Backend, Error, read_sets};
+use crate::model::import::FileType;
+use crate::model::read_set::ReadSetStatus;
 use crate::model::time::Millis;
 
 /// A cheap stand-in for the state of a store's read sets, answered from the covering index:
@@ -111,13 +113,13 @@ pub struct ReadSetRow {
     /// Name.
     pub name: Option<String>,
     /// Status.
-    pub status: String,
+    pub status: ReadSetStatus,
     /// Sample id.
     pub sample: String,
     /// Subject id.
     pub subject: String,
     /// File type.
-    pub file_type: String,
+    pub file_type: FileType,
     /// Creation time.
     pub created: Millis,
     /// Reads.
@@ -166,10 +168,10 @@ pub async fn read_sets(
             Ok(ReadSetRow {
                 id: row.try_get("id")?,
                 name: row.try_get("name")?,
-                status: row.try_get("status")?,
+                status: read_sets::status(&row.try_get::<String, _>("status")?)?,
                 sample: row.try_get("sample_id")?,
                 subject: row.try_get("subject_id")?,
-                file_type: row.try_get("file_type")?,
+                file_type: read_sets::file_type(&row.try_get::<String, _>("file_type")?)?,
                 created: row.try_get("creation_ms")?,
                 reads: row.try_get("total_read_count")?,
                 bases: row.try_get("total_base_count")?,

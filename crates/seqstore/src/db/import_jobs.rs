@@ -123,7 +123,7 @@ pub async fn sources<S: TryFrom<JobSpec>>(conn: &mut AnyConnection, job_id: &str
 pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<Job>, Error> {
     let mut filter = Filter::default();
     filter.text_eq("account_id", account).text_eq("store_id", store);
-    for kind in JobKind::ALL.into_iter().filter(|k| !k.is_import_job()) {
+    for kind in JobKind::ALL.iter().copied().filter(|k| !k.is_import_job()) {
         filter.not_text_eq("kind", kind.as_str());
     }
     if let Some(status) = &query.status {

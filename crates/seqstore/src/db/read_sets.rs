@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use super::Error;
 use super::filter::Filter;
 use crate::model::import::FileType;
-use crate::model::read_set::{ETag, ReadSet};
+use crate::model::read_set::{Alignment, CreationType, ETag, ReadSet, ReadSetStatus};
 use crate::model::time::Millis;
 
 const COLUMNS: &str = "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
@@ -30,18 +30,18 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
         .bind(&set.generated_from)
         .bind(&set.reference_arn)
         .bind(set.file_type.as_str())
-        .bind(&set.creation_type)
+        .bind(set.creation_type.as_str())
         .bind(&set.creation_job_id)
         .bind(set.creation_time)
         .bind(set.total_read_count as i64)
         .bind(set.total_base_count as i64)
-        .bind(&set.alignment)
+        .bind(set.alignment.as_str())
         .bind(serde_json::to_string(&set.etag).expect("etag serializes"))
         .bind(serde_json::to_string(&set.files).expect("files serialize"))
         .bind(set.statistics.as_ref().map(|s| serde_json::to_string(s).expect("statistics serialize")))
         .bind(&set.status_message)
         .bind(non_empty(&set.etag.source1))
-        .bind(&set.status)
+        .bind(set.status.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -55,10 +55,10 @@ pub async fn finish_upload(conn: &mut AnyConnection, set: &ReadSet) -> Result<bo
          files = $6, statistics = $7, status_message = $8, etag_source1 = $9 \
          WHERE account_id = $10 AND store_id = $11 AND id = $12 AND status = 'PROCESSING_UPLOAD'",
     )
-    .bind(&set.status)
+    .bind(set.status.as_str())
     .bind(set.total_read_count as i64)
     .bind(set.total_base_count as i64)
-    .bind(&set.alignment)
+    .bind(set.alignment.as_str())
     .bind(serde_json::to_string(&set.etag).expect("etag serializes"))
     .bind(serde_json::to_string(&set.files).expect("files serialize"))
     .bind(set.statistics.as_ref().map(|s| serde_json::to_string(s).expect("statistics serialize")))
@@ -220,34 +220,44 @@ pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
+/// The row as a [`ReadSet`]: the one place the text columns become the model's values.
 fn from_row(row: &AnyRow) -> Result<ReadSet, Error> {
-    let file_type: String = row.try_get("file_type")?;
-    let etag: String = row.try_get("etag")?;
-    let files: String = row.try_get("files")?;
+    let text = |column: &str| row.try_get::<String, _>(column);
+    let count = |column: &str| row.try_get::<i64, _>(column).map(|n| n as u64);
     let statistics: Option<String> = row.try_get("statistics")?;
     Ok(ReadSet {
-        id: row.try_get("id")?,
-        status: row.try_get("status")?,
-        account: row.try_get("account_id")?,
-        store_id: row.try_get("store_id")?,
+        id: text("id")?,
+        status: status(&text("status")?)?,
+        account: text("account_id")?,
+        store_id: text("store_id")?,
         name: row.try_get("name")?,
         description: row.try_get("description")?,
-        subject_id: row.try_get("subject_id")?,
-        sample_id: row.try_get("sample_id")?,
+        subject_id: text("subject_id")?,
+        sample_id: text("sample_id")?,
         generated_from: row.try_get("generated_from")?,
         reference_arn: row.try_get("reference_arn")?,
-        file_type: FileType::parse(&file_type).ok_or(Error::Corrupt { what: "file type" })?,
-        creation_type: row.try_get("creation_type")?,
+        file_type: file_type(&text("file_type")?)?,
+        creation_type: CreationType::parse(&text("creation_type")?).ok_or(Error::Corrupt { what: "creation type" })?,
         creation_job_id: row.try_get("creation_job_id")?,
         creation_time: row.try_get("creation_ms")?,
-        total_read_count: row.try_get::<i64, _>("total_read_count")? as u64,
-        total_base_count: row.try_get::<i64, _>("total_base_count")? as u64,
-        alignment: row.try_get("alignment")?,
-        etag: serde_json::from_str(&etag).map_err(|_| Error::Corrupt { what: "etag" })?,
-        files: serde_json::from_str(&files).map_err(|_| Error::Corrupt { what: "files" })?,
+        total_read_count: count("total_read_count")?,
+        total_base_count: count("total_base_count")?,
+        alignment: Alignment::parse(&text("alignment")?).ok_or(Error::Corrupt { what: "alignment" })?,
+        etag: serde_json::from_str(&text("etag")?).map_err(|_| Error::Corrupt { what: "etag" })?,
+        files: serde_json::from_str(&text("files")?).map_err(|_| Error::Corrupt { what: "files" })?,
         statistics: statistics
             .map(|s| serde_json::from_str(&s).map_err(|_| Error::Corrupt { what: "alignment statistics" }))
             .transpose()?,
         status_message: row.try_get("status_message")?,
     })
+}
+
+/// The `status` column's text as a [`ReadSetStatus`].
+pub(super) fn status(text: &str) -> Result<ReadSetStatus, Error> {
+    ReadSetStatus::parse(text).ok_or(Error::Corrupt { what: "read set status" })
+}
+
+/// The `file_type` column's text as a [`FileType`].
+pub(super) fn file_type(text: &str) -> Result<FileType, Error> {
+    FileType::parse(text).ok_or(Error::Corrupt { what: "file type" })
 }

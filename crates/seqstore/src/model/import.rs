@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sequence_store::ETagAlgorithmFamily;
 use super::tags::Tags;
 use super::time::Millis;
 
@@ -60,21 +61,6 @@ pub enum FileType {
     Cram,
 }
 
-macro_rules! wire_names {
-    ($ty:ty { $($variant:ident => $name:literal),* $(,)? }) => {
-        impl $ty {
-            /// The wire and database spelling.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $name),* }
-            }
-            /// Parses the wire spelling.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($name => Some(Self::$variant),)* _ => None }
-            }
-        }
-    };
-}
-
 wire_names!(JobStatus {
     Submitted => "SUBMITTED",
     InProgress => "IN_PROGRESS",
@@ -85,6 +71,61 @@ wire_names!(JobStatus {
 wire_names!(SourceStatus { NotStarted => "NOT_STARTED", InProgress => "IN_PROGRESS", Finished => "FINISHED", Failed => "FAILED" });
 wire_names!(FileType { Fastq => "FASTQ", Bam => "BAM", Ubam => "UBAM", Cram => "CRAM" });
 wire_names!(JobKind { ReadSet => "readSet", Reference => "reference", Upload => "upload" });
+
+impl FileType {
+    /// Its records can only be decoded against their reference: a source or upload of this type
+    /// must name a `referenceArn`.
+    pub fn needs_reference(self) -> bool {
+        self == Self::Cram
+    }
+
+    /// A source or upload of this type may have a second file (`source2`, the mates of a pair).
+    pub fn allows_source2(self) -> bool {
+        self == Self::Fastq
+    }
+
+    /// It is scanned as an alignment format (BAM, uBAM, CRAM), one file with an index built in the
+    /// same pass; FASTQ is scanned as reads.
+    pub fn is_alignment(self) -> bool {
+        self != Self::Fastq
+    }
+
+    /// Declared unaligned: a mapped record in it is an error that suggests BAM.
+    pub fn unaligned_only(self) -> bool {
+        self == Self::Ubam
+    }
+
+    /// The file-type half of its ETag algorithm names: `FASTQ`, `BAM` (BAM and uBAM) or `CRAM`.
+    pub fn etag_prefix(self) -> &'static str {
+        match self {
+            Self::Fastq => "FASTQ",
+            Self::Bam | Self::Ubam => "BAM",
+            Self::Cram => "CRAM",
+        }
+    }
+
+    /// Its ETag algorithm in `family`: e.g. `FASTQ_MD5up`, `BAM_SHA256up`.
+    pub fn etag_algorithm(self, family: ETagAlgorithmFamily) -> String {
+        format!("{}_{}", self.etag_prefix(), family.as_str())
+    }
+
+    /// The name of the stored index of a read set of this type (under its object directory),
+    /// when its scan builds one: `source1.bai` (BAI or CSI) for BAM and uBAM, `source1.crai` for
+    /// CRAM; FASTQ has none.
+    pub fn index_name(self) -> Option<&'static str> {
+        match self {
+            Self::Fastq => None,
+            Self::Bam | Self::Ubam => Some("source1.bai"),
+            Self::Cram => Some("source1.crai"),
+        }
+    }
+
+    /// A read set of this type is expected to have an index (its missing one is noted in
+    /// `statusMessage`): BAM and CRAM, not uBAM (unaligned) or FASTQ.
+    pub fn expects_index(self) -> bool {
+        matches!(self, Self::Bam | Self::Cram)
+    }
+}
 
 impl JobStatus {
     /// True once the job can no longer change.
@@ -186,5 +227,21 @@ mod tests {
         assert!(!JobStatus::InProgress.is_terminal());
         assert_eq!(FileType::parse("UBAM"), Some(FileType::Ubam));
         assert_eq!(SourceStatus::parse("FINISHED").map(SourceStatus::as_str), Some("FINISHED"));
+    }
+
+    #[test]
+    fn file_type_facts() {
+        let needs_reference: Vec<_> = FileType::ALL.iter().filter(|t| t.needs_reference()).collect();
+        assert_eq!(needs_reference, [&FileType::Cram]);
+        let pairs: Vec<_> = FileType::ALL.iter().filter(|t| t.allows_source2()).collect();
+        assert_eq!(pairs, [&FileType::Fastq]);
+        assert_eq!(FileType::Fastq.etag_algorithm(ETagAlgorithmFamily::Md5Up), "FASTQ_MD5up");
+        assert_eq!(FileType::Ubam.etag_algorithm(ETagAlgorithmFamily::Sha256Up), "BAM_SHA256up");
+        assert_eq!(FileType::Cram.etag_algorithm(ETagAlgorithmFamily::Sha512Up), "CRAM_SHA512up");
+        assert_eq!(FileType::Cram.index_name(), Some("source1.crai"));
+        assert_eq!(FileType::Bam.index_name(), Some("source1.bai"));
+        assert_eq!(FileType::Fastq.index_name(), None);
+        assert!(FileType::Bam.expects_index() && !FileType::Ubam.expects_index());
+        assert!(FileType::Ubam.unaligned_only() && FileType::Ubam.is_alignment() && !FileType::Fastq.is_alignment());
     }
 }

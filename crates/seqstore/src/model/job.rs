@@ -109,9 +109,6 @@ impl TryFrom<JobSpec> for ReferenceSourceSpec {
 }
 
 impl JobKind {
-    /// Every kind.
-    pub const ALL: [JobKind; 3] = [JobKind::ReadSet, JobKind::Reference, JobKind::Upload];
-
     /// True for the kinds listed and counted as import jobs by the API (an upload's processing is
     /// not an import job).
     pub fn is_import_job(self) -> bool {

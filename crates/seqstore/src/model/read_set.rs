@@ -2,8 +2,70 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::import::FileType;
+use super::import::{FileType, SourceSpec};
 use super::time::Millis;
+
+/// Status of a read set (the values of the model's `ReadSetStatus` that seqstore gives one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadSetStatus {
+    /// Its content is processed: counts, alignment, ETag and files describe what it holds.
+    Active,
+    /// A direct upload's read set while its parts are processed.
+    ProcessingUpload,
+    /// Processing a direct upload's parts failed; `statusMessage` says why.
+    UploadFailed,
+}
+
+/// How a read set was created (the model's `CreationType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CreationType {
+    /// By a read set import job.
+    Import,
+    /// By a direct upload.
+    Upload,
+}
+
+/// Whether a read set's reads are aligned (`sequenceInformation.alignment`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Alignment {
+    /// Its header has reference sequences and at least one record is mapped.
+    Aligned,
+    /// FASTQ, uBAM, or an alignment file without a mapped record.
+    Unaligned,
+}
+
+wire_names!(ReadSetStatus { Active => "ACTIVE", ProcessingUpload => "PROCESSING_UPLOAD", UploadFailed => "UPLOAD_FAILED" });
+wire_names!(CreationType { Import => "IMPORT", Upload => "UPLOAD" });
+wire_names!(Alignment { Aligned => "ALIGNED", Unaligned => "UNALIGNED" });
+
+impl CreationType {
+    /// The status a read set created this way starts in: ACTIVE from an import (committed once
+    /// scanned), PROCESSING_UPLOAD from an upload (created when the upload completes).
+    pub fn initial_status(self) -> ReadSetStatus {
+        match self {
+            Self::Import => ReadSetStatus::Active,
+            Self::Upload => ReadSetStatus::ProcessingUpload,
+        }
+    }
+}
+
+impl Alignment {
+    /// `Aligned` when `aligned`.
+    pub fn of(aligned: bool) -> Self {
+        if aligned { Self::Aligned } else { Self::Unaligned }
+    }
+}
+
+/// How and when a read set was created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Creation {
+    /// Import or upload.
+    pub creation_type: CreationType,
+    /// The import job (or upload) that created it.
+    pub job_id: Option<String>,
+    /// When.
+    pub time: Millis,
+}
 
 /// One stored file of a read set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,7 +153,7 @@ pub struct ReadSet {
     pub id: String,
     /// `ACTIVE`; a direct upload's read set is `PROCESSING_UPLOAD` until its parts are processed,
     /// then `ACTIVE` or `UPLOAD_FAILED`.
-    pub status: String,
+    pub status: ReadSetStatus,
     /// Owning account.
     pub account: String,
     /// Store.
@@ -111,7 +173,7 @@ pub struct ReadSet {
     /// Type.
     pub file_type: FileType,
     /// `IMPORT` or `UPLOAD`.
-    pub creation_type: String,
+    pub creation_type: CreationType,
     /// Import job that created it.
     pub creation_job_id: Option<String>,
     /// Commit time.
@@ -121,7 +183,7 @@ pub struct ReadSet {
     /// Bases.
     pub total_base_count: u64,
     /// `ALIGNED` or `UNALIGNED`.
-    pub alignment: String,
+    pub alignment: Alignment,
     /// ETag.
     pub etag: ETag,
     /// Files.
@@ -133,12 +195,42 @@ pub struct ReadSet {
 }
 
 impl ReadSet {
+    /// Read set `id` of `account` in `store_id` with what `spec` (an import's source, or an
+    /// upload's) says of it, created as `creation` says, in [`CreationType::initial_status`], with
+    /// no content yet: no reads or bases, `UNALIGNED`, an ETag not computed, no files, statistics
+    /// or note (what a scan finds is set on it after).
+    pub fn new(id: String, account: String, store_id: String, spec: &SourceSpec, creation: Creation) -> Self {
+        Self {
+            id,
+            status: creation.creation_type.initial_status(),
+            account,
+            store_id,
+            name: spec.name.clone(),
+            description: spec.description.clone(),
+            subject_id: spec.subject_id.clone(),
+            sample_id: spec.sample_id.clone(),
+            generated_from: spec.generated_from.clone(),
+            reference_arn: spec.reference_arn.clone(),
+            file_type: spec.file_type,
+            creation_type: creation.creation_type,
+            creation_job_id: creation.job_id,
+            creation_time: creation.time,
+            total_read_count: 0,
+            total_base_count: 0,
+            alignment: Alignment::Unaligned,
+            etag: ETag { algorithm: String::new(), source1: String::new(), source2: None },
+            files: Files::default(),
+            statistics: None,
+            status_message: None,
+        }
+    }
+
     /// True when its content is processed (`ACTIVE`): only then do its counts, alignment, ETag
     /// and files describe what it holds, and only then can its files be downloaded. A direct
     /// upload's read set is not while `PROCESSING_UPLOAD`, nor after `UPLOAD_FAILED` (whose kept
     /// files are the bytes as sent, not a processed read set).
     pub fn is_active(&self) -> bool {
-        self.status == "ACTIVE"
+        self.status == ReadSetStatus::Active
     }
 }
 

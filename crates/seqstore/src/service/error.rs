@@ -1,6 +1,7 @@
 //! Errors of the use cases. The API maps each variant to one wire error (`api::error`).
 
 use crate::db;
+use crate::model::read_set::ReadSetStatus;
 use crate::model::tags::TagError;
 
 /// Why a use case refused or failed.
@@ -30,7 +31,7 @@ pub enum Error {
         /// Its id.
         id: String,
         /// Its status, e.g. `PROCESSING_UPLOAD`.
-        status: String,
+        status: ReadSetStatus,
         /// Why, and what to do.
         advice: String,
     },

@@ -8,7 +8,7 @@ use sqlx::AnyConnection;
 use super::jobs::Submission;
 use super::{Caller, Error, Page, Service};
 use crate::db::sequence_stores;
-use crate::model::import::{FileType, Job, JobKind, Source, SourceSpec};
+use crate::model::import::{Job, JobKind, Source, SourceSpec};
 use crate::model::job::JobSpec;
 use crate::model::role::RoleArn;
 use crate::model::tags;
@@ -61,10 +61,10 @@ impl Service {
         for (i, spec) in request.sources.iter().enumerate() {
             tags::check_user_tags(spec.tags.keys())
                 .map_err(|source| Error::Tags { member: format!("sources.{i}.tags"), source })?;
-            if spec.file_type == FileType::Cram && spec.reference_arn.is_none() {
+            if spec.file_type.needs_reference() && spec.reference_arn.is_none() {
                 return Err(Error::CramNeedsReference { member: format!("sources.{i}.referenceArn") });
             }
-            if spec.source2.is_some() && spec.file_type != FileType::Fastq {
+            if spec.source2.is_some() && !spec.file_type.allows_source2() {
                 return Err(Error::Source2NotFastq { member: format!("sources.{i}.sourceFiles.source2") });
             }
             uris.push((format!("sources.{i}.sourceFiles.source1"), spec.source1.clone()));

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, read_sets};
-use crate::model::read_set::ReadSet;
+use crate::model::read_set::{ReadSet, ReadSetStatus};
 
 /// ListReadSets filter (every model member, plus the extension `etag`), timestamps in
 /// microseconds as given.
@@ -49,15 +49,15 @@ impl Service {
         if set.is_active() {
             return Ok(set);
         }
-        let advice = match set.status.as_str() {
-            "PROCESSING_UPLOAD" => "its uploaded parts are still being processed; download it once \
+        let advice = match set.status {
+            ReadSetStatus::ProcessingUpload => "its uploaded parts are still being processed; download it once \
                                     GetReadSetMetadata shows status ACTIVE"
                 .to_owned(),
-            "UPLOAD_FAILED" => format!(
+            ReadSetStatus::UploadFailed => format!(
                 "processing its upload failed ({}); correct the file and upload it again as a new read set",
                 set.status_message.as_deref().unwrap_or("GetReadSetMetadata's statusMessage says why")
             ),
-            _ => "only ACTIVE read sets can be downloaded".to_owned(),
+            ReadSetStatus::Active => "only ACTIVE read sets can be downloaded".to_owned(),
         };
         Err(Error::ReadSetNotActive { id: set.id, status: set.status, advice })
     }

@@ -10,9 +10,9 @@ use sha2::{Digest, Sha256};
 
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, read_sets, sequence_stores, uploads};
-use crate::model::import::{FileType, Job, JobKind, JobStatus, SourceSpec};
+use crate::model::import::{Job, JobKind, JobStatus, SourceSpec};
 use crate::model::job::{JobSpec, UploadSource};
-use crate::model::read_set::{ETag, Files, ReadSet};
+use crate::model::read_set::{Creation, CreationType, ReadSet};
 use crate::model::sequence_store::SequenceStore;
 use crate::model::tags;
 use crate::model::time::{self, Millis};
@@ -82,7 +82,7 @@ impl Service {
         }
         let spec = &request.spec;
         tags::check_user_tags(spec.tags.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
-        if spec.file_type == FileType::Cram && spec.reference_arn.is_none() {
+        if spec.file_type.needs_reference() && spec.reference_arn.is_none() {
             return Err(Error::CramNeedsReference { member: "referenceArn".into() });
         }
         if let Some(arn) = &spec.reference_arn {
@@ -126,7 +126,7 @@ impl Service {
         expected_sha256: Option<&str>,
     ) -> Result<String, Error> {
         let (store, upload) = self.upload_in_progress(caller, store_id, upload_id).await?;
-        if source == PartSource::Source2 && upload.spec.file_type != FileType::Fastq {
+        if source == PartSource::Source2 && !upload.spec.file_type.allows_source2() {
             return Err(Error::Invalid {
                 member: "partSource".into(),
                 problem: "SOURCE2 is only allowed for sourceFileType FASTQ (paired reads)".into(),
@@ -243,33 +243,26 @@ impl Service {
         let stored = uploads::all_parts(&mut tx, upload_id).await?;
         let (source1, source2) = chosen_parts(&stored, listed)?;
         let spec = &upload.spec;
-        if !source2.is_empty() && spec.file_type != FileType::Fastq {
+        if !source2.is_empty() && !spec.file_type.allows_source2() {
             return Err(Error::Invalid { member: "parts".into(), problem: "SOURCE2 is only for FASTQ".into() });
         }
         let now = time::now();
-        let read_set = ReadSet {
-            id: db::ids::reserve(&mut tx, "readSet").await?,
-            status: "PROCESSING_UPLOAD".into(),
-            account: caller.account.clone(),
-            store_id: store_id.to_owned(),
-            name: Some(spec.name.clone()),
-            description: spec.description.clone(),
+        let has_source2 = !source2.is_empty();
+        let source = SourceSpec {
+            source1: format!("upload://{upload_id}/SOURCE1"),
+            source2: has_source2.then(|| format!("upload://{upload_id}/SOURCE2")),
+            file_type: spec.file_type,
             subject_id: spec.subject_id.clone(),
             sample_id: spec.sample_id.clone(),
             generated_from: spec.generated_from.clone(),
             reference_arn: spec.reference_arn.clone(),
-            file_type: spec.file_type,
-            creation_type: "UPLOAD".into(),
-            creation_job_id: Some(upload_id.to_owned()),
-            creation_time: now,
-            total_read_count: 0,
-            total_base_count: 0,
-            alignment: "UNALIGNED".into(),
-            etag: ETag { algorithm: String::new(), source1: String::new(), source2: None },
-            files: Files::default(),
-            statistics: None,
-            status_message: None,
+            name: Some(spec.name.clone()),
+            description: spec.description.clone(),
+            tags: spec.tags.clone(),
         };
+        let creation = Creation { creation_type: CreationType::Upload, job_id: Some(upload_id.to_owned()), time: now };
+        let id = db::ids::reserve(&mut tx, "readSet").await?;
+        let read_set = ReadSet::new(id, caller.account.clone(), store_id.to_owned(), &source, creation);
         read_sets::insert(&mut tx, &read_set).await?;
         let arn = self.read_set_arn(&caller.account, store_id, &read_set.id);
         db::tags::put(&mut tx, &arn, &tags::with_system_tags(&spec.tags, &spec.sample_id, &spec.subject_id)).await?;
@@ -283,19 +276,6 @@ impl Service {
             status_message: None,
             creation_time: now,
             completion_time: None,
-        };
-        let has_source2 = !source2.is_empty();
-        let source = SourceSpec {
-            source1: format!("upload://{upload_id}/SOURCE1"),
-            source2: has_source2.then(|| format!("upload://{upload_id}/SOURCE2")),
-            file_type: spec.file_type,
-            subject_id: spec.subject_id.clone(),
-            sample_id: spec.sample_id.clone(),
-            generated_from: spec.generated_from.clone(),
-            reference_arn: spec.reference_arn.clone(),
-            name: Some(spec.name.clone()),
-            description: spec.description.clone(),
-            tags: spec.tags.clone(),
         };
         let parts = UploadedParts {
             upload_id: upload_id.to_owned(),

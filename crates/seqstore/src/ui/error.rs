@@ -5,6 +5,7 @@ use http::StatusCode;
 use maud::html;
 
 use super::layout;
+use crate::model::read_set::ReadSetStatus;
 use crate::service;
 
 /// Why a page could not be shown.
@@ -22,7 +23,7 @@ pub enum Error {
         /// Read set id.
         id: String,
         /// Its status.
-        status: String,
+        status: ReadSetStatus,
     },
     /// A use case failed.
     #[error("the service failed")]
@@ -44,14 +45,14 @@ impl IntoResponse for Error {
             Self::Login => Redirect::to("/ui/login").into_response(),
             Self::NotFound => not_found_page(),
             Self::NotActive { id, status } => {
-                let advice = match status.as_str() {
-                    "PROCESSING_UPLOAD" => {
+                let advice = match status {
+                    ReadSetStatus::ProcessingUpload => {
                         "Its upload is still being processed: its files can be downloaded once it is ACTIVE."
                     }
-                    "UPLOAD_FAILED" => {
+                    ReadSetStatus::UploadFailed => {
                         "Processing its upload failed (the read set page says why); of such a read set only the bytes as sent are kept, and only when its store has a fallback location."
                     }
-                    _ => "Only the files of an ACTIVE read set can be downloaded.",
+                    ReadSetStatus::Active => "Only the files of an ACTIVE read set can be downloaded.",
                 };
                 let body = layout::bare(
                     "Not available",

@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::layout::{self, bytes, when};
 use super::session::Account;
 use super::{Error, Ui};
-use crate::model::read_set::StoredFile;
+use crate::model::import::FileType;
+use crate::model::read_set::{ReadSetStatus, StoredFile};
 use crate::service::dashboard::ReadSetQuery;
 
 /// Read sets per page.
@@ -89,7 +90,7 @@ pub async fn list(
                             td { (row.name.as_deref().unwrap_or("")) }
                             td { (row.sample) } td { (row.subject) } td { (row.file_type) }
                             td class={ "status-" (row.status) } { (row.status) }
-                            @if row.status == "ACTIVE" { td.num { (row.reads) } td.num { (row.bases) } }
+                            @if row.status == ReadSetStatus::Active { td.num { (row.reads) } td.num { (row.bases) } }
                             @else { td.num.muted { "—" } td.num.muted { "—" } }
                             td.mono { @if let Some(etag) = &row.etag { a href=(layout::link(&base, &[("etag", Some(etag))], None)) title="Read sets with this ETag" { (etag) } } }
                             td { (when(row.created)) }
@@ -119,8 +120,8 @@ fn filter_form(base: &str, query: &ReadSetQuery) -> Markup {
         form.filters method="get" action=(base) {
             (text("sample", "Sample", &query.sample))
             (text("subject", "Subject", &query.subject))
-            (select("status", "Status", &["ACTIVE", "PROCESSING_UPLOAD", "UPLOAD_FAILED"], &query.status))
-            (select("type", "Type", &["FASTQ", "BAM", "UBAM", "CRAM"], &query.file_type))
+            (select("status", "Status", &ReadSetStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>(), &query.status))
+            (select("type", "Type", &FileType::ALL.iter().map(|t| t.as_str()).collect::<Vec<_>>(), &query.file_type))
             (text("etag", "ETag", &query.etag))
             label { "Duplicates" input type="checkbox" name="duplicates" value="1" checked[query.duplicates]; }
             button type="submit" { "Filter" }
@@ -178,8 +179,8 @@ pub async fn detail(
         }
         }
         h2 { "Files" }
-        @if set.status == "PROCESSING_UPLOAD" { p.muted #files-note { "None yet: the uploaded parts are still being processed." } }
-        @if set.status == "UPLOAD_FAILED" {
+        @if set.status == ReadSetStatus::ProcessingUpload { p.muted #files-note { "None yet: the uploaded parts are still being processed." } }
+        @if set.status == ReadSetStatus::UploadFailed {
             p.muted #files-note { @if set.files.source1.is_some() { "The bytes as uploaded, kept because processing failed and the store has a fallback location (GetReadSet refuses them: the read set is not ACTIVE)." } @else { "None: processing the upload failed, and the store keeps no copy of what was sent." } }
         }
         table #files {

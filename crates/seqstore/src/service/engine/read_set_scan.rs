@@ -15,8 +15,8 @@ use super::kind::{Attempt, Outcome};
 use super::sources::{open_spec, storage_failed, tee_failed};
 use super::tee::{self, ChannelReader, TeeError};
 use crate::db::{self, read_sets, sequence_stores};
-use crate::model::import::{FileType, SourceSpec};
-use crate::model::read_set::{ETag, Files, ReadSet, StoredFile};
+use crate::model::import::SourceSpec;
+use crate::model::read_set::{Creation, CreationType, ETag, Files, ReadSet, StoredFile};
 use crate::model::sequence_store::ETagAlgorithmFamily;
 use crate::model::time;
 use crate::model::upload::UploadedParts;
@@ -47,7 +47,7 @@ pub(super) async fn scan(
         Outcome::Abandoned
     })?;
     let store = store.ok_or_else(|| Outcome::Failed("the sequence store no longer exists".into()))?;
-    if spec.file_type != FileType::Fastq {
+    if spec.file_type.is_alignment() {
         return aligned::attempt(at, spec, parts, &store).await;
     }
     let opened = open_spec(at, spec, parts, true).await?;
@@ -138,37 +138,26 @@ fn spawn_scanner(
 }
 
 fn read_set(at: &Attempt<'_>, spec: &SourceSpec, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
-    let claim = at.claim;
     let mut scanned = scanned.into_iter();
     let first = scanned.next().expect("source1 is always scanned");
     let second = scanned.next();
-    let records = first.summary.records + second.as_ref().map_or(0, |s| s.summary.records);
-    let bases = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
-    ReadSet {
-        id: claim.output_id.clone(),
-        status: "ACTIVE".into(),
-        account: claim.account.clone(),
-        store_id: claim.store_id.clone(),
-        name: spec.name.clone(),
-        description: spec.description.clone(),
-        subject_id: spec.subject_id.clone(),
-        sample_id: spec.sample_id.clone(),
-        generated_from: spec.generated_from.clone(),
-        reference_arn: spec.reference_arn.clone(),
-        file_type: spec.file_type,
-        creation_type: "IMPORT".into(),
-        creation_job_id: Some(claim.job_id.clone()),
-        creation_time: time::now(),
-        total_read_count: records,
-        total_base_count: bases,
-        alignment: "UNALIGNED".into(),
-        etag: ETag {
-            algorithm: format!("FASTQ_{}", family.as_str()),
-            source1: first.summary.etag.clone(),
-            source2: second.as_ref().map(|s| s.summary.etag.clone()),
-        },
-        files: Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None },
-        statistics: None,
-        status_message: None,
-    }
+    let mut set = imported(at, spec);
+    set.total_read_count = first.summary.records + second.as_ref().map_or(0, |s| s.summary.records);
+    set.total_base_count = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
+    set.etag = ETag {
+        algorithm: spec.file_type.etag_algorithm(family),
+        source1: first.summary.etag.clone(),
+        source2: second.as_ref().map(|s| s.summary.etag.clone()),
+    };
+    set.files = Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None };
+    set
+}
+
+/// The read set the claim's attempt at `spec` makes (created now by its import job, ACTIVE),
+/// before the scan's findings are set on it.
+fn imported(at: &Attempt<'_>, spec: &SourceSpec) -> ReadSet {
+    let claim = at.claim;
+    let creation =
+        Creation { creation_type: CreationType::Import, job_id: Some(claim.job_id.clone()), time: time::now() };
+    ReadSet::new(claim.output_id.clone(), claim.account.clone(), claim.store_id.clone(), spec, creation)
 }

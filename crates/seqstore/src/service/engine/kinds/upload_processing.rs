@@ -12,7 +12,7 @@ use super::super::kind::{Attempt, Kind, Outcome};
 use super::super::read_set_scan::{self, duplicate_note};
 use crate::db::{self, read_sets, sequence_stores, uploads};
 use crate::model::job::UploadSource;
-use crate::model::read_set::{Files, ReadSet, StoredFile};
+use crate::model::read_set::{Files, ReadSet, ReadSetStatus, StoredFile};
 use crate::model::upload::StoredPart;
 use crate::storage::objects::{self, DataStore, READ_SETS, WriteOptions};
 
@@ -44,7 +44,7 @@ impl Kind for UploadProcessing {
         mut set: ReadSet,
     ) -> Result<Option<String>, db::Error> {
         let note = duplicate_note(tx, &set).await?;
-        set.status = "ACTIVE".into();
+        set.status = ReadSetStatus::Active;
         set.status_message = match (set.status_message.take(), note.clone()) {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
@@ -106,7 +106,7 @@ impl Kind for UploadProcessing {
     ) -> Result<(), db::Error> {
         let claim = at.claim;
         if let Some(mut set) = read_sets::get(tx, &claim.account, &claim.store_id, &claim.output_id).await? {
-            set.status = "UPLOAD_FAILED".into();
+            set.status = ReadSetStatus::UploadFailed;
             set.status_message = Some(message.to_owned());
             set.files = files;
             read_sets::finish_upload(tx, &set).await?;

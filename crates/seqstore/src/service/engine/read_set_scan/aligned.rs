@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use seqstore_formats::alignment::{ReferenceSequence, Summary};
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::limits::{Limit, Limits};
 use seqstore_formats::{bam, cram};
@@ -15,27 +16,12 @@ use super::super::sources::{open_spec, status_message, storage_failed, tee_faile
 use super::super::tee::{self, TeeError};
 use crate::config::LimitsConfig;
 use crate::model::import::{FileType, SourceSpec};
-use crate::model::read_set::{AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
+use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
 use crate::model::reference::Reference;
 use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
-use crate::model::time;
 use crate::model::upload::UploadedParts;
 use crate::service::{Caller, Service};
 use crate::storage::objects::{DataStore, WriteOptions};
-
-/// What a scanner of either aligned format produced.
-struct Scanned {
-    records: u64,
-    bases: u64,
-    aligned: bool,
-    statistics: AlignmentStatistics,
-    etag: String,
-    sha256: String,
-    bytes: u64,
-    index: Option<Vec<u8>>,
-    /// Why records in coordinate order have no index (a record the index cannot address).
-    unindexed: Option<String>,
-}
 
 /// Imports one BAM, uBAM or CRAM source (the upload's stored `parts` when given) into `store`,
 /// whose ETag family, encryption and propagated tags apply.
@@ -90,45 +76,28 @@ pub(super) async fn attempt(
     }
     let scanned = scan.map_err(Outcome::Failed)?;
     let part = settings.part_size;
-    let index = match &scanned.index {
-        Some(bytes) => {
-            let name = if file_type == FileType::Cram { "source1.crai" } else { "source1.bai" };
+    let index = match (&scanned.index, file_type.index_name()) {
+        (Some((_, bytes)), Some(name)) => {
             let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
             service.data.put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(name, &e))?;
             Some(StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes)))
         }
-        None => None,
+        _ => None,
     };
-    let source1 = StoredFile::new(key.to_string(), scanned.bytes, part, scanned.sha256.clone());
-    let prefix = if file_type == FileType::Cram { "CRAM" } else { "BAM" };
-    let status_message = (index.is_none() && file_type != FileType::Ubam).then(|| match &scanned.unindexed {
+    let source1 = StoredFile::new(key.to_string(), scanned.stored_bytes, part, scanned.stored_sha256.clone());
+    let mut set = super::imported(at, spec);
+    set.status_message = (index.is_none() && file_type.expects_index()).then(|| match &scanned.unindexed {
         // Within the model's 127 characters and P_TEXT: the read name can be long, and any bytes.
         Some(why) => status_message(&format!("imported without index: {why}")),
         None => "imported without index: the file is not coordinate-sorted (SO:coordinate)".to_owned(),
     });
-    Ok(ReadSet {
-        id: claim.output_id.clone(),
-        status: "ACTIVE".into(),
-        account: claim.account.clone(),
-        store_id: claim.store_id.clone(),
-        name: spec.name.clone(),
-        description: spec.description.clone(),
-        subject_id: spec.subject_id.clone(),
-        sample_id: spec.sample_id.clone(),
-        generated_from: spec.generated_from.clone(),
-        reference_arn: spec.reference_arn.clone(),
-        file_type,
-        creation_type: "IMPORT".into(),
-        creation_job_id: Some(claim.job_id.clone()),
-        creation_time: time::now(),
-        total_read_count: scanned.records,
-        total_base_count: scanned.bases,
-        alignment: if scanned.aligned { "ALIGNED" } else { "UNALIGNED" }.into(),
-        etag: ETag { algorithm: format!("{prefix}_{}", family.as_str()), source1: scanned.etag.clone(), source2: None },
-        files: Files { source1: Some(source1), source2: None, index },
-        statistics: Some(scanned.statistics),
-        status_message,
-    })
+    set.total_read_count = scanned.records;
+    set.total_base_count = scanned.bases;
+    set.alignment = Alignment::of(scanned.aligned);
+    set.etag = ETag { algorithm: file_type.etag_algorithm(family), source1: scanned.etag.clone(), source2: None };
+    set.files = Files { source1: Some(source1), source2: None, index };
+    set.statistics = Some(statistics(&scanned.statistics));
+    Ok(set)
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -149,62 +118,27 @@ fn scan(
     algorithm: Algorithm,
     reference: Option<StoredReference>,
     Naming { name_prefix, limits }: Naming,
-) -> Result<Scanned, String> {
+) -> Result<Summary, String> {
+    let sequences = reference.as_ref().map(|r| reference_sequences(&r.reference));
     match file_type {
         FileType::Cram => {
             let reference = reference.ok_or("sources.referenceArn is required for CRAM")?;
-            let options = cram::Options {
-                algorithm,
-                reference: reference
-                    .reference
-                    .sequences
-                    .iter()
-                    .map(|s| cram::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
-                    .collect(),
-                name_prefix,
-                limits,
-            };
-            let s = cram::scan(reader, &reference, &options).map_err(|e| refusal(&e, e.limit()))?;
-            let index = s.index.map(|(_, bytes)| bytes);
-            Ok(Scanned {
-                records: s.records,
-                bases: s.bases,
-                aligned: s.aligned,
-                statistics: statistics(&s.statistics),
-                etag: s.etag,
-                sha256: s.stored_sha256,
-                bytes: s.stored_bytes,
-                index,
-                unindexed: None,
-            })
+            let options = cram::Options { algorithm, reference: sequences.unwrap_or_default(), name_prefix, limits };
+            cram::scan(reader, &reference, &options).map_err(|e| refusal(&e, e.limit()))
         }
         FileType::Bam | FileType::Ubam | FileType::Fastq => {
-            let options = bam::Options {
-                algorithm,
-                unaligned_only: file_type == FileType::Ubam,
-                reference: reference.map(|r| {
-                    r.reference
-                        .sequences
-                        .iter()
-                        .map(|s| bam::ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() })
-                        .collect()
-                }),
-                limits,
-            };
-            let s = bam::scan(reader, &options).map_err(|e| refusal(&e, e.limit()))?;
-            Ok(Scanned {
-                records: s.records,
-                bases: s.bases,
-                aligned: s.aligned,
-                statistics: statistics(&s.statistics),
-                etag: s.etag,
-                sha256: s.stored_sha256,
-                bytes: s.stored_bytes,
-                index: s.index.map(|(_, bytes)| bytes),
-                unindexed: s.unindexed,
-            })
+            let unaligned_only = file_type.unaligned_only();
+            let options = bam::Options { algorithm, unaligned_only, reference: sequences, limits };
+            bam::scan(reader, &options).map_err(|e| refusal(&e, e.limit()))
         }
     }
+}
+
+/// The sequences of a stored reference, as either scanner checks an alignment's `@SQ` lines
+/// against them.
+fn reference_sequences(reference: &Reference) -> Vec<ReferenceSequence> {
+    let sequences = reference.sequences.iter();
+    sequences.map(|s| ReferenceSequence { name: s.name.clone(), length: s.length, md5: s.md5.clone() }).collect()
 }
 
 /// The message of a scanner's `error`; when the file went beyond one of the scan `limit`s, it names
