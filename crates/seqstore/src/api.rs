@@ -103,6 +103,9 @@ enum Op {
     AbortMultipartReadSetUpload,
     ListMultipartReadSetUploads,
     ListReadSetUploadParts,
+    // Extensions (`botocore::EXTENSIONS`).
+    CancelReadSetImportJob,
+    CancelReferenceImportJob,
 }
 
 impl Op {
@@ -140,6 +143,8 @@ impl Op {
             "AbortMultipartReadSetUpload" => Self::AbortMultipartReadSetUpload,
             "ListMultipartReadSetUploads" => Self::ListMultipartReadSetUploads,
             "ListReadSetUploadParts" => Self::ListReadSetUploadParts,
+            "CancelReadSetImportJob" => Self::CancelReadSetImportJob,
+            "CancelReferenceImportJob" => Self::CancelReferenceImportJob,
             _ => return None,
         })
     }
@@ -189,6 +194,8 @@ impl Op {
             Self::AbortMultipartReadSetUpload => uploads::abort(service, caller, input).await,
             Self::ListMultipartReadSetUploads => uploads::list(service, caller, input).await,
             Self::ListReadSetUploadParts => uploads::list_parts(service, caller, input).await,
+            Self::CancelReadSetImportJob => imports::cancel(service, caller, input).await,
+            Self::CancelReferenceImportJob => references::cancel_import(service, caller, input).await,
         }
     }
 }
