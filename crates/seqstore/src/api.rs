@@ -61,8 +61,9 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(handle).with_state(app)
 }
 
-/// True when the router runs operation `name` of the model; the model's other storage and
-/// tagging operations answer 405 NotSupportedOperationException.
+/// True when the router runs operation `name` (of the model, or one of seqstore's extensions in
+/// [`botocore::EXTENSIONS`]); the model's other storage and tagging operations answer 405
+/// NotSupportedOperationException.
 pub fn implements(name: &str) -> bool {
     Op::from_name(name).is_some()
 }
