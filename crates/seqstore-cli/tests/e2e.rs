@@ -15,6 +15,7 @@ mod e2e {
     mod backup;
     mod binary;
     mod bomb_data;
+    mod cancel;
     mod cli;
     mod client_servers;
     mod crash_safety;

@@ -61,8 +61,9 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new().fallback(handle).with_state(app)
 }
 
-/// True when the router runs operation `name` of the model; the model's other storage and
-/// tagging operations answer 405 NotSupportedOperationException.
+/// True when the router runs operation `name` (of the model, or one of seqstore's extensions in
+/// [`botocore::EXTENSIONS`]); the model's other storage and tagging operations answer 405
+/// NotSupportedOperationException.
 pub fn implements(name: &str) -> bool {
     Op::from_name(name).is_some()
 }
@@ -103,6 +104,9 @@ enum Op {
     AbortMultipartReadSetUpload,
     ListMultipartReadSetUploads,
     ListReadSetUploadParts,
+    // Extensions (`botocore::EXTENSIONS`).
+    CancelReadSetImportJob,
+    CancelReferenceImportJob,
 }
 
 impl Op {
@@ -140,6 +144,8 @@ impl Op {
             "AbortMultipartReadSetUpload" => Self::AbortMultipartReadSetUpload,
             "ListMultipartReadSetUploads" => Self::ListMultipartReadSetUploads,
             "ListReadSetUploadParts" => Self::ListReadSetUploadParts,
+            "CancelReadSetImportJob" => Self::CancelReadSetImportJob,
+            "CancelReferenceImportJob" => Self::CancelReferenceImportJob,
             _ => return None,
         })
     }
@@ -189,6 +195,8 @@ impl Op {
             Self::AbortMultipartReadSetUpload => uploads::abort(service, caller, input).await,
             Self::ListMultipartReadSetUploads => uploads::list(service, caller, input).await,
             Self::ListReadSetUploadParts => uploads::list_parts(service, caller, input).await,
+            Self::CancelReadSetImportJob => imports::cancel(service, caller, input).await,
+            Self::CancelReferenceImportJob => references::cancel_import(service, caller, input).await,
         }
     }
 }

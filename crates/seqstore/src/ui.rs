@@ -1,10 +1,13 @@
-//! The read-only web dashboard at `/ui/`: server-rendered HTML (maud) over the same use cases as
+//! The web dashboard at `/ui/`: server-rendered HTML (maud) over the same use cases as
 //! the API, with a little embedded JavaScript that polls job progress. It is served beside the
 //! SigV4 pipeline, like `/metrics`: every other path goes to the API router.
 //!
 //! Access follows the API's accounts: in dev mode (no keys; loopback only) every visitor acts for
 //! the dev account; otherwise a login with an access key pair sets a signed session cookie
 //! ([`session`]), and every page sees only that account's resources (others' ids are 404).
+//!
+//! Its one state change, cancelling an import job, is a form POST checked against cross-site
+//! requests ([`session::check_same_site`]).
 
 mod error;
 mod jobs;
@@ -41,6 +44,8 @@ pub struct Ui {
     loopback: bool,
     /// The server itself speaks TLS (`[tls]`): every request arrived encrypted.
     tls: bool,
+    /// What dev mode's CSRF tokens are bound to: random, of this process ([`session::csrf_token`]).
+    dev_csrf: String,
 }
 
 impl Ui {
@@ -60,6 +65,7 @@ impl Ui {
             summaries: summary::Summaries::default(),
             loopback: addr.ip().is_loopback(),
             tls: config.tls.cert.is_some(),
+            dev_csrf: crate::service::signing::random_key(),
         })
     }
 
@@ -83,6 +89,7 @@ pub fn router(ui: Ui, api: Router) -> Router {
         .route("/ui/stores/{store}/jobs", get(jobs::list))
         .route("/ui/stores/{store}/jobs/{id}", get(jobs::detail))
         .route("/ui/stores/{store}/jobs/{id}/progress", get(jobs::progress))
+        .route("/ui/stores/{store}/jobs/{id}/cancel", get(jobs::confirm_cancel).post(jobs::cancel))
         .route("/ui/references", get(references::stores))
         .route("/ui/references/{store}", get(references::list))
         .route("/ui/references/{store}/{id}", get(references::detail))

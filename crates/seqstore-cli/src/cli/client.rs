@@ -214,6 +214,24 @@ pub enum JobsCommand {
         /// Job id.
         id: String,
     },
+    /// Cancel an import job (SUBMITTED or IN_PROGRESS): sources not started fail `cancelled`,
+    /// sources in progress stop and fail `cancelled`, finished ones keep their read sets (or
+    /// references). Prints the job as `show` does.
+    Cancel {
+        /// Sequence store id (a read set import job).
+        #[arg(
+            long,
+            value_name = "ID",
+            required_unless_present = "reference_store",
+            conflicts_with = "reference_store"
+        )]
+        store: Option<String>,
+        /// Reference store id (a reference import job), instead of --store.
+        #[arg(long, value_name = "ID")]
+        reference_store: Option<String>,
+        /// Job id.
+        id: String,
+    },
 }
 
 /// `seqstore readsets …`.

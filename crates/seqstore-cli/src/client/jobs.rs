@@ -1,11 +1,13 @@
-//! `seqstore jobs ls|show`: read set import jobs, with each source's progress from the extension
-//! members `bytesProcessed`/`bytesTotal` and its full message from `statusDetail`.
+//! `seqstore jobs ls|show|cancel`: read set import jobs, with each source's progress from the
+//! extension members `bytesProcessed`/`bytesTotal` and its full message from `statusDetail`; cancel
+//! (read set or reference import jobs) through the extension CancelReadSetImportJob /
+//! CancelReferenceImportJob.
 
 use aws_sdk_omics::types::{ImportReadSetFilter, ReadSetImportJobStatus};
 use serde_json::Value;
 
 use super::output::{self, text};
-use super::raw::Capture;
+use super::raw::{Capture, Extension};
 use super::{Ctx, Error, api};
 use crate::cli::client::JobsCommand;
 
@@ -20,7 +22,51 @@ pub(super) async fn run(ctx: &Ctx, command: &JobsCommand) -> Result<(), Error> {
             }
             print_job(&job)
         }
+        JobsCommand::Cancel { store, reference_store, id } => {
+            let job = match (store, reference_store) {
+                (Some(store), _) => cancel(ctx, store, id).await?,
+                (None, Some(store)) => cancel_reference_job(ctx, store, id).await?,
+                (None, None) => unreachable!("clap requires --store or --reference-store"),
+            };
+            if ctx.json {
+                return output::json(&job);
+            }
+            print_job(&job)
+        }
     }
+}
+
+/// CancelReadSetImportJob (`POST …/importjob/{id}/cancel`, GetReadSetImportJob's path and answer),
+/// the answer as received.
+async fn cancel(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error> {
+    let capture = Capture::default();
+    ctx.sdk
+        .get_read_set_import_job()
+        .sequence_store_id(store)
+        .id(id)
+        .customize()
+        .interceptor(Extension::new("/cancel"))
+        .interceptor(capture.clone())
+        .send()
+        .await
+        .map_err(api("CancelReadSetImportJob"))?;
+    Ok(capture.json())
+}
+
+/// CancelReferenceImportJob (GetReferenceImportJob's path and answer), the answer as received.
+async fn cancel_reference_job(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error> {
+    let capture = Capture::default();
+    ctx.sdk
+        .get_reference_import_job()
+        .reference_store_id(store)
+        .id(id)
+        .customize()
+        .interceptor(Extension::new("/cancel"))
+        .interceptor(capture.clone())
+        .send()
+        .await
+        .map_err(api("CancelReferenceImportJob"))?;
+    Ok(capture.json())
 }
 
 /// GetReadSetImportJob as received, extension members included.
@@ -74,7 +120,7 @@ async fn list(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error>
 fn print_job(job: &Value) -> Result<(), Error> {
     output::fields(&[
         ("id", text(job, "/id")),
-        ("store", text(job, "/sequenceStoreId")),
+        ("store", [text(job, "/sequenceStoreId"), text(job, "/referenceStoreId")].concat()),
         ("status", text(job, "/status")),
         ("message", text(job, "/statusMessage")),
         ("role", text(job, "/roleArn")),
@@ -92,8 +138,8 @@ fn print_job(job: &Value) -> Result<(), Error> {
                 text(s, "/sourceFileType"),
                 text(s, "/status"),
                 progress(s),
-                text(s, "/readSetId"),
-                text(s, "/sourceFiles/source1"),
+                [text(s, "/readSetId"), text(s, "/referenceId")].concat(),
+                [text(s, "/sourceFiles/source1"), text(s, "/sourceFile")].concat(),
                 text(s, "/statusMessage"),
             ]
         })

@@ -1,7 +1,8 @@
 //! SDK interceptors that reach the raw JSON bodies, where seqstore's extension members live:
 //! typed deserializers drop members the model lacks (`bytesProcessed`, `bytesTotal`,
 //! `statusDetail`, `sequences`, `alignmentStatistics`), and typed inputs cannot carry them
-//! (the ListReadSets `etag` filter).
+//! (the ListReadSets `etag` filter); and one that turns a model operation's request into
+//! seqstore's extension operation on the same path (CancelReadSetImportJob), signed by the SDK.
 
 use std::sync::{Arc, Mutex};
 
@@ -91,9 +92,63 @@ impl Intercept for AddMembers {
     }
 }
 
+/// Turns the request of a model operation into the seqstore extension operation that shares its
+/// path labels, input and output: `POST {path}{suffix}` with the body `{}`, before it is signed
+/// (e.g. GetReadSetImportJob with the suffix `/cancel` is CancelReadSetImportJob).
+#[derive(Debug, Clone)]
+pub struct Extension {
+    suffix: &'static str,
+}
+
+impl Extension {
+    /// The extension at the operation's path followed by `suffix` (e.g. `/cancel`).
+    pub fn new(suffix: &'static str) -> Self {
+        Self { suffix }
+    }
+
+    fn uri(&self, uri: &str) -> String {
+        match uri.split_once('?') {
+            Some((path, query)) => format!("{path}{}?{query}", self.suffix),
+            None => format!("{uri}{}", self.suffix),
+        }
+    }
+}
+
+impl Intercept for Extension {
+    fn name(&self) -> &'static str {
+        "seqstore::Extension"
+    }
+
+    fn modify_before_signing(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let request = context.request_mut();
+        let uri = self.uri(request.uri());
+        request.set_uri(uri)?;
+        request.set_method("POST")?;
+        request.headers_mut().insert("content-type", "application/json");
+        request.headers_mut().insert("content-length", "2");
+        *request.body_mut() = SdkBody::from("{}");
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extensions_extend_the_path() {
+        let cancel = Extension::new("/cancel");
+        assert_eq!(
+            cancel.uri("http://h:1/sequencestore/1/importjob/2"),
+            "http://h:1/sequencestore/1/importjob/2/cancel"
+        );
+        assert_eq!(cancel.uri("http://h:1/a/b?x=1"), "http://h:1/a/b/cancel?x=1");
+    }
 
     #[test]
     fn members_are_added_under_the_path() -> Result<(), BoxError> {

@@ -239,22 +239,57 @@ impl ServiceModel {
     }
 }
 
+/// seqstore's extension operations: not in the model, routed beside its operations and signed,
+/// validated and answered like them. Each is a `POST` that takes the input of a model operation
+/// (whose path labels it shares) and answers that operation's output.
+pub static EXTENSIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
+    vec![
+        Operation::extension(
+            "CancelReadSetImportJob",
+            "/sequencestore/{sequenceStoreId}/importjob/{id}/cancel",
+            "GetReadSetImportJob",
+        ),
+        Operation::extension(
+            "CancelReferenceImportJob",
+            "/referencestore/{referenceStoreId}/importjob/{id}/cancel",
+            "GetReferenceImportJob",
+        ),
+    ]
+});
+
+/// A path template split on `/`, without the leading empty segment.
+fn segments(request_uri: &str) -> Vec<Segment> {
+    request_uri
+        .trim_start_matches('/')
+        .split('/')
+        .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(label) => Segment::Label(label.to_owned()),
+            None => Segment::Literal(s.to_owned()),
+        })
+        .collect()
+}
+
 impl Operation {
+    /// The extension operation `name`: `POST request_uri` with the input and output of the model's
+    /// operation `like`.
+    fn extension(name: &str, request_uri: &str, like: &str) -> Self {
+        let like = MODEL.operation(like).expect("an extension takes the shapes of a model operation");
+        Self {
+            name: name.to_owned(),
+            method: Method::POST,
+            segments: segments(request_uri),
+            input: like.input.clone(),
+            output: like.output.clone(),
+            response_code: 200,
+            unsigned_payload: false,
+        }
+    }
+
     fn compile(raw: RawOperation) -> Self {
-        let segments = raw
-            .http
-            .request_uri
-            .trim_start_matches('/')
-            .split('/')
-            .map(|s| match s.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-                Some(label) => Segment::Label(label.to_owned()),
-                None => Segment::Literal(s.to_owned()),
-            })
-            .collect();
         Self {
             name: raw.name,
             method: raw.http.method.parse().expect("model methods are valid"),
-            segments,
+            segments: segments(&raw.http.request_uri),
             input: raw.input.map(|r| r.shape),
             output: raw.output.map(|r| r.shape),
             response_code: raw.http.response_code.unwrap_or(200),

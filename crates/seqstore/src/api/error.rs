@@ -115,7 +115,9 @@ impl ApiError {
             Self::Panic => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             Self::Service(e) => match e {
                 S::NotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
-                S::Conflict { .. } | S::ReadSetNotActive { .. } => (StatusCode::CONFLICT, "ConflictException"),
+                S::Conflict { .. } | S::JobEnded { .. } | S::ReadSetNotActive { .. } => {
+                    (StatusCode::CONFLICT, "ConflictException")
+                }
                 S::QuotaExceeded { .. } => (StatusCode::PAYMENT_REQUIRED, "ServiceQuotaExceededException"),
                 S::TokenReused { .. }
                 | S::Tags { .. }

@@ -1,4 +1,5 @@
-//! StartReadSetImportJob, GetReadSetImportJob and ListReadSetImportJobs.
+//! StartReadSetImportJob, GetReadSetImportJob, ListReadSetImportJobs and the extension
+//! CancelReadSetImportJob.
 
 use axum::Json;
 use axum::response::{IntoResponse, Response};
@@ -170,9 +171,21 @@ pub async fn start(service: &Service, caller: &Caller, input: Value) -> Result<R
 pub async fn get(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: GetRequest = parse(input)?;
     let (job, sources) = service.import_job(caller, &request.sequence_store_id, &request.id).await?;
-    let mut body = serde_json::to_value(job_item(&job)).expect("job serializes");
+    Ok(job_response(&job, &sources))
+}
+
+/// CancelReadSetImportJob (an extension): answers as GetReadSetImportJob.
+pub async fn cancel(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let request: GetRequest = parse(input)?;
+    let (job, sources) = service.cancel_import_job(caller, &request.sequence_store_id, &request.id).await?;
+    Ok(job_response(&job, &sources))
+}
+
+/// A job with its sources as GetReadSetImportJobResponse.
+fn job_response(job: &Job, sources: &[Source]) -> Response {
+    let mut body = serde_json::to_value(job_item(job)).expect("job serializes");
     body["sources"] = Value::Array(sources.iter().map(source_item).collect());
-    Ok(Json(body).into_response())
+    Json(body).into_response()
 }
 
 /// ListReadSetImportJobs.

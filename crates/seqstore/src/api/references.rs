@@ -1,4 +1,4 @@
-//! Reference import jobs (Start/Get/List) and references (List, GetReferenceMetadata,
+//! Reference import jobs (Start/Get/List, and the extension Cancel) and references (List, GetReferenceMetadata,
 //! GetReference, DeleteReference).
 
 use axum::Json;
@@ -119,12 +119,24 @@ pub async fn start_import(service: &Service, caller: &Caller, input: Value) -> R
 pub async fn get_import(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let r: IdRequest = parse(input)?;
     let (job, sources) = service.reference_import_job(caller, &r.reference_store_id, &r.id).await?;
-    let mut body = job_item(&job);
+    Ok(job_response(&job, &sources))
+}
+
+/// CancelReferenceImportJob (an extension): answers as GetReferenceImportJob.
+pub async fn cancel_import(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
+    let r: IdRequest = parse(input)?;
+    let (job, sources) = service.cancel_reference_import_job(caller, &r.reference_store_id, &r.id).await?;
+    Ok(job_response(&job, &sources))
+}
+
+/// A job with its sources as GetReferenceImportJobResponse.
+fn job_response(job: &Job, sources: &[Source<ReferenceSourceSpec>]) -> Response {
+    let mut body = job_item(job);
     if let Some(m) = &job.status_message {
         body["statusMessage"] = json!(m);
     }
     body["sources"] = Value::Array(sources.iter().map(source_item).collect());
-    Ok(Json(body).into_response())
+    Json(body).into_response()
 }
 
 /// ListReferenceImportJobs.

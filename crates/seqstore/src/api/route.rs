@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use http::Method;
 use percent_encoding::percent_decode_str;
 
-use super::botocore::{MODEL, Operation, Segment};
+use super::botocore::{EXTENSIONS, MODEL, Operation, Segment};
 use super::error::ApiError;
 
 /// A matched operation and its decoded path labels.
@@ -20,9 +20,10 @@ pub struct Route {
     pub labels: Vec<(String, String)>,
 }
 
-/// Operations with more literal segments first, so a literal beats a label at the same place.
+/// Operations of the model and seqstore's extensions ([`EXTENSIONS`]), with more literal
+/// segments first, so a literal beats a label at the same place.
 static BY_SPECIFICITY: LazyLock<Vec<&'static Operation>> = LazyLock::new(|| {
-    let mut ops: Vec<&Operation> = MODEL.operations.iter().collect();
+    let mut ops: Vec<&Operation> = MODEL.operations.iter().chain(EXTENSIONS.iter()).collect();
     ops.sort_by_key(|op| std::cmp::Reverse(op.segments.iter().filter(|s| matches!(s, Segment::Literal(_))).count()));
     ops
 });
@@ -77,6 +78,15 @@ mod tests {
         assert_eq!(name(Method::POST, "/sequencestore/1/readset/batch/delete").as_deref(), Some("BatchDeleteReadSet"));
         assert_eq!(name(Method::GET, "/sequencestore/1/readset/2/metadata").as_deref(), Some("GetReadSetMetadata"));
         assert_eq!(name(Method::GET, "/workflow/1").as_deref(), None, "workflow operations are unknown");
+        assert_eq!(
+            name(Method::POST, "/sequencestore/1/importjob/2/cancel").as_deref(),
+            Some("CancelReadSetImportJob")
+        );
+        assert_eq!(
+            name(Method::POST, "/referencestore/1/importjob/2/cancel").as_deref(),
+            Some("CancelReferenceImportJob")
+        );
+        assert_eq!(name(Method::GET, "/sequencestore/1/importjob/2/cancel").as_deref(), None);
     }
 
     /// Labels that SDKs send for an empty, `.` or `..` value find their operation (whose

@@ -151,11 +151,11 @@ pub async fn reference_in_use(conn: &mut AnyConnection, reference_arn: &str) -> 
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-/// Import jobs of `account` (in `store` when given) that are not settled (only the kinds that are
-/// import jobs).
+/// Import jobs of `account` (in `store` when given) that are not settled, CANCELLING included
+/// (only the kinds that are import jobs).
 pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option<&str>) -> Result<i64, Error> {
     let sql = format!(
-        "SELECT COUNT(*) AS n FROM import_jobs WHERE account_id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS') \
+        "SELECT COUNT(*) AS n FROM import_jobs WHERE account_id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS', 'CANCELLING') \
          AND ($2 = '' OR store_id = $2) AND {}",
         import_kinds()
     );
@@ -186,7 +186,9 @@ const CLAIMABLE: &str = "(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND 
 /// `owner` until `expires`, with a fresh lease generation and an output id: the one reserved at
 /// submission, or a newly reserved one for the kinds that produce a fresh output per attempt (each
 /// attempt writes its own objects). Runs inside the caller's transaction, locking the job row
-/// before the source row ([`lock_job`]); the job becomes IN_PROGRESS.
+/// before the source row ([`lock_job`]); the job becomes IN_PROGRESS. A claimed source of a
+/// CANCELLING job (an attempt interrupted during cancellation) is marked [`Claim::cancelling`]: it
+/// must not be started, only failed [`CANCELLED`].
 pub async fn claim(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -244,12 +246,13 @@ pub async fn claim(
     .await?;
     let job = sqlx::query(
         "UPDATE import_jobs SET status = CASE WHEN status = 'SUBMITTED' THEN 'IN_PROGRESS' ELSE status END \
-         WHERE id = $1 RETURNING role_arn",
+         WHERE id = $1 RETURNING role_arn, status",
     )
     .bind(&job_id)
     .fetch_one(&mut *conn)
     .await?;
     let spec: String = row.try_get("spec")?;
+    let job_status: String = job.try_get("status")?;
     Ok(Some(Claim {
         job_id,
         index,
@@ -261,6 +264,7 @@ pub async fn claim(
         generation: row.try_get("generation")?,
         output_id,
         previous,
+        cancelling: job_status == JobStatus::Cancelling.as_str(),
     }))
 }
 
@@ -321,7 +325,7 @@ pub async fn settle_source(
 }
 
 /// Settles the job once every source is FINISHED or FAILED: COMPLETED, COMPLETED_WITH_FAILURES or
-/// FAILED, with its completion time.
+/// FAILED, or CANCELLED when it is CANCELLING, with its completion time.
 pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> Result<(), Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS total, \
@@ -337,8 +341,14 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
     if finished + failed < total {
         return Ok(());
     }
-    let status = JobStatus::settled(finished as u64, failed as u64);
-    let message = (failed > 0).then(|| format!("{failed} of {total} sources failed"));
+    let row = sqlx::query("SELECT status FROM import_jobs WHERE id = $1").bind(job_id).fetch_one(&mut *conn).await?;
+    let current: String = row.try_get("status")?;
+    let current = JobStatus::parse(&current).ok_or(Error::Corrupt { what: "job status" })?;
+    let status = current.settled(finished as u64, failed as u64);
+    let message = match status {
+        JobStatus::Cancelled => Some(format!("cancelled; {finished} of {total} sources finished")),
+        _ => (failed > 0).then(|| format!("{failed} of {total} sources failed")),
+    };
     sqlx::query("UPDATE import_jobs SET status = $1, status_message = $2, completion_ms = $3 WHERE id = $4")
         .bind(status.as_str())
         .bind(message)
@@ -347,6 +357,47 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// The status message of a source ended by the cancellation of its job.
+pub const CANCELLED: &str = "cancelled";
+
+/// Cancels job `job_id` (SUBMITTED or IN_PROGRESS; anything else is left as it is): the job
+/// becomes CANCELLING, its NOT_STARTED sources FAILED with the message [`CANCELLED`], and the job
+/// CANCELLED at once when no source is left in progress (the attempts in progress stop on their
+/// next renewal or settlement and settle it). Runs inside the caller's transaction, locking the
+/// job row before the source rows ([`lock_job`]).
+pub async fn cancel(conn: &mut AnyConnection, backend: Backend, job_id: &str, now: Millis) -> Result<(), Error> {
+    lock_job(conn, backend, job_id).await?;
+    let done = sqlx::query(
+        "UPDATE import_jobs SET status = 'CANCELLING' WHERE id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS')",
+    )
+    .bind(job_id)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE import_sources SET status = 'FAILED', status_message = $1, \
+         status_detail = 'the job was cancelled before this source started', finished_ms = $2 \
+         WHERE job_id = $3 AND status = 'NOT_STARTED'",
+    )
+    .bind(CANCELLED)
+    .bind(now)
+    .bind(job_id)
+    .execute(&mut *conn)
+    .await?;
+    settle_job(conn, job_id, now).await
+}
+
+/// True when job `job_id` is CANCELLING: its attempts in progress must stop and fail
+/// [`CANCELLED`].
+pub async fn cancelling(conn: &mut AnyConnection, job_id: &str) -> Result<bool, Error> {
+    let row =
+        sqlx::query("SELECT status FROM import_jobs WHERE id = $1").bind(job_id).fetch_optional(&mut *conn).await?;
+    let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
+    Ok(status.as_deref() == Some(JobStatus::Cancelling.as_str()))
 }
 
 /// Makes every lease held by `owner` claimable at once (a restarted process resuming its own work).

@@ -20,6 +20,11 @@ pub enum JobStatus {
     CompletedWithFailures,
     /// Every source failed.
     Failed,
+    /// Cancelled (CancelReadSetImportJob and its kin, an extension): sources not started have
+    /// failed `cancelled`; the ones in progress are being stopped.
+    Cancelling,
+    /// Cancelled, and no source is in progress any more.
+    Cancelled,
 }
 
 /// Status of one source of a job.
@@ -67,6 +72,8 @@ wire_names!(JobStatus {
     Completed => "COMPLETED",
     CompletedWithFailures => "COMPLETED_WITH_FAILURES",
     Failed => "FAILED",
+    Cancelling => "CANCELLING",
+    Cancelled => "CANCELLED",
 });
 wire_names!(SourceStatus { NotStarted => "NOT_STARTED", InProgress => "IN_PROGRESS", Finished => "FINISHED", Failed => "FAILED" });
 wire_names!(FileType { Fastq => "FASTQ", Bam => "BAM", Ubam => "UBAM", Cram => "CRAM" });
@@ -130,14 +137,16 @@ impl FileType {
 impl JobStatus {
     /// True once the job can no longer change.
     pub fn is_terminal(self) -> bool {
-        matches!(self, Self::Completed | Self::CompletedWithFailures | Self::Failed)
+        matches!(self, Self::Completed | Self::CompletedWithFailures | Self::Failed | Self::Cancelled)
     }
 
-    /// The status of a job whose sources are all terminal, from how many finished and failed.
-    pub fn settled(finished: u64, failed: u64) -> Self {
-        match (finished, failed) {
-            (_, 0) => Self::Completed,
-            (0, _) => Self::Failed,
+    /// The status of a job whose sources are all terminal, from how many finished and failed: a
+    /// job being cancelled ends CANCELLED whatever its sources did.
+    pub fn settled(self, finished: u64, failed: u64) -> Self {
+        match (self, finished, failed) {
+            (Self::Cancelling | Self::Cancelled, _, _) => Self::Cancelled,
+            (_, _, 0) => Self::Completed,
+            (_, 0, _) => Self::Failed,
             _ => Self::CompletedWithFailures,
         }
     }
@@ -221,10 +230,13 @@ mod tests {
 
     #[test]
     fn settled_status_follows_counts() {
-        assert_eq!(JobStatus::settled(3, 0), JobStatus::Completed);
-        assert_eq!(JobStatus::settled(0, 2), JobStatus::Failed);
-        assert_eq!(JobStatus::settled(1, 1), JobStatus::CompletedWithFailures);
+        assert_eq!(JobStatus::InProgress.settled(3, 0), JobStatus::Completed);
+        assert_eq!(JobStatus::InProgress.settled(0, 2), JobStatus::Failed);
+        assert_eq!(JobStatus::InProgress.settled(1, 1), JobStatus::CompletedWithFailures);
+        assert_eq!(JobStatus::Cancelling.settled(1, 1), JobStatus::Cancelled);
         assert!(!JobStatus::InProgress.is_terminal());
+        assert!(!JobStatus::Cancelling.is_terminal());
+        assert!(JobStatus::Cancelled.is_terminal());
         assert_eq!(FileType::parse("UBAM"), Some(FileType::Ubam));
         assert_eq!(SourceStatus::parse("FINISHED").map(SourceStatus::as_str), Some("FINISHED"));
     }

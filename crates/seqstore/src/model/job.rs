@@ -153,6 +153,9 @@ pub struct Claim {
     pub output_id: String,
     /// The output id an earlier, interrupted attempt used: its objects are garbage.
     pub previous: Option<String>,
+    /// The job is CANCELLING: the claim only fails the source as cancelled (after deleting what
+    /// an interrupted attempt wrote), it never starts it.
+    pub cancelling: bool,
 }
 
 impl Claim {

@@ -25,6 +25,14 @@ pub enum Error {
         /// Why, e.g. "still holds read sets: delete them first".
         reason: &'static str,
     },
+    /// A job that can no longer be cancelled: it has already ended.
+    #[error("import job {id} is already {status}: only a SUBMITTED or IN_PROGRESS job can be cancelled")]
+    JobEnded {
+        /// Its id.
+        id: String,
+        /// Its terminal status, e.g. `COMPLETED`.
+        status: &'static str,
+    },
     /// A read set whose files cannot be downloaded in its status: only ACTIVE read sets' can.
     #[error("read set {id} is {status}, not ACTIVE: {advice}")]
     ReadSetNotActive {

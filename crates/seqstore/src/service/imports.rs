@@ -94,6 +94,17 @@ impl Service {
         self.job_with_sources(caller, JobKind::ReadSet, store_id, id).await
     }
 
+    /// Cancels a read set import job of `caller` in `store_id` (see [`Service::cancel_job`]) and
+    /// returns it with its sources.
+    pub async fn cancel_import_job(
+        &self,
+        caller: &Caller,
+        store_id: &str,
+        id: &str,
+    ) -> Result<(Job, Vec<Source>), Error> {
+        self.cancel_job(caller, JobKind::ReadSet, store_id, id).await
+    }
+
     /// One page of a store's jobs in (creationTime, id) order.
     pub async fn list_import_jobs(
         &self,

@@ -140,6 +140,32 @@ impl Service {
         Ok((job, sources))
     }
 
+    /// Cancels job `id` in `store_id` of `caller` (see [`import_jobs::cancel`]) and returns it with
+    /// its sources. A CANCELLING job is returned as it is (cancelling is idempotent); a job that
+    /// has ended (COMPLETED, COMPLETED_WITH_FAILURES, FAILED, CANCELLED) is refused.
+    pub(super) async fn cancel_job<S: TryFrom<JobSpec>>(
+        &self,
+        caller: &Caller,
+        kind: JobKind,
+        store_id: &str,
+        id: &str,
+    ) -> Result<(Job, Vec<Source<S>>), Error> {
+        let not_found = || Error::NotFound { kind: "import job", id: id.to_owned() };
+        let mut tx = self.db.begin().await?;
+        self.require_store_of(&mut tx, caller, kind, store_id).await?;
+        import_jobs::job(&mut tx, &caller.account, store_id, id).await?.ok_or_else(not_found)?;
+        // Its status under the job's lock: no settlement can end it in between.
+        import_jobs::lock_job(&mut tx, self.db.backend(), id).await?;
+        let job = import_jobs::job(&mut tx, &caller.account, store_id, id).await?.ok_or_else(not_found)?;
+        if job.status.is_terminal() {
+            return Err(Error::JobEnded { id: id.to_owned(), status: job.status.as_str() });
+        }
+        import_jobs::cancel(&mut tx, self.db.backend(), id, time::now()).await?;
+        tx.commit().await.map_err(db::Error::from)?;
+        tracing::info!(job = id, account = caller.account, "import job cancelled");
+        self.job_with_sources(caller, kind, store_id, id).await
+    }
+
     /// One page of a store's import jobs in (creationTime, id) order; `filter` scopes the tokens,
     /// `status` and the creation bounds (microseconds; after inclusive, before exclusive) select.
     #[allow(clippy::too_many_arguments)]

@@ -198,6 +198,17 @@ impl Service {
         self.job_with_sources(caller, JobKind::Reference, store_id, id).await
     }
 
+    /// Cancels a reference import job of `caller` in `store_id` (see [`Service::cancel_job`]) and
+    /// returns it with its sources.
+    pub async fn cancel_reference_import_job(
+        &self,
+        caller: &Caller,
+        store_id: &str,
+        id: &str,
+    ) -> Result<(Job, Vec<Source<ReferenceSourceSpec>>), Error> {
+        self.cancel_job(caller, JobKind::Reference, store_id, id).await
+    }
+
     /// One page of a reference store's import jobs.
     pub async fn list_reference_import_jobs(
         &self,

@@ -25,6 +25,12 @@ pub enum Error {
         /// Its status.
         status: ReadSetStatus,
     },
+    /// A state change that may come from another site (see [`super::session::check_same_site`]).
+    #[error("cross-site request refused: {0}")]
+    CrossSite(&'static str),
+    /// The job has already ended (or similar): the state change is refused with the reason.
+    #[error("{0}")]
+    Conflict(String),
     /// A use case failed.
     #[error("the service failed")]
     Service(#[source] service::Error),
@@ -34,6 +40,7 @@ impl From<service::Error> for Error {
     fn from(e: service::Error) -> Self {
         match e {
             service::Error::NotFound { .. } | service::Error::BadPageToken => Self::NotFound,
+            e @ service::Error::JobEnded { .. } => Self::Conflict(e.to_string()),
             e => Self::Service(e),
         }
     }
@@ -58,6 +65,18 @@ impl IntoResponse for Error {
                     "Not available",
                     html! { h1 { "Read set " (id) " is " (status) } p #not-active { (advice) } },
                 );
+                (StatusCode::CONFLICT, body).into_response()
+            }
+            Self::CrossSite(why) => {
+                tracing::warn!(why, "ui: cross-site request refused");
+                let body = layout::bare(
+                    "Refused",
+                    html! { h1 { "Refused" } p #cross-site { "This request may come from another site (" (why) "); nothing was changed. Use the dashboard's own buttons." } },
+                );
+                (StatusCode::FORBIDDEN, body).into_response()
+            }
+            Self::Conflict(message) => {
+                let body = layout::bare("Not possible", html! { h1 { "Not possible" } p #conflict { (message) } });
                 (StatusCode::CONFLICT, body).into_response()
             }
             Self::Service(e) => {

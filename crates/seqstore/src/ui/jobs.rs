@@ -1,19 +1,22 @@
 //! Import jobs and uploads of a store, and one job's sources with live progress bars (the page's
-//! script polls [`progress`]).
+//! script polls [`progress`]); cancelling a job, after a confirmation page, by a form POST
+//! checked against cross-site requests.
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
-use axum::response::Html;
+use axum::extract::rejection::FormRejection;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use http::HeaderMap;
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::layout::{self, bytes, percent, when};
-use super::session::Account;
+use super::session::{self, Account};
 use super::{Error, Ui};
-use crate::model::import::{Job, Source};
+use crate::model::import::{Job, JobStatus, Source};
 use crate::service::imports::JobFilter;
 
 /// Jobs and uploads per page.
@@ -41,7 +44,8 @@ pub async fn list(
     let uploads = ui.service.list_uploads(&caller, &store.id, Some(PAGE), params.uploads_next.as_deref()).await?;
     let processing = ui.service.upload_processing(&caller, &store.id, 20).await?;
     let base = format!("/ui/stores/{}/jobs", store.id);
-    let statuses = ["SUBMITTED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED"];
+    let statuses =
+        ["SUBMITTED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLING", "CANCELLED"];
     let body = html! {
         h1 { "Imports and uploads of " (store.name) }
         p { a href={ "/ui/stores/" (store.id) } { "← read sets" } }
@@ -144,6 +148,9 @@ pub async fn detail(
                 dt { "Created" } dd { (when(job.creation_time)) }
                 dt { "Completed" } dd { (job.completion_time.map(when).unwrap_or_default()) }
             }
+            @if cancellable(job.status) {
+                p { a #cancel-job .button href={ (base) "/cancel" } { "Cancel job…" } }
+            }
             h2 { "Sources" }
             table #sources {
                 thead { tr { th { "#" } th { "Files" } th { "Sample / subject" } th { "Status" } th { "Progress" } th.num { "Bytes" } th { "Read set" } th { "Message" } } }
@@ -165,6 +172,64 @@ pub async fn detail(
         }
     };
     Ok(layout::page(&format!("Import job {}", job.id), &caller, body))
+}
+
+/// A job the Cancel button is shown for: one that neither ended nor is being cancelled.
+fn cancellable(status: JobStatus) -> bool {
+    matches!(status, JobStatus::Submitted | JobStatus::InProgress)
+}
+
+/// `GET /ui/stores/{store}/jobs/{id}/cancel`: the confirmation, a form that POSTs the cancellation
+/// with the session's CSRF token.
+pub async fn confirm_cancel(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Html<String>, Error> {
+    let (job, sources) = ui.service.import_job(&caller, &store_id, &id).await?;
+    let base = format!("/ui/stores/{}/jobs/{}", job.store_id, job.id);
+    let token = session::csrf_token(&ui, &headers).ok_or(Error::Login)?;
+    let started = sources.iter().filter(|s| s.status.as_str() == "IN_PROGRESS").count();
+    let body = html! {
+        h1 { "Cancel import job " (job.id) "?" }
+        @if cancellable(job.status) {
+            p { "Its " (sources.len()) " sources: those not started fail at once with the message “cancelled”; the "
+                (started) " in progress stop within the worker's lease and fail alike, leaving nothing behind; those "
+                "finished keep their read sets. This cannot be undone." }
+            form #cancel-form method="post" action={ (base) "/cancel" } {
+                input type="hidden" name="csrf" value=(token);
+                button type="submit" { "Cancel the job" }
+                " " a href=(base) { "Keep it running" }
+            }
+        } @else {
+            p #not-cancellable { "It is " (job.status.as_str()) ": there is nothing to cancel." }
+            p { a href=(base) { "← back to the job" } }
+        }
+    };
+    Ok(layout::page(&format!("Cancel import job {}", job.id), &caller, body))
+}
+
+/// The cancellation form's fields.
+#[derive(Debug, Deserialize)]
+pub struct CancelForm {
+    csrf: Option<String>,
+}
+
+/// `POST /ui/stores/{store}/jobs/{id}/cancel`: cancels the job when the request is the
+/// dashboard's own ([`session::check_same_site`], else 403 and nothing changes), then back to the
+/// job's page.
+pub async fn cancel(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id)): Path<(String, String)>,
+    headers: HeaderMap,
+    form: Result<Form<CancelForm>, FormRejection>,
+) -> Result<Response, Error> {
+    let token = form.ok().and_then(|Form(f)| f.csrf);
+    session::check_same_site(&ui, &headers, token.as_deref())?;
+    let (job, _) = ui.service.cancel_import_job(&caller, &store_id, &id).await?;
+    Ok(Redirect::to(&format!("/ui/stores/{}/jobs/{}", job.store_id, job.id)).into_response())
 }
 
 fn progress_bytes(source: &Source) -> String {

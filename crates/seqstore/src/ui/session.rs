@@ -3,6 +3,11 @@
 //! names the access key, not the account: a key removed from the configuration ends its sessions.
 //! Wrong pairs count against the client address (`limits.auth_failures_per_minute`); beyond it a
 //! login is answered 429 with `Retry-After` and a "try again in N s" page, before it is checked.
+//!
+//! State changes (the dashboard's forms that POST) are protected against cross-site requests, in
+//! dev mode too, where any web page could otherwise POST to a loopback address
+//! ([`check_same_site`]): the `Origin` (or, without it, `Sec-Fetch-Site`) must be the dashboard's
+//! own, and the form must carry the session's CSRF token ([`csrf_token`]).
 
 use std::sync::Arc;
 
@@ -13,6 +18,7 @@ use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
 use maud::html;
 use serde::Deserialize;
+use sha2::Digest;
 
 use super::{Error, Ui, layout};
 use crate::config::DEV_ACCOUNT_ID;
@@ -27,6 +33,9 @@ const COOKIE: &str = "seqstore_session";
 
 /// Context of session cookies' signatures (see [`SigningKey::sign`]).
 const CONTEXT: &str = "seqstore-ui-session-v2";
+
+/// Context of CSRF tokens' signatures.
+const CSRF_CONTEXT: &str = "seqstore-ui-csrf-v1";
 
 /// Signs and opens session cookies.
 #[derive(Debug)]
@@ -84,6 +93,51 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
         .find_map(|(k, v)| (k == name).then_some(v))
+}
+
+/// The CSRF token of the request's session, for the dashboard's forms: bound to the session
+/// cookie (to a hash of it) or, in dev mode, where there is no session, to a random value of this
+/// process; `None` without a session.
+pub fn csrf_token(ui: &Ui, headers: &HeaderMap) -> Option<String> {
+    let binding = if ui.dev_mode() {
+        ui.dev_csrf.clone()
+    } else {
+        hex::encode(sha2::Sha256::digest(cookie(headers, COOKIE)?.as_bytes()))
+    };
+    Some(ui.sessions.key.sign(CSRF_CONTEXT, &[&binding]))
+}
+
+/// Refuses (403) a state change that may come from another site: its `Origin` must be the
+/// dashboard's own (`http[s]://` and the `Host`), or, when a browser sent no `Origin`, its
+/// `Sec-Fetch-Site` must be `same-origin`; in dev mode the `Host` must be a loopback name (no DNS
+/// rebinding); and `token` must be the session's [`csrf_token`].
+pub fn check_same_site(ui: &Ui, headers: &HeaderMap, token: Option<&str>) -> Result<(), Error> {
+    let header = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let host = header(header::HOST).ok_or(Error::CrossSite("no Host"))?;
+    let scheme = if is_https(ui, headers) { "https" } else { "http" };
+    match (header(header::ORIGIN), headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())) {
+        (Some(origin), _) if origin.eq_ignore_ascii_case(&format!("{scheme}://{host}")) => {}
+        (None, Some("same-origin")) => {}
+        (Some(_), _) => return Err(Error::CrossSite("Origin is another site")),
+        (None, _) => return Err(Error::CrossSite("neither Origin nor Sec-Fetch-Site: same-origin")),
+    }
+    if ui.dev_mode() && !is_loopback_host(host) {
+        return Err(Error::CrossSite("dev mode answers state changes on loopback host names only"));
+    }
+    let expected = csrf_token(ui, headers).ok_or(Error::Login)?;
+    match token {
+        Some(token) if ui.sessions.key.same(&expected, token) => Ok(()),
+        _ => Err(Error::CrossSite("missing or wrong CSRF token")),
+    }
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+fn is_loopback_host(host: &str) -> bool {
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The request arrived over TLS: the server speaks TLS itself, or a proxy in front says so.
@@ -204,6 +258,16 @@ mod tests {
         assert_eq!(Signer::new(b"other", 60).open(&value, 1_000_000), None);
         let forged = value.replacen(&URL_SAFE_NO_PAD.encode("AKID"), &URL_SAFE_NO_PAD.encode("AKIB"), 1);
         assert_eq!(signer.open(&forged, 1_000_000), None);
+    }
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["127.0.0.1:4870", "localhost", "LOCALHOST:80", "[::1]:4870", "127.1.2.3"] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in ["evil.example:4870", "10.0.0.1", "[::2]:1", "127.0.0.1.evil.example"] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
     }
 
     #[test]

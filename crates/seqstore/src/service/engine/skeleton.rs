@@ -1,7 +1,10 @@
 //! The one run of an attempt, for every kind: delete what an interrupted earlier attempt wrote,
 //! attempt under a lease renewed with the progress, then commit or fail in a transaction that locks
 //! the job row before the source row, checks the lease generation, and settles the job once its
-//! last source settles.
+//! last source settles. A source of a CANCELLING job is never committed: an attempt claimed during
+//! the cancellation is not started, one running stops at its next lease renewal (or at its
+//! settlement, which sees the job under its lock), and either deletes what it wrote and fails
+//! [`import_jobs::CANCELLED`].
 
 use std::sync::Arc;
 
@@ -26,19 +29,32 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
     }
     let progress = Arc::new(Progress::default());
     let at = Attempt { service, settings, claim, progress: Arc::clone(&progress) };
-    let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
-        service.clone(),
-        settings.clone(),
-        claim.clone(),
-        Arc::clone(&progress),
-    )));
-    let result = K::attempt(&at, spec).await;
-    drop(keeper);
-    let result = if progress.lease_lost() { Err(Outcome::Abandoned) } else { result };
+    let result = if claim.cancelling {
+        Err(Outcome::Failed(import_jobs::CANCELLED.to_owned()))
+    } else {
+        let keeper = AbortOnDropHandle::new(tokio::spawn(lease::keep(
+            service.clone(),
+            settings.clone(),
+            claim.clone(),
+            Arc::clone(&progress),
+        )));
+        let result = K::attempt(&at, spec).await;
+        drop(keeper);
+        if progress.cancelled() {
+            Err(Outcome::Failed(import_jobs::CANCELLED.to_owned()))
+        } else if progress.lease_lost() {
+            Err(Outcome::Abandoned)
+        } else {
+            result
+        }
+    };
     let settled = match result {
         Ok(output) => {
             let ended = Ended::Finished { bytes: progress.bytes(), records: K::records(&output) };
-            commit::<K>(&at, spec, output).await.map(|done| done.then_some(ended))
+            match commit::<K>(&at, spec, output).await {
+                Ok(Committed::Cancelled) => cancelled::<K>(&at, spec).await,
+                committed => committed.map(|c| (c == Committed::Done).then_some(ended)),
+            }
         }
         Err(Outcome::Failed(message)) => {
             discard::<K>(&at).await;
@@ -62,6 +78,24 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
     }
 }
 
+/// Deletes what the attempt wrote and fails the source as cancelled.
+async fn cancelled<K: Kind>(at: &Attempt<'_>, spec: &K::Spec) -> Result<Option<Ended>, db::Error> {
+    discard::<K>(at).await;
+    let message = import_jobs::CANCELLED;
+    Ok(fail::<K>(at, spec, message).await?.then(|| Ended::Failed(message.to_owned())))
+}
+
+/// How a commit ended.
+#[derive(Debug, PartialEq, Eq)]
+enum Committed {
+    /// The output is visible and the source FINISHED.
+    Done,
+    /// Nothing written: the lease generation moved on or the lease expired.
+    Lost,
+    /// Nothing written: the job is CANCELLING.
+    Cancelled,
+}
+
 /// Fails a source whose stored spec is unreadable (it wrote nothing).
 pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) -> Ended {
     let message = format!("{error}; submit the job again");
@@ -80,16 +114,19 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
     }
 }
 
-/// Commits `output` and the FINISHED source; false (nothing written) when the lease generation
-/// moved on or the lease expired.
-async fn commit<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, output: K::Output) -> Result<bool, db::Error> {
+/// Commits `output` and the FINISHED source, unless the lease generation moved on or the lease
+/// expired, or the job is CANCELLING (then nothing is written).
+async fn commit<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, output: K::Output) -> Result<Committed, db::Error> {
     let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
-    let note = K::commit(at, &mut tx, spec, output).await?;
-    let done = settle(tx, at.claim, SourceStatus::Finished, (note.as_deref(), None), now).await?;
-    if done {
-        tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
+    if import_jobs::cancelling(&mut tx, &at.claim.job_id).await? {
+        return Ok(Committed::Cancelled);
     }
-    Ok(done)
+    let note = K::commit(at, &mut tx, spec, output).await?;
+    if !settle(tx, at.claim, SourceStatus::Finished, (note.as_deref(), None), now).await? {
+        return Ok(Committed::Lost);
+    }
+    tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
+    Ok(Committed::Done)
 }
 
 /// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and

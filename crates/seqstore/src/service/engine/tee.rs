@@ -48,8 +48,10 @@ pub struct Progress {
     pub bytes: AtomicU64,
     /// One more than the raw bytes to read, once the sources are opened (0 until then).
     total: AtomicU64,
-    /// Set when the lease is lost.
+    /// Set when the lease is lost (and when the job is being cancelled: the attempt stops alike).
     pub lease_lost: AtomicBool,
+    /// Set when the lease renewal found the job CANCELLING.
+    pub cancelled: AtomicBool,
 }
 
 impl Progress {
@@ -71,6 +73,11 @@ impl Progress {
     /// True once the lease is lost: the attempt must stop and commit nothing.
     pub fn lease_lost(&self) -> bool {
         self.lease_lost.load(Ordering::Relaxed)
+    }
+
+    /// True once the job is CANCELLING: the attempt must stop, commit nothing and fail cancelled.
+    pub fn cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Relaxed)
     }
 }
 
