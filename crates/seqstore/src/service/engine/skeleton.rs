@@ -52,14 +52,11 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
         Ok(output) => {
             let ended = Ended::Finished { bytes: progress.bytes(), records: K::records(&output) };
             match commit::<K>(&at, spec, output).await {
-                Ok(Committed::Cancelled) => cancelled::<K>(&at, spec).await,
+                Ok(Committed::Cancelled) => failed::<K>(&at, spec, import_jobs::CANCELLED).await,
                 committed => committed.map(|c| (c == Committed::Done).then_some(ended)),
             }
         }
-        Err(Outcome::Failed(message)) => {
-            discard::<K>(&at).await;
-            fail::<K>(&at, spec, &message).await.map(|done| done.then_some(Ended::Failed(message)))
-        }
+        Err(Outcome::Failed(message)) => failed::<K>(&at, spec, &message).await,
         Err(Outcome::Abandoned) => Ok(None),
     };
     match settled {
@@ -78,10 +75,10 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
     }
 }
 
-/// Deletes what the attempt wrote and fails the source as cancelled.
-async fn cancelled<K: Kind>(at: &Attempt<'_>, spec: &K::Spec) -> Result<Option<Ended>, db::Error> {
+/// Deletes what the attempt wrote and fails the source with `message` (a bad source, or
+/// `cancelled`); `None` when the failure was not settled (see [`fail`]).
+async fn failed<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Result<Option<Ended>, db::Error> {
     discard::<K>(at).await;
-    let message = import_jobs::CANCELLED;
     Ok(fail::<K>(at, spec, message).await?.then(|| Ended::Failed(message.to_owned())))
 }
 
