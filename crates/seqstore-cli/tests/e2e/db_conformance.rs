@@ -2,8 +2,9 @@
 //! against PostgreSQL when `TEST_POSTGRES_URL` is set (always in CI), each in a fresh database.
 
 use seqstore::db::{self, Db, idempotency, import_jobs, sequence_stores as stores, settings, tags};
-use seqstore::model::import::{FileType, Job, JobKind, JobStatus, Source, SourceSpec, SourceStatus};
+use seqstore::model::import::{FileType, JobStatus, Source, SourceSpec, SourceStatus};
 use seqstore::model::job::JobSpec;
+use seqstore::model::job::{Job, JobKind};
 use seqstore::model::read_set::ReadSet;
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
-use crate::model::import::{FileType, Job, Source, SourceSpec, SourceStatus};
+use crate::model::import::{FileType, Source, SourceSpec, SourceStatus};
+use crate::model::job::Job;
 use crate::model::tags::Tags;
 use crate::model::time;
 use crate::service::imports::{JobFilter, StartImport};
@@ -115,7 +116,7 @@ fn source_item(source: &Source) -> Value {
         ("description", spec.description.clone()),
         ("statusMessage", source_message(source)),
         ("statusDetail", source.status_detail.clone()),
-        ("readSetId", source.read_set_id.clone().filter(|_| source.status == SourceStatus::Finished)),
+        ("readSetId", source.output_id.clone().filter(|_| source.status == SourceStatus::Finished)),
     ];
     for (key, value) in optional {
         if let Some(value) = value {

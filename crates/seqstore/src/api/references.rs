@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::input::parse;
 use super::reference_stores::FilterRequest;
-use crate::model::import::{Job, Source, SourceStatus};
+use crate::model::import::{Source, SourceStatus};
+use crate::model::job::Job;
 use crate::model::read_set::StoredFile;
 use crate::model::reference::{Reference, ReferenceSourceSpec};
 use crate::model::tags::Tags;
@@ -91,7 +92,7 @@ fn source_item(source: &Source<ReferenceSourceSpec>) -> Value {
     if let Some(d) = &source.status_detail {
         item["statusDetail"] = json!(d);
     }
-    if let (SourceStatus::Finished, Some(id)) = (source.status, &source.read_set_id) {
+    if let (SourceStatus::Finished, Some(id)) = (source.status, &source.output_id) {
         item["referenceId"] = json!(id);
     }
     item

@@ -7,9 +7,10 @@ use sqlx::{AnyConnection, Row};
 use super::filter::Filter;
 use super::{Backend, Error};
 
-use crate::model::import::{Job, JobKind, JobStatus, Source, SourceStatus};
+use crate::model::import::{JobStatus, Source, SourceStatus};
 pub use crate::model::job::Claim;
 use crate::model::job::JobSpec;
+use crate::model::job::{Job, JobKind};
 use crate::model::time::Millis;
 
 const JOB_COLUMNS: &str =
@@ -462,7 +463,7 @@ fn source_from_row<S: TryFrom<JobSpec>>(row: &AnyRow) -> Result<Source<S>, Error
         status: SourceStatus::parse(&status).ok_or(Error::Corrupt { what: "source status" })?,
         status_message: row.try_get("status_message")?,
         status_detail: row.try_get("status_detail")?,
-        read_set_id: row.try_get("read_set_id")?,
+        output_id: row.try_get("read_set_id")?,
         bytes_processed: row.try_get("bytes_processed")?,
         bytes_total: row.try_get("bytes_total")?,
     })

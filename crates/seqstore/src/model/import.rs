@@ -4,7 +4,6 @@ use serde::{Deserialize, Serialize};
 
 use super::sequence_store::ETagAlgorithmFamily;
 use super::tags::Tags;
-use super::time::Millis;
 
 /// Status of an import job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,17 +40,6 @@ pub enum SourceStatus {
     Failed,
 }
 
-/// What an import job creates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JobKind {
-    /// Read sets in a sequence store.
-    ReadSet,
-    /// References in a reference store.
-    Reference,
-    /// The processing of a completed direct upload (one source; not listed as an import job).
-    Upload,
-}
-
 /// Declared type of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
@@ -77,7 +65,6 @@ wire_names!(JobStatus {
 });
 wire_names!(SourceStatus { NotStarted => "NOT_STARTED", InProgress => "IN_PROGRESS", Finished => "FINISHED", Failed => "FAILED" });
 wire_names!(FileType { Fastq => "FASTQ", Bam => "BAM", Ubam => "UBAM", Cram => "CRAM" });
-wire_names!(JobKind { ReadSet => "readSet", Reference => "reference", Upload => "upload" });
 
 impl FileType {
     /// Its records can only be decoded against their reference: a source or upload of this type
@@ -194,34 +181,11 @@ pub struct Source<S = SourceSpec> {
     pub status_detail: Option<String>,
     /// The id of what the source produces (a read set or reference), reserved by its latest
     /// attempt; what it created once FINISHED.
-    pub read_set_id: Option<String>,
+    pub output_id: Option<String>,
     /// Raw bytes read so far by the current attempt.
     pub bytes_processed: i64,
     /// Raw bytes to read, once the source is opened.
     pub bytes_total: Option<i64>,
-}
-
-/// An import job.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Job {
-    /// 10-digit id.
-    pub id: String,
-    /// What it creates.
-    pub kind: JobKind,
-    /// Owning account.
-    pub account: String,
-    /// Target store.
-    pub store_id: String,
-    /// Role passed at submission.
-    pub role_arn: String,
-    /// Status.
-    pub status: JobStatus,
-    /// Summary message once settled.
-    pub status_message: Option<String>,
-    /// Submission time.
-    pub creation_time: Millis,
-    /// When the last source settled.
-    pub completion_time: Option<Millis>,
 }
 
 #[cfg(test)]

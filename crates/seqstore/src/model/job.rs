@@ -1,24 +1,17 @@
-//! The kinds of background job, in one place: what a source of each kind is submitted with
-//! ([`JobSpec`]), how that is stored, the facts the job engine needs about each kind, and a claimed
-//! attempt ([`Claim`]). Adding a kind adds a variant here (and to [`JobKind`]) and its own file in
-//! `service/engine/kinds/`.
+//! The kinds of background job, listed once ([`job_kinds!`]): each kind's stored name, what a
+//! source of it is submitted with (its variant of [`JobSpec`]) and the facts the job engine needs
+//! about it; a job ([`Job`]) and a claimed attempt ([`Claim`]).
+//!
+//! Adding a kind adds one entry to the list below and its own file in `service/engine/kinds/`
+//! (a type implementing the engine's `Kind` for the spec, named by `impl RunsAs`); the compiler
+//! then asks for nothing else but the kind's API, CLI and dashboard entries.
 
 use serde::{Deserialize, Serialize};
 
-use super::import::{JobKind, SourceSpec};
+use super::import::{JobStatus, SourceSpec};
 use super::reference::ReferenceSourceSpec;
+use super::time::Millis;
 use super::upload::UploadedParts;
-
-/// What one work item (source) of a job is, by kind.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JobSpec {
-    /// A read set to import from `source1`/`source2`.
-    ReadSet(SourceSpec),
-    /// A reference to import from a FASTA file.
-    Reference(ReferenceSourceSpec),
-    /// The processing of a completed direct upload into the read set made at completion.
-    Upload(UploadSource),
-}
 
 /// A completed upload's processing: the read set as declared, and the stored parts to read instead
 /// of source URIs. Stored as the declared [`SourceSpec`] with the parts under `upload`.
@@ -32,6 +25,171 @@ pub struct UploadSource {
     pub parts: UploadedParts,
 }
 
+/// Declares the kinds of job, each as `Variant(SpecType) => "stored name" { facts }`, and derives
+/// from that one list: [`JobKind`] (with its wire names and facts), [`JobSpec`] (one variant per
+/// kind holding its spec), the spec's stored form, conversions between a spec and [`JobSpec`], and
+/// `with_job_spec!`, a `match` over [`JobSpec`] that runs the same code for every kind with the
+/// kind's own spec type (how the job engine dispatches without a list of its own).
+macro_rules! job_kinds {
+    ($d:tt $( $(#[$doc:meta])* $variant:ident($spec:ty) => $name:literal {
+        store: $store:ident, import_job: $import:expr, fresh_output_ids: $fresh:expr $(,)?
+    } ),* $(,)?) => {
+        /// The kind of a job: what its sources produce.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum JobKind { $( $(#[$doc])* $variant ),* }
+
+        wire_names!(JobKind { $($variant => $name),* });
+
+        impl JobKind {
+            /// The kind of store the job belongs to.
+            pub fn store(self) -> StoreKind {
+                match self { $(Self::$variant => StoreKind::$store),* }
+            }
+
+            /// True for the kinds listed and counted as import jobs by the API (an upload's
+            /// processing is not an import job).
+            pub fn is_import_job(self) -> bool {
+                match self { $(Self::$variant => $import),* }
+            }
+
+            /// The id space a fresh output id is reserved in for each attempt; `None` when the
+            /// output id is reserved at submission and every attempt fills that one (an upload's
+            /// read set exists from completion on).
+            pub fn fresh_output_ids(self) -> Option<&'static str> {
+                match self { $(Self::$variant => $fresh),* }
+            }
+        }
+
+        /// What one work item (source) of a job is, by kind.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub enum JobSpec { $( $(#[$doc])* $variant($spec) ),* }
+
+        impl JobSpec {
+            /// The kind of job this is a source of.
+            pub fn kind(&self) -> JobKind {
+                match self { $(Self::$variant(_) => JobKind::$variant),* }
+            }
+
+            /// The stored form (the `spec` column): the variant's own JSON; the kind is stored
+            /// beside it.
+            pub fn to_stored(&self) -> String {
+                let json = match self { $(Self::$variant(s) => serde_json::to_string(s)),* };
+                json.expect("specs serialize")
+            }
+
+            /// Reads the stored form of a source of a `kind` job.
+            pub fn from_stored(kind: JobKind, stored: &str) -> Result<Self, UnreadableSpec> {
+                let spec = match kind { $(JobKind::$variant => serde_json::from_str(stored).map(Self::$variant)),* };
+                spec.map_err(|source| UnreadableSpec { kind: kind.as_str(), source })
+            }
+        }
+
+        $(
+            impl From<$spec> for JobSpec {
+                fn from(spec: $spec) -> Self {
+                    Self::$variant(spec)
+                }
+            }
+
+            impl TryFrom<JobSpec> for $spec {
+                type Error = JobKind;
+
+                /// The spec of this kind's source; the other kind otherwise.
+                fn try_from(spec: JobSpec) -> Result<Self, JobKind> {
+                    match spec {
+                        JobSpec::$variant(s) => Ok(s),
+                        #[allow(unreachable_patterns)]
+                        other => Err(other.kind()),
+                    }
+                }
+            }
+        )*
+
+        /// `with_job_spec!(spec_ref, s => expr)`: evaluates `expr` with `s` bound to the spec of
+        /// whichever kind `spec_ref` (a `&JobSpec`) is, typed as that kind's spec.
+        macro_rules! with_job_spec {
+            ($d spec:expr, $d s:ident => $d body:expr) => {
+                match $d spec {
+                    $( $crate::model::job::JobSpec::$variant($d s) => $d body, )*
+                }
+            };
+        }
+        pub(crate) use with_job_spec;
+    };
+}
+
+job_kinds! {$
+    /// Read sets imported into a sequence store from `source1`/`source2`.
+    ReadSet(SourceSpec) => "readSet" { store: Sequence, import_job: true, fresh_output_ids: Some("readSet") },
+    /// References imported into a reference store from FASTA files.
+    Reference(ReferenceSourceSpec) => "reference" { store: Reference, import_job: true, fresh_output_ids: Some("reference") },
+    /// The processing of a completed direct upload into the read set made at completion (one
+    /// source; not listed as an import job).
+    Upload(UploadSource) => "upload" { store: Sequence, import_job: false, fresh_output_ids: None },
+}
+
+/// The kinds of store a job belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StoreKind {
+    /// A sequence store (read sets).
+    Sequence,
+    /// A reference store (references).
+    Reference,
+}
+
+/// What every kind's spec says about itself.
+pub trait Spec {
+    /// The reference this source names, if any (DeleteReference refuses while an unsettled source
+    /// names it).
+    fn reference_arn(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Spec for SourceSpec {
+    fn reference_arn(&self) -> Option<&str> {
+        self.reference_arn.as_deref()
+    }
+}
+
+impl Spec for ReferenceSourceSpec {}
+
+impl Spec for UploadSource {
+    fn reference_arn(&self) -> Option<&str> {
+        self.source.reference_arn.as_deref()
+    }
+}
+
+impl JobSpec {
+    /// The reference this source names, if any ([`Spec::reference_arn`]).
+    pub fn reference_arn(&self) -> Option<&str> {
+        with_job_spec!(self, s => s.reference_arn())
+    }
+}
+
+/// A job: its sources are read separately.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    /// 10-digit id.
+    pub id: String,
+    /// What its sources produce.
+    pub kind: JobKind,
+    /// Owning account.
+    pub account: String,
+    /// Target store.
+    pub store_id: String,
+    /// Role passed at submission.
+    pub role_arn: String,
+    /// Status.
+    pub status: JobStatus,
+    /// Summary message once settled.
+    pub status_message: Option<String>,
+    /// Submission time.
+    pub creation_time: Millis,
+    /// When the last source settled.
+    pub completion_time: Option<Millis>,
+}
+
 /// The stored spec of a source does not read as its job's kind.
 #[derive(Debug, thiserror::Error)]
 #[error("the stored {kind} source is unreadable")]
@@ -41,93 +199,6 @@ pub struct UnreadableSpec {
     /// Why.
     #[source]
     pub source: serde_json::Error,
-}
-
-impl JobSpec {
-    /// The kind of job this is a source of.
-    pub fn kind(&self) -> JobKind {
-        match self {
-            Self::ReadSet(_) => JobKind::ReadSet,
-            Self::Reference(_) => JobKind::Reference,
-            Self::Upload(_) => JobKind::Upload,
-        }
-    }
-
-    /// The reference this source names, if any (DeleteReference refuses while an unsettled source
-    /// names it).
-    pub fn reference_arn(&self) -> Option<&str> {
-        match self {
-            Self::ReadSet(s) => s.reference_arn.as_deref(),
-            Self::Upload(u) => u.source.reference_arn.as_deref(),
-            Self::Reference(_) => None,
-        }
-    }
-
-    /// The stored form (the `spec` column): the variant's own JSON; the kind is stored beside it.
-    pub fn to_stored(&self) -> String {
-        let json = match self {
-            Self::ReadSet(s) => serde_json::to_string(s),
-            Self::Reference(s) => serde_json::to_string(s),
-            Self::Upload(s) => serde_json::to_string(s),
-        };
-        json.expect("specs serialize")
-    }
-
-    /// Reads the stored form of a source of a `kind` job.
-    pub fn from_stored(kind: JobKind, stored: &str) -> Result<Self, UnreadableSpec> {
-        let spec = match kind {
-            JobKind::ReadSet => serde_json::from_str(stored).map(Self::ReadSet),
-            JobKind::Reference => serde_json::from_str(stored).map(Self::Reference),
-            JobKind::Upload => serde_json::from_str(stored).map(Self::Upload),
-        };
-        spec.map_err(|source| UnreadableSpec { kind: kind.as_str(), source })
-    }
-}
-
-impl TryFrom<JobSpec> for SourceSpec {
-    type Error = JobKind;
-
-    /// The spec of a read set import source; the other kind otherwise.
-    fn try_from(spec: JobSpec) -> Result<Self, JobKind> {
-        match spec {
-            JobSpec::ReadSet(s) => Ok(s),
-            other => Err(other.kind()),
-        }
-    }
-}
-
-impl TryFrom<JobSpec> for ReferenceSourceSpec {
-    type Error = JobKind;
-
-    /// The spec of a reference import source; the other kind otherwise.
-    fn try_from(spec: JobSpec) -> Result<Self, JobKind> {
-        match spec {
-            JobSpec::Reference(s) => Ok(s),
-            other => Err(other.kind()),
-        }
-    }
-}
-
-impl JobKind {
-    /// True for the kinds listed and counted as import jobs by the API (an upload's processing is
-    /// not an import job).
-    pub fn is_import_job(self) -> bool {
-        match self {
-            JobKind::ReadSet | JobKind::Reference => true,
-            JobKind::Upload => false,
-        }
-    }
-
-    /// The id space a fresh output id is reserved in for each attempt; `None` when the output id is
-    /// reserved at submission and every attempt fills that one (an upload's read set exists from
-    /// completion on).
-    pub fn fresh_output_ids(self) -> Option<&'static str> {
-        match self {
-            JobKind::ReadSet => Some("readSet"),
-            JobKind::Reference => Some("reference"),
-            JobKind::Upload => None,
-        }
-    }
 }
 
 /// A source claimed by a worker: one attempt at one work item, fenced by its lease generation.

@@ -7,8 +7,8 @@ use sha2::Digest;
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references, sequence_stores};
 use crate::model::arn::{Arn, Resource};
-use crate::model::import::{Job, JobKind, JobStatus, Source};
-use crate::model::job::JobSpec;
+use crate::model::import::{JobStatus, Source};
+use crate::model::job::{Job, JobKind, JobSpec, StoreKind};
 use crate::model::time;
 use crate::storage::locations::{Grants, SourceUri};
 
@@ -113,11 +113,11 @@ impl Service {
         kind: JobKind,
         store_id: &str,
     ) -> Result<(), Error> {
-        let (what, exists) = match kind {
-            JobKind::ReadSet | JobKind::Upload => {
+        let (what, exists) = match kind.store() {
+            StoreKind::Sequence => {
                 ("sequence store", sequence_stores::get(conn, &caller.account, store_id).await?.is_some())
             }
-            JobKind::Reference => {
+            StoreKind::Reference => {
                 ("reference store", reference_stores::get(conn, &caller.account, store_id).await?.is_some())
             }
         };

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 use super::{Caller, Error, Service};
 use crate::db::{import_jobs, quotas, uploads};
-use crate::model::import::JobKind;
+use crate::model::job::JobKind;
 
 /// Refuses with `error()` when `count` plus `adding` would exceed `limit`.
 pub(super) fn check(count: i64, adding: u64, limit: u64, error: impl FnOnce() -> Error) -> Result<(), Error> {

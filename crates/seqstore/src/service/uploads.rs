@@ -10,7 +10,8 @@ use sha2::{Digest, Sha256};
 
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, read_sets, sequence_stores, uploads};
-use crate::model::import::{Job, JobKind, JobStatus, SourceSpec};
+use crate::model::import::{JobStatus, SourceSpec};
+use crate::model::job::{Job, JobKind};
 use crate::model::job::{JobSpec, UploadSource};
 use crate::model::read_set::{Creation, CreationType, ReadSet};
 use crate::model::sequence_store::SequenceStore;

@@ -16,7 +16,8 @@ use serde_json::{Value, json};
 use super::layout::{self, bytes, percent, when};
 use super::session::{self, Account};
 use super::{Error, Ui};
-use crate::model::import::{Job, JobStatus, Source};
+use crate::model::import::{JobStatus, Source, SourceStatus};
+use crate::model::job::Job;
 use crate::service::imports::JobFilter;
 
 /// Jobs and uploads per page.
@@ -44,8 +45,7 @@ pub async fn list(
     let uploads = ui.service.list_uploads(&caller, &store.id, Some(PAGE), params.uploads_next.as_deref()).await?;
     let processing = ui.service.upload_processing(&caller, &store.id, 20).await?;
     let base = format!("/ui/stores/{}/jobs", store.id);
-    let statuses =
-        ["SUBMITTED", "IN_PROGRESS", "COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLING", "CANCELLED"];
+    let statuses = JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>();
     let body = html! {
         h1 { "Imports and uploads of " (store.name) }
         p { a href={ "/ui/stores/" (store.id) } { "← read sets" } }
@@ -163,7 +163,7 @@ pub async fn detail(
                             td { span class={ "source-status status-" (source.status.as_str()) } { (source.status.as_str()) } }
                             td { (bar(source.status.as_str(), percent(source.status.as_str(), source.bytes_processed, source.bytes_total))) }
                             td.num.bytes { (progress_bytes(source)) }
-                            td.read-set { @if let Some(rs) = &source.read_set_id { @if source.status.as_str() == "FINISHED" { a href={ "/ui/stores/" (job.store_id) "/readsets/" (rs) } { (rs) } } } }
+                            td.read-set { @if let Some(rs) = &source.output_id { @if source.status == SourceStatus::Finished { a href={ "/ui/stores/" (job.store_id) "/readsets/" (rs) } { (rs) } } } }
                             td.message.failed { (source.status_message.as_deref().unwrap_or("")) }
                         }
                     }
@@ -190,7 +190,7 @@ pub async fn confirm_cancel(
     let (job, sources) = ui.service.import_job(&caller, &store_id, &id).await?;
     let base = format!("/ui/stores/{}/jobs/{}", job.store_id, job.id);
     let token = session::csrf_token(&ui, &headers).ok_or(Error::Login)?;
-    let started = sources.iter().filter(|s| s.status.as_str() == "IN_PROGRESS").count();
+    let started = sources.iter().filter(|s| s.status == SourceStatus::InProgress).count();
     let body = html! {
         h1 { "Cancel import job " (job.id) "?" }
         @if cancellable(job.status) {
@@ -254,7 +254,7 @@ fn progress_json(job: &Job, sources: &[Source]) -> Value {
     let sources = sources
         .iter()
         .map(|s| {
-            let finished = s.status.as_str() == "FINISHED";
+            let finished = s.status == SourceStatus::Finished;
             json!({
                 "index": s.index,
                 "status": s.status.as_str(),
@@ -263,8 +263,8 @@ fn progress_json(job: &Job, sources: &[Source]) -> Value {
                 "total": s.bytes_total,
                 "percent": percent(s.status.as_str(), s.bytes_processed, s.bytes_total),
                 "bytes": progress_bytes(s),
-                "readSetId": if finished { s.read_set_id.clone() } else { None },
-                "readSetUrl": if finished { s.read_set_id.as_ref().map(|rs| format!("/ui/stores/{}/readsets/{rs}", job.store_id)) } else { None },
+                "readSetId": if finished { s.output_id.clone() } else { None },
+                "readSetUrl": if finished { s.output_id.as_ref().map(|rs| format!("/ui/stores/{}/readsets/{rs}", job.store_id)) } else { None },
             })
         })
         .collect::<Vec<_>>();

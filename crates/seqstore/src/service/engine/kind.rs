@@ -85,3 +85,10 @@ pub(super) trait Kind {
         async {}
     }
 }
+
+/// Names the kind that runs a spec: each kind's file implements it for its spec type, which is how
+/// the dispatch (`kinds::run`) finds the kind of a claimed source.
+pub(super) trait RunsAs: Sized {
+    /// The kind.
+    type Kind: Kind<Spec = Self>;
+}

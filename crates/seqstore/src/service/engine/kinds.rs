@@ -1,24 +1,25 @@
-//! The kinds of job, one file each ([`super::kind::Kind`]), and the one place that maps a claimed
-//! source's spec to its kind.
+//! The kinds of job, one file each ([`super::kind::Kind`], named for its spec by
+//! [`super::kind::RunsAs`]), and the one dispatch from a claimed source's spec to its kind, derived
+//! from the list of kinds in [`crate::model::job`] (no list of its own).
 
 mod read_set_import;
 mod reference_import;
 mod upload_processing;
 
-use read_set_import::ReadSetImport;
-use reference_import::ReferenceImport;
-use upload_processing::UploadProcessing;
-
+use super::kind::RunsAs;
 use super::{Ended, Settings, skeleton};
-use crate::model::job::{Claim, JobSpec};
+use crate::model::job::{Claim, with_job_spec};
 use crate::service::Service;
 
 /// Runs the attempt of `claim` as its kind (see [`Service::run_claim`]).
 pub(super) async fn run(service: &Service, settings: &Settings, claim: &Claim) -> Ended {
     match &claim.spec {
-        Ok(JobSpec::ReadSet(spec)) => skeleton::run::<ReadSetImport>(service, settings, claim, spec).await,
-        Ok(JobSpec::Reference(spec)) => skeleton::run::<ReferenceImport>(service, settings, claim, spec).await,
-        Ok(JobSpec::Upload(spec)) => skeleton::run::<UploadProcessing>(service, settings, claim, spec).await,
+        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s).await),
         Err(unreadable) => skeleton::unreadable(service, claim, unreadable).await,
     }
+}
+
+/// Runs the attempt at `spec` as the kind that runs such specs.
+async fn run_as<S: RunsAs>(service: &Service, settings: &Settings, claim: &Claim, spec: &S) -> Ended {
+    skeleton::run::<S::Kind>(service, settings, claim, spec).await
 }

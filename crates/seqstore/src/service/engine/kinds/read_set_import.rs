@@ -1,7 +1,7 @@
 //! Read set import: each source is a FASTQ (single or paired), BAM, uBAM or CRAM file read through
 //! the job's role; a finished source commits a new ACTIVE read set with its tags.
 
-use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
 use super::super::read_set_scan::{self, duplicate_note};
 use crate::db;
 use crate::model::import::SourceSpec;
@@ -10,7 +10,11 @@ use crate::model::tags;
 use crate::storage::objects::READ_SETS;
 
 /// The read set import kind.
-pub(super) struct ReadSetImport;
+pub(in crate::service::engine) struct ReadSetImport;
+
+impl RunsAs for SourceSpec {
+    type Kind = ReadSetImport;
+}
 
 impl Kind for ReadSetImport {
     type Spec = SourceSpec;

@@ -12,7 +12,7 @@ use seqstore_formats::sniff::Compression;
 use tokio::sync::mpsc;
 use tokio_util::task::AbortOnDropHandle;
 
-use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
 use super::super::sources::{open_all, storage_failed, tee_failed};
 use super::super::tee::{self, TeeError};
 use crate::db::{self, reference_stores, references};
@@ -24,7 +24,11 @@ use crate::storage::objects::{DataStore, REFERENCES, WriteOptions};
 use crate::storage::source::Opened;
 
 /// The reference import kind.
-pub(super) struct ReferenceImport;
+pub(in crate::service::engine) struct ReferenceImport;
+
+impl RunsAs for ReferenceSourceSpec {
+    type Kind = ReferenceImport;
+}
 
 impl Kind for ReferenceImport {
     type Spec = ReferenceSourceSpec;

@@ -8,7 +8,7 @@
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
-use super::super::kind::{Attempt, Kind, Outcome};
+use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
 use super::super::read_set_scan::{self, duplicate_note};
 use crate::db::{self, read_sets, sequence_stores, uploads};
 use crate::model::job::UploadSource;
@@ -20,7 +20,11 @@ use crate::storage::objects::{self, DataStore, READ_SETS, WriteOptions};
 const COPY_CONCURRENCY: usize = 2;
 
 /// The upload processing kind.
-pub(super) struct UploadProcessing;
+pub(in crate::service::engine) struct UploadProcessing;
+
+impl RunsAs for UploadSource {
+    type Kind = UploadProcessing;
+}
 
 impl Kind for UploadProcessing {
     type Spec = UploadSource;
