@@ -28,6 +28,17 @@ pub enum IndexKind {
     Crai,
 }
 
+impl IndexKind {
+    /// The extension htslib looks for beside the indexed file: `bai`, `csi` or `crai`.
+    pub fn extension(self) -> &'static str {
+        match self {
+            IndexKind::Bai => "bai",
+            IndexKind::Csi => "csi",
+            IndexKind::Crai => "crai",
+        }
+    }
+}
+
 impl std::fmt::Display for IndexKind {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

@@ -114,6 +114,36 @@ impl FileType {
         }
     }
 
+    /// The extension of the file name of a read set file of this type
+    /// ([`super::read_set::names`]): `fastq`, or `fastq.gz` when `compressed` (gzip or BGZF);
+    /// `bam` (BAM and uBAM); `cram`.
+    pub fn extension(self, compressed: bool) -> &'static str {
+        match self {
+            Self::Fastq if compressed => "fastq.gz",
+            Self::Fastq => "fastq",
+            Self::Bam | Self::Ubam => "bam",
+            Self::Cram => "cram",
+        }
+    }
+
+    /// Whether [`Self::extension`] depends on the file's compression (FASTQ): only then must a
+    /// file's first bytes be read to name it.
+    pub fn compression_in_extension(self) -> bool {
+        self == Self::Fastq
+    }
+
+    /// The extension of the file name of a read set's index of this type, from whether the index
+    /// is `compressed` (its first bytes are gzip's): `bai` (BAI is not compressed) or `csi` (CSI
+    /// is BGZF) for BAM and uBAM, `crai` for CRAM; FASTQ has no index.
+    pub fn index_extension(self, compressed: bool) -> Option<&'static str> {
+        match self {
+            Self::Fastq => None,
+            Self::Bam | Self::Ubam if compressed => Some("csi"),
+            Self::Bam | Self::Ubam => Some("bai"),
+            Self::Cram => Some("crai"),
+        }
+    }
+
     /// A read set of this type is expected to have an index (its missing one is noted in
     /// `statusMessage`): BAM and CRAM, not uBAM (unaligned) or FASTQ.
     pub fn expects_index(self) -> bool {
@@ -218,6 +248,15 @@ mod tests {
         assert_eq!(FileType::Bam.index_name(), Some("source1.bai"));
         assert_eq!(FileType::Fastq.index_name(), None);
         assert!(FileType::Bam.expects_index() && !FileType::Ubam.expects_index());
+        let extensions: Vec<_> = FileType::ALL.iter().map(|t| t.extension(false)).collect();
+        assert_eq!(extensions, ["fastq", "bam", "bam", "cram"]);
+        let compressed: Vec<_> = FileType::ALL.iter().map(|t| t.extension(true)).collect();
+        assert_eq!(compressed, ["fastq.gz", "bam", "bam", "cram"]);
+        assert!(FileType::Fastq.compression_in_extension() && !FileType::Bam.compression_in_extension());
+        let indexes: Vec<_> =
+            FileType::ALL.iter().map(|t| (t.index_extension(false), t.index_extension(true))).collect();
+        let (bai, csi, crai) = (Some("bai"), Some("csi"), Some("crai"));
+        assert_eq!(indexes, [(None, None), (bai, csi), (bai, csi), (crai, crai)]);
         assert!(FileType::Ubam.unaligned_only() && FileType::Ubam.is_alignment() && !FileType::Fastq.is_alignment());
     }
 }

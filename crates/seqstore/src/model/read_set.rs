@@ -1,5 +1,7 @@
 //! Read sets: the imported files of one sample, with statistics and ETags.
 
+pub mod names;
+
 use serde::{Deserialize, Serialize};
 
 use super::import::{FileType, SourceSpec};
@@ -81,13 +83,36 @@ pub struct StoredFile {
     pub total_parts: u64,
     /// SHA-256 of the stored bytes, lowercase hex.
     pub sha256: String,
+    /// Its file name (see [`names`]): recorded by imports and uploads since file names exist;
+    /// `None` in the files of read sets created before (and of references), whose names
+    /// [`names`] derives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl StoredFile {
-    /// A file of `length` bytes cut in parts of `part_size`.
+    /// A file of `length` bytes cut in parts of `part_size`, with no recorded name.
     pub fn new(key: String, length: u64, part_size: u64, sha256: String) -> Self {
-        Self { key, content_length: length, part_size, total_parts: length.div_ceil(part_size).max(1), sha256 }
+        let total_parts = length.div_ceil(part_size).max(1);
+        Self { key, content_length: length, part_size, total_parts, sha256, name: None }
     }
+
+    /// The same file, recorded under file name `name`.
+    pub fn named(self, name: String) -> Self {
+        Self { name: Some(name), ..self }
+    }
+}
+
+/// The file names of a read set's files, the one layout that exports
+/// (`{destination}{readSetId}/{file}`) and S3 access share: see [`names`] for the rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileNames {
+    /// Name of source1 (e.g. `HG00405.final.cram`, or `{readSetId}_1.cram`).
+    pub source1: String,
+    /// Name of source2, when the read set has one.
+    pub source2: Option<String>,
+    /// Name of the index (`{source1}.bai`, `.csi` or `.crai`), when the read set has one.
+    pub index: Option<String>,
 }
 
 /// The files of a read set.
@@ -240,6 +265,20 @@ mod tests {
 
     fn etag(algorithm: &str, source1: &str, source2: Option<&str>) -> ETag {
         ETag { algorithm: algorithm.into(), source1: source1.into(), source2: source2.map(Into::into) }
+    }
+
+    #[test]
+    fn files_recorded_before_names_read_without_them() -> Result<(), serde_json::Error> {
+        let old = r#"{"source1":{"key":"s/readSet/r/source1","contentLength":10,"partSize":4,"totalParts":3,"sha256":"ab"},"source2":null,"index":null}"#;
+        let files: Files = serde_json::from_str(old)?;
+        let source1 = files.source1.clone().expect("source1");
+        assert_eq!(source1, StoredFile::new("s/readSet/r/source1".into(), 10, 4, "ab".into()));
+        assert_eq!(serde_json::to_string(&files)?, old, "no name is written as none");
+        let named = source1.named("r1.fastq.gz".into());
+        let json = serde_json::to_string(&named)?;
+        assert!(json.ends_with(r#","name":"r1.fastq.gz"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<StoredFile>(&json)?, named);
+        Ok(())
     }
 
     #[test]
