@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::fastq;
+use seqstore_formats::sniff::Compression;
 use tokio::task::JoinHandle;
 use tokio_util::task::AbortOnDropHandle;
 
@@ -16,7 +17,7 @@ use super::sources::{open_spec, storage_failed, tee_failed};
 use super::tee::{self, ChannelReader, TeeError};
 use crate::db::{self, read_sets, sequence_stores};
 use crate::model::import::SourceSpec;
-use crate::model::read_set::{Creation, CreationType, ETag, Files, ReadSet, StoredFile};
+use crate::model::read_set::{Creation, CreationType, ETag, Files, ReadSet, StoredFile, names};
 use crate::model::sequence_store::ETagAlgorithmFamily;
 use crate::model::time;
 use crate::model::upload::UploadedParts;
@@ -30,7 +31,8 @@ struct Scanned {
 }
 
 /// Scans the read set of `spec` (read from the upload's stored `parts` when given) into the claim's
-/// object directory; the read set is ACTIVE with what the scanner found.
+/// object directory; the read set is ACTIVE with what the scanner found, its files named after
+/// their sources (an import) or by default (a direct upload: see [`names`]).
 pub(super) async fn scan(
     at: &Attempt<'_>,
     spec: &SourceSpec,
@@ -53,7 +55,20 @@ pub(super) async fn scan(
     let opened = open_spec(at, spec, parts, true).await?;
     let options = WriteOptions::read_set(&store, &spec.tags);
     let scanned = transfer(at, store.etag_family, &options, opened).await?;
-    Ok(read_set(at, spec, store.etag_family, scanned))
+    Ok(read_set(at, spec, store.etag_family, scanned, parts.is_none()))
+}
+
+/// The file names of the claim's read set (see [`names`]): for an import (`from_sources`), its
+/// sources' own names; for a direct upload, or an import whose names are unusable or equal, the
+/// defaults, whose `extensions` are those of source1 (and source2, when there is one).
+fn source_names(
+    at: &Attempt<'_>,
+    spec: &SourceSpec,
+    from_sources: bool,
+    extensions: (&str, Option<&str>),
+) -> (String, Option<String>) {
+    let sources = from_sources.then_some((spec.source1.as_str(), spec.source2.as_deref()));
+    names::source_names(&at.claim.output_id, sources, extensions)
 }
 
 /// `same content as read set N` when another read set of the store holds the same content as
@@ -137,10 +152,21 @@ fn spawn_scanner(
     })
 }
 
-fn read_set(at: &Attempt<'_>, spec: &SourceSpec, family: ETagAlgorithmFamily, scanned: Vec<Scanned>) -> ReadSet {
+/// The read set of the scanned files; `from_sources` (an import, not a direct upload) names its
+/// files after their sources.
+fn read_set(
+    at: &Attempt<'_>,
+    spec: &SourceSpec,
+    family: ETagAlgorithmFamily,
+    scanned: Vec<Scanned>,
+    from_sources: bool,
+) -> ReadSet {
     let mut scanned = scanned.into_iter();
     let first = scanned.next().expect("source1 is always scanned");
     let second = scanned.next();
+    let extension = |s: &Scanned| spec.file_type.extension(s.summary.compression != Compression::Plain);
+    let extensions = (extension(&first), second.as_ref().map(extension));
+    let (name1, name2) = source_names(at, spec, from_sources, extensions);
     let mut set = imported(at, spec);
     set.total_read_count = first.summary.records + second.as_ref().map_or(0, |s| s.summary.records);
     set.total_base_count = first.summary.bases + second.as_ref().map_or(0, |s| s.summary.bases);
@@ -149,7 +175,8 @@ fn read_set(at: &Attempt<'_>, spec: &SourceSpec, family: ETagAlgorithmFamily, sc
         source1: first.summary.etag.clone(),
         source2: second.as_ref().map(|s| s.summary.etag.clone()),
     };
-    set.files = Files { source1: Some(first.file), source2: second.map(|s| s.file), index: None };
+    let source2 = second.map(|s| StoredFile { name: name2, ..s.file });
+    set.files = Files { source1: Some(first.file.named(name1)), source2, index: None };
     set
 }
 

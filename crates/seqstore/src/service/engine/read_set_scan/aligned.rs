@@ -1,6 +1,7 @@
 //! One attempt at an aligned source (BAM, uBAM, CRAM): one file, teed into storage and the
 //! format's scanner (CRAM decoded against the stored reference, one whole sequence at a time),
-//! with the index (BAI/CSI/CRAI) built in the same pass and stored as the read set's INDEX.
+//! with the index (BAI/CSI/CRAI) built in the same pass and stored as the read set's INDEX, named
+//! after source1 with the extension of the index built (`.bai`, `.csi` or `.crai`).
 
 use std::sync::Arc;
 
@@ -16,7 +17,7 @@ use super::super::sources::{open_spec, status_message, storage_failed, tee_faile
 use super::super::tee::{self, TeeError};
 use crate::config::LimitsConfig;
 use crate::model::import::{FileType, SourceSpec};
-use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, ReadSet, StoredFile};
+use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, ReadSet, StoredFile, names};
 use crate::model::reference::Reference;
 use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
 use crate::model::upload::UploadedParts;
@@ -76,15 +77,18 @@ pub(super) async fn attempt(
     }
     let scanned = scan.map_err(Outcome::Failed)?;
     let part = settings.part_size;
+    let (name, _) = super::source_names(at, spec, parts.is_none(), (file_type.extension(true), None));
     let index = match (&scanned.index, file_type.index_name()) {
-        (Some((_, bytes)), Some(name)) => {
-            let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), name);
-            service.data.put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(name, &e))?;
-            Some(StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes)))
+        (Some((kind, bytes)), Some(object)) => {
+            let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), object);
+            service.data.put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(object, &e))?;
+            let file = StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes));
+            Some(file.named(names::index_name(&name, kind.extension())))
         }
         _ => None,
     };
     let source1 = StoredFile::new(key.to_string(), scanned.stored_bytes, part, scanned.stored_sha256.clone());
+    let source1 = source1.named(name);
     let mut set = super::imported(at, spec);
     set.status_message = (index.is_none() && file_type.expects_index()).then(|| match &scanned.unindexed {
         // Within the model's 127 characters and P_TEXT: the read name can be long, and any bytes.
