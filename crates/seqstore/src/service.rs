@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod downloads;
 pub mod engine;
 pub mod error;
+mod file_names;
 pub mod guesses;
 pub mod health;
 pub mod imports;

@@ -130,15 +130,21 @@ fn filter_form(base: &str, query: &ReadSetQuery) -> Markup {
     }
 }
 
-/// `GET /ui/stores/{store}/readsets/{id}`: statistics, ETag and files with a link per part.
+/// `GET /ui/stores/{store}/readsets/{id}`: statistics, ETag and files (with their file names) with
+/// a link per part.
 pub async fn detail(
     State(ui): State<Arc<Ui>>,
     Account(caller): Account,
     Path((store_id, id)): Path<(String, String)>,
 ) -> Result<Html<String>, Error> {
     let set = ui.service.read_set(&caller, &store_id, &id).await?;
+    let names = ui.service.read_set_file_names(&set).await?;
     let base = format!("/ui/stores/{}/readsets/{}", set.store_id, set.id);
-    let files = [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)];
+    let files = [
+        ("source1", &set.files.source1, Some(&names.source1)),
+        ("source2", &set.files.source2, names.source2.as_ref()),
+        ("index", &set.files.index, names.index.as_ref()),
+    ];
     let body = html! {
         h1 { "Read set " (set.id) }
         p { a href={ "/ui/stores/" (set.store_id) } { "← read sets of store " (set.store_id) } }
@@ -184,12 +190,13 @@ pub async fn detail(
             p.muted #files-note { @if set.files.source1.is_some() { "The bytes as uploaded, kept because processing failed and the store has a fallback location (GetReadSet refuses them: the read set is not ACTIVE)." } @else { "None: processing the upload failed, and the store keeps no copy of what was sent." } }
         }
         table #files {
-            thead { tr { th { "File" } th.num { "Size" } th.num { "Part size" } th { "SHA-256" } th { "Download" } } }
+            thead { tr { th { "File" } th { "Name" } th.num { "Size" } th.num { "Part size" } th { "SHA-256" } th { "Download" } } }
             tbody {
-                @for (name, file) in files {
+                @for (name, file, file_name) in files {
                     @if let Some(file) = file {
                         tr data-file=(name) {
                             td { (name.to_uppercase()) }
+                            td.mono.file-name { (file_name.map_or("", String::as_str)) }
                             td.num { (bytes(file.content_length)) }
                             td.num { (bytes(file.part_size)) }
                             td.mono { (file.sha256) }
