@@ -26,6 +26,7 @@ mod e2e {
     mod fastq_data;
     mod fault_proxy;
     mod faults;
+    mod file_names;
     mod import_failures;
     mod import_recovery;
     mod imports;
