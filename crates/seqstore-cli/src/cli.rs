@@ -35,7 +35,9 @@ pub enum Command {
     Ref(client::RefArgs),
     /// Import one read set from local files or URIs (uploading local files the server cannot read).
     Import(client::ImportArgs),
-    /// Read set import jobs: ls, show.
+    /// Export read sets to an S3 prefix (an export job), with progress under --wait.
+    Export(client::ExportArgs),
+    /// Read set import and export jobs: ls, show, cancel.
     Jobs(client::JobsArgs),
     /// Read sets: ls (with filters), show.
     Readsets(client::ReadSetsArgs),

@@ -4,6 +4,7 @@
 
 mod connect;
 mod download;
+mod export;
 mod import;
 mod jobs;
 mod output;
@@ -161,6 +162,7 @@ pub async fn run(command: &Command) -> Result<(), Error> {
         Command::Store(args) => stores::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Ref(args) => references::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Import(args) => import::run(&Ctx::new(&args.client).await?, args).await,
+        Command::Export(args) => export::run(&Ctx::new(&args.client).await?, args).await,
         Command::Jobs(args) => jobs::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Readsets(args) => read_sets::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Download(args) => download::run(&Ctx::new(&args.client).await?, args).await,

@@ -23,6 +23,7 @@ mod e2e {
     mod db_conformance;
     mod db_health;
     mod disk_full;
+    mod exports;
     mod fastq_data;
     mod fault_proxy;
     mod faults;

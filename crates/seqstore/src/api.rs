@@ -6,6 +6,7 @@
 
 pub mod botocore;
 pub mod error;
+pub mod exports;
 pub mod imports;
 pub mod input;
 pub mod limits;
@@ -104,9 +105,13 @@ enum Op {
     AbortMultipartReadSetUpload,
     ListMultipartReadSetUploads,
     ListReadSetUploadParts,
+    StartReadSetExportJob,
+    GetReadSetExportJob,
+    ListReadSetExportJobs,
     // Extensions (`botocore::EXTENSIONS`).
     CancelReadSetImportJob,
     CancelReferenceImportJob,
+    CancelReadSetExportJob,
 }
 
 impl Op {
@@ -144,7 +149,11 @@ impl Op {
             "AbortMultipartReadSetUpload" => Self::AbortMultipartReadSetUpload,
             "ListMultipartReadSetUploads" => Self::ListMultipartReadSetUploads,
             "ListReadSetUploadParts" => Self::ListReadSetUploadParts,
+            "StartReadSetExportJob" => Self::StartReadSetExportJob,
+            "GetReadSetExportJob" => Self::GetReadSetExportJob,
+            "ListReadSetExportJobs" => Self::ListReadSetExportJobs,
             "CancelReadSetImportJob" => Self::CancelReadSetImportJob,
+            "CancelReadSetExportJob" => Self::CancelReadSetExportJob,
             "CancelReferenceImportJob" => Self::CancelReferenceImportJob,
             _ => return None,
         })
@@ -197,6 +206,10 @@ impl Op {
             Self::ListReadSetUploadParts => uploads::list_parts(service, caller, input).await,
             Self::CancelReadSetImportJob => imports::cancel(service, caller, input).await,
             Self::CancelReferenceImportJob => references::cancel_import(service, caller, input).await,
+            Self::StartReadSetExportJob => exports::start(service, caller, input).await,
+            Self::GetReadSetExportJob => exports::get(service, caller, input).await,
+            Self::ListReadSetExportJobs => exports::list(service, caller, input).await,
+            Self::CancelReadSetExportJob => exports::cancel(service, caller, input).await,
         }
     }
 }

@@ -11,7 +11,7 @@ pub mod ui;
 pub mod worker;
 
 pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
-pub use sources::{Location, Role, SourcesConfig};
+pub use sources::{Access, Location, Role, SourcesConfig};
 pub use storage::{StorageConfig, StorageKind};
 pub use worker::WorkerConfig;
 
@@ -285,6 +285,12 @@ impl Config {
                     return Err(invalid(
                         &format!("roles.{i}.locations.{j}.uri"),
                         "must start with s3:// or file:///".into(),
+                    ));
+                }
+                if location.access.writes() && !location.uri.starts_with("s3://") {
+                    return Err(invalid(
+                        &format!("roles.{i}.locations.{j}.access"),
+                        "only s3:// locations can be written: use access = \"read\" for file:// locations".into(),
                     ));
                 }
             }

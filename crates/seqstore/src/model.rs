@@ -26,6 +26,7 @@ macro_rules! wire_names {
 
 pub mod arn;
 pub mod client;
+pub mod export;
 pub mod id;
 pub mod import;
 pub mod job;

@@ -6,6 +6,7 @@ pub mod dashboard;
 pub mod downloads;
 pub mod engine;
 pub mod error;
+pub mod exports;
 mod file_names;
 pub mod guesses;
 pub mod health;
@@ -32,6 +33,7 @@ use tokio::sync::Notify;
 use crate::config::{Config, QuotasConfig, UploadsConfig};
 use crate::config::{Role, SourcesConfig};
 use crate::db::{self, Db};
+use crate::model::export::S3Prefix;
 use crate::storage::objects::{self, DataStore};
 use meter::Meter;
 use page_token::PageTokens;
@@ -105,6 +107,8 @@ pub struct Service {
 struct ImportSettings {
     roles: Vec<Role>,
     sources: SourcesConfig,
+    /// The server's own S3 storage, which no export may write into.
+    own_storage: Option<S3Prefix>,
 }
 
 impl Service {
@@ -121,7 +125,11 @@ impl Service {
             region: config.region.clone(),
             quotas: config.quotas.clone(),
             tokens: PageTokens::new(key.as_bytes()),
-            imports: ImportSettings { roles: config.roles.clone(), sources: config.sources.clone() },
+            imports: ImportSettings {
+                roles: config.roles.clone(),
+                sources: config.sources.clone(),
+                own_storage: config.storage.s3_prefix(),
+            },
             uploads: config.uploads.clone(),
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(meter::Unmetered),

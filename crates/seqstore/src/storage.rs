@@ -2,6 +2,7 @@
 //! S3 bucket) and import sources ([`source`]: `file://` under allowed roots, `s3://` on any
 //! S3-compatible endpoint).
 
+pub mod destination;
 pub mod locations;
 pub mod objects;
 pub mod s3;

@@ -10,6 +10,7 @@
 //! requests ([`session::check_same_site`]).
 
 mod error;
+mod exports;
 mod jobs;
 mod layout;
 mod read_sets;

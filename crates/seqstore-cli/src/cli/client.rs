@@ -183,6 +183,40 @@ pub struct ImportArgs {
     pub sources: Vec<String>,
 }
 
+/// `seqstore export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Endpoint, credentials and output.
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// Sequence store id.
+    #[arg(long, value_name = "ID")]
+    pub store: String,
+    /// IAM role ARN the export job runs as: it must have a location with write access covering
+    /// the destination.
+    #[arg(long, value_name = "ARN")]
+    pub role_arn: String,
+    /// Where to write: s3://bucket/prefix/ (each read set's files go under {prefix}{readSetId}/).
+    #[arg(long, value_name = "S3URI")]
+    pub destination: String,
+    /// Wait for the export, showing the bytes written, and print the job.
+    #[arg(long)]
+    pub wait: bool,
+    /// Read set ids (1 to 100).
+    #[arg(required = true, num_args = 1..=100, value_name = "READSET")]
+    pub read_sets: Vec<String>,
+}
+
+/// Which jobs a `seqstore jobs` command reads.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
+pub enum JobKindArg {
+    /// Read set import jobs.
+    #[default]
+    Import,
+    /// Read set export jobs.
+    Export,
+}
+
 /// `seqstore jobs …`.
 #[derive(Debug, Args)]
 pub struct JobsArgs {
@@ -194,23 +228,29 @@ pub struct JobsArgs {
     pub command: JobsCommand,
 }
 
-/// Read set import job commands.
+/// Read set import and export job commands.
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
-    /// List import jobs of a store.
+    /// List import (or export) jobs of a store.
     Ls {
         /// Sequence store id.
         #[arg(long, value_name = "ID")]
         store: String,
+        /// Import or export jobs.
+        #[arg(long, value_enum, default_value_t = JobKindArg::Import)]
+        kind: JobKindArg,
         /// Only jobs in this status (SUBMITTED, IN_PROGRESS, COMPLETED, …).
         #[arg(long)]
         status: Option<String>,
     },
-    /// Show one import job with its sources and their progress.
+    /// Show one import (or export) job with its sources and their progress.
     Show {
         /// Sequence store id.
         #[arg(long, value_name = "ID")]
         store: String,
+        /// Import or export job.
+        #[arg(long, value_enum, default_value_t = JobKindArg::Import)]
+        kind: JobKindArg,
         /// Job id.
         id: String,
     },
@@ -229,6 +269,9 @@ pub enum JobsCommand {
         /// Reference store id (a reference import job), instead of --store.
         #[arg(long, value_name = "ID")]
         reference_store: Option<String>,
+        /// With --store: an import or an export job.
+        #[arg(long, value_enum, default_value_t = JobKindArg::Import, conflicts_with = "reference_store")]
+        kind: JobKindArg,
         /// Job id.
         id: String,
     },

@@ -1,32 +1,40 @@
-//! `seqstore jobs ls|show|cancel`: read set import jobs, with each source's progress from the
-//! extension members `bytesProcessed`/`bytesTotal` and its full message from `statusDetail`; cancel
-//! (read set or reference import jobs) through the extension CancelReadSetImportJob /
-//! CancelReferenceImportJob.
+//! `seqstore jobs ls|show|cancel`: read set import jobs (and, with `--kind export`, export jobs),
+//! with each source's progress from the extension members `bytesProcessed`/`bytesTotal` and its
+//! full message from `statusDetail`; cancel (read set import, reference import or export jobs)
+//! through the extensions CancelReadSetImportJob / CancelReferenceImportJob /
+//! CancelReadSetExportJob.
 
-use aws_sdk_omics::types::{ImportReadSetFilter, ReadSetImportJobStatus};
+use aws_sdk_omics::types::{ExportReadSetFilter, ImportReadSetFilter, ReadSetExportJobStatus, ReadSetImportJobStatus};
 use serde_json::Value;
 
 use super::output::{self, text};
 use super::raw::{Capture, Extension};
 use super::{Ctx, Error, api};
-use crate::cli::client::JobsCommand;
+use crate::cli::client::{JobKindArg, JobsCommand};
 
 /// Runs one jobs command.
 pub(super) async fn run(ctx: &Ctx, command: &JobsCommand) -> Result<(), Error> {
     match command {
-        JobsCommand::Ls { store, status } => list(ctx, store, status.as_deref()).await,
-        JobsCommand::Show { store, id } => {
-            let job = get(ctx, store, id).await?;
+        JobsCommand::Ls { store, kind: JobKindArg::Import, status } => list(ctx, store, status.as_deref()).await,
+        JobsCommand::Ls { store, kind: JobKindArg::Export, status } => {
+            list_exports(ctx, store, status.as_deref()).await
+        }
+        JobsCommand::Show { store, kind, id } => {
+            let job = match kind {
+                JobKindArg::Import => get(ctx, store, id).await?,
+                JobKindArg::Export => get_export(ctx, store, id, false).await?,
+            };
             if ctx.json {
                 return output::json(&job);
             }
             print_job(&job)
         }
-        JobsCommand::Cancel { store, reference_store, id } => {
-            let job = match (store, reference_store) {
-                (Some(store), _) => cancel(ctx, store, id).await?,
-                (None, Some(store)) => cancel_reference_job(ctx, store, id).await?,
-                (None, None) => unreachable!("clap requires --store or --reference-store"),
+        JobsCommand::Cancel { store, reference_store, kind, id } => {
+            let job = match (store, reference_store, kind) {
+                (Some(store), _, JobKindArg::Import) => cancel(ctx, store, id).await?,
+                (Some(store), _, JobKindArg::Export) => get_export(ctx, store, id, true).await?,
+                (None, Some(store), _) => cancel_reference_job(ctx, store, id).await?,
+                (None, None, _) => unreachable!("clap requires --store or --reference-store"),
             };
             if ctx.json {
                 return output::json(&job);
@@ -66,6 +74,20 @@ async fn cancel_reference_job(ctx: &Ctx, store: &str, id: &str) -> Result<Value,
         .send()
         .await
         .map_err(api("CancelReferenceImportJob"))?;
+    Ok(capture.json())
+}
+
+/// GetReadSetExportJob as received, extension members included; with `cancel`, the extension
+/// CancelReadSetExportJob (`POST …/exportjob/{id}/cancel`, the same answer).
+pub(super) async fn get_export(ctx: &Ctx, store: &str, id: &str, cancel: bool) -> Result<Value, Error> {
+    let capture = Capture::default();
+    let mut request =
+        ctx.sdk.get_read_set_export_job().sequence_store_id(store).id(id).customize().interceptor(capture.clone());
+    if cancel {
+        request = request.interceptor(Extension::new("/cancel"));
+    }
+    let operation = if cancel { "CancelReadSetExportJob" } else { "GetReadSetExportJob" };
+    request.send().await.map_err(api(operation))?;
     Ok(capture.json())
 }
 
@@ -117,7 +139,46 @@ async fn list(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error>
     output::table(&["ID", "STATUS", "CREATED", "COMPLETED"], &rows)
 }
 
-fn print_job(job: &Value) -> Result<(), Error> {
+async fn list_exports(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error> {
+    let filter = status.map(|s| ExportReadSetFilter::builder().status(ReadSetExportJobStatus::from(s)).build());
+    let mut jobs = Vec::new();
+    let mut token = None;
+    loop {
+        let capture = Capture::default();
+        ctx.sdk
+            .list_read_set_export_jobs()
+            .sequence_store_id(store)
+            .set_filter(filter.clone())
+            .set_next_token(token)
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+            .map_err(api("ListReadSetExportJobs"))?;
+        let page = capture.json();
+        jobs.extend(page["exportJobs"].as_array().cloned().unwrap_or_default());
+        token = page["nextToken"].as_str().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    if ctx.json {
+        return output::json(&Value::Array(jobs));
+    }
+    let rows: Vec<Vec<String>> = jobs
+        .iter()
+        .map(|j| {
+            ["/id", "/status", "/destination", "/creationTime", "/completionTime"].iter().map(|p| text(j, p)).collect()
+        })
+        .collect();
+    output::table(&["ID", "STATUS", "DESTINATION", "CREATED", "COMPLETED"], &rows)
+}
+
+/// An import job's fields and sources, or an export job's and its read sets.
+pub(super) fn print_job(job: &Value) -> Result<(), Error> {
+    if job.get("readSets").is_some() {
+        return print_export(job);
+    }
     output::fields(&[
         ("id", text(job, "/id")),
         ("store", [text(job, "/sequenceStoreId"), text(job, "/referenceStoreId")].concat()),
@@ -154,4 +215,23 @@ fn progress(source: &Value) -> String {
         (Some(done), None) => done.to_string(),
         _ => String::new(),
     }
+}
+
+fn print_export(job: &Value) -> Result<(), Error> {
+    output::fields(&[
+        ("id", text(job, "/id")),
+        ("store", text(job, "/sequenceStoreId")),
+        ("destination", text(job, "/destination")),
+        ("status", text(job, "/status")),
+        ("message", text(job, "/statusMessage")),
+        ("created", text(job, "/creationTime")),
+        ("completed", text(job, "/completionTime")),
+    ])?;
+    output::line("")?;
+    let read_sets = job["readSets"].as_array().cloned().unwrap_or_default();
+    let rows: Vec<Vec<String>> = read_sets
+        .iter()
+        .map(|s| vec![text(s, "/id"), text(s, "/status"), progress(s), text(s, "/statusMessage")])
+        .collect();
+    output::table(&["READ SET", "STATUS", "PROGRESS", "MESSAGE"], &rows)
 }

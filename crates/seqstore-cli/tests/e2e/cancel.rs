@@ -17,8 +17,8 @@ use super::fastq_data::fastq;
 use super::imports::{import_config, source, start, store, write};
 use super::references::{fasta, ref_source, reference_store};
 use super::support::{
-    Backend, KEY_A, KEY_B, Raw, Reply, Serve, TestDb, TestServer, http_send, object_dirs, on_both_backends,
-    read_set_dirs, router, sdk, send,
+    Backend, KEY_A, KEY_B, Raw, Reply, Serve, TestDb, TestServer, object_dirs, on_both_backends, read_set_dirs, router,
+    sdk, send, signed_http,
 };
 use super::ui::http;
 
@@ -260,16 +260,7 @@ async fn the_cli_cancels_jobs(backend: Backend) {
 
 /// `method path` signed with the dev key, sent to a real listener; the answer's JSON.
 async fn dev_request(endpoint: &str, method: &'static str, path: String) -> Value {
-    let body = if method == "POST" { b"{}".to_vec() } else { Vec::new() };
-    let mut raw = Raw::new(method, path.clone(), body.clone());
-    raw.host = endpoint.trim_start_matches("http://").to_owned();
-    raw.key = Some(DEV_KEY);
-    let (parts, _) = raw.build().into_parts();
-    let mut builder = http::Request::builder().method(method).uri(format!("{endpoint}{path}"));
-    for (name, value) in &parts.headers {
-        builder = builder.header(name, value);
-    }
-    serde_json::from_slice(&http_send(builder.body(body).expect("request")).await).expect("JSON answer")
+    signed_http(endpoint, method, path, DEV_KEY).await
 }
 
 /// GetReadSetImportJob as the dev account.

@@ -7,6 +7,7 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
+use super::s3::S3Server;
 use super::support::{KEY_A, KEY_B, Serve};
 
 /// A server for the client scripts and a held one, with their files, until dropped.
@@ -19,6 +20,9 @@ pub struct ClientServers {
     pub held: Serve,
     /// The file root of `server`: the scripts write and copy their import sources here.
     pub files: PathBuf,
+    /// moto, where account A's role may write (buckets `exports`, `fallback-bucket` and
+    /// `other-bucket`); `None` without the venv.
+    pub s3: Option<S3Server>,
     _dir: TempDir,
 }
 
@@ -34,9 +38,28 @@ impl ClientServers {
         let keys = key(KEY_A) + &key(KEY_B);
         let files = dir.path().join("files");
         std::fs::create_dir(&files).expect("create files dir");
-        let server = serve(dir.path(), "main", &(keys.clone() + "[storage]\npart_size = 1048576\n"), Some(&files));
+        // Account A's role reads the file root and may write the exports and the fallback
+        // locations the scripts give their stores, on moto.
+        let s3 = S3Server::start_blocking();
+        let endpoint = s3.as_ref().map_or_else(|| "http://127.0.0.1:9".to_owned(), |s3| s3.endpoint.clone());
+        let mut role = format!(
+            "[[roles]]\narn = \"arn:aws:iam::{}:role/Import\"\n\n[[roles.locations]]\nuri = \"file://{}/\"\n",
+            KEY_A.2,
+            files.display()
+        );
+        for bucket in ["exports", "fallback-bucket", "other-bucket"] {
+            if let Some(s3) = &s3 {
+                s3.create_bucket(bucket);
+            }
+            role += &format!(
+                "\n[[roles.locations]]\nuri = \"s3://{bucket}/\"\naccess = \"write\"\nendpoint = \"{endpoint}\"\n\
+                 path_style = true\naccess_key_id = \"test\"\nsecret_access_key = \"test\"\n"
+            );
+        }
+        let main = keys.clone() + "[storage]\npart_size = 1048576\n\n" + &role;
+        let server = serve(dir.path(), "main", &main, Some(&files));
         let held = serve(dir.path(), "held", &(keys + "[worker]\nthrottle_bytes_per_sec = 1024\n"), None);
-        Self { server, held, files, _dir: dir }
+        Self { server, held, files, s3, _dir: dir }
     }
 
     /// Sets on `command` the variables the client scripts read: `TEST_ENDPOINT_URL`,
@@ -56,6 +79,7 @@ impl ClientServers {
             .env("TEST_ACCOUNT_B", KEY_B.2)
             .env("TEST_FILE_ROOT", &self.files)
             .env("TEST_DATA_DIR", root.join("testdata"))
+            .env("TEST_S3_ENDPOINT", self.s3.as_ref().map_or("", |s3| s3.endpoint.as_str()))
     }
 }
 

@@ -3,8 +3,7 @@
 
 use seqstore::db::{self, Db, idempotency, import_jobs, sequence_stores as stores, settings, tags};
 use seqstore::model::import::{FileType, JobStatus, Source, SourceSpec, SourceStatus};
-use seqstore::model::job::JobSpec;
-use seqstore::model::job::{Job, JobKind};
+use seqstore::model::job::{Job, JobFamily, JobKind, JobSpec};
 use seqstore::model::read_set::ReadSet;
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;
@@ -190,6 +189,7 @@ async fn import_queue(db: &Db) {
         status_message: None,
         creation_time: 10,
         completion_time: None,
+        destination: None,
     };
     let mut tx = db.begin().await.expect("begin");
     import_jobs::insert_job(&mut tx, &job).await.expect("job");
@@ -198,7 +198,7 @@ async fn import_queue(db: &Db) {
     }
     tx.commit().await.expect("commit");
     let mut conn = db.pool().acquire().await.expect("acquire");
-    assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None).await.expect("count"), 1);
+    assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None, &[JobFamily::Import]).await.expect("count"), 1);
     assert!(import_jobs::reference_in_use(&mut conn, spec(0).reference_arn.as_deref().unwrap()).await.expect("in use"));
     drop(conn);
 
@@ -216,7 +216,10 @@ async fn import_queue(db: &Db) {
     assert_ne!(first.index, second.index, "two workers never get the same source");
     assert!(claim("node-c", 100).await.is_none(), "nothing left while leases are live");
     let mut conn = db.pool().acquire().await.expect("acquire");
-    let job_now = import_jobs::job(&mut conn, ACCOUNT, "1000000001", "3000000001").await.expect("job").expect("exists");
+    let job_now = import_jobs::job(&mut conn, ACCOUNT, "1000000001", JobKind::ReadSet, "3000000001")
+        .await
+        .expect("job")
+        .expect("exists");
     assert_eq!(job_now.status, JobStatus::InProgress);
     assert!(import_jobs::renew(&mut conn, &first, 200, 5000, 42, Some(100)).await.expect("renew"));
     assert!(import_jobs::read_set_in_progress(&mut conn, &first.output_id, 4000).await.expect("live"));
@@ -255,15 +258,23 @@ async fn import_queue(db: &Db) {
     import_jobs::settle_job(&mut tx, "3000000001", 2300).await.expect("settle job");
     tx.commit().await.expect("commit");
     let mut conn = db.pool().acquire().await.expect("acquire");
-    let settled = import_jobs::job(&mut conn, ACCOUNT, "1000000001", "3000000001").await.expect("job").expect("exists");
+    let settled = import_jobs::job(&mut conn, ACCOUNT, "1000000001", JobKind::ReadSet, "3000000001")
+        .await
+        .expect("job")
+        .expect("exists");
     assert_eq!((settled.status, settled.completion_time), (JobStatus::CompletedWithFailures, Some(2300)));
     let sources: Vec<Source> = import_jobs::sources(&mut conn, "3000000001").await.expect("sources");
     assert_eq!(sources.iter().map(|s| s.status).collect::<Vec<_>>().len(), 2);
-    assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None).await.expect("count"), 0);
-    let listed =
-        import_jobs::list(&mut conn, ACCOUNT, "1000000001", &import_jobs::Query { limit: 10, ..Default::default() })
-            .await
-            .expect("list");
+    assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None, &[JobFamily::Import]).await.expect("count"), 0);
+    let listed = import_jobs::list(
+        &mut conn,
+        ACCOUNT,
+        "1000000001",
+        JobKind::ReadSet,
+        &import_jobs::Query { limit: 10, ..Default::default() },
+    )
+    .await
+    .expect("list");
     assert_eq!(listed.len(), 1);
 }
 

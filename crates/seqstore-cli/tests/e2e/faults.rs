@@ -116,6 +116,7 @@ impl SourceRig {
             arn: ROLE_A.into(),
             locations: vec![Location {
                 uri: "s3://reads/".into(),
+                access: Default::default(),
                 endpoint: Some(proxy.endpoint.clone()),
                 region: Some("us-east-1".into()),
                 path_style: true,

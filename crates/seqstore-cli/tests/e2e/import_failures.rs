@@ -207,6 +207,7 @@ fn file_role(arn: &str, dir: &Path) -> Role {
         arn: arn.into(),
         locations: vec![Location {
             uri: format!("file://{}/", dir.display()),
+            access: Default::default(),
             endpoint: None,
             region: None,
             path_style: false,

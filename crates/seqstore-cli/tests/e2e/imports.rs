@@ -12,7 +12,7 @@ use aws_sdk_omics::types::{
     StartReadSetImportJobSourceItem,
 };
 use seqstore::config::Config;
-use seqstore::config::{Location, Role};
+use seqstore::config::{Access, Location, Role};
 use serde_json::Value;
 
 use super::fastq_data::{bgzf, counts, fastq, gzip, gzip_members, md5, sha256, sha512};
@@ -31,6 +31,34 @@ pub fn import_config(db: &TestDb, root: &Path) -> Config {
     config.worker.count = 2;
     config.worker.lease_seconds = 5;
     config
+}
+
+/// The buckets the tests name as fallback locations.
+pub const FALLBACK_BUCKETS: [&str; 2] = ["fallback-bucket", "other-bucket"];
+
+/// Gives `config` one role, [`ROLE_A`], instead of the default grants: it reads the file roots and
+/// may write the [`FALLBACK_BUCKETS`] at `endpoint` (moto's keys), as a store's
+/// `fallbackLocation` needs.
+pub fn with_fallback_role(config: &mut Config, endpoint: &str) {
+    let location = |uri: String, access: Access, endpoint: Option<&str>| Location {
+        uri,
+        access,
+        endpoint: endpoint.map(str::to_owned),
+        region: Some("us-east-1".into()),
+        path_style: true,
+        access_key_id: endpoint.map(|_| "test".into()),
+        secret_access_key: endpoint.map(|_| "test".into()),
+    };
+    let mut locations: Vec<Location> = config
+        .sources
+        .file_roots
+        .iter()
+        .map(|root| location(format!("file://{}/", root.display()), Access::Read, None))
+        .collect();
+    for bucket in FALLBACK_BUCKETS {
+        locations.push(location(format!("s3://{bucket}/"), Access::Write, Some(endpoint)));
+    }
+    config.roles = vec![Role { arn: ROLE_A.into(), locations }];
 }
 
 /// Writes `bytes` to `root/name` and returns its `file://` URI.
@@ -205,6 +233,7 @@ async fn imports_from_s3() {
         arn: ROLE_A.into(),
         locations: vec![Location {
             uri: "s3://reads/run1/".into(),
+            access: Default::default(),
             endpoint: Some(s3.endpoint.clone()),
             region: Some("us-east-1".into()),
             path_style: true,

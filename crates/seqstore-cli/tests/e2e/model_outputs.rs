@@ -19,7 +19,7 @@ use aws_sdk_omics::Client;
 use aws_sdk_omics::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_omics::primitives::ByteStream;
 use aws_sdk_omics::types::{
-    CompleteReadSetUploadPartListItem, ETagAlgorithmFamily, EncryptionType, FileType, ReadSetFile,
+    CompleteReadSetUploadPartListItem, ETagAlgorithmFamily, EncryptionType, ExportReadSet, FileType, ReadSetFile,
     ReadSetImportJobStatus, ReadSetPartSource, ReadSetStatus, ReferenceFile, ReferenceImportJobStatus, SourceFiles,
     SseConfig, StartReadSetImportJobSourceItem, StartReferenceImportJobSourceItem,
 };
@@ -31,7 +31,8 @@ use seqstore::api::validate;
 use serde_json::Value;
 
 use super::fastq_data::{fastq, gzip};
-use super::imports::{ROLE_A, import_config, write};
+use super::imports::{ROLE_A, import_config, with_fallback_role, write};
+use super::s3::S3Server;
 use super::support::{Backend, KEY_A, TestDb, TestServer, sdk};
 
 /// One response as the SDK received it.
@@ -268,6 +269,20 @@ async fn exercise(client: &Client, root: &Path) {
     assert_eq!(imported.len(), 5, "five read sets, one failed source: {job:?}");
     client.list_read_set_import_jobs().sequence_store_id(&store).send().await.expect("list imports");
 
+    // An export of two of them (to a location role A may write).
+    let sources = imported[..2].iter().map(|id| ExportReadSet::builder().read_set_id(id).build().expect("source"));
+    let export = client
+        .start_read_set_export_job()
+        .sequence_store_id(&store)
+        .destination("s3://fallback-bucket/exports/")
+        .role_arn(ROLE_A)
+        .set_sources(Some(sources.collect()))
+        .send()
+        .await
+        .expect("start export");
+    client.get_read_set_export_job().sequence_store_id(&store).id(export.id()).send().await.expect("get export");
+    client.list_read_set_export_jobs().sequence_store_id(&store).send().await.expect("list exports");
+
     // Uploads: FASTQ without referenceArn or generatedFrom, CRAM with every member, one aborted.
     let bare = client
         .create_multipart_read_set_upload()
@@ -398,7 +413,15 @@ async fn exercise(client: &Client, root: &Path) {
 async fn every_implemented_operation_answers_the_models_required_members() {
     let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
-    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let mut config = import_config(&db, root.path());
+    // The export goes to moto (no upload fails here: nothing is copied to a fallback location).
+    let s3 = S3Server::start().await;
+    let endpoint = s3.as_ref().map_or_else(|| "http://127.0.0.1:9".to_owned(), |s3| s3.endpoint.clone());
+    if let Some(s3) = &s3 {
+        s3.create_bucket("fallback-bucket");
+    }
+    with_fallback_role(&mut config, &endpoint);
+    let server = TestServer::start(&config).await;
     let recorder = Recorder::default();
     let config = sdk(&server.endpoint, KEY_A).config().to_builder().interceptor(recorder.clone()).build();
     exercise(&Client::from_conf(config), root.path()).await;

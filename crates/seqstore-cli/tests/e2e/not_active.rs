@@ -12,7 +12,8 @@ use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetFile, ReadSetFi
 
 use super::cli::cli;
 use super::fastq_data::fastq;
-use super::imports::{import_config, store};
+use super::imports::{import_config, store, with_fallback_role};
+use super::s3::S3Server;
 use super::support::{Backend, KEY_A, TestDb, TestServer, code, on_both_backends, sdk};
 use super::ui::{http, session};
 use super::uploads::{settled, upload_files};
@@ -92,8 +93,12 @@ async fn processing_upload_answers_conflict(backend: Backend) {
 
 async fn failed_upload_answers_conflict_and_keeps_only_the_bytes_sent(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
+    let Some(s3) = S3Server::start().await else { return };
+    s3.create_bucket("fallback-bucket");
     let root = tempfile::tempdir().expect("root");
-    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let mut config = import_config(&db, root.path());
+    with_fallback_role(&mut config, &s3.endpoint);
+    let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
     let plain = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let created = client.create_sequence_store().name("kept").fallback_location("s3://fallback-bucket/failed/");

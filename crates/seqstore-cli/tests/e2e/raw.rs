@@ -306,7 +306,6 @@ async fn body_limit_unknown_and_unsupported_operations() {
 
     // Routing before validation: an unsupported operation with bad ids is still 405.
     for (method, uri, name) in [
-        ("POST", "/sequencestore/1234567890/exportjob", "StartReadSetExportJob"),
         ("GET", "/sequencestore/1/activationjob/2", "GetReadSetActivationJob"),
         ("POST", "/sequencestore/1234567890/activationjob", "StartReadSetActivationJob"),
         ("PUT", "/s3accesspolicy/arn%3Aaws%3As3%3Aus-east-1%3A123456789012%3Aaccesspoint%2Fap", "PutS3AccessPolicy"),

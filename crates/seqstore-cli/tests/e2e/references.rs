@@ -243,6 +243,7 @@ async fn fasta_from_s3_listing_and_conflicts() {
         locations: vec![
             seqstore::config::Location {
                 uri: "s3://genomes/".into(),
+                access: Default::default(),
                 endpoint: Some(s3.endpoint.clone()),
                 region: Some("us-east-1".into()),
                 path_style: true,
@@ -251,6 +252,7 @@ async fn fasta_from_s3_listing_and_conflicts() {
             },
             seqstore::config::Location {
                 uri: format!("file://{}/", root.path().display()),
+                access: Default::default(),
                 endpoint: None,
                 region: None,
                 path_style: false,

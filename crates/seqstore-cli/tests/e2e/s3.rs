@@ -47,6 +47,17 @@ impl S3Server {
         Some(server)
     }
 
+    /// [`S3Server::start`] for a caller that is not async; `None` when the venv lacks moto (outside
+    /// CI).
+    pub fn start_blocking() -> Option<Self> {
+        let moto = venv().join("bin/moto_server");
+        if !moto.exists() {
+            assert!(!in_ci(), "CI=true but {} is missing: run scripts/python-venv", moto.display());
+            return None;
+        }
+        Some(Self::spawn(Command::new(moto)))
+    }
+
     /// The server shared by every test of this process, with [`DATA_BUCKET`], started on first
     /// use. A watchdog stops it when this process ends (statics are never dropped).
     pub fn shared() -> &'static Self {

@@ -6,12 +6,21 @@ use std::collections::HashSet;
 
 use aws_sdk_omics::types::{ETagAlgorithmFamily, EncryptionType, S3AccessConfig, SequenceStoreFilter, SseConfig};
 
+use super::imports::with_fallback_role;
 use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, code, config, on_both_backends, sdk};
 
 async fn full_flow(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
-    let server = TestServer::start(&config(&db)).await;
+    let mut config = config(&db);
+    // Nothing is written there in this test: the endpoint is never contacted.
+    with_fallback_role(&mut config, "http://127.0.0.1:9");
+    let server = TestServer::start(&config).await;
     let a = sdk(&server.endpoint, KEY_A);
+    let uncovered = a.create_sequence_store().name("x").fallback_location("s3://elsewhere/p/").send().await;
+    let error = uncovered.expect_err("no role may write there");
+    assert_eq!(code(&error), "ValidationException");
+    let text = format!("{:?}", error.into_service_error());
+    assert!(text.contains("fallbackLocation") && text.contains("access = \\\"write\\\""), "{text}");
 
     let created = a
         .create_sequence_store()

@@ -588,6 +588,26 @@ fn database_name_is_replaced() {
     assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
 }
 
+/// `method path` (body `{}` for a POST) signed with `key`, sent to the real listener at
+/// `endpoint`; the answer's JSON.
+pub async fn signed_http(
+    endpoint: &str,
+    method: &'static str,
+    path: String,
+    key: (&'static str, &'static str, &'static str),
+) -> serde_json::Value {
+    let body = if method == "POST" { b"{}".to_vec() } else { Vec::new() };
+    let mut raw = Raw::new(method, path.clone(), body.clone());
+    raw.host = endpoint.trim_start_matches("http://").to_owned();
+    raw.key = Some(key);
+    let (parts, _) = raw.build().into_parts();
+    let mut builder = http::Request::builder().method(method).uri(format!("{endpoint}{path}"));
+    for (name, value) in &parts.headers {
+        builder = builder.header(name, value);
+    }
+    serde_json::from_slice(&http_send(builder.body(body).expect("request")).await).expect("JSON answer")
+}
+
 /// Sends a request to a real listener with a plain HTTP/1.1 client and returns the body.
 pub async fn http_send(request: http::Request<Vec<u8>>) -> Vec<u8> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

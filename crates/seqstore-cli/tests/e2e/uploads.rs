@@ -14,11 +14,13 @@ use aws_sdk_omics::types::{
     ReadSetPartSource, ReadSetStatus,
 };
 
+use object_store::ObjectStoreExt;
 use seqstore::config::Config;
 
 use super::aligned_failures::import_references;
 use super::fastq_data::{fastq, gzip};
-use super::imports::{import_config, start, store, typed_source, wait, write};
+use super::imports::{import_config, start, store, typed_source, wait, with_fallback_role, write};
+use super::s3::S3Server;
 use super::support::{
     Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, code, config, in_ci, object_dirs, on_both_backends, router, sdk,
     send,
@@ -367,8 +369,12 @@ async fn refused_parts_and_completions_give_the_modelled_errors(backend: Backend
 
 async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
+    let Some(s3) = S3Server::start().await else { return };
+    s3.create_bucket("fallback-bucket");
     let root = tempfile::tempdir().expect("root");
-    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let mut config = import_config(&db, root.path());
+    with_fallback_role(&mut config, &s3.endpoint);
+    let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
     let plain = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let with_fallback = client
@@ -391,6 +397,13 @@ async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes(backend
         let files = meta.files().and_then(|f| f.source1());
         if *store == with_fallback {
             assert_eq!(files.and_then(|f| f.content_length()), Some(bad.len() as i64), "{meta:?}");
+            // Copied to the fallback location as sent, under the layout's name, which the
+            // message names.
+            let copied = format!("s3://fallback-bucket/failed/{id}/");
+            assert!(message.contains(&format!("the uploaded files were copied to {copied}")), "{message}");
+            let key = object_store::path::Path::from(format!("failed/{id}/{id}_1.fastq"));
+            let object = s3.client("fallback-bucket").get(&key).await.expect("the copy").bytes().await.expect("bytes");
+            assert!(object.as_ref() == bad.as_slice(), "the copy holds the bytes as sent");
             // Kept, but not a processed read set: GetReadSet refuses it (the dashboard serves it,
             // see not_active.rs).
             let out = client.get_read_set().sequence_store_id(store).id(&id).part_number(1).send().await;
@@ -408,7 +421,7 @@ async fn invalid_content_ends_upload_failed_and_fallback_keeps_the_bytes(backend
         assert_eq!(listed.read_sets().len(), 1);
         client.batch_delete_read_set().sequence_store_id(store).ids(&id).send().await.expect("delete failed set");
     }
-    assert!(!upload_dirs_exist(&config(&db)).await, "no part object remains");
+    assert!(!upload_dirs_exist(&config).await, "no part object remains");
     server.stop().await;
 }
 

@@ -38,6 +38,7 @@ const {
   ResourceNotFoundException,
   ValidationException,
   paginateListMultipartReadSetUploads,
+  paginateListReadSetExportJobs,
   paginateListReadSetImportJobs,
   paginateListReadSetUploadParts,
   paginateListReadSets,
@@ -45,6 +46,7 @@ const {
   paginateListReferenceStores,
   paginateListReferences,
   paginateListSequenceStores,
+  waitUntilReadSetExportJobCompleted,
   waitUntilReadSetImportJobCompleted,
   waitUntilReferenceImportJobCompleted,
 } = omics;
@@ -590,6 +592,28 @@ test("read set import: FASTQ.gz pair, BAM, uBAM, CRAM with its reference; waiter
   const cram = await call(a, "GetReadSetMetadata", { sequenceStoreId: s.store, id: s.cram });
   assert.equal(cram.referenceArn, s.ceArn);
   await call(a, "GetReadSetMetadata", { sequenceStoreId: s.store, id: s.ubam });
+});
+
+test("read set export: the pair and the BAM to the role's bucket; waiter; paginator", async () => {
+  const destination = `s3://exports/js-${RUN}/`;
+  const sources = [{ readSetId: s.pair }, { readSetId: s.bam }];
+  const started = await call(a, "StartReadSetExportJob", { sequenceStoreId: s.store, destination, roleArn: ROLE, sources });
+  assert.equal(started.destination, destination);
+  assert.equal(started.status, "SUBMITTED");
+  assert.ok(started.creationTime instanceof Date);
+  if (ENV.TEST_S3_ENDPOINT) {
+    const waited = await waitUntilReadSetExportJobCompleted(waiterConfig, { sequenceStoreId: s.store, id: started.id });
+    assert.equal(waited.state, "SUCCESS", JSON.stringify(waited.reason));
+  }
+  const job = await call(a, "GetReadSetExportJob", { sequenceStoreId: s.store, id: started.id });
+  assert.deepEqual(job.readSets.map((x) => x.id), [s.pair, s.bam]);
+  if (ENV.TEST_S3_ENDPOINT) {
+    assert.equal(job.status, "COMPLETED");
+    assert.deepEqual(job.readSets.map((x) => x.status), ["FINISHED", "FINISHED"]);
+  }
+  const jobs = await paged(paginateListReadSetExportJobs, { pageSize: 1 }, { sequenceStoreId: s.store }, "exportJobs");
+  assert.deepEqual(jobs.items.map((j) => j.id), [started.id]);
+  assert.equal(jobs.items[0].destination, destination);
 });
 
 /** Every part of `file` of read set `id`, concatenated; the first one read as a Node stream. */

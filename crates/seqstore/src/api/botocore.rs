@@ -254,6 +254,11 @@ pub static EXTENSIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
             "/referencestore/{referenceStoreId}/importjob/{id}/cancel",
             "GetReferenceImportJob",
         ),
+        Operation::extension(
+            "CancelReadSetExportJob",
+            "/sequencestore/{sequenceStoreId}/exportjob/{id}/cancel",
+            "GetReadSetExportJob",
+        ),
     ]
 });
 

@@ -127,15 +127,18 @@ impl ApiError {
                 | S::BadReferenceArn { .. }
                 | S::CramNeedsReference { .. }
                 | S::Invalid { .. }
+                | S::DestinationOverlapsStorage { .. }
                 | S::BadSourceUri { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
                 S::PayloadHashMismatch => (StatusCode::FORBIDDEN, "InvalidSignatureException"),
                 S::BodyRead { .. } => (StatusCode::REQUEST_TIMEOUT, "RequestTimeoutException"),
                 S::Storage { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
                 S::ReferenceNotFound { .. } => (StatusCode::NOT_FOUND, "ResourceNotFoundException"),
                 S::RangeNotSatisfiable { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "RangeNotSatisfiableException"),
-                S::RoleNotPassable { .. } | S::NoFileRoots { .. } | S::SourceNotAllowed { .. } => {
-                    (StatusCode::FORBIDDEN, "AccessDeniedException")
-                }
+                S::RoleNotPassable { .. }
+                | S::NoFileRoots { .. }
+                | S::SourceNotAllowed { .. }
+                | S::DestinationNotWritable { .. }
+                | S::NoWritableLocations { .. } => (StatusCode::FORBIDDEN, "AccessDeniedException"),
                 S::Db(_) | S::ReferenceRead { .. } => (StatusCode::INTERNAL_SERVER_ERROR, "InternalServerException"),
             },
         }

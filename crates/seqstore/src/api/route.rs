@@ -86,6 +86,10 @@ mod tests {
             name(Method::POST, "/referencestore/1/importjob/2/cancel").as_deref(),
             Some("CancelReferenceImportJob")
         );
+        assert_eq!(
+            name(Method::POST, "/sequencestore/1/exportjob/2/cancel").as_deref(),
+            Some("CancelReadSetExportJob")
+        );
         assert_eq!(name(Method::GET, "/sequencestore/1/importjob/2/cancel").as_deref(), None);
     }
 

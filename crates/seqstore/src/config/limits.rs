@@ -184,6 +184,8 @@ pub struct QuotasConfig {
     pub reference_stores: u64,
     /// Import jobs per account that are not finished yet.
     pub concurrent_import_jobs: u64,
+    /// Export jobs per account that are not finished yet.
+    pub concurrent_export_jobs: u64,
     /// Sources in one import job (the model allows at most 100).
     pub sources_per_job: u64,
     /// Read sets in one sequence store, counting imports and uploads on their way in.
@@ -198,6 +200,7 @@ impl Default for QuotasConfig {
             sequence_stores: 1000,
             reference_stores: 1000,
             concurrent_import_jobs: 20,
+            concurrent_export_jobs: 5,
             sources_per_job: 100,
             read_sets_per_store: 1_000_000,
             uploads_in_progress: 100,

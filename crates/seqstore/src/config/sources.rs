@@ -14,9 +14,35 @@ use super::REDACTED;
 pub struct Role {
     /// `arn:aws:iam::{account}:role/{name}`; only callers of that account may pass it.
     pub arn: String,
-    /// Locations the role may read.
+    /// Locations the role may read, write or both (`access`).
     #[serde(default)]
     pub locations: Vec<Location>,
+}
+
+/// What a role may do at a location: read sources from it (imports), write to it (exports, the
+/// fallback location), or both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Read only (the default).
+    #[default]
+    Read,
+    /// Write only.
+    Write,
+    /// Read and write.
+    ReadWrite,
+}
+
+impl Access {
+    /// Sources may be read here.
+    pub fn reads(self) -> bool {
+        matches!(self, Self::Read | Self::ReadWrite)
+    }
+
+    /// Objects may be written here.
+    pub fn writes(self) -> bool {
+        matches!(self, Self::Write | Self::ReadWrite)
+    }
 }
 
 /// `[[roles.locations]]`: an `s3://bucket/prefix/` (with how to reach it) or a `file:///dir/`.
@@ -25,6 +51,9 @@ pub struct Role {
 pub struct Location {
     /// `s3://bucket/prefix/` or `file:///dir/`.
     pub uri: String,
+    /// `read` (default), `write` or `read-write`; only `s3://` locations may be written.
+    #[serde(default)]
+    pub access: Access,
     /// S3 endpoint URL; unset means AWS.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<String>,
@@ -47,6 +76,7 @@ impl fmt::Debug for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Location")
             .field("uri", &self.uri)
+            .field("access", &self.access)
             .field("endpoint", &self.endpoint)
             .field("region", &self.region)
             .field("path_style", &self.path_style)

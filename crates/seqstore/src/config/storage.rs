@@ -76,6 +76,12 @@ impl StorageConfig {
         Self { secret_access_key: self.secret_access_key.as_ref().map(|_| REDACTED.to_owned()), ..self.clone() }
     }
 
+    /// The bucket and prefix of the data when it is kept on S3 (`kind = "s3"`).
+    pub fn s3_prefix(&self) -> Option<crate::model::export::S3Prefix> {
+        let bucket = self.bucket.as_deref().filter(|_| self.kind == StorageKind::S3)?;
+        crate::model::export::S3Prefix::parse(&format!("s3://{bucket}/{}", self.prefix.trim_start_matches('/')))
+    }
+
     /// The first problem of the `[storage]` table as `(key, problem)`, if any.
     pub fn problem(&self) -> Option<(&'static str, String)> {
         if self.part_size < 1024 * 1024 {

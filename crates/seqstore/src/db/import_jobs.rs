@@ -9,12 +9,11 @@ use super::{Backend, Error};
 
 use crate::model::import::{JobStatus, Source, SourceStatus};
 pub use crate::model::job::Claim;
-use crate::model::job::JobSpec;
-use crate::model::job::{Job, JobKind};
+use crate::model::job::{Job, JobFamily, JobKind, JobSpec};
 use crate::model::time::Millis;
 
 const JOB_COLUMNS: &str =
-    "id, account_id, store_id, role_arn, status, status_message, creation_ms, completion_ms, kind";
+    "id, account_id, store_id, role_arn, status, status_message, creation_ms, completion_ms, kind, destination";
 const SOURCE_COLUMNS: &str =
     "idx, kind, spec, status, status_message, status_detail, read_set_id, bytes_processed, bytes_total";
 
@@ -35,7 +34,7 @@ pub struct Query {
 
 /// Inserts a job row.
 pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error> {
-    let sql = format!("INSERT INTO import_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)");
+    let sql = format!("INSERT INTO import_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)");
     sqlx::query(&sql)
         .bind(&job.id)
         .bind(&job.account)
@@ -46,17 +45,19 @@ pub async fn insert_job(conn: &mut AnyConnection, job: &Job) -> Result<(), Error
         .bind(job.creation_time)
         .bind(job.completion_time)
         .bind(job.kind.as_str())
+        .bind(&job.destination)
         .execute(&mut *conn)
         .await?;
     Ok(())
 }
 
 /// Inserts source `index` of `job`, NOT_STARTED, with the reference its spec names, if any
-/// (DeleteReference refuses while an unfinished source names it).
+/// (DeleteReference refuses while an unfinished source names it), and the output id its spec
+/// fixes, if any.
 pub async fn insert_source(conn: &mut AnyConnection, job: &Job, index: i64, spec: &JobSpec) -> Result<(), Error> {
     sqlx::query(
         "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, status, generation, bytes_processed, \
-         created_ms, kind, reference_arn) VALUES ($1, $2, $3, $4, $5, 'NOT_STARTED', 0, 0, $6, $7, $8)",
+         created_ms, kind, reference_arn, read_set_id) VALUES ($1, $2, $3, $4, $5, 'NOT_STARTED', 0, 0, $6, $7, $8, $9)",
     )
     .bind(&job.id)
     .bind(index)
@@ -66,25 +67,31 @@ pub async fn insert_source(conn: &mut AnyConnection, job: &Job, index: i64, spec
     .bind(job.creation_time)
     .bind(spec.kind().as_str())
     .bind(spec.reference_arn())
+    .bind(spec.reserved_output_id())
     .execute(&mut *conn)
     .await?;
     Ok(())
 }
 
-/// `kind IN (…)` of the kinds that are import jobs ([`JobKind::is_import_job`]).
-fn import_kinds() -> String {
-    let kinds: Vec<String> =
-        JobKind::ALL.iter().filter(|k| k.is_import_job()).map(|k| format!("'{}'", k.as_str())).collect();
+/// `kind IN (…)` of the kinds of `families`.
+fn kinds_of(families: &[JobFamily]) -> String {
+    let kinds: Vec<String> = families.iter().flat_map(|f| f.kinds()).map(|k| format!("'{}'", k.as_str())).collect();
     format!("kind IN ({})", kinds.join(", "))
 }
 
-/// Import job `id` of `account` in `store` (only the kinds that are import jobs).
-pub async fn job(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<Option<Job>, Error> {
+/// Job `id` of `account` in `store`, of kind `kind` only.
+pub async fn job(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    kind: JobKind,
+    id: &str,
+) -> Result<Option<Job>, Error> {
     let sql = format!(
-        "SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3 AND {}",
-        import_kinds()
+        "SELECT {JOB_COLUMNS} FROM import_jobs WHERE account_id = $1 AND store_id = $2 AND id = $3 AND kind = $4"
     );
-    let row = sqlx::query(&sql).bind(account).bind(store).bind(id).fetch_optional(&mut *conn).await?;
+    let row =
+        sqlx::query(&sql).bind(account).bind(store).bind(id).bind(kind.as_str()).fetch_optional(&mut *conn).await?;
     row.as_ref().map(job_from_row).transpose()
 }
 
@@ -119,14 +126,16 @@ pub async fn sources<S: TryFrom<JobSpec>>(conn: &mut AnyConnection, job_id: &str
     rows.iter().map(source_from_row).collect()
 }
 
-/// One page of a store's import jobs in `(creation_ms, id)` order (only the kinds that are import
-/// jobs).
-pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<Job>, Error> {
+/// One page of a store's jobs of kind `kind` in `(creation_ms, id)` order.
+pub async fn list(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    kind: JobKind,
+    query: &Query,
+) -> Result<Vec<Job>, Error> {
     let mut filter = Filter::default();
-    filter.text_eq("account_id", account).text_eq("store_id", store);
-    for kind in JobKind::ALL.iter().copied().filter(|k| !k.is_import_job()) {
-        filter.not_text_eq("kind", kind.as_str());
-    }
+    filter.text_eq("account_id", account).text_eq("store_id", store).text_eq("kind", kind.as_str());
     if let Some(status) = &query.status {
         filter.text_eq("status", status);
     }
@@ -152,13 +161,18 @@ pub async fn reference_in_use(conn: &mut AnyConnection, reference_arn: &str) -> 
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-/// Import jobs of `account` (in `store` when given) that are not settled, CANCELLING included
-/// (only the kinds that are import jobs).
-pub async fn count_active(conn: &mut AnyConnection, account: &str, store: Option<&str>) -> Result<i64, Error> {
+/// Jobs of `families` of `account` (in `store` when given) that are not settled, CANCELLING
+/// included.
+pub async fn count_active(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: Option<&str>,
+    families: &[JobFamily],
+) -> Result<i64, Error> {
     let sql = format!(
         "SELECT COUNT(*) AS n FROM import_jobs WHERE account_id = $1 AND status IN ('SUBMITTED', 'IN_PROGRESS', 'CANCELLING') \
          AND ($2 = '' OR store_id = $2) AND {}",
-        import_kinds()
+        kinds_of(families)
     );
     let row = sqlx::query(&sql).bind(account).bind(store.unwrap_or("")).fetch_one(&mut *conn).await?;
     Ok(row.try_get("n")?)
@@ -208,7 +222,7 @@ pub async fn claim(
         let job_id: String = row.try_get("job_id")?;
         lock_job(conn, backend, &job_id).await?;
         let sql = format!(
-            "SELECT job_id, idx, kind, read_set_id, status FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} \
+            "SELECT job_id, idx, kind, read_set_id, status, checkpoint FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} \
              ORDER BY idx LIMIT 1 {lock}"
         );
         if let Some(row) = sqlx::query(&sql).bind(now).bind(&job_id).fetch_optional(&mut *conn).await? {
@@ -220,6 +234,7 @@ pub async fn claim(
     let kind = JobKind::parse(&kind).ok_or(Error::Corrupt { what: "job kind" })?;
     let status: String = row.try_get("status")?;
     let mut previous: Option<String> = row.try_get("read_set_id")?;
+    let checkpoint: Option<String> = row.try_get("checkpoint")?;
     let output_id = match (kind.fresh_output_ids(), previous.clone()) {
         (Some(space), _) => super::ids::reserve(conn, space).await?,
         (None, Some(reserved)) => {
@@ -265,6 +280,7 @@ pub async fn claim(
         generation: row.try_get("generation")?,
         output_id,
         previous,
+        checkpoint,
         cancelling: job_status == JobStatus::Cancelling.as_str(),
     }))
 }
@@ -292,6 +308,22 @@ pub async fn renew(
     .bind(claim.index)
     .bind(claim.generation)
     .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records what `claim`'s attempt must have undone if it is interrupted (`None` once nothing is);
+/// false when the lease was lost (the attempt must stop).
+pub async fn set_checkpoint(conn: &mut AnyConnection, claim: &Claim, checkpoint: Option<&str>) -> Result<bool, Error> {
+    let done = sqlx::query(
+        "UPDATE import_sources SET checkpoint = $1 WHERE job_id = $2 AND idx = $3 AND generation = $4 \
+         AND status = 'IN_PROGRESS'",
+    )
+    .bind(checkpoint)
+    .bind(&claim.job_id)
+    .bind(claim.index)
+    .bind(claim.generation)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -448,6 +480,7 @@ fn job_from_row(row: &AnyRow) -> Result<Job, Error> {
         status_message: row.try_get("status_message")?,
         creation_time: row.try_get("creation_ms")?,
         completion_time: row.try_get("completion_ms")?,
+        destination: row.try_get("destination")?,
     })
 }
 

@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::export::ExportSource;
 use super::import::{JobStatus, SourceSpec};
 use super::reference::ReferenceSourceSpec;
 use super::time::Millis;
@@ -32,7 +33,7 @@ pub struct UploadSource {
 /// kind's own spec type (how the job engine dispatches without a list of its own).
 macro_rules! job_kinds {
     ($d:tt $( $(#[$doc:meta])* $variant:ident($spec:ty) => $name:literal {
-        store: $store:ident, import_job: $import:expr, fresh_output_ids: $fresh:expr $(,)?
+        store: $store:ident, family: $family:ident, fresh_output_ids: $fresh:expr $(,)?
     } ),* $(,)?) => {
         /// The kind of a job: what its sources produce.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +47,9 @@ macro_rules! job_kinds {
                 match self { $(Self::$variant => StoreKind::$store),* }
             }
 
-            /// True for the kinds listed and counted as import jobs by the API (an upload's
-            /// processing is not an import job).
-            pub fn is_import_job(self) -> bool {
-                match self { $(Self::$variant => $import),* }
+            /// The family of API operations that list, count and cancel it.
+            pub fn family(self) -> JobFamily {
+                match self { $(Self::$variant => JobFamily::$family),* }
             }
 
             /// The id space a fresh output id is reserved in for each attempt; `None` when the
@@ -120,12 +120,14 @@ macro_rules! job_kinds {
 
 job_kinds! {$
     /// Read sets imported into a sequence store from `source1`/`source2`.
-    ReadSet(SourceSpec) => "readSet" { store: Sequence, import_job: true, fresh_output_ids: Some("readSet") },
+    ReadSet(SourceSpec) => "readSet" { store: Sequence, family: Import, fresh_output_ids: Some("readSet") },
     /// References imported into a reference store from FASTA files.
-    Reference(ReferenceSourceSpec) => "reference" { store: Reference, import_job: true, fresh_output_ids: Some("reference") },
+    Reference(ReferenceSourceSpec) => "reference" { store: Reference, family: Import, fresh_output_ids: Some("reference") },
     /// The processing of a completed direct upload into the read set made at completion (one
     /// source; not listed as an import job).
-    Upload(UploadSource) => "upload" { store: Sequence, import_job: false, fresh_output_ids: None },
+    Upload(UploadSource) => "upload" { store: Sequence, family: Internal, fresh_output_ids: None },
+    /// Read sets exported to an S3 prefix (the source's output id is the read set it exports).
+    Export(ExportSource) => "export" { store: Sequence, family: Export, fresh_output_ids: None },
 }
 
 /// The kinds of store a job belongs to.
@@ -137,11 +139,36 @@ pub enum StoreKind {
     Reference,
 }
 
+/// The families of job the API tells apart: each lists, counts (for its quota) and cancels only
+/// its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobFamily {
+    /// Import jobs (Start…ImportJob, `concurrent_import_jobs`).
+    Import,
+    /// Export jobs (StartReadSetExportJob, `concurrent_export_jobs`).
+    Export,
+    /// Work the API does not show as a job (an upload's processing).
+    Internal,
+}
+
+impl JobFamily {
+    /// The kinds of this family.
+    pub fn kinds(self) -> impl Iterator<Item = JobKind> {
+        JobKind::ALL.iter().copied().filter(move |k| k.family() == self)
+    }
+}
+
 /// What every kind's spec says about itself.
 pub trait Spec {
     /// The reference this source names, if any (DeleteReference refuses while an unsettled source
     /// names it).
     fn reference_arn(&self) -> Option<&str> {
+        None
+    }
+
+    /// The output id fixed at submission, for the kinds whose attempts all fill one
+    /// ([`JobKind::fresh_output_ids`] is `None`) and know it from their spec.
+    fn reserved_output_id(&self) -> Option<&str> {
         None
     }
 }
@@ -160,10 +187,21 @@ impl Spec for UploadSource {
     }
 }
 
+impl Spec for ExportSource {
+    fn reserved_output_id(&self) -> Option<&str> {
+        Some(&self.read_set_id)
+    }
+}
+
 impl JobSpec {
     /// The reference this source names, if any ([`Spec::reference_arn`]).
     pub fn reference_arn(&self) -> Option<&str> {
         with_job_spec!(self, s => s.reference_arn())
+    }
+
+    /// The output id fixed at submission, if any ([`Spec::reserved_output_id`]).
+    pub fn reserved_output_id(&self) -> Option<&str> {
+        with_job_spec!(self, s => s.reserved_output_id())
     }
 }
 
@@ -188,6 +226,8 @@ pub struct Job {
     pub creation_time: Millis,
     /// When the last source settled.
     pub completion_time: Option<Millis>,
+    /// Where an export job writes (`s3://bucket/prefix/`); `None` for the other kinds.
+    pub destination: Option<String>,
 }
 
 /// The stored spec of a source does not read as its job's kind.
@@ -224,6 +264,9 @@ pub struct Claim {
     pub output_id: String,
     /// The output id an earlier, interrupted attempt used: its objects are garbage.
     pub previous: Option<String>,
+    /// What the interrupted earlier attempt recorded to be undone (an export's open multipart
+    /// upload), if anything.
+    pub checkpoint: Option<String>,
     /// The job is CANCELLING: the claim only fails the source as cancelled (after deleting what
     /// an interrupted attempt wrote), it never starts it.
     pub cancelling: bool,

@@ -11,6 +11,8 @@
 //! Lock order: every transaction that changes a job's sources locks the job row first
 //! ([`db::import_jobs::lock_job`]), then the source rows.
 
+mod copy_out;
+mod fallback;
 mod kind;
 mod kinds;
 mod lease;

@@ -26,8 +26,10 @@ pub enum Error {
         reason: &'static str,
     },
     /// A job that can no longer be cancelled: it has already ended.
-    #[error("import job {id} is already {status}: only a SUBMITTED or IN_PROGRESS job can be cancelled")]
+    #[error("{noun} {id} is already {status}: only a SUBMITTED or IN_PROGRESS job can be cancelled")]
     JobEnded {
+        /// What the job is called, e.g. "import job".
+        noun: &'static str,
         /// Its id.
         id: String,
         /// Its terminal status, e.g. `COMPLETED`.
@@ -126,6 +128,39 @@ pub enum Error {
         member: String,
         /// The URI.
         uri: String,
+    },
+    /// An export destination no writable location of the role covers.
+    #[error(
+        "{member}: the role {role_arn} may not write {destination}; add a [[roles.locations]] entry with access = \
+         \"write\" (or \"read-write\") covering it to the server's configuration"
+    )]
+    DestinationNotWritable {
+        /// Member path.
+        member: String,
+        /// The destination.
+        destination: String,
+        /// The role.
+        role_arn: String,
+    },
+    /// An export with no `[[roles]]` configured: nothing may be written.
+    #[error(
+        "{member}: this server has no writable locations: exports write only where a configured role may write \
+         (the server's own credentials are never lent for writes); add a [[roles]] entry for the role with a \
+         [[roles.locations]] entry with access = \"write\" covering the destination"
+    )]
+    NoWritableLocations {
+        /// Member path.
+        member: String,
+    },
+    /// An export destination inside (or around) the server's own storage.
+    #[error("{member}: {destination} overlaps the server's own storage ({storage}); choose another bucket or prefix")]
+    DestinationOverlapsStorage {
+        /// Member path.
+        member: String,
+        /// The destination.
+        destination: String,
+        /// The server's storage prefix.
+        storage: String,
     },
     /// A CRAM source without the reference it must be decoded against.
     #[error("{member} is required for sourceFileType CRAM: CRAM records can only be decoded against their reference")]

@@ -9,8 +9,7 @@ use super::jobs::Submission;
 use super::{Caller, Error, Page, Service};
 use crate::db::sequence_stores;
 use crate::model::import::{Source, SourceSpec};
-use crate::model::job::JobSpec;
-use crate::model::job::{Job, JobKind};
+use crate::model::job::{Job, JobKind, JobSpec};
 use crate::model::role::RoleArn;
 use crate::model::tags;
 use crate::storage::locations::Grants;
@@ -79,6 +78,9 @@ impl Service {
         let sources = request.sources.iter().cloned().map(JobSpec::ReadSet).collect();
         let submission = Submission {
             kind: JobKind::ReadSet,
+            // The token scope earlier versions stored (`Start{kind}ImportJob`).
+            scope: "StartreadSetImportJob".to_owned(),
+            destination: None,
             store_id: store_id.to_owned(),
             role_arn: request.role_arn.clone(),
             client_token: request.client_token.clone(),

@@ -8,7 +8,7 @@ use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references, sequence_stores};
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::{JobStatus, Source};
-use crate::model::job::{Job, JobKind, JobSpec, StoreKind};
+use crate::model::job::{Job, JobFamily, JobKind, JobSpec, StoreKind};
 use crate::model::time;
 use crate::storage::locations::{Grants, SourceUri};
 
@@ -16,6 +16,12 @@ use crate::storage::locations::{Grants, SourceUri};
 pub(super) struct Submission {
     /// What it creates.
     pub kind: JobKind,
+    /// The scope of its clientTokens (the operation's name; `Start{kind}ImportJob` for imports,
+    /// as stored by earlier versions).
+    pub scope: String,
+    /// Where an export job writes, with the member naming it; checked against the role's writable
+    /// locations.
+    pub destination: Option<String>,
     /// Target store (sequence or reference store, by `kind`).
     pub store_id: String,
     /// Role passed.
@@ -41,24 +47,27 @@ impl Service {
     pub(super) async fn submit(&self, caller: &Caller, sub: Submission) -> Result<Job, Error> {
         // Tokens are per account and operation; the store is part of the digest, so the same token
         // on another store is "another body".
-        let scope = format!("Start{}ImportJob", sub.kind.as_str());
+        let scope = &sub.scope;
         let digest = hex::encode(sha2::Sha256::digest(format!("{}\n{}", sub.store_id, sub.digest)));
         let mut tx = self.db.begin_for(&caller.account).await?;
         self.require_store_of(&mut tx, caller, sub.kind, &sub.store_id).await?;
         if let Some(token) = &sub.client_token
-            && let Some(record) = idempotency::find(&mut tx, &caller.account, &scope, token).await?
+            && let Some(record) = idempotency::find(&mut tx, &caller.account, scope, token).await?
         {
             if record.request_hash != digest {
                 return Err(Error::TokenReused { token: token.clone() });
             }
             let job = import_jobs::job_any_store(&mut tx, &caller.account, &record.resource_id).await?;
-            return job.ok_or(Error::NotFound { kind: "import job", id: record.resource_id });
+            return job.ok_or(Error::NotFound { kind: "job", id: record.resource_id });
         }
         let grants = self.grants(caller, &sub.role_arn)?;
         for (member, arn) in &sub.reference_arns {
             self.check_reference_arn(&mut tx, caller, member, arn).await?;
         }
         check_uris(&grants, &sub.uris)?;
+        if let Some(destination) = &sub.destination {
+            self.check_destination(&grants, &sub.role_arn, destination)?;
+        }
         self.check_job_quotas(&mut tx, caller, sub.kind, &sub.store_id, sub.sources.len()).await?;
         let job = Job {
             id: db::ids::reserve(&mut tx, "importJob").await?,
@@ -70,6 +79,7 @@ impl Service {
             status_message: None,
             creation_time: time::now(),
             completion_time: None,
+            destination: sub.destination.clone(),
         };
         import_jobs::insert_job(&mut tx, &job).await?;
         for (i, spec) in sub.sources.iter().enumerate() {
@@ -77,7 +87,7 @@ impl Service {
         }
         if let Some(token) = &sub.client_token {
             let record = idempotency::Record { request_hash: digest, resource_id: job.id.clone() };
-            idempotency::insert(&mut tx, &caller.account, &scope, token, &record).await?;
+            idempotency::insert(&mut tx, &caller.account, scope, token, &record).await?;
         }
         tx.commit().await.map_err(db::Error::from)?;
         self.wake.notify_waiters();
@@ -134,8 +144,8 @@ impl Service {
     ) -> Result<(Job, Vec<Source<S>>), Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         self.require_store_of(&mut conn, caller, kind, store_id).await?;
-        let job = import_jobs::job(&mut conn, &caller.account, store_id, id).await?;
-        let job = job.ok_or_else(|| Error::NotFound { kind: "import job", id: id.to_owned() })?;
+        let job = import_jobs::job(&mut conn, &caller.account, store_id, kind, id).await?;
+        let job = job.ok_or_else(|| Error::NotFound { kind: job_noun(kind), id: id.to_owned() })?;
         let sources = import_jobs::sources(&mut conn, id).await?;
         Ok((job, sources))
     }
@@ -150,15 +160,15 @@ impl Service {
         store_id: &str,
         id: &str,
     ) -> Result<(Job, Vec<Source<S>>), Error> {
-        let not_found = || Error::NotFound { kind: "import job", id: id.to_owned() };
+        let not_found = || Error::NotFound { kind: job_noun(kind), id: id.to_owned() };
         let mut tx = self.db.begin().await?;
         self.require_store_of(&mut tx, caller, kind, store_id).await?;
-        import_jobs::job(&mut tx, &caller.account, store_id, id).await?.ok_or_else(not_found)?;
+        import_jobs::job(&mut tx, &caller.account, store_id, kind, id).await?.ok_or_else(not_found)?;
         // Its status under the job's lock: no settlement can end it in between.
         import_jobs::lock_job(&mut tx, self.db.backend(), id).await?;
-        let job = import_jobs::job(&mut tx, &caller.account, store_id, id).await?.ok_or_else(not_found)?;
+        let job = import_jobs::job(&mut tx, &caller.account, store_id, kind, id).await?.ok_or_else(not_found)?;
         if job.status.is_terminal() {
-            return Err(Error::JobEnded { id: id.to_owned(), status: job.status.as_str() });
+            return Err(Error::JobEnded { noun: job_noun(kind), id: id.to_owned(), status: job.status.as_str() });
         }
         import_jobs::cancel(&mut tx, self.db.backend(), id, time::now()).await?;
         tx.commit().await.map_err(db::Error::from)?;
@@ -192,7 +202,7 @@ impl Service {
             after,
             limit: limit + 1,
         };
-        let items = import_jobs::list(&mut conn, &caller.account, store_id, &query).await?;
+        let items = import_jobs::list(&mut conn, &caller.account, store_id, kind, &query).await?;
         Ok(Page::cut(items, limit, &self.tokens, &scope, |j| (j.creation_time, j.id.clone())))
     }
 }
@@ -209,4 +219,12 @@ fn check_uris(grants: &Grants, uris: &[(String, String)]) -> Result<(), Error> {
         }
     }
     Ok(())
+}
+
+/// What a job of `kind` is called in messages.
+pub(super) fn job_noun(kind: JobKind) -> &'static str {
+    match kind.family() {
+        JobFamily::Export => "export job",
+        JobFamily::Import | JobFamily::Internal => "import job",
+    }
 }

@@ -6,7 +6,7 @@ use sqlx::AnyConnection;
 
 use super::{Caller, Error, Service};
 use crate::db::{import_jobs, quotas, uploads};
-use crate::model::job::JobKind;
+use crate::model::job::{JobFamily, JobKind};
 
 /// Refuses with `error()` when `count` plus `adding` would exceed `limit`.
 pub(super) fn check(count: i64, adding: u64, limit: u64, error: impl FnOnce() -> Error) -> Result<(), Error> {
@@ -20,9 +20,9 @@ pub(super) fn of_account(what: &'static str, key: &'static str, limit: u64, advi
 }
 
 impl Service {
-    /// Before a job is inserted: the account's unfinished jobs (`concurrent_import_jobs`), the
-    /// job's sources (`sources_per_job`) and, for read sets, the store's read sets
-    /// (`read_sets_per_store`).
+    /// Before a job is inserted: the account's unfinished jobs of its family
+    /// (`concurrent_import_jobs`, `concurrent_export_jobs`), the job's sources (`sources_per_job`)
+    /// and, for read set imports, the store's read sets (`read_sets_per_store`).
     pub(super) async fn check_job_quotas(
         &self,
         conn: &mut AnyConnection,
@@ -32,14 +32,18 @@ impl Service {
         sources: usize,
     ) -> Result<(), Error> {
         let q = &self.quotas;
-        let active = import_jobs::count_active(conn, &caller.account, None).await?;
-        let limit = q.concurrent_import_jobs;
-        check(active, 1, limit, || {
-            of_account("import jobs in progress", "concurrent_import_jobs", limit, "wait for some to finish")
-        })?;
+        let family = kind.family();
+        let active = import_jobs::count_active(conn, &caller.account, None, &[family]).await?;
+        let (what, key, limit) = match family {
+            JobFamily::Export => ("export jobs in progress", "concurrent_export_jobs", q.concurrent_export_jobs),
+            JobFamily::Import | JobFamily::Internal => {
+                ("import jobs in progress", "concurrent_import_jobs", q.concurrent_import_jobs)
+            }
+        };
+        check(active, 1, limit, || of_account(what, key, limit, "wait for some to finish"))?;
         let sources = sources as u64;
         check(0, sources, q.sources_per_job, || Error::QuotaExceeded {
-            holder: "an import job".into(),
+            holder: if family == JobFamily::Export { "an export job" } else { "an import job" }.into(),
             what: format!("sources (this one has {sources})"),
             key: "sources_per_job",
             limit: q.sources_per_job,

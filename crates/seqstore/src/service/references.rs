@@ -8,8 +8,7 @@ use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, reference_stores, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::Source;
-use crate::model::job::JobSpec;
-use crate::model::job::{Job, JobKind};
+use crate::model::job::{Job, JobFamily, JobKind, JobSpec};
 use crate::model::reference::{Reference, ReferenceSourceSpec, ReferenceStore};
 use crate::model::sequence_store::SseConfig;
 use crate::model::tags::{self, Tags};
@@ -146,7 +145,7 @@ impl Service {
         if references::count_in_store(&mut tx, &caller.account, id).await? > 0 {
             return Err(conflict("still holds references: delete them first (DeleteReference)"));
         }
-        if import_jobs::count_active(&mut tx, &caller.account, Some(id)).await? > 0 {
+        if import_jobs::count_active(&mut tx, &caller.account, Some(id), &[JobFamily::Import]).await? > 0 {
             return Err(conflict("is the target of an import job in progress: wait for it to finish"));
         }
         reference_stores::delete(&mut tx, &caller.account, id).await?;
@@ -178,6 +177,9 @@ impl Service {
             .collect();
         let submission = Submission {
             kind: JobKind::Reference,
+            // The token scope earlier versions stored (`Start{kind}ImportJob`).
+            scope: "StartreferenceImportJob".to_owned(),
+            destination: None,
             store_id: store_id.to_owned(),
             role_arn: role_arn.to_owned(),
             client_token,

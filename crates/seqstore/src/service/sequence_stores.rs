@@ -7,6 +7,7 @@ use sqlx::AnyConnection;
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, sequence_stores as rows};
 use crate::model::arn::{Arn, Resource};
+use crate::model::job::JobFamily;
 use crate::model::sequence_store::{Changes, ETagAlgorithmFamily, SequenceStore, SseConfig};
 use crate::model::tags::{self, Tags};
 use crate::model::time;
@@ -75,6 +76,9 @@ impl Service {
     /// and the token record are written in one transaction.
     pub async fn create_sequence_store(&self, caller: &Caller, new: NewStore) -> Result<SequenceStore, Error> {
         tags::check_user_tags(new.tags.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
+        if let Some(fallback) = new.fallback_location.as_deref().filter(|f| !f.is_empty()) {
+            self.fallback_location(caller, fallback)?;
+        }
         let digest = hex::encode(Sha256::digest(serde_json::to_vec(&new).expect("request serializes")));
         loop {
             let mut tx = self.db.begin_for(&caller.account).await?;
@@ -191,6 +195,9 @@ impl Service {
         update: Update,
     ) -> Result<SequenceStore, Error> {
         let scope = "UpdateSequenceStore";
+        if let Some(fallback) = update.changes.fallback_location.as_deref().filter(|f| !f.is_empty()) {
+            self.fallback_location(caller, fallback)?;
+        }
         let changes = serde_json::to_vec(&update.changes).expect("changes serialize");
         let digest = hex::encode(Sha256::digest([id.as_bytes(), b"\n", &changes].concat()));
         let mut tx = self.db.begin_for(&caller.account).await?;
@@ -222,7 +229,7 @@ impl Service {
         if db::read_sets::count_in_store(&mut tx, &caller.account, id).await? > 0 {
             return Err(conflict("still holds read sets: delete them first (BatchDeleteReadSet)"));
         }
-        if db::import_jobs::count_active(&mut tx, &caller.account, Some(id)).await? > 0 {
+        if db::import_jobs::count_active(&mut tx, &caller.account, Some(id), &[JobFamily::Import]).await? > 0 {
             return Err(conflict("is the target of an import job in progress: wait for it to finish"));
         }
         if db::uploads::count_in_store(&mut tx, &caller.account, id).await? > 0 {

@@ -11,8 +11,7 @@ use sha2::{Digest, Sha256};
 use super::{Caller, Error, Listing, Page, Service};
 use crate::db::{self, idempotency, import_jobs, read_sets, sequence_stores, uploads};
 use crate::model::import::{JobStatus, SourceSpec};
-use crate::model::job::{Job, JobKind};
-use crate::model::job::{JobSpec, UploadSource};
+use crate::model::job::{Job, JobKind, JobSpec, UploadSource};
 use crate::model::read_set::{Creation, CreationType, ReadSet};
 use crate::model::sequence_store::SequenceStore;
 use crate::model::tags;
@@ -277,6 +276,7 @@ impl Service {
             status_message: None,
             creation_time: now,
             completion_time: None,
+            destination: None,
         };
         let parts = UploadedParts {
             upload_id: upload_id.to_owned(),

@@ -2,7 +2,8 @@
 
 use std::path::{Component, Path, PathBuf};
 
-use crate::config::{Location, Role, SourcesConfig};
+use crate::config::{Access, Location, Role, SourcesConfig};
+pub use crate::model::export::S3Prefix;
 
 /// A parsed source URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +116,7 @@ impl Grants {
             .iter()
             .map(|root| Location {
                 uri: format!("file://{}/", root.display().to_string().trim_end_matches('/')),
+                access: Access::Read,
                 endpoint: None,
                 region: None,
                 path_style: false,
@@ -125,6 +127,7 @@ impl Grants {
         if let Some(endpoint) = &sources.s3_endpoint {
             locations.push(Location {
                 uri: "s3://".to_owned(),
+                access: Access::Read,
                 endpoint: Some(endpoint.clone()),
                 region: None,
                 path_style: true,
@@ -141,10 +144,22 @@ impl Grants {
         self.defaults && !self.locations.iter().any(|l| l.uri.starts_with("file://"))
     }
 
-    /// The location that covers `uri`, if any (lexically; `file://` paths are checked again after
-    /// canonicalisation when opened).
+    /// The readable location that covers `uri`, if any (lexically; `file://` paths are checked
+    /// again after canonicalisation when opened).
     pub fn location_for(&self, uri: &SourceUri) -> Option<&Location> {
-        self.locations.iter().find(|l| covers(l, uri))
+        self.locations.iter().find(|l| l.access.reads() && covers(l, uri))
+    }
+
+    /// The writable location that covers all of `destination` (every key under it), if any. The
+    /// default grants have none: the server's own credentials are never lent for writes.
+    pub fn writable_location_for(&self, destination: &S3Prefix) -> Option<&Location> {
+        let uri = SourceUri::S3 { bucket: destination.bucket.clone(), key: destination.prefix.clone() };
+        self.locations.iter().find(|l| l.access.writes() && covers(l, &uri))
+    }
+
+    /// True when some location may be written (an export can be allowed at all).
+    pub fn any_writable(&self) -> bool {
+        self.locations.iter().any(|l| l.access.writes())
     }
 }
 
@@ -174,6 +189,7 @@ mod tests {
     fn location(uri: &str) -> Location {
         Location {
             uri: uri.into(),
+            access: Access::Read,
             endpoint: None,
             region: None,
             path_style: false,
@@ -241,7 +257,32 @@ mod tests {
         let sources = SourcesConfig { s3_endpoint: Some("http://127.0.0.1:9000".into()), ..SourcesConfig::default() };
         assert!(Grants::defaults(&sources).location_for(&s3("any", "k")).is_some());
         let folder = Grants { locations: vec![location("s3://lab/reads")], defaults: false };
+        assert!(grants.writable_location_for(&S3Prefix::parse("s3://lab/reads/").unwrap()).is_none(), "read only");
         assert!(folder.location_for(&s3("lab", "reads/x")).is_some());
         assert!(folder.location_for(&s3("lab", "reads-private/x")).is_none());
+    }
+
+    #[test]
+    fn writes_need_a_writable_location_covering_the_whole_prefix() {
+        let at = |uri: &str, access| Location { access, ..location(uri) };
+        let grants = Grants {
+            locations: vec![
+                at("s3://lab/in/", Access::Read),
+                at("s3://lab/out/", Access::Write),
+                at("s3://both/", Access::ReadWrite),
+            ],
+            defaults: false,
+        };
+        let prefix = |uri: &str| S3Prefix::parse(uri).unwrap();
+        assert!(grants.writable_location_for(&prefix("s3://lab/out/")).is_some());
+        assert!(grants.writable_location_for(&prefix("s3://lab/out/run1/")).is_some());
+        assert!(grants.writable_location_for(&prefix("s3://lab/in/")).is_none(), "read only");
+        assert!(grants.writable_location_for(&prefix("s3://lab")).is_none(), "the whole bucket is wider");
+        assert!(grants.writable_location_for(&prefix("s3://both/x/")).is_some());
+        let s3 = |b: &str, k: &str| SourceUri::S3 { bucket: b.into(), key: k.into() };
+        assert!(grants.location_for(&s3("lab", "out/x.fq")).is_none(), "write only is not readable");
+        assert!(grants.location_for(&s3("both", "x.fq")).is_some());
+        let sources = SourcesConfig { s3_endpoint: Some("http://127.0.0.1:9000".into()), ..SourcesConfig::default() };
+        assert!(!Grants::defaults(&sources).any_writable());
     }
 }

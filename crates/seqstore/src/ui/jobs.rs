@@ -44,10 +44,11 @@ pub async fn list(
     let jobs = ui.service.list_import_jobs(&caller, &store.id, &filter, Some(PAGE), params.next.as_deref()).await?;
     let uploads = ui.service.list_uploads(&caller, &store.id, Some(PAGE), params.uploads_next.as_deref()).await?;
     let processing = ui.service.upload_processing(&caller, &store.id, 20).await?;
+    let exports = super::exports::section(&ui.service, &caller, &store.id).await?;
     let base = format!("/ui/stores/{}/jobs", store.id);
     let statuses = JobStatus::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>();
     let body = html! {
-        h1 { "Imports and uploads of " (store.name) }
+        h1 { "Imports, exports and uploads of " (store.name) }
         p { a href={ "/ui/stores/" (store.id) } { "← read sets" } }
         h2 { "Import jobs" }
         form.filters method="get" action=(base) {
@@ -73,6 +74,7 @@ pub async fn list(
             }
         }
         (layout::pager(&base, &[("status", status.as_deref())], jobs.next_token.as_deref()))
+        (exports)
         h2 { "Uploads in progress" }
         @if uploads.items.is_empty() { p.muted { "No uploads in progress." } }
         @else {
@@ -114,7 +116,7 @@ pub async fn list(
     Ok(layout::page(&format!("Imports of {}", store.name), &caller, body))
 }
 
-fn bar(status: &str, percent: Option<i64>) -> Markup {
+pub(super) fn bar(status: &str, percent: Option<i64>) -> Markup {
     let pct = percent.unwrap_or(0);
     let class = match status {
         "FINISHED" => "bar done",

@@ -39,6 +39,7 @@ impl Rig {
         let mut config = import_config(&db, root.path());
         let location = |uri: &str, endpoint: String| Location {
             uri: uri.into(),
+            access: Default::default(),
             endpoint: Some(endpoint),
             region: Some("us-east-1".into()),
             path_style: true,

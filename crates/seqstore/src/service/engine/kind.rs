@@ -42,8 +42,10 @@ pub(super) trait Kind {
     /// What a failed attempt keeps, prepared by [`Kind::keep`] outside the transaction (`()` for
     /// the kinds that keep nothing).
     type Kept: Send + Default;
-    /// Where the attempt's objects live (`{store}/{OBJECTS}/{claim.object_dir()}`).
-    const OBJECTS: &'static str;
+    /// Where the attempt's objects live in the store's data (`{store}/{OBJECTS}/{claim.object_dir()}`),
+    /// deleted when the attempt fails or is interrupted; `None` for a kind that writes nothing
+    /// there (an export writes elsewhere and undoes its own writes).
+    const OBJECTS: Option<&'static str>;
 
     /// Attempts the work item: reads its sources, writes its objects under the claim's object
     /// directory, and records progress in `at.progress`.
@@ -77,6 +79,30 @@ pub(super) trait Kind {
         _message: &str,
     ) -> impl Future<Output = Result<(), db::Error>> + Send {
         async { Ok(()) }
+    }
+
+    /// Undoes what an interrupted earlier attempt (whose output id was `previous`, with the
+    /// claim's checkpoint) left behind, before this attempt starts. By default deletes its object
+    /// directory.
+    fn discard_previous(at: &Attempt<'_>, _spec: &Self::Spec, previous: &str) -> impl Future<Output = ()> + Send {
+        async move {
+            let Some(objects) = Self::OBJECTS else { return };
+            if let Err(e) = at.service.data.delete_dir(&at.claim.store_id, objects, previous).await {
+                tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
+            }
+        }
+    }
+
+    /// Deletes what this attempt wrote (it failed, was cancelled or lost its lease). By default its
+    /// object directory.
+    fn discard(at: &Attempt<'_>, _spec: &Self::Spec) -> impl Future<Output = ()> + Send {
+        async move {
+            let Some(objects) = Self::OBJECTS else { return };
+            let claim = at.claim;
+            if let Err(e) = at.service.data.delete_dir(&claim.store_id, objects, &claim.object_dir()).await {
+                tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
+            }
+        }
     }
 
     /// Runs once the settlement committed, either way (e.g. deletes what the output replaced). By

@@ -22,13 +22,11 @@ use crate::service::Service;
 
 /// Runs the attempt of `claim` at `spec` as a `K` to its end.
 pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: &Claim, spec: &K::Spec) -> Ended {
-    if let Some(previous) = &claim.previous
-        && let Err(e) = service.data.delete_dir(&claim.store_id, K::OBJECTS, previous).await
-    {
-        tracing::warn!(error = ?e, previous, "objects of an interrupted attempt remain; the sweep will");
-    }
     let progress = Arc::new(Progress::default());
     let at = Attempt { service, settings, claim, progress: Arc::clone(&progress) };
+    if let Some(previous) = &claim.previous {
+        K::discard_previous(&at, spec, previous).await;
+    }
     let result = if claim.cancelling {
         Err(Outcome::Failed(import_jobs::CANCELLED.to_owned()))
     } else {
@@ -65,7 +63,7 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
             ended
         }
         Ok(None) => {
-            discard::<K>(&at).await;
+            K::discard(&at, spec).await;
             Ended::Unsettled
         }
         Err(e) => {
@@ -78,7 +76,7 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
 /// Deletes what the attempt wrote and fails the source with `message` (a bad source, or
 /// `cancelled`); `None` when the failure was not settled (see [`fail`]).
 async fn failed<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Result<Option<Ended>, db::Error> {
-    discard::<K>(at).await;
+    K::discard(at, spec).await;
     Ok(fail::<K>(at, spec, message).await?.then(|| Ended::Failed(message.to_owned())))
 }
 
@@ -134,14 +132,6 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Resul
     let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
     K::fail(at, &mut tx, spec, kept, &short).await?;
     settle(tx, at.claim, SourceStatus::Failed, (Some(&short), Some(message)), now).await
-}
-
-/// Deletes what the attempt wrote.
-async fn discard<K: Kind>(at: &Attempt<'_>) {
-    let claim = at.claim;
-    if let Err(e) = at.service.data.delete_dir(&claim.store_id, K::OBJECTS, &claim.object_dir()).await {
-        tracing::warn!(error = ?e, "could not delete the objects of a failed attempt; the sweep will");
-    }
 }
 
 /// Opens the transaction that settles `claim` with its job row locked (before any source row:

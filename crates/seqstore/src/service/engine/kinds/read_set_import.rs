@@ -20,7 +20,7 @@ impl Kind for ReadSetImport {
     type Spec = SourceSpec;
     type Output = ReadSet;
     type Kept = ();
-    const OBJECTS: &'static str = READ_SETS;
+    const OBJECTS: Option<&'static str> = Some(READ_SETS);
 
     async fn attempt(at: &Attempt<'_>, spec: &SourceSpec) -> Result<ReadSet, Outcome> {
         read_set_scan::scan(at, spec, None).await

@@ -34,7 +34,7 @@ impl Kind for ReferenceImport {
     type Spec = ReferenceSourceSpec;
     type Output = Reference;
     type Kept = ();
-    const OBJECTS: &'static str = REFERENCES;
+    const OBJECTS: Option<&'static str> = Some(REFERENCES);
 
     async fn attempt(at: &Attempt<'_>, spec: &ReferenceSourceSpec) -> Result<Reference, Outcome> {
         let (service, claim) = (at.service, at.claim);

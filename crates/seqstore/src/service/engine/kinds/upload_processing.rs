@@ -3,11 +3,13 @@
 //! becomes ACTIVE with what the scan computed, or UPLOAD_FAILED with the message; either way the
 //! upload's rows go and its part objects are deleted — except, on failure, when the store has a
 //! `fallbackLocation`: then the uploaded bytes are kept as the failed read set's files, so the user
-//! can still download what they sent.
+//! can still download what they sent, and copied to the fallback location
+//! ([`super::super::fallback`]), which the read set's status message names.
 
 use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 
+use super::super::fallback;
 use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
 use super::super::read_set_scan::{self, duplicate_note};
 use crate::db::{self, read_sets, sequence_stores, uploads};
@@ -29,8 +31,9 @@ impl RunsAs for UploadSource {
 impl Kind for UploadProcessing {
     type Spec = UploadSource;
     type Output = ReadSet;
-    type Kept = Files;
-    const OBJECTS: &'static str = READ_SETS;
+    /// The kept files, and what became of their copy to the fallback location.
+    type Kept = (Files, Option<String>);
+    const OBJECTS: Option<&'static str> = Some(READ_SETS);
 
     async fn attempt(at: &Attempt<'_>, spec: &UploadSource) -> Result<ReadSet, Outcome> {
         read_set_scan::scan(at, &spec.source, Some(&spec.parts)).await
@@ -61,11 +64,11 @@ impl Kind for UploadProcessing {
     }
 
     /// The uploaded bytes copied as the read set's files (with the store's encryption and the
-    /// propagated tags) when the store asks for it; none otherwise.
-    async fn keep(at: &Attempt<'_>, spec: &UploadSource) -> Option<Files> {
+    /// propagated tags) and to the store's fallback location when it has one; none otherwise.
+    async fn keep(at: &Attempt<'_>, spec: &UploadSource) -> Option<(Files, Option<String>)> {
         let mut files = Files::default();
         if !spec.parts.keep_on_failure {
-            return Some(files);
+            return Some((files, None));
         }
         let (service, claim) = (at.service, at.claim);
         let store = async {
@@ -96,7 +99,24 @@ impl Kind for UploadProcessing {
             tracing::error!(error = ?e, upload = %parts.upload_id, "could not keep the parts of a failed upload");
             return None;
         }
-        Some(files)
+        let Some(fallback) = store.fallback_location.as_deref() else { return Some((files, None)) };
+        let found = async {
+            let mut conn = service.db.pool().acquire().await?;
+            read_sets::get(&mut conn, &claim.account, &claim.store_id, &claim.output_id).await
+        };
+        let note = match found.await {
+            Ok(Some(mut set)) => {
+                set.files = files.clone();
+                Some(fallback::copy(at, fallback, &set).await)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                let e: db::Error = e;
+                tracing::error!(error = ?e, "database failure while failing an upload");
+                return None;
+            }
+        };
+        Some((files, note))
     }
 
     /// Marks the upload's read set UPLOAD_FAILED with `message` and the kept files, and removes the
@@ -105,13 +125,16 @@ impl Kind for UploadProcessing {
         at: &Attempt<'_>,
         tx: &mut db::Tx,
         spec: &UploadSource,
-        files: Files,
+        (files, fallback): (Files, Option<String>),
         message: &str,
     ) -> Result<(), db::Error> {
         let claim = at.claim;
         if let Some(mut set) = read_sets::get(tx, &claim.account, &claim.store_id, &claim.output_id).await? {
             set.status = ReadSetStatus::UploadFailed;
-            set.status_message = Some(message.to_owned());
+            set.status_message = Some(match fallback {
+                Some(note) => read_set_message(&format!("{message}; {note}")),
+                None => message.to_owned(),
+            });
             set.files = files;
             read_sets::finish_upload(tx, &set).await?;
         }
@@ -123,6 +146,17 @@ impl Kind for UploadProcessing {
     async fn settled(at: &Attempt<'_>, spec: &UploadSource) {
         at.service.delete_upload_objects(&at.claim.store_id, &spec.parts.upload_id).await;
     }
+}
+
+/// `message` cut to the 255 characters a read set's `statusMessage` may have.
+fn read_set_message(message: &str) -> String {
+    const MAX: usize = 255;
+    if message.chars().count() <= MAX {
+        return message.to_owned();
+    }
+    let mut cut: String = message.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
 }
 
 /// Concatenates `parts` into the object `key`, written with `options`.
