@@ -64,13 +64,6 @@ impl Filter {
         self
     }
 
-    /// `column <> value`.
-    pub fn not_text_eq(&mut self, column: &str, value: &str) -> &mut Self {
-        let p = self.placeholder(Arg::Text(value.to_owned()));
-        self.conditions.push(format!("{column} <> {p}"));
-        self
-    }
-
     /// Keyset pagination: rows strictly after `(time, id)` in `(time_column, id_column)` order.
     pub fn after(&mut self, time_column: &str, id_column: &str, key: Option<&(i64, String)>) -> &mut Self {
         if let Some((time, id)) = key {
