@@ -18,6 +18,7 @@ use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt};
 use seqstore::config::{Access, Config, Location, Role};
 
+use super::cli::cli;
 use super::fastq_data::fastq;
 use super::fault_proxy::{FaultProxy, Plan};
 use super::imports::{ROLE_A, import_config, source, start, store, typed_source, wait, write};
@@ -445,4 +446,62 @@ async fn boto3_and_the_aws_cli_export() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "boto3/CLI export tests failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("python-exports: 3 passed, 0 failed"), "{stdout}");
+}
+
+/// `seqstore export --wait` with its progress bar (throttled: intermediate values are seen),
+/// `jobs ls|show --kind export`, and `jobs cancel --kind export` of a finished job (409).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_exports_with_progress_and_lists_export_jobs() {
+    let Some(s3) = S3Server::start().await else { return };
+    s3.create_bucket(BUCKET);
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let mut config = export_config(&db, root.path(), &s3.endpoint);
+    config.worker.throttle_bytes_per_sec = 4_000_000;
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let bytes = fastq(6, 60_000, 120, None);
+    let ids = imported(&client, &store, vec![source(&write(root.path(), "cli.fq", &bytes), None)]).await;
+
+    let endpoint = server.endpoint.clone();
+    let (store_id, read_set) = (store.clone(), ids[0].clone());
+    let run = tokio::task::spawn_blocking(move || {
+        let args = [
+            "export",
+            "--store",
+            &store_id,
+            "--role-arn",
+            ROLE_A,
+            "--destination",
+            "s3://exports/out/cli/",
+            "--wait",
+            "--progress",
+            "always",
+            &read_set,
+        ];
+        cli(&endpoint, &args)
+    })
+    .await
+    .expect("cli");
+    assert!(run.ok, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("COMPLETED") && run.stdout.contains("FINISHED"), "{}", run.stdout);
+    let export_lines: Vec<&str> = run.stderr.lines().filter(|l| l.starts_with("export ")).collect();
+    assert!(export_lines.len() >= 3, "a progress bar of the bytes written: {}", run.stderr);
+    assert_only(&objects(&s3, "out/cli").await, &format!("out/cli/{}/cli.fq", ids[0]), &bytes);
+
+    let endpoint = server.endpoint.clone();
+    let store_id = store.clone();
+    let (listed, shown, cancelled) = tokio::task::spawn_blocking(move || {
+        let listed = cli(&endpoint, &["jobs", "ls", "--store", &store_id, "--kind", "export"]);
+        let job = listed.stdout.lines().nth(1).and_then(|l| l.split_whitespace().next()).unwrap_or_default().to_owned();
+        let shown = cli(&endpoint, &["jobs", "show", "--store", &store_id, "--kind", "export", &job]);
+        let cancelled = cli(&endpoint, &["jobs", "cancel", "--store", &store_id, "--kind", "export", &job]);
+        (listed, shown, cancelled)
+    })
+    .await
+    .expect("cli");
+    assert!(listed.ok && listed.stdout.contains("s3://exports/out/cli/"), "{}{}", listed.stdout, listed.stderr);
+    assert!(shown.ok && shown.stdout.contains(&ids[0]) && shown.stdout.contains("FINISHED"), "{}", shown.stdout);
+    assert!(!cancelled.ok && cancelled.stderr.contains("ConflictException"), "{}", cancelled.stderr);
 }
