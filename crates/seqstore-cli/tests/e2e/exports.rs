@@ -280,7 +280,8 @@ async fn exports_every_file_under_its_name() {
 async fn exports_are_refused_where_the_role_may_not_write() {
     let db = TestDb::new(Backend::chosen()).await.expect("database");
     let root = tempfile::tempdir().expect("root");
-    let config = export_config(&db, root.path(), "http://127.0.0.1:9");
+    let mut config = export_config(&db, root.path(), "http://127.0.0.1:9");
+    config.quotas.concurrent_export_jobs = 1;
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
@@ -307,6 +308,38 @@ async fn exports_are_refused_where_the_role_may_not_write() {
     }
     let unknown = start("s3://exports/out/", vec!["9999999999".into()]).await.expect_err("unknown read set");
     assert_eq!(code(&unknown), "ResourceNotFoundException");
+    // The server's own storage, when it is S3 (the PostgreSQL + S3 shape): always refused.
+    if let Some(own) = config.storage.s3_prefix() {
+        let mut covered = config.clone();
+        covered.data_dir = root.path().join("second-data");
+        covered.roles[0].locations.push(location(
+            &format!("s3://{}/", own.bucket),
+            Access::Write,
+            Some("http://127.0.0.1:9"),
+        ));
+        let server = TestServer::start(&covered).await;
+        let client = sdk(&server.endpoint, KEY_A);
+        let source = ExportReadSet::builder().read_set_id(&ids[0]).build().expect("source");
+        let into_own = client
+            .start_read_set_export_job()
+            .sequence_store_id(&store)
+            .destination(own.to_string())
+            .role_arn(ROLE_A)
+            .sources(source)
+            .send()
+            .await
+            .expect_err("the server's own storage");
+        assert_eq!(code(&into_own), "ValidationException");
+        assert!(format!("{:?}", into_own.into_service_error()).contains("overlaps the server's own storage"));
+        server.stop().await;
+    }
+    // One export job in progress (it retries a closed port) is the quota.
+    let first = start("s3://exports/out/", ids.clone()).await.expect("the first export");
+    let second = start("s3://exports/out/again/", ids.clone()).await.expect_err("over the quota");
+    assert_eq!(code(&second), "ServiceQuotaExceededException");
+    let text = format!("{:?}", second.into_service_error());
+    assert!(text.contains("concurrent_export_jobs") && text.contains("at most 1 export jobs in progress"), "{text}");
+    drop(first);
     server.stop().await;
 
     let mut no_roles = config.clone();
@@ -504,4 +537,37 @@ async fn the_cli_exports_with_progress_and_lists_export_jobs() {
     assert!(listed.ok && listed.stdout.contains("s3://exports/out/cli/"), "{}{}", listed.stdout, listed.stderr);
     assert!(shown.ok && shown.stdout.contains(&ids[0]) && shown.stdout.contains("FINISHED"), "{}", shown.stdout);
     assert!(!cancelled.ok && cancelled.stderr.contains("ConflictException"), "{}", cancelled.stderr);
+}
+
+/// A read set deleted while its export waits fails that source (the others finish): one worker,
+/// throttled, exports a large read set first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_set_deleted_while_queued_fails_its_source() {
+    let Some(s3) = S3Server::start().await else { return };
+    s3.create_bucket(BUCKET);
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let mut config = export_config(&db, root.path(), &s3.endpoint);
+    config.worker.count = 1;
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let large = write(root.path(), "large.fq", &fastq(7, 60_000, 120, None));
+    let small = write(root.path(), "small.fq", &fastq(8, 10, 50, None));
+    let ids = imported(&client, &store, vec![source(&large, None), source(&small, None)]).await;
+    server.stop().await;
+
+    config.worker.throttle_bytes_per_sec = 2_000_000;
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let job = export(&client, &store, "s3://exports/out/deleted/", &ids).await;
+    client.batch_delete_read_set().sequence_store_id(&store).ids(&ids[1]).send().await.expect("delete");
+    let out = settled(&client, &store, &job).await;
+    assert_eq!(out.status(), &ReadSetExportJobStatus::CompletedWithFailures, "{out:?}");
+    let (first, second) = (&out.read_sets()[0], &out.read_sets()[1]);
+    assert_eq!(first.status(), &ReadSetExportJobItemStatus::Finished, "{out:?}");
+    assert_eq!(second.status(), &ReadSetExportJobItemStatus::Failed, "{out:?}");
+    assert!(second.status_message().unwrap_or_default().contains("no longer exists"), "{out:?}");
+    let keys: Vec<String> = objects(&s3, "out/deleted").await.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, [format!("out/deleted/{}/large.fq", ids[0])]);
 }

@@ -57,6 +57,8 @@ async fn full_flow(backend: Backend) {
     assert_eq!(got.update_time(), Some(got.creation_time()), "updateTime equals creationTime until updated");
     assert_eq!(got.status().map(|s| s.as_str()), Some("ACTIVE"));
 
+    let uncovered = a.update_sequence_store().id(&id).fallback_location("s3://elsewhere/q/").send().await;
+    assert_eq!(code(&uncovered.expect_err("no role may write there")), "ValidationException");
     let updated = a
         .update_sequence_store()
         .id(&id)
