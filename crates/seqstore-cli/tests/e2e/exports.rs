@@ -432,16 +432,24 @@ async fn a_killed_export_completes_after_restart_and_a_cancelled_one_leaves_noth
     assert_only(&objects(&s3, "out/killed").await, &format!("out/killed/{}/big.fq", ids[0]), &bytes);
     assert_eq!(open_uploads(&s3, BUCKET), 0, "the interrupted upload was aborted");
 
-    let job = export(&client, &store, "s3://exports/out/cancelled/", &ids).await;
+    // A pair whose first file is written whole before the cancel reaches the second: the whole
+    // read set goes.
+    let r1 = write(root.path(), "pair_R1.fq", &fastq(9, 90_000, 10, Some(1)));
+    let r2 = write(root.path(), "pair_R2.fq", &fastq(9, 90_000, 120, Some(2)));
+    let pair = imported(&client, &store, vec![source(&r1, Some(&r2))]).await;
+    let job = export(&client, &store, "s3://exports/out/cancelled/", &pair).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     while open_uploads(&s3, BUCKET) == 0 {
         assert!(Instant::now() < deadline, "the multipart upload never started");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    let first = format!("out/cancelled/{}/pair_R1.fq", pair[0]);
+    let written: Vec<String> = objects(&s3, "out/cancelled").await.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(written, [first], "the first file is written whole before the second's upload opens");
     let path = format!("/sequencestore/{store}/exportjob/{job}/cancel");
     let reply = signed_http(&server.endpoint, "POST", path, KEY_A).await;
     assert!(matches!(reply["status"].as_str(), Some("CANCELLING" | "CANCELLED")), "{reply}");
-    assert_eq!(reply["readSets"][0]["id"], ids[0].as_str(), "{reply}");
+    assert_eq!(reply["readSets"][0]["id"], pair[0].as_str(), "{reply}");
     let out = settled(&client, &store, &job).await;
     assert_eq!(out.status(), &ReadSetExportJobStatus::Cancelled, "{out:?}");
     assert_eq!(out.read_sets()[0].status_message(), Some("cancelled"));

@@ -11,6 +11,15 @@ use crate::db;
 use crate::model::job::Claim;
 use crate::service::Service;
 
+/// Why an attempt's writes are discarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Discard {
+    /// The source fails (a bad source, or the job is cancelled); this attempt still holds it.
+    Failed,
+    /// The attempt lost its lease or could not settle; another may hold the source now.
+    Abandoned,
+}
+
 /// How an attempt ended without a result.
 pub(super) enum Outcome {
     /// The source is bad or unreadable: record it as FAILED with this message.
@@ -93,9 +102,11 @@ pub(super) trait Kind {
         }
     }
 
-    /// Deletes what this attempt wrote (it failed, was cancelled or lost its lease). By default its
-    /// object directory.
-    fn discard(at: &Attempt<'_>, _spec: &Self::Spec) -> impl Future<Output = ()> + Send {
+    /// Deletes what this attempt wrote: it failed or was cancelled ([`Discard::Failed`], the lease
+    /// still held), or it lost its lease or could not settle ([`Discard::Abandoned`]: another
+    /// attempt may already be writing). By default its object directory, either way (each attempt
+    /// has its own).
+    fn discard(at: &Attempt<'_>, _spec: &Self::Spec, _why: Discard) -> impl Future<Output = ()> + Send {
         async move {
             let Some(objects) = Self::OBJECTS else { return };
             let claim = at.claim;

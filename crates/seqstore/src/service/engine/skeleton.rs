@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use tokio_util::task::AbortOnDropHandle;
 
-use super::kind::{Attempt, Kind, Outcome};
+use super::kind::{Attempt, Discard, Kind, Outcome};
 use super::sources::status_message;
 use super::tee::Progress;
 use super::{Ended, Settings, lease};
@@ -63,7 +63,7 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
             ended
         }
         Ok(None) => {
-            K::discard(&at, spec).await;
+            K::discard(&at, spec, Discard::Abandoned).await;
             Ended::Unsettled
         }
         Err(e) => {
@@ -76,7 +76,7 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
 /// Deletes what the attempt wrote and fails the source with `message` (a bad source, or
 /// `cancelled`); `None` when the failure was not settled (see [`fail`]).
 async fn failed<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Result<Option<Ended>, db::Error> {
-    K::discard(at, spec).await;
+    K::discard(at, spec, Discard::Failed).await;
     Ok(fail::<K>(at, spec, message).await?.then(|| Ended::Failed(message.to_owned())))
 }
 

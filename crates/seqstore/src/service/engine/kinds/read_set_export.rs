@@ -1,12 +1,13 @@
 //! Read set export: each source is one read set of the job's store, copied file by file (source1,
 //! source2, index, under their names) to `{destination}{readSetId}/{file}` through a location the
-//! job's role may write. A failed or cancelled source deletes what it completed and aborts what it
-//! had open, so a read set is either exported whole or not at all.
+//! job's role may write. A failed or cancelled source deletes every object of the read set under
+//! the destination (also what an interrupted earlier attempt completed) and aborts what it had
+//! open, so a read set is either exported whole or not at all.
 
 use object_store::path::Path;
 
 use super::super::copy_out::{self, CopyError, OpenUpload};
-use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
+use super::super::kind::{Attempt, Discard, Kind, Outcome, RunsAs};
 use crate::db::{self, read_sets};
 use crate::model::export::{ExportSource, S3Prefix};
 use crate::model::read_set::{ReadSet, ReadSetStatus, StoredFile};
@@ -49,17 +50,9 @@ impl Kind for ReadSetExport {
         .filter_map(|(file, name)| Some((file?, name?)))
         .collect();
         at.progress.set_total(files.iter().map(|(f, _)| f.content_length).sum());
-        let mut written = Vec::new();
         for (file, name) in &files {
             let key = Path::from(prefix.key(&set.id, name));
-            if let Err(e) = copy_out::copy(at, &dest, &key, file).await {
-                let outcome = outcome(&prefix, e);
-                if matches!(outcome, Outcome::Failed(_)) {
-                    delete_all(&dest, &written).await;
-                }
-                return Err(outcome);
-            }
-            written.push(key);
+            copy_out::copy(at, &dest, &key, file).await.map_err(|e| outcome(&prefix, e))?;
         }
         let bytes = files.iter().map(|(f, _)| f.content_length).sum();
         Ok(Exported { files: files.len(), bytes })
@@ -76,6 +69,26 @@ impl Kind for ReadSetExport {
         output: Exported,
     ) -> Result<Option<String>, db::Error> {
         Ok(Some(format!("exported {} files, {} bytes", output.files, output.bytes)))
+    }
+
+    /// A failed or cancelled source deletes every object of its read set under the destination
+    /// (the open upload was aborted where it failed); an abandoned attempt leaves them to the
+    /// attempt that took over, which writes the same keys.
+    async fn discard(at: &Attempt<'_>, spec: &ExportSource, why: Discard) {
+        if why != Discard::Failed {
+            return;
+        }
+        let Ok(set) = read_set(at, &spec.read_set_id).await else { return };
+        let (Ok(names), Ok((dest, prefix))) = (at.service.read_set_file_names(&set).await, destination(at, spec))
+        else {
+            return;
+        };
+        let keys = [Some(names.source1), names.source2, names.index].into_iter().flatten();
+        for key in keys.map(|name| Path::from(prefix.key(&set.id, &name))) {
+            if let Err(e) = dest.delete(&key).await {
+                tracing::warn!(error = ?e, key = %key, "could not delete an object of a failed export");
+            }
+        }
     }
 
     /// Aborts the multipart upload the interrupted attempt had open (its checkpoint); the objects
@@ -151,14 +164,5 @@ fn write_failure(e: &WriteError) -> String {
         }
         cause if cause.retried() => format!("could not write {at}: {cause}, also after retries; export again later"),
         cause => format!("could not write {at}: {cause}; the server's log has the details"),
-    }
-}
-
-/// Deletes the objects a failed attempt completed (the read set is exported whole or not at all).
-async fn delete_all(dest: &Destination, keys: &[Path]) {
-    for key in keys {
-        if let Err(e) = dest.delete(key).await {
-            tracing::warn!(error = ?e, key = %key, "could not delete an object of a failed export");
-        }
     }
 }
