@@ -9,6 +9,7 @@ pub mod error;
 pub mod exports;
 pub mod imports;
 pub mod input;
+pub mod job_requests;
 pub mod limits;
 pub mod parts;
 pub mod read_sets;

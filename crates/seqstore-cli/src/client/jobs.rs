@@ -108,9 +108,7 @@ pub(super) async fn get(ctx: &Ctx, store: &str, id: &str) -> Result<Value, Error
 
 async fn list(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error> {
     let filter = status.map(|s| ImportReadSetFilter::builder().status(ReadSetImportJobStatus::from(s)).build());
-    let mut jobs = Vec::new();
-    let mut token = None;
-    loop {
+    let jobs = all_pages("importJobs", async |token| {
         let capture = Capture::default();
         ctx.sdk
             .list_read_set_import_jobs()
@@ -122,13 +120,9 @@ async fn list(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error>
             .send()
             .await
             .map_err(api("ListReadSetImportJobs"))?;
-        let page = capture.json();
-        jobs.extend(page["importJobs"].as_array().cloned().unwrap_or_default());
-        token = page["nextToken"].as_str().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok(capture.json())
+    })
+    .await?;
     if ctx.json {
         return output::json(&Value::Array(jobs));
     }
@@ -141,9 +135,7 @@ async fn list(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error>
 
 async fn list_exports(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<(), Error> {
     let filter = status.map(|s| ExportReadSetFilter::builder().status(ReadSetExportJobStatus::from(s)).build());
-    let mut jobs = Vec::new();
-    let mut token = None;
-    loop {
+    let jobs = all_pages("exportJobs", async |token| {
         let capture = Capture::default();
         ctx.sdk
             .list_read_set_export_jobs()
@@ -155,13 +147,9 @@ async fn list_exports(ctx: &Ctx, store: &str, status: Option<&str>) -> Result<()
             .send()
             .await
             .map_err(api("ListReadSetExportJobs"))?;
-        let page = capture.json();
-        jobs.extend(page["exportJobs"].as_array().cloned().unwrap_or_default());
-        token = page["nextToken"].as_str().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+        Ok(capture.json())
+    })
+    .await?;
     if ctx.json {
         return output::json(&Value::Array(jobs));
     }
@@ -234,4 +222,21 @@ fn print_export(job: &Value) -> Result<(), Error> {
         .map(|s| vec![text(s, "/id"), text(s, "/status"), progress(s), text(s, "/statusMessage")])
         .collect();
     output::table(&["READ SET", "STATUS", "PROGRESS", "MESSAGE"], &rows)
+}
+
+/// The `key` items of every page, fetched with `page(nextToken)` (each answer as received) until
+/// a page has no `nextToken`.
+async fn all_pages(
+    key: &str,
+    mut page: impl AsyncFnMut(Option<String>) -> Result<Value, Error>,
+) -> Result<Vec<Value>, Error> {
+    let (mut items, mut token) = (Vec::new(), None);
+    loop {
+        let answer = page(token).await?;
+        items.extend(answer[key].as_array().cloned().unwrap_or_default());
+        token = answer["nextToken"].as_str().map(str::to_owned);
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
 }

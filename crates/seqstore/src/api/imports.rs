@@ -8,11 +8,12 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
+use super::job_requests::{JobListRequest, JobRequest};
 use crate::model::import::{FileType, Source, SourceSpec, SourceStatus};
 use crate::model::job::Job;
 use crate::model::tags::Tags;
 use crate::model::time;
-use crate::service::imports::{JobFilter, StartImport};
+use crate::service::imports::StartImport;
 use crate::service::{Caller, Service};
 
 #[derive(Deserialize, Serialize)]
@@ -44,30 +45,6 @@ struct StartRequest {
     role_arn: String,
     client_token: Option<String>,
     sources: Vec<SourceItem>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct GetRequest {
-    sequence_store_id: String,
-    id: String,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ListRequest {
-    sequence_store_id: String,
-    max_results: Option<i64>,
-    next_token: Option<String>,
-    filter: Option<FilterRequest>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct FilterRequest {
-    status: Option<String>,
-    created_after: Option<String>,
-    created_before: Option<String>,
 }
 
 /// A job as ImportReadSetJobItem / StartReadSetImportJobResponse.
@@ -170,14 +147,14 @@ pub async fn start(service: &Service, caller: &Caller, input: Value) -> Result<R
 
 /// GetReadSetImportJob.
 pub async fn get(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
-    let request: GetRequest = parse(input)?;
+    let request: JobRequest = parse(input)?;
     let (job, sources) = service.import_job(caller, &request.sequence_store_id, &request.id).await?;
     Ok(job_response(&job, &sources))
 }
 
 /// CancelReadSetImportJob (an extension): answers as GetReadSetImportJob.
 pub async fn cancel(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
-    let request: GetRequest = parse(input)?;
+    let request: JobRequest = parse(input)?;
     let (job, sources) = service.cancel_import_job(caller, &request.sequence_store_id, &request.id).await?;
     Ok(job_response(&job, &sources))
 }
@@ -191,13 +168,8 @@ fn job_response(job: &Job, sources: &[Source]) -> Response {
 
 /// ListReadSetImportJobs.
 pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
-    let request: ListRequest = parse(input)?;
-    let micros = |t: Option<String>| t.as_deref().and_then(time::parse_micros);
-    let filter = request.filter.map_or_else(JobFilter::default, |f| JobFilter {
-        status: f.status,
-        created_after: micros(f.created_after),
-        created_before: micros(f.created_before),
-    });
+    let mut request: JobListRequest = parse(input)?;
+    let filter = request.job_filter();
     let page = service
         .list_import_jobs(
             caller,

@@ -55,20 +55,16 @@ pub struct Destination {
 impl Destination {
     /// The client for `bucket` with `location`'s endpoint and credentials.
     pub fn open(location: &Location, bucket: &str) -> Result<Self, WriteError> {
-        let keys = location.access_key_id.as_deref().zip(location.secret_access_key.as_deref());
-        let endpoint = Endpoint {
-            url: location.endpoint.as_deref(),
-            region: location.region.as_deref(),
-            path_style: location.path_style,
-            keys,
-        };
-        let store = builder(bucket, endpoint).with_retry(DESTINATION_RETRY).build().map_err(|source| WriteError {
-            what: "opening",
-            bucket: bucket.to_owned(),
-            key: String::new(),
-            cause: S3Cause::of(&source),
-            source: Box::new(source),
-        })?;
+        let store =
+            builder(bucket, Endpoint::of(location)).with_retry(DESTINATION_RETRY).build().map_err(|source| {
+                WriteError {
+                    what: "opening",
+                    bucket: bucket.to_owned(),
+                    key: String::new(),
+                    cause: S3Cause::of(&source),
+                    source: Box::new(source),
+                }
+            })?;
         Ok(Self { store: Arc::new(store), bucket: bucket.to_owned() })
     }
 

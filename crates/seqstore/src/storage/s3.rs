@@ -27,6 +27,18 @@ pub struct Endpoint<'a> {
     pub keys: Option<(&'a str, &'a str)>,
 }
 
+impl<'a> Endpoint<'a> {
+    /// Where a role location's buckets are, with its keys.
+    pub fn of(location: &'a crate::config::Location) -> Self {
+        Self {
+            url: location.endpoint.as_deref(),
+            region: location.region.as_deref(),
+            path_style: location.path_style,
+            keys: location.access_key_id.as_deref().zip(location.secret_access_key.as_deref()),
+        }
+    }
+}
+
 /// A builder for `bucket` at `endpoint`. With explicit keys nothing is read from the
 /// environment; otherwise object_store's default chain applies (environment, web identity,
 /// container and instance credentials; `~/.aws` profiles are not read) together with the other

@@ -117,13 +117,7 @@ async fn open_s3(text: &str, bucket: &str, key: &str, location: &Location) -> Re
         cause: failure::S3Cause::of(&source),
         source,
     };
-    let keys = location.access_key_id.as_deref().zip(location.secret_access_key.as_deref());
-    let endpoint = Endpoint {
-        url: location.endpoint.as_deref(),
-        region: location.region.as_deref(),
-        path_style: location.path_style,
-        keys,
-    };
+    let endpoint = Endpoint::of(location);
     let builder = super::s3::for_streaming(super::s3::builder(bucket, endpoint)).with_retry(SOURCE_RETRY);
     let store: Arc<dyn ObjectStore> = Arc::new(builder.build().map_err(s3_err)?);
     let key = Path::parse(key).map_err(|e| s3_err(e.into()))?;
