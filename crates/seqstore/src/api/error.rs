@@ -180,8 +180,16 @@ impl IntoResponse for ApiError {
         let (status, kind) = self.wire();
         let message = self.message();
         tracing::debug!(status = status.as_u16(), kind, %message, "request refused");
+        let retry_after = match &self {
+            Self::Refused(Refused::Throttled { wait_seconds, .. }) => Some(wait_seconds.ceil().max(1.0) as u64),
+            Self::Refused(Refused::Guessing(too_many)) => Some(too_many.retry_after.max(1)),
+            _ => None,
+        };
         let mut response = (status, Json(json!({ "message": message }))).into_response();
         response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
         response
     }
 }

@@ -61,6 +61,8 @@ async fn wrong_signatures_are_throttled_per_address_and_key_not_elsewhere() {
             let message = answer.message();
             assert!(message.contains("limits.auth_failures_per_minute") && message.contains(KEY_A.0), "{message}");
             assert!(message.contains("127.0.0.1") && message.contains("try again in"), "{message}");
+            let seconds: u64 = answer.header("retry-after").and_then(|s| s.parse().ok()).expect("Retry-After");
+            assert!((1..=60).contains(&seconds), "{seconds}");
         }
     }
     let refused = statuses.iter().filter(|(s, _)| *s == 403).count();

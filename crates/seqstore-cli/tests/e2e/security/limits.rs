@@ -63,8 +63,14 @@ pub(super) struct Response {
 
 impl Response {
     pub(super) fn error_type(&self) -> String {
-        let line = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with("x-amzn-errortype:"));
-        line.map_or(String::new(), |l| l["x-amzn-errortype:".len()..].trim().to_owned())
+        self.header("x-amzn-errortype").unwrap_or_default()
+    }
+
+    /// The value of header `name` (lowercase), if any.
+    pub(super) fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{name}:");
+        let line = self.head.lines().find(|l| l.to_ascii_lowercase().starts_with(&prefix))?;
+        Some(line[prefix.len()..].trim().to_owned())
     }
 
     pub(super) fn message(&self) -> &str {
@@ -310,6 +316,8 @@ async fn rate_limits_answer_throttling_and_the_sdk_retries() {
     let refused = outcomes.iter().find_map(|o| o.as_ref().err()).expect("the burst of 2 is used up");
     assert_eq!(code(refused), "ThrottlingException");
     assert_eq!(refused.raw_response().map(|r| r.status().as_u16()), Some(429));
+    let retry_after = refused.raw_response().and_then(|r| r.headers().get("retry-after")).map(str::to_owned);
+    assert_eq!(retry_after.as_deref(), Some("1"), "whole seconds until a request is admitted (5 per second)");
     let text = format!("{refused:?}");
     assert!(text.contains("limits.requests_per_second") && text.contains(KEY_A.2), "{text}");
     // Each account has its own allowance.
