@@ -41,6 +41,7 @@ mod e2e {
     mod read_sets;
     mod references;
     mod s3;
+    mod s3_access_policies;
     mod s3_storage;
     mod scale_out;
     mod sdk;

@@ -16,6 +16,7 @@ pub mod read_sets;
 pub mod reference_stores;
 pub mod references;
 pub mod route;
+pub mod s3_access_policies;
 pub mod sequence_stores;
 pub mod sigv4;
 pub mod tags;
@@ -109,6 +110,9 @@ enum Op {
     StartReadSetExportJob,
     GetReadSetExportJob,
     ListReadSetExportJobs,
+    PutS3AccessPolicy,
+    GetS3AccessPolicy,
+    DeleteS3AccessPolicy,
     // Extensions (`botocore::EXTENSIONS`).
     CancelReadSetImportJob,
     CancelReferenceImportJob,
@@ -153,6 +157,9 @@ impl Op {
             "StartReadSetExportJob" => Self::StartReadSetExportJob,
             "GetReadSetExportJob" => Self::GetReadSetExportJob,
             "ListReadSetExportJobs" => Self::ListReadSetExportJobs,
+            "PutS3AccessPolicy" => Self::PutS3AccessPolicy,
+            "GetS3AccessPolicy" => Self::GetS3AccessPolicy,
+            "DeleteS3AccessPolicy" => Self::DeleteS3AccessPolicy,
             "CancelReadSetImportJob" => Self::CancelReadSetImportJob,
             "CancelReadSetExportJob" => Self::CancelReadSetExportJob,
             "CancelReferenceImportJob" => Self::CancelReferenceImportJob,
@@ -211,6 +218,9 @@ impl Op {
             Self::GetReadSetExportJob => exports::get(service, caller, input).await,
             Self::ListReadSetExportJobs => exports::list(service, caller, input).await,
             Self::CancelReadSetExportJob => exports::cancel(service, caller, input).await,
+            Self::PutS3AccessPolicy => s3_access_policies::put(service, caller, input).await,
+            Self::GetS3AccessPolicy => s3_access_policies::get(service, caller, input).await,
+            Self::DeleteS3AccessPolicy => s3_access_policies::delete(service, caller, input).await,
         }
     }
 }

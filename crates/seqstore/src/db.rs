@@ -17,6 +17,7 @@ pub mod quotas;
 pub mod read_sets;
 pub mod reference_stores;
 pub mod references;
+pub mod s3_access_policies;
 pub mod sequence_stores;
 pub mod settings;
 pub mod tags;

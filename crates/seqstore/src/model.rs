@@ -1,4 +1,5 @@
-//! Domain types: ids, ARNs, timestamps, sequence stores and tags. No I/O, no framework.
+//! Domain types: ids, ARNs, timestamps, sequence stores, tags and S3 access policies. No I/O, no
+//! framework.
 
 /// `ALL`, `as_str` (the wire and database spelling), `parse` (its inverse) and `Display` (the
 /// spelling) of a fieldless enum.
@@ -33,6 +34,7 @@ pub mod job;
 pub mod read_set;
 pub mod reference;
 pub mod role;
+pub mod s3_access;
 pub mod sequence_store;
 pub mod tags;
 pub mod time;

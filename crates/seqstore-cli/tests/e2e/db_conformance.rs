@@ -1,7 +1,9 @@
 //! The `db` conformance suite: every query of the database layer, run against SQLite always and
 //! against PostgreSQL when `TEST_POSTGRES_URL` is set (always in CI), each in a fresh database.
 
-use seqstore::db::{self, Db, idempotency, import_jobs, sequence_stores as stores, settings, tags};
+use seqstore::db::{
+    self, Db, idempotency, import_jobs, s3_access_policies as policies, sequence_stores as stores, settings, tags,
+};
 use seqstore::model::import::{FileType, JobStatus, Source, SourceSpec, SourceStatus};
 use seqstore::model::job::{Job, JobFamily, JobKind, JobSpec};
 use seqstore::model::read_set::ReadSet;
@@ -41,6 +43,7 @@ async fn suite(backend: Backend) {
     settings_are_shared(&db).await;
     sequence_store_rows(&db).await;
     tag_rows(&db).await;
+    s3_access_policy_rows(&db).await;
     idempotency_rows(&db).await;
     import_queue(&db).await;
     transactions(&db).await;
@@ -145,6 +148,29 @@ async fn tag_rows(db: &Db) {
     assert_eq!(tags::list(&mut conn, arn).await.expect("list").len(), 1);
     tags::clear(&mut conn, arn).await.expect("clear");
     assert!(tags::list(&mut conn, arn).await.expect("list").is_empty());
+}
+
+async fn s3_access_policy_rows(db: &Db) {
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    let store = "1000000001";
+    assert_eq!(policies::get(&mut conn, ACCOUNT, store).await.expect("get"), None, "never recorded");
+    policies::set(&mut conn, ACCOUNT, store, Some("{\"Version\":\"2012-10-17\"}"), 5).await.expect("set");
+    let recorded = policies::get(&mut conn, ACCOUNT, store).await.expect("get");
+    let expected = policies::Recorded { policy: Some("{\"Version\":\"2012-10-17\"}".into()), update_time: 5 };
+    assert_eq!(recorded, Some(expected));
+    assert_eq!(policies::get(&mut conn, OTHER, store).await.expect("get"), None, "per account");
+    policies::set(&mut conn, OTHER, store, Some("other's"), 6).await.expect("another account's write");
+    policies::set(&mut conn, ACCOUNT, store, None, 7).await.expect("deleted");
+    let recorded = policies::get(&mut conn, ACCOUNT, store).await.expect("get");
+    assert_eq!(
+        recorded,
+        Some(policies::Recorded { policy: None, update_time: 7 }),
+        "the other account changed nothing"
+    );
+    policies::clear(&mut conn, OTHER, store).await.expect("clear as another account");
+    assert!(policies::get(&mut conn, ACCOUNT, store).await.expect("get").is_some());
+    policies::clear(&mut conn, ACCOUNT, store).await.expect("clear");
+    assert_eq!(policies::get(&mut conn, ACCOUNT, store).await.expect("get"), None);
 }
 
 async fn idempotency_rows(db: &Db) {

@@ -2,7 +2,8 @@
 //! router implements (`seqstore::api::implements`, over the model's storage and tagging
 //! operations) is exercised through `aws-sdk-omics` with realistic data — read sets of every file
 //! type imported and uploaded, references, import jobs with a failed source, uploads with and
-//! without their optional members, tags, deletions — while an interceptor keeps every raw response.
+//! without their optional members, tags, S3 access policies, deletions — while an interceptor keeps
+//! every raw response.
 //! Each body is checked with the server's own validator against the operation's output shape (or
 //! an error's shape), recursively through lists, maps and structures: every member the model marks
 //! `required` must be present unless the README's "Wire compatibility" table lists the
@@ -402,6 +403,21 @@ async fn exercise(client: &Client, root: &Path) {
         .await
         .expect("batch delete");
     assert_eq!(batch.errors().len(), 1, "{batch:?}");
+
+    // S3 access policies of both kinds of store: the default, one put, one deleted.
+    for id in [&store, &refs] {
+        let arn = seqstore::model::s3_access::access_point_arn("us-east-1", KEY_A.2, id);
+        client.get_s3_access_policy().s3_access_point_arn(&arn).send().await.expect("get default policy");
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{"Sid": "Lab", "Effect": "Allow",
+            "Principal": {"AWS": ["arn:aws:iam::222222222222:root"]}, "Action": ["s3:GetObject", "s3:ListBucket"],
+            "Resource": [arn.clone(), format!("{arn}/object/*")],
+            "Condition": {"StringEquals": {"s3:ExistingObjectTag/share": "lab"}}}]});
+        let put = client.put_s3_access_policy().s3_access_point_arn(&arn).s3_access_policy(policy.to_string());
+        put.send().await.expect("put policy");
+        client.get_s3_access_policy().s3_access_point_arn(&arn).send().await.expect("get policy");
+    }
+    let arn = seqstore::model::s3_access::access_point_arn("us-east-1", KEY_A.2, &refs);
+    client.delete_s3_access_policy().s3_access_point_arn(arn).send().await.expect("delete policy");
 
     // Error bodies are checked against their shapes too.
     client.get_sequence_store().id("0000000000").send().await.expect_err("ResourceNotFoundException");

@@ -308,11 +308,22 @@ async fn body_limit_unknown_and_unsupported_operations() {
     for (method, uri, name) in [
         ("GET", "/sequencestore/1/activationjob/2", "GetReadSetActivationJob"),
         ("POST", "/sequencestore/1234567890/activationjob", "StartReadSetActivationJob"),
-        ("PUT", "/s3accesspolicy/arn%3Aaws%3As3%3Aus-east-1%3A123456789012%3Aaccesspoint%2Fap", "PutS3AccessPolicy"),
     ] {
         let reply = send(&router, Raw::new(method, uri, "").build()).await;
         assert_error(&reply, 405, "NotSupportedOperationException", name);
     }
+
+    // An access point ARN is one percent-encoded label; validation before existence.
+    let access_point = "/s3accesspolicy/arn%3Aaws%3As3%3Aus-east-1%3A123456789012%3Aaccesspoint%2F1234567890";
+    let no_policy = send(&router, Raw::new("PUT", access_point, "").build()).await;
+    assert_error(&no_policy, 400, "ValidationException", "s3AccessPolicy");
+    let foreign = send(&router, Raw::new("GET", access_point, "").build()).await;
+    assert_error(
+        &foreign,
+        404,
+        "ResourceNotFoundException",
+        "arn:aws:s3:us-east-1:123456789012:accesspoint/1234567890",
+    );
 
     // Validation before existence: a malformed id is 400, a well-formed unknown one 404.
     assert_error(

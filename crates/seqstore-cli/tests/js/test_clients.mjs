@@ -1,7 +1,8 @@
 // The JavaScript SDK (`@aws-sdk/client-omics`, v3, pinned in package-lock.json) against a running
 // seqstore: every operation seqstore implements, with realistic data — a paired FASTQ.gz, a BAM, a
 // uBAM and a CRAM with its reference imported; the same pair uploaded in parts; references; tags;
-// deletions — through the SDK's commands, paginators, waiters and streaming downloads.
+// S3 access policies; deletions — through the SDK's commands, paginators, waiters and streaming
+// downloads.
 //
 // Every response the SDK parses is checked against botocore's model, the one the server follows
 // (crates/seqstore/model): each member the model marks `required` must be in the parsed output
@@ -194,9 +195,13 @@ function check(op, shapeName, parsed, raw, path) {
       if (typeof parsed !== "number" || parsed !== raw) wrong(`number ${parsed}`);
       return;
     case "boolean":
-    case "string":
-      if (parsed !== raw) wrong(`${shape.type} ${JSON.stringify(parsed)}`);
+    case "string": {
+      // A member with the model's jsonvalue trait (s3AccessPolicy) comes out as a String object
+      // (the SDK's LazyJsonString) whose text must be the text sent.
+      const value = parsed instanceof String ? String(parsed) : parsed;
+      if (value !== raw) wrong(`${shape.type} ${JSON.stringify(parsed)}`);
       return;
+    }
     default:
       wrong(`shape type ${shape.type} not expected in a JSON body`);
   }
@@ -804,6 +809,51 @@ test("GetReadSet of a read set that is not ACTIVE: ConflictException", async () 
   const heldMeta = await call(held, "GetReadSetMetadata", { sequenceStoreId: store, id: out.readSetId });
   assert.equal(heldMeta.status, "PROCESSING_UPLOAD");
   assert.equal(heldMeta.etag, undefined);
+});
+
+test("S3 access policies: the default, put as an object and as text, get, delete", async () => {
+  const arnOf = (store) => `arn:aws:s3:${REGION}:${ENV.TEST_ACCOUNT_A}:accesspoint/${store}`;
+  for (const [store, storeType] of [
+    [s.store, "SEQUENCE_STORE"],
+    [s.refs, "REFERENCE_STORE"],
+  ]) {
+    const arn = arnOf(store);
+    const got = await call(a, "GetS3AccessPolicy", { s3AccessPointArn: arn });
+    assert.deepEqual([got.s3AccessPointArn, got.storeId, got.storeType], [arn, store, storeType]);
+    assert.ok(got.updateTime instanceof Date);
+    const defaults = JSON.parse(String(got.s3AccessPolicy));
+    assert.deepEqual(defaults.Statement[0].Principal, { AWS: `arn:aws:iam::${ENV.TEST_ACCOUNT_A}:root` });
+    const lab = {
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "Lab",
+          Effect: "Allow",
+          Principal: { AWS: `arn:aws:iam::${ENV.TEST_ACCOUNT_B}:root` },
+          Action: ["s3:GetObject", "s3:ListBucket"],
+          Resource: [arn, `${arn}/object/*`],
+          Condition: { StringLike: { "s3:prefix": "runs/*" } },
+        },
+      ],
+    };
+    // An object: the SDK sends its JSON text, as the model's jsonvalue trait says.
+    const put = await call(a, "PutS3AccessPolicy", { s3AccessPointArn: arn, s3AccessPolicy: lab });
+    assert.deepEqual([put.s3AccessPointArn, put.storeId, put.storeType], [arn, store, storeType]);
+    const again = await call(a, "GetS3AccessPolicy", { s3AccessPointArn: arn });
+    assert.deepEqual(JSON.parse(String(again.s3AccessPolicy)), lab);
+    await rejects(call(b, "GetS3AccessPolicy", { s3AccessPointArn: arn }), ResourceNotFoundException, 404);
+  }
+  const arn = arnOf(s.store);
+  const open = { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${arn}/object/*` };
+  const text = JSON.stringify({ Version: "2012-10-17", Statement: open });
+  await rejects(
+    call(a, "PutS3AccessPolicy", { s3AccessPointArn: arn, s3AccessPolicy: text }),
+    ValidationException,
+    400,
+    "Statement[0].Principal * is not supported",
+  );
+  await call(a, "DeleteS3AccessPolicy", { s3AccessPointArn: arn });
+  await rejects(call(a, "GetS3AccessPolicy", { s3AccessPointArn: arn }), ResourceNotFoundException, 404);
 });
 
 test("deletes: BatchDeleteReadSet, DeleteReference, DeleteReferenceStore, DeleteSequenceStore", async () => {

@@ -331,6 +331,37 @@ class Tags(Case):
         self.assertEqual(self.a.list_tags_for_resource(resourceArn=arn)["tags"], {})
 
 
+class S3AccessPolicies(Case):
+    def test_default_put_get_delete(self):
+        store = self.create()
+        arn = f"arn:aws:s3:{REGION}:{ACCOUNTS['A']}:accesspoint/{store['id']}"
+        got = self.a.get_s3_access_policy(s3AccessPointArn=arn)
+        self.assertEqual((got["s3AccessPointArn"], got["storeId"], got["storeType"]),
+                         (arn, store["id"], "SEQUENCE_STORE"))
+        self.assertIsInstance(got["updateTime"], datetime.datetime)
+        default = json.loads(got["s3AccessPolicy"])
+        self.assertEqual(default["Statement"][0]["Principal"],
+                         {"AWS": f"arn:aws:iam::{ACCOUNTS['A']}:root"})
+        policy = {"Version": "2012-10-17", "Statement": [{
+            "Sid": "Lab", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNTS['B']}:root"},
+            "Action": ["s3:GetObject", "s3:GetObjectTagging"], "Resource": f"{arn}/object/*",
+            "Condition": {"ArnLike": {"aws:PrincipalArn": f"arn:aws:iam::{ACCOUNTS['B']}:user/*"}}}]}
+        put = self.a.put_s3_access_policy(s3AccessPointArn=arn, s3AccessPolicy=json.dumps(policy))
+        self.assertEqual((put["storeId"], put["storeType"]), (store["id"], "SEQUENCE_STORE"))
+        got = self.a.get_s3_access_policy(s3AccessPointArn=arn)
+        self.assertEqual(json.loads(got["s3AccessPolicy"]), policy)
+        self.raises("ResourceNotFoundException", self.b.get_s3_access_policy, s3AccessPointArn=arn)
+        bad = dict(policy, Statement=[dict(policy["Statement"][0], Action="s3:PutObject")])
+        self.raises("ValidationException", self.a.put_s3_access_policy, s3AccessPointArn=arn,
+                    s3AccessPolicy=json.dumps(bad),
+                    mentions="Statement[0].Action s3:PutObject is not supported")
+        # The AWS CLI, which percent-encodes the ARN as boto3 does.
+        self.assertEqual(json.loads(self.aws("get-s3-access-policy", "--s3-access-point-arn", arn)
+                                    ["s3AccessPolicy"]), policy)
+        self.aws("delete-s3-access-policy", "--s3-access-point-arn", arn)
+        self.raises("ResourceNotFoundException", self.a.get_s3_access_policy, s3AccessPointArn=arn)
+
+
 class Accounts(Case):
     def test_other_account_cannot_see_store(self):
         store = self.create(tags={"owner": "a"})

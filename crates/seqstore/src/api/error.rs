@@ -127,6 +127,7 @@ impl ApiError {
                 | S::BadReferenceArn { .. }
                 | S::CramNeedsReference { .. }
                 | S::Invalid { .. }
+                | S::S3AccessPolicy { .. }
                 | S::DestinationOverlapsStorage { .. }
                 | S::BadSourceUri { .. } => (StatusCode::BAD_REQUEST, "ValidationException"),
                 S::PayloadHashMismatch => (StatusCode::FORBIDDEN, "InvalidSignatureException"),

@@ -201,6 +201,13 @@ pub enum Error {
         #[source]
         source: seqstore_formats::fasta::Error,
     },
+    /// An S3 access policy outside the dialect seqstore enforces.
+    #[error("invalid s3AccessPolicy")]
+    S3AccessPolicy {
+        /// Where and what.
+        #[source]
+        source: crate::model::s3_access::PolicyError,
+    },
     /// A member's value breaks a rule the model cannot express.
     #[error("{member}: {problem}")]
     Invalid {

@@ -57,7 +57,8 @@ impl Service {
         Arn::new(&self.region, account, resource).to_string()
     }
 
-    /// Creates a reference store; idempotent per clientToken like sequence stores.
+    /// Creates a reference store with the default S3 access policy; idempotent per clientToken
+    /// like sequence stores.
     pub async fn create_reference_store(
         &self,
         caller: &Caller,
@@ -135,7 +136,7 @@ impl Service {
         Ok(Page::cut(items, limit, &self.tokens, &scope, |s| (s.creation_time, s.id.clone())))
     }
 
-    /// Deletes an empty reference store.
+    /// Deletes an empty reference store with its tags and S3 access policy.
     pub async fn delete_reference_store(&self, caller: &Caller, id: &str) -> Result<(), Error> {
         let mut tx = self.db.begin_for(&caller.account).await?;
         if reference_stores::get(&mut tx, &caller.account, id).await?.is_none() {
@@ -149,6 +150,7 @@ impl Service {
             return Err(conflict("is the target of an import job in progress: wait for it to finish"));
         }
         reference_stores::delete(&mut tx, &caller.account, id).await?;
+        db::s3_access_policies::clear(&mut tx, &caller.account, id).await?;
         db::tags::clear(&mut tx, &self.reference_store_arn(&caller.account, id)).await?;
         idempotency::forget_resource(&mut tx, &caller.account, id).await?;
         tx.commit().await.map_err(db::Error::from)?;

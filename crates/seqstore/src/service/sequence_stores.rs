@@ -73,7 +73,8 @@ impl Service {
 
     /// Creates a store. With a clientToken already used by this account: the same request returns
     /// the store it created, another request is [`Error::TokenReused`]. Atomic: the store, its tags
-    /// and the token record are written in one transaction.
+    /// and the token record are written in one transaction. It has the default S3 access policy
+    /// (nothing is recorded for it: see `s3_access_policies`).
     pub async fn create_sequence_store(&self, caller: &Caller, new: NewStore) -> Result<SequenceStore, Error> {
         tags::check_user_tags(new.tags.keys()).map_err(|source| Error::Tags { member: "tags".into(), source })?;
         if let Some(fallback) = new.fallback_location.as_deref().filter(|f| !f.is_empty()) {
@@ -218,8 +219,9 @@ impl Service {
         Ok(store)
     }
 
-    /// Deletes a store with its tags and token records. A store that holds read sets, that an
-    /// unfinished import job targets, or that has uploads in progress is a [`Error::Conflict`].
+    /// Deletes a store with its tags, S3 access policy and token records. A store that holds read
+    /// sets, that an unfinished import job targets, or that has uploads in progress is a
+    /// [`Error::Conflict`].
     pub async fn delete_sequence_store(&self, caller: &Caller, id: &str) -> Result<(), Error> {
         let mut tx = self.db.begin_for(&caller.account).await?;
         if rows::get(&mut tx, &caller.account, id).await?.is_none() {
@@ -236,6 +238,7 @@ impl Service {
             return Err(conflict("has direct uploads in progress: complete or abort them first"));
         }
         rows::delete(&mut tx, &caller.account, id).await?;
+        db::s3_access_policies::clear(&mut tx, &caller.account, id).await?;
         db::tags::clear(&mut tx, &self.sequence_store_arn(caller, id)).await?;
         idempotency::forget_resource(&mut tx, &caller.account, id).await?;
         tx.commit().await.map_err(db::Error::from)?;

@@ -2,7 +2,8 @@
 //! kind (sequence store, read set, import job, upload with a part, reference store, reference,
 //! reference import job); account B then calls every operation with A's ids and ARNs. Each answer
 //! must be exactly what B gets for ids that do not exist (same status, error type and message but
-//! for the ids): 404 ResourceNotFoundException, or 405 for the operations not built, never data.
+//! for the ids): 404 ResourceNotFoundException, or 405 for the operations not built, never data;
+//! the stores' S3 access points (and their policies) likewise.
 //! Afterwards everything A sees of its resources is unchanged.
 
 use std::collections::BTreeSet;
@@ -68,6 +69,12 @@ impl Ids {
 
     fn reference_arn(&self) -> String {
         self.arn(&format!("referenceStore/{}/reference/{}", self.reference_store, self.reference))
+    }
+
+    /// The S3 access points of the two stores.
+    fn access_points(&self) -> [String; 2] {
+        [&self.sequence_store, &self.reference_store]
+            .map(|store| format!("arn:aws:s3:{REGION}:{}:accesspoint/{store}", self.account))
     }
 
     /// The four taggable ARNs.
@@ -153,14 +160,19 @@ fn cases(stores: &Ids, inner: &Ids, file: &str) -> Vec<Case> {
     add("StartReadSetExportJob", "POST", format!("/sequencestore/{s}/exportjob"), export, true);
     add("GetReadSetExportJob", "GET", format!("/sequencestore/{s}/exportjob/{job}"), Value::Null, false);
     add("ListReadSetExportJobs", "POST", format!("/sequencestore/{s}/exportjobs"), json!({}), false);
+    for arn in stores.access_points() {
+        let path = format!("/s3accesspolicy/{}", percent(&arn));
+        let policy = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::222222222222:root"}, "Action": "s3:GetObject",
+            "Resource": format!("{arn}/object/*")}});
+        add("PutS3AccessPolicy", "PUT", path.clone(), json!({"s3AccessPolicy": policy.to_string()}), false);
+        add("GetS3AccessPolicy", "GET", path.clone(), Value::Null, false);
+        add("DeleteS3AccessPolicy", "DELETE", path, Value::Null, false);
+    }
     // Not built: 405 whatever the ids.
     add("StartReadSetActivationJob", "POST", format!("/sequencestore/{s}/activationjob"), json!({}), false);
     add("GetReadSetActivationJob", "GET", format!("/sequencestore/{s}/activationjob/{job}"), Value::Null, false);
     add("ListReadSetActivationJobs", "POST", format!("/sequencestore/{s}/activationjobs"), json!({}), false);
-    let access_point = percent(&format!("arn:aws:s3:{REGION}:{}:accesspoint/{s}", stores.account));
-    add("PutS3AccessPolicy", "PUT", format!("/s3accesspolicy/{access_point}"), json!({}), false);
-    add("GetS3AccessPolicy", "GET", format!("/s3accesspolicy/{access_point}"), Value::Null, false);
-    add("DeleteS3AccessPolicy", "DELETE", format!("/s3accesspolicy/{access_point}"), Value::Null, false);
     // Account-wide operations take no ids: tested below (lists, and A's clientTokens).
     for op in ["CreateSequenceStore", "ListSequenceStores", "CreateReferenceStore", "ListReferenceStores"] {
         cases.push(Case { op, request: Raw::new("GET", "/", ""), inner: false });
@@ -168,14 +180,7 @@ fn cases(stores: &Ids, inner: &Ids, file: &str) -> Vec<Case> {
     cases
 }
 
-const NOT_BUILT: [&str; 6] = [
-    "StartReadSetActivationJob",
-    "GetReadSetActivationJob",
-    "ListReadSetActivationJobs",
-    "PutS3AccessPolicy",
-    "GetS3AccessPolicy",
-    "DeleteS3AccessPolicy",
-];
+const NOT_BUILT: [&str; 3] = ["StartReadSetActivationJob", "GetReadSetActivationJob", "ListReadSetActivationJobs"];
 const ACCOUNT_WIDE: [&str; 4] =
     ["CreateSequenceStore", "ListSequenceStores", "CreateReferenceStore", "ListReferenceStores"];
 
@@ -242,6 +247,9 @@ async fn view_of_a(router: &axum::Router, ids: &Ids) -> Vec<(String, Answer)> {
     ];
     let tags: Vec<String> = ids.arns().iter().map(|arn| format!("/tags/{}", percent(arn))).collect();
     reads.extend(tags.iter().map(|path| ("GET", path.clone(), "")));
+    let policies: Vec<String> =
+        ids.access_points().iter().map(|arn| format!("/s3accesspolicy/{}", percent(arn))).collect();
+    reads.extend(policies.iter().map(|path| ("GET", path.clone(), "")));
     let mut view = Vec::new();
     for (method, uri, body) in reads {
         let reply = answer(router, Raw::new(method, &uri, body).build()).await;
