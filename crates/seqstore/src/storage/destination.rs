@@ -1,5 +1,6 @@
 //! Where an export writes: a bucket on an S3-compatible endpoint, reached through a role location
-//! with write access (its endpoint and credentials). Every request is retried by object_store
+//! with write access (its endpoint and credentials), every request carrying the SHA-256 of its body
+//! for the destination to check. Every request is retried by object_store
 //! ([`DESTINATION_RETRY`]: 10 retries with exponential backoff from 200 ms up to 10 s, on 5xx and
 //! 429 answers, refused or dropped connections and timeouts). Large files go as multipart uploads
 //! whose id the caller keeps ([`MultipartId`]), so that an interrupted attempt's upload can be
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use object_store::aws::Checksum;
 use object_store::multipart::{MultipartStore, PartId};
 use object_store::path::Path;
 use object_store::{BackoffConfig, MultipartId, ObjectStoreExt, PutPayload, RetryConfig};
@@ -55,16 +57,17 @@ pub struct Destination {
 impl Destination {
     /// The client for `bucket` with `location`'s endpoint and credentials.
     pub fn open(location: &Location, bucket: &str) -> Result<Self, WriteError> {
-        let store =
-            builder(bucket, Endpoint::of(location)).with_retry(DESTINATION_RETRY).build().map_err(|source| {
-                WriteError {
-                    what: "opening",
-                    bucket: bucket.to_owned(),
-                    key: String::new(),
-                    cause: S3Cause::of(&source),
-                    source: Box::new(source),
-                }
-            })?;
+        // Each part and the whole object carry a SHA-256 that the destination checks (S3 and most
+        // S3-compatible servers verify `x-amz-checksum-sha256`); against moto it also spares the
+        // server a whole-object checksum pass at completion (bench/results-export.md).
+        let builder = builder(bucket, Endpoint::of(location)).with_checksum_algorithm(Checksum::SHA256);
+        let store = builder.with_retry(DESTINATION_RETRY).build().map_err(|source| WriteError {
+            what: "opening",
+            bucket: bucket.to_owned(),
+            key: String::new(),
+            cause: S3Cause::of(&source),
+            source: Box::new(source),
+        })?;
         Ok(Self { store: Arc::new(store), bucket: bucket.to_owned() })
     }
 
