@@ -19,6 +19,7 @@ pub mod reference_stores;
 pub mod references;
 pub mod sequence_stores;
 pub mod settings;
+pub mod stored_files;
 pub mod tags;
 pub mod uploads;
 

@@ -21,6 +21,7 @@ pub mod references;
 pub mod scrub;
 pub mod sequence_stores;
 pub mod signing;
+pub mod stored_md5;
 pub mod tags;
 pub mod uploads;
 
