@@ -47,6 +47,7 @@ mod e2e {
     mod sdk;
     mod security;
     mod storage_conformance;
+    mod stored_md5;
     pub mod support;
     mod ui;
     mod ui_browser;

@@ -66,6 +66,8 @@ pub struct Summary {
     pub etag: String,
     /// Lowercase hex SHA-256 of the raw bytes (as stored).
     pub stored_sha256: String,
+    /// Lowercase hex MD5 of the raw bytes (as stored).
+    pub stored_md5: String,
     /// Number of raw bytes.
     pub stored_bytes: u64,
     /// CRAM major and minor version; `None` for BAM.

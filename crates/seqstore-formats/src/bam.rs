@@ -15,7 +15,7 @@ use std::io::{BufReader, Cursor, Read};
 
 pub use self::error::{Error, ErrorKind, RecordFault, RecordId};
 pub use crate::alignment::{AlignmentStatistics, IndexKind, ReferenceSequence, Summary};
-use crate::digest::{Algorithm, HashingReader};
+use crate::digest::{Algorithm, StoredReader};
 use crate::limits::Limits;
 use crate::sniff::{self, Compression, Content};
 
@@ -57,23 +57,22 @@ pub struct Options {
 /// [`Options::unaligned_only`], records out of order under `SO:coordinate`, or a failure of
 /// `reader` ([`ErrorKind::Io`]).
 pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Error> {
-    let mut raw = HashingReader::new(reader, Algorithm::Sha256);
+    let mut raw = StoredReader::new(reader).map_err(ErrorKind::Io)?;
     let prefix = read_prefix(&mut raw, RAW_PREFIX).map_err(ErrorKind::Io)?;
     check_compression(&prefix)?;
     let source = BufReader::with_capacity(BUFFER, Cursor::new(prefix).chain(raw));
     let (scanned, source) = bgzf::decode(source, |blocks| scanner::scan(blocks, options));
     let scanned = scanned?;
-    let raw = source.into_inner().into_inner().1;
-    let stored_bytes = raw.bytes_read();
-    let stored_sha256 = raw.into_parts().1.map(|digest| digest.finalize_hex()).unwrap_or_default();
+    let (_, stored) = source.into_inner().into_inner().1.into_parts();
     Ok(Summary {
         records: scanned.records,
         bases: scanned.bases,
         aligned: scanned.aligned,
         statistics: scanned.statistics,
         etag: scanned.etag,
-        stored_sha256,
-        stored_bytes,
+        stored_sha256: stored.sha256,
+        stored_md5: stored.md5,
+        stored_bytes: stored.bytes,
         version: None,
         sorted: scanned.sorted,
         index: scanned.index,

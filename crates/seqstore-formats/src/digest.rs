@@ -1,11 +1,13 @@
-//! ETag digests: the digest family of a store, an incremental digest over it, and a reader that
-//! hashes and counts bytes as they pass.
+//! ETag digests: the digest family of a store, an incremental digest over it, a reader that
+//! hashes and counts bytes as they pass, and the reader of stored bytes (SHA-256 and MD5).
 
 mod md5;
 mod reader;
+mod stored;
 pub(crate) mod worker;
 
 pub use self::reader::HashingReader;
+pub(crate) use self::stored::{Stored, StoredReader};
 
 use sha2::Digest as _;
 

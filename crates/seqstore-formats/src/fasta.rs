@@ -53,6 +53,8 @@ pub struct Summary {
     pub md5: String,
     /// Lowercase hex SHA-256 of the raw bytes as read (compressed, as stored).
     pub stored_sha256: String,
+    /// Lowercase hex MD5 of the raw bytes as read (compressed, as stored).
+    pub stored_md5: String,
     /// Number of raw bytes read.
     pub stored_bytes: u64,
     /// The `.fai` text, byte-identical to what `samtools faidx` writes for the same file.
@@ -92,6 +94,7 @@ pub fn scan<R: Read>(reader: R, bgzf_copy: Option<&mut dyn Write>) -> Result<Sum
         sequences,
         md5: finished.md5,
         stored_sha256: finished.stored_sha256,
+        stored_md5: finished.stored_md5,
         stored_bytes: finished.stored_bytes,
         gzi: finished.gzi.map(|gzi| gzi.to_bytes()),
     })
@@ -162,6 +165,7 @@ mod tests {
             ],
             md5: md5_hex(TEXT),
             stored_sha256: sha256_hex(TEXT),
+            stored_md5: md5_hex(TEXT),
             stored_bytes: TEXT.len() as u64,
             fai: b"chr1\t8\t12\t5\t6\nchr2\t6\t28\t6\t7\n".to_vec(),
             gzi: None,
@@ -185,6 +189,7 @@ mod tests {
             assert_eq!((&summary.sequences, &summary.fai, &summary.md5), (&plain.sequences, &plain.fai, &plain.md5));
             assert_eq!(summary.md5, md5_hex(&large));
             assert_eq!((summary.stored_sha256, summary.stored_bytes), (sha256_hex(&raw), raw.len() as u64));
+            assert_eq!(summary.stored_md5, md5_hex(&raw));
             assert_eq!(summary.gzi.is_some(), compression == Compression::Bgzf);
         }
         Ok(())

@@ -52,6 +52,8 @@ pub struct Summary {
     pub etag: String,
     /// Lowercase hex SHA-256 of the raw bytes as read (compressed, as stored).
     pub stored_sha256: String,
+    /// Lowercase hex MD5 of the raw bytes as read (compressed, as stored).
+    pub stored_md5: String,
     /// Number of raw bytes read.
     pub stored_bytes: u64,
     /// Longest sequence.
@@ -134,6 +136,7 @@ mod tests {
                     bases,
                     etag: expected_etag(algorithm, text),
                     stored_sha256: expected_etag(Algorithm::Sha256, &raw),
+                    stored_md5: expected_etag(Algorithm::Md5, &raw),
                     stored_bytes: raw.len() as u64,
                     max_read_length,
                 };

@@ -1,5 +1,5 @@
-//! The raw side of a text source's reader stack, shared by FASTA and FASTQ: raw bytes hashed and
-//! counted, sniffed for compression and decompressed member by member, with I/O errors told apart
+//! The raw side of a text source's reader stack, shared by FASTA and FASTQ: raw bytes hashed
+//! (SHA-256 and MD5) and counted, sniffed for compression and decompressed member by member, with I/O errors told apart
 //! into gzip faults and read failures. Also the read-ahead that sniffing uses on either side.
 //!
 //! Hand-written for a measured reason: BGZF members are inflated by libdeflate straight into the
@@ -12,7 +12,7 @@ mod replay;
 use std::io::{self, BufReader, Chain, Cursor, Read};
 
 use self::members::Members;
-use crate::digest::{Digest, HashingReader};
+use crate::digest::{Stored, StoredReader};
 use crate::sniff::{self, Compression};
 
 /// Size of each buffer of the stack (raw and decompressed).
@@ -27,7 +27,7 @@ pub(crate) const QUOTED_PREFIX: usize = 8;
 /// Bytes read ahead for sniffing, then the rest of the reader.
 pub(crate) type Prefixed<R> = Chain<Cursor<Vec<u8>>, R>;
 /// The raw stream, hashed and counted.
-type Raw<R> = BufReader<Prefixed<HashingReader<R>>>;
+type Raw<R> = BufReader<Prefixed<StoredReader<R>>>;
 
 /// Decompression of the raw stream, as sniffed.
 pub(crate) enum Inflate<R> {
@@ -82,7 +82,7 @@ impl<R: Read> Inflate<R> {
     /// # Errors
     ///
     /// Reading ahead failed.
-    pub(crate) fn open(mut raw: HashingReader<R>, bgzf_starts: bool) -> io::Result<(Compression, Self)> {
+    pub(crate) fn open(mut raw: StoredReader<R>, bgzf_starts: bool) -> io::Result<(Compression, Self)> {
         let prefix = read_prefix(&mut raw, RAW_PREFIX)?;
         let compression = sniff::compression(&prefix);
         let raw = BufReader::with_capacity(BUFFER, Cursor::new(prefix).chain(raw));
@@ -105,7 +105,7 @@ impl<R: Read> Read for Inflate<R> {
 }
 
 impl<R> Inflate<R> {
-    fn raw(&self) -> &HashingReader<R> {
+    fn raw(&self) -> &StoredReader<R> {
         let buffered = match self {
             Inflate::Plain(raw) => raw,
             Inflate::Gzip(members) => members.inner(),
@@ -136,7 +136,7 @@ impl<R> Inflate<R> {
 
     /// Unwraps into the raw reader and the `(compressed, uncompressed)` starts of the BGZF blocks
     /// that held data, when asked for.
-    pub(crate) fn into_parts(self) -> (HashingReader<R>, Option<Vec<(u64, u64)>>) {
+    pub(crate) fn into_parts(self) -> (StoredReader<R>, Option<Vec<(u64, u64)>>) {
         let (raw, starts) = match self {
             Inflate::Plain(raw) => (raw, None),
             Inflate::Gzip(members) => members.into_parts(),
@@ -145,11 +145,9 @@ impl<R> Inflate<R> {
     }
 }
 
-/// Lowercase hex SHA-256 and length of the raw bytes of a fully read stack.
-pub(crate) fn stored<R>(raw: HashingReader<R>) -> (String, u64) {
-    let stored_bytes = raw.bytes_read();
-    let stored_sha256 = raw.into_parts().1.map(Digest::finalize_hex).expect("raw bytes are always digested");
-    (stored_sha256, stored_bytes)
+/// Length and digests of the raw bytes of a fully read stack.
+pub(crate) fn stored<R>(raw: StoredReader<R>) -> Stored {
+    raw.into_parts().1
 }
 
 /// Reads up to `len` bytes ahead.

@@ -20,6 +20,7 @@ pub mod references;
 pub mod s3_access_policies;
 pub mod sequence_stores;
 pub mod settings;
+pub mod stored_files;
 pub mod tags;
 pub mod uploads;
 

@@ -108,7 +108,13 @@ mod tests {
             store: "1111111111".into(),
             owner: Owner::ReadSet("2222222222".into()),
             file: "source1",
-            recorded: StoredFile::new("1111111111/readSet/2222222222/source1".into(), 10, 1 << 20, "ab".into()),
+            recorded: StoredFile::new(
+                "1111111111/readSet/2222222222/source1".into(),
+                10,
+                1 << 20,
+                "ab".into(),
+                "cd".into(),
+            ),
         };
         let line = describe(&item, &Damage::Sha256 { recorded: "ab".into(), found: "cd".into() });
         assert_eq!(

@@ -22,6 +22,7 @@ pub mod s3_access_policies;
 pub mod scrub;
 pub mod sequence_stores;
 pub mod signing;
+pub mod stored_md5;
 pub mod tags;
 pub mod uploads;
 

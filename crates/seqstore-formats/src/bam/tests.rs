@@ -114,6 +114,7 @@ fn test_scan_matches_samtools() -> TestResult {
             assert_eq!(summary.etag, hex_digest(algorithm, &expected_text), "{file} {algorithm:?}");
             assert_eq!((summary.records, summary.bases, summary.aligned), (records, bases, aligned), "{file}");
             assert_eq!(summary.stored_sha256, hex_digest(Algorithm::Sha256, &raw));
+            assert_eq!(summary.stored_md5, hex_digest(Algorithm::Md5, &raw));
             assert_eq!(summary.stored_bytes, raw.len() as u64);
             assert_eq!(Some(summary.statistics), flagstat(&path)?, "{file}");
         }

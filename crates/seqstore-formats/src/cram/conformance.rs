@@ -393,6 +393,7 @@ fn test_generated_sorted_crams_match_samtools() -> TestResult {
             assert_eq!(summary.version, Some((3, if version == "3.0" { 0 } else { 1 })));
             assert!(summary.sorted && summary.aligned);
             assert_eq!(summary.stored_sha256, hex::encode(sha2::Sha256::digest(fs::read(&cram)?)));
+            assert_eq!(summary.stored_md5, hex::encode(Md5::digest(fs::read(&cram)?)));
 
             // Our CRAI beside a copy of the CRAM, samtools' own beside another.
             let ours = TempDir::new(&format!("cram-crai-{version}"))?;

@@ -18,21 +18,21 @@ use super::framing::{self, Frame, FrameError};
 use super::reference::{self, Client, Failure};
 use super::{Error, ErrorKind, IndexKind, Options, ReferenceSource, Summary, crai, header};
 use crate::counted::Counted;
-use crate::digest::{Algorithm, Digest, HashingReader};
+use crate::digest::{Algorithm, Digest, StoredReader};
 use crate::flagstat::AlignmentStatistics;
 use crate::limits::Limits;
 
 const READ_BUFFER: usize = 1 << 20;
 const MAX_WORKERS: usize = 8;
 
-type Input<R> = Counted<BufReader<HashingReader<R>>>;
+type Input<R> = Counted<BufReader<StoredReader<R>>>;
 
 pub(super) fn scan<R: Read + Send>(
     reader: R,
     source: &dyn ReferenceSource,
     options: &Options,
 ) -> Result<Summary, Error> {
-    let hashing = HashingReader::new(reader, Algorithm::Sha256);
+    let hashing = StoredReader::new(reader).map_err(ErrorKind::Thread)?;
     let mut input = Counted::new(BufReader::with_capacity(READ_BUFFER, hashing));
     let version = header::read_file_definition(&mut input)?;
     let sam_header = header::read_sam_header(&mut input, &options.limits)?;
@@ -44,9 +44,7 @@ pub(super) fn scan<R: Read + Send>(
     // Bytes after the EOF container are kept, and so digested, like the rest.
     let mut rest = input.into_inner();
     io::copy(&mut rest, &mut io::sink()).map_err(ErrorKind::Io)?;
-    let hashing = rest.into_inner();
-    let stored_bytes = hashing.bytes_read();
-    let (_, stored) = hashing.into_parts();
+    let (_, stored) = rest.into_inner().into_parts();
     let aligned = !sam_header.reference_sequences().is_empty() && collector.statistics.mapped > 0;
     let index = match sorted {
         true => Some((IndexKind::Crai, crai::encode(&collector.crai).map_err(ErrorKind::Io)?)),
@@ -58,8 +56,9 @@ pub(super) fn scan<R: Read + Send>(
         aligned,
         statistics: collector.statistics,
         etag: collector.digest.finalize_hex(),
-        stored_sha256: stored.map(Digest::finalize_hex).unwrap_or_default(),
-        stored_bytes,
+        stored_sha256: stored.sha256,
+        stored_md5: stored.md5,
+        stored_bytes: stored.bytes,
         version: Some(version),
         sorted,
         index,

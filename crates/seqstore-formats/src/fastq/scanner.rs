@@ -11,6 +11,7 @@ use crate::sniff::Compression;
 /// A source opened and sniffed, read record by record.
 pub(super) struct Scanner<R> {
     compression: Compression,
+    algorithm: Algorithm,
     validator: Validator<Text<R>>,
 }
 
@@ -18,7 +19,7 @@ impl<R: Read> Scanner<R> {
     /// Opens `reader` as FASTQ; see [`source::open`].
     pub(super) fn open(which: Which, reader: R, algorithm: Algorithm) -> Result<Self, Error> {
         let (compression, text) = source::open(which, reader, algorithm)?;
-        Ok(Self { compression, validator: Validator::new(which, text) })
+        Ok(Self { compression, algorithm, validator: Validator::new(which, text) })
     }
 
     /// Reads the next record; `Ok(false)` at the end of the source.
@@ -42,13 +43,14 @@ impl<R> Scanner<R> {
     pub(super) fn finish(self) -> Summary {
         let (records, bases) = (self.validator.records(), self.validator.bases());
         let max_read_length = self.validator.max_read_length();
-        let digests = source::finish(self.validator.into_inner());
+        let digests = source::finish(self.validator.into_inner(), self.algorithm);
         Summary {
             compression: self.compression,
             records,
             bases,
             etag: digests.etag,
             stored_sha256: digests.stored_sha256,
+            stored_md5: digests.stored_md5,
             stored_bytes: digests.stored_bytes,
             max_read_length,
         }

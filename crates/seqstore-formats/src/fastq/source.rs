@@ -1,10 +1,11 @@
-//! The reader stack of one FASTQ source: raw bytes hashed (SHA-256) and counted, sniffed for
-//! compression, decompressed, hashed again for the ETag, and sniffed for content — one pass.
+//! The reader stack of one FASTQ source: raw bytes hashed (SHA-256 and MD5, as stored) and
+//! counted, sniffed for compression, decompressed, hashed again for the ETag, and sniffed for
+//! content — one pass.
 
 use std::io::{self, BufReader, Read};
 
 use super::{Error, ErrorKind, Which};
-use crate::digest::{Algorithm, Digest, HashingReader};
+use crate::digest::{Algorithm, Digest, HashingReader, StoredReader};
 use crate::inflate::{self, Fault, Inflate, Prefixed, QUOTED_PREFIX, TEXT_PREFIX};
 use crate::sniff::{self, Compression, Content};
 
@@ -18,12 +19,13 @@ pub(super) type Text<R> = BufReader<Prefixed<HashingReader<Inflate<R>>>>;
 /// [`ErrorKind::Empty`], [`ErrorKind::WrongFormat`] or [`ErrorKind::NotFastq`] when the content is
 /// not FASTQ; gzip and I/O errors met while reading ahead.
 pub(super) fn open<R: Read>(which: Which, reader: R, algorithm: Algorithm) -> Result<(Compression, Text<R>), Error> {
-    let raw = HashingReader::new(reader, Algorithm::Sha256);
+    let raw = StoredReader::new(reader).map_err(|e| Error::new(which, ErrorKind::Io(e)))?;
     let (compression, inflate) = Inflate::open(raw, false).map_err(|e| Error::new(which, ErrorKind::Io(e)))?;
-    // Plain text is its own raw stream: a SHA-256 ETag is the stored SHA-256, computed once.
-    // Otherwise the ETag is hashed on a helper thread: MD5 alone is about as slow as inflate.
+    // Plain text is its own raw stream: an MD5 or SHA-256 ETag is the stored digest, computed
+    // once (see `finish`). Otherwise the ETag is hashed on a helper thread: MD5 alone is about as
+    // slow as inflate.
     let mut text = match (compression, algorithm) {
-        (Compression::Plain, Algorithm::Sha256) => HashingReader::counting(inflate),
+        (Compression::Plain, Algorithm::Md5 | Algorithm::Sha256) => HashingReader::counting(inflate),
         _ => HashingReader::offloaded(inflate, algorithm).map_err(|e| Error::new(which, ErrorKind::Io(e)))?,
     };
     let prefix =
@@ -60,14 +62,24 @@ pub(super) struct Digests {
     pub(super) etag: String,
     /// Lowercase hex SHA-256 of the raw bytes.
     pub(super) stored_sha256: String,
+    /// Lowercase hex MD5 of the raw bytes.
+    pub(super) stored_md5: String,
     /// Raw bytes read.
     pub(super) stored_bytes: u64,
 }
 
-/// Ends the digests of `text`, which must have been read to its end.
-pub(super) fn finish<R>(text: Text<R>) -> Digests {
+/// Ends the digests of `text`, which must have been read to its end; `algorithm` is the one it
+/// was opened with.
+pub(super) fn finish<R>(text: Text<R>, algorithm: Algorithm) -> Digests {
     let (inflate, etag) = text.into_inner().into_inner().1.into_parts();
-    let (stored_sha256, stored_bytes) = inflate::stored(inflate.into_parts().0);
-    let etag = etag.map_or_else(|| stored_sha256.clone(), Digest::finalize_hex);
-    Digests { etag, stored_sha256, stored_bytes }
+    let stored = inflate::stored(inflate.into_parts().0);
+    // No ETag digest of its own: plain text, whose ETag is the stored digest of its algorithm.
+    let etag = etag.map_or_else(
+        || match algorithm {
+            Algorithm::Md5 => stored.md5.clone(),
+            Algorithm::Sha256 | Algorithm::Sha512 => stored.sha256.clone(),
+        },
+        Digest::finalize_hex,
+    );
+    Digests { etag, stored_sha256: stored.sha256, stored_md5: stored.md5, stored_bytes: stored.bytes }
 }

@@ -83,6 +83,11 @@ pub struct StoredFile {
     pub total_parts: u64,
     /// SHA-256 of the stored bytes, lowercase hex.
     pub sha256: String,
+    /// MD5 of the stored bytes, lowercase hex (the stored object's S3 ETag): recorded by imports
+    /// and uploads since it exists, and backfilled for files recorded before
+    /// (`Service::backfill_md5`); `None` until then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub md5: Option<String>,
     /// Its file name (see [`names`]): recorded by imports and uploads since file names exist;
     /// `None` in the files of read sets created before (and of references), whose names
     /// [`names`] derives.
@@ -91,10 +96,11 @@ pub struct StoredFile {
 }
 
 impl StoredFile {
-    /// A file of `length` bytes cut in parts of `part_size`, with no recorded name.
-    pub fn new(key: String, length: u64, part_size: u64, sha256: String) -> Self {
+    /// A file of `length` bytes cut in parts of `part_size`, with the `sha256` and `md5` of its
+    /// bytes and no recorded name.
+    pub fn new(key: String, length: u64, part_size: u64, sha256: String, md5: String) -> Self {
         let total_parts = length.div_ceil(part_size).max(1);
-        Self { key, content_length: length, part_size, total_parts, sha256, name: None }
+        Self { key, content_length: length, part_size, total_parts, sha256, md5: Some(md5), name: None }
     }
 
     /// The same file, recorded under file name `name`.
@@ -124,6 +130,13 @@ pub struct Files {
     pub source2: Option<StoredFile>,
     /// Index (BAM/CRAM).
     pub index: Option<StoredFile>,
+}
+
+impl Files {
+    /// Every stored file (source1, source2, index; those there are).
+    pub fn stored_mut(&mut self) -> Vec<&mut StoredFile> {
+        [&mut self.source1, &mut self.source2, &mut self.index].into_iter().filter_map(Option::as_mut).collect()
+    }
 }
 
 /// ETag of a read set: algorithm name (e.g. `FASTQ_MD5up`) and digests per file.
@@ -268,12 +281,16 @@ mod tests {
     }
 
     #[test]
-    fn files_recorded_before_names_read_without_them() -> Result<(), serde_json::Error> {
+    fn files_recorded_before_names_and_md5s_read_without_them() -> Result<(), serde_json::Error> {
         let old = r#"{"source1":{"key":"s/readSet/r/source1","contentLength":10,"partSize":4,"totalParts":3,"sha256":"ab"},"source2":null,"index":null}"#;
         let files: Files = serde_json::from_str(old)?;
         let source1 = files.source1.clone().expect("source1");
-        assert_eq!(source1, StoredFile::new("s/readSet/r/source1".into(), 10, 4, "ab".into()));
-        assert_eq!(serde_json::to_string(&files)?, old, "no name is written as none");
+        let expected = StoredFile::new("s/readSet/r/source1".into(), 10, 4, "ab".into(), "cd".into());
+        assert_eq!(source1, StoredFile { md5: None, ..expected.clone() });
+        assert_eq!(serde_json::to_string(&files)?, old, "no name and no md5 are written as none");
+        let json = serde_json::to_string(&expected)?;
+        assert!(json.ends_with(r#","sha256":"ab","md5":"cd"}"#), "{json}");
+        assert_eq!(serde_json::from_str::<StoredFile>(&json)?, expected);
         let named = source1.named("r1.fastq.gz".into());
         let json = serde_json::to_string(&named)?;
         assert!(json.ends_with(r#","name":"r1.fastq.gz"}"#), "{json}");

@@ -56,6 +56,14 @@ pub struct ReferenceFiles {
     pub gzi: Option<StoredFile>,
 }
 
+impl ReferenceFiles {
+    /// Every stored file (source, index, bgzf, gzi; those there are).
+    pub fn stored_mut(&mut self) -> Vec<&mut StoredFile> {
+        let files = [&mut self.source, &mut self.index, &mut self.bgzf, &mut self.gzi];
+        files.into_iter().filter_map(Option::as_mut).collect()
+    }
+}
+
 /// A committed reference.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reference {

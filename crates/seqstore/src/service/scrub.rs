@@ -7,7 +7,7 @@
 use futures_util::{Stream, StreamExt};
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use sha2::{Digest, Sha256};
+use seqstore_formats::digest::{Algorithm, Digest};
 
 use super::{Error, Service};
 use crate::db::{self, read_sets, references};
@@ -207,9 +207,9 @@ impl Service {
         if file.sha256.is_empty() {
             return None;
         }
-        match self.object_sha256(&key, meta.size).await {
-            Ok(found) if found == file.sha256 => None,
-            Ok(found) => Some(Damage::Sha256 { recorded: file.sha256.clone(), found }),
+        match self.object_digests(&key, meta.size, [Algorithm::Sha256]).await {
+            Ok([found]) if found == file.sha256 => None,
+            Ok([found]) => Some(Damage::Sha256 { recorded: file.sha256.clone(), found }),
             Err(object_store::Error::NotFound { .. }) => Some(Damage::Missing),
             Err(e) => Some(Damage::Unreadable(chain(&e))),
         }
@@ -224,22 +224,29 @@ impl Service {
         })
     }
 
-    /// SHA-256 of the `size` bytes of `key`, read in windows of [`WINDOW`] bytes.
-    async fn object_sha256(&self, key: &Path, size: u64) -> Result<String, object_store::Error> {
-        let mut hasher = Sha256::new();
+    /// The lowercase hex digests (of `algorithms`) of the `size` bytes of `key`, read once in
+    /// windows of [`WINDOW`] bytes.
+    pub(super) async fn object_digests<const N: usize>(
+        &self,
+        key: &Path,
+        size: u64,
+        algorithms: [Algorithm; N],
+    ) -> Result<[String; N], object_store::Error> {
+        let mut digests = algorithms.map(Digest::new);
         let mut start = 0;
         while start < size {
             let end = (start + WINDOW).min(size);
             let mut stream = self.data.get_range(key, start..end).await.map_err(|e| match e {
                 objects::Error::Object { source, .. } => source,
-                other => object_store::Error::Generic { store: "verify", source: Box::new(other) },
+                other => object_store::Error::Generic { store: "stored objects", source: Box::new(other) },
             })?;
             while let Some(chunk) = stream.next().await {
-                hasher.update(&chunk?);
+                let chunk = chunk?;
+                digests.iter_mut().for_each(|digest| digest.update(&chunk));
             }
             start = end;
         }
-        Ok(hex::encode(hasher.finalize()))
+        Ok(digests.map(Digest::finalize_hex))
     }
 }
 
@@ -253,7 +260,7 @@ mod tests {
             store: "1111111111".into(),
             owner: Owner::ReadSet("2222222222".into()),
             file: "source1",
-            recorded: StoredFile::new("k".into(), 10, 1 << 20, sha256.into()),
+            recorded: StoredFile::new("k".into(), 10, 1 << 20, sha256.into(), String::new()),
         };
         let inventory = Inventory { items: vec![item("ab"), item("")], read_sets: 1, references: 0 };
         assert_eq!(inventory.bytes(), 20);

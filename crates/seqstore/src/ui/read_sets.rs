@@ -130,8 +130,8 @@ fn filter_form(base: &str, query: &ReadSetQuery) -> Markup {
     }
 }
 
-/// `GET /ui/stores/{store}/readsets/{id}`: statistics, ETag and files (with their file names) with
-/// a link per part.
+/// `GET /ui/stores/{store}/readsets/{id}`: statistics, ETag and files (with their file names,
+/// SHA-256 and MD5; "—" for an MD5 not backfilled yet) with a link per part.
 pub async fn detail(
     State(ui): State<Arc<Ui>>,
     Account(caller): Account,
@@ -190,7 +190,7 @@ pub async fn detail(
             p.muted #files-note { @if set.files.source1.is_some() { "The bytes as uploaded, kept because processing failed and the store has a fallback location (GetReadSet refuses them: the read set is not ACTIVE)." } @else { "None: processing the upload failed, and the store keeps no copy of what was sent." } }
         }
         table #files {
-            thead { tr { th { "File" } th { "Name" } th.num { "Size" } th.num { "Part size" } th { "SHA-256" } th { "Download" } } }
+            thead { tr { th { "File" } th { "Name" } th.num { "Size" } th.num { "Part size" } th { "SHA-256" } th { "MD5" } th { "Download" } } }
             tbody {
                 @for (name, file, file_name) in files {
                     @if let Some(file) = file {
@@ -200,6 +200,7 @@ pub async fn detail(
                             td.num { (bytes(file.content_length)) }
                             td.num { (bytes(file.part_size)) }
                             td.mono { (file.sha256) }
+                            td.mono.md5 { (file.md5.as_deref().unwrap_or("—")) }
                             td { @for part in 1..=file.total_parts.min(1000) { a.part href={ (base) "/" (name) "/" (part) } { "part " (part) } " " }
                                  @if file.total_parts > 1000 { span.muted { "(first 1,000 of " (file.total_parts) " parts)" } } }
                         }

@@ -133,7 +133,13 @@ async fn transfer(
         .into_iter()
         .zip(keys)
         .map(|(summary, key)| Scanned {
-            file: StoredFile::new(key, summary.stored_bytes, settings.part_size, summary.stored_sha256.clone()),
+            file: StoredFile::new(
+                key,
+                summary.stored_bytes,
+                settings.part_size,
+                summary.stored_sha256.clone(),
+                summary.stored_md5.clone(),
+            ),
             summary,
         })
         .collect())

@@ -1,6 +1,7 @@
 //! The tee: one pass over a source stream that writes every byte to storage and hands the same
-//! bytes to the format scanner on a blocking thread. Memory is bounded by the channel (a few
-//! chunks) and the multipart writer's buffers, never by the file size.
+//! bytes to the format scanner on a blocking thread (which digests them as stored: SHA-256 and
+//! MD5). Memory is bounded by the channel (a few chunks) and the multipart writer's buffers,
+//! never by the file size. Also the record of a small file written in one piece ([`in_memory`]).
 
 use std::io::Read;
 use std::sync::Arc;
@@ -11,7 +12,10 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::WriteMultipart;
+use seqstore_formats::digest::{Algorithm, Digest};
 use tokio::sync::mpsc;
+
+use crate::model::read_set::StoredFile;
 
 /// Chunks in flight between the tee and the scanner.
 const CHANNEL_CHUNKS: usize = 16;
@@ -123,6 +127,17 @@ pub async fn run(
     }
 }
 
+/// The record of `bytes` written in one piece as object `key` (an index): its size, parts of
+/// `part_size`, SHA-256 and MD5.
+pub fn in_memory(key: String, bytes: &[u8], part_size: u64) -> StoredFile {
+    let hex = |algorithm| {
+        let mut digest = Digest::new(algorithm);
+        digest.update(bytes);
+        digest.finalize_hex()
+    };
+    StoredFile::new(key, bytes.len() as u64, part_size, hex(Algorithm::Sha256), hex(Algorithm::Md5))
+}
+
 /// Splits a chunk into pieces of about a tenth of the throttle rate, so throttled progress moves
 /// smoothly; unthrottled chunks pass whole.
 fn pieces(chunk: Bytes, throttle: u64) -> Vec<Bytes> {
@@ -167,6 +182,14 @@ impl Read for ChannelReader {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn in_memory_files_record_both_digests() {
+        let file = in_memory("k".into(), b"abc", 2);
+        assert_eq!((file.content_length, file.total_parts), (3, 2));
+        assert_eq!(file.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(file.md5.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
+    }
 
     #[test]
     fn pieces_follow_the_throttle() {

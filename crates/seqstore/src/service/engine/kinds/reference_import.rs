@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::WriteMultipart;
+use seqstore_formats::digest::{Algorithm, Digest};
 use seqstore_formats::fasta;
 use seqstore_formats::sniff::Compression;
 use tokio::sync::mpsc;
@@ -101,20 +102,20 @@ async fn transfer(at: &Attempt<'_>, options: &WriteOptions, source: Opened) -> R
     let summary = scan.map_err(|e| Outcome::Failed(e.to_string()))?;
     let copied = copied.map_err(|e| storage_failed("the BGZF copy", &e))?;
     let part = settings.part_size;
-    let source_file = StoredFile::new(key.to_string(), summary.stored_bytes, part, summary.stored_sha256.clone());
-    let bgzf = copied.map(|(bytes, sha256)| StoredFile::new(copy_key.to_string(), bytes, part, sha256));
+    let (sha256, md5) = (summary.stored_sha256.clone(), summary.stored_md5.clone());
+    let source_file = StoredFile::new(key.to_string(), summary.stored_bytes, part, sha256, md5);
+    let bgzf = copied.map(|(bytes, sha256, md5)| StoredFile::new(copy_key.to_string(), bytes, part, sha256, md5));
     Ok((summary, source_file, bgzf))
 }
 
-/// Writes the BGZF copy the scanner produces and returns its size and SHA-256; aborts (stores
+/// Writes the BGZF copy the scanner produces and returns its size, SHA-256 and MD5; aborts (stores
 /// nothing) when it produced nothing.
 async fn drain(
     mut rx: mpsc::Receiver<Bytes>,
     mut writer: WriteMultipart,
-) -> Result<Option<(u64, String)>, object_store::Error> {
-    use sha2::Digest;
+) -> Result<Option<(u64, String, String)>, object_store::Error> {
     let mut written = 0u64;
-    let mut sha256 = sha2::Sha256::new();
+    let (mut sha256, mut md5) = (Digest::new(Algorithm::Sha256), Digest::new(Algorithm::Md5));
     while let Some(chunk) = rx.recv().await {
         if let Err(e) = writer.wait_for_capacity(4).await {
             let _ = writer.abort().await;
@@ -122,6 +123,7 @@ async fn drain(
         }
         written += chunk.len() as u64;
         sha256.update(&chunk);
+        md5.update(&chunk);
         writer.put(chunk);
     }
     if written == 0 {
@@ -129,7 +131,7 @@ async fn drain(
         return Ok(None);
     }
     writer.finish().await?;
-    Ok(Some((written, hex::encode(sha256.finalize()))))
+    Ok(Some((written, sha256.finalize_hex(), md5.finalize_hex())))
 }
 
 /// A [`Write`] that hands its bytes to an async task; for the blocking scanner.
@@ -158,11 +160,7 @@ async fn finish(
     let (data, settings, claim) = (&at.service.data, at.settings, at.claim);
     let small = |name: &str, bytes: &[u8]| {
         let key = DataStore::reference_key(&claim.store_id, &claim.output_id, name);
-        let sha = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(bytes))
-        };
-        (key.clone(), StoredFile::new(key.to_string(), bytes.len() as u64, settings.part_size, sha))
+        (key.clone(), tee::in_memory(key.to_string(), bytes, settings.part_size))
     };
     let (fai_key, index) = small("source.fai", &summary.fai);
     data.put(&fai_key, summary.fai.clone(), options).await.map_err(|e| storage_failed("the .fai index", &e))?;

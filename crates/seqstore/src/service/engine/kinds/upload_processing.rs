@@ -7,7 +7,7 @@
 //! ([`super::super::fallback`]), which the read set's status message names.
 
 use futures_util::StreamExt;
-use sha2::{Digest, Sha256};
+use seqstore_formats::digest::{Algorithm, Digest};
 
 use super::super::fallback;
 use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
@@ -169,17 +169,61 @@ async fn copy_parts(
 ) -> Result<StoredFile, objects::Error> {
     let object_err = |source| objects::Error::Object { key: key.to_string(), source };
     let mut writer = data.writer(key, options).await?;
-    let (mut size, mut hasher) = (0u64, Sha256::new());
+    let (mut size, mut sha256, mut md5) = (0u64, Digest::new(Algorithm::Sha256), Digest::new(Algorithm::Md5));
     for part in parts {
         let mut stream = data.get_range(&object_store::path::Path::from(part.key.as_str()), 0..part.size).await?;
         while let Some(chunk) = stream.next().await {
             let chunk = chunk.map_err(object_err)?;
             size += chunk.len() as u64;
-            hasher.update(&chunk);
+            sha256.update(&chunk);
+            md5.update(&chunk);
             writer.wait_for_capacity(COPY_CONCURRENCY).await.map_err(object_err)?;
             writer.put(chunk);
         }
     }
     writer.finish().await.map_err(object_err)?;
-    Ok(StoredFile::new(key.to_string(), size, part_size, hex::encode(hasher.finalize())))
+    Ok(StoredFile::new(key.to_string(), size, part_size, sha256.finalize_hex(), md5.finalize_hex()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use object_store::ObjectStoreExt;
+    use object_store::memory::InMemory;
+    use object_store::path::Path;
+    use seqstore_formats::digest::{Algorithm, Digest};
+
+    use super::*;
+
+    fn hex(algorithm: Algorithm, bytes: &[u8]) -> String {
+        let mut digest = Digest::new(algorithm);
+        digest.update(bytes);
+        digest.finalize_hex()
+    }
+
+    #[tokio::test]
+    async fn copied_parts_record_the_size_sha256_and_md5_of_the_copy() -> Result<(), Box<dyn std::error::Error>> {
+        let data = DataStore::from_object_store(Arc::new(InMemory::new()));
+        let options = WriteOptions::default();
+        let mut parts = Vec::new();
+        for (number, bytes) in [b"@r1\nACGT\n+\n".as_slice(), b"IIII\n"].into_iter().enumerate() {
+            let key = format!("s/upload/u/SOURCE1/{number}-n");
+            data.put(&Path::from(key.as_str()), bytes.to_vec(), &options).await?;
+            parts.push(StoredPart { key, size: bytes.len() as u64 });
+        }
+        let key = Path::from("s/readSet/r/source1");
+        let file = copy_parts(&data, &parts, &key, 4, &options).await?;
+        let whole = b"@r1\nACGT\n+\nIIII\n";
+        let expected = StoredFile::new(
+            key.to_string(),
+            whole.len() as u64,
+            4,
+            hex(Algorithm::Sha256, whole),
+            hex(Algorithm::Md5, whole),
+        );
+        assert_eq!(file, expected);
+        assert_eq!(data.object_store().get(&key).await?.bytes().await?.as_ref(), whole);
+        Ok(())
+    }
 }

@@ -82,12 +82,13 @@ pub(super) async fn attempt(
         (Some((kind, bytes)), Some(object)) => {
             let index_key = DataStore::read_set_key(&claim.store_id, &claim.object_dir(), object);
             service.data.put(&index_key, bytes.clone(), &options).await.map_err(|e| storage_failed(object, &e))?;
-            let file = StoredFile::new(index_key.to_string(), bytes.len() as u64, part, sha256(bytes));
+            let file = tee::in_memory(index_key.to_string(), bytes, part);
             Some(file.named(names::index_name(&name, kind.extension())))
         }
         _ => None,
     };
-    let source1 = StoredFile::new(key.to_string(), scanned.stored_bytes, part, scanned.stored_sha256.clone());
+    let (sha256, md5) = (scanned.stored_sha256.clone(), scanned.stored_md5.clone());
+    let source1 = StoredFile::new(key.to_string(), scanned.stored_bytes, part, sha256, md5);
     let source1 = source1.named(name);
     let mut set = super::imported(at, spec);
     set.status_message = (index.is_none() && file_type.expects_index()).then(|| match &scanned.unindexed {
@@ -102,11 +103,6 @@ pub(super) async fn attempt(
     set.files = Files { source1: Some(source1), source2: None, index };
     set.statistics = Some(statistics(&scanned.statistics));
     Ok(set)
-}
-
-fn sha256(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// How records are named and what the scanner accepts (see [`cram::Options`]).

@@ -1,0 +1,42 @@
+//! The start-up backfill of stored files' MD5s: one pass over the read sets and references stored
+//! before imports recorded the MD5 of their files ([`Service::backfill_md5`]), in small steps,
+//! beside the workers. Rows stored later by an older version (during a rolling upgrade) are
+//! filled by the next start-up's pass.
+
+use tokio::sync::watch;
+
+use crate::service::Service;
+use crate::service::stored_md5::Md5Cursor;
+
+/// Rows per step: their file lists are held while their files are read one after the other.
+const STEP_ROWS: i64 = 16;
+
+/// Runs one backfill pass to its end, or until `stopped` turns true (what it filled stays
+/// filled; the next start-up's pass does the rest). A database failure ends the pass early, with
+/// a warning. Safe with several processes (see [`Service::backfill_md5`]).
+pub async fn stored_md5(service: Service, mut stopped: watch::Receiver<bool>) {
+    let mut cursor = Md5Cursor::default();
+    let (mut filled, mut skipped) = (0, 0);
+    while !*stopped.borrow() {
+        let step = tokio::select! {
+            step = service.backfill_md5(&cursor, STEP_ROWS) => step,
+            _ = stopped.changed() => break,
+        };
+        match step {
+            Ok(step) => {
+                (filled, skipped) = (filled + step.filled, skipped + step.skipped);
+                match step.next {
+                    Some(next) => cursor = next,
+                    None => break,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, "the MD5 backfill of stored files stopped early");
+                break;
+            }
+        }
+    }
+    if filled + skipped > 0 {
+        tracing::info!(filled, skipped, "MD5 backfill recorded the MD5 of stored files");
+    }
+}
