@@ -12,7 +12,7 @@ use aws_sdk_omics::Client;
 use aws_sdk_omics::operation::get_read_set_export_job::GetReadSetExportJobOutput;
 use aws_sdk_omics::types::{
     ETagAlgorithmFamily, ExportReadSet, FileType, ReadSetExportJobItemStatus, ReadSetExportJobStatus,
-    ReadSetImportJobStatus, StartReferenceImportJobSourceItem,
+    StartReferenceImportJobSourceItem,
 };
 use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt};
@@ -21,7 +21,7 @@ use seqstore::config::{Access, Config, Location, Role};
 use super::cli::cli;
 use super::fastq_data::fastq;
 use super::fault_proxy::{FaultProxy, Plan};
-use super::imports::{ROLE_A, import_config, source, start, store, typed_source, wait, write};
+use super::imports::{ROLE_A, import_all, import_config, source, store, typed_source, write};
 use super::references::import as import_reference;
 use super::s3::S3Server;
 use super::support::{Backend, KEY_A, Serve, TestDb, TestServer, code, sdk, signed_http};
@@ -101,17 +101,6 @@ async fn settled(client: &Client, store: &str, job: &str) -> GetReadSetExportJob
         assert!(Instant::now() < deadline, "export {job} did not settle: {out:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// Imports `sources` and returns the read set ids in order.
-async fn imported(
-    client: &Client,
-    store: &str,
-    sources: Vec<aws_sdk_omics::types::StartReadSetImportJobSourceItem>,
-) -> Vec<String> {
-    let job = wait(client, store, &start(client, store, sources).await).await;
-    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
-    job.sources().iter().map(|s| s.read_set_id().expect("read set").to_owned()).collect()
 }
 
 /// Every key under `prefix` of the export bucket, with its bytes.
@@ -214,7 +203,7 @@ async fn exports_every_file_under_its_name() {
         source(&files[2], None),
         source(&files[3], None),
     ];
-    let ids = imported(&client, &store, sources).await;
+    let ids = import_all(&client, &store, sources).await;
 
     let destination = format!("s3://{BUCKET}/out/run1/");
     let job_id = export(&client, &store, &destination, &ids).await;
@@ -285,7 +274,8 @@ async fn exports_are_refused_where_the_role_may_not_write() {
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
-    let ids = imported(&client, &store, vec![source(&write(root.path(), "a.fq", &fastq(1, 5, 50, None)), None)]).await;
+    let ids =
+        import_all(&client, &store, vec![source(&write(root.path(), "a.fq", &fastq(1, 5, 50, None)), None)]).await;
     let start = |destination: &str, ids: Vec<String>| {
         let sources = ids.into_iter().map(|id| ExportReadSet::builder().read_set_id(id).build().expect("source"));
         client
@@ -373,7 +363,7 @@ async fn a_missing_bucket_fails_and_server_errors_are_retried() {
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let bytes = fastq(4, 200, 100, None);
-    let ids = imported(&client, &store, vec![source(&write(root.path(), "reads.fq", &bytes), None)]).await;
+    let ids = import_all(&client, &store, vec![source(&write(root.path(), "reads.fq", &bytes), None)]).await;
 
     let job = settled(&client, &store, &export(&client, &store, "s3://missing-bucket/x/", &ids).await).await;
     assert_eq!(job.status(), &ReadSetExportJobStatus::Failed, "{job:?}");
@@ -414,7 +404,7 @@ async fn a_killed_export_completes_after_restart_and_a_cancelled_one_leaves_noth
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let bytes = fastq(5, 90_000, 120, None);
-    let ids = imported(&client, &store, vec![source(&write(root.path(), "big.fq", &bytes), None)]).await;
+    let ids = import_all(&client, &store, vec![source(&write(root.path(), "big.fq", &bytes), None)]).await;
 
     let job = export(&client, &store, "s3://exports/out/killed/", &ids).await;
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -436,7 +426,7 @@ async fn a_killed_export_completes_after_restart_and_a_cancelled_one_leaves_noth
     // read set goes.
     let r1 = write(root.path(), "pair_R1.fq", &fastq(9, 90_000, 10, Some(1)));
     let r2 = write(root.path(), "pair_R2.fq", &fastq(9, 90_000, 120, Some(2)));
-    let pair = imported(&client, &store, vec![source(&r1, Some(&r2))]).await;
+    let pair = import_all(&client, &store, vec![source(&r1, Some(&r2))]).await;
     let job = export(&client, &store, "s3://exports/out/cancelled/", &pair).await;
     let deadline = Instant::now() + Duration::from_secs(60);
     while open_uploads(&s3, BUCKET) == 0 {
@@ -503,7 +493,7 @@ async fn the_cli_exports_with_progress_and_lists_export_jobs() {
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let bytes = fastq(6, 60_000, 120, None);
-    let ids = imported(&client, &store, vec![source(&write(root.path(), "cli.fq", &bytes), None)]).await;
+    let ids = import_all(&client, &store, vec![source(&write(root.path(), "cli.fq", &bytes), None)]).await;
 
     let endpoint = server.endpoint.clone();
     let (store_id, read_set) = (store.clone(), ids[0].clone());
@@ -562,7 +552,7 @@ async fn a_read_set_deleted_while_queued_fails_its_source() {
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let large = write(root.path(), "large.fq", &fastq(7, 60_000, 120, None));
     let small = write(root.path(), "small.fq", &fastq(8, 10, 50, None));
-    let ids = imported(&client, &store, vec![source(&large, None), source(&small, None)]).await;
+    let ids = import_all(&client, &store, vec![source(&large, None), source(&small, None)]).await;
     server.stop().await;
 
     config.worker.throttle_bytes_per_sec = 2_000_000;

@@ -8,13 +8,12 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use aws_sdk_omics::Client;
-use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetImportJobStatus, ReadSetStatus};
+use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetStatus};
 use seqstore::db::Db;
 
 use super::aligned_failures::import_references;
 use super::fastq_data::{fastq, gzip};
-use super::imports::{import_config, source, start, store, typed_source, wait, write};
+use super::imports::{import_all, import_config, source, store, typed_source, write};
 use super::support::{Backend, KEY_A, TestDb, TestServer, in_ci, on_both_backends, sdk};
 use super::ui::{http, session};
 use super::uploads::{settled, upload_files};
@@ -90,17 +89,6 @@ fn defaults(id: &str, suffixes: &[(&str, &str)]) -> Vec<(String, String)> {
     suffixes.iter().map(|(f, suffix)| ((*f).to_owned(), format!("{id}{suffix}"))).collect()
 }
 
-/// Imports `sources` in one job that must complete; returns the read set ids in order.
-async fn import(
-    client: &Client,
-    store: &str,
-    sources: Vec<aws_sdk_omics::types::StartReadSetImportJobSourceItem>,
-) -> Vec<String> {
-    let job = wait(client, store, &start(client, store, sources).await).await;
-    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
-    job.sources().iter().map(|s| s.read_set_id().expect("read set").to_owned()).collect()
-}
-
 /// Rewrites read set `id`'s `files` as a read set committed before names were recorded.
 async fn forget_names(db: &Db, id: &str) {
     use sqlx::Row;
@@ -136,7 +124,7 @@ async fn imports_uploads_and_older_read_sets_are_named_as_the_layout_says(backen
         write(root.path(), "run2/reads.fq", &fastq(4, 50, 100, Some(2))),
     );
     let bam = copy_in(root.path(), "hts-specs/bam/level-1.bam");
-    let ids = import(
+    let ids = import_all(
         &client,
         &store,
         vec![source(&pair.0, Some(&pair.1)), source(&same.0, Some(&same.1)), typed_source(&bam, None, FileType::Bam)],
@@ -171,7 +159,7 @@ async fn imports_uploads_and_older_read_sets_are_named_as_the_layout_says(backen
         let mut cram = typed_source(&sorted_cram(root.path(), &ce), None, FileType::Cram);
         cram.reference_arn = Some(arn);
         let long = typed_source(&long_bam(root.path()), None, FileType::Bam);
-        let ids = import(&client, &store, vec![cram, long]).await;
+        let ids = import_all(&client, &store, vec![cram, long]).await;
         let (cram_id, long_id) = (&ids[0], &ids[1]);
         let expected = pairs(&[("source1", "sorted.cram"), ("index", "sorted.cram.crai")]);
         assert_eq!(shown_names(endpoint, &cookie, &store, cram_id).await, expected);

@@ -100,6 +100,14 @@ pub async fn start(client: &Client, store: &str, sources: Vec<StartReadSetImport
     job.id().to_owned()
 }
 
+/// Imports `sources` into `store` in one job that must complete; returns the read set ids in
+/// order.
+pub async fn import_all(client: &Client, store: &str, sources: Vec<StartReadSetImportJobSourceItem>) -> Vec<String> {
+    let job = wait(client, store, &start(client, store, sources).await).await;
+    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
+    job.sources().iter().map(|s| s.read_set_id().expect("read set").to_owned()).collect()
+}
+
 /// Polls the job until it is settled (at most 120 s).
 pub async fn wait(client: &Client, store: &str, job: &str) -> GetReadSetImportJobOutput {
     let deadline = Instant::now() + Duration::from_secs(120);

@@ -8,8 +8,7 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_omics::Client;
-use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetImportJobStatus, ReadSetStatus};
+use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetStatus};
 use seqstore::config::Config;
 use seqstore::db::Db;
 use seqstore::db::stored_files;
@@ -21,7 +20,7 @@ use sqlx::Row;
 
 use super::aligned_failures::{aligned_source, copy_in, samtools, samtools_available, testdata};
 use super::fastq_data::{bgzf, fastq, gzip, md5};
-use super::imports::{import_config, raw_get, source, start, store, typed_source, wait, write};
+use super::imports::{import_all, import_config, raw_get, source, store, typed_source, write};
 use super::references::{self, fasta, ref_source, reference_store};
 use super::support::{Backend, KEY_A, TestDb, TestServer, on_both_backends, sdk, stored_object};
 use super::ui::{http, session};
@@ -29,17 +28,6 @@ use super::uploads::{settled, upload_files};
 
 /// The two tables whose `files` record stored files.
 const TABLES: [&str; 2] = ["read_sets", "genome_references"];
-
-/// Imports `sources` into `store` in one job that must complete; returns the read set ids in order.
-async fn import(
-    client: &Client,
-    store: &str,
-    sources: Vec<aws_sdk_omics::types::StartReadSetImportJobSourceItem>,
-) -> Vec<String> {
-    let job = wait(client, store, &start(client, store, sources).await).await;
-    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
-    job.sources().iter().map(|s| s.read_set_id().expect("read set").to_owned()).collect()
-}
 
 /// `(id, files)` of every row of `table`, in id order.
 async fn rows(db: &Db, table: &str) -> Vec<(String, Value)> {
@@ -174,8 +162,8 @@ async fn imports_record_the_md5_of_stored_bytes_and_the_backfill_fills_older_fil
         sources.push(aligned_source(&format!("file://{cram_path}"), FileType::Cram, Some(ce.arn())));
     }
     let mut read_sets: Vec<(String, String)> =
-        import(&client, &md5_store, sources).await.into_iter().map(|id| (md5_store.clone(), id)).collect();
-    let in_sha_store = import(&client, &sha_store, vec![source(&plain.0, None)]).await.remove(0);
+        import_all(&client, &md5_store, sources).await.into_iter().map(|id| (md5_store.clone(), id)).collect();
+    let in_sha_store = import_all(&client, &sha_store, vec![source(&plain.0, None)]).await.remove(0);
     read_sets.push((sha_store.clone(), in_sha_store));
     let uploaded = upload_files(&client, &md5_store, FileType::Fastq, None, &[&gzip(&pair.0), &gzip(&pair.1)], 2).await;
     assert_eq!(settled(&client, &md5_store, &uploaded).await.status(), &ReadSetStatus::Active);
