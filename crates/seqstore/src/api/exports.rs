@@ -10,7 +10,7 @@ use super::error::ApiError;
 use super::input::parse;
 use super::job_requests::{JobListRequest, JobRequest};
 use crate::model::export::ExportSource;
-use crate::model::import::{Source, SourceStatus};
+use crate::model::import::Source;
 use crate::model::job::Job;
 use crate::model::time;
 use crate::service::exports::StartExport;
@@ -64,14 +64,7 @@ fn read_set_item(source: &Source<ExportSource>) -> Value {
         "status": source.status.as_str(),
         "bytesProcessed": source.bytes_processed,
     });
-    let message = match (source.status, source.bytes_total) {
-        (SourceStatus::InProgress, Some(total)) if total > 0 => {
-            let done = source.bytes_processed.min(total);
-            Some(format!("{}% written ({done} of {total} bytes)", done * 100 / total))
-        }
-        _ => source.status_message.clone(),
-    };
-    if let Some(message) = message {
+    if let Some(message) = super::imports::progress_message(source, "written") {
         item["statusMessage"] = Value::String(message);
     }
     if let Some(detail) = &source.status_detail {

@@ -91,7 +91,7 @@ fn source_item(source: &Source) -> Value {
         ("referenceArn", spec.reference_arn.clone()),
         ("name", spec.name.clone()),
         ("description", spec.description.clone()),
-        ("statusMessage", source_message(source)),
+        ("statusMessage", progress_message(source, "read")),
         ("statusDetail", source.status_detail.clone()),
         ("readSetId", source.output_id.clone().filter(|_| source.status == SourceStatus::Finished)),
     ];
@@ -107,12 +107,13 @@ fn source_item(source: &Source) -> Value {
     item
 }
 
-/// The stored message, or while IN_PROGRESS the percentage read.
-fn source_message(source: &Source) -> Option<String> {
+/// The stored message of a job's source, or while IN_PROGRESS the percentage of its bytes `done`
+/// ("read" for imports, "written" for exports).
+pub(super) fn progress_message<S>(source: &Source<S>, done: &str) -> Option<String> {
     match (source.status, source.bytes_total) {
         (SourceStatus::InProgress, Some(total)) if total > 0 => {
-            let percent = (source.bytes_processed.min(total) * 100) / total;
-            Some(format!("{percent}% read ({} of {total} bytes)", source.bytes_processed.min(total)))
+            let processed = source.bytes_processed.min(total);
+            Some(format!("{}% {done} ({processed} of {total} bytes)", processed * 100 / total))
         }
         _ => source.status_message.clone(),
     }
