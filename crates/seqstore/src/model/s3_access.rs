@@ -57,6 +57,34 @@ pub fn parse_bucket_alias(bucket: &str) -> Option<(String, String)> {
     (is_account(account) && is_store_id(store_id)).then(|| (account.to_owned(), store_id.to_owned()))
 }
 
+/// The directory of a store's objects in its access point: `{account}/sequenceStore/{storeId}/`
+/// or `{account}/referenceStore/{storeId}/`. Every key of the bucket starts with it.
+pub fn store_prefix(account: &str, store_type: StoreType, store_id: &str) -> String {
+    let kind = match store_type {
+        StoreType::Sequence => "sequenceStore",
+        StoreType::Reference => "referenceStore",
+    };
+    format!("{account}/{kind}/{store_id}/")
+}
+
+/// The key of file `name` of read set `read_set_id` in its store's access point:
+/// `{account}/sequenceStore/{storeId}/readSet/{readSetId}/{name}`.
+pub fn read_set_key(account: &str, store_id: &str, read_set_id: &str, name: &str) -> String {
+    format!("{}readSet/{read_set_id}/{name}", store_prefix(account, StoreType::Sequence, store_id))
+}
+
+/// The key of file `name` of reference `reference_id` in its store's access point:
+/// `{account}/referenceStore/{storeId}/reference/{referenceId}/{name}`.
+pub fn reference_key(account: &str, store_id: &str, reference_id: &str, name: &str) -> String {
+    format!("{}reference/{reference_id}/{name}", store_prefix(account, StoreType::Reference, store_id))
+}
+
+/// The `s3://` URI of `key` (or of a prefix) in store `store_id`'s access point:
+/// `s3://{bucket alias}/{key}`.
+pub fn s3_uri(account: &str, store_id: &str, key: &str) -> String {
+    format!("s3://{}/{key}", bucket_alias(account, store_id))
+}
+
 /// The IAM principal that stands for every key of `account`.
 pub fn account_principal(account: &str) -> String {
     format!("arn:aws:iam::{account}:root")
@@ -111,6 +139,19 @@ mod tests {
         for other in ["bucket", "123456789012-1234567890", "12345-1234567890-s3alias", "123456789012--s3alias"] {
             assert_eq!(parse_bucket_alias(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn keys_and_uris_follow_the_healthomics_layout() {
+        assert_eq!(store_prefix("123456789012", StoreType::Reference, "42"), "123456789012/referenceStore/42/");
+        let key = read_set_key("123456789012", "1234567890", "5555555555", "reads.bam");
+        assert_eq!(key, "123456789012/sequenceStore/1234567890/readSet/5555555555/reads.bam");
+        assert_eq!(
+            s3_uri("123456789012", "1234567890", &key),
+            "s3://123456789012-1234567890-s3alias/123456789012/sequenceStore/1234567890/readSet/5555555555/reads.bam"
+        );
+        let reference = reference_key("123456789012", "42", "7", "7.fasta");
+        assert_eq!(reference, "123456789012/referenceStore/42/reference/7/7.fasta");
     }
 
     #[test]
