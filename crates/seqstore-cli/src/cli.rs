@@ -100,4 +100,8 @@ pub struct ServeArgs {
     /// PEM private key of --tls-cert. Replaces `tls.key`.
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Address of the read-only S3-compatible endpoint, HOST:PORT (default 127.0.0.1:4871; port 0
+    /// picks a free one; "" turns it off). Replaces `s3_api.listen`.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub s3_listen: Option<String>,
 }

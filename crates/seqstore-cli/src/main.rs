@@ -77,6 +77,7 @@ fn load(cli: &Cli, args: &ServeArgs) -> Result<Config, Error> {
             s3_endpoint: args.source_s3_endpoint.clone(),
         },
         tls: config::TlsOverrides { cert: args.tls_cert.clone(), key: args.tls_key.clone() },
+        s3_api: config::S3ApiOverrides { listen: args.s3_listen.clone() },
     };
     Ok(Config::load(cli.config.as_deref(), &overrides)?)
 }
@@ -103,6 +104,10 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 writeln!(stdout, "seqstore listening on {}://{}", listening.scheme, listening.addr)
                     .map_err(Error::Stdout)?;
                 stdout.flush().map_err(Error::Stdout)?;
+                if let Some(s3) = listening.s3_addr {
+                    // stderr, so that the first line of stdout stays the API's.
+                    eprintln!("seqstore S3 endpoint listening on {}://{s3}", listening.scheme);
+                }
                 let database = config::redact_url(&config.database_url());
                 tracing::info!(addr = %listening.addr, database = %database, "serving");
                 Ok::<_, Error>(())

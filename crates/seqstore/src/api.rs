@@ -16,6 +16,7 @@ pub mod read_sets;
 pub mod reference_stores;
 pub mod references;
 pub mod route;
+pub mod s3;
 pub mod s3_access_policies;
 pub mod sequence_stores;
 pub mod sigv4;

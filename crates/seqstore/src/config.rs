@@ -5,12 +5,14 @@
 //! Unknown keys in any layer are rejected. Secrets are redacted in `Debug` and in [`Config::redacted`].
 
 pub mod limits;
+pub mod s3_api;
 pub mod sources;
 pub mod storage;
 pub mod ui;
 pub mod worker;
 
 pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
+pub use s3_api::S3ApiConfig;
 pub use sources::{Access, Location, Role, SourcesConfig};
 pub use storage::{StorageConfig, StorageKind};
 pub use worker::WorkerConfig;
@@ -62,6 +64,8 @@ pub struct Config {
     pub tls: TlsConfig,
     /// `[ui]`: the web dashboard.
     pub ui: ui::UiConfig,
+    /// `[s3_api]`: the read-only S3-compatible endpoint.
+    pub s3_api: s3_api::S3ApiConfig,
 }
 
 /// `[database]`.
@@ -126,6 +130,23 @@ pub struct Overrides {
     /// `--tls-cert` and `--tls-key`.
     #[serde(skip_serializing_if = "TlsOverrides::is_empty")]
     pub tls: TlsOverrides,
+    /// `--s3-listen`.
+    #[serde(skip_serializing_if = "S3ApiOverrides::is_empty")]
+    pub s3_api: S3ApiOverrides,
+}
+
+/// Command-line overrides of `[s3_api]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct S3ApiOverrides {
+    /// `--s3-listen`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+}
+
+impl S3ApiOverrides {
+    fn is_empty(&self) -> bool {
+        self.listen.is_none()
+    }
 }
 
 /// Command-line overrides of `[tls]`.
@@ -195,6 +216,7 @@ impl Default for Config {
             uploads: UploadsConfig::default(),
             tls: TlsConfig::default(),
             ui: ui::UiConfig::default(),
+            s3_api: s3_api::S3ApiConfig::default(),
         }
     }
 }
@@ -259,7 +281,12 @@ impl Config {
         if !region_ok {
             return Err(invalid("region", "must look like an AWS region, e.g. us-east-1".into()));
         }
-        let problem = self.limits.problem().or_else(|| self.quotas.problem()).or_else(|| self.tls.problem());
+        let problem = self
+            .limits
+            .problem()
+            .or_else(|| self.quotas.problem())
+            .or_else(|| self.tls.problem())
+            .or_else(|| self.s3_api.problem());
         if let Some((key, problem)) = problem {
             return Err(invalid(key, problem));
         }

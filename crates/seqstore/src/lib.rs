@@ -38,6 +38,8 @@ pub struct Listening {
     pub scheme: &'static str,
     /// The bound address (with the real port when 0 was asked for).
     pub addr: SocketAddr,
+    /// The S3 endpoint's bound address, when it is turned on (`s3_api.listen`).
+    pub s3_addr: Option<SocketAddr>,
 }
 
 /// `seqstore serve`: binds the server of `config` (locking its data directory), tells
@@ -48,7 +50,7 @@ pub async fn serve<E: From<ServeError>>(
     on_listening: impl FnOnce(Listening) -> Result<(), E>,
 ) -> Result<(), E> {
     let server = server::Server::bind(config).await?;
-    on_listening(Listening { scheme: server.scheme(), addr: server.local_addr() })?;
+    on_listening(Listening { scheme: server.scheme(), addr: server.local_addr(), s3_addr: server.s3_local_addr() })?;
     Ok(server.run(server::shutdown_signal()).await?)
 }
 

@@ -1,5 +1,6 @@
-//! `seqstore serve`: locks the data directory, opens the database, binds the listener and serves
-//! until a shutdown signal.
+//! `seqstore serve`: locks the data directory, opens the database, binds the listeners (the API's
+//! with the dashboard and metrics, and the S3 endpoint's, `s3_api.listen`) and serves until a
+//! shutdown signal.
 
 mod http;
 pub mod lock;
@@ -9,6 +10,7 @@ pub mod tls;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use futures_util::FutureExt;
 use tokio::net::TcpListener;
 
 use crate::api::{self, App};
@@ -83,6 +85,8 @@ pub enum Error {
 /// A server bound to its address, ready to serve.
 pub struct Server {
     listener: TcpListener,
+    /// The S3 endpoint's listener and router, when `s3_api.listen` is not empty.
+    s3: Option<(TcpListener, axum::Router)>,
     tls: Option<tokio_rustls::TlsAcceptor>,
     connections: http::Settings,
     router: axum::Router,
@@ -102,8 +106,12 @@ impl Server {
     /// [`DataStore::from_object_store`] over a store that injects faults, in tests).
     pub async fn bind_with_data(config: &Config, data: DataStore) -> Result<Self, Error> {
         let addr = resolve(&config.listen).await?;
+        let s3_addr = match config.s3_api.enabled() {
+            true => Some(resolve(&config.s3_api.listen).await?),
+            false => None,
+        };
         if config.dev_mode() {
-            if !addr.ip().is_loopback() {
+            if let Some(addr) = std::iter::once(addr).chain(s3_addr).find(|a| !a.ip().is_loopback()) {
                 return Err(Error::DevModeNotLoopback { addr });
             }
             tracing::warn!(
@@ -122,18 +130,28 @@ impl Server {
         let metrics = Arc::new(metrics::Metrics::default());
         let service = Service::new(config, db.clone(), data).await?.with_meter(metrics.clone());
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
+        let s3_listener = match s3_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?),
+            None => None,
+        };
         let settings = worker::Settings::new(node_id, config);
         let workers = worker::start(service.clone(), settings, config.worker.count).await.map_err(Error::Workers)?;
         let ui = Ui::new(config, service.clone(), addr).await?;
-        let api = api::router(Arc::new(App::new(config, service.clone())));
-        let router = ui::router(ui, metrics::router(service, metrics, api));
+        let app = Arc::new(App::new(config, service.clone()));
+        let s3 = s3_listener.map(|listener| (listener, api::s3::router(app.clone(), &config.s3_api, &config.region)));
+        let router = ui::router(ui, metrics::router(service, metrics, api::router(app)));
         let connections = http::Settings::new(&config.limits);
-        Ok(Self { listener, tls, connections, router, db, workers, _lock: lock })
+        Ok(Self { listener, s3, tls, connections, router, db, workers, _lock: lock })
     }
 
     /// The bound address (with the real port when 0 was asked for).
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The S3 endpoint's bound address, `None` when it is turned off.
+    pub fn s3_local_addr(&self) -> Option<SocketAddr> {
+        self.s3.as_ref().map(|(listener, _)| listener.local_addr().expect("a bound listener has an address"))
     }
 
     /// The metadata database this server uses (e.g. for tests that inject faults into it).
@@ -150,7 +168,15 @@ impl Server {
     /// (imports in progress restart from the beginning at the next start), closes the database and
     /// releases the data directory.
     pub async fn run(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), Error> {
-        http::serve(self.listener, self.tls, self.connections, self.router, shutdown).await;
+        let shutdown = shutdown.shared();
+        let api = http::serve(self.listener, self.tls.clone(), self.connections.clone(), self.router, shutdown.clone());
+        match self.s3 {
+            Some((listener, router)) => {
+                let s3 = http::serve(listener, self.tls, self.connections, router, shutdown);
+                tokio::join!(api, s3);
+            }
+            None => api.await,
+        }
         self.workers.shutdown().await;
         self.db.close().await;
         Ok(())

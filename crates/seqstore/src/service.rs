@@ -19,6 +19,7 @@ pub mod read_sets;
 pub mod reference_reader;
 pub mod references;
 pub mod s3_access_policies;
+pub mod s3_objects;
 pub mod scrub;
 pub mod sequence_stores;
 pub mod signing;

@@ -43,8 +43,14 @@ pub fn seqstore_command() -> Command {
     for switch in SWITCHES {
         command.env_remove(switch);
     }
+    // Servers of tests run side by side: each S3 endpoint takes a free port (a test that reads it
+    // parses the stderr announcement; `--s3-listen` overrides this).
+    command.env(S3_LISTEN_ENV, "127.0.0.1:0");
     command
 }
+
+/// The environment variable of `s3_api.listen`.
+pub const S3_LISTEN_ENV: &str = "SEQSTORE_S3_API__LISTEN";
 
 /// Key of account A.
 pub const KEY_A: (&str, &str, &str) = ("AKIDTESTACCOUNTA", "secret-of-account-a", "111111111111");
@@ -275,6 +281,7 @@ pub fn config(db: &TestDb) -> Config {
         account_id: account.into(),
     };
     let mut config = Config { listen: "127.0.0.1:0".into(), data_dir: db.dir().join("data"), ..Config::default() };
+    config.s3_api.listen = "127.0.0.1:0".into();
     config.database.url = Some(db.url.clone());
     config.auth.keys = vec![key(KEY_A), key(KEY_B)];
     config.storage = db.storage.config.clone();
@@ -285,6 +292,8 @@ pub fn config(db: &TestDb) -> Config {
 pub struct TestServer {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
+    /// `http://127.0.0.1:PORT` of its S3 endpoint, when it is on.
+    pub s3_endpoint: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -302,6 +311,7 @@ impl TestServer {
 
     fn run(server: Server) -> Self {
         let endpoint = format!("http://{}", server.local_addr());
+        let s3_endpoint = server.s3_local_addr().map(|addr| format!("http://{addr}"));
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(async move {
             server
@@ -311,7 +321,7 @@ impl TestServer {
                 .await
                 .expect("server runs");
         });
-        Self { endpoint, shutdown: Some(tx), task: Some(task) }
+        Self { endpoint, s3_endpoint, shutdown: Some(tx), task: Some(task) }
     }
 
     /// Stops the server and waits for it.
@@ -334,6 +344,8 @@ pub struct Serve {
     child: Child,
     /// `http://127.0.0.1:PORT` as printed by the server.
     pub endpoint: String,
+    /// The S3 endpoint it announced on stderr, when it is on.
+    pub s3_endpoint: Option<String>,
     /// Storage owned by this process (dropped after it), when [`Serve::start`] chose it.
     _storage: Option<TestStorage>,
 }
@@ -354,18 +366,31 @@ impl Serve {
     }
 
     /// Runs `command` (a `seqstore serve`, perhaps behind a shell that sets limits first) with its
-    /// stdout piped, stderr discarded and `RUST_LOG` unset, and waits for its listening line.
+    /// stdout piped, stderr read for the S3 endpoint's announcement and otherwise discarded, and
+    /// `RUST_LOG` unset, and waits for its listening line.
     pub fn spawn(command: &mut Command) -> Self {
         let mut child = command
             .env_remove("RUST_LOG")
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("spawn seqstore");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if let Some(url) = line.trim().strip_prefix("seqstore S3 endpoint listening on ") {
+                    let _ = tx.send(url.to_owned());
+                }
+            }
+        });
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("read");
         let endpoint = line.trim().strip_prefix("seqstore listening on ").expect("listening line").to_owned();
-        Self { child, endpoint, _storage: None }
+        // The announcement follows the listening line at once when the endpoint is on.
+        let s3_endpoint = rx.recv_timeout(Duration::from_secs(2)).ok();
+        Self { child, endpoint, s3_endpoint, _storage: None }
     }
 
     /// Runs `seqstore serve` on 127.0.0.1:0 for `db` (its database and storage), with `data` as

@@ -98,6 +98,7 @@ impl ApiError {
                 | AuthError::MissingField { .. }
                 | AuthError::Date { .. }
                 | AuthError::Skew { .. }
+                | AuthError::Expired { .. }
                 | AuthError::Scope { .. }
                 | AuthError::Unsigned { .. }
                 | AuthError::Repeated { .. }

@@ -30,6 +30,8 @@ use sha2::{Digest, Sha256};
 
 use crate::config::{AccessKey, Config, DEV_ACCOUNT_ID};
 
+pub mod s3;
+
 type HmacSha256 = Hmac<Sha256>;
 
 const ALGORITHM: &str = "AWS4-HMAC-SHA256";
@@ -124,6 +126,19 @@ pub enum AuthError {
     /// `X-Amz-Content-SHA256` does not match the body.
     #[error("The provided X-Amz-Content-SHA256 header does not match the SHA-256 of the body")]
     PayloadHash,
+    /// A presigned URL used after its `X-Amz-Date` plus `X-Amz-Expires`.
+    #[error(
+        "Request has expired: the presigned URL was signed at {signed} for {expires} seconds and the server time is \
+         {server}; presign a new one"
+    )]
+    Expired {
+        /// `X-Amz-Date`.
+        signed: String,
+        /// `X-Amz-Expires`.
+        expires: i64,
+        /// Server time.
+        server: String,
+    },
     /// The signature does not match.
     #[error(
         "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method."
@@ -219,12 +234,7 @@ impl Verifier {
         }
         let text = header.to_str().map_err(|_| AuthError::Malformed { problem: "it is not ASCII" })?;
         let auth = parse_authorization(text)?;
-        let key = match self.keys.is_empty() {
-            true => None,
-            false => {
-                Some(self.keys.get(&auth.key_id).ok_or_else(|| AuthError::UnknownKey { key_id: auth.key_id.clone() })?)
-            }
-        };
+        let key = self.key(&auth.key_id)?;
         let (amz_date, signed_at) = self.check_date_and_scope(request.headers, &auth, now)?;
         check_signed_headers(request, &auth.signed_headers)?;
         let payload_hash = payload_hash(request)?;
@@ -237,10 +247,7 @@ impl Verifier {
         // `/.` or `/..`, which is not in normal form and so never reaches an operation).
         let matches = canonical_paths(request.raw_path).iter().any(|path| {
             let canonical = canonical_request(request, path, &headers, &auth.signed_headers, &payload_hash);
-            let to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical)));
-            let mut mac = HmacSha256::new_from_slice(signing_key.as_ref()).expect("HMAC takes any key length");
-            mac.update(to_sign.as_bytes());
-            mac.verify_slice(&given).is_ok()
+            signature_matches(signing_key.as_ref(), &amz_date, &scope, &canonical, &given)
         });
         if !matches {
             return Err(AuthError::Mismatch);
@@ -256,25 +263,52 @@ impl Verifier {
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let amz_date =
             headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or(AuthError::Date { given: None })?;
-        let signed_at = NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
-            .map_err(|_| AuthError::Date { given: Some(amz_date.to_owned()) })?
-            .and_utc();
+        let signed_at = parse_amz_date(amz_date)?;
         let skew = (now - signed_at).num_seconds();
         if skew.abs() > MAX_SKEW_SECONDS {
             let server = now.format("%Y%m%dT%H%M%SZ").to_string();
             return Err(AuthError::Skew { amz_date: amz_date.to_owned(), skew, server });
         }
+        self.check_scope(auth, amz_date, SERVICE)?;
+        Ok((amz_date.to_owned(), signed_at))
+    }
+
+    /// The credential scope must be `{date of amz_date}/{region}/{service}/aws4_request`.
+    fn check_scope(&self, auth: &Authorization, amz_date: &str, service: &str) -> Result<(), AuthError> {
         if auth.date != amz_date[..8]
             || auth.region != self.region
-            || auth.service != SERVICE
+            || auth.service != service
             || auth.terminator != "aws4_request"
         {
-            let expected = format!("{}/{}/{SERVICE}/aws4_request", &amz_date[..8], self.region);
+            let expected = format!("{}/{}/{service}/aws4_request", &amz_date[..8], self.region);
             let given = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
             return Err(AuthError::Scope { expected, given });
         }
-        Ok((amz_date.to_owned(), signed_at))
+        Ok(())
     }
+
+    /// The configured key `key_id`, `None` in dev mode (no keys configured).
+    fn key(&self, key_id: &str) -> Result<Option<&AccessKey>, AuthError> {
+        match self.keys.is_empty() {
+            true => Ok(None),
+            false => self.keys.get(key_id).map(Some).ok_or_else(|| AuthError::UnknownKey { key_id: key_id.to_owned() }),
+        }
+    }
+}
+
+/// `YYYYMMDDTHHMMSSZ` as a time.
+fn parse_amz_date(amz_date: &str) -> Result<DateTime<Utc>, AuthError> {
+    Ok(NaiveDateTime::parse_from_str(amz_date, "%Y%m%dT%H%M%SZ")
+        .map_err(|_| AuthError::Date { given: Some(amz_date.to_owned()) })?
+        .and_utc())
+}
+
+/// True when `signature` (hex) is the HMAC of the string to sign of `canonical` under `key`.
+fn signature_matches(key: &[u8], amz_date: &str, scope: &str, canonical: &str, signature: &[u8]) -> bool {
+    let to_sign = format!("{ALGORITHM}\n{amz_date}\n{scope}\n{}", hex::encode(Sha256::digest(canonical)));
+    let mut mac = HmacSha256::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(to_sign.as_bytes());
+    mac.verify_slice(signature).is_ok()
 }
 
 /// `host`, `x-amz-date`, every `x-amz-*` header sent and every header member sent must be signed,

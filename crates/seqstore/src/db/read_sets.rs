@@ -214,6 +214,23 @@ pub async fn page_all(
     rows.iter().map(from_row).collect()
 }
 
+/// Up to `limit` read sets of `store` with ids from `from` on (inclusive; exclusive when not
+/// `inclusive`), in id order: the S3
+/// endpoint's listing, which walks a store in key order (ids are digits of one length, so id order
+/// is key order).
+pub async fn page_of_store(
+    conn: &mut AnyConnection,
+    store: &str,
+    from: &str,
+    inclusive: bool,
+    limit: i64,
+) -> Result<Vec<ReadSet>, Error> {
+    let op = if inclusive { ">=" } else { ">" };
+    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE store_id = $1 AND id {op} $2 ORDER BY id LIMIT {limit}");
+    let rows = sqlx::query(&sql).bind(store).bind(from).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// True when a read set `id` is committed (any account).
 pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM read_sets WHERE id = $1").bind(id).fetch_one(&mut *conn).await?;

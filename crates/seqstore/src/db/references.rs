@@ -112,6 +112,24 @@ pub async fn page_all(
     rows.iter().map(from_row).collect()
 }
 
+/// Up to `limit` references of `store` with ids from `from` on (inclusive; exclusive when not
+/// `inclusive`), in id order: the S3
+/// endpoint's listing, which walks a store in key order (ids are digits of one length, so id order
+/// is key order).
+pub async fn page_of_store(
+    conn: &mut AnyConnection,
+    store: &str,
+    from: &str,
+    inclusive: bool,
+    limit: i64,
+) -> Result<Vec<Reference>, Error> {
+    let op = if inclusive { ">=" } else { ">" };
+    let sql =
+        format!("SELECT {COLUMNS} FROM genome_references WHERE store_id = $1 AND id {op} $2 ORDER BY id LIMIT {limit}");
+    let rows = sqlx::query(&sql).bind(store).bind(from).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
 /// True when a reference `id` is committed (any account).
 pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
     let row =

@@ -34,6 +34,11 @@ impl std::fmt::Display for Client {
     }
 }
 
+/// The TLS version a request's connection negotiated (`1.2` or `1.3`), which the accept loop puts
+/// into the extensions of every request of a TLS connection (`s3:TlsVersion`); plain HTTP has none.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TlsVersion(pub f64);
+
 #[cfg(test)]
 mod tests {
     use super::*;

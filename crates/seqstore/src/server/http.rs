@@ -26,6 +26,7 @@ use tower::ServiceExt;
 use super::proxies::Proxies;
 use crate::api::limits::BodyDeadlines;
 use crate::config::LimitsConfig;
+use crate::model::client::TlsVersion;
 use addresses::{Addresses, Slot};
 
 /// Connection settings taken from `[limits]`.
@@ -143,16 +144,22 @@ impl Connection {
     async fn run(self, tcp: TcpStream, router: axum::Router) {
         let peer = self.peer;
         let (body, proxies) = (self.settings.body, self.settings.proxies.clone());
-        // Each request gets the peer and client addresses, and its body the deadlines.
-        let service = hyper::service::service_fn(move |request: http::Request<Incoming>| {
-            let client = proxies.client(peer.ip(), request.headers());
-            let mut request = request.map(|incoming| body.watch(incoming));
-            request.extensions_mut().insert(ConnectInfo(peer));
-            request.extensions_mut().insert(client);
-            router.clone().oneshot(request)
-        });
+        // Each request gets the peer and client addresses, the TLS version, and its body the
+        // deadlines.
+        let service = move |tls: Option<TlsVersion>| {
+            hyper::service::service_fn(move |request: http::Request<Incoming>| {
+                let client = proxies.client(peer.ip(), request.headers());
+                let mut request = request.map(|incoming| body.watch(incoming));
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request.extensions_mut().insert(client);
+                if let Some(tls) = tls {
+                    request.extensions_mut().insert(tls);
+                }
+                router.clone().oneshot(request)
+            })
+        };
         let result = match self.tls {
-            None => self.watcher.watch(self.builder.serve_connection(TokioIo::new(tcp), service)).await,
+            None => self.watcher.watch(self.builder.serve_connection(TokioIo::new(tcp), service(None))).await,
             Some(acceptor) => {
                 let timeout = self.settings.header_read_timeout;
                 let stream = match tokio::time::timeout(timeout, acceptor.accept(tcp)).await {
@@ -160,7 +167,12 @@ impl Connection {
                     Ok(Err(error)) => return tracing::debug!(%peer, %error, "TLS handshake failed"),
                     Err(_) => return tracing::debug!(%peer, "TLS handshake timed out"),
                 };
-                self.watcher.watch(self.builder.serve_connection(TokioIo::new(stream), service)).await
+                let version = match stream.get_ref().1.protocol_version() {
+                    Some(rustls::ProtocolVersion::TLSv1_3) => Some(TlsVersion(1.3)),
+                    Some(rustls::ProtocolVersion::TLSv1_2) => Some(TlsVersion(1.2)),
+                    _ => None,
+                };
+                self.watcher.watch(self.builder.serve_connection(TokioIo::new(stream), service(version))).await
             }
         };
         if let Err(error) = result {

@@ -109,7 +109,12 @@ impl Service {
     }
 
     /// The access point `arn` names, when it is one of `caller`'s stores in this region.
-    async fn access_point(&self, conn: &mut AnyConnection, caller: &Caller, arn: &str) -> Result<AccessPoint, Error> {
+    pub(super) async fn access_point(
+        &self,
+        conn: &mut AnyConnection,
+        caller: &Caller,
+        arn: &str,
+    ) -> Result<AccessPoint, Error> {
         let Some((region, account, store_id)) = s3_access::parse_access_point_arn(arn) else {
             let problem = "not the ARN of a seqstore S3 access point: arn:aws:s3:REGION:ACCOUNT:accesspoint/STORE_ID \
                            (the id of a sequence or reference store)";
@@ -132,7 +137,10 @@ impl Service {
 }
 
 /// The policy text of `access_point` and its date; `None` when it was deleted.
-async fn policy_of(conn: &mut AnyConnection, access_point: &AccessPoint) -> Result<Option<(String, Millis)>, Error> {
+pub(super) async fn policy_of(
+    conn: &mut AnyConnection,
+    access_point: &AccessPoint,
+) -> Result<Option<(String, Millis)>, Error> {
     Ok(match rows::get(conn, &access_point.account, &access_point.store_id).await? {
         Some(rows::Recorded { policy: Some(policy), update_time }) => Some((policy, update_time)),
         Some(rows::Recorded { policy: None, .. }) => None,
