@@ -64,7 +64,8 @@ impl ClientServers {
 
     /// Sets on `command` the variables the client scripts read: `TEST_ENDPOINT_URL`,
     /// `TEST_HELD_ENDPOINT_URL`, `TEST_REGION`, the two keys (`TEST_KEY_A_ID` …
-    /// `TEST_ACCOUNT_B`), `TEST_FILE_ROOT` and `TEST_DATA_DIR` (the repository's `testdata/`).
+    /// `TEST_ACCOUNT_B`), `TEST_FILE_ROOT`, `TEST_DATA_DIR` (the repository's `testdata/`), and
+    /// the S3 endpoints of the two servers (`TEST_S3_API_ENDPOINT`, `TEST_HELD_S3_API_ENDPOINT`).
     pub fn env<'c>(&self, command: &'c mut Command) -> &'c mut Command {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
         command
@@ -80,6 +81,8 @@ impl ClientServers {
             .env("TEST_FILE_ROOT", &self.files)
             .env("TEST_DATA_DIR", root.join("testdata"))
             .env("TEST_S3_ENDPOINT", self.s3.as_ref().map_or("", |s3| s3.endpoint.as_str()))
+            .env("TEST_S3_API_ENDPOINT", self.server.s3_endpoint.as_deref().unwrap_or(""))
+            .env("TEST_HELD_S3_API_ENDPOINT", self.held.s3_endpoint.as_deref().unwrap_or(""))
     }
 }
 

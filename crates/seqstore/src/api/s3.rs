@@ -68,7 +68,7 @@ impl S3Caller {
             action,
             key,
             tags,
-            signature_version: "AWS4-HMAC-SHA256",
+            signature_version: self.verified.signature_version,
             tls_version: self.tls,
         };
         s3_access::evaluate(bucket.policy.as_ref(), &request).allows()
@@ -185,9 +185,8 @@ async fn process(
         *operation = "s3:GetObjectTagging";
         return objects::tagging(service, &caller, &bucket, &address.key).await;
     }
-    if let Some((name, _)) =
-        query.iter().find(|(k, _)| !OBJECT_PARAMS.contains(&k.as_str()) && !k.starts_with("X-Amz-"))
-    {
+    let presigning = |k: &str| k.starts_with("X-Amz-") || matches!(k, "AWSAccessKeyId" | "Expires" | "Signature");
+    if let Some((name, _)) = query.iter().find(|(k, _)| !OBJECT_PARAMS.contains(&k.as_str()) && !presigning(k)) {
         return Err(S3Error::NotImplemented { what: format!("?{name} on an object") });
     }
     *operation = if head { "s3:HeadObject" } else { "s3:GetObject" };
@@ -195,7 +194,7 @@ async fn process(
 }
 
 /// Query parameters of the two listings (and of presigned URLs).
-const LIST_PARAMS: [&str; 16] = [
+const LIST_PARAMS: [&str; 19] = [
     "list-type",
     "prefix",
     "delimiter",
@@ -212,6 +211,9 @@ const LIST_PARAMS: [&str; 16] = [
     "X-Amz-SignedHeaders",
     "X-Amz-Signature",
     "x-id",
+    "AWSAccessKeyId",
+    "Expires",
+    "Signature",
 ];
 
 /// Query parameters GetObject and HeadObject accept (besides a presigned URL's `X-Amz-*`).

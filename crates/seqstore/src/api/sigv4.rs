@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{AccessKey, Config, DEV_ACCOUNT_ID};
 
 pub mod s3;
+pub mod s3_v2;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -126,16 +127,13 @@ pub enum AuthError {
     /// `X-Amz-Content-SHA256` does not match the body.
     #[error("The provided X-Amz-Content-SHA256 header does not match the SHA-256 of the body")]
     PayloadHash,
-    /// A presigned URL used after its `X-Amz-Date` plus `X-Amz-Expires`.
+    /// A presigned URL used after it expired (`X-Amz-Date` plus `X-Amz-Expires`, or `Expires`).
     #[error(
-        "Request has expired: the presigned URL was signed at {signed} for {expires} seconds and the server time is \
-         {server}; presign a new one"
+        "Request has expired: the presigned URL was valid until {expired_at} and the server time is {server}; presign a new one"
     )]
     Expired {
-        /// `X-Amz-Date`.
-        signed: String,
-        /// `X-Amz-Expires`.
-        expires: i64,
+        /// When it expired, `YYYYMMDDTHHMMSSZ`.
+        expired_at: String,
         /// Server time.
         server: String,
     },

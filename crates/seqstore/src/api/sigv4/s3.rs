@@ -1,6 +1,7 @@
 //! SigV4 for service `s3`, as S3 clients sign: in the `Authorization` header or in the query
 //! string of a presigned URL (`X-Amz-Algorithm`, `X-Amz-Credential`, `X-Amz-Date`,
-//! `X-Amz-Expires`, `X-Amz-SignedHeaders`, `X-Amz-Signature`).
+//! `X-Amz-Expires`, `X-Amz-SignedHeaders`, `X-Amz-Signature`); the older version 2 presigned
+//! URLs are [`super::s3_v2`]'s.
 //!
 //! S3's canonicalisation differs from other services' in two ways: the canonical URI is the path
 //! as sent, encoded once (no normalisation, no second encoding: `a//b/../c` names the key
@@ -47,6 +48,9 @@ pub struct Verified {
     pub account: String,
     /// The access key id that signed it.
     pub access_key_id: String,
+    /// Its signature's version as `s3:signatureversion` sees it: `AWS4-HMAC-SHA256`, or `AWS` for
+    /// a version 2 presigned URL ([`super::s3_v2`]).
+    pub signature_version: &'static str,
 }
 
 /// True when `raw_query` carries a presigned signature (`X-Amz-Signature` or `X-Amz-Algorithm`).
@@ -63,12 +67,16 @@ pub fn key_id(headers: &HeaderMap, raw_query: &str) -> Option<String> {
     if let Some(id) = super::key_id(headers) {
         return Some(id.to_owned());
     }
-    let credential = query_params(raw_query).remove("X-Amz-Credential")?;
+    let mut params = query_params(raw_query);
+    if let Some(id) = params.remove("AWSAccessKeyId") {
+        return Some(id);
+    }
+    let credential = params.remove("X-Amz-Credential")?;
     credential.split('/').next().filter(|id| !id.is_empty()).map(str::to_owned)
 }
 
 /// The query's parameters, decoded; the last of a repeated name wins.
-fn query_params(raw_query: &str) -> HashMap<String, String> {
+pub(super) fn query_params(raw_query: &str) -> HashMap<String, String> {
     let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     raw_query
         .split('&')
@@ -100,6 +108,9 @@ impl Verifier {
             if count > 1 {
                 return Err(AuthError::Repeated { name, count });
             }
+        }
+        if super::s3_v2::is_presigned_v2(request.raw_query) {
+            return self.verify_s3_v2(request, now);
         }
         match is_presigned(request.raw_query) {
             true => self.verify_presigned(request, now),
@@ -174,7 +185,8 @@ impl Verifier {
             return Err(AuthError::Skew { amz_date, skew: (now - signed_at).num_seconds(), server: server() });
         }
         if (now - signed_at).num_seconds() > expires {
-            return Err(AuthError::Expired { signed: amz_date, expires, server: server() });
+            let expired_at = (signed_at + chrono::Duration::seconds(expires)).format("%Y%m%dT%H%M%SZ").to_string();
+            return Err(AuthError::Expired { expired_at, server: server() });
         }
         self.check_scope(&auth, &amz_date, SERVICE)?;
         if !auth.signed_headers.iter().any(|h| h == "host") {
@@ -224,7 +236,11 @@ impl Verifier {
     ) -> Result<Verified, AuthError> {
         let headers = canonical_headers(request, &auth.signed_headers)?;
         let Some(key) = key else {
-            return Ok(Verified { account: DEV_ACCOUNT_ID.to_owned(), access_key_id: auth.key_id.clone() });
+            return Ok(Verified {
+                account: DEV_ACCOUNT_ID.to_owned(),
+                access_key_id: auth.key_id.clone(),
+                signature_version: ALGORITHM,
+            });
         };
         let scope = format!("{}/{}/{}/{}", auth.date, auth.region, auth.service, auth.terminator);
         let signing_key = generate_signing_key(&key.secret_access_key, signed_at.into(), &auth.region, SERVICE);
@@ -234,7 +250,11 @@ impl Verifier {
             signature_matches(signing_key.as_ref(), amz_date, &scope, &canonical, &given)
         });
         match matches {
-            true => Ok(Verified { account: key.account_id.clone(), access_key_id: key.access_key_id.clone() }),
+            true => Ok(Verified {
+                account: key.account_id.clone(),
+                access_key_id: key.access_key_id.clone(),
+                signature_version: ALGORITHM,
+            }),
             false => Err(AuthError::Mismatch),
         }
     }

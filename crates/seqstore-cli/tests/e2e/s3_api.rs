@@ -1,0 +1,198 @@
+//! The read-only S3 endpoint (`api/s3.rs`): in process on both backends (and, in the S3 run of
+//! `.ci/run`, on S3 storage), signed requests list a store and read its objects whole, by range
+//! and presigned, the owner's keys only; and the real clients of `tests/python/test_s3_api.py`
+//! (boto3's S3 client, the AWS CLI, rclone, samtools) with the access policies they meet.
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::SystemTime;
+
+use aws_credential_types::Credentials;
+use aws_sdk_omics::types::ETagAlgorithmFamily;
+
+use super::client_servers::ClientServers;
+use super::fastq_data::{fastq, md5};
+use super::imports::{import_all, import_config, source, store, write};
+use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, in_ci, on_both_backends, sdk};
+
+/// A response of the S3 endpoint.
+struct Answer {
+    status: u16,
+    head: String,
+    body: Vec<u8>,
+}
+
+/// `GET {endpoint}{path_and_query}` signed for service `s3` with `key` (header form), or
+/// presigned for 60 s when `presign`, with extra `headers`.
+async fn s3_get(
+    endpoint: &str,
+    path_and_query: &str,
+    key: (&str, &str, &str),
+    presign: bool,
+    headers: &[(&str, &str)],
+) -> Answer {
+    use aws_sigv4::http_request::{
+        PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+    };
+    let host = endpoint.trim_start_matches("http://");
+    let uri = format!("{endpoint}{path_and_query}");
+    let mut request = http::Request::builder().method("GET").uri(&uri).header("host", host);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Vec::new()).expect("request");
+    let mut settings = SigningSettings::default();
+    settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
+    settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
+    settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
+    if presign {
+        settings.signature_location = SignatureLocation::QueryParams;
+        settings.expires_in = Some(std::time::Duration::from_secs(60));
+        settings.payload_checksum_kind = PayloadChecksumKind::NoHeader;
+    }
+    let identity = Credentials::new(key.0, key.1, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()
+        .expect("params")
+        .into();
+    let signed_headers: Vec<(String, String)> =
+        request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().expect("ascii").to_owned())).collect();
+    let signable = SignableRequest::new(
+        "GET",
+        uri.clone(),
+        signed_headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        SignableBody::UnsignedPayload,
+    )
+    .expect("signable");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    send(request).await
+}
+
+/// Sends `request` over a fresh connection and reads the whole answer.
+async fn send(request: http::Request<Vec<u8>>) -> Answer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let uri = request.uri().clone();
+    let mut stream =
+        tokio::net::TcpStream::connect(uri.authority().expect("authority").as_str()).await.expect("connect");
+    let mut head = format!("GET {} HTTP/1.1\r\n", uri.path_and_query().map_or("/", |p| p.as_str()));
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().expect("ascii")));
+    }
+    head.push_str("connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head end") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let mut body = raw[split..].to_vec();
+    if chunked {
+        body = dechunk(&body);
+    }
+    Answer { status, head, body }
+}
+
+fn dechunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let end = body.windows(2).position(|w| w == b"\r\n").expect("size line");
+        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).expect("hex").trim(), 16).expect("size");
+        if size == 0 {
+            return out;
+        }
+        out.extend_from_slice(&body[end + 2..end + 2 + size]);
+        body = &body[end + 2 + size + 2..];
+    }
+}
+
+on_both_backends!(signed_requests_list_and_read_a_stores_objects);
+
+async fn signed_requests_list_and_read_a_stores_objects(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let config = import_config(&db, root.path());
+    let server = TestServer::start(&config).await;
+    let s3 = server.s3_endpoint.clone().expect("the S3 endpoint is on");
+    let client = sdk(&server.endpoint, KEY_A);
+    let store_id = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let pair = (fastq(7, 300, 100, Some(1)), fastq(8, 300, 100, Some(2)));
+    let (r1, r2) = (write(root.path(), "s3_R1.fastq", &pair.0), write(root.path(), "s3_R2.fastq", &pair.1));
+    let single = write(root.path(), "single.fastq", &fastq(9, 50, 80, None));
+    let ids = import_all(&client, &store_id, vec![source(&r1, Some(&r2)), source(&single, None)]).await;
+    let account = KEY_A.2;
+    let bucket = format!("{account}-{store_id}-s3alias");
+    let dir = format!("{account}/sequenceStore/{store_id}/readSet/");
+    let key1 = format!("{dir}{}/s3_R1.fastq", ids[0]);
+
+    let listed = s3_get(&s3, &format!("/{bucket}?list-type=2&prefix={dir}"), KEY_A, false, &[]).await;
+    assert_eq!(listed.status, 200, "{}", String::from_utf8_lossy(&listed.body));
+    let text = String::from_utf8_lossy(&listed.body);
+    assert!(text.contains("<KeyCount>3</KeyCount>"), "{text}");
+    let position = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} in {text}"));
+    let mut expected = [
+        format!("{dir}{}/s3_R1.fastq", ids[0]),
+        format!("{dir}{}/s3_R2.fastq", ids[0]),
+        format!("{dir}{}/single.fastq", ids[1]),
+    ];
+    expected.sort();
+    assert!(position(&expected[0]) < position(&expected[1]) && position(&expected[1]) < position(&expected[2]));
+    assert!(text.contains(&format!("<ETag>&quot;{}&quot;</ETag>", md5(&pair.0))), "{text}");
+
+    let whole = s3_get(&s3, &format!("/{bucket}/{key1}"), KEY_A, false, &[]).await;
+    assert_eq!((whole.status, whole.body.len()), (200, pair.0.len()));
+    assert_eq!(whole.body, pair.0);
+    assert!(whole.head.contains(&format!("etag: \"{}\"", md5(&pair.0))), "{}", whole.head);
+    let range = s3_get(&s3, &format!("/{bucket}/{key1}"), KEY_A, false, &[("range", "bytes=1000-1999")]).await;
+    assert_eq!(range.status, 206);
+    assert_eq!(range.body, pair.0[1000..2000]);
+    let presigned = s3_get(&s3, &format!("/{bucket}/{key1}"), KEY_A, true, &[]).await;
+    assert_eq!((presigned.status, presigned.body == pair.0), (200, true));
+
+    // Account B: the default policy grants the owner only; a missing key looks the same.
+    let other = s3_get(&s3, &format!("/{bucket}/{key1}"), KEY_B, false, &[]).await;
+    assert_eq!(other.status, 403);
+    assert!(String::from_utf8_lossy(&other.body).contains("<Code>AccessDenied</Code>"));
+    let missing = s3_get(&s3, &format!("/{bucket}/{dir}0000000000/x.fastq"), KEY_B, false, &[]).await;
+    // The same code and message; only the resource named and the request id differ.
+    let error = |body: &[u8]| {
+        let text = String::from_utf8_lossy(body).into_owned();
+        text.split("<Resource>").next().expect("text before the resource").to_owned()
+    };
+    assert_eq!((missing.status, error(&missing.body)), (403, error(&other.body)));
+    let owner_missing = s3_get(&s3, &format!("/{bucket}/{dir}0000000000/x.fastq"), KEY_A, false, &[]).await;
+    assert_eq!(owner_missing.status, 404);
+    server.stop().await;
+}
+
+/// boto3's S3 client, the AWS CLI, rclone and samtools against the endpoint, with policies.
+#[test]
+fn real_s3_clients_read_through_the_endpoint() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let venv = std::env::var_os("TEST_VENV").map_or_else(|| root.join(".venv"), PathBuf::from);
+    let python = venv.join("bin/python");
+    if !python.exists() {
+        assert!(!in_ci(), "CI=true but {} is missing: run scripts/python-venv", python.display());
+        eprintln!("skipping: {} is missing; run scripts/python-venv", python.display());
+        return;
+    }
+    let servers = ClientServers::start();
+    let output = servers
+        .env(&mut Command::new(&python))
+        .arg(root.join("crates/seqstore-cli/tests/python/test_s3_api.py"))
+        .env("TEST_AWS_CLI", venv.join("bin/aws"))
+        .output()
+        .expect("run python");
+    drop(servers);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(output.status.success(), "S3 client tests failed:\n{stdout}\n{stderr}");
+    assert!(stdout.contains("python-s3-api:") && stdout.contains(" 0 failed"), "{stdout}");
+}
