@@ -43,6 +43,7 @@ mod e2e {
     mod s3;
     mod s3_access_policies;
     mod s3_api;
+    mod s3_members;
     mod s3_storage;
     mod scale_out;
     mod sdk;

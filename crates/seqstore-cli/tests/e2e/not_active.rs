@@ -116,6 +116,8 @@ async fn failed_upload_answers_conflict_and_keeps_only_the_bytes_sent(backend: B
         let expected = (store == &keeping).then_some(bad.len() as i64);
         assert_eq!(kept, expected, "files lists only the bytes as sent, when kept: {meta:?}");
         assert!(meta.files().and_then(|f| f.index()).is_none(), "{meta:?}");
+        let s3_uri = meta.files().and_then(|f| f.source1()).and_then(|f| f.s3_access());
+        assert!(s3_uri.is_none(), "not readable through the S3 access point, so no s3Access: {meta:?}");
         let listed = client
             .list_read_sets()
             .sequence_store_id(store)

@@ -169,13 +169,18 @@ class SequenceStores(Case):
         for member in ("description", "sseConfig", "fallbackLocation", "propagatedSetLevelTags"):
             self.assertEqual(store[member], req[member], member)
         self.assertEqual(store["s3Access"]["accessLogLocation"], "s3://log-bucket/logs/")
+        account, sid = ACCOUNTS["A"], store["id"]
+        access = {"s3Uri": f"s3://{account}-{sid}-s3alias/{account}/sequenceStore/{sid}/",
+                  "s3AccessPointArn": f"arn:aws:s3:{REGION}:{account}:accesspoint/{sid}",
+                  "accessLogLocation": "s3://log-bucket/logs/"}
+        self.assertEqual(store["s3Access"], access)
 
         got = self.a.get_sequence_store(id=store["id"])
         for member in ("id", "arn", "name", "description", "sseConfig", "creationTime",
                        "fallbackLocation", "propagatedSetLevelTags", "eTagAlgorithmFamily",
                        "status"):
             self.assertEqual(got[member], store[member], member)
-        self.assertEqual(got["s3Access"]["accessLogLocation"], "s3://log-bucket/logs/")
+        self.assertEqual(got["s3Access"], access)
 
     def test_etag_algorithm_family(self):
         self.assertEqual(self.create(eTagAlgorithmFamily="SHA256up")["eTagAlgorithmFamily"],
@@ -576,6 +581,10 @@ class Imports(Case):
         self.assertEqual(meta.get("creationJobId"), job_id)
         self.assertEqual((meta["subjectId"], meta["sampleId"], meta["name"]),
                          ("subject-1", "sample-1", name))
+        account, sid = ACCOUNTS["A"], store_id or self.sid
+        prefix = f"s3://{account}-{sid}-s3alias/{account}/sequenceStore/{sid}/readSet/{read_set_id}/"
+        for file in meta["files"].values():
+            self.assertTrue(file["s3Access"]["s3Uri"].startswith(prefix), meta["files"])
         info = meta["sequenceInformation"]
         self.assertEqual((info["totalReadCount"], info["totalBaseCount"]),
                          (reads, reads * self.LENGTH), meta)
@@ -1138,6 +1147,11 @@ class References(Case):
             self.assertEqual(meta.get("creationJobId"), self.good["id"])
             source = meta["files"]["source"]
             self.assertEqual(source["contentLength"], len(raw), f"{name}: {meta['files']}")
+            account, extension = ACCOUNTS["A"], "fasta" if path == self.plain else "fasta.gz"
+            uri = (f"s3://{account}-{self.sid}-s3alias/{account}/referenceStore/{self.sid}"
+                   f"/reference/{ref_id}/{ref_id}.{extension}")
+            self.assertEqual(source["s3Access"]["s3Uri"], uri, meta["files"])
+            self.assertEqual(meta["files"]["index"]["s3Access"]["s3Uri"], uri + ".fai", meta["files"])
             self.assertEqual(source["totalParts"], 1, meta["files"])
 
             self.assertEqual(self.get(ref_id), raw, f"{name}: the stored bytes")

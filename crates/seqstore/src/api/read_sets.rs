@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
-use crate::model::read_set::{ReadSet, StoredFile};
+use crate::model::read_set::{FileNames, ReadSet, StoredFile};
+use crate::model::s3_access;
 use crate::model::time;
 use crate::service::read_sets::ReadSetFilter;
 use crate::service::{Caller, Service};
@@ -162,16 +163,31 @@ pub async fn download(service: &Service, caller: &Caller, input: Value) -> Resul
 }
 
 /// GetReadSetMetadata. `files` lists the stored files: none while PROCESSING_UPLOAD (the member
-/// is left out), the bytes as sent of an UPLOAD_FAILED read set whose store keeps them.
+/// is left out), the bytes as sent of an UPLOAD_FAILED read set whose store keeps them. Each file
+/// of an ACTIVE read set has `s3Access.s3Uri`, its object in the store's S3 access point under its
+/// file name; the files of a read set in any other status have none (they are not readable there).
 pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: GetRequest = parse(input)?;
     let set = service.read_set(caller, &request.sequence_store_id, &request.id).await?;
     let mut body = item(service, &set);
+    let names = if set.is_active() { Some(service.read_set_file_names(&set).await?) } else { None };
+    let (source1, source2, index) = match names {
+        Some(FileNames { source1, source2, index }) => (Some(source1), source2, index),
+        None => (None, None, None),
+    };
     let mut files = serde_json::Map::new();
-    for (key, stored) in [("source1", &set.files.source1), ("source2", &set.files.source2), ("index", &set.files.index)]
-    {
+    for (key, stored, name) in [
+        ("source1", &set.files.source1, source1),
+        ("source2", &set.files.source2, source2),
+        ("index", &set.files.index, index),
+    ] {
         if let Some(stored) = stored {
-            files.insert(key.into(), file(stored));
+            let mut info = file(stored);
+            if let Some(name) = name {
+                let object = s3_access::read_set_key(&set.account, &set.store_id, &set.id, &name);
+                info["s3Access"] = json!({ "s3Uri": s3_access::s3_uri(&set.account, &set.store_id, &object) });
+            }
+            files.insert(key.into(), info);
         }
     }
     if !files.is_empty() {

@@ -12,7 +12,8 @@ use super::reference_stores::FilterRequest;
 use crate::model::import::{Source, SourceStatus};
 use crate::model::job::Job;
 use crate::model::read_set::StoredFile;
-use crate::model::reference::{Reference, ReferenceSourceSpec};
+use crate::model::reference::{Reference, ReferenceSourceSpec, names};
+use crate::model::s3_access;
 use crate::model::tags::Tags;
 use crate::model::time;
 use crate::service::{self, Caller, Service};
@@ -150,8 +151,12 @@ pub async fn list_imports(service: &Service, caller: &Caller, input: Value) -> R
     Ok(super::list_response("importJobs", page.items.iter().map(job_item).collect(), page.next_token))
 }
 
-fn file_info(file: &StoredFile) -> Value {
-    json!({ "contentLength": file.content_length, "partSize": file.part_size, "totalParts": file.total_parts })
+/// A file of a reference (FileInformation), with the `s3Uri` of its object.
+fn file_info(file: &StoredFile, s3_uri: String) -> Value {
+    json!({
+        "contentLength": file.content_length, "partSize": file.part_size, "totalParts": file.total_parts,
+        "s3Access": { "s3Uri": s3_uri },
+    })
 }
 
 fn reference_item(service: &Service, r: &Reference) -> Value {
@@ -176,17 +181,22 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
     Ok(super::list_response("references", items, page.next_token))
 }
 
-/// GetReferenceMetadata, with the extra member `sequences: [{name, length, md5}]`.
+/// GetReferenceMetadata, with the extra member `sequences: [{name, length, md5}]`. Each file has
+/// `s3Access.s3Uri`, its object in the store's S3 access point ([`names`]).
 pub async fn metadata(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let r: IdRequest = parse(input)?;
     let reference = service.reference(caller, &r.reference_store_id, &r.id).await?;
     let mut body = reference_item(service, &reference);
     let mut files = json!({});
+    let (account, store) = (&reference.account, &reference.store_id);
+    let s3_uri = |name: String| {
+        s3_access::s3_uri(account, store, &s3_access::reference_key(account, store, &reference.id, &name))
+    };
     if let Some(source) = &reference.files.source {
-        files["source"] = file_info(source);
+        files["source"] = file_info(source, s3_uri(names::source_name(&reference)));
     }
     if let Some(index) = &reference.files.index {
-        files["index"] = file_info(index);
+        files["index"] = file_info(index, s3_uri(names::index_name(&reference)));
     }
     body["files"] = files;
     body["creationType"] = json!("IMPORT");

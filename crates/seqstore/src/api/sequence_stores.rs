@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
+use crate::model::s3_access::{self, StoreType};
 use crate::model::sequence_store::{Changes, ETagAlgorithmFamily, SequenceStore, SseConfig};
 use crate::model::tags::Tags;
 use crate::model::time;
@@ -71,7 +72,8 @@ struct FilterRequest {
     updated_before: Option<String>,
 }
 
-/// The store as every operation returns it (GetSequenceStoreResponse and its relatives).
+/// The store as every operation returns it (GetSequenceStoreResponse and its relatives; a
+/// ListSequenceStores item without `s3Access`, which SequenceStoreDetail does not have).
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct StoreResponse<'a> {
@@ -90,7 +92,27 @@ struct StoreResponse<'a> {
     status: &'static str,
     propagated_set_level_tags: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
-    s3_access: Option<Value>,
+    s3_access: Option<S3Access<'a>>,
+}
+
+/// `s3Access` (SequenceStoreS3Access): the store's S3 access point, as the URI of the store's
+/// prefix in it and its ARN, and the access log location as given (stored and echoed only).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct S3Access<'a> {
+    s3_uri: String,
+    s3_access_point_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_log_location: Option<&'a str>,
+}
+
+fn s3_access<'a>(service: &Service, store: &'a SequenceStore) -> S3Access<'a> {
+    let prefix = s3_access::store_prefix(&store.account, StoreType::Sequence, &store.id);
+    S3Access {
+        s3_uri: s3_access::s3_uri(&store.account, &store.id, &prefix),
+        s3_access_point_arn: service.access_point_arn(&store.account, &store.id),
+        access_log_location: store.access_log_location.as_deref(),
+    }
 }
 
 fn store_response<'a>(service: &Service, caller: &Caller, store: &'a SequenceStore) -> StoreResponse<'a> {
@@ -106,7 +128,7 @@ fn store_response<'a>(service: &Service, caller: &Caller, store: &'a SequenceSto
         e_tag_algorithm_family: store.etag_family.as_str(),
         status: "ACTIVE",
         propagated_set_level_tags: &store.propagated_set_level_tags,
-        s3_access: store.access_log_location.as_ref().map(|l| json!({ "accessLogLocation": l })),
+        s3_access: Some(s3_access(service, store)),
     }
 }
 
@@ -150,7 +172,8 @@ pub async fn list(service: &Service, caller: &Caller, input: Value) -> Result<Re
     });
     let page =
         service.list_sequence_stores(caller, &filter, request.max_results, request.next_token.as_deref()).await?;
-    let stores: Vec<StoreResponse<'_>> = page.items.iter().map(|s| store_response(service, caller, s)).collect();
+    let item = |s| StoreResponse { s3_access: None, ..store_response(service, caller, s) };
+    let stores: Vec<StoreResponse<'_>> = page.items.iter().map(item).collect();
     Ok(super::list_response("sequenceStores", stores, page.next_token))
 }
 

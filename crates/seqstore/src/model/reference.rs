@@ -1,5 +1,7 @@
 //! Reference stores and references: genomes that aligned read sets point at.
 
+pub mod names;
+
 use serde::{Deserialize, Serialize};
 
 use super::read_set::StoredFile;

@@ -14,7 +14,8 @@ use object_store::path::Path;
 
 use super::{Error, Service};
 use crate::db;
-use crate::model::read_set::{ReadSet, ReadSetStatus, StoredFile, names};
+use crate::model::read_set::{ReadSet, ReadSetStatus, StoredFile};
+use crate::model::reference::names as reference_names;
 use crate::model::reference::Reference;
 use crate::model::s3_access::{self, Policy, StoreType};
 use crate::model::tags::Tags;
@@ -257,12 +258,10 @@ impl Service {
     }
 }
 
-/// The objects of `reference`: its FASTA as `{referenceId}.fasta` (`.fasta.gz` when stored
-/// compressed) and its index beside it (`….fai`), in key order.
+/// The objects of `reference`: its FASTA and its index beside it, named by
+/// [`crate::model::reference::names`], in key order.
 fn reference_objects(bucket: &S3Bucket, reference: &Reference) -> Vec<S3Object> {
-    let extension = if reference.compression == "PLAIN" { "fasta" } else { "fasta.gz" };
-    let source = names::default_name(&reference.id, 1, extension).replacen("_1.", ".", 1);
-    let index = names::index_name(&source, "fai");
+    let (source, index) = (reference_names::source_name(reference), reference_names::index_name(reference));
     let files = &reference.files;
     let mut objects: Vec<S3Object> = [(&files.source, source), (&files.index, index)]
         .into_iter()
