@@ -265,6 +265,24 @@ class Objects(unittest.TestCase):
             self.s3.get_object(Bucket=st.bucket, Key=st.bam_key, IfNoneMatch=etag)
         self.assertEqual(code(e.exception)[1], 304)
 
+    def test_the_api_names_what_the_endpoint_serves(self):
+        st = self.store
+        store = st.a.get_sequence_store(id=st.id)["s3Access"]
+        self.assertEqual(store["s3Uri"], f"s3://{st.bucket}/{st.account}/sequenceStore/{st.id}/")
+        self.assertEqual(store["s3AccessPointArn"], st.arn())
+        files = st.a.get_read_set_metadata(sequenceStoreId=st.id, id=st.bam_id)["files"]
+        self.assertEqual(files["source1"]["s3Access"]["s3Uri"], f"s3://{st.bucket}/{st.bam_key}")
+        for name in ("source1", "index"):
+            bucket, key = files[name]["s3Access"]["s3Uri"].removeprefix("s3://").split("/", 1)
+            head = self.s3.head_object(Bucket=bucket, Key=key)
+            self.assertEqual(head["ContentLength"], files[name]["contentLength"])
+        ref = st.a.get_reference_metadata(referenceStoreId=st.reference_store, id=st.reference_id)["files"]
+        bucket, key = ref["source"]["s3Access"]["s3Uri"].removeprefix("s3://").split("/", 1)
+        self.assertEqual(bucket, f"{st.account}-{st.reference_store}-s3alias")
+        self.assertEqual(self.s3.get_object(Bucket=bucket, Key=key)["Body"].read(), read(st.fasta))
+        listed = [o["Key"] for o in self.s3.list_objects_v2(Bucket=bucket)["Contents"]]
+        self.assertEqual(listed, [key, key + ".fai"])
+
     def test_tags_buckets_and_errors(self):
         st = self.store
         tags = {t["Key"]: t["Value"] for t in self.s3.get_object_tagging(Bucket=st.bucket, Key=st.bam_key)["TagSet"]}
@@ -420,6 +438,12 @@ class Tools(unittest.TestCase):
             self.assertEqual(os.listdir(cwd), [index], "the region query read the endpoint's index")
             header = run(["samtools", "view", "-H", *extra, url], env=env, cwd=cwd)
             self.assertIn("SN:ctgA", header)
+        # The reference itself, through its store's bucket: faidx reads the .fai beside it.
+        reference = f"s3+http://{st.account}-{st.reference_store}-s3alias/{st.account}/referenceStore/" \
+                    f"{st.reference_store}/reference/{st.reference_id}/{st.reference_id}.fasta"
+        cwd = tempfile.mkdtemp(dir=self.tmp)
+        remote = run(["samtools", "faidx", reference, "ctgB:101-160"], env=env, cwd=cwd)
+        self.assertEqual(remote, run(["samtools", "faidx", st.fasta, "ctgB:101-160"]))
 
 
 class Policies(unittest.TestCase):
