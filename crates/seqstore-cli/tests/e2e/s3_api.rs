@@ -196,3 +196,30 @@ fn real_s3_clients_read_through_the_endpoint() {
     assert!(output.status.success(), "S3 client tests failed:\n{stdout}\n{stderr}");
     assert!(stdout.contains("python-s3-api:") && stdout.contains(" 0 failed"), "{stdout}");
 }
+
+/// The API's protections hold on the S3 listener: wrong signatures from one address are throttled
+/// after `limits.auth_failures_per_minute` (503 SlowDown with `Retry-After`, S3's answer), sharing
+/// one count with the API's listener, and the right key is still refused while the address is
+/// throttled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wrong_signatures_on_the_s3_listener_are_throttled() {
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
+    let mut config = super::support::config(&db);
+    config.limits.auth_failures_per_minute = 6;
+    let server = TestServer::start(&config).await;
+    let s3 = server.s3_endpoint.clone().expect("the S3 endpoint is on");
+    let wrong = (KEY_A.0, "not-the-secret", KEY_A.2);
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(s3_get(&s3, "/111111111111-1234567890-s3alias?list-type=2", wrong, false, &[]).await);
+    }
+    let codes: Vec<u16> = statuses.iter().map(|a| a.status).collect();
+    assert_eq!(&codes[..2], [403, 403], "{codes:?}");
+    let throttled = statuses.last().expect("answers");
+    assert_eq!(throttled.status, 503, "{codes:?}");
+    assert!(String::from_utf8_lossy(&throttled.body).contains("<Code>SlowDown</Code>"));
+    assert!(throttled.head.to_ascii_lowercase().contains("retry-after:"), "{}", throttled.head);
+    let right = s3_get(&s3, "/111111111111-1234567890-s3alias?list-type=2", KEY_A, false, &[]).await;
+    assert_eq!(right.status, 503, "the address is throttled, whatever the key");
+    server.stop().await;
+}
