@@ -105,8 +105,13 @@ async fn run(cli: Cli) -> Result<(), Error> {
                     .map_err(Error::Stdout)?;
                 stdout.flush().map_err(Error::Stdout)?;
                 if let Some(s3) = listening.s3_addr {
-                    // stderr, so that the first line of stdout stays the API's.
-                    eprintln!("seqstore S3 endpoint listening on {}://{s3}", listening.scheme);
+                    // On stderr, so that the first line of stdout stays the API's; a log line like
+                    // every other when the log is JSON.
+                    let url = format!("{}://{s3}", listening.scheme);
+                    match cli.log_format {
+                        LogFormat::Json => tracing::info!(url = %url, "seqstore S3 endpoint listening on {url}"),
+                        LogFormat::Text => eprintln!("seqstore S3 endpoint listening on {url}"),
+                    }
                 }
                 let database = config::redact_url(&config.database_url());
                 tracing::info!(addr = %listening.addr, database = %database, "serving");

@@ -23,7 +23,8 @@ struct Answer {
 }
 
 /// `GET {endpoint}{path_and_query}` signed for service `s3` with `key` (header form), or
-/// presigned for 60 s when `presign`, with extra `headers`.
+/// presigned for 60 s when `presign`, with extra `headers` (a `host` among them replaces the
+/// endpoint's).
 async fn s3_get(
     endpoint: &str,
     path_and_query: &str,
@@ -34,10 +35,10 @@ async fn s3_get(
     use aws_sigv4::http_request::{
         PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
     };
-    let host = endpoint.trim_start_matches("http://");
+    let host = headers.iter().find(|(name, _)| *name == "host").map_or(endpoint.trim_start_matches("http://"), |h| h.1);
     let uri = format!("{endpoint}{path_and_query}");
     let mut request = http::Request::builder().method("GET").uri(&uri).header("host", host);
-    for (name, value) in headers {
+    for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
         request = request.header(*name, *value);
     }
     let mut request = request.body(Vec::new()).expect("request");
@@ -72,6 +73,33 @@ async fn s3_get(
     let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
     instructions.apply_to_request_http1x(&mut request);
     send(request).await
+}
+
+/// `{endpoint}{path_and_query}` (`http://` or `https://`) presigned for GET by `key` for 60 s.
+pub fn presigned_url(endpoint: &str, path_and_query: &str, key: (&str, &str, &str)) -> String {
+    use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign};
+    let host = endpoint.split("://").nth(1).expect("scheme://host");
+    let uri = format!("{endpoint}{path_and_query}");
+    let mut request = http::Request::builder().method("GET").uri(&uri).header("host", host).body(()).expect("request");
+    let mut settings = SigningSettings::default();
+    settings.signature_location = SignatureLocation::QueryParams;
+    settings.expires_in = Some(std::time::Duration::from_secs(60));
+    let identity = Credentials::new(key.0, key.1, None, None, "test").into();
+    let params = aws_sigv4::sign::v4::SigningParams::builder()
+        .identity(&identity)
+        .region("us-east-1")
+        .name("s3")
+        .time(SystemTime::now())
+        .settings(settings)
+        .build()
+        .expect("params")
+        .into();
+    let signable =
+        SignableRequest::new("GET", uri.clone(), [("host", host)].into_iter(), SignableBody::UnsignedPayload)
+            .expect("signable");
+    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
+    instructions.apply_to_request_http1x(&mut request);
+    request.uri().to_string()
 }
 
 /// Sends `request` over a fresh connection and reads the whole answer.
@@ -117,7 +145,8 @@ on_both_backends!(signed_requests_list_and_read_a_stores_objects);
 async fn signed_requests_list_and_read_a_stores_objects(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
     let root = tempfile::tempdir().expect("root");
-    let config = import_config(&db, root.path());
+    let mut config = import_config(&db, root.path());
+    config.s3_api.domain = Some("s3.test".into());
     let server = TestServer::start(&config).await;
     let s3 = server.s3_endpoint.clone().expect("the S3 endpoint is on");
     let client = sdk(&server.endpoint, KEY_A);
@@ -154,6 +183,11 @@ async fn signed_requests_list_and_read_a_stores_objects(backend: Backend) {
     assert_eq!(range.body, pair.0[1000..2000]);
     let presigned = s3_get(&s3, &format!("/{bucket}/{key1}"), KEY_A, true, &[]).await;
     assert_eq!((presigned.status, presigned.body == pair.0), (200, true));
+    // Virtual-host style under `s3_api.domain`: the bucket in the host, the key the whole path.
+    let port = s3.rsplit(':').next().expect("a port");
+    let virtual_host = format!("{bucket}.s3.test:{port}");
+    let hosted = s3_get(&s3, &format!("/{key1}"), KEY_A, false, &[("host", &virtual_host)]).await;
+    assert_eq!((hosted.status, hosted.body == pair.0), (200, true));
 
     // Account B: the default policy grants the owner only; a missing key looks the same.
     let other = s3_get(&s3, &format!("/{bucket}/{key1}"), KEY_B, false, &[]).await;

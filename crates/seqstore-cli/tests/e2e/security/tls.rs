@@ -164,3 +164,49 @@ async fn dev_mode_with_tls_still_listens_on_loopback_only() {
     let error = Server::bind(&config).await.err().expect("refused");
     assert!(error.to_string().contains("refusing to listen on 0.0.0.0"), "{error}");
 }
+
+/// Over TLS the S3 endpoint sees the connection's TLS version (`s3:TlsVersion`): a policy that
+/// asks for at least 1.2 lets the second account list the store over HTTPS; one that asks for less
+/// than 1.2 does not. (Over plain HTTP the key is absent and such a policy denies:
+/// `tests/python/test_s3_api.py`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_s3_endpoint_over_tls_knows_the_tls_version() {
+    use super::super::support::KEY_B;
+    let db = TestDb::new(Backend::Sqlite).await.expect("database");
+    let pki = make_pki(db.dir());
+    let mut config = config(&db);
+    config.tls = TlsConfig { cert: Some(pki.cert.clone()), key: Some(pki.key.clone()) };
+    let server = TestServer::start(&config).await;
+    let s3 = https(server.s3_endpoint.as_deref().expect("the S3 endpoint is on"));
+    let omics = client(&https(&server.endpoint), KEY_A, &pki.ca);
+    let store = omics.create_sequence_store().name("tls-policy").send().await.expect("store");
+    let arn = format!("arn:aws:s3:us-east-1:{}:accesspoint/{}", KEY_A.2, store.id());
+    let ca = db.dir().join("ca.pem");
+    std::fs::write(&ca, &pki.ca).expect("write CA");
+    let list_as_b = || {
+        let url =
+            crate::e2e::s3_api::presigned_url(&s3, &format!("/{}-{}-s3alias?list-type=2", KEY_A.2, store.id()), KEY_B);
+        let out = std::process::Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "--cacert"])
+            .arg(&ca)
+            .arg(url)
+            .output()
+            .expect("curl");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for (operator, expected) in [("NumericGreaterThanEquals", "200"), ("NumericLessThan", "403")] {
+        let policy = serde_json::json!({"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"AWS": format!("arn:aws:iam::{}:root", KEY_B.2)},
+            "Action": "s3:ListBucket", "Resource": arn,
+            "Condition": {operator: {"s3:TlsVersion": "1.2"}}}]});
+        omics
+            .put_s3_access_policy()
+            .s3_access_point_arn(&arn)
+            .s3_access_policy(policy.to_string())
+            .send()
+            .await
+            .expect("policy");
+        assert_eq!(list_as_b(), expected, "{operator} 1.2 over TLS 1.3");
+    }
+    server.stop().await;
+}
