@@ -3,17 +3,14 @@
 //! and presigned, the owner's keys only; and the real clients of `tests/python/test_s3_api.py`
 //! (boto3's S3 client, the AWS CLI, rclone, samtools) with the access policies they meet.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::SystemTime;
 
 use aws_credential_types::Credentials;
 use aws_sdk_omics::types::ETagAlgorithmFamily;
 
-use super::client_servers::ClientServers;
 use super::fastq_data::{fastq, md5};
 use super::imports::{import_all, import_config, source, store, write};
-use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, in_ci, on_both_backends, sdk};
+use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, on_both_backends, sdk};
 
 /// A response of the S3 endpoint.
 struct Answer {
@@ -22,30 +19,17 @@ struct Answer {
     body: Vec<u8>,
 }
 
-/// `GET {endpoint}{path_and_query}` signed for service `s3` with `key` (header form), or
-/// presigned for 60 s when `presign`, with extra `headers` (a `host` among them replaces the
-/// endpoint's).
-async fn s3_get(
-    endpoint: &str,
-    path_and_query: &str,
-    key: (&str, &str, &str),
-    presign: bool,
-    headers: &[(&str, &str)],
-) -> Answer {
+/// Signs `request` (its method, URI and headers as they are) for service `s3` with `key`: in
+/// headers with `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`, or presigned in the query for 60 s.
+fn sign_s3<B>(request: &mut http::Request<B>, key: (&str, &str, &str), presign: bool) {
     use aws_sigv4::http_request::{
-        PayloadChecksumKind, SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign,
+        PayloadChecksumKind, PercentEncodingMode, SignableBody, SignableRequest, SignatureLocation, SigningSettings,
+        UriPathNormalizationMode, sign,
     };
-    let host = headers.iter().find(|(name, _)| *name == "host").map_or(endpoint.trim_start_matches("http://"), |h| h.1);
-    let uri = format!("{endpoint}{path_and_query}");
-    let mut request = http::Request::builder().method("GET").uri(&uri).header("host", host);
-    for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
-        request = request.header(*name, *value);
-    }
-    let mut request = request.body(Vec::new()).expect("request");
     let mut settings = SigningSettings::default();
+    settings.uri_path_normalization_mode = UriPathNormalizationMode::Disabled;
+    settings.percent_encoding_mode = PercentEncodingMode::Single;
     settings.payload_checksum_kind = PayloadChecksumKind::XAmzSha256;
-    settings.uri_path_normalization_mode = aws_sigv4::http_request::UriPathNormalizationMode::Disabled;
-    settings.percent_encoding_mode = aws_sigv4::http_request::PercentEncodingMode::Single;
     if presign {
         settings.signature_location = SignatureLocation::QueryParams;
         settings.expires_in = Some(std::time::Duration::from_secs(60));
@@ -61,44 +45,46 @@ async fn s3_get(
         .build()
         .expect("params")
         .into();
-    let signed_headers: Vec<(String, String)> =
+    let headers: Vec<(String, String)> =
         request.headers().iter().map(|(k, v)| (k.as_str().to_owned(), v.to_str().expect("ascii").to_owned())).collect();
     let signable = SignableRequest::new(
-        "GET",
-        uri.clone(),
-        signed_headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        request.method().as_str(),
+        request.uri().to_string(),
+        headers.iter().map(|(k, v)| (k.as_str(), v.as_str())),
         SignableBody::UnsignedPayload,
     )
     .expect("signable");
     let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    instructions.apply_to_request_http1x(&mut request);
+    instructions.apply_to_request_http1x(request);
+}
+
+/// `GET {endpoint}{path_and_query}` signed for service `s3` with `key` (header form), or
+/// presigned for 60 s when `presign`, with extra `headers` (a `host` among them replaces the
+/// endpoint's).
+async fn s3_get(
+    endpoint: &str,
+    path_and_query: &str,
+    key: (&str, &str, &str),
+    presign: bool,
+    headers: &[(&str, &str)],
+) -> Answer {
+    let host = headers.iter().find(|(name, _)| *name == "host").map_or(endpoint.trim_start_matches("http://"), |h| h.1);
+    let mut request =
+        http::Request::builder().method("GET").uri(format!("{endpoint}{path_and_query}")).header("host", host);
+    for (name, value) in headers.iter().filter(|(name, _)| *name != "host") {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Vec::new()).expect("request");
+    sign_s3(&mut request, key, presign);
     send(request).await
 }
 
 /// `{endpoint}{path_and_query}` (`http://` or `https://`) presigned for GET by `key` for 60 s.
 pub fn presigned_url(endpoint: &str, path_and_query: &str, key: (&str, &str, &str)) -> String {
-    use aws_sigv4::http_request::{SignableBody, SignableRequest, SignatureLocation, SigningSettings, sign};
     let host = endpoint.split("://").nth(1).expect("scheme://host");
     let uri = format!("{endpoint}{path_and_query}");
     let mut request = http::Request::builder().method("GET").uri(&uri).header("host", host).body(()).expect("request");
-    let mut settings = SigningSettings::default();
-    settings.signature_location = SignatureLocation::QueryParams;
-    settings.expires_in = Some(std::time::Duration::from_secs(60));
-    let identity = Credentials::new(key.0, key.1, None, None, "test").into();
-    let params = aws_sigv4::sign::v4::SigningParams::builder()
-        .identity(&identity)
-        .region("us-east-1")
-        .name("s3")
-        .time(SystemTime::now())
-        .settings(settings)
-        .build()
-        .expect("params")
-        .into();
-    let signable =
-        SignableRequest::new("GET", uri.clone(), [("host", host)].into_iter(), SignableBody::UnsignedPayload)
-            .expect("signable");
-    let (instructions, _) = sign(signable, &params).expect("sign").into_parts();
-    instructions.apply_to_request_http1x(&mut request);
+    sign_s3(&mut request, key, true);
     request.uri().to_string()
 }
 
@@ -122,22 +108,9 @@ async fn send(request: http::Request<Vec<u8>>) -> Answer {
     let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
     let mut body = raw[split..].to_vec();
     if chunked {
-        body = dechunk(&body);
+        body = super::support::dechunk(&body);
     }
     Answer { status, head, body }
-}
-
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let end = body.windows(2).position(|w| w == b"\r\n").expect("size line");
-        let size = usize::from_str_radix(std::str::from_utf8(&body[..end]).expect("hex").trim(), 16).expect("size");
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&body[end + 2..end + 2 + size]);
-        body = &body[end + 2 + size + 2..];
-    }
 }
 
 on_both_backends!(signed_requests_list_and_read_a_stores_objects);
@@ -208,27 +181,7 @@ async fn signed_requests_list_and_read_a_stores_objects(backend: Backend) {
 /// boto3's S3 client, the AWS CLI, rclone and samtools against the endpoint, with policies.
 #[test]
 fn real_s3_clients_read_through_the_endpoint() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let venv = std::env::var_os("TEST_VENV").map_or_else(|| root.join(".venv"), PathBuf::from);
-    let python = venv.join("bin/python");
-    if !python.exists() {
-        assert!(!in_ci(), "CI=true but {} is missing: run scripts/python-venv", python.display());
-        eprintln!("skipping: {} is missing; run scripts/python-venv", python.display());
-        return;
-    }
-    let servers = ClientServers::start();
-    let output = servers
-        .env(&mut Command::new(&python))
-        .arg(root.join("crates/seqstore-cli/tests/python/test_s3_api.py"))
-        .env("TEST_AWS_CLI", venv.join("bin/aws"))
-        .output()
-        .expect("run python");
-    drop(servers);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    println!("{stdout}\n{stderr}");
-    assert!(output.status.success(), "S3 client tests failed:\n{stdout}\n{stderr}");
-    assert!(stdout.contains("python-s3-api:") && stdout.contains(" 0 failed"), "{stdout}");
+    super::python::run_client_script("test_s3_api.py", "python-s3-api");
 }
 
 /// The API's protections hold on the S3 listener: wrong signatures from one address are throttled

@@ -654,7 +654,8 @@ pub async fn http_send(request: http::Request<Vec<u8>>) -> Vec<u8> {
     if head.contains("transfer-encoding: chunked") { dechunk(&body) } else { body }
 }
 
-fn dechunk(mut body: &[u8]) -> Vec<u8> {
+/// The payload of a chunked HTTP/1.1 body.
+pub fn dechunk(mut body: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     loop {
         let line_end = body.windows(2).position(|w| w == b"\r\n").expect("chunk size line");

@@ -24,11 +24,10 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use futures_util::FutureExt;
 use http::{HeaderValue, Method};
-use percent_encoding::percent_decode_str;
 use tracing::Instrument;
 
 use super::App;
-use super::sigv4::s3::{S3Request, Verified};
+use super::sigv4::s3::{S3Request, Verified, query_pairs};
 use crate::config::S3ApiConfig;
 use crate::model::client::{Client, TlsVersion};
 use crate::model::s3_access::{self, Action};
@@ -227,17 +226,3 @@ const OBJECT_PARAMS: [&str; 8] = [
     "x-id",
     "partNumber",
 ];
-
-/// The query's pairs, decoded (`+` is a space in S3 queries only when clients encode it so; they
-/// send `%20`).
-fn query_pairs(raw_query: &str) -> Vec<(String, String)> {
-    let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
-    raw_query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(k), decode(v))
-        })
-        .collect()
-}

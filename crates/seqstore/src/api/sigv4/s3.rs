@@ -75,8 +75,8 @@ pub fn key_id(headers: &HeaderMap, raw_query: &str) -> Option<String> {
     credential.split('/').next().filter(|id| !id.is_empty()).map(str::to_owned)
 }
 
-/// The query's parameters, decoded; the last of a repeated name wins.
-pub(super) fn query_params(raw_query: &str) -> HashMap<String, String> {
+/// The query's pairs, decoded once, in their order (S3 clients encode a space as `%20`).
+pub fn query_pairs(raw_query: &str) -> Vec<(String, String)> {
     let decode = |s: &str| percent_decode_str(s).decode_utf8_lossy().into_owned();
     raw_query
         .split('&')
@@ -86,6 +86,11 @@ pub(super) fn query_params(raw_query: &str) -> HashMap<String, String> {
             (decode(k), decode(v))
         })
         .collect()
+}
+
+/// The query's parameters, decoded; the last of a repeated name wins.
+pub(super) fn query_params(raw_query: &str) -> HashMap<String, String> {
+    query_pairs(raw_query).into_iter().collect()
 }
 
 /// The canonical URIs an S3 client may have signed for `raw_path`: the path as sent, and the same
@@ -261,23 +266,28 @@ impl Verifier {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use chrono::TimeZone;
 
     use super::*;
     use crate::config::{AccessKey, Config};
 
-    /// The published example of a presigned URL (AWS S3 documentation, "Authenticating Requests:
-    /// Using Query Parameters": GET /test.txt on examplebucket, 2013-05-24, 86400 s).
-    #[test]
-    fn the_published_presigned_url_verifies() {
+    /// A verifier with the key of the AWS documentation's examples (account 111122223333).
+    pub(in crate::api::sigv4) fn example_verifier() -> Verifier {
         let mut config = Config::default();
         config.auth.keys.push(AccessKey {
             access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
             secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
             account_id: "111122223333".into(),
         });
-        let verifier = Verifier::new(&config);
+        Verifier::new(&config)
+    }
+
+    /// The published example of a presigned URL (AWS S3 documentation, "Authenticating Requests:
+    /// Using Query Parameters": GET /test.txt on examplebucket, 2013-05-24, 86400 s).
+    #[test]
+    fn the_published_presigned_url_verifies() {
+        let verifier = example_verifier();
         let mut headers = HeaderMap::new();
         headers.insert("host", "examplebucket.s3.amazonaws.com".parse().expect("value"));
         let query = "X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404";
@@ -297,13 +307,7 @@ mod tests {
     /// "Signature Calculations for the Authorization Header", GET /test.txt, Range bytes=0-9).
     #[test]
     fn the_published_header_signature_verifies() {
-        let mut config = Config::default();
-        config.auth.keys.push(AccessKey {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
-            account_id: "111122223333".into(),
-        });
-        let verifier = Verifier::new(&config);
+        let verifier = example_verifier();
         let mut headers = HeaderMap::new();
         headers.insert("host", "examplebucket.s3.amazonaws.com".parse().expect("value"));
         headers.insert("range", "bytes=0-9".parse().expect("value"));

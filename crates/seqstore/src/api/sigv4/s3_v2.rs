@@ -107,19 +107,12 @@ mod tests {
     use http::HeaderMap;
 
     use super::*;
-    use crate::config::{AccessKey, Config};
 
     /// The published example of a version 2 presigned URL (Amazon S3 documentation, "Query string
     /// request authentication alternative": GET /johnsmith/photos/puppy.jpg, Expires 1175139620).
     #[test]
     fn the_published_v2_presigned_url_verifies() {
-        let mut config = Config::default();
-        config.auth.keys.push(AccessKey {
-            access_key_id: "AKIAIOSFODNN7EXAMPLE".into(),
-            secret_access_key: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY".into(),
-            account_id: "111122223333".into(),
-        });
-        let verifier = Verifier::new(&config);
+        let verifier = super::super::s3::tests::example_verifier();
         let headers = HeaderMap::new();
         let query = "AWSAccessKeyId=AKIAIOSFODNN7EXAMPLE&Expires=1175139620&Signature=NpgCjnDzrM%2BWFzoENXmpNDUsSn8%3D";
         let request =
