@@ -11,6 +11,7 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use object_store::path::Path;
+use sqlx::AnyConnection;
 
 use super::{Error, Service};
 use crate::db;
@@ -118,8 +119,8 @@ impl Service {
                 let Some(set) = db::read_sets::get(&mut conn, &bucket.owner, &bucket.store_id, id).await? else {
                     return Ok(Lookup::Missing);
                 };
+                let tags = self.read_set_object_tags(&mut conn, &set).await?;
                 drop(conn);
-                let tags = self.read_set_object_tags(&set).await?;
                 if !set.is_active() {
                     return Ok(Lookup::NotActive { status: set.status, tags });
                 }
@@ -244,9 +245,8 @@ impl Service {
     /// The tags of read set `set`'s objects: its own and the system tags `omics:readSetId`,
     /// `omics:subjectId`, `omics:sampleId`, `omics:fileType` and, when it has one,
     /// `omics:referenceArn`.
-    async fn read_set_object_tags(&self, set: &ReadSet) -> Result<Tags, Error> {
-        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        let mut tags = db::tags::list(&mut conn, &self.read_set_arn(&set.account, &set.store_id, &set.id)).await?;
+    async fn read_set_object_tags(&self, conn: &mut AnyConnection, set: &ReadSet) -> Result<Tags, Error> {
+        let mut tags = db::tags::list(conn, &self.read_set_arn(&set.account, &set.store_id, &set.id)).await?;
         tags.insert("omics:readSetId".into(), set.id.clone());
         tags.insert("omics:subjectId".into(), set.subject_id.clone());
         tags.insert("omics:sampleId".into(), set.sample_id.clone());
