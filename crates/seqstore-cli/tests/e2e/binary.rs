@@ -42,6 +42,22 @@ fn dev_mode_refuses_a_non_loopback_address() {
     assert!(!dir.path().join("seqstore.db").exists(), "refused before touching the data directory");
 }
 
+/// The S3 endpoint's address falls under the same rule: dev mode binds loopback only.
+#[test]
+fn dev_mode_refuses_a_non_loopback_s3_endpoint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = seqstore_command()
+        .args(["serve", "--listen", "127.0.0.1:0", "--s3-listen", "0.0.0.0:0", "--data-dir"])
+        .arg(dir.path())
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run seqstore");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("[[auth.keys]]") && stderr.contains("0.0.0.0"), "{stderr}");
+    assert!(!dir.path().join("seqstore.db").exists(), "refused before touching the data directory");
+}
+
 #[test]
 fn config_prints_the_effective_configuration_with_secrets_redacted() {
     let dir = tempfile::tempdir().expect("tempdir");

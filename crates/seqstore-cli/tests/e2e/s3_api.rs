@@ -210,3 +210,35 @@ async fn wrong_signatures_on_the_s3_listener_are_throttled() {
     assert_eq!(right.status, 503, "the address is throttled, whatever the key");
     server.stop().await;
 }
+
+/// `limits.max_connections_per_address` holds on the S3 listener: beyond it a connection from the
+/// same address is closed unanswered; once one closes, requests are answered again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_per_address_are_capped_on_the_s3_listener() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
+    let mut config = super::support::config(&db);
+    config.limits.max_connections_per_address = 2;
+    let server = TestServer::start(&config).await;
+    let s3 = server.s3_endpoint.clone().expect("the S3 endpoint is on");
+    let addr = s3.trim_start_matches("http://").to_owned();
+    let held = [
+        tokio::net::TcpStream::connect(&addr).await.expect("first"),
+        tokio::net::TcpStream::connect(&addr).await.expect("second"),
+    ];
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let mut third = tokio::net::TcpStream::connect(&addr).await.expect("the third connects");
+    let _ = third.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(std::time::Duration::from_secs(5), third.read_to_end(&mut answer)).await;
+    assert!(
+        read.is_ok() && answer.is_empty(),
+        "the third is closed unanswered: {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+    drop(held);
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let answered = s3_get(&s3, "/111111111111-1234567890-s3alias?list-type=2", KEY_A, false, &[]).await;
+    assert_eq!(answered.status, 404, "answered again: NoSuchBucket");
+    server.stop().await;
+}

@@ -377,8 +377,9 @@ class Tools(unittest.TestCase):
         # Signature): accepted, as is a version 4 presigned URL.
         url = self.aws("s3", "presign", f"s3://{st.bucket}/{st.bam_key}", "--expires-in", "120").strip()
         self.assertIn("AWSAccessKeyId=", url)
-        with urllib.request.urlopen(url, timeout=30) as response:
-            self.assertEqual(response.read(), read(st.bam))
+        fetched = os.path.join(self.tmp, "presigned.bam")
+        status = run(["curl", "-s", "-o", fetched, "-w", "%{http_code}", url]).strip()
+        self.assertEqual((status, read(fetched)), ("200", read(st.bam)))
         with self.assertRaises(urllib.error.HTTPError) as e:
             urllib.request.urlopen(url.replace("sample.bam", "sample.bam.bai"), timeout=30)
         self.assertEqual(e.exception.code, 403)
