@@ -227,15 +227,18 @@ async fn connections_per_address_are_capped_on_the_s3_listener() {
         tokio::net::TcpStream::connect(&addr).await.expect("second"),
     ];
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    let mut third = tokio::net::TcpStream::connect(&addr).await.expect("the third connects");
-    let _ = third.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
-    let mut answer = Vec::new();
-    let read = tokio::time::timeout(std::time::Duration::from_secs(5), third.read_to_end(&mut answer)).await;
-    assert!(
-        read.is_ok() && answer.is_empty(),
-        "the third is closed unanswered: {:?}",
-        String::from_utf8_lossy(&answer)
-    );
+    // Beyond the cap the connection is reset at accept: the connect itself, the write or the read
+    // may see it first; no byte of an answer arrives.
+    if let Ok(mut third) = tokio::net::TcpStream::connect(&addr).await {
+        let _ = third.write_all(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n").await;
+        let mut answer = Vec::new();
+        let read = tokio::time::timeout(std::time::Duration::from_secs(5), third.read_to_end(&mut answer)).await;
+        assert!(
+            read.is_ok() && answer.is_empty(),
+            "the third is closed unanswered: {:?}",
+            String::from_utf8_lossy(&answer)
+        );
+    }
     drop(held);
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     let answered = s3_get(&s3, "/111111111111-1234567890-s3alias?list-type=2", KEY_A, false, &[]).await;
