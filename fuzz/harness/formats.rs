@@ -82,7 +82,7 @@ pub fn fasta(data: &[u8]) {
     let Ok(summary) = fasta::scan(data, Some(&mut copy as &mut dyn io::Write)) else { return };
     let parsed = fasta::parse_fai(&summary.fai).expect("the .fai of a scan parses");
     let unhashed: Vec<Sequence> =
-        summary.sequences.iter().map(|s| Sequence { md5: String::new(), ..s.clone() }).collect();
+        summary.sequences.iter().map(|s| Sequence { md5: String::new(), refget: String::new(), ..s.clone() }).collect();
     assert_eq!(parsed, unhashed, "the .fai of a scan parses to its sequences");
     let (stored, compression) = match summary.compression {
         Compression::Gzip => (copy, Compression::Bgzf),

@@ -18,6 +18,7 @@ pub use self::error::{Error, ErrorKind};
 pub use self::fai::parse_fai;
 pub use self::gzi::Gzi;
 use self::indexer::Indexer;
+pub use self::indexer::refget_id;
 pub use self::read::{ReadAt, read_bases};
 use crate::sniff::Compression;
 
@@ -34,6 +35,10 @@ pub struct Sequence {
     /// Lowercase hex MD5 of the bases upper-cased, without line breaks: SAM `@SQ` `M5`, as
     /// `samtools dict` computes it. Empty when parsed from a `.fai`.
     pub md5: String,
+    /// The GA4GH refget identifier of the same bytes, `SQ.` and the first 24 bytes of their
+    /// SHA-512 in URL-safe base64 without padding (the `sha512t24u` digest). Empty when parsed
+    /// from a `.fai`.
+    pub refget: String,
     /// Byte offset of the first base in the uncompressed file (`.fai` column 3).
     pub offset: u64,
     /// Bases per full line (`.fai` column 4).
@@ -150,6 +155,7 @@ mod tests {
                     name: "chr1".to_owned(),
                     length: 8,
                     md5: md5_hex(b"ACGTNACG"),
+                    refget: indexer::refget_id(b"ACGTNACG"),
                     offset: 12,
                     line_bases: 5,
                     line_width: 6,
@@ -158,6 +164,7 @@ mod tests {
                     name: "chr2".to_owned(),
                     length: 6,
                     md5: md5_hex(b"RYKM*-"),
+                    refget: indexer::refget_id(b"RYKM*-"),
                     offset: 28,
                     line_bases: 6,
                     line_width: 7,

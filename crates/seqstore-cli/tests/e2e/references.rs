@@ -434,3 +434,30 @@ async fn caller_b_cannot_read(service: &seqstore::service::Service, arn: &str) -
     let caller = seqstore::service::Caller { account: KEY_B.2.to_owned() };
     service.reference_by_arn(&caller, arn).await.is_err()
 }
+
+/// A reference import records each sequence's GA4GH refget identifier (`SQ.` + `sha512t24u` of
+/// the upper-cased bases) beside its MD5, on both backends; the refget specification's example
+/// (`ACGT`) gives its published identifier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_imports_record_each_sequences_refget_id() {
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(db) = TestDb::new(backend).await else { continue };
+        let root = tempfile::tempdir().expect("root");
+        let config = import_config(&db, root.path());
+        let server = TestServer::start(&config).await;
+        let client = sdk(&server.endpoint, KEY_A);
+        let uri = write(root.path(), "two.fa", b">a first\nAC\nGT\n>b\nacgtn\n");
+        let store = reference_store(&client).await;
+        let job = import(&client, &store, vec![ref_source(&uri, "two")]).await;
+        let id = job.sources()[0].reference_id().expect("a reference").to_owned();
+        let database = seqstore::db::Db::connect(&db.url).await.expect("database");
+        let mut conn = database.pool().acquire().await.expect("connection");
+        let reference = seqstore::db::references::get(&mut conn, KEY_A.2, &store, &id).await.expect("read");
+        let sequences = reference.expect("the reference").sequences;
+        assert_eq!(sequences[0].refget.as_deref(), Some("SQ.aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2"));
+        assert_eq!(sequences[1].refget, Some(seqstore_formats::fasta::refget_id(b"ACGTN")));
+        drop(conn);
+        database.close().await;
+        server.stop().await;
+    }
+}

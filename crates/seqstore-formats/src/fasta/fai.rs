@@ -46,6 +46,7 @@ fn parse_line(line: &[u8]) -> Result<Sequence, ErrorKind> {
     let sequence = Sequence {
         length: number(length, 2)?,
         md5: String::new(),
+        refget: String::new(),
         offset: number(offset, 3)?,
         line_bases: number(line_bases, 4)?,
         line_width: number(line_width, 5)?,
@@ -81,7 +82,15 @@ mod tests {
     use super::*;
 
     fn sequence(name: &str, length: u64, offset: u64, line_bases: u64) -> Sequence {
-        Sequence { name: name.to_owned(), length, md5: String::new(), offset, line_bases, line_width: line_bases + 1 }
+        Sequence {
+            name: name.to_owned(),
+            length,
+            md5: String::new(),
+            refget: String::new(),
+            offset,
+            line_bases,
+            line_width: line_bases + 1,
+        }
     }
 
     #[test]

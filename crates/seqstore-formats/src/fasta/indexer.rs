@@ -1,5 +1,6 @@
 //! Line-by-line validation of decompressed FASTA text into `.fai` entries, with per-sequence MD5
-//! of the upper-cased bases, line-accurate errors and no sequence held in memory.
+//! and GA4GH refget identifier of the upper-cased bases, line-accurate errors and no sequence held
+//! in memory.
 
 use std::collections::HashMap;
 use std::io::{self, BufRead};
@@ -50,7 +51,8 @@ struct Current {
     line_bases: u64,
     /// Line and bases of a line shorter than the first: only the end of the sequence may follow.
     short: Option<(u64, u64)>,
-    digest: Digest,
+    /// MD5 and SHA-512 of the upper-cased bases.
+    digests: [Digest; 2],
 }
 
 impl<B: BufRead> Indexer<B> {
@@ -125,7 +127,7 @@ impl<B: BufRead> Indexer<B> {
             length: 0,
             line_bases: 0,
             short: None,
-            digest: Digest::new(Algorithm::Md5),
+            digests: [Digest::new(Algorithm::Md5), Digest::new(Algorithm::Sha512)],
         });
         Ok(())
     }
@@ -177,11 +179,11 @@ impl<B: BufRead> Indexer<B> {
     fn read_bases(&mut self) -> Result<(), Error> {
         self.line += 1;
         let Some(current) = self.current.as_mut() else { unreachable!("bases are read after a header") };
-        let (upper, digest) = (&mut self.upper, &mut current.digest);
+        let (upper, digests) = (&mut self.upper, &mut current.digests);
         let scanned = line::scan(&mut self.inner, &BASES, u64::MAX, |chunk| {
             upper.extend_from_slice(chunk);
             if upper.len() >= BATCH {
-                digest_upper(upper, digest);
+                digest_upper(upper, digests);
             }
         })
         .map_err(io_error)?;
@@ -218,11 +220,13 @@ impl<B: BufRead> Indexer<B> {
             let kind = ErrorKind::NoBases { name: current.name.clone(), header_line: current.header_line };
             return Err(Error::at(kind, current.header_line).of(&current.name));
         }
-        digest_upper(&mut self.upper, &mut current.digest);
+        digest_upper(&mut self.upper, &mut current.digests);
+        let [md5, sha512] = current.digests;
         self.sequences.push(Sequence {
             name: current.name,
             length: current.length,
-            md5: current.digest.finalize_hex(),
+            md5: md5.finalize_hex(),
+            refget: refget_from_sha512_hex(&sha512.finalize_hex()),
             offset: current.offset,
             line_bases: current.line_bases,
             // `\r` is refused, so every line ends with exactly one byte, `\n` (or the end of the
@@ -260,10 +264,27 @@ impl Current {
     }
 }
 
-fn digest_upper(upper: &mut Vec<u8>, digest: &mut Digest) {
+fn digest_upper(upper: &mut Vec<u8>, digests: &mut [Digest; 2]) {
     upper.make_ascii_uppercase();
-    digest.update(upper);
+    for digest in digests {
+        digest.update(upper);
+    }
     upper.clear();
+}
+
+/// The GA4GH refget identifier (`SQ.` + `sha512t24u`) of a sequence whose SHA-512 is `hex`.
+fn refget_from_sha512_hex(hex: &str) -> String {
+    use base64::Engine;
+    let bytes = hex::decode(hex).expect("a digest's hex decodes");
+    format!("SQ.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes[..24]))
+}
+
+/// The GA4GH refget identifier of `bases` as stored (upper-cased first, as the indexer does):
+/// `SQ.` + URL-safe base64 of the first 24 bytes of their SHA-512.
+pub fn refget_id(bases: &[u8]) -> String {
+    let mut digest = Digest::new(Algorithm::Sha512);
+    digest.update(&bases.to_ascii_uppercase());
+    refget_from_sha512_hex(&digest.finalize_hex())
 }
 
 fn io_error(e: io::Error) -> Error {
@@ -295,10 +316,22 @@ mod tests {
             name: name.to_owned(),
             length: bases.len() as u64,
             md5: md5_upper(bases),
+            refget: refget_id(bases),
             offset,
             line_bases,
             line_width: line_bases + 1,
         }
+    }
+
+    /// The refget specification's example: `ACGT` is `SQ.aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2`.
+    #[test]
+    fn test_refget_id_matches_the_specification() -> Result<(), Error> {
+        assert_eq!(refget_id(b"ACGT"), "SQ.aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2");
+        assert_eq!(refget_id(b"acgt"), refget_id(b"ACGT"), "upper-cased first");
+        let sequences = index(b">s desc\nAC\nGT\n")?;
+        assert_eq!(sequences[0].refget, "SQ.aKF498dAxcJAqme6QYQ7EZ07-fiw8Kw2");
+        assert_eq!(sequences[0].md5, "f1f8f4bf413b16ad135722aa4591043e");
+        Ok(())
     }
 
     #[test]

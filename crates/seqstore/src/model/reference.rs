@@ -35,6 +35,10 @@ pub struct Sequence {
     pub length: u64,
     /// Lowercase hex MD5 of the upper-cased bases (SAM `@SQ M5`).
     pub md5: String,
+    /// The GA4GH refget identifier of the same bases (`SQ.` + `sha512t24u`): recorded by
+    /// reference imports since it exists; `None` for sequences imported before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refget: Option<String>,
     /// Offset of the first base in the uncompressed file.
     pub offset: u64,
     /// Bases per full line.

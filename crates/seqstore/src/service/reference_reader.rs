@@ -78,6 +78,7 @@ impl Service {
             name: sequence.name.clone(),
             length: sequence.length,
             md5: sequence.md5.clone(),
+            refget: sequence.refget.clone().unwrap_or_default(),
             offset: sequence.offset,
             line_bases: sequence.line_bases,
             line_width: sequence.line_width,

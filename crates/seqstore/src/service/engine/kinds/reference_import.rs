@@ -196,6 +196,7 @@ async fn finish(
                 name: s.name.clone(),
                 length: s.length,
                 md5: s.md5.clone(),
+                refget: Some(s.refget.clone()),
                 offset: s.offset,
                 line_bases: s.line_bases,
                 line_width: s.line_width,
