@@ -156,7 +156,8 @@ async fn process(
     let service = &app.service;
     let head = parts.method == Method::HEAD;
     if address.key.is_empty() {
-        let unsupported = query.iter().find(|(k, _)| !LIST_PARAMS.contains(&k.as_str()) && k != "location");
+        let unsupported =
+            query.iter().find(|(k, _)| !LIST_PARAMS.contains(&k.as_str()) && k != "location" && !presigning(k));
         return match (head, has("location"), has("list-type")) {
             (true, _, _) => {
                 *operation = "s3:HeadBucket";
@@ -184,7 +185,6 @@ async fn process(
         *operation = "s3:GetObjectTagging";
         return objects::tagging(service, &caller, &bucket, &address.key).await;
     }
-    let presigning = |k: &str| k.starts_with("X-Amz-") || matches!(k, "AWSAccessKeyId" | "Expires" | "Signature");
     if let Some((name, _)) = query.iter().find(|(k, _)| !OBJECT_PARAMS.contains(&k.as_str()) && !presigning(k)) {
         return Err(S3Error::NotImplemented { what: format!("?{name} on an object") });
     }
@@ -192,8 +192,8 @@ async fn process(
     objects::get(service, &caller, &bucket, &address.key, &parts.headers, &query, head).await
 }
 
-/// Query parameters of the two listings (and of presigned URLs).
-const LIST_PARAMS: [&str; 19] = [
+/// Query parameters of the two listings.
+const LIST_PARAMS: [&str; 10] = [
     "list-type",
     "prefix",
     "delimiter",
@@ -203,19 +203,16 @@ const LIST_PARAMS: [&str; 19] = [
     "encoding-type",
     "fetch-owner",
     "marker",
-    "X-Amz-Algorithm",
-    "X-Amz-Credential",
-    "X-Amz-Date",
-    "X-Amz-Expires",
-    "X-Amz-SignedHeaders",
-    "X-Amz-Signature",
     "x-id",
-    "AWSAccessKeyId",
-    "Expires",
-    "Signature",
 ];
 
-/// Query parameters GetObject and HeadObject accept (besides a presigned URL's `X-Amz-*`).
+/// True for the query parameters of a presigned URL (version 4: `X-Amz-*`; version 2:
+/// `AWSAccessKeyId`, `Expires`, `Signature`), which every operation takes.
+fn presigning(name: &str) -> bool {
+    name.starts_with("X-Amz-") || matches!(name, "AWSAccessKeyId" | "Expires" | "Signature")
+}
+
+/// Query parameters GetObject and HeadObject accept (besides a presigned URL's).
 const OBJECT_PARAMS: [&str; 8] = [
     "response-content-type",
     "response-content-disposition",

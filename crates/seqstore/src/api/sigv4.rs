@@ -224,16 +224,11 @@ impl Verifier {
     /// every check but the HMAC runs and the account is [`DEV_ACCOUNT_ID`].
     pub fn verify(&self, request: &Request<'_>, now: DateTime<Utc>) -> Result<String, AuthError> {
         let header = request.headers.get(http::header::AUTHORIZATION).ok_or(AuthError::Missing)?;
-        for name in SINGLE_HEADERS {
-            let count = request.headers.get_all(name).iter().count();
-            if count > 1 {
-                return Err(AuthError::Repeated { name, count });
-            }
-        }
+        check_single_headers(request.headers)?;
         let text = header.to_str().map_err(|_| AuthError::Malformed { problem: "it is not ASCII" })?;
         let auth = parse_authorization(text)?;
         let key = self.key(&auth.key_id)?;
-        let (amz_date, signed_at) = self.check_date_and_scope(request.headers, &auth, now)?;
+        let (amz_date, signed_at) = self.check_date_and_scope(request.headers, &auth, now, SERVICE)?;
         check_signed_headers(request, &auth.signed_headers)?;
         let payload_hash = payload_hash(request)?;
         let headers = canonical_headers(request, &auth.signed_headers)?;
@@ -253,11 +248,14 @@ impl Verifier {
         Ok(key.account_id.clone())
     }
 
+    /// `X-Amz-Date` within [`MAX_SKEW_SECONDS`] of `now` and the credential scope of `service`:
+    /// the date as sent and as a time.
     fn check_date_and_scope(
         &self,
         headers: &HeaderMap,
         auth: &Authorization,
         now: DateTime<Utc>,
+        service: &str,
     ) -> Result<(String, DateTime<Utc>), AuthError> {
         let amz_date =
             headers.get("x-amz-date").and_then(|v| v.to_str().ok()).ok_or(AuthError::Date { given: None })?;
@@ -267,7 +265,7 @@ impl Verifier {
             let server = now.format("%Y%m%dT%H%M%SZ").to_string();
             return Err(AuthError::Skew { amz_date: amz_date.to_owned(), skew, server });
         }
-        self.check_scope(auth, amz_date, SERVICE)?;
+        self.check_scope(auth, amz_date, service)?;
         Ok((amz_date.to_owned(), signed_at))
     }
 
@@ -292,6 +290,17 @@ impl Verifier {
             false => self.keys.get(key_id).map(Some).ok_or_else(|| AuthError::UnknownKey { key_id: key_id.to_owned() }),
         }
     }
+}
+
+/// Each of [`SINGLE_HEADERS`] appears at most once.
+fn check_single_headers(headers: &HeaderMap) -> Result<(), AuthError> {
+    for name in SINGLE_HEADERS {
+        let count = headers.get_all(name).iter().count();
+        if count > 1 {
+            return Err(AuthError::Repeated { name, count });
+        }
+    }
+    Ok(())
 }
 
 /// `YYYYMMDDTHHMMSSZ` as a time.

@@ -153,9 +153,12 @@ async fn collect(
         Some(prefix) => format!("{prefix}{PAST}"),
         None => start,
     };
+    // Without a delimiter every object is an entry: one more than the page tells whether more
+    // follow. With one, rolled-up keys are skipped, so batches are as large as a page may be.
+    let batch_size = if delimiter.is_some() { MAX_KEYS + 1 } else { max_keys + 1 };
     loop {
-        let batch = service.s3_objects(bucket, prefix, &after, MAX_KEYS + 1).await?;
-        let full = batch.len() > MAX_KEYS;
+        let batch = service.s3_objects(bucket, prefix, &after, batch_size).await?;
+        let full = batch.len() == batch_size;
         for object in batch {
             after.clone_from(&object.key);
             if skipped.as_deref().is_some_and(|s| object.key.starts_with(s)) {

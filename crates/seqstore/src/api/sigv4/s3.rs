@@ -19,8 +19,8 @@ use http::HeaderMap;
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 
 use super::{
-    ALGORITHM, AuthError, Authorization, MAX_SKEW_SECONDS, Request, SINGLE_HEADERS, UNRESERVED_PATH, UNSIGNED_PAYLOAD,
-    Verifier, canonical_headers, canonical_request, parse_amz_date, parse_authorization, signature_matches,
+    ALGORITHM, AuthError, Authorization, MAX_SKEW_SECONDS, Request, UNRESERVED_PATH, UNSIGNED_PAYLOAD, Verifier,
+    canonical_headers, canonical_request, check_single_headers, parse_amz_date, parse_authorization, signature_matches,
 };
 use crate::config::DEV_ACCOUNT_ID;
 
@@ -108,12 +108,7 @@ impl Verifier {
     /// it acts for. In dev mode (no keys) every check but the HMAC runs and the account is
     /// [`DEV_ACCOUNT_ID`].
     pub fn verify_s3(&self, request: &S3Request<'_>, now: DateTime<Utc>) -> Result<Verified, AuthError> {
-        for name in SINGLE_HEADERS {
-            let count = request.headers.get_all(name).iter().count();
-            if count > 1 {
-                return Err(AuthError::Repeated { name, count });
-            }
-        }
+        check_single_headers(request.headers)?;
         if super::s3_v2::is_presigned_v2(request.raw_query) {
             return self.verify_s3_v2(request, now);
         }
@@ -128,19 +123,7 @@ impl Verifier {
         let text = header.to_str().map_err(|_| AuthError::Malformed { problem: "it is not ASCII" })?;
         let auth = parse_authorization(text)?;
         let key = self.key(&auth.key_id)?;
-        let amz_date = request
-            .headers
-            .get("x-amz-date")
-            .and_then(|v| v.to_str().ok())
-            .ok_or(AuthError::Date { given: None })?
-            .to_owned();
-        let signed_at = parse_amz_date(&amz_date)?;
-        let skew = (now - signed_at).num_seconds();
-        if skew.abs() > MAX_SKEW_SECONDS {
-            let server = now.format("%Y%m%dT%H%M%SZ").to_string();
-            return Err(AuthError::Skew { amz_date, skew, server });
-        }
-        self.check_scope(&auth, &amz_date, SERVICE)?;
+        let (amz_date, signed_at) = self.check_date_and_scope(request.headers, &auth, now, SERVICE)?;
         let payload_hash = request
             .headers
             .get("x-amz-content-sha256")
