@@ -213,7 +213,7 @@ fn presigning(name: &str) -> bool {
 }
 
 /// Query parameters GetObject and HeadObject accept (besides a presigned URL's).
-const OBJECT_PARAMS: [&str; 8] = [
+const OBJECT_PARAMS: [&str; 7] = [
     "response-content-type",
     "response-content-disposition",
     "response-content-encoding",
@@ -221,5 +221,4 @@ const OBJECT_PARAMS: [&str; 8] = [
     "response-cache-control",
     "response-expires",
     "x-id",
-    "partNumber",
 ];
