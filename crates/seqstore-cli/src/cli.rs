@@ -43,6 +43,8 @@ pub enum Command {
     Readsets(client::ReadSetsArgs),
     /// Download one file of a read set in parallel parts and verify it against the read set's ETag.
     Download(client::DownloadArgs),
+    /// Print a bearer token for the GA4GH APIs (htsget, refget) of this server, bound to your key.
+    Token(client::TokenArgs),
     /// Re-read every stored object of read sets and references and compare its size and SHA-256
     /// with what was recorded; exits non-zero if any is damaged or missing.
     Verify(VerifyArgs),

@@ -13,6 +13,7 @@ mod raw;
 mod read_sets;
 mod references;
 mod stores;
+mod token;
 mod upload;
 mod verify;
 
@@ -166,5 +167,6 @@ pub async fn run(command: &Command) -> Result<(), Error> {
         Command::Jobs(args) => jobs::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Readsets(args) => read_sets::run(&Ctx::new(&args.client).await?, &args.command).await,
         Command::Download(args) => download::run(&Ctx::new(&args.client).await?, args).await,
+        Command::Token(args) => token::run(&Ctx::new(&args.client).await?, args).await,
     }
 }

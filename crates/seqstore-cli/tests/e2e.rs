@@ -42,6 +42,7 @@ mod e2e {
     mod references;
     mod s3;
     mod s3_access_policies;
+    mod htsget;
     mod s3_api;
     mod s3_members;
     mod s3_storage;

@@ -7,6 +7,7 @@ pub mod cram;
 pub mod digest;
 pub mod fasta;
 pub mod fastq;
+pub mod htsget;
 pub mod limits;
 pub mod sam_text;
 pub mod sniff;

@@ -7,6 +7,7 @@
 pub mod botocore;
 pub mod error;
 pub mod exports;
+pub mod ga4gh;
 pub mod imports;
 pub mod input;
 pub mod job_requests;
@@ -21,6 +22,7 @@ pub mod s3_access_policies;
 pub mod sequence_stores;
 pub mod sigv4;
 pub mod tags;
+pub mod tokens;
 pub mod uploads;
 pub mod validate;
 
@@ -49,6 +51,7 @@ pub struct App {
     service: Service,
     verifier: Verifier,
     max_body_bytes: u64,
+    max_token_seconds: u64,
     limits: limits::Limits,
 }
 
@@ -56,7 +59,13 @@ impl App {
     /// The API over `service`, with the keys and limits of `config`.
     pub fn new(config: &Config, service: Service) -> Self {
         let max_body_bytes = config.limits.max_body_bytes;
-        Self { service, verifier: Verifier::new(config), max_body_bytes, limits: limits::Limits::new(&config.limits) }
+        Self {
+            service,
+            verifier: Verifier::new(config),
+            max_body_bytes,
+            max_token_seconds: config.auth.max_token_seconds,
+            limits: limits::Limits::new(&config.limits),
+        }
     }
 }
 
@@ -234,6 +243,13 @@ async fn handle(State(app): State<Arc<App>>, request: Request) -> Response {
     let mut seen = Seen::default();
     let mut response = async {
         // A panicking handler must not drop the connection without an AWS error and a request id.
+        if request.uri().path().starts_with(ga4gh::PREFIX) {
+            let outcome = std::panic::AssertUnwindSafe(ga4gh::process(&app, request, &mut seen)).catch_unwind().await;
+            return outcome.unwrap_or_else(|_| {
+                tracing::error!("GA4GH handler panicked");
+                http::StatusCode::INTERNAL_SERVER_ERROR.into_response()
+            });
+        }
         let outcome = std::panic::AssertUnwindSafe(process(&app, request, &mut seen)).catch_unwind().await;
         let result = outcome.unwrap_or_else(|panic| {
             let text =
@@ -312,6 +328,11 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
         .inspect_err(|error| app.limits.note_auth_failure(client, key_id, error))?;
     seen.account = Some(account.clone());
     app.limits.admit(&account)?;
+    if parts.method == http::Method::POST && parts.uri.path() == tokens::PATH {
+        seen.operation = Some("CreateToken".into());
+        let caller = Caller { account };
+        return tokens::issue(&app.service, &caller, key_id.unwrap_or_default(), &body.unwrap_or_default(), app.max_token_seconds);
+    }
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;
     let op =

@@ -77,14 +77,22 @@ pub struct DatabaseConfig {
 }
 
 /// `[auth]`.
-#[derive(Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AuthConfig {
-    /// Key that signs pagination tokens; shared by every process. Unset: generated once and kept in
-    /// the database.
+    /// Key that signs pagination tokens, bearer tokens and htsget data URLs; shared by every
+    /// process. Unset: generated once and kept in the database.
     pub token_key: Option<String>,
+    /// Longest lifetime of a bearer token (`seqstore token --expires`), in seconds (default 12 h).
+    pub max_token_seconds: u64,
     /// Access keys. Empty means dev mode.
     pub keys: Vec<AccessKey>,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self { token_key: None, max_token_seconds: 12 * 3600, keys: Vec::new() }
+    }
 }
 
 /// One `[[auth.keys]]` table: an access key pair and the account it acts for.
@@ -290,6 +298,9 @@ impl Config {
         if let Some((key, problem)) = problem {
             return Err(invalid(key, problem));
         }
+        if self.auth.max_token_seconds == 0 {
+            return Err(invalid("auth.max_token_seconds", "must be at least 1 (a bearer token's longest lifetime)".into()));
+        }
         if matches!(&self.auth.token_key, Some(k) if k.len() < 16) {
             return Err(invalid("auth.token_key", "must be at least 16 characters".into()));
         }
@@ -371,6 +382,7 @@ impl fmt::Debug for AuthConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AuthConfig")
             .field("token_key", &self.token_key.as_ref().map(|_| REDACTED))
+            .field("max_token_seconds", &self.max_token_seconds)
             .field("keys", &self.keys)
             .finish()
     }

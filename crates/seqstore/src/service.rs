@@ -2,6 +2,7 @@
 //! checks, pagination. Every operation acts for one [`Caller`] and sees only its account's
 //! resources.
 
+pub mod bearer;
 pub mod dashboard;
 pub mod downloads;
 pub mod engine;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod exports;
 mod file_names;
 pub mod guesses;
+pub mod htsget;
 pub mod health;
 pub mod imports;
 mod jobs;
@@ -99,6 +101,8 @@ pub struct Service {
     region: String,
     quotas: QuotasConfig,
     tokens: PageTokens,
+    /// Signs bearer tokens and htsget data URLs, with the key of `tokens`.
+    signer: signing::SigningKey,
     imports: ImportSettings,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
@@ -128,6 +132,7 @@ impl Service {
             region: config.region.clone(),
             quotas: config.quotas.clone(),
             tokens: PageTokens::new(key.as_bytes()),
+            signer: signing::SigningKey::new(key.as_bytes()),
             imports: ImportSettings {
                 roles: config.roles.clone(),
                 sources: config.sources.clone(),

@@ -357,6 +357,36 @@ pub enum ReadSetFile {
     Index,
 }
 
+/// `seqstore token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Endpoint, credentials and output.
+    #[command(flatten)]
+    pub client: ClientArgs,
+    /// Lifetime: seconds, or a number with s, m, h or d (at most the server's
+    /// auth.max_token_seconds, 12 h by default).
+    #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_duration)]
+    pub expires: u64,
+}
+
+/// Seconds of `90`, `90s`, `30m`, `2h` or `1d`.
+fn parse_duration(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let number: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 3600, 30m, 2h or 1d"))?;
+    let unit = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(format!("'{text}' has unit '{unit}': use s, m, h or d")),
+    };
+    Ok(number.saturating_mul(unit))
+}
+
 /// `seqstore download`.
 #[derive(Debug, Args)]
 pub struct DownloadArgs {

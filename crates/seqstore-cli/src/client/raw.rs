@@ -95,18 +95,32 @@ impl Intercept for AddMembers {
 /// Turns the request of a model operation into the seqstore extension operation that shares its
 /// path labels, input and output: `POST {path}{suffix}` with the body `{}`, before it is signed
 /// (e.g. GetReadSetImportJob with the suffix `/cancel` is CancelReadSetImportJob).
+/// [`Extension::at`] replaces the path (and the body) instead, for an extension with a path of its
+/// own (`POST /token`).
 #[derive(Debug, Clone)]
 pub struct Extension {
     suffix: &'static str,
+    path: Option<&'static str>,
+    body: String,
 }
 
 impl Extension {
     /// The extension at the operation's path followed by `suffix` (e.g. `/cancel`).
     pub fn new(suffix: &'static str) -> Self {
-        Self { suffix }
+        Self { suffix, path: None, body: "{}".into() }
+    }
+
+    /// The extension at `path` of the endpoint, with the JSON `body`.
+    pub fn at(path: &'static str, body: String) -> Self {
+        Self { suffix: "", path: Some(path), body }
     }
 
     fn uri(&self, uri: &str) -> String {
+        if let Some(path) = self.path {
+            let after_scheme = uri.find("://").map_or(0, |i| i + 3);
+            let origin_end = uri[after_scheme..].find('/').map_or(uri.len(), |i| after_scheme + i);
+            return format!("{}{path}", &uri[..origin_end]);
+        }
         match uri.split_once('?') {
             Some((path, query)) => format!("{path}{}?{query}", self.suffix),
             None => format!("{uri}{}", self.suffix),
@@ -130,8 +144,8 @@ impl Intercept for Extension {
         request.set_uri(uri)?;
         request.set_method("POST")?;
         request.headers_mut().insert("content-type", "application/json");
-        request.headers_mut().insert("content-length", "2");
-        *request.body_mut() = SdkBody::from("{}");
+        request.headers_mut().insert("content-length", self.body.len().to_string());
+        *request.body_mut() = SdkBody::from(self.body.clone());
         Ok(())
     }
 }
@@ -148,6 +162,8 @@ mod tests {
             "http://h:1/sequencestore/1/importjob/2/cancel"
         );
         assert_eq!(cancel.uri("http://h:1/a/b?x=1"), "http://h:1/a/b/cancel?x=1");
+        let token = Extension::at("/token", "{}".into());
+        assert_eq!(token.uri("https://h:1/sequencestores?maxResults=1"), "https://h:1/token");
     }
 
     #[test]

@@ -37,13 +37,13 @@ const READ_LENGTH: usize = 100;
 const REGIONS: [&str; 4] = ["chrA:1-40000", "chrA:60001-120000", "chrB:20000-50000", "*"];
 
 /// The generated reference: bases per sequence, uppercase ACGT.
-fn genome(seed: u64) -> Vec<Vec<u8>> {
+pub(super) fn genome(seed: u64) -> Vec<Vec<u8>> {
     let mut rng = Rng::new(seed);
     SEQUENCES.iter().map(|(_, length)| (0..*length).map(|_| b"ACGT"[(rng.next_u64() % 4) as usize]).collect()).collect()
 }
 
 /// `genome` as FASTA text, 60 bases a line.
-fn fasta(genome: &[Vec<u8>]) -> Vec<u8> {
+pub(super) fn fasta(genome: &[Vec<u8>]) -> Vec<u8> {
     let mut out = Vec::new();
     for ((name, _), bases) in SEQUENCES.iter().zip(genome) {
         out.extend_from_slice(format!(">{name} generated\n").as_bytes());
@@ -181,7 +181,7 @@ fn unmapped(rng: &mut Rng, name: &str, flag: u16, chrom: &str, pos: usize, mate:
 /// About 5,000 simulated records on `genome` as SAM text (unsorted, `@SQ` with `M5`): proper
 /// and discordant pairs, pairs with an unmapped mate, unmapped pairs, single-end reads, 5 %
 /// duplicates, some secondary and hard-clipped supplementary alignments.
-fn simulated_sam(genome: &[Vec<u8>], seed: u64) -> String {
+pub(super) fn simulated_sam(genome: &[Vec<u8>], seed: u64) -> String {
     let mut rng = Rng::new(seed);
     let rng = &mut rng;
     let mut out = String::from("@HD\tVN:1.6\tSO:unsorted\n");

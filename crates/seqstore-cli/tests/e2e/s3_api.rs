@@ -10,14 +10,7 @@ use aws_sdk_omics::types::ETagAlgorithmFamily;
 
 use super::fastq_data::{fastq, md5};
 use super::imports::{import_all, import_config, source, store, write};
-use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, on_both_backends, sdk};
-
-/// A response of the S3 endpoint.
-struct Answer {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
-}
+use super::support::{Answer, Backend, KEY_A, KEY_B, TestDb, TestServer, exchange, on_both_backends, sdk};
 
 /// Signs `request` (its method, URI and headers as they are) for service `s3` with `key`: in
 /// headers with `X-Amz-Content-SHA256: UNSIGNED-PAYLOAD`, or presigned in the query for 60 s.
@@ -76,7 +69,7 @@ async fn s3_get(
     }
     let mut request = request.body(Vec::new()).expect("request");
     sign_s3(&mut request, key, presign);
-    send(request).await
+    exchange(request).await
 }
 
 /// `{endpoint}{path_and_query}` (`http://` or `https://`) presigned for GET by `key` for 60 s.
@@ -86,31 +79,6 @@ pub fn presigned_url(endpoint: &str, path_and_query: &str, key: (&str, &str, &st
     let mut request = http::Request::builder().method("GET").uri(&uri).header("host", host).body(()).expect("request");
     sign_s3(&mut request, key, true);
     request.uri().to_string()
-}
-
-/// Sends `request` over a fresh connection and reads the whole answer.
-async fn send(request: http::Request<Vec<u8>>) -> Answer {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let uri = request.uri().clone();
-    let mut stream =
-        tokio::net::TcpStream::connect(uri.authority().expect("authority").as_str()).await.expect("connect");
-    let mut head = format!("GET {} HTTP/1.1\r\n", uri.path_and_query().map_or("/", |p| p.as_str()));
-    for (name, value) in request.headers() {
-        head.push_str(&format!("{name}: {}\r\n", value.to_str().expect("ascii")));
-    }
-    head.push_str("connection: close\r\n\r\n");
-    stream.write_all(head.as_bytes()).await.expect("write");
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await.expect("read");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head end") + 4;
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
-    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    let mut body = raw[split..].to_vec();
-    if chunked {
-        body = super::support::dechunk(&body);
-    }
-    Answer { status, head, body }
 }
 
 on_both_backends!(signed_requests_list_and_read_a_stores_objects);

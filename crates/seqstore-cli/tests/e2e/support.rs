@@ -633,6 +633,46 @@ pub async fn signed_http(
     serde_json::from_slice(&http_send(builder.body(body).expect("request")).await).expect("JSON answer")
 }
 
+/// An answer of a real listener.
+pub struct Answer {
+    /// Status code.
+    pub status: u16,
+    /// The status line and headers as received.
+    pub head: String,
+    /// The body, de-chunked.
+    pub body: Vec<u8>,
+}
+
+/// Sends `request` (any method; its body with a `content-length`) over a fresh connection to a
+/// real listener and reads the whole answer.
+pub async fn exchange(request: http::Request<Vec<u8>>) -> Answer {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let uri = request.uri().clone();
+    let authority = uri.authority().expect("authority").as_str().to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&authority).await.expect("connect");
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method(), uri.path_and_query().map_or("/", |p| p.as_str()));
+    if !request.headers().contains_key("host") {
+        head.push_str(&format!("host: {authority}\r\n"));
+    }
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().expect("ascii")));
+    }
+    if !request.body().is_empty() || request.method() == http::Method::POST {
+        head.push_str(&format!("content-length: {}\r\n", request.body().len()));
+    }
+    head.push_str("connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    stream.write_all(request.body()).await.expect("write body");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await.expect("read");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head end") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
+    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
+    let body = if chunked { dechunk(&raw[split..]) } else { raw[split..].to_vec() };
+    Answer { status, head, body }
+}
+
 /// Sends a request to a real listener with a plain HTTP/1.1 client and returns the body.
 pub async fn http_send(request: http::Request<Vec<u8>>) -> Vec<u8> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

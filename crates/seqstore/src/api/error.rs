@@ -81,7 +81,7 @@ pub enum ApiError {
 
 impl ApiError {
     /// HTTP status and AWS error type.
-    fn wire(&self) -> (StatusCode, &'static str) {
+    pub(super) fn wire(&self) -> (StatusCode, &'static str) {
         use service::Error as S;
         match self {
             Self::BodyTooLarge { .. }
@@ -148,7 +148,7 @@ impl ApiError {
 
     /// The message the client sees: the error and its sources, except for internal failures,
     /// which are logged (with the request id of the current span) and never returned.
-    fn message(&self) -> String {
+    pub(super) fn message(&self) -> String {
         let internal = "internal server error; the server log has the details under this request id";
         match self {
             Self::Service(e @ (service::Error::Db(_) | service::Error::ReferenceRead { .. })) => {
@@ -177,16 +177,23 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// Seconds a client should wait before trying again, for a refusal of the protections.
+    pub(super) fn retry_after(&self) -> Option<u64> {
+        match self {
+            Self::Refused(Refused::Throttled { wait_seconds, .. }) => Some(wait_seconds.ceil().max(1.0) as u64),
+            Self::Refused(Refused::Guessing(too_many)) => Some(too_many.retry_after.max(1)),
+            _ => None,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, kind) = self.wire();
         let message = self.message();
         tracing::debug!(status = status.as_u16(), kind, %message, "request refused");
-        let retry_after = match &self {
-            Self::Refused(Refused::Throttled { wait_seconds, .. }) => Some(wait_seconds.ceil().max(1.0) as u64),
-            Self::Refused(Refused::Guessing(too_many)) => Some(too_many.retry_after.max(1)),
-            _ => None,
-        };
+        let retry_after = self.retry_after();
         let mut response = (status, Json(json!({ "message": message }))).into_response();
         response.headers_mut().insert("x-amzn-ErrorType", HeaderValue::from_static(kind));
         if let Some(seconds) = retry_after {

@@ -102,6 +102,14 @@ impl Limits {
         }
     }
 
+    /// Counts a bearer token or signed URL that this server did not issue against `client`, like a
+    /// signature that does not match.
+    pub fn note_guess(&self, client: Option<Client>) {
+        if let Some(client) = client {
+            self.guesses.failed(client, None);
+        }
+    }
+
     /// Takes one request from `account`'s allowance, or refuses it with the time until the next one
     /// is admitted.
     pub fn admit(&self, account: &str) -> Result<(), Refused> {

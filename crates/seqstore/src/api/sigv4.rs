@@ -283,6 +283,16 @@ impl Verifier {
         Ok(())
     }
 
+    /// Whether the server runs in dev mode (no keys configured).
+    pub fn is_dev(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The account of configured key `key_id`, `None` if no such key is configured.
+    pub fn account_of(&self, key_id: &str) -> Option<&str> {
+        self.keys.get(key_id).map(|k| k.account_id.as_str())
+    }
+
     /// The configured key `key_id`, `None` in dev mode (no keys configured).
     fn key(&self, key_id: &str) -> Result<Option<&AccessKey>, AuthError> {
         match self.keys.is_empty() {

@@ -1,0 +1,296 @@
+//! htsget and refget with samtools as the client, unchanged: a generated, coordinate-sorted BAM and
+//! a CRAM (many containers) are imported with their reference; `samtools view` of htsget URLs with
+//! regions prints every record that `samtools view` of the original file prints for the region,
+//! and only records of the file; the CRAM is decoded with no local reference, htslib fetching the
+//! sequences from refget through `REF_PATH`. Both authenticate with a bearer token from
+//! `seqstore token`, read by htslib through `HTS_AUTH_LOCATION`. Then the error shapes.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::Command;
+
+use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType, ReadSetImportJobItemStatus, ReadSetImportJobStatus};
+use serde_json::Value;
+
+use super::aligned_failures::{aligned_source, import_references, samtools, samtools_available};
+use super::aligned_generated::{fasta, genome, simulated_sam};
+use super::cli::cli;
+use super::imports::{import_config, start, store, wait, write};
+use super::support::{Backend, on_both_backends, KEY_A, KEY_B, TestDb, TestServer, exchange, sdk, signed_http};
+
+/// Regions asked for: reference, 0-based start, end; `*` for the unplaced unmapped reads.
+const REGIONS: [(&str, Option<u64>, Option<u64>); 7] = [
+    ("chrA", Some(0), Some(2_000)),
+    ("chrB", Some(78_000), Some(80_000)),
+    ("chrA", Some(30_000), Some(70_000)),
+    ("chrA", Some(50_000), Some(50_001)),
+    ("chrB", None, None),
+    ("chrA", Some(119_500), None),
+    ("*", None, None),
+];
+
+/// The imported files and what samtools needs to read them through the server.
+struct Fixture {
+    _root: tempfile::TempDir,
+    server: TestServer,
+    store: String,
+    bam: (String, String),
+    cram: (String, String),
+    reference: String,
+    token_file: String,
+    ref_cache: String,
+}
+
+async fn fixture(db: &TestDb) -> Fixture {
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(db, root.path())).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let path = |name: &str| root.path().join(name).to_str().expect("utf-8").to_owned();
+    let genome = genome(7);
+    let reference_uri = write(root.path(), "ref.fa", &fasta(&genome));
+    std::fs::write(path("x.sam"), simulated_sam(&genome, 8)).expect("write SAM");
+    samtools(&["sort", "-o", &path("x.bam"), &path("x.sam")]);
+    samtools(&["index", &path("x.bam")]);
+    // Small slices and one slice per container: the region queries choose among many containers.
+    let options = ["--output-fmt-option", "seqs_per_slice=200", "--output-fmt-option", "slices_per_container=1"];
+    let (bam, cram, reference) = (path("x.bam"), path("x.cram"), path("ref.fa"));
+    let mut args = vec!["view", "-C", "-T", &reference];
+    args.extend(options);
+    args.extend(["-o", &cram, &bam]);
+    samtools(&args);
+    samtools(&["index", &cram]);
+    let arn = import_references(&client, &[("generated", &reference_uri)]).await.remove(0);
+    // The CRAM's @SQ UR names ref.fa: moved away, htslib must find the bases through REF_PATH.
+    std::fs::rename(path("ref.fa"), path("local.fa")).expect("move the reference");
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let sources = vec![
+        aligned_source(&format!("file://{bam}"), FileType::Bam, Some(&arn)),
+        aligned_source(&format!("file://{cram}"), FileType::Cram, Some(&arn)),
+    ];
+    let job = wait(&client, &store, &start(&client, &store, sources).await).await;
+    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
+    let ids: Vec<String> = job
+        .sources()
+        .iter()
+        .map(|s| {
+            assert_eq!(s.status(), &ReadSetImportJobItemStatus::Finished, "{s:?}");
+            s.read_set_id().expect("read set").to_owned()
+        })
+        .collect();
+    let token = cli(&server.endpoint, &["token", "--expires", "30m"]);
+    assert!(token.ok, "seqstore token: {}", token.stderr);
+    assert!(token.stderr.contains("expires at"), "{}", token.stderr);
+    std::fs::write(path("token"), token.stdout.trim()).expect("token file");
+    std::fs::create_dir(path("ref-cache")).expect("ref cache");
+    Fixture {
+        store,
+        bam: (ids[0].clone(), bam),
+        cram: (ids[1].clone(), cram),
+        reference: path("local.fa"),
+        token_file: path("token"),
+        ref_cache: format!("{}/%2s/%2s/%s", path("ref-cache")),
+        server,
+        _root: root,
+    }
+}
+
+impl Fixture {
+    /// `samtools ARGS` reading through the server: the token from `HTS_AUTH_LOCATION`, sent over
+    /// plain HTTP, and reference bases from refget.
+    fn samtools_remote(&self, args: &[&str]) -> std::process::Output {
+        Command::new("samtools")
+            .args(args)
+            .env("HTS_AUTH_LOCATION", &self.token_file)
+            .env("HTS_ALLOW_UNENCRYPTED_AUTHORIZATION_HEADER", "I understand the risks")
+            .env("REF_PATH", format!("{}/ga4gh/refget/v2/sequence/%s", self.server.endpoint))
+            .env("REF_CACHE", &self.ref_cache)
+            .output()
+            .expect("run samtools")
+    }
+
+    fn url(&self, id: &str, query: &str) -> String {
+        format!("{}/ga4gh/htsget/v1/reads/{}/{id}{query}", self.server.endpoint, self.store)
+    }
+}
+
+fn lines(sam: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(sam).lines().map(str::to_owned).collect()
+}
+
+/// Counts of each line.
+fn multiset(lines: &[String]) -> HashMap<&str, usize> {
+    let mut counts = HashMap::new();
+    for line in lines {
+        *counts.entry(line.as_str()).or_insert(0) += 1;
+    }
+    counts
+}
+
+/// Every region of [`REGIONS`] through htsget against the local file, for one read set.
+fn check_regions(fixture: &Fixture, (id, local): &(String, String), name: &str) {
+    let local_ref = ["-T", fixture.reference.as_str()];
+    let whole = lines(&samtools(&[&["view"][..], &local_ref, &[local.as_str()]].concat()));
+    let whole_counts = multiset(&whole);
+    let (mut asked, mut served) = (0usize, 0usize);
+    for (reference, start, end) in REGIONS {
+        let mut query = format!("?referenceName={reference}");
+        let samtools_region = match (start, end) {
+            (Some(s), Some(e)) => {
+                query += &format!("&start={s}&end={e}");
+                format!("{reference}:{}-{e}", s + 1)
+            }
+            (Some(s), None) => {
+                query += &format!("&start={s}");
+                format!("{reference}:{}", s + 1)
+            }
+            _ => reference.to_owned(),
+        };
+        let expected = lines(&samtools(&[&["view"][..], &local_ref, &[local.as_str(), &samtools_region]].concat()));
+        let out = fixture.samtools_remote(&["view", &fixture.url(id, &query)]);
+        assert!(out.status.success(), "{name} {query}: {}", String::from_utf8_lossy(&out.stderr));
+        let got = lines(&out.stdout);
+        let got_counts = multiset(&got);
+        for (line, n) in multiset(&expected) {
+            assert!(got_counts.get(line).copied().unwrap_or(0) >= n, "{name} {query}: missing record {line}");
+        }
+        for (line, n) in &got_counts {
+            assert!(whole_counts.get(line).copied().unwrap_or(0) >= *n, "{name} {query}: record not in the file {line}");
+        }
+        assert!(!expected.is_empty(), "{name} {query}: the region holds records");
+        eprintln!("{name} {query}: {} records in the region, {} served", expected.len(), got.len());
+        (asked, served) = (asked + expected.len(), served + got.len());
+    }
+    eprintln!("{name}: {served} records served for {asked} in the regions: {:.2}×", served as f64 / asked as f64);
+    // The whole file, and the header alone.
+    let out = fixture.samtools_remote(&["view", &fixture.url(id, "")]);
+    assert!(out.status.success(), "{name} whole: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(lines(&out.stdout), whole, "{name}: the whole file through htsget");
+    let out = fixture.samtools_remote(&["view", "-H", &fixture.url(id, "?class=header")]);
+    assert!(out.status.success(), "{name} header: {}", String::from_utf8_lossy(&out.stderr));
+    let header = samtools(&[&["view", "-H"][..], &local_ref, &[local.as_str()]].concat());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&header), "{name}: class=header");
+    let out = fixture.samtools_remote(&["view", "-c", &fixture.url(id, "?class=header")]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "0", "{name}: class=header holds no records");
+}
+
+async fn samtools_reads_regions(backend: Backend) {
+    if !samtools_available() {
+        return;
+    }
+    let Some(db) = TestDb::new(backend).await else { return };
+    let fixture = fixture(&db).await;
+    check_regions(&fixture, &fixture.bam, "BAM");
+    check_regions(&fixture, &fixture.cram, "CRAM");
+    let cached = walk(Path::new(fixture.ref_cache.trim_end_matches("/%2s/%2s/%s")));
+    assert_eq!(cached, 2, "htslib fetched both sequences from refget into its cache");
+}
+
+fn walk(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum::<usize>()
+        })
+        .unwrap_or(0)
+}
+
+/// `method url` with `headers` and `body`: status, lower-cased head, body.
+async fn fetch(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
+    let mut request = http::Request::builder().method(method).uri(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let answer = exchange(request.body(body.to_vec()).expect("request")).await;
+    (answer.status, answer.head.to_lowercase(), answer.body)
+}
+
+/// The htsget error of an answer: status, `error`, `message`.
+fn htsget_error((status, _, body): (u16, String, Vec<u8>)) -> (u16, String, String) {
+    let json: Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&body)));
+    let error = &json["htsget"];
+    (status, error["error"].as_str().unwrap_or("").to_owned(), error["message"].as_str().unwrap_or("").to_owned())
+}
+
+async fn errors_have_the_specifications_shapes(backend: Backend) {
+    if !samtools_available() {
+        return;
+    }
+    let Some(db) = TestDb::new(backend).await else { return };
+    let fixture = fixture(&db).await;
+    let token = std::fs::read_to_string(&fixture.token_file).expect("token");
+    let bearer = format!("Bearer {}", token.trim());
+    let auth = [("authorization", bearer.as_str())];
+    let bam = &fixture.bam.0;
+    let get = |query: &str| fixture.url(bam, query);
+
+    let cases: [(&str, u16, &str, &str); 8] = [
+        ("?referenceName=chrA&start=500&end=100", 400, "InvalidRange", "start 500 is after end 100"),
+        ("?referenceName=chrA&start=x", 400, "InvalidInput", "unsigned 32-bit"),
+        ("?start=5", 400, "InvalidInput", "need a referenceName"),
+        ("?referenceName=*&start=5", 400, "InvalidInput", "takes no start"),
+        ("?referenceName=chrZ", 404, "NotFound", "no reference sequence named 'chrZ'"),
+        ("?format=CRAM", 400, "UnsupportedFormat", "stored as BAM"),
+        ("?format=VCF", 400, "UnsupportedFormat", "format 'VCF'"),
+        ("?class=header&referenceName=chrA", 400, "InvalidInput", "class=header takes no"),
+    ];
+    for (query, status, kind, message) in cases {
+        let (s, k, m) = htsget_error(fetch("GET", &get(query), &auth, b"").await);
+        assert_eq!((s, k.as_str()), (status, kind), "{query}: {m}");
+        assert!(m.contains(message), "{query}: {m}");
+    }
+    // An unknown id, and account B's view of account A's read set: the same NotFound.
+    let unknown = fixture.url("9999999999", "");
+    let (s, k, m) = htsget_error(fetch("GET", &unknown, &auth, b"").await);
+    assert_eq!((s, k.as_str()), (404, "NotFound"), "{m}");
+    let b_token = signed_http(&fixture.server.endpoint, "POST", "/token".into(), KEY_B).await;
+    let b_bearer = format!("Bearer {}", b_token["token"].as_str().expect("token"));
+    let (s, k, foreign) = htsget_error(fetch("GET", &get(""), &[("authorization", &b_bearer)], b"").await);
+    assert_eq!((s, k.as_str()), (404, "NotFound"), "{foreign}");
+    assert_eq!(foreign.replace(&fixture.store, "S").replace(bam, "R"), m.replace(&fixture.store, "S").replace("9999999999", "R"));
+    // No token, a forged one, an expired one.
+    let (s, k, m) = htsget_error(fetch("GET", &get(""), &[], b"").await);
+    assert_eq!((s, k.as_str()), (401, "InvalidAuthentication"), "{m}");
+    assert!(m.contains("seqstore token"), "{m}");
+    let (s, k, _) = htsget_error(fetch("GET", &get(""), &[("authorization", "Bearer forged.token")], b"").await);
+    assert_eq!((s, k.as_str()), (401, "InvalidAuthentication"));
+    let short = cli(&fixture.server.endpoint, &["token", "--expires", "1s"]);
+    assert!(short.ok, "{}", short.stderr);
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let expired = format!("Bearer {}", short.stdout.trim());
+    let (s, k, m) = htsget_error(fetch("GET", &get(""), &[("authorization", &expired)], b"").await);
+    assert_eq!((s, k.as_str()), (401, "InvalidAuthentication"), "{m}");
+    assert!(m.contains("expired"), "{m}");
+    let too_long = cli(&fixture.server.endpoint, &["token", "--expires", "13h"]);
+    assert!(!too_long.ok && too_long.stderr.contains("auth.max_token_seconds"), "{}", too_long.stderr);
+    // POST with regions; a FASTQ read set is UnsupportedFormat.
+    let body = br#"{"format":"BAM","regions":[{"referenceName":"chrB","start":100,"end":200},{"referenceName":"chrA"}]}"#;
+    let (status, head, ticket) = fetch("POST", &get(""), &auth, body).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ticket));
+    assert!(head.contains("application/vnd.ga4gh.htsget.v1.3.0+json"), "{head}");
+    let ticket: Value = serde_json::from_slice(&ticket).expect("ticket");
+    let urls = ticket["htsget"]["urls"].as_array().expect("urls");
+    assert_eq!(urls[0]["class"], "header");
+    assert!(urls[0]["url"].as_str().expect("url").starts_with("data:"), "{ticket}");
+    // A data URL needs no token; an altered one is refused.
+    let data = urls[1]["url"].as_str().expect("data URL");
+    assert!(data.contains("/ga4gh/htsget/v1/data/"), "{data}");
+    let (status, _, bytes) = fetch("GET", data, &[], b"").await;
+    assert_eq!(status, 200);
+    assert_eq!(&bytes[..4], &[0x1f, 0x8b, 8, 4], "BGZF blocks");
+    let (s, k, _) = htsget_error(fetch("GET", &data.replace("t=", "t=x"), &[], b"").await);
+    assert_eq!((s, k.as_str()), (401, "InvalidAuthentication"));
+    // CORS: a preflight and the answer's headers.
+    let origin = [("origin", "https://igv.example"), ("access-control-request-method", "GET")];
+    let (status, head, _) = fetch("OPTIONS", &get(""), &origin, b"").await;
+    assert_eq!(status, 204);
+    assert!(head.contains("access-control-allow-headers: authorization"), "{head}");
+    let (_, head, _) = fetch("GET", &get("?class=header"), &[auth[0], origin[0]], b"").await;
+    assert!(head.contains("access-control-allow-origin: *"), "{head}");
+    // service-info needs no token.
+    let (status, _, info) = fetch("GET", &format!("{}/ga4gh/htsget/v1/reads/service-info", fixture.server.endpoint), &[], b"").await;
+    assert_eq!(status, 200);
+    let info: Value = serde_json::from_slice(&info).expect("service-info");
+    assert_eq!(info["type"]["artifact"], "htsget");
+    assert_eq!(info["htsget"]["formats"], serde_json::json!(["BAM", "CRAM"]));
+}
+
+on_both_backends!(samtools_reads_regions, errors_have_the_specifications_shapes);
