@@ -40,6 +40,7 @@ mod e2e {
     mod raw;
     mod read_sets;
     mod references;
+    mod refget;
     mod s3;
     mod s3_access_policies;
     mod htsget;

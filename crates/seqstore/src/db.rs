@@ -15,6 +15,7 @@ pub mod metrics;
 mod pool;
 pub mod quotas;
 pub mod read_sets;
+pub mod reference_sequences;
 pub mod reference_stores;
 pub mod references;
 pub mod s3_access_policies;

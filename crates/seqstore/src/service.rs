@@ -20,6 +20,7 @@ mod quotas;
 pub mod read_sets;
 pub mod reference_reader;
 pub mod references;
+pub mod refget;
 pub mod s3_access_policies;
 pub mod s3_objects;
 pub mod scrub;

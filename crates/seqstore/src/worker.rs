@@ -1,7 +1,8 @@
 //! Workers: each claims one source at a time through the service's job engine, runs the claimed
 //! attempt there to its end, and logs and counts what happened. A start-up step resumes this
-//! node's interrupted sources and sweeps orphan objects, then starts a background pass that
-//! records the MD5 of files stored without one; a periodic step aborts abandoned uploads.
+//! node's interrupted sources and sweeps orphan objects, then starts two background passes: one
+//! records the MD5 of files stored without one, the other the refget identifiers (and
+//! `reference_sequences` rows) of references imported without them; a periodic step aborts abandoned uploads.
 //! Everything that touches the database or storage is a service use case
 //! ([`crate::service::engine`]); the worker is the loop.
 
@@ -41,7 +42,7 @@ pub fn node_id(data_dir: &Path) -> std::io::Result<String> {
 }
 
 /// Prepares this node (expires its own previous leases, sweeps orphan objects) and starts
-/// `count` workers, the periodic sweep and the MD5 backfill pass.
+/// `count` workers, the periodic sweep and the MD5 and refget backfill passes.
 pub async fn start(service: Service, settings: Settings, count: usize) -> Result<Workers, service::Error> {
     let resumed = service.resume_leases_of(&settings.node_id).await?;
     if resumed > 0 {
@@ -57,6 +58,7 @@ pub async fn start(service: Service, settings: Settings, count: usize) -> Result
     let every = (settings.upload_idle / 10).min(Duration::from_secs(60));
     tasks.spawn(sweep::abandoned_uploads(service.clone(), settings.upload_idle, every, stopped.clone()));
     tasks.spawn(backfill::stored_md5(service.clone(), stopped.clone()));
+    tasks.spawn(backfill::refget(service.clone(), stopped.clone()));
     Ok(Workers { tasks, stop })
 }
 

@@ -8,7 +8,7 @@ use super::filter::Filter;
 use crate::model::reference::Reference;
 use crate::model::time::Millis;
 
-const COLUMNS: &str = "id, account_id, store_id, name, description, md5, creation_job_id, creation_ms, update_ms, \
+pub(super) const COLUMNS: &str = "id, account_id, store_id, name, description, md5, creation_job_id, creation_ms, update_ms, \
                        compression, sequences, files";
 
 /// ListReferences as column bounds.
@@ -157,7 +157,7 @@ pub async fn used_by_read_sets(conn: &mut AnyConnection, reference_arn: &str) ->
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
-fn from_row(row: &AnyRow) -> Result<Reference, Error> {
+pub(super) fn from_row(row: &AnyRow) -> Result<Reference, Error> {
     let sequences: String = row.try_get("sequences")?;
     let files: String = row.try_get("files")?;
     Ok(Reference {

@@ -20,7 +20,7 @@ mod read_set_scan;
 mod skeleton;
 mod sources;
 mod sweep;
-mod tee;
+pub(super) mod tee;
 
 use std::time::Duration;
 

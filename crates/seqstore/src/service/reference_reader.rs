@@ -20,7 +20,7 @@ use super::{Caller, Error, Service};
 use crate::db::{self, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::read_set::StoredFile;
-use crate::model::reference::Reference;
+use crate::model::reference::{Reference, Sequence};
 use crate::storage::objects;
 
 /// Bases read from a reference, with the number of stored bytes that were fetched for them.
@@ -30,6 +30,16 @@ pub struct Bases {
     pub bases: Vec<u8>,
     /// Stored bytes requested from object storage.
     pub bytes_read: u64,
+}
+
+/// A reference's stored file opened for random reads: the file bases are read from (the source,
+/// or the BGZF copy of a plain-gzip source) and its `.gzi` when it is BGZF.
+#[derive(Debug, Clone)]
+pub(super) struct OpenedReference {
+    id: String,
+    file: StoredFile,
+    compression: Compression,
+    gzi: Option<Arc<fasta::Gzi>>,
 }
 
 impl Service {
@@ -60,6 +70,13 @@ impl Service {
             .iter()
             .find(|s| s.name == name)
             .ok_or_else(|| Error::NotFound { kind: "reference sequence", id: name.to_owned() })?;
+        let opened = self.open_reference(reference).await?;
+        self.read_opened(&opened, sequence, start, len).await
+    }
+
+    /// Opens `reference`'s file for random reads (loading its `.gzi` when BGZF), for several
+    /// [`Service::read_opened`] calls.
+    pub(super) async fn open_reference(&self, reference: &Reference) -> Result<OpenedReference, Error> {
         let files = &reference.files;
         let (file, compression) = match reference.compression.as_str() {
             "BGZF" => (files.source.as_ref(), Compression::Bgzf),
@@ -67,13 +84,25 @@ impl Service {
             _ => (files.source.as_ref(), Compression::Plain),
         };
         let missing = || Error::NotFound { kind: "reference file", id: reference.id.clone() };
-        let file = file.ok_or_else(missing)?;
+        let file = file.ok_or_else(missing)?.clone();
         let gzi = match (&compression, &files.gzi) {
-            (Compression::Bgzf, Some(gzi)) => Some(self.load_gzi(gzi).await?),
+            (Compression::Bgzf, Some(gzi)) => Some(Arc::new(self.load_gzi(gzi).await?)),
             (Compression::Bgzf, None) => return Err(missing()),
             _ => None,
         };
-        let reader = StoredReader::new(Arc::clone(self.data.object_store()), file);
+        Ok(OpenedReference { id: reference.id.clone(), file, compression, gzi })
+    }
+
+    /// Reads `len` bases of `sequence` (one of the opened reference's) from `start` (0-based), as
+    /// [`Service::reference_bases`] does.
+    pub(super) async fn read_opened(
+        &self,
+        opened: &OpenedReference,
+        sequence: &Sequence,
+        start: u64,
+        len: u64,
+    ) -> Result<Bases, Error> {
+        let reader = StoredReader::new(Arc::clone(self.data.object_store()), &opened.file);
         let sequence = fasta::Sequence {
             name: sequence.name.clone(),
             length: sequence.length,
@@ -83,12 +112,13 @@ impl Service {
             line_bases: sequence.line_bases,
             line_width: sequence.line_width,
         };
+        let (compression, gzi) = (opened.compression, opened.gzi.clone());
         let read = tokio::task::spawn_blocking(move || {
-            let bases = fasta::read_bases(&reader, compression, gzi.as_ref(), &sequence, start, len);
+            let bases = fasta::read_bases(&reader, compression, gzi.as_deref(), &sequence, start, len);
             bases.map(|bases| Bases { bases, bytes_read: reader.read.load(Ordering::Relaxed) })
         });
         let read = read.await.map_err(|e| storage_failed(objects::Error::Join(e)))?;
-        read.map_err(|source| Error::ReferenceRead { id: reference.id.clone(), source })
+        read.map_err(|source| Error::ReferenceRead { id: opened.id.clone(), source })
     }
 
     async fn load_gzi(&self, file: &StoredFile) -> Result<fasta::Gzi, Error> {

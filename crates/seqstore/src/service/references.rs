@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 
 use super::jobs::Submission;
 use super::{Caller, Error, Listing, Page, Service};
-use crate::db::{self, idempotency, import_jobs, reference_stores, references};
+use crate::db::{self, idempotency, import_jobs, reference_sequences, reference_stores, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::import::Source;
 use crate::model::job::{Job, JobFamily, JobKind, JobSpec};
@@ -261,7 +261,8 @@ impl Service {
         Ok(Page::cut(items, limit, &self.tokens, &scope, |r| (r.creation_time, r.id.clone())))
     }
 
-    /// Deletes a reference no read set and no unfinished import names.
+    /// Deletes a reference no read set and no unfinished import names, with its tags and its
+    /// sequences' digests (`reference_sequences`: refget no longer finds them).
     pub async fn delete_reference(&self, caller: &Caller, store_id: &str, id: &str) -> Result<(), Error> {
         let arn = self.reference_arn(&caller.account, store_id, id);
         let mut tx = self.db.begin_for(&caller.account).await?;
@@ -276,6 +277,7 @@ impl Service {
             return Err(conflict("is named by an import job in progress: wait for it to finish"));
         }
         references::delete(&mut tx, &caller.account, store_id, id).await?;
+        reference_sequences::delete_of(&mut tx, &caller.account, id).await?;
         db::tags::clear(&mut tx, &arn).await?;
         tx.commit().await.map_err(db::Error::from)?;
         if let Err(e) = self.data.delete_reference(store_id, id).await {

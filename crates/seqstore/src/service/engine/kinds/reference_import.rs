@@ -16,7 +16,7 @@ use tokio_util::task::AbortOnDropHandle;
 use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
 use super::super::sources::{open_all, storage_failed, tee_failed};
 use super::super::tee::{self, TeeError};
-use crate::db::{self, reference_stores, references};
+use crate::db::{self, reference_sequences, reference_stores, references};
 use crate::model::arn::{Arn, Resource};
 use crate::model::read_set::StoredFile;
 use crate::model::reference::{Reference, ReferenceFiles, ReferenceSourceSpec, Sequence};
@@ -59,7 +59,7 @@ impl Kind for ReferenceImport {
         0
     }
 
-    /// Inserts the reference and its tags.
+    /// Inserts the reference, its sequences' digests (`reference_sequences`) and its tags.
     async fn commit(
         at: &Attempt<'_>,
         tx: &mut db::Tx,
@@ -67,6 +67,7 @@ impl Kind for ReferenceImport {
         reference: Reference,
     ) -> Result<Option<String>, db::Error> {
         references::insert(tx, &reference).await?;
+        reference_sequences::insert_of(tx, &reference).await?;
         let resource = Resource::Reference { store: reference.store_id.clone(), id: reference.id.clone() };
         let arn = Arn::new(at.service.region(), &reference.account, resource).to_string();
         db::tags::put(tx, &arn, &spec.tags).await?;
