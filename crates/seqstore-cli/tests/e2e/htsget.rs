@@ -295,4 +295,90 @@ async fn errors_have_the_specifications_shapes(backend: Backend) {
     assert_eq!(info["htsget"]["formats"], serde_json::json!(["BAM", "CRAM"]));
 }
 
-on_both_backends!(samtools_reads_regions, errors_have_the_specifications_shapes);
+/// refget's answers and errors over HTTP, and the access rules both APIs share: a token dies with
+/// its key; dev mode needs none.
+async fn refget_answers_and_access_rules(backend: Backend) {
+    if !samtools_available() {
+        return;
+    }
+    let Some(db) = TestDb::new(backend).await else { return };
+    let fixture = fixture(&db).await;
+    let token = std::fs::read_to_string(&fixture.token_file).expect("token");
+    let bearer = format!("Bearer {}", token.trim());
+    let auth = [("authorization", bearer.as_str())];
+    let chr_a = &genome(7)[0];
+    let md5 = super::fastq_data::md5(chr_a);
+    let base = format!("{}/ga4gh/refget/v2/sequence", fixture.server.endpoint);
+    let (status, head, body) = fetch("GET", &format!("{base}/{md5}?start=10&end=20"), &auth, b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert!(head.contains("content-type: text/vnd.ga4gh.refget.v2.0.0+plain"), "{head}");
+    assert_eq!(body, chr_a[10..20].to_vec());
+    let (status, _, meta) = fetch("GET", &format!("{base}/{md5}/metadata"), &auth, b"").await;
+    assert_eq!(status, 200);
+    let meta: Value = serde_json::from_slice(&meta).expect("metadata");
+    let sq = meta["metadata"]["ga4gh"].as_str().expect("SQ. digest").to_owned();
+    assert!(sq.starts_with("SQ.") && sq.len() == 35, "{meta}");
+    assert_eq!(meta["metadata"]["md5"], md5.as_str());
+    assert_eq!(meta["metadata"]["length"], 120_000);
+    assert_eq!(meta["metadata"]["aliases"][0]["alias"], "chrA");
+    let (status, head, body) = fetch("GET", &format!("{base}/{sq}"), &[auth[0], ("range", "bytes=5-14")], b"").await;
+    assert_eq!(status, 206);
+    assert!(head.contains("content-range: bytes 5-14/120000"), "{head}");
+    assert_eq!(body, chr_a[5..15].to_vec());
+    let (status, _, body) = fetch("GET", &format!("{base}/ga4gh:{sq}?start=119990"), &auth, b"").await;
+    assert_eq!((status, body), (200, chr_a[119_990..].to_vec()));
+    let refget_error = |answer: (u16, String, Vec<u8>)| {
+        let json: Value = serde_json::from_slice(&answer.2).unwrap_or(Value::Null);
+        (answer.0, json["error"].as_str().unwrap_or("").to_owned(), json["message"].as_str().unwrap_or("").to_owned())
+    };
+    let cases: [(String, Vec<(&str, &str)>, u16, &str); 7] = [
+        (format!("{base}/{md5}?start=5"), vec![("range", "bytes=1-2")], 400, "not both"),
+        (format!("{base}/{md5}?start=x"), vec![], 400, "unsigned 32-bit"),
+        (format!("{base}/{md5}?start=120000"), vec![], 416, "120000 bases"),
+        (format!("{base}/{md5}?end=120001"), vec![], 416, "120000 bases"),
+        (format!("{base}/{md5}?start=30&end=20"), vec![], 501, "circular"),
+        (format!("{base}/{md5}"), vec![("accept", "text/exotic-encoding")], 406, "text/plain"),
+        (format!("{base}/{}", "0".repeat(32)), vec![], 404, "no reference sequence of yours"),
+    ];
+    for (url, mut headers, status, message) in cases {
+        headers.push(auth[0]);
+        let (s, _, m) = refget_error(fetch("GET", &url, &headers, b"").await);
+        assert_eq!(s, status, "{url}: {m}");
+        assert!(m.contains(message), "{url}: {m}");
+    }
+    // Another account's sequence is a missing one; no token is a 401.
+    let b_token = signed_http(&fixture.server.endpoint, "POST", "/token".into(), KEY_B).await;
+    let b_bearer = format!("Bearer {}", b_token["token"].as_str().expect("token"));
+    let (s, _, foreign) = refget_error(fetch("GET", &format!("{base}/{md5}"), &[("authorization", &b_bearer)], b"").await);
+    let (_, _, missing) = refget_error(fetch("GET", &format!("{base}/{}", "0".repeat(32)), &auth, b"").await);
+    assert_eq!((s, foreign.replace(&md5, "X")), (404, missing.replace(&"0".repeat(32), "X")));
+    let (s, kind, _) = refget_error(fetch("GET", &format!("{base}/{md5}"), &[], b"").await);
+    assert_eq!((s, kind.as_str()), (401, "InvalidAuthentication"));
+    let (status, _, info) = fetch("GET", &format!("{base}/service-info"), &[], b"").await;
+    assert_eq!(status, 200);
+    let info: Value = serde_json::from_slice(&info).expect("service-info");
+    assert_eq!((info["type"]["artifact"].as_str(), info["refget"]["circular_supported"].as_bool()), (Some("refget"), Some(false)));
+
+    // The server restarted without key A: the signing key is in the database, so its tokens still
+    // open (key B's), but a token of a key no longer configured is refused.
+    let Fixture { server, _root: root, .. } = fixture;
+    server.stop().await;
+    let mut config = import_config(&db, root.path());
+    config.auth.keys.retain(|k| k.access_key_id != KEY_A.0);
+    let other = TestServer::start(&config).await;
+    let url = format!("{}/ga4gh/refget/v2/sequence/{md5}?start=0&end=4", other.endpoint);
+    let (s, _, m) = refget_error(fetch("GET", &url, &auth, b"").await);
+    assert_eq!(s, 401, "{m}");
+    assert!(m.contains("no longer has"), "{m}");
+    let (s, _, m) = refget_error(fetch("GET", &url, &[("authorization", &b_bearer)], b"").await);
+    assert_eq!(s, 404, "key B's token opens on the other process: {m}");
+    // Dev mode needs no token.
+    other.stop().await;
+    config.auth.keys.clear();
+    let dev = TestServer::start(&config).await;
+    let url = format!("{}/ga4gh/refget/v2/sequence/{md5}", dev.endpoint);
+    let (s, kind, _) = refget_error(fetch("GET", &url, &[], b"").await);
+    assert_eq!((s, kind.as_str()), (404, "NotFound"), "dev mode: no token needed (its account holds nothing)");
+}
+
+on_both_backends!(samtools_reads_regions, errors_have_the_specifications_shapes, refget_answers_and_access_rules);
