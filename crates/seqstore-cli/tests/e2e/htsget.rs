@@ -381,4 +381,47 @@ async fn refget_answers_and_access_rules(backend: Backend) {
     assert_eq!((s, kind.as_str()), (404, "NotFound"), "dev mode: no token needed (its account holds nothing)");
 }
 
+/// The protections of the model's API on the GA4GH routes: forged tokens and data URLs count as
+/// failed authentications of the address (then 429 with `Retry-After`), the account's rate applies,
+/// and an oversized head is refused; each in its API's error shape.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ga4gh_routes_have_the_apis_protections() {
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let mut config = import_config(&db, root.path());
+    config.limits.auth_failures_per_minute = 3;
+    config.limits.max_header_bytes = 4_096;
+    let server = TestServer::start(&config).await;
+    let reads = format!("{}/ga4gh/htsget/v1/reads/1234567890/1234567890", server.endpoint);
+    let forged = [("authorization", "Bearer forged.token")];
+    for _ in 0..2 {
+        assert_eq!(htsget_error(fetch("GET", &reads, &forged, b"").await).0, 401);
+    }
+    let data = format!("{}/ga4gh/htsget/v1/data/1.bam?t=forged.token", server.endpoint);
+    assert_eq!(htsget_error(fetch("GET", &data, &[], b"").await).0, 401, "a forged data URL counts too");
+    let (status, head, body) = fetch("GET", &reads, &forged, b"").await;
+    let (s, kind, message) = htsget_error((status, head.clone(), body));
+    assert_eq!((s, kind.as_str()), (429, "TooManyRequests"), "{message}");
+    assert!(head.contains("retry-after:"), "{head}");
+    let refget = format!("{}/ga4gh/refget/v2/sequence/{}", server.endpoint, "0".repeat(32));
+    let (status, _, _) = fetch("GET", &refget, &forged, b"").await;
+    assert_eq!(status, 429, "the same address is throttled on refget");
+    let big = "x".repeat(5_000);
+    let (status, _, _) = fetch("GET", &format!("{}/ga4gh/htsget/v1/reads/service-info", server.endpoint), &[("x-big", &big)], b"").await;
+    assert_eq!(status, 400, "the head limit");
+    server.stop().await;
+
+    let mut config = import_config(&db, root.path());
+    config.auth.keys.clear();
+    config.limits.requests_per_second = 1.0;
+    config.limits.burst = 2;
+    let dev = TestServer::start(&config).await;
+    let refget = format!("{}/ga4gh/refget/v2/sequence/{}", dev.endpoint, "0".repeat(32));
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(fetch("GET", &refget, &[], b"").await.0);
+    }
+    assert!(statuses.contains(&429), "the account's rate applies: {statuses:?}");
+}
+
 on_both_backends!(samtools_reads_regions, errors_have_the_specifications_shapes, refget_answers_and_access_rules);
