@@ -28,6 +28,7 @@ mod e2e {
     mod fault_proxy;
     mod faults;
     mod file_names;
+    mod htsget;
     mod import_failures;
     mod import_recovery;
     mod imports;
@@ -43,7 +44,6 @@ mod e2e {
     mod refget;
     mod s3;
     mod s3_access_policies;
-    mod htsget;
     mod s3_api;
     mod s3_members;
     mod s3_storage;

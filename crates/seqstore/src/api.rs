@@ -331,7 +331,13 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
     if parts.method == http::Method::POST && parts.uri.path() == tokens::PATH {
         seen.operation = Some("CreateToken".into());
         let caller = Caller { account };
-        return tokens::issue(&app.service, &caller, key_id.unwrap_or_default(), &body.unwrap_or_default(), app.max_token_seconds);
+        return tokens::issue(
+            &app.service,
+            &caller,
+            key_id.unwrap_or_default(),
+            &body.unwrap_or_default(),
+            app.max_token_seconds,
+        );
     }
     let unknown = || ApiError::UnknownOperation { method: parts.method.to_string(), path: parts.uri.path().to_owned() };
     let route = route?.ok_or_else(unknown)?;

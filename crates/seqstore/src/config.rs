@@ -299,7 +299,10 @@ impl Config {
             return Err(invalid(key, problem));
         }
         if self.auth.max_token_seconds == 0 {
-            return Err(invalid("auth.max_token_seconds", "must be at least 1 (a bearer token's longest lifetime)".into()));
+            return Err(invalid(
+                "auth.max_token_seconds",
+                "must be at least 1 (a bearer token's longest lifetime)".into(),
+            ));
         }
         if matches!(&self.auth.token_key, Some(k) if k.len() < 16) {
             return Err(invalid("auth.token_key", "must be at least 16 characters".into()));

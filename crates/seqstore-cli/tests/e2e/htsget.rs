@@ -16,7 +16,7 @@ use super::aligned_failures::{aligned_source, import_references, samtools, samto
 use super::aligned_generated::{fasta, genome, simulated_sam};
 use super::cli::cli;
 use super::imports::{import_config, start, store, wait, write};
-use super::support::{Backend, on_both_backends, KEY_A, KEY_B, TestDb, TestServer, exchange, sdk, signed_http};
+use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, exchange, on_both_backends, sdk, signed_http};
 
 /// Regions asked for: reference, 0-based start, end; `*` for the unplaced unmapped reads.
 const REGIONS: [(&str, Option<u64>, Option<u64>); 7] = [
@@ -37,6 +37,7 @@ struct Fixture {
     bam: (String, String),
     cram: (String, String),
     reference: String,
+    reference_arn: String,
     token_file: String,
     ref_cache: String,
 }
@@ -87,6 +88,7 @@ async fn fixture(db: &TestDb) -> Fixture {
         bam: (ids[0].clone(), bam),
         cram: (ids[1].clone(), cram),
         reference: path("local.fa"),
+        reference_arn: arn,
         token_file: path("token"),
         ref_cache: format!("{}/%2s/%2s/%s", path("ref-cache")),
         server,
@@ -154,7 +156,10 @@ fn check_regions(fixture: &Fixture, (id, local): &(String, String), name: &str) 
             assert!(got_counts.get(line).copied().unwrap_or(0) >= n, "{name} {query}: missing record {line}");
         }
         for (line, n) in &got_counts {
-            assert!(whole_counts.get(line).copied().unwrap_or(0) >= *n, "{name} {query}: record not in the file {line}");
+            assert!(
+                whole_counts.get(line).copied().unwrap_or(0) >= *n,
+                "{name} {query}: record not in the file {line}"
+            );
         }
         assert!(!expected.is_empty(), "{name} {query}: the region holds records");
         eprintln!("{name} {query}: {} records in the region, {} served", expected.len(), got.len());
@@ -183,13 +188,55 @@ async fn samtools_reads_regions(backend: Backend) {
     check_regions(&fixture, &fixture.cram, "CRAM");
     let cached = walk(Path::new(fixture.ref_cache.trim_end_matches("/%2s/%2s/%s")));
     assert_eq!(cached, 2, "htslib fetched both sequences from refget into its cache");
+    dashboard_commands_run(&fixture).await;
+}
+
+/// The dashboard's read set page gives a `samtools view` command for a region that runs as
+/// copied (with the token file it names); the reference page gives each sequence's refget URL.
+async fn dashboard_commands_run(fixture: &Fixture) {
+    let cookie = super::ui::session(&fixture.server.endpoint, KEY_A).await;
+    let page = |path: String| {
+        let cookie = cookie.clone();
+        async move {
+            let (status, _, body) =
+                fetch("GET", &format!("{}{path}", fixture.server.endpoint), &[("cookie", &cookie)], b"").await;
+            assert_eq!(status, 200, "{path}");
+            String::from_utf8(body).expect("UTF-8 page")
+        }
+    };
+    for (id, _) in [&fixture.bam, &fixture.cram] {
+        let html = page(format!("/ui/stores/{}/readsets/{id}", fixture.store)).await;
+        let start = html.find("id=\"htsget-command\">").expect("the htsget command") + "id=\"htsget-command\">".len();
+        let command = html[start..][..html[start..].find("</code>").expect("end")]
+            .replace("&gt;", ">")
+            .replace("&lt;", "<")
+            .replace("&#39;", "'")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&");
+        let (token, samtools) = command.split_once("; ").expect("seqstore token; samtools …");
+        assert_eq!(token, "seqstore token > token.txt");
+        let dir = Path::new(&fixture.token_file).parent().expect("dir");
+        std::fs::copy(&fixture.token_file, dir.join("token.txt")).expect("token.txt");
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!("{samtools} | wc -l"))
+            .current_dir(dir)
+            .env("REF_CACHE", &fixture.ref_cache)
+            .output()
+            .expect("sh");
+        let count: u64 = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap_or(0);
+        assert!(out.status.success() && count > 0, "{samtools}: {count} {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let path =
+        fixture.reference_arn.split(":referenceStore/").nth(1).expect("reference ARN").replace("/reference/", "/");
+    let html = page(format!("/ui/references/{path}")).await;
+    let link = format!("{}/ga4gh/refget/v2/sequence/SQ.", fixture.server.endpoint);
+    assert_eq!(html.matches(&link).count(), 2, "a refget URL per sequence: {html}");
 }
 
 fn walk(dir: &Path) -> usize {
     std::fs::read_dir(dir)
-        .map(|entries| {
-            entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum::<usize>()
-        })
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum::<usize>())
         .unwrap_or(0)
 }
 
@@ -205,7 +252,8 @@ async fn fetch(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -
 
 /// The htsget error of an answer: status, `error`, `message`.
 fn htsget_error((status, _, body): (u16, String, Vec<u8>)) -> (u16, String, String) {
-    let json: Value = serde_json::from_slice(&body).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&body)));
+    let json: Value =
+        serde_json::from_slice(&body).unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(&body)));
     let error = &json["htsget"];
     (status, error["error"].as_str().unwrap_or("").to_owned(), error["message"].as_str().unwrap_or("").to_owned())
 }
@@ -264,7 +312,8 @@ async fn errors_have_the_specifications_shapes(backend: Backend) {
     let too_long = cli(&fixture.server.endpoint, &["token", "--expires", "13h"]);
     assert!(!too_long.ok && too_long.stderr.contains("auth.max_token_seconds"), "{}", too_long.stderr);
     // POST with regions; a FASTQ read set is UnsupportedFormat.
-    let body = br#"{"format":"BAM","regions":[{"referenceName":"chrB","start":100,"end":200},{"referenceName":"chrA"}]}"#;
+    let body =
+        br#"{"format":"BAM","regions":[{"referenceName":"chrB","start":100,"end":200},{"referenceName":"chrA"}]}"#;
     let (status, head, ticket) = fetch("POST", &get(""), &auth, body).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ticket));
     assert!(head.contains("application/vnd.ga4gh.htsget.v1.3.0+json"), "{head}");
@@ -288,7 +337,8 @@ async fn errors_have_the_specifications_shapes(backend: Backend) {
     let (_, head, _) = fetch("GET", &get("?class=header"), &[auth[0], origin[0]], b"").await;
     assert!(head.contains("access-control-allow-origin: *"), "{head}");
     // service-info needs no token.
-    let (status, _, info) = fetch("GET", &format!("{}/ga4gh/htsget/v1/reads/service-info", fixture.server.endpoint), &[], b"").await;
+    let (status, _, info) =
+        fetch("GET", &format!("{}/ga4gh/htsget/v1/reads/service-info", fixture.server.endpoint), &[], b"").await;
     assert_eq!(status, 200);
     let info: Value = serde_json::from_slice(&info).expect("service-info");
     assert_eq!(info["type"]["artifact"], "htsget");
@@ -349,7 +399,8 @@ async fn refget_answers_and_access_rules(backend: Backend) {
     // Another account's sequence is a missing one; no token is a 401.
     let b_token = signed_http(&fixture.server.endpoint, "POST", "/token".into(), KEY_B).await;
     let b_bearer = format!("Bearer {}", b_token["token"].as_str().expect("token"));
-    let (s, _, foreign) = refget_error(fetch("GET", &format!("{base}/{md5}"), &[("authorization", &b_bearer)], b"").await);
+    let (s, _, foreign) =
+        refget_error(fetch("GET", &format!("{base}/{md5}"), &[("authorization", &b_bearer)], b"").await);
     let (_, _, missing) = refget_error(fetch("GET", &format!("{base}/{}", "0".repeat(32)), &auth, b"").await);
     assert_eq!((s, foreign.replace(&md5, "X")), (404, missing.replace(&"0".repeat(32), "X")));
     let (s, kind, _) = refget_error(fetch("GET", &format!("{base}/{md5}"), &[], b"").await);
@@ -357,7 +408,10 @@ async fn refget_answers_and_access_rules(backend: Backend) {
     let (status, _, info) = fetch("GET", &format!("{base}/service-info"), &[], b"").await;
     assert_eq!(status, 200);
     let info: Value = serde_json::from_slice(&info).expect("service-info");
-    assert_eq!((info["type"]["artifact"].as_str(), info["refget"]["circular_supported"].as_bool()), (Some("refget"), Some(false)));
+    assert_eq!(
+        (info["type"]["artifact"].as_str(), info["refget"]["circular_supported"].as_bool()),
+        (Some("refget"), Some(false))
+    );
 
     // The server restarted without key A: the signing key is in the database, so its tokens still
     // open (key B's), but a token of a key no longer configured is refused.
@@ -407,7 +461,8 @@ async fn the_ga4gh_routes_have_the_apis_protections() {
     let (status, _, _) = fetch("GET", &refget, &forged, b"").await;
     assert_eq!(status, 429, "the same address is throttled on refget");
     let big = "x".repeat(5_000);
-    let (status, _, _) = fetch("GET", &format!("{}/ga4gh/htsget/v1/reads/service-info", server.endpoint), &[("x-big", &big)], b"").await;
+    let (status, _, _) =
+        fetch("GET", &format!("{}/ga4gh/htsget/v1/reads/service-info", server.endpoint), &[("x-big", &big)], b"").await;
     assert_eq!(status, 400, "the head limit");
     server.stop().await;
 

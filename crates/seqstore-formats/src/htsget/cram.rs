@@ -102,7 +102,8 @@ fn holds(target: &Target, record: &cram::crai::Record) -> bool {
             }
             let Some(first) = record.alignment_start() else { return true };
             // The slice covers [first - 1, first - 1 + span) 0-based.
-            let (from, to) = (usize::from(first) as u64 - 1, usize::from(first) as u64 - 1 + record.alignment_span() as u64);
+            let (from, to) =
+                (usize::from(first) as u64 - 1, usize::from(first) as u64 - 1 + record.alignment_span() as u64);
             start.is_none_or(|s| to > s) && end.is_none_or(|e| from < e)
         }
     }

@@ -24,7 +24,13 @@ struct Input {
 
 /// Issues a token to `caller`, who signed with `key_id`, valid for the request's
 /// `expiresInSeconds` (default 1 h, at most `max_seconds`).
-pub fn issue(service: &Service, caller: &Caller, key_id: &str, body: &[u8], max_seconds: u64) -> Result<Response, ApiError> {
+pub fn issue(
+    service: &Service,
+    caller: &Caller,
+    key_id: &str,
+    body: &[u8],
+    max_seconds: u64,
+) -> Result<Response, ApiError> {
     let input: Input = match body.iter().all(u8::is_ascii_whitespace) {
         true => Input::default(),
         false => serde_json::from_slice(body).map_err(ApiError::BadJson)?,

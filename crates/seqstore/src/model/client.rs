@@ -39,6 +39,15 @@ impl std::fmt::Display for Client {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TlsVersion(pub f64);
 
+/// `http(s)://host` as the client named this server (its `Host` header, else the request's
+/// authority): the origin of the absolute URLs an answer gives (htsget tickets, the dashboard's
+/// htsget and refget links). `https` when the connection is TLS (`tls`).
+pub fn origin(headers: &http::HeaderMap, authority: Option<&str>, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
+    let host = headers.get(http::header::HOST).and_then(|h| h.to_str().ok()).or(authority).unwrap_or("localhost");
+    format!("{scheme}://{host}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

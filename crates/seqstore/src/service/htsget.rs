@@ -279,10 +279,15 @@ impl Service {
             let names: Vec<&str> = header.references.iter().map(|(n, _)| n.as_str()).collect();
             let targets = targets(set, &names, regions)?;
             let (ranges, _) = plan::cram_containers(crai, &targets, data_end).map_err(|e| unreadable(set, e))?;
-            parts.extend(ranges.into_iter().map(|r| token(DataSpan::Bytes { start: r.start, end: r.end }, PartClass::Body)));
+            parts.extend(
+                ranges.into_iter().map(|r| token(DataSpan::Bytes { start: r.start, end: r.end }, PartClass::Body)),
+            );
         }
         if eof_len > 0 {
-            parts.push(TicketPart::Inline { bytes: tail[tail.len() - eof_len as usize..].to_vec(), class: PartClass::Body });
+            parts.push(TicketPart::Inline {
+                bytes: tail[tail.len() - eof_len as usize..].to_vec(),
+                class: PartClass::Body,
+            });
         }
         Ok(parts)
     }

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
@@ -10,8 +11,12 @@ use serde::Deserialize;
 use super::layout::{self, bytes, when};
 use super::session::Account;
 use super::{Error, Ui};
+use http::HeaderMap;
+
+use crate::model::client::{self, TlsVersion};
 use crate::model::import::FileType;
-use crate::model::read_set::{ReadSetStatus, StoredFile};
+use crate::model::read_set::{ReadSet, ReadSetStatus, StoredFile};
+use crate::service::Caller;
 use crate::service::dashboard::ReadSetQuery;
 
 /// Read sets per page.
@@ -136,9 +141,13 @@ pub async fn detail(
     State(ui): State<Arc<Ui>>,
     Account(caller): Account,
     Path((store_id, id)): Path<(String, String)>,
+    tls: Option<Extension<TlsVersion>>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, Error> {
     let set = ui.service.read_set(&caller, &store_id, &id).await?;
     let names = ui.service.read_set_file_names(&set).await?;
+    let origin = client::origin(&headers, None, tls.is_some());
+    let htsget = htsget_links(&ui, &caller, &set, &origin).await;
     let base = format!("/ui/stores/{}/readsets/{}", set.store_id, set.id);
     let files = [
         ("source1", &set.files.source1, Some(&names.source1)),
@@ -184,6 +193,7 @@ pub async fn detail(
             @if let Some(source2) = &set.etag.source2 { dt { "Source 2" } dd.mono { (source2) } }
         }
         }
+        @if let Some(htsget) = htsget { (htsget) }
         h2 { "Files" }
         @if set.status == ReadSetStatus::ProcessingUpload { p.muted #files-note { "None yet: the uploaded parts are still being processed." } }
         @if set.status == ReadSetStatus::UploadFailed {
@@ -210,6 +220,42 @@ pub async fn detail(
         }
     };
     Ok(layout::page(&format!("Read set {}", set.id), &caller, body))
+}
+
+/// The htsget URL of an ACTIVE BAM or CRAM read set, with a `samtools view` command for a region
+/// (of its reference's first sequence when it names a reference) that can be copied as it is.
+async fn htsget_links(ui: &Ui, caller: &Caller, set: &ReadSet, origin: &str) -> Option<Markup> {
+    if !set.is_active() || !matches!(set.file_type, FileType::Bam | FileType::Ubam | FileType::Cram) {
+        return None;
+    }
+    let url = format!("{origin}/ga4gh/htsget/v1/reads/{}/{}", set.store_id, set.id);
+    let reference = match &set.reference_arn {
+        Some(arn) => ui.service.reference_by_arn(caller, arn).await.ok(),
+        None => None,
+    };
+    let (name, end) = reference
+        .as_ref()
+        .and_then(|r| r.sequences.first())
+        .map_or(("chr1".to_owned(), 100_000), |s| (s.name.clone(), s.length.min(100_000)));
+    let region = format!("{url}?referenceName={name}&start=0&end={end}");
+    let ref_path = match set.file_type {
+        FileType::Cram => format!("REF_PATH='{origin}/ga4gh/refget/v2/sequence/%s' "),
+        _ => String::new(),
+    };
+    let auth = "HTS_AUTH_LOCATION=token.txt HTS_ALLOW_UNENCRYPTED_AUTHORIZATION_HEADER='I understand the risks' ";
+    let auth = if origin.starts_with("https://") { "HTS_AUTH_LOCATION=token.txt " } else { auth };
+    let indexed = set.files.index.is_some();
+    Some(html! {
+        h2 { "htsget" }
+        dl.facts #htsget {
+            dt { "URL" } dd.mono { a href=(url) { (url) } }
+            @if indexed {
+                dt { "A region" } dd { code.copy #htsget-command { "seqstore token > token.txt; " (auth) (ref_path) "samtools view '" (region) "'" } }
+            } @else {
+                dt { "Regions" } dd.muted { "Not by region: the read set has no index (" (set.status_message.as_deref().unwrap_or("it was not coordinate-sorted")) "); the URL serves the whole file." }
+            }
+        }
+    })
 }
 
 /// `GET /ui/stores/{store}/readsets/{id}/{file}/{part}`: streams one part, as GetReadSet does.

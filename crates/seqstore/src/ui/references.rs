@@ -2,14 +2,17 @@
 
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
+use http::HeaderMap;
 use maud::html;
 
 use super::layout::{self, bytes, when};
 use super::session::Account;
 use super::stores::Next;
 use super::{Error, Ui};
+use crate::model::client::{self, TlsVersion};
 use crate::service::references::Filter;
 
 /// Stores or references per page.
@@ -96,8 +99,11 @@ pub async fn detail(
     Account(caller): Account,
     Path((store_id, id)): Path<(String, String)>,
     Query(at): Query<From>,
+    tls: Option<Extension<TlsVersion>>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, Error> {
     let reference = ui.service.reference(&caller, &store_id, &id).await?;
+    let refget = format!("{}/ga4gh/refget/v2/sequence/", client::origin(&headers, None, tls.is_some()));
     let from = at.from.unwrap_or(0).min(reference.sequences.len());
     let shown = &reference.sequences[from..(from + SEQUENCES).min(reference.sequences.len())];
     let next = (from + SEQUENCES < reference.sequences.len()).then_some(from + SEQUENCES);
@@ -115,13 +121,17 @@ pub async fn detail(
         }
         h2 { "Sequences" }
         table #sequences {
-            thead { tr { th { "Name" } th.num { "Length" } th { "MD5" } } }
+            thead { tr { th { "Name" } th.num { "Length" } th { "MD5" } th { "refget" } } }
             tbody {
                 @for sequence in shown {
-                    tr { td { (sequence.name) } td.num { (sequence.length) } td.mono { (sequence.md5) } }
+                    tr {
+                        td { (sequence.name) } td.num { (sequence.length) } td.mono { (sequence.md5) }
+                        td.mono.refget { a href={ (refget) (sequence.md5) "/metadata" } { (refget) (sequence.refget.as_deref().unwrap_or(&sequence.md5)) } }
+                    }
                 }
             }
         }
+        p.muted { "Each sequence's bases are served by refget 2 at its URL (by MD5 or GA4GH SQ. digest), with ?start=&end= or a Range header; htslib reads them for CRAM with REF_PATH='" (refget) "%s'. Outside dev mode, send Authorization: Bearer with a token from seqstore token." }
         @if let Some(next) = next { p.pager { a.next href={ (base) "?from=" (next) } { "Next sequences →" } } }
     };
     Ok(layout::page(&format!("Reference {}", reference.name), &caller, body))

@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::super::App;
 use super::super::sigv4::s3::query_pairs;
 use super::error::{Api, Ga4ghError};
-use crate::model::client::TlsVersion;
+use crate::model::client::{self, TlsVersion};
 use crate::service::Caller;
 use crate::service::htsget::{HtsgetError, HtsgetFormat, PartClass, Region, Ticket, TicketPart, TicketRequest};
 
@@ -67,7 +67,10 @@ pub async fn reads(
 pub async fn data(app: &App, parts: &http::request::Parts) -> Result<Response, Ga4ghError> {
     let token = query_pairs(parts.uri.query().unwrap_or("")).into_iter().find(|(k, _)| k == "t").map(|(_, v)| v);
     let Some(token) = token else {
-        return Err(Ga4ghError::unauthenticated(Api::Htsget, "the data URL has no token (t=…): use a ticket's URL as given".into()));
+        return Err(Ga4ghError::unauthenticated(
+            Api::Htsget,
+            "the data URL has no token (t=…): use a ticket's URL as given".into(),
+        ));
     };
     let stream = app.service.htsget_data(&token, chrono::Utc::now().timestamp()).await.map_err(|e| {
         if matches!(e, HtsgetError::Forged) {
@@ -133,7 +136,9 @@ fn from_query(query: &str) -> Result<TicketRequest, Ga4ghError> {
 
 fn coordinate(name: &str, value: &str) -> Result<u64, Ga4ghError> {
     value.parse::<u32>().map(u64::from).map_err(|_| {
-        invalid(format!("{name} must be an unsigned 32-bit integer (0-based; start inclusive, end exclusive), not '{value}'"))
+        invalid(format!(
+            "{name} must be an unsigned 32-bit integer (0-based; start inclusive, end exclusive), not '{value}'"
+        ))
     })
 }
 
@@ -141,7 +146,8 @@ fn coordinate(name: &str, value: &str) -> Result<u64, Ga4ghError> {
 fn from_body(body: &[u8]) -> Result<TicketRequest, Ga4ghError> {
     let body: Asked = match body.iter().all(u8::is_ascii_whitespace) {
         true => Asked::default(),
-        false => serde_json::from_slice(body).map_err(|e| invalid(format!("the request body is not an htsget request: {e}")))?,
+        false => serde_json::from_slice(body)
+            .map_err(|e| invalid(format!("the request body is not an htsget request: {e}")))?,
     };
     if let Some(regions) = &body.regions {
         for region in regions {
@@ -166,7 +172,9 @@ fn checked(body: Asked) -> Result<TicketRequest, Ga4ghError> {
     let header_only = match body.class.as_deref() {
         None => false,
         Some("header") => true,
-        Some(other) => return Err(invalid(format!("class '{other}' is not one of the specification's: use class=header"))),
+        Some(other) => {
+            return Err(invalid(format!("class '{other}' is not one of the specification's: use class=header")));
+        }
     };
     if header_only && body.regions.is_some() {
         return Err(invalid("class=header takes no referenceName, start, end or regions".into()));
@@ -202,14 +210,8 @@ fn region(region: BodyRegion) -> Result<Region, Ga4ghError> {
 
 /// `http(s)://host` as the client reached this server.
 fn base_url(parts: &http::request::Parts) -> String {
-    let scheme = if parts.extensions.get::<TlsVersion>().is_some() { "https" } else { "http" };
-    let host = parts
-        .headers
-        .get(http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.authority().map(|a| a.as_str()))
-        .unwrap_or("localhost");
-    format!("{scheme}://{host}")
+    let tls = parts.extensions.get::<TlsVersion>().is_some();
+    client::origin(&parts.headers, parts.uri.authority().map(|a| a.as_str()), tls)
 }
 
 fn render(ticket: &Ticket, base: &str, read_set: &str) -> Value {

@@ -38,7 +38,12 @@ const SEQUENCE_TYPE: &str = "text/vnd.ga4gh.refget.v2.0.0+plain; charset=us-asci
 
 /// `GET /ga4gh/refget/v2/sequence/{id}`: the bases (upper case) of `[start, end)` or of one
 /// `Range: bytes=a-b`, streamed.
-pub async fn sequence(app: &App, caller: &Caller, parts: &http::request::Parts, id: &str) -> Result<Response, Ga4ghError> {
+pub async fn sequence(
+    app: &App,
+    caller: &Caller,
+    parts: &http::request::Parts,
+    id: &str,
+) -> Result<Response, Ga4ghError> {
     if let Some(accept) = parts.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok())
         && !acceptable(accept)
     {
@@ -57,7 +62,9 @@ pub async fn sequence(app: &App, caller: &Caller, parts: &http::request::Parts, 
         match query.iter().find(|(k, _)| k == name) {
             None => Ok(None),
             Some((_, v)) => v.parse::<u32>().map(|n| Some(u64::from(n))).map_err(|_| {
-                invalid(format!("{name} must be an unsigned 32-bit integer (0-based; start inclusive, end exclusive), not '{v}'"))
+                invalid(format!(
+                    "{name} must be an unsigned 32-bit integer (0-based; start inclusive, end exclusive), not '{v}'"
+                ))
             }),
         }
     };
@@ -82,7 +89,9 @@ pub async fn sequence(app: &App, caller: &Caller, parts: &http::request::Parts, 
                 ));
             }
             if start.is_some_and(|s| s >= length) || end.is_some_and(|e| e > length) {
-                return Err(unsatisfiable(format!("the sequence has {length} bases; start must be below and end at most that")));
+                return Err(unsatisfiable(format!(
+                    "the sequence has {length} bases; start must be below and end at most that"
+                )));
             }
             (start.unwrap_or(0), end.unwrap_or(length), false)
         }
@@ -128,9 +137,10 @@ async fn find(app: &App, caller: &Caller, id: &str) -> Result<RefgetSequence, Ga
 
 /// Whether an `Accept` header takes the sequence's media type.
 fn acceptable(accept: &str) -> bool {
-    accept.split(',').map(|t| t.split(';').next().unwrap_or("").trim()).any(|t| {
-        matches!(t, "" | "*/*" | "text/*" | "text/plain" | "text/vnd.ga4gh.refget.v2.0.0+plain")
-    })
+    accept
+        .split(',')
+        .map(|t| t.split(';').next().unwrap_or("").trim())
+        .any(|t| matches!(t, "" | "*/*" | "text/*" | "text/plain" | "text/vnd.ga4gh.refget.v2.0.0+plain"))
 }
 
 /// `bytes=a-b` or `bytes=a-` as `[a, b + 1)` within `length` (the end clipped, RFC 7233).

@@ -70,7 +70,8 @@ impl Service {
             Error::NotFound { .. } | Error::ReadSetNotActive { .. } => HtsgetError::NotFound(e.to_string()),
             e => HtsgetError::Service(e),
         })?;
-        let file = set.files.source1.ok_or_else(|| HtsgetError::Internal(format!("read set {} has no file", set.id)))?;
+        let file =
+            set.files.source1.ok_or_else(|| HtsgetError::Internal(format!("read set {} has no file", set.id)))?;
         match token.span {
             DataSpan::Bytes { start, end } => Ok(self.stream_range(&file, start, end.min(file.content_length)).await?),
             DataSpan::Virtual { start, end } => self.virtual_span(&file, start, end).await,
@@ -79,7 +80,8 @@ impl Service {
 
     async fn virtual_span(&self, file: &StoredFile, start: u64, end: Option<u64>) -> Result<SpanStream, HtsgetError> {
         let len = file.content_length;
-        let cut = |e: std::io::Error| HtsgetError::Internal(format!("a BGZF block of {} could not be cut: {e}", file.key));
+        let cut =
+            |e: std::io::Error| HtsgetError::Internal(format!("a BGZF block of {} could not be cut: {e}", file.key));
         let (c0, u0) = (start >> 16, (start & 0xffff) as usize);
         let (c1, u1) = match end {
             Some(end) => (end >> 16, (end & 0xffff) as usize),
@@ -125,7 +127,8 @@ impl Service {
             return Ok(stream::empty().boxed());
         }
         let stream = self.data.get_range(&Path::from(file.key.as_str()), start..end).await;
-        let stream = stream.map_err(|e| Error::Storage { what: "the read set's file could not be read", source: Box::new(e) })?;
+        let stream = stream
+            .map_err(|e| Error::Storage { what: "the read set's file could not be read", source: Box::new(e) })?;
         Ok(stream.map(|chunk| chunk.map_err(std::io::Error::other)).boxed())
     }
 }
