@@ -345,6 +345,9 @@ async fn errors_have_the_specifications_shapes(backend: Backend) {
     assert_eq!(info["htsget"]["formats"], serde_json::json!(["BAM", "CRAM"]));
 }
 
+/// A refget request and what it must answer: URL, headers, status, part of the message.
+type Case<'a> = (String, Vec<(&'a str, &'a str)>, u16, &'a str);
+
 /// refget's answers and errors over HTTP, and the access rules both APIs share: a token dies with
 /// its key; dev mode needs none.
 async fn refget_answers_and_access_rules(backend: Backend) {
@@ -381,7 +384,7 @@ async fn refget_answers_and_access_rules(backend: Backend) {
         let json: Value = serde_json::from_slice(&answer.2).unwrap_or(Value::Null);
         (answer.0, json["error"].as_str().unwrap_or("").to_owned(), json["message"].as_str().unwrap_or("").to_owned())
     };
-    let cases: [(String, Vec<(&str, &str)>, u16, &str); 7] = [
+    let cases: [Case; 7] = [
         (format!("{base}/{md5}?start=5"), vec![("range", "bytes=1-2")], 400, "not both"),
         (format!("{base}/{md5}?start=x"), vec![], 400, "unsigned 32-bit"),
         (format!("{base}/{md5}?start=120000"), vec![], 416, "120000 bases"),

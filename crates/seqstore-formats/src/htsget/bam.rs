@@ -73,9 +73,12 @@ fn virtual_position(starts: &[(u64, u64)], offset: u64, total: u64, next: u64) -
     }
 }
 
+/// Reference sequence names and lengths, in id order.
+type References = Vec<(String, u64)>;
+
 /// The length of the BAM header at the start of `data` and its references, `None` if `data` ends
 /// first.
-fn header_len(data: &[u8]) -> Result<Option<(usize, Vec<(String, u64)>)>, &'static str> {
+fn header_len(data: &[u8]) -> Result<Option<(usize, References)>, &'static str> {
     let int = |at: usize| data.get(at..at + 4).map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]));
     let Some(magic) = data.get(..4) else { return Ok(None) };
     if magic != b"BAM\x01" {
