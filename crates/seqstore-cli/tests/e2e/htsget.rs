@@ -110,6 +110,11 @@ impl Fixture {
             .expect("run samtools")
     }
 
+    /// `Bearer TOKEN` with the token of `seqstore token`.
+    fn bearer(&self) -> String {
+        format!("Bearer {}", std::fs::read_to_string(&self.token_file).expect("token").trim())
+    }
+
     fn url(&self, id: &str, query: &str) -> String {
         format!("{}/ga4gh/htsget/v1/reads/{}/{id}{query}", self.server.endpoint, self.store)
     }
@@ -264,8 +269,7 @@ async fn errors_have_the_specifications_shapes(backend: Backend) {
     }
     let Some(db) = TestDb::new(backend).await else { return };
     let fixture = fixture(&db).await;
-    let token = std::fs::read_to_string(&fixture.token_file).expect("token");
-    let bearer = format!("Bearer {}", token.trim());
+    let bearer = fixture.bearer();
     let auth = [("authorization", bearer.as_str())];
     let bam = &fixture.bam.0;
     let get = |query: &str| fixture.url(bam, query);
@@ -356,8 +360,7 @@ async fn refget_answers_and_access_rules(backend: Backend) {
     }
     let Some(db) = TestDb::new(backend).await else { return };
     let fixture = fixture(&db).await;
-    let token = std::fs::read_to_string(&fixture.token_file).expect("token");
-    let bearer = format!("Bearer {}", token.trim());
+    let bearer = fixture.bearer();
     let auth = [("authorization", bearer.as_str())];
     let chr_a = &genome(7)[0];
     let md5 = super::fastq_data::md5(chr_a);

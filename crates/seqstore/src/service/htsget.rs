@@ -216,21 +216,16 @@ impl Service {
             }
             (None, None) => None,
         };
+        let plan = Plan { set: &set, file: &file, index, request, token: &token };
         let parts = match format {
-            HtsgetFormat::Bam => self.bam_parts(&set, &file, index, request, &token).await?,
-            HtsgetFormat::Cram => self.cram_parts(&set, &file, index, request, &token).await?,
+            HtsgetFormat::Bam => self.bam_parts(&plan).await?,
+            HtsgetFormat::Cram => self.cram_parts(&plan).await?,
         };
         Ok(Ticket { format, parts })
     }
 
-    async fn bam_parts(
-        &self,
-        set: &ReadSet,
-        file: &StoredFile,
-        index: Option<&StoredFile>,
-        request: &TicketRequest,
-        token: &(dyn Fn(DataSpan, PartClass) -> TicketPart + Sync),
-    ) -> Result<Vec<TicketPart>, HtsgetError> {
+    async fn bam_parts(&self, plan: &Plan<'_>) -> Result<Vec<TicketPart>, HtsgetError> {
+        let Plan { set, file, index, request, token } = *plan;
         let header = self.bam_header(set, file).await?;
         let mut parts = vec![TicketPart::Inline { bytes: plan::compress(&header.raw), class: PartClass::Header }];
         if let (Some(regions), Some(index)) = (&request.regions, index)
@@ -249,14 +244,8 @@ impl Service {
         Ok(parts)
     }
 
-    async fn cram_parts(
-        &self,
-        set: &ReadSet,
-        file: &StoredFile,
-        index: Option<&StoredFile>,
-        request: &TicketRequest,
-        token: &(dyn Fn(DataSpan, PartClass) -> TicketPart + Sync),
-    ) -> Result<Vec<TicketPart>, HtsgetError> {
+    async fn cram_parts(&self, plan: &Plan<'_>) -> Result<Vec<TicketPart>, HtsgetError> {
+        let Plan { set, file, index, request, token } = *plan;
         let len = file.content_length;
         let tail = self.read_range(file, len.saturating_sub(38), len).await?;
         let eof_len = plan::cram_eof_len(&tail);
@@ -345,6 +334,17 @@ impl Service {
         }
         Ok(DataToken { account, store, read_set, span, expires })
     }
+}
+
+/// What a ticket is planned over: the read set, its stored file and index, the request, and how a
+/// span becomes a signed data URL part.
+#[derive(Clone, Copy)]
+struct Plan<'a> {
+    set: &'a ReadSet,
+    file: &'a StoredFile,
+    index: Option<&'a StoredFile>,
+    request: &'a TicketRequest,
+    token: &'a (dyn Fn(DataSpan, PartClass) -> TicketPart + Sync),
 }
 
 /// The targets of `regions` in a file whose references are `names`.
