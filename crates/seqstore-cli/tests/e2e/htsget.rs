@@ -485,4 +485,57 @@ async fn the_ga4gh_routes_have_the_apis_protections() {
     assert!(statuses.contains(&429), "the account's rate applies: {statuses:?}");
 }
 
-on_both_backends!(samtools_reads_regions, errors_have_the_specifications_shapes, refget_answers_and_access_rules);
+/// Read sets htsget cannot query by region: an unsorted BAM (no index) gets a whole-file ticket and
+/// a region query answers InvalidInput saying why; a FASTQ read set is UnsupportedFormat; an
+/// upload whose processing failed is NotFound naming its status.
+async fn read_sets_without_regions(backend: Backend) {
+    if !samtools_available() {
+        return;
+    }
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let path = |name: &str| root.path().join(name).to_str().expect("utf-8").to_owned();
+    std::fs::write(path("x.sam"), simulated_sam(&genome(7), 8)).expect("write SAM");
+    samtools(&["view", "-b", "-o", &path("unsorted.bam"), &path("x.sam")]);
+    let fastq_uri = write(root.path(), "r.fastq", &super::fastq_data::fastq(3, 50, 60, None));
+    let sources = vec![
+        aligned_source(&format!("file://{}", path("unsorted.bam")), FileType::Bam, None),
+        super::imports::source(&fastq_uri, None),
+    ];
+    let job = wait(&client, &store, &start(&client, &store, sources).await).await;
+    let ids: Vec<&str> = job.sources().iter().map(|s| s.read_set_id().expect("read set")).collect();
+    let url = |id: &str, query: &str| format!("{}/ga4gh/htsget/v1/reads/{store}/{id}{query}", server.endpoint);
+    let (status, _, ticket) = fetch("GET", &url(ids[0], ""), &[], b"").await;
+    let auth_needed = status == 401;
+    let token = cli(&server.endpoint, &["token"]);
+    let bearer = format!("Bearer {}", token.stdout.trim());
+    let auth = [("authorization", bearer.as_str())];
+    assert!(auth_needed, "outside dev mode a token is needed: {}", String::from_utf8_lossy(&ticket));
+    let (status, _, ticket) = fetch("GET", &url(ids[0], ""), &auth, b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ticket));
+    let ticket: Value = serde_json::from_slice(&ticket).expect("ticket");
+    assert_eq!(ticket["htsget"]["urls"].as_array().map(Vec::len), Some(1), "one whole-file URL: {ticket}");
+    let (s, k, m) = htsget_error(fetch("GET", &url(ids[0], "?referenceName=chrA"), &auth, b"").await);
+    assert_eq!((s, k.as_str()), (400, "InvalidInput"), "{m}");
+    assert!(m.contains("has no index") && m.contains("whole file"), "{m}");
+    let (s, k, m) = htsget_error(fetch("GET", &url(ids[1], ""), &auth, b"").await);
+    assert_eq!((s, k.as_str()), (400, "UnsupportedFormat"), "{m}");
+    assert!(m.contains("FASTQ"), "{m}");
+    let mut bad = super::fastq_data::fastq(32, 60, 80, None);
+    bad.extend_from_slice(b"@broken\nACGT\n+\nII\n");
+    let failed = super::uploads::upload_files(&client, &store, FileType::Fastq, None, &[&bad], 2).await;
+    super::uploads::settled(&client, &store, &failed).await;
+    let (s, k, m) = htsget_error(fetch("GET", &url(&failed, ""), &auth, b"").await);
+    assert_eq!((s, k.as_str()), (404, "NotFound"), "{m}");
+    assert!(m.contains("UPLOAD_FAILED"), "{m}");
+}
+
+on_both_backends!(
+    read_sets_without_regions,
+    samtools_reads_regions,
+    errors_have_the_specifications_shapes,
+    refget_answers_and_access_rules
+);
