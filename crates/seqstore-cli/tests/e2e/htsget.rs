@@ -315,7 +315,12 @@ async fn errors_have_the_specifications_shapes(backend: Backend) {
     assert!(m.contains("expired"), "{m}");
     let too_long = cli(&fixture.server.endpoint, &["token", "--expires", "13h"]);
     assert!(!too_long.ok && too_long.stderr.contains("auth.max_token_seconds"), "{}", too_long.stderr);
-    // POST with regions; a FASTQ read set is UnsupportedFormat.
+    // A range past the reference's end holds nothing: the header and the EOF marker.
+    let (status, _, ticket) = fetch("GET", &get("?referenceName=chrA&start=4000000000"), &auth, b"").await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&ticket));
+    let ticket: Value = serde_json::from_slice(&ticket).expect("ticket");
+    assert_eq!(ticket["htsget"]["urls"].as_array().map(Vec::len), Some(2), "{ticket}");
+    // POST with regions.
     let body =
         br#"{"format":"BAM","regions":[{"referenceName":"chrB","start":100,"end":200},{"referenceName":"chrA"}]}"#;
     let (status, head, ticket) = fetch("POST", &get(""), &auth, body).await;

@@ -231,8 +231,7 @@ impl Service {
         if let (Some(regions), Some(index)) = (&request.regions, index)
             && !request.header_only
         {
-            let names: Vec<&str> = header.references.iter().map(|(n, _)| n.as_str()).collect();
-            let targets = targets(set, &names, regions)?;
+            let targets = targets(set, &header.references, regions)?;
             let bytes = self.read_whole(index).await?;
             let kind = if bytes.starts_with(&[0x1f, 0x8b]) { IndexKind::Csi } else { IndexKind::Bai };
             let spans = plan::bam_spans(&bytes, kind, &targets, header.first_record).map_err(|e| unreadable(set, e))?;
@@ -265,8 +264,7 @@ impl Service {
         {
             let prefix = self.read_range(file, 0, header_end.min(MAX_HEADER_BYTES)).await?;
             let header = plan::cram_header(&prefix).map_err(|e| unreadable(set, e))?;
-            let names: Vec<&str> = header.references.iter().map(|(n, _)| n.as_str()).collect();
-            let targets = targets(set, &names, regions)?;
+            let targets = targets(set, &header.references, regions)?;
             let (ranges, _) = plan::cram_containers(crai, &targets, data_end).map_err(|e| unreadable(set, e))?;
             parts.extend(
                 ranges.into_iter().map(|r| token(DataSpan::Bytes { start: r.start, end: r.end }, PartClass::Body)),
@@ -348,27 +346,34 @@ struct Plan<'a> {
 }
 
 /// The targets of `regions` in a file whose references are `names`.
-fn targets(set: &ReadSet, names: &[&str], regions: &[Region]) -> Result<Vec<Target>, HtsgetError> {
-    regions
-        .iter()
-        .map(|region| {
-            if region.name == "*" {
-                return Ok(Target::Unplaced);
-            }
-            let id = names.iter().position(|n| *n == region.name).ok_or_else(|| {
-                let some: Vec<&str> = names.iter().take(5).copied().collect();
-                let more = if names.len() > 5 { ", …" } else { "" };
-                HtsgetError::NotFound(format!(
-                    "read set {} has no reference sequence named '{}' (its header names {}: {}{more})",
-                    set.id,
-                    region.name,
-                    names.len(),
-                    some.join(", ")
-                ))
-            })?;
-            Ok(Target::Reference { id, start: region.start, end: region.end })
-        })
-        .collect()
+/// A range past a reference's length holds nothing and is left out; an end past it is cut to it
+/// (an index cannot be asked beyond the positions it can hold).
+fn targets(set: &ReadSet, references: &[(String, u64)], regions: &[Region]) -> Result<Vec<Target>, HtsgetError> {
+    let names: Vec<&str> = references.iter().map(|(n, _)| n.as_str()).collect();
+    let mut targets = Vec::with_capacity(regions.len());
+    for region in regions {
+        if region.name == "*" {
+            targets.push(Target::Unplaced);
+            continue;
+        }
+        let id = names.iter().position(|n| *n == region.name).ok_or_else(|| {
+            let some: Vec<&str> = names.iter().take(5).copied().collect();
+            let more = if names.len() > 5 { ", …" } else { "" };
+            HtsgetError::NotFound(format!(
+                "read set {} has no reference sequence named '{}' (its header names {}: {}{more})",
+                set.id,
+                region.name,
+                names.len(),
+                some.join(", ")
+            ))
+        })?;
+        let length = references[id].1;
+        if region.start.is_some_and(|s| s >= length) {
+            continue;
+        }
+        targets.push(Target::Reference { id, start: region.start, end: region.end.map(|e| e.min(length)) });
+    }
+    Ok(targets)
 }
 
 fn missing_file(set: &ReadSet) -> HtsgetError {
