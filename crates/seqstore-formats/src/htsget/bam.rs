@@ -164,3 +164,48 @@ fn unplaced_start(index: &dyn BinningIndex, first_record: u64) -> u64 {
     };
     start.unwrap_or(first_record).max(first_record)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::compress;
+    use super::*;
+
+    /// A BAM header of `text` and references `refs`.
+    fn header(text: &str, refs: &[(&str, u32)]) -> Vec<u8> {
+        let mut raw = b"BAM\x01".to_vec();
+        raw.extend_from_slice(&(text.len() as i32).to_le_bytes());
+        raw.extend_from_slice(text.as_bytes());
+        raw.extend_from_slice(&(refs.len() as i32).to_le_bytes());
+        for (name, length) in refs {
+            raw.extend_from_slice(&(name.len() as i32 + 1).to_le_bytes());
+            raw.extend_from_slice(name.as_bytes());
+            raw.push(0);
+            raw.extend_from_slice(&length.to_le_bytes());
+        }
+        raw
+    }
+
+    #[test]
+    fn the_header_and_where_the_first_record_starts() -> Result<(), PlanError> {
+        let raw = header("@HD\tVN:1.6\tSO:coordinate\n", &[("chr1", 1000), ("chr2", 500)]);
+        // The header alone in its block: the first record starts at the next block.
+        let alone = compress(&raw);
+        let parsed = bam_header(&alone)?.expect("a whole header");
+        assert_eq!(parsed.raw, raw);
+        assert_eq!(parsed.references, vec![("chr1".to_owned(), 1000), ("chr2".to_owned(), 500)]);
+        assert_eq!(parsed.first_record, (alone.len() as u64) << 16);
+        // Records in the header's block: the first starts inside it.
+        let mut with_records = raw.clone();
+        with_records.extend_from_slice(&[7; 100]);
+        let shared = compress(&with_records);
+        assert_eq!(bam_header(&shared)?.expect("a whole header").first_record, raw.len() as u64);
+        // A header over several blocks, read from a prefix that ends too soon.
+        let long = header(&"@CO\tx\n".repeat(30_000), &[("chr1", 1000)]);
+        let blocks = compress(&long);
+        assert!(bam_header(&blocks[..blocks.len() / 2])?.is_none(), "more bytes needed");
+        let parsed = bam_header(&blocks)?.expect("a whole header");
+        assert_eq!((parsed.raw.len(), parsed.first_record), (long.len(), (blocks.len() as u64) << 16));
+        assert!(bam_header(b"not BGZF at all, long enough to look").is_err());
+        Ok(())
+    }
+}
