@@ -20,7 +20,8 @@ time-to-first-byte load generator.
       and, over the run, the user + system CPU seconds of each --watch process, of this client and
       of the whole machine.
 
-Errors go to stderr with exit status 1. Standard library + boto3 (the repo's venv).
+Errors go to stderr with exit status 1. Standard library + boto3 (the repo's venv). bench/htsget's
+helper imports this file for `open_loop`, `Conn`, `percentile` and the CPU counters.
 """
 
 import argparse
@@ -131,9 +132,9 @@ class Conn:
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.reconnects += 1
 
-    def get(self, request, length):
+    def get(self, request, length, status="206"):
         """Sends `request`; returns (send time, first-byte time, last-byte time), all monotonic,
-        after reading the whole answer, which must be a 206 of `length` bytes."""
+        after reading the whole answer, which must have `status` and `length` bytes."""
         for attempt in (1, 2):
             sent = time.monotonic()
             try:
@@ -156,11 +157,11 @@ class Conn:
             buf += more
         head, body = buf.split(b"\r\n\r\n", 1)
         lines = head.decode("latin-1").split("\r\n")
-        status = lines[0].split(" ", 2)[1]
+        got_status = lines[0].split(" ", 2)[1]
         fields = {ln.split(":", 1)[0].strip().lower(): ln.split(":", 1)[1].strip() for ln in lines[1:] if ":" in ln}
         clen = int(fields.get("content-length", "-1"))
-        if status != "206" or clen != length:
-            raise ValueError(f"answer {status} with content-length {clen}, wanted 206 of {length}")
+        if got_status != status or clen != length:
+            raise ValueError(f"answer {got_status} with content-length {clen}, wanted {status} of {length}")
         got = len(body)
         while got < clen:
             more = self.sock.recv(min(262144, clen - got))
@@ -195,18 +196,34 @@ def ttfb(args):
     offsets = [rng.randrange(0, args.size - args.length + 1) for _ in range(total)]
     requests = [(f"GET {target} HTTP/1.1\r\nHost: {host_header}\r\nRange: bytes={a}-{a + args.length - 1}\r\n"
                  "User-Agent: bench-s3-ttfb\r\nAccept: */*\r\n\r\n").encode("latin-1") for a in offsets]
-    conns = [Conn(host, port) for _ in range(args.threads)]
+    watch = [int(p) for p in args.watch.split(",") if p] if args.watch else []
+    out, errors = open_loop(host, port, requests, args.length, "206", args.rate, args.threads, watch)
+    print(json.dumps(out))
+    print(f"{out['answered']} answers at {out['rate']}/s, TTFB p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms, "
+          f"max {out['max_ms']} ms; whole answer p99 {out['total_p99_ms']} ms; send lag p99 {out['lag_p99_ms']} ms"
+          + (f"; {len(errors)} errors, first: {errors[0]}" if errors else ""), file=sys.stderr)
+    if errors:
+        sys.exit(1)
+
+
+def open_loop(host, port, requests, length, status, rate, threads, watch):
+    """Sends the encoded HTTP/1.1 `requests` open loop: request i is due at t0 + i / `rate`,
+    taken by the next free one of `threads` workers, each with one persistent connection to
+    host:port (opened, and used once with requests[0], before t0). Every answer must have
+    `status` and `length` bytes. Returns (the summary dict that `ttfb` prints, the error messages);
+    `watch` are PIDs whose CPU time over the run goes into `server_cpu_s`."""
+    total = len(requests)
+    conns = [Conn(host, port) for _ in range(threads)]
     for c in conns:
         c.connect()
     # One request on each connection before the clock: the first answer of a connection is not
     # what is measured.
     for c in conns:
-        c.get(requests[0], args.length)
+        c.get(requests[0], length, status)
 
     lock = threading.Lock()
     state = {"next": 0}
     ttfb_s, total_s, lag_s, errors = [], [], [], []
-    watch = [int(p) for p in args.watch.split(",") if p] if args.watch else []
 
     def worker(conn):
         while True:
@@ -215,12 +232,12 @@ def ttfb(args):
                 state["next"] += 1
             if i >= total:
                 return
-            due = t0 + i / args.rate
+            due = t0 + i / rate
             delay = due - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
             try:
-                sent, first, last = conn.get(requests[i], args.length)
+                sent, first, last = conn.get(requests[i], length, status)
             except (OSError, ValueError) as error:
                 with lock:
                     errors.append(str(error))
@@ -238,10 +255,10 @@ def ttfb(args):
     busy0 = busy_ticks()
     self0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic() + 0.05
-    threads = [threading.Thread(target=worker, args=(c,), daemon=True) for c in conns]
-    for t in threads:
+    workers = [threading.Thread(target=worker, args=(c,), daemon=True) for c in conns]
+    for t in workers:
         t.start()
-    for t in threads:
+    for t in workers:
         t.join()
     wall = time.monotonic() - t0
     self1 = resource.getrusage(resource.RUSAGE_SELF)
@@ -269,12 +286,7 @@ def ttfb(args):
               "lag_max_ms"):
         if out[k] is not None:
             out[k] = round(out[k], 3)
-    print(json.dumps(out))
-    print(f"{out['answered']} answers at {out['rate']}/s, TTFB p50 {out['p50_ms']} ms, p99 {out['p99_ms']} ms, "
-          f"max {out['max_ms']} ms; whole answer p99 {out['total_p99_ms']} ms; send lag p99 {out['lag_p99_ms']} ms"
-          + (f"; {len(errors)} errors, first: {errors[0]}" if errors else ""), file=sys.stderr)
-    if errors:
-        sys.exit(1)
+    return out, errors
 
 
 def main():
