@@ -13,7 +13,7 @@ mod bam;
 mod blocks;
 mod cram;
 
-pub use bam::{BamHeader, bam_header, bam_spans};
+pub use bam::{BamHeader, BamIndex, bam_header, bam_spans};
 pub use blocks::{BGZF_EOF, block_len, compress, slice_block};
 pub use cram::{CramHeader, cram_containers, cram_eof_len, cram_header};
 

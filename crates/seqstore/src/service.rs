@@ -104,6 +104,8 @@ pub struct Service {
     tokens: PageTokens,
     /// Signs bearer tokens and htsget data URLs, with the key of `tokens`.
     signer: signing::SigningKey,
+    /// Parsed headers and indexes of the BAMs htsget tickets were planned over last.
+    htsget_cache: Arc<htsget::PlanCache>,
     imports: ImportSettings,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
@@ -134,6 +136,7 @@ impl Service {
             quotas: config.quotas.clone(),
             tokens: PageTokens::new(key.as_bytes()),
             signer: signing::SigningKey::new(key.as_bytes()),
+            htsget_cache: Arc::default(),
             imports: ImportSettings {
                 roles: config.roles.clone(),
                 sources: config.sources.clone(),

@@ -477,6 +477,7 @@ async fn the_ga4gh_routes_have_the_apis_protections() {
     assert_eq!(status, 400, "the head limit");
     server.stop().await;
 
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
     let mut config = import_config(&db, root.path());
     config.auth.keys.clear();
     config.limits.requests_per_second = 1.0;

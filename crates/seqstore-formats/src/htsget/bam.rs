@@ -5,10 +5,11 @@ use noodles_bgzf::VirtualPosition;
 use noodles_core::Position;
 use noodles_core::region::Interval;
 use noodles_csi::BinningIndex;
+use noodles_csi::binning_index::index::reference_sequence;
+use noodles_csi::binning_index::index::{Index, ReferenceSequence};
 use noodles_csi::binning_index::optimize_chunks;
 
 use super::{PlanError, Target, VirtualSpan, blocks::block_len, merge};
-use crate::alignment::IndexKind;
 use crate::bgzf;
 
 /// The header of a BAM: its uncompressed bytes, its reference sequences, and where its first
@@ -101,45 +102,120 @@ fn header_len(data: &[u8]) -> Result<Option<(usize, References)>, &'static str> 
     Ok(Some((at, references)))
 }
 
-/// The spans of a BAM holding every record of `targets`, from its index `index` (BAI, or CSI as
-/// stored: BGZF-compressed) of kind `kind`; `first_record` from [`bam_header`]. Sorted, merged.
+/// A BAM's index, read once: BAI, or CSI (BGZF-compressed) for references longer than BAI can
+/// address. Kept by a caller that plans many tickets over one read set.
+#[derive(Debug)]
+pub enum BamIndex {
+    /// BAI.
+    Bai(noodles_bam::bai::Index),
+    /// CSI.
+    Csi(noodles_csi::Index),
+}
+
+impl BamIndex {
+    /// The index stored as `bytes`: CSI when they start as gzip does, BAI otherwise.
+    ///
+    /// # Errors
+    ///
+    /// [`PlanError::Unreadable`] when the bytes are not an index.
+    pub fn read(bytes: &[u8]) -> Result<Self, PlanError> {
+        Ok(match bytes.starts_with(&[0x1f, 0x8b]) {
+            true => Self::Csi(noodles_csi::io::Reader::new(bytes).read_index().map_err(PlanError::index)?),
+            false => Self::Bai(noodles_bam::bai::io::Reader::new(bytes).read_index().map_err(PlanError::index)?),
+        })
+    }
+}
+
+/// Compressed bytes between two spans below which they are merged into one (one URL, one
+/// connection for a client, a block or so of records it filters out).
+const MERGE_GAP: u64 = 1 << 16;
+
+/// The spans of a BAM holding every record of `targets`, from its index; `first_record` from
+/// [`bam_header`]. Sorted, merged. As htslib's iterator does, a region's chunks stop where the
+/// first index bin after the region's end begins (every record from there on starts after it).
 ///
 /// # Errors
 ///
-/// [`PlanError::Unreadable`] when the index cannot be read.
-pub fn bam_spans(
-    index: &[u8],
-    kind: IndexKind,
-    targets: &[Target],
-    first_record: u64,
-) -> Result<Vec<VirtualSpan>, PlanError> {
-    let index: Box<dyn BinningIndex> = match kind {
-        IndexKind::Bai => Box::new(noodles_bam::bai::io::Reader::new(index).read_index().map_err(PlanError::index)?),
-        IndexKind::Csi => Box::new(noodles_csi::io::Reader::new(index).read_index().map_err(PlanError::index)?),
-        IndexKind::Crai => {
-            let wrong = std::io::Error::new(std::io::ErrorKind::InvalidInput, "a CRAI indexes a CRAM, not a BAM");
-            return Err(PlanError::index(wrong));
-        }
-    };
+/// [`PlanError::Unreadable`] when the index cannot be queried.
+pub fn bam_spans(index: &BamIndex, targets: &[Target], first_record: u64) -> Result<Vec<VirtualSpan>, PlanError> {
+    match index {
+        BamIndex::Bai(index) => spans_of(index, targets, first_record),
+        BamIndex::Csi(index) => spans_of(index, targets, first_record),
+    }
+}
+
+fn spans_of<I>(index: &Index<I>, targets: &[Target], first_record: u64) -> Result<Vec<VirtualSpan>, PlanError>
+where
+    I: reference_sequence::Index,
+{
     let mut spans = Vec::new();
     for target in targets {
         match *target {
             Target::Reference { id, start, end } => {
-                if index.reference_sequences().nth(id).is_none() {
-                    continue;
-                }
+                let Some(reference) = index.reference_sequences().get(id) else { continue };
                 let Some(interval) = interval(start, end) else { continue };
                 let chunks = index.query(id, interval).map_err(PlanError::index)?;
                 let chunks = optimize_chunks(&chunks, VirtualPosition::from(first_record));
-                spans.extend(chunks.iter().map(|c| VirtualSpan {
-                    start: u64::from(c.start()).max(first_record),
-                    end: Some(u64::from(c.end())),
+                let limit = end.and_then(|end| max_offset(reference, index.min_shift(), index.depth(), end));
+                spans.extend(chunks.iter().filter_map(|c| {
+                    let (start, end) = (u64::from(c.start()).max(first_record), u64::from(c.end()));
+                    let end = limit.map_or(end, |limit| end.min(limit));
+                    (start < end).then_some(VirtualSpan { start, end: Some(end) })
                 }));
             }
-            Target::Unplaced => spans.push(VirtualSpan { start: unplaced_start(&*index, first_record), end: None }),
+            Target::Unplaced => spans.push(VirtualSpan { start: unplaced_start(index, first_record), end: None }),
         }
     }
-    Ok(merge(spans))
+    Ok(merge_near(merge(spans)))
+}
+
+/// Where the first record of the first non-empty bin to the right of `end` (exclusive, 0-based)
+/// starts, as htslib computes its iterator's `max_off`: from the bottom-level bin after the one
+/// holding `end - 1`, moving right, and up to the parent at a first child. `None` when there is
+/// none (the region runs to the reference's end) or `end` is beyond what the index addresses.
+fn max_offset<I: reference_sequence::Index>(
+    reference: &ReferenceSequence<I>,
+    min_shift: u8,
+    depth: u8,
+    end: u64,
+) -> Option<u64> {
+    let (shift, levels) = (u32::from(min_shift), u32::from(depth));
+    if end == 0 || shift + 3 * levels >= 64 || end >= 1u64 << (shift + 3 * levels) {
+        return None;
+    }
+    let first = |level: u32| ((1usize << (3 * level)) - 1) / 7;
+    let mut bin = first(levels) + usize::try_from((end - 1) >> shift).ok()? + 1;
+    if bin >= first(levels + 1) {
+        bin = 0;
+    }
+    loop {
+        while bin % 8 == 1 {
+            bin = (bin - 1) >> 3;
+        }
+        if bin == 0 {
+            return None;
+        }
+        if let Some(start) =
+            reference.bins().get(&bin).and_then(|b| b.chunks().iter().map(|c| u64::from(c.start())).min())
+        {
+            return Some(start);
+        }
+        bin += 1;
+    }
+}
+
+/// Merges spans whose gap is under [`MERGE_GAP`] compressed bytes.
+fn merge_near(spans: Vec<VirtualSpan>) -> Vec<VirtualSpan> {
+    let mut merged: Vec<VirtualSpan> = Vec::with_capacity(spans.len());
+    for span in spans {
+        match merged.last_mut() {
+            Some(last) if last.end.is_some_and(|end| (span.start >> 16) <= (end >> 16) + MERGE_GAP) => {
+                last.end = span.end
+            }
+            _ => merged.push(span),
+        }
+    }
+    merged
 }
 
 /// The 1-based interval of `[start, end)`, `None` when it is empty.
@@ -156,7 +232,7 @@ fn interval(start: Option<u64>, end: Option<u64>) -> Option<Interval> {
 /// Where the unplaced unmapped records can start: after every placed record the index knows of
 /// (the largest end of its references' records, from their metadata pseudo-bins), else at the
 /// start of the last linear bin with a record, else at the first record.
-fn unplaced_start(index: &dyn BinningIndex, first_record: u64) -> u64 {
+fn unplaced_start(index: &impl BinningIndex, first_record: u64) -> u64 {
     let ends = index.reference_sequences().filter_map(|r| r.metadata().map(|m| u64::from(m.end_position())));
     let start = match ends.max() {
         Some(end) => Some(end),

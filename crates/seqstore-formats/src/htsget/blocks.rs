@@ -28,7 +28,12 @@ pub fn block_len(prefix: &[u8]) -> Option<usize> {
 
 /// `data` as BGZF blocks (no EOF marker); nothing for empty data.
 pub fn compress(data: &[u8]) -> Vec<u8> {
-    let mut compressor = Compressor::new(CompressionLvl::default());
+    compress_at(data, CompressionLvl::default())
+}
+
+/// [`compress`] at `level`.
+fn compress_at(data: &[u8], level: CompressionLvl) -> Vec<u8> {
+    let mut compressor = Compressor::new(level);
     let mut out = Vec::with_capacity(data.len() / 2 + 64);
     for chunk in data.chunks(BLOCK_DATA) {
         block(&mut compressor, chunk, &mut out);
@@ -71,7 +76,8 @@ pub fn slice_block(raw: &[u8], from: usize, to: Option<usize>) -> io::Result<Vec
     if from > to || to > size {
         return Err(invalid(&format!("bounds {from}..{to} outside its {size} bytes")));
     }
-    Ok(compress(&data[from..to]))
+    // Cut on every request for a data URL: the fastest level (the block is small and goes once).
+    Ok(compress_at(&data[from..to], CompressionLvl::fastest()))
 }
 
 #[cfg(test)]

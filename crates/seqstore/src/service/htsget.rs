@@ -4,15 +4,20 @@
 //! serves them). The plan itself is `seqstore_formats::htsget`, over the read set's index and the
 //! file's first bytes, read here with ranged reads.
 
+mod cache;
 mod data;
+
+use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use seqstore_formats::alignment::IndexKind;
 use seqstore_formats::htsget::{self as plan, Target};
 
+pub use cache::PlanCache;
 pub use data::{DataSpan, SpanStream};
+
+use cache::Planned;
 
 use super::{Caller, Error, Service};
 use crate::model::import::FileType;
@@ -226,21 +231,44 @@ impl Service {
 
     async fn bam_parts(&self, plan: &Plan<'_>) -> Result<Vec<TicketPart>, HtsgetError> {
         let Plan { set, file, index, request, token } = *plan;
-        let header = self.bam_header(set, file).await?;
+        let planned = self.bam_planned(set, file, index).await?;
+        let header = &planned.header;
         let mut parts = vec![TicketPart::Inline { bytes: plan::compress(&header.raw), class: PartClass::Header }];
-        if let (Some(regions), Some(index)) = (&request.regions, index)
+        if let (Some(regions), Some(index)) = (&request.regions, &planned.index)
             && !request.header_only
         {
             let targets = targets(set, &header.references, regions)?;
-            let bytes = self.read_whole(index).await?;
-            let kind = if bytes.starts_with(&[0x1f, 0x8b]) { IndexKind::Csi } else { IndexKind::Bai };
-            let spans = plan::bam_spans(&bytes, kind, &targets, header.first_record).map_err(|e| unreadable(set, e))?;
+            let spans = plan::bam_spans(index, &targets, header.first_record).map_err(|e| unreadable(set, e))?;
             parts.extend(
                 spans.into_iter().map(|s| token(DataSpan::Virtual { start: s.start, end: s.end }, PartClass::Body)),
             );
         }
         parts.push(TicketPart::Inline { bytes: plan::BGZF_EOF.to_vec(), class: PartClass::Body });
         Ok(parts)
+    }
+
+    /// The header and index of a stored BAM, from the cache or read (and then kept).
+    async fn bam_planned(
+        &self,
+        set: &ReadSet,
+        file: &StoredFile,
+        index: Option<&StoredFile>,
+    ) -> Result<Arc<Planned>, HtsgetError> {
+        let key = format!("{}/{}", file.sha256, index.map_or("", |i| i.sha256.as_str()));
+        if let Some(planned) = self.htsget_cache.get(&key) {
+            return Ok(planned);
+        }
+        let header = self.bam_header(set, file).await?;
+        let index = match index {
+            Some(index) => {
+                let bytes = self.read_whole(index).await?;
+                Some(plan::BamIndex::read(&bytes).map_err(|e| unreadable(set, e))?)
+            }
+            None => None,
+        };
+        let planned = Arc::new(Planned { header, index });
+        self.htsget_cache.put(key, Arc::clone(&planned));
+        Ok(planned)
     }
 
     async fn cram_parts(&self, plan: &Plan<'_>) -> Result<Vec<TicketPart>, HtsgetError> {
