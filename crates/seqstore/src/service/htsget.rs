@@ -233,7 +233,7 @@ impl Service {
         let Plan { set, file, index, request, token } = *plan;
         let planned = self.bam_planned(set, file, index).await?;
         let header = &planned.header;
-        let mut parts = vec![TicketPart::Inline { bytes: plan::compress(&header.raw), class: PartClass::Header }];
+        let mut parts = vec![TicketPart::Inline { bytes: planned.compressed_header.clone(), class: PartClass::Header }];
         if let (Some(regions), Some(index)) = (&request.regions, &planned.index)
             && !request.header_only
         {
@@ -266,7 +266,8 @@ impl Service {
             }
             None => None,
         };
-        let planned = Arc::new(Planned { header, index });
+        let compressed_header = plan::compress(&header.raw);
+        let planned = Arc::new(Planned { header, compressed_header, index });
         self.htsget_cache.put(key, Arc::clone(&planned));
         Ok(planned)
     }

@@ -17,6 +17,8 @@ const ENTRIES: usize = 8;
 pub struct Planned {
     /// The header (and where the first record starts).
     pub header: BamHeader,
+    /// The header as BGZF blocks, as tickets carry it.
+    pub compressed_header: Vec<u8>,
     /// The index, when the read set has one.
     pub index: Option<BamIndex>,
 }

@@ -94,7 +94,15 @@ impl Service {
         if c0 > c1 || (c0 == c1 && u0 >= u1) || c0 >= len {
             return Ok(stream::empty().boxed());
         }
-        let first = self.block_at(file, c0).await?;
+        // The edge blocks are fetched together: one storage round trip, not two.
+        let last_block = async {
+            match u1 {
+                0 => Ok(None),
+                _ if c1 == c0 => Ok(None),
+                _ => self.block_at(file, c1).await.map(Some),
+            }
+        };
+        let (first, last_block) = tokio::try_join!(self.block_at(file, c0), last_block)?;
         if c0 == c1 {
             let bytes = plan::slice_block(&first, u0, Some(u1)).map_err(cut)?;
             return Ok(stream::once(async move { Ok(Bytes::from(bytes)) }).boxed());
@@ -103,9 +111,9 @@ impl Service {
             0 => first.clone(),
             _ => Bytes::from(plan::slice_block(&first, u0, None).map_err(cut)?),
         };
-        let last = match u1 {
-            0 => Bytes::new(),
-            _ => Bytes::from(plan::slice_block(&self.block_at(file, c1).await?, 0, Some(u1)).map_err(cut)?),
+        let last = match last_block {
+            Some(block) => Bytes::from(plan::slice_block(&block, 0, Some(u1)).map_err(cut)?),
+            None => Bytes::new(),
         };
         let middle = self.stream_range(file, c0 + first.len() as u64, c1).await?;
         let head = stream::once(async move { Ok(head) });
