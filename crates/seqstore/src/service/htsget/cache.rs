@@ -58,6 +58,7 @@ mod tests {
     fn planned() -> Arc<Planned> {
         Arc::new(Planned {
             header: BamHeader { raw: Vec::new(), references: Vec::new(), first_record: 0 },
+            compressed_header: Vec::new(),
             index: None,
         })
     }
