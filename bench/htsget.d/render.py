@@ -16,7 +16,7 @@ first byte plus a few microseconds; an achieved rate under 95 % of the asked one
 Exit status: 0 every target met, 3 a target missed (the file is written either way).
 """
 
-import argparse
+import os
 import json
 import statistics
 import sys
@@ -176,20 +176,8 @@ def render(rows):
     return "\n".join(out), region_ok and refget_ok
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", required=True)
-    parser.add_argument("--out", required=True)
-    args = parser.parse_args()
-    with open(args.rows) as f:
-        rows = [line.rstrip("\n").split("\t") for line in f if line.strip()]
-    text, ok = render(rows)
-    with open(args.out, "w") as f:
-        f.write(text)
-    if not ok:
-        print("render.py: a target was missed (see Targets)", file=sys.stderr)
-        sys.exit(3)
-
-
 if __name__ == "__main__":
-    main()
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    from rows_render import main
+
+    main(render, __doc__)
