@@ -539,6 +539,63 @@ async fn read_sets_without_regions(backend: Backend) {
     assert!(m.contains("UPLOAD_FAILED"), "{m}");
 }
 
+/// A BAM whose reference is longer than a BAI can address is indexed with a CSI at import; htsget
+/// plans its regions from the CSI: samtools prints through htsget every record it prints locally,
+/// beyond 2^29 too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn regions_of_a_bam_indexed_with_a_csi() {
+    if !samtools_available() {
+        return;
+    }
+    let Some(db) = TestDb::new(Backend::Sqlite).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let path = |name: &str| root.path().join(name).to_str().expect("utf-8").to_owned();
+    let mut sam = String::from("@HD\tVN:1.6\tSO:unsorted\n@SQ\tSN:big\tLN:700000000\n@SQ\tSN:small\tLN:5000\n");
+    let (seq, qual) = ("ACGT".repeat(25), "I".repeat(100));
+    for i in 0..3_000u64 {
+        let (reference, pos) = match i % 3 {
+            0 => ("big", 1 + i * 50),
+            1 => ("big", 600_000_000 + i * 40),
+            _ => ("small", 1 + (i % 4_800)),
+        };
+        sam += &format!("r{i}\t0\t{reference}\t{pos}\t60\t100M\t*\t0\t0\t{seq}\t{qual}\n");
+    }
+    std::fs::write(path("big.sam"), sam).expect("write SAM");
+    samtools(&["sort", "-o", &path("big.bam"), &path("big.sam")]);
+    let sources = vec![aligned_source(&format!("file://{}", path("big.bam")), FileType::Bam, None)];
+    let job = wait(&client, &store, &start(&client, &store, sources).await).await;
+    assert_eq!(job.status(), &ReadSetImportJobStatus::Completed, "{job:?}");
+    let id = job.sources()[0].read_set_id().expect("read set").to_owned();
+    let meta = client.get_read_set_metadata().sequence_store_id(&store).id(&id).send().await.expect("metadata");
+    assert!(meta.files().and_then(|f| f.index()).is_some(), "an index was built: {meta:?}");
+    samtools(&["index", "-c", &path("big.bam")]);
+    let token = cli(&server.endpoint, &["token"]);
+    std::fs::write(path("token"), token.stdout.trim()).expect("token file");
+    for (reference, start, end) in
+        [("big", 600_020_000u64, 600_060_000u64), ("big", 10_000, 20_000), ("small", 100, 200)]
+    {
+        let query = format!("?referenceName={reference}&start={start}&end={end}");
+        let url = format!("{}/ga4gh/htsget/v1/reads/{store}/{id}{query}", server.endpoint);
+        let local = lines(&samtools(&["view", &path("big.bam"), &format!("{reference}:{}-{end}", start + 1)]));
+        let out = Command::new("samtools")
+            .args(["view", &url])
+            .env("HTS_AUTH_LOCATION", path("token"))
+            .env("HTS_ALLOW_UNENCRYPTED_AUTHORIZATION_HEADER", "I understand the risks")
+            .output()
+            .expect("samtools");
+        assert!(out.status.success(), "{url}: {}", String::from_utf8_lossy(&out.stderr));
+        let remote = lines(&out.stdout);
+        assert!(!local.is_empty(), "{query} holds records");
+        for line in &local {
+            assert!(remote.contains(line), "{query}: missing {line}");
+        }
+        eprintln!("CSI {query}: {} records in the region, {} served", local.len(), remote.len());
+    }
+}
+
 on_both_backends!(
     read_sets_without_regions,
     samtools_reads_regions,
