@@ -39,6 +39,7 @@ mod e2e {
     mod not_active;
     mod python;
     mod raw;
+    mod read_set_access;
     mod read_sets;
     mod references;
     mod refget;

@@ -2,6 +2,7 @@
 //! checks, pagination. Every operation acts for one [`Caller`] and sees only its account's
 //! resources.
 
+pub mod access;
 pub mod bearer;
 pub mod dashboard;
 pub mod downloads;
@@ -106,6 +107,8 @@ pub struct Service {
     signer: signing::SigningKey,
     /// Parsed headers and indexes of the BAMs htsget tickets were planned over last.
     htsget_cache: Arc<htsget::PlanCache>,
+    /// When this process last wrote each read set's last-access time.
+    access: Arc<access::AccessClock>,
     imports: ImportSettings,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
@@ -137,6 +140,7 @@ impl Service {
             tokens: PageTokens::new(key.as_bytes()),
             signer: signing::SigningKey::new(key.as_bytes()),
             htsget_cache: Arc::default(),
+            access: Arc::default(),
             imports: ImportSettings {
                 roles: config.roles.clone(),
                 sources: config.sources.clone(),

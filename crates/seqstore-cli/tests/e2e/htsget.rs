@@ -30,19 +30,19 @@ const REGIONS: [(&str, Option<u64>, Option<u64>); 7] = [
 ];
 
 /// The imported files and what samtools needs to read them through the server.
-struct Fixture {
+pub(super) struct Fixture {
     _root: tempfile::TempDir,
-    server: TestServer,
-    store: String,
-    bam: (String, String),
-    cram: (String, String),
+    pub(super) server: TestServer,
+    pub(super) store: String,
+    pub(super) bam: (String, String),
+    pub(super) cram: (String, String),
     reference: String,
     reference_arn: String,
     token_file: String,
     ref_cache: String,
 }
 
-async fn fixture(db: &TestDb) -> Fixture {
+pub(super) async fn fixture(db: &TestDb) -> Fixture {
     let root = tempfile::tempdir().expect("root");
     let server = TestServer::start(&import_config(db, root.path())).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -111,11 +111,11 @@ impl Fixture {
     }
 
     /// `Bearer TOKEN` with the token of `seqstore token`.
-    fn bearer(&self) -> String {
+    pub(super) fn bearer(&self) -> String {
         format!("Bearer {}", std::fs::read_to_string(&self.token_file).expect("token").trim())
     }
 
-    fn url(&self, id: &str, query: &str) -> String {
+    pub(super) fn url(&self, id: &str, query: &str) -> String {
         format!("{}/ga4gh/htsget/v1/reads/{}/{id}{query}", self.server.endpoint, self.store)
     }
 }
@@ -246,7 +246,7 @@ fn walk(dir: &Path) -> usize {
 }
 
 /// `method url` with `headers` and `body`: status, lower-cased head, body.
-async fn fetch(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
+pub(super) async fn fetch(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
     let mut request = http::Request::builder().method(method).uri(url);
     for (name, value) in headers {
         request = request.header(*name, *value);

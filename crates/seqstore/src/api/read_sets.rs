@@ -150,6 +150,7 @@ struct DownloadRequest {
 pub async fn download(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: DownloadRequest = parse(input)?;
     let set = service.active_read_set(caller, &request.sequence_store_id, &request.id).await?;
+    service.note_read_set_access(&set.id);
     let name = request.file.as_deref().unwrap_or("SOURCE1");
     let file = match name {
         "SOURCE2" => set.files.source2.as_ref(),

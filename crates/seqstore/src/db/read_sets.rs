@@ -278,3 +278,12 @@ pub(super) fn status(text: &str) -> Result<ReadSetStatus, Error> {
 pub(super) fn file_type(text: &str) -> Result<FileType, Error> {
     FileType::parse(text).ok_or(Error::Corrupt { what: "file type" })
 }
+
+/// Records that read set `id`'s data was read at `now` (ms since the epoch), unless a later
+/// access is already recorded (another process's).
+pub async fn touch(db: &super::Db, id: &str, now: Millis) -> Result<(), Error> {
+    let update = "UPDATE read_sets SET last_access_ms = $1 \
+                  WHERE id = $2 AND (last_access_ms IS NULL OR last_access_ms < $1)";
+    sqlx::query(update).bind(now).bind(id).execute(db.pool()).await?;
+    Ok(())
+}

@@ -60,6 +60,8 @@ pub struct S3Object {
     pub file: StoredFile,
     /// When its read set or reference was created.
     pub last_modified: Millis,
+    /// The read set it belongs to (`None` for a reference's file), whose reads are noted.
+    pub read_set: Option<String>,
 }
 
 /// What a key names.
@@ -236,6 +238,7 @@ impl Service {
                 key: s3_access::read_set_key(&bucket.owner, &bucket.store_id, &set.id, &name),
                 file: file.clone(),
                 last_modified: set.creation_time,
+                read_set: Some(set.id.clone()),
             })
             .collect();
         objects.sort_by(|a, b| a.key.cmp(&b.key));
@@ -270,6 +273,7 @@ fn reference_objects(bucket: &S3Bucket, reference: &Reference) -> Vec<S3Object> 
             key: s3_access::reference_key(&bucket.owner, &bucket.store_id, &reference.id, &name),
             file: file.clone(),
             last_modified: reference.creation_time,
+            read_set: None,
         })
         .collect();
     objects.sort_by(|a, b| a.key.cmp(&b.key));

@@ -75,7 +75,12 @@ pub async fn get(
     };
     let body = match head || span.is_empty() {
         true => Body::empty(),
-        false => Body::from_stream(service.s3_object_bytes(&object.file, span.clone()).await?),
+        false => {
+            if let Some(id) = &object.read_set {
+                service.note_read_set_access(id);
+            }
+            Body::from_stream(service.s3_object_bytes(&object.file, span.clone()).await?)
+        }
     };
     let mut response = (status, body).into_response();
     let out = response.headers_mut();

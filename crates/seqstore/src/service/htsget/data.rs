@@ -70,6 +70,7 @@ impl Service {
             Error::NotFound { .. } | Error::ReadSetNotActive { .. } => HtsgetError::NotFound(e.to_string()),
             e => HtsgetError::Service(e),
         })?;
+        self.note_read_set_access(&set.id);
         let file =
             set.files.source1.ok_or_else(|| HtsgetError::Internal(format!("read set {} has no file", set.id)))?;
         match token.span {

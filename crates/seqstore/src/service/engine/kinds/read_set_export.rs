@@ -36,6 +36,7 @@ impl Kind for ReadSetExport {
 
     async fn attempt(at: &Attempt<'_>, spec: &ExportSource) -> Result<Exported, Outcome> {
         let set = read_set(at, &spec.read_set_id).await?;
+        at.service.note_read_set_access(&set.id);
         let names = at.service.read_set_file_names(&set).await.map_err(|e| {
             tracing::error!(error = ?e, "could not name the files of an exported read set");
             Outcome::Abandoned
