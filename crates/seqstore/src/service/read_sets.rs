@@ -34,12 +34,15 @@ pub struct ReadSetFilter {
 }
 
 impl Service {
-    /// Read set `id` of `caller` in `store_id`.
+    /// Read set `id` of `caller` in `store_id`: one query when it exists (its row names its store and account); the store is looked up only
+    /// to say which is missing.
     pub async fn read_set(&self, caller: &Caller, store_id: &str, id: &str) -> Result<ReadSet, Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        if let Some(set) = read_sets::get(&mut conn, &caller.account, store_id, id).await? {
+            return Ok(set);
+        }
         self.require_store(&mut conn, caller, store_id).await?;
-        let set = read_sets::get(&mut conn, &caller.account, store_id, id).await?;
-        set.ok_or_else(|| Error::NotFound { kind: "read set", id: id.to_owned() })
+        Err(Error::NotFound { kind: "read set", id: id.to_owned() })
     }
 
     /// Read set `id` of `caller` in `store_id`, for a download of its files: a read set that is
