@@ -235,6 +235,12 @@ async fn exports_every_file_under_its_name() {
     assert!(bytes_of(&ids[4], "small.fq") == small, "{} differs", stringify!(small));
     assert_eq!(found.len(), 8, "{names:?}");
     assert_eq!(open_uploads(&s3, BUCKET), 0);
+    // An export reads the read sets' data: each records its last access.
+    let database = seqstore::db::Db::connect(&db.url).await.expect("database");
+    for id in &ids {
+        super::read_set_access::written(&database, id).await;
+    }
+    database.close().await;
 
     let listed = client.list_read_set_export_jobs().sequence_store_id(&store).send().await.expect("list exports");
     assert_eq!(listed.export_jobs().len(), 1);

@@ -1,7 +1,7 @@
 //! Last-access times of read sets: GetReadSet, a GetObject through the S3 endpoint and an htsget
 //! data URL each record when a read set's data was read, written in the background at most once a
 //! minute per read set (a second read within the minute writes nothing); listings, metadata and
-//! HeadObject are not reads of the data.
+//! tickets are not reads of the data. (Exports: `exports::exports_every_file_under_its_name`.)
 
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ async fn last_access(db: &Db, id: &str) -> Option<i64> {
 }
 
 /// The last access of `id` once it is written (the write runs in the background).
-async fn written(db: &Db, id: &str) -> i64 {
+pub(super) async fn written(db: &Db, id: &str) -> i64 {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(at) = last_access(db, id).await {
