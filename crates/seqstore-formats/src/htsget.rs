@@ -15,7 +15,7 @@ mod cram;
 
 pub use bam::{BamHeader, BamIndex, bam_header, bam_spans};
 pub use blocks::{BGZF_EOF, block_len, compress, slice_block};
-pub use cram::{CramHeader, cram_containers, cram_eof_len, cram_header};
+pub use cram::{CramHeader, CramIndex, cram_eof_len, cram_header};
 
 /// What a region query asks for, with reference names already resolved to the file's ids.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -53,43 +53,59 @@ pub fn cram_eof_len(tail: &[u8]) -> u64 {
     }
 }
 
-/// The containers of a CRAM holding every record of `targets`, as sorted byte ranges with
-/// adjacent ones merged, from its CRAI `crai` (gzip-compressed, as stored); `data_end` is where
-/// the file's last container ends (its length less the EOF container). Also the offset of the
-/// first container the index knows (the end of the header), `None` for an index without entries.
-///
-/// # Errors
-///
-/// [`PlanError::Unreadable`] when the index cannot be read.
-pub fn cram_containers(
-    crai: &[u8],
-    targets: &[Target],
-    data_end: u64,
-) -> Result<(Vec<Range<u64>>, Option<u64>), PlanError> {
-    let index = cram::crai::io::Reader::new(crai).read_index().map_err(PlanError::index)?;
-    let mut offsets: Vec<u64> = index.iter().map(|r| r.offset()).collect();
-    offsets.sort_unstable();
-    offsets.dedup();
-    let end_of = |offset: u64| {
-        let next = offsets.partition_point(|&o| o <= offset);
-        offsets.get(next).copied().unwrap_or(data_end)
-    };
-    let mut chosen: Vec<u64> = index
-        .iter()
-        .filter(|record| targets.iter().any(|target| holds(target, record)))
-        .map(|record| record.offset())
-        .collect();
-    chosen.sort_unstable();
-    chosen.dedup();
-    let mut ranges: Vec<Range<u64>> = Vec::new();
-    for offset in chosen {
-        let end = end_of(offset);
-        match ranges.last_mut() {
-            Some(last) if last.end == offset => last.end = end,
-            _ => ranges.push(offset..end),
-        }
+/// A CRAM's CRAI, read once: its entries and the sorted offsets of the containers they name.
+#[derive(Debug)]
+pub struct CramIndex {
+    entries: Vec<cram::crai::Record>,
+    offsets: Vec<u64>,
+}
+
+impl CramIndex {
+    /// The index stored as `crai` (gzip-compressed, as stored).
+    ///
+    /// # Errors
+    ///
+    /// [`PlanError::Unreadable`] when it cannot be read.
+    pub fn read(crai: &[u8]) -> Result<Self, PlanError> {
+        let entries = cram::crai::io::Reader::new(crai).read_index().map_err(PlanError::index)?;
+        let mut offsets: Vec<u64> = entries.iter().map(|r| r.offset()).collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        Ok(Self { entries, offsets })
     }
-    Ok((ranges, offsets.first().copied()))
+
+    /// The offset of the first container the index names (the end of the header), `None` for an
+    /// index without entries.
+    pub fn first_container(&self) -> Option<u64> {
+        self.offsets.first().copied()
+    }
+
+    /// The containers holding every record of `targets`, as sorted byte ranges with adjacent ones
+    /// merged; `data_end` is where the file's last container ends (its length less the EOF
+    /// container).
+    pub fn containers(&self, targets: &[Target], data_end: u64) -> Vec<Range<u64>> {
+        let end_of = |offset: u64| {
+            let next = self.offsets.partition_point(|&o| o <= offset);
+            self.offsets.get(next).copied().unwrap_or(data_end)
+        };
+        let mut chosen: Vec<u64> = self
+            .entries
+            .iter()
+            .filter(|record| targets.iter().any(|target| holds(target, record)))
+            .map(|record| record.offset())
+            .collect();
+        chosen.sort_unstable();
+        chosen.dedup();
+        let mut ranges: Vec<Range<u64>> = Vec::new();
+        for offset in chosen {
+            let end = end_of(offset);
+            match ranges.last_mut() {
+                Some(last) if last.end == offset => last.end = end,
+                _ => ranges.push(offset..end),
+            }
+        }
+        ranges
+    }
 }
 
 /// Whether the slice `record` indexes may hold records of `target`.

@@ -167,15 +167,7 @@ impl Service {
         request: &TicketRequest,
         now: i64,
     ) -> Result<Ticket, HtsgetError> {
-        let set = match self.active_read_set(caller, store, id).await {
-            Ok(set) => set,
-            Err(Error::ReadSetNotActive { id, status, advice }) => {
-                let status = status.as_str();
-                return Err(HtsgetError::NotFound(format!("read set {id} is {status}, not ACTIVE: {advice}")));
-            }
-            Err(Error::NotFound { kind, id }) => return Err(HtsgetError::NotFound(format!("{kind} {id} not found"))),
-            Err(e) => return Err(e.into()),
-        };
+        let set = self.htsget_read_set(caller, store, id).await?;
         let format = match set.file_type {
             FileType::Bam | FileType::Ubam => HtsgetFormat::Bam,
             FileType::Cram => HtsgetFormat::Cram,
@@ -279,13 +271,10 @@ impl Service {
         let eof_len = plan::cram_eof_len(&tail);
         let data_end = len - eof_len;
         let crai = match index {
-            Some(index) => Some(self.read_whole(index).await?),
+            Some(index) => Some(plan::CramIndex::read(&self.read_whole(index).await?).map_err(|e| unreadable(set, e))?),
             None => None,
         };
-        let first = match &crai {
-            Some(crai) => plan::cram_containers(crai, &[], data_end).map_err(|e| unreadable(set, e))?.1,
-            None => None,
-        };
+        let first = crai.as_ref().and_then(plan::CramIndex::first_container);
         let header_end = first.unwrap_or(data_end);
         let mut parts = vec![token(DataSpan::Bytes { start: 0, end: header_end }, PartClass::Header)];
         if let (Some(regions), Some(crai)) = (&request.regions, &crai)
@@ -294,7 +283,7 @@ impl Service {
             let prefix = self.read_range(file, 0, header_end.min(MAX_HEADER_BYTES)).await?;
             let header = plan::cram_header(&prefix).map_err(|e| unreadable(set, e))?;
             let targets = targets(set, &header.references, regions)?;
-            let (ranges, _) = plan::cram_containers(crai, &targets, data_end).map_err(|e| unreadable(set, e))?;
+            let ranges = crai.containers(&targets, data_end);
             parts.extend(
                 ranges.into_iter().map(|r| token(DataSpan::Bytes { start: r.start, end: r.end }, PartClass::Body)),
             );
@@ -337,6 +326,15 @@ impl Service {
         read.map_err(|e| Error::Storage {
             what: "the read set's file could not be read",
             source: Box::new(crate::storage::objects::Error::Object { key: file.key.clone(), source: e }),
+        })
+    }
+
+    /// Read set `id` of `caller` in `store` if it is ACTIVE: a missing one, another account's, or
+    /// one in another status (named) is htsget's `NotFound`.
+    async fn htsget_read_set(&self, caller: &Caller, store: &str, id: &str) -> Result<ReadSet, HtsgetError> {
+        self.active_read_set(caller, store, id).await.map_err(|e| match e {
+            Error::NotFound { .. } | Error::ReadSetNotActive { .. } => HtsgetError::NotFound(e.to_string()),
+            e => HtsgetError::Service(e),
         })
     }
 

@@ -66,10 +66,7 @@ impl Service {
     pub async fn htsget_data(&self, token: &str, now: i64) -> Result<SpanStream, HtsgetError> {
         let token = self.open_data(token, now)?;
         let caller = Caller { account: token.account.clone() };
-        let set = self.active_read_set(&caller, &token.store, &token.read_set).await.map_err(|e| match e {
-            Error::NotFound { .. } | Error::ReadSetNotActive { .. } => HtsgetError::NotFound(e.to_string()),
-            e => HtsgetError::Service(e),
-        })?;
+        let set = self.htsget_read_set(&caller, &token.store, &token.read_set).await?;
         self.note_read_set_access(&set.id);
         let file =
             set.files.source1.ok_or_else(|| HtsgetError::Internal(format!("read set {} has no file", set.id)))?;
