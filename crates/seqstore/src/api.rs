@@ -4,6 +4,7 @@
 //! (404/405) → shape validation (400) → a raw path not in normal form stops here (400) → the
 //! operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
 
+pub mod activations;
 pub mod botocore;
 pub mod error;
 pub mod exports;
@@ -120,6 +121,9 @@ enum Op {
     StartReadSetExportJob,
     GetReadSetExportJob,
     ListReadSetExportJobs,
+    StartReadSetActivationJob,
+    GetReadSetActivationJob,
+    ListReadSetActivationJobs,
     PutS3AccessPolicy,
     GetS3AccessPolicy,
     DeleteS3AccessPolicy,
@@ -127,6 +131,8 @@ enum Op {
     CancelReadSetImportJob,
     CancelReferenceImportJob,
     CancelReadSetExportJob,
+    CancelReadSetActivationJob,
+    BatchArchiveReadSet,
 }
 
 impl Op {
@@ -167,6 +173,11 @@ impl Op {
             "StartReadSetExportJob" => Self::StartReadSetExportJob,
             "GetReadSetExportJob" => Self::GetReadSetExportJob,
             "ListReadSetExportJobs" => Self::ListReadSetExportJobs,
+            "StartReadSetActivationJob" => Self::StartReadSetActivationJob,
+            "GetReadSetActivationJob" => Self::GetReadSetActivationJob,
+            "ListReadSetActivationJobs" => Self::ListReadSetActivationJobs,
+            "CancelReadSetActivationJob" => Self::CancelReadSetActivationJob,
+            "BatchArchiveReadSet" => Self::BatchArchiveReadSet,
             "PutS3AccessPolicy" => Self::PutS3AccessPolicy,
             "GetS3AccessPolicy" => Self::GetS3AccessPolicy,
             "DeleteS3AccessPolicy" => Self::DeleteS3AccessPolicy,
@@ -228,6 +239,11 @@ impl Op {
             Self::GetReadSetExportJob => exports::get(service, caller, input).await,
             Self::ListReadSetExportJobs => exports::list(service, caller, input).await,
             Self::CancelReadSetExportJob => exports::cancel(service, caller, input).await,
+            Self::StartReadSetActivationJob => activations::start(service, caller, input).await,
+            Self::GetReadSetActivationJob => activations::get(service, caller, input).await,
+            Self::ListReadSetActivationJobs => activations::list(service, caller, input).await,
+            Self::CancelReadSetActivationJob => activations::cancel(service, caller, input).await,
+            Self::BatchArchiveReadSet => activations::batch_archive(service, caller, input).await,
             Self::PutS3AccessPolicy => s3_access_policies::put(service, caller, input).await,
             Self::GetS3AccessPolicy => s3_access_policies::get(service, caller, input).await,
             Self::DeleteS3AccessPolicy => s3_access_policies::delete(service, caller, input).await,

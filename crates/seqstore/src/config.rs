@@ -4,6 +4,7 @@
 //! variables (nested keys joined by `__`, e.g. `SEQSTORE_DATABASE__URL`) < command-line flags.
 //! Unknown keys in any layer are rejected. Secrets are redacted in `Debug` and in [`Config::redacted`].
 
+pub mod archive;
 pub mod limits;
 pub mod s3_api;
 pub mod sources;
@@ -11,6 +12,7 @@ pub mod storage;
 pub mod ui;
 pub mod worker;
 
+pub use archive::{ArchiveConfig, ArchiveStorageConfig, parse_duration};
 pub use limits::{LimitsConfig, QuotasConfig, TlsConfig};
 pub use s3_api::S3ApiConfig;
 pub use sources::{Access, Location, Role, SourcesConfig};
@@ -66,6 +68,8 @@ pub struct Config {
     pub ui: ui::UiConfig,
     /// `[s3_api]`: the read-only S3-compatible endpoint.
     pub s3_api: s3_api::S3ApiConfig,
+    /// `[archive]`: the archive tier.
+    pub archive: archive::ArchiveConfig,
 }
 
 /// `[database]`.
@@ -225,6 +229,7 @@ impl Default for Config {
             tls: TlsConfig::default(),
             ui: ui::UiConfig::default(),
             s3_api: s3_api::S3ApiConfig::default(),
+            archive: archive::ArchiveConfig::default(),
         }
     }
 }
@@ -275,6 +280,7 @@ impl Config {
             role.locations = role.locations.iter().map(sources::Location::redacted).collect();
         }
         copy.storage = self.storage.redacted();
+        copy.archive = self.archive.redacted();
         copy.ui = self.ui.redacted();
         copy
     }
@@ -315,6 +321,9 @@ impl Config {
         }
         if let Some((key, problem)) = self.storage.problem() {
             return Err(invalid(key, problem));
+        }
+        if let Some((key, problem)) = self.archive.problem() {
+            return Err(invalid(&key, problem));
         }
         for (i, role) in self.roles.iter().enumerate() {
             if crate::model::role::RoleArn::parse(&role.arn).is_none() {

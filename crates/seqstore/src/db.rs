@@ -23,6 +23,7 @@ pub mod sequence_stores;
 pub mod settings;
 pub mod stored_files;
 pub mod tags;
+pub mod tiers;
 pub mod uploads;
 
 use std::sync::Once;

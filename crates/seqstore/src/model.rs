@@ -37,5 +37,6 @@ pub mod role;
 pub mod s3_access;
 pub mod sequence_store;
 pub mod tags;
+pub mod tier;
 pub mod time;
 pub mod upload;

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 
 use crate::VerifyError;
+use crate::model::read_set::Tier;
 use crate::service::Service;
 use crate::service::scrub::{Damage, Item, Owner, Summary};
 
@@ -59,7 +60,8 @@ fn describe(item: &Item, damage: &Damage) -> String {
         Damage::Sha256 { recorded, found } => ("DAMAGED", format!("SHA-256 {found}, {recorded} recorded")),
         Damage::Unreadable(why) => ("UNREADABLE", why.clone()),
     };
-    format!("{kind} store {} {owner} file {} key {}: {what}", item.store, item.file, item.recorded.key)
+    let tier = if item.tier == Tier::Archive { " in the archive" } else { "" };
+    format!("{kind} store {} {owner} file {} key {}{tier}: {what}", item.store, item.file, item.recorded.key)
 }
 
 /// The summary line.
@@ -115,6 +117,7 @@ mod tests {
                 "ab".into(),
                 "cd".into(),
             ),
+            tier: Tier::Hot,
         };
         let line = describe(&item, &Damage::Sha256 { recorded: "ab".into(), found: "cd".into() });
         assert_eq!(

@@ -128,7 +128,11 @@ impl Server {
         let node_id = worker::node_id(&config.data_dir).map_err(dir_err)?;
         let db = Db::connect(&config.database_url()).await?;
         let metrics = Arc::new(metrics::Metrics::default());
-        let service = Service::new(config, db.clone(), data).await?.with_meter(metrics.clone());
+        let service = Service::new(config, db.clone(), data).await.map_err(|e| match e {
+            crate::service::OpenError::Db(e) => Error::Db(e),
+            crate::service::OpenError::Objects(e) => Error::Data(e),
+        })?;
+        let service = service.with_meter(metrics.clone());
         let listener = TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?;
         let s3_listener = match s3_addr {
             Some(addr) => Some(TcpListener::bind(addr).await.map_err(|source| Error::Listen { addr, source })?),

@@ -29,6 +29,7 @@ pub mod sequence_stores;
 pub mod signing;
 pub mod stored_md5;
 pub mod tags;
+pub mod tiers;
 pub mod uploads;
 
 pub use error::Error;
@@ -100,6 +101,10 @@ struct Listing {
 pub struct Service {
     db: Db,
     data: DataStore,
+    /// The archive tier (`[archive.storage]`).
+    archive: DataStore,
+    /// When read sets are archived and how long the copies a move leaves stay.
+    tiers: tiers::TierSettings,
     region: String,
     quotas: QuotasConfig,
     tokens: PageTokens,
@@ -125,9 +130,11 @@ struct ImportSettings {
 }
 
 impl Service {
-    /// Builds the service. The pagination-token key comes from `auth.token_key` or, when unset,
+    /// Builds the service over `data` (the store's own storage) and the archive tier the
+    /// configuration names. The pagination-token key comes from `auth.token_key` or, when unset,
     /// from the database, where the first process to start stores a random one for all.
-    pub async fn new(config: &Config, db: Db, data: DataStore) -> Result<Self, db::Error> {
+    pub async fn new(config: &Config, db: Db, data: DataStore) -> Result<Self, OpenError> {
+        let archive = DataStore::archive(&config.archive.storage, &config.data_dir)?;
         let key = match &config.auth.token_key {
             Some(key) => key.clone(),
             None => db::settings::get_or_init(&db, "page_token_key", page_token::random_key).await?,
@@ -135,6 +142,8 @@ impl Service {
         Ok(Self {
             db,
             data,
+            archive,
+            tiers: tiers::TierSettings { after: config.archive.after(), grace: config.archive.grace() },
             region: config.region.clone(),
             quotas: config.quotas.clone(),
             tokens: PageTokens::new(key.as_bytes()),
@@ -168,7 +177,7 @@ impl Service {
             Ok(service) => Ok(service),
             Err(e) => {
                 db.close().await;
-                Err(e.into())
+                Err(e)
             }
         }
     }

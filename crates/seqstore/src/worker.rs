@@ -2,13 +2,15 @@
 //! attempt there to its end, and logs and counts what happened. A start-up step resumes this
 //! node's interrupted sources and sweeps orphan objects, then starts two background passes: one
 //! records the MD5 of files stored without one, the other the refget identifiers (and
-//! `reference_sequences` rows) of references imported without them; a periodic step aborts abandoned uploads.
+//! `reference_sequences` rows) of references imported without them; periodic steps abort abandoned
+//! uploads, archive idle read sets and delete the copies tier moves left behind.
 //! Everything that touches the database or storage is a service use case
 //! ([`crate::service::engine`]); the worker is the loop.
 
 mod backfill;
 mod report;
 mod sweep;
+mod tiers;
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -59,6 +61,8 @@ pub async fn start(service: Service, settings: Settings, count: usize) -> Result
     tasks.spawn(sweep::abandoned_uploads(service.clone(), settings.upload_idle, every, stopped.clone()));
     tasks.spawn(backfill::stored_md5(service.clone(), stopped.clone()));
     tasks.spawn(backfill::refget(service.clone(), stopped.clone()));
+    let every = tiers::period(service.archive_after(), service.tier_grace());
+    tasks.spawn(tiers::passes(service.clone(), every, stopped.clone()));
     Ok(Workers { tasks, stop })
 }
 

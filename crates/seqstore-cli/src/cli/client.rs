@@ -369,22 +369,9 @@ pub struct TokenArgs {
     pub expires: u64,
 }
 
-/// Seconds of `90`, `90s`, `30m`, `2h` or `1d`.
+/// Seconds of `90`, `90s`, `30m`, `2h` or `1d` (the server's own reading of durations).
 fn parse_duration(text: &str) -> Result<u64, String> {
-    let text = text.trim();
-    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let number: u64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 3600, 30m, 2h or 1d"))?;
-    let unit = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(format!("'{text}' has unit '{unit}': use s, m, h or d")),
-    };
-    Ok(number.saturating_mul(unit))
+    seqstore::config::parse_duration(text)
 }
 
 /// `seqstore download`.

@@ -83,7 +83,7 @@ async fn embedded_backup_restores_the_same_read_sets() {
         (dir.path().join("sources"), dir.path().join("data"), dir.path().join("backup"), dir.path().join("restored"));
     std::fs::create_dir(&root).expect("root");
     // The embedded deployment keeps its objects in the data directory, whatever the test switches say.
-    let local = TestStorage { config: seqstore::config::StorageConfig::default() };
+    let local = TestStorage::local();
     let serve = |data: &Path| {
         Serve::start_on(
             &[

@@ -38,7 +38,7 @@ fn config(dir: &Path, extra: &str) -> PathBuf {
 /// (the storage kinds themselves are covered by the storage conformance suite).
 fn serve(dir: &Path, config: &Path, root: &Path) -> Serve {
     let data = dir.join("data");
-    let local = TestStorage { config: seqstore::config::StorageConfig::default() };
+    let local = TestStorage::local();
     Serve::start_on(
         &[
             "--listen".as_ref(),

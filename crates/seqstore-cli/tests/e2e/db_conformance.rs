@@ -359,6 +359,7 @@ fn read_set(id: &str, account: &str, store: &str, etag: seqstore::model::read_se
         files: seqstore::model::read_set::Files::default(),
         statistics: None,
         status_message: None,
+        last_access: None,
     }
 }
 

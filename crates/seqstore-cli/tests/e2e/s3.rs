@@ -18,6 +18,8 @@ use super::support::in_ci;
 
 /// Bucket of the shared server that holds the data of test servers, a prefix per test.
 pub const DATA_BUCKET: &str = "seqstore-data";
+/// The bucket of the archive tier of servers on S3 storage (another bucket than the data's).
+pub const ARCHIVE_BUCKET: &str = "seqstore-archive";
 
 /// A running moto server.
 pub struct S3Server {
@@ -73,6 +75,7 @@ impl S3Server {
             watchdog.arg(&moto).env("PARENT", std::process::id().to_string());
             let server = Self::spawn(watchdog);
             server.create_bucket(DATA_BUCKET);
+            server.create_bucket(ARCHIVE_BUCKET);
             server
         })
     }

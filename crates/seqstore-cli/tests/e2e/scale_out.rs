@@ -59,7 +59,7 @@ impl Cluster {
         );
         std::fs::write(&config, text).expect("config");
         // The configuration file names the cluster's bucket: no storage from the test switches.
-        let no_override = TestStorage { config: seqstore::config::StorageConfig::default() };
+        let no_override = TestStorage::local();
         let serve = Serve::start_on(
             &[
                 "--listen".as_ref(),

@@ -22,7 +22,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use http_body_util::BodyExt;
 use object_store::ObjectStoreExt;
 use seqstore::config::{AccessKey, Config};
-use seqstore::config::{StorageConfig, StorageKind};
+use seqstore::config::{ArchiveStorageConfig, StorageConfig, StorageKind};
 use seqstore::db::Db;
 use seqstore::server::Server;
 use seqstore::storage::objects::DataStore;
@@ -181,9 +181,17 @@ fn with_database(url: &str, name: &str) -> String {
 pub struct TestStorage {
     /// The `[storage]` table to give seqstore (`part_size` left at its default).
     pub config: StorageConfig,
+    /// The `[archive.storage]` table: local (`{data_dir}/archive`) beside local storage; beside
+    /// S3 storage a fresh prefix in [`super::s3::ARCHIVE_BUCKET`], written as `STANDARD_IA`.
+    pub archive: ArchiveStorageConfig,
 }
 
 impl TestStorage {
+    /// Local storage and a local archive, whatever the environment asks for.
+    pub fn local() -> Self {
+        Self { config: StorageConfig::default(), archive: ArchiveStorageConfig::default() }
+    }
+
     /// A fresh storage of the kind the environment asks for.
     pub fn new() -> Self {
         let mut config = StorageConfig::default();
@@ -198,7 +206,19 @@ impl TestStorage {
             config.access_key_id = Some("test".into());
             config.secret_access_key = Some("test".into());
         }
-        Self { config }
+        let mut archive = ArchiveStorageConfig::default();
+        if config.kind == StorageKind::S3 {
+            archive.kind = StorageKind::S3;
+            archive.bucket = Some(super::s3::ARCHIVE_BUCKET.into());
+            archive.prefix = config.prefix.clone();
+            archive.endpoint = config.endpoint.clone();
+            archive.region = config.region.clone();
+            archive.path_style = true;
+            archive.access_key_id = config.access_key_id.clone();
+            archive.secret_access_key = config.secret_access_key.clone();
+            archive.storage_class = Some("STANDARD_IA".into());
+        }
+        Self { config, archive }
     }
 
     /// The `SEQSTORE_STORAGE__*` variables that give a `seqstore serve` process this storage.
@@ -217,7 +237,21 @@ impl TestStorage {
             ("ACCESS_KEY_ID", c.access_key_id.clone()),
             ("SECRET_ACCESS_KEY", c.secret_access_key.clone()),
         ];
-        set.into_iter().filter_map(|(k, v)| Some((format!("SEQSTORE_STORAGE__{k}"), v?))).collect()
+        let a = &self.archive;
+        let archive = [
+            ("KIND", Some("s3".to_owned())),
+            ("BUCKET", a.bucket.clone()),
+            ("PREFIX", Some(a.prefix.clone())),
+            ("ENDPOINT", a.endpoint.clone()),
+            ("REGION", a.region.clone()),
+            ("PATH_STYLE", Some(a.path_style.to_string())),
+            ("ACCESS_KEY_ID", a.access_key_id.clone()),
+            ("SECRET_ACCESS_KEY", a.secret_access_key.clone()),
+            ("STORAGE_CLASS", a.storage_class.clone()),
+        ];
+        let storage = set.into_iter().filter_map(|(k, v)| Some((format!("SEQSTORE_STORAGE__{k}"), v?)));
+        let archive = archive.into_iter().filter_map(|(k, v)| Some((format!("SEQSTORE_ARCHIVE__STORAGE__{k}"), v?)));
+        storage.chain(archive).collect()
     }
 }
 
@@ -226,14 +260,20 @@ impl Drop for TestStorage {
         if self.config.kind == StorageKind::Local {
             return;
         }
-        let store = DataStore::new(&self.config, std::path::Path::new("/nonexistent")).expect("data store");
+        let nowhere = std::path::Path::new("/nonexistent");
+        let stores = [
+            DataStore::new(&self.config, nowhere).expect("data store"),
+            DataStore::archive(&self.archive, nowhere).expect("archive store"),
+        ];
         // Drop runs outside any runtime guarantee: use a private one on a plain thread.
         let _ = std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
             runtime.block_on(async {
-                let store = store.object_store();
-                let locations = store.list(None).map_ok(|meta| meta.location).boxed();
-                let _ = store.delete_stream(locations).collect::<Vec<_>>().await;
+                for store in &stores {
+                    let store = store.object_store();
+                    let locations = store.list(None).map_ok(|meta| meta.location).boxed();
+                    let _ = store.delete_stream(locations).collect::<Vec<_>>().await;
+                }
             });
         })
         .join();
@@ -285,6 +325,7 @@ pub fn config(db: &TestDb) -> Config {
     config.database.url = Some(db.url.clone());
     config.auth.keys = vec![key(KEY_A), key(KEY_B)];
     config.storage = db.storage.config.clone();
+    config.archive.storage = db.storage.archive.clone();
     config
 }
 

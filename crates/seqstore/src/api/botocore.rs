@@ -259,6 +259,16 @@ pub static EXTENSIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
             "/sequencestore/{sequenceStoreId}/exportjob/{id}/cancel",
             "GetReadSetExportJob",
         ),
+        Operation::extension(
+            "CancelReadSetActivationJob",
+            "/sequencestore/{sequenceStoreId}/activationjob/{id}/cancel",
+            "GetReadSetActivationJob",
+        ),
+        Operation::extension(
+            "BatchArchiveReadSet",
+            "/sequencestore/{sequenceStoreId}/readset/batch/archive",
+            "BatchDeleteReadSet",
+        ),
     ]
 });
 

@@ -122,7 +122,13 @@ struct BatchDeleteRequest {
 pub async fn batch_delete(service: &Service, caller: &Caller, input: Value) -> Result<Response, ApiError> {
     let request: BatchDeleteRequest = parse(input)?;
     let failed = service.delete_read_sets(caller, &request.sequence_store_id, &request.ids).await?;
-    let errors: Vec<Value> = failed
+    Ok(Json(json!({ "errors": batch_errors(failed) })).into_response())
+}
+
+/// The `errors` of a batch operation on read sets (BatchDeleteReadSet, BatchArchiveReadSet): one
+/// ReadSetBatchErrorList entry per id that failed.
+pub(super) fn batch_errors(failed: Vec<(String, crate::service::Error)>) -> Vec<Value> {
+    failed
         .into_iter()
         .map(|(id, error)| {
             let code = match error {
@@ -131,8 +137,7 @@ pub async fn batch_delete(service: &Service, caller: &Caller, input: Value) -> R
             };
             json!({ "id": id, "code": code, "message": error.to_string() })
         })
-        .collect();
-    Ok(Json(json!({ "errors": errors })).into_response())
+        .collect()
 }
 
 #[derive(Deserialize)]

@@ -186,6 +186,8 @@ pub struct QuotasConfig {
     pub concurrent_import_jobs: u64,
     /// Export jobs per account that are not finished yet.
     pub concurrent_export_jobs: u64,
+    /// Activation jobs per account that are not finished yet.
+    pub concurrent_activation_jobs: u64,
     /// Sources in one import job (the model allows at most 100).
     pub sources_per_job: u64,
     /// Read sets in one sequence store, counting imports and uploads on their way in.
@@ -201,6 +203,7 @@ impl Default for QuotasConfig {
             reference_stores: 1000,
             concurrent_import_jobs: 20,
             concurrent_export_jobs: 5,
+            concurrent_activation_jobs: 10,
             sources_per_job: 100,
             read_sets_per_store: 1_000_000,
             uploads_in_progress: 100,

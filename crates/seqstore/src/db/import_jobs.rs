@@ -10,6 +10,7 @@ use super::{Backend, Error};
 use crate::model::import::{JobStatus, Source, SourceStatus};
 pub use crate::model::job::Claim;
 use crate::model::job::{Job, JobFamily, JobKind, JobSpec};
+use crate::model::read_set::ReadSetStatus;
 use crate::model::time::Millis;
 
 const JOB_COLUMNS: &str =
@@ -398,7 +399,8 @@ pub const CANCELLED: &str = "cancelled";
 /// Cancels job `job_id` (SUBMITTED or IN_PROGRESS; anything else is left as it is): the job
 /// becomes CANCELLING, its NOT_STARTED sources FAILED with the message [`CANCELLED`], and the job
 /// CANCELLED at once when no source is left in progress (the attempts in progress stop on their
-/// next renewal or settlement and settle it). Runs inside the caller's transaction, locking the
+/// next renewal or settlement and settle it); the read sets of an activation job's NOT_STARTED
+/// sources go back to ARCHIVED. Runs inside the caller's transaction, locking the
 /// job row before the source rows ([`lock_job`]).
 pub async fn cancel(conn: &mut AnyConnection, backend: Backend, job_id: &str, now: Millis) -> Result<(), Error> {
     lock_job(conn, backend, job_id).await?;
@@ -410,6 +412,20 @@ pub async fn cancel(conn: &mut AnyConnection, backend: Backend, job_id: &str, no
     .await?;
     if done.rows_affected() == 0 {
         return Ok(());
+    }
+    // The read sets of activation sources that will not start go back to ARCHIVED.
+    let unstarted = sqlx::query(
+        "SELECT account_id, store_id, read_set_id FROM import_sources WHERE job_id = $1 AND status = 'NOT_STARTED' \
+         AND kind = 'activation'",
+    )
+    .bind(job_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for row in unstarted {
+        let (account, store): (String, String) = (row.try_get("account_id")?, row.try_get("store_id")?);
+        let Some(id) = row.try_get::<Option<String>, _>("read_set_id")? else { continue };
+        let (from, to) = (ReadSetStatus::Activating, ReadSetStatus::Archived);
+        super::tiers::set_status(conn, &account, &store, &id, from, to).await?;
     }
     sqlx::query(
         "UPDATE import_sources SET status = 'FAILED', status_message = $1, \

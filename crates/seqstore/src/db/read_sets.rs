@@ -9,15 +9,23 @@ use crate::model::import::FileType;
 use crate::model::read_set::{Alignment, CreationType, ETag, ReadSet, ReadSetStatus};
 use crate::model::time::Millis;
 
-const COLUMNS: &str = "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
-                       reference_arn, file_type, creation_type, creation_job_id, creation_ms, total_read_count, \
-                       total_base_count, alignment, etag, files, statistics, status_message, etag_source1";
+/// The columns every write sets, in [`insert`]'s order.
+macro_rules! columns {
+    () => {
+        "id, account_id, store_id, status, name, description, subject_id, sample_id, generated_from, \
+         reference_arn, file_type, creation_type, creation_job_id, creation_ms, total_read_count, \
+         total_base_count, alignment, etag, files, statistics, status_message, etag_source1, bytes"
+    };
+}
+const COLUMNS: &str = columns!();
+/// [`COLUMNS`] and what only reads return (the last access, written by [`touch`]).
+const READ_COLUMNS: &str = concat!(columns!(), ", last_access_ms");
 
 /// Inserts a read set (ACTIVE from an import, PROCESSING_UPLOAD from a completed upload).
 pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error> {
     let sql = format!(
         "INSERT INTO read_sets ({COLUMNS}) VALUES ($1, $2, $3, $22, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-         $14, $15, $16, $17, $18, $19, $20, $21)"
+         $14, $15, $16, $17, $18, $19, $20, $21, $23)"
     );
     sqlx::query(&sql)
         .bind(&set.id)
@@ -42,6 +50,7 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
         .bind(&set.status_message)
         .bind(non_empty(&set.etag.source1))
         .bind(set.status.as_str())
+        .bind(set.files.total_bytes() as i64)
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -52,7 +61,7 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
 pub async fn finish_upload(conn: &mut AnyConnection, set: &ReadSet) -> Result<bool, Error> {
     let done = sqlx::query(
         "UPDATE read_sets SET status = $1, total_read_count = $2, total_base_count = $3, alignment = $4, etag = $5, \
-         files = $6, statistics = $7, status_message = $8, etag_source1 = $9 \
+         files = $6, statistics = $7, status_message = $8, etag_source1 = $9, bytes = $13 \
          WHERE account_id = $10 AND store_id = $11 AND id = $12 AND status = 'PROCESSING_UPLOAD'",
     )
     .bind(set.status.as_str())
@@ -67,6 +76,7 @@ pub async fn finish_upload(conn: &mut AnyConnection, set: &ReadSet) -> Result<bo
     .bind(&set.account)
     .bind(&set.store_id)
     .bind(&set.id)
+    .bind(set.files.total_bytes() as i64)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -79,7 +89,7 @@ fn non_empty(digest: &str) -> Option<&str> {
 
 /// Read set `id` of `account` in `store`.
 pub async fn get(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<Option<ReadSet>, Error> {
-    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE account_id = $1 AND store_id = $2 AND id = $3");
+    let sql = format!("SELECT {READ_COLUMNS} FROM read_sets WHERE account_id = $1 AND store_id = $2 AND id = $3");
     let row = sqlx::query(&sql).bind(account).bind(store).bind(id).fetch_optional(&mut *conn).await?;
     row.as_ref().map(from_row).transpose()
 }
@@ -140,7 +150,7 @@ pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &
         query.after.as_ref(),
     );
     let limit = filter.limit(query.limit);
-    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
+    let sql = format!("SELECT {READ_COLUMNS} FROM read_sets WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
     let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()
 }
@@ -205,7 +215,7 @@ pub async fn page_all(
     limit: i64,
 ) -> Result<Vec<ReadSet>, Error> {
     let of_store = if store.is_some() { "AND store_id = $2" } else { "" };
-    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE id > $1 {of_store} ORDER BY id LIMIT {limit}");
+    let sql = format!("SELECT {READ_COLUMNS} FROM read_sets WHERE id > $1 {of_store} ORDER BY id LIMIT {limit}");
     let mut query = sqlx::query(&sql).bind(after);
     if let Some(store) = store {
         query = query.bind(store);
@@ -226,9 +236,17 @@ pub async fn page_of_store(
     limit: i64,
 ) -> Result<Vec<ReadSet>, Error> {
     let op = if inclusive { ">=" } else { ">" };
-    let sql = format!("SELECT {COLUMNS} FROM read_sets WHERE store_id = $1 AND id {op} $2 ORDER BY id LIMIT {limit}");
+    let sql =
+        format!("SELECT {READ_COLUMNS} FROM read_sets WHERE store_id = $1 AND id {op} $2 ORDER BY id LIMIT {limit}");
     let rows = sqlx::query(&sql).bind(store).bind(from).fetch_all(&mut *conn).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// Read set `id` of any account: for maintenance (the sweep), never for the API.
+pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<ReadSet>, Error> {
+    let sql = format!("SELECT {READ_COLUMNS} FROM read_sets WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(&mut *conn).await?;
+    row.as_ref().map(from_row).transpose()
 }
 
 /// True when a read set `id` is committed (any account).
@@ -266,6 +284,7 @@ fn from_row(row: &AnyRow) -> Result<ReadSet, Error> {
             .map(|s| serde_json::from_str(&s).map_err(|_| Error::Corrupt { what: "alignment statistics" }))
             .transpose()?,
         status_message: row.try_get("status_message")?,
+        last_access: row.try_get("last_access_ms")?,
     })
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::export::ExportSource;
 use super::import::{JobStatus, SourceSpec};
 use super::reference::ReferenceSourceSpec;
+use super::tier::{ActivationSource, ArchiveSource};
 use super::time::Millis;
 use super::upload::UploadedParts;
 
@@ -128,6 +129,12 @@ job_kinds! {$
     Upload(UploadSource) => "upload" { store: Sequence, family: Internal, fresh_output_ids: None },
     /// Read sets exported to an S3 prefix (the source's output id is the read set it exports).
     Export(ExportSource) => "export" { store: Sequence, family: Export, fresh_output_ids: None },
+    /// Read sets moved to the archive tier (internal: made by the archiver or BatchArchiveReadSet;
+    /// the source's output id is the read set it moves).
+    Archive(ArchiveSource) => "archive" { store: Sequence, family: Internal, fresh_output_ids: None },
+    /// Archived read sets copied back (StartReadSetActivationJob; the source's output id is the
+    /// read set it activates).
+    Activation(ActivationSource) => "activation" { store: Sequence, family: Activation, fresh_output_ids: None },
 }
 
 /// The kinds of store a job belongs to.
@@ -147,7 +154,9 @@ pub enum JobFamily {
     Import,
     /// Export jobs (StartReadSetExportJob, `concurrent_export_jobs`).
     Export,
-    /// Work the API does not show as a job (an upload's processing).
+    /// Activation jobs (StartReadSetActivationJob, `concurrent_activation_jobs`).
+    Activation,
+    /// Work the API does not show as a job (an upload's processing, archiving).
     Internal,
 }
 
@@ -188,6 +197,18 @@ impl Spec for UploadSource {
 }
 
 impl Spec for ExportSource {
+    fn reserved_output_id(&self) -> Option<&str> {
+        Some(&self.read_set_id)
+    }
+}
+
+impl Spec for ArchiveSource {
+    fn reserved_output_id(&self) -> Option<&str> {
+        Some(&self.read_set_id)
+    }
+}
+
+impl Spec for ActivationSource {
     fn reserved_output_id(&self) -> Option<&str> {
         Some(&self.read_set_id)
     }

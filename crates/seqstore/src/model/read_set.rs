@@ -16,6 +16,11 @@ pub enum ReadSetStatus {
     ProcessingUpload,
     /// Processing a direct upload's parts failed; `statusMessage` says why.
     UploadFailed,
+    /// Its files live in the archive tier (`[archive]`): listed and described, not readable until
+    /// an activation job brings them back.
+    Archived,
+    /// An activation job is copying its files back from the archive tier; still not readable.
+    Activating,
 }
 
 /// How a read set was created (the model's `CreationType`).
@@ -36,7 +41,13 @@ pub enum Alignment {
     Unaligned,
 }
 
-wire_names!(ReadSetStatus { Active => "ACTIVE", ProcessingUpload => "PROCESSING_UPLOAD", UploadFailed => "UPLOAD_FAILED" });
+wire_names!(ReadSetStatus {
+    Active => "ACTIVE",
+    ProcessingUpload => "PROCESSING_UPLOAD",
+    UploadFailed => "UPLOAD_FAILED",
+    Archived => "ARCHIVED",
+    Activating => "ACTIVATING",
+});
 wire_names!(CreationType { Import => "IMPORT", Upload => "UPLOAD" });
 wire_names!(Alignment { Aligned => "ALIGNED", Unaligned => "UNALIGNED" });
 
@@ -47,6 +58,29 @@ impl CreationType {
         match self {
             Self::Import => ReadSetStatus::Active,
             Self::Upload => ReadSetStatus::ProcessingUpload,
+        }
+    }
+}
+
+/// Where a read set's files live: the store's own storage, or the archive tier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tier {
+    /// The store's own storage (`[storage]`).
+    Hot,
+    /// The archive location (`[archive.storage]`).
+    Archive,
+}
+
+wire_names!(Tier { Hot => "hot", Archive => "archive" });
+
+impl ReadSetStatus {
+    /// The tier its recorded files are in: the archive for ARCHIVED and ACTIVATING read sets (an
+    /// activation's copies become its files only when it commits), the store's own storage
+    /// otherwise.
+    pub fn tier(self) -> Tier {
+        match self {
+            Self::Archived | Self::Activating => Tier::Archive,
+            Self::Active | Self::ProcessingUpload | Self::UploadFailed => Tier::Hot,
         }
     }
 }
@@ -134,6 +168,16 @@ pub struct Files {
 
 impl Files {
     /// Every stored file (source1, source2, index; those there are).
+    pub fn stored(&self) -> Vec<&StoredFile> {
+        [&self.source1, &self.source2, &self.index].into_iter().filter_map(Option::as_ref).collect()
+    }
+
+    /// The bytes of every stored file.
+    pub fn total_bytes(&self) -> u64 {
+        self.stored().iter().map(|f| f.content_length).sum()
+    }
+
+    /// Every stored file (source1, source2, index; those there are), to change.
     pub fn stored_mut(&mut self) -> Vec<&mut StoredFile> {
         [&mut self.source1, &mut self.source2, &mut self.index].into_iter().filter_map(Option::as_mut).collect()
     }
@@ -190,7 +234,8 @@ pub struct ReadSet {
     /// 10-digit id.
     pub id: String,
     /// `ACTIVE`; a direct upload's read set is `PROCESSING_UPLOAD` until its parts are processed,
-    /// then `ACTIVE` or `UPLOAD_FAILED`.
+    /// then `ACTIVE` or `UPLOAD_FAILED`; an archived one `ARCHIVED`, then `ACTIVATING` while an
+    /// activation job brings it back.
     pub status: ReadSetStatus,
     /// Owning account.
     pub account: String,
@@ -230,6 +275,9 @@ pub struct ReadSet {
     pub statistics: Option<AlignmentStatistics>,
     /// A note on the read set, e.g. why it has no index.
     pub status_message: Option<String>,
+    /// When its data was last read (GetReadSet, the S3 endpoint, htsget, an export), coarsely (at
+    /// most once a minute per process); `None` when never since it was created.
+    pub last_access: Option<Millis>,
 }
 
 impl ReadSet {
@@ -260,6 +308,7 @@ impl ReadSet {
             files: Files::default(),
             statistics: None,
             status_message: None,
+            last_access: None,
         }
     }
 

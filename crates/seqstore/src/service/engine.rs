@@ -21,6 +21,7 @@ mod skeleton;
 mod sources;
 mod sweep;
 pub(super) mod tee;
+mod tier_copy;
 
 use std::time::Duration;
 

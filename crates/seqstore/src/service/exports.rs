@@ -62,6 +62,7 @@ impl Service {
             sources,
             uris: Vec::new(),
             reference_arns: Vec::new(),
+            activate: Vec::new(),
         };
         self.submit(caller, submission).await
     }

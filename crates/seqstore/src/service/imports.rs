@@ -88,6 +88,7 @@ impl Service {
             sources,
             uris,
             reference_arns,
+            activate: Vec::new(),
         };
         self.submit(caller, submission).await
     }

@@ -36,6 +36,8 @@ pub(super) struct Submission {
     pub uris: Vec<(String, String)>,
     /// Every `referenceArn` with its member path.
     pub reference_arns: Vec<(String, String)>,
+    /// Read sets of the store made ACTIVATING with the job (each must be ARCHIVED).
+    pub activate: Vec<String>,
 }
 
 impl Service {
@@ -60,15 +62,21 @@ impl Service {
             let job = import_jobs::job_any_store(&mut tx, &caller.account, &record.resource_id).await?;
             return job.ok_or(Error::NotFound { kind: "job", id: record.resource_id });
         }
-        let grants = self.grants(caller, &sub.role_arn)?;
-        for (member, arn) in &sub.reference_arns {
-            self.check_reference_arn(&mut tx, caller, member, arn).await?;
-        }
-        check_uris(&grants, &sub.uris)?;
-        if let Some(destination) = &sub.destination {
-            self.check_destination(&grants, &sub.role_arn, destination)?;
+        // Activation jobs pass no role: they read and write only the store's own tiers.
+        if sub.kind.family() != JobFamily::Activation {
+            let grants = self.grants(caller, &sub.role_arn)?;
+            for (member, arn) in &sub.reference_arns {
+                self.check_reference_arn(&mut tx, caller, member, arn).await?;
+            }
+            check_uris(&grants, &sub.uris)?;
+            if let Some(destination) = &sub.destination {
+                self.check_destination(&grants, &sub.role_arn, destination)?;
+            }
         }
         self.check_job_quotas(&mut tx, caller, sub.kind, &sub.store_id, sub.sources.len()).await?;
+        for (i, id) in sub.activate.iter().enumerate() {
+            self.mark_activating(&mut tx, caller, &sub.store_id, &format!("sources.{i}.readSetId"), id).await?;
+        }
         let job = Job {
             id: db::ids::reserve(&mut tx, "importJob").await?,
             kind: sub.kind,
@@ -225,6 +233,7 @@ fn check_uris(grants: &Grants, uris: &[(String, String)]) -> Result<(), Error> {
 pub(super) fn job_noun(kind: JobKind) -> &'static str {
     match kind.family() {
         JobFamily::Export => "export job",
+        JobFamily::Activation => "activation job",
         JobFamily::Import | JobFamily::Internal => "import job",
     }
 }

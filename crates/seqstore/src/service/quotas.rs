@@ -21,7 +21,8 @@ pub(super) fn of_account(what: &'static str, key: &'static str, limit: u64, advi
 
 impl Service {
     /// Before a job is inserted: the account's unfinished jobs of its family
-    /// (`concurrent_import_jobs`, `concurrent_export_jobs`), the job's sources (`sources_per_job`)
+    /// (`concurrent_import_jobs`, `concurrent_export_jobs`, `concurrent_activation_jobs`), the job's
+    /// sources (`sources_per_job`; an activation job's are bounded by the model, 20)
     /// and, for read set imports, the store's read sets (`read_sets_per_store`).
     pub(super) async fn check_job_quotas(
         &self,
@@ -36,6 +37,9 @@ impl Service {
         let active = import_jobs::count_active(conn, &caller.account, None, &[family]).await?;
         let (what, key, limit) = match family {
             JobFamily::Export => ("export jobs in progress", "concurrent_export_jobs", q.concurrent_export_jobs),
+            JobFamily::Activation => {
+                ("activation jobs in progress", "concurrent_activation_jobs", q.concurrent_activation_jobs)
+            }
             JobFamily::Import | JobFamily::Internal => {
                 ("import jobs in progress", "concurrent_import_jobs", q.concurrent_import_jobs)
             }
@@ -43,7 +47,7 @@ impl Service {
         check(active, 1, limit, || of_account(what, key, limit, "wait for some to finish"))?;
         let sources = sources as u64;
         check(0, sources, q.sources_per_job, || Error::QuotaExceeded {
-            holder: if family == JobFamily::Export { "an export job" } else { "an import job" }.into(),
+            holder: format!("an {}", super::jobs::job_noun(kind)),
             what: format!("sources (this one has {sources})"),
             key: "sources_per_job",
             limit: q.sources_per_job,

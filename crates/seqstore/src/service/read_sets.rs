@@ -60,6 +60,14 @@ impl Service {
                 "processing its upload failed ({}); correct the file and upload it again as a new read set",
                 set.status_message.as_deref().unwrap_or("GetReadSetMetadata's statusMessage says why")
             ),
+            ReadSetStatus::Archived => format!(
+                "it is archived; activate it first (aws omics start-read-set-activation-job --sequence-store-id \
+                 {store_id} --sources readSetId={id}, or the dashboard's Activate button) and read it once \
+                 GetReadSetMetadata shows status ACTIVE"
+            ),
+            ReadSetStatus::Activating => "an activation job is bringing it back from the archive; read it once \
+                                          GetReadSetMetadata shows status ACTIVE"
+                .to_owned(),
             ReadSetStatus::Active => "only ACTIVE read sets can be downloaded".to_owned(),
         };
         Err(Error::ReadSetNotActive { id: set.id, status: set.status, advice })
@@ -97,7 +105,8 @@ impl Service {
         Ok(Page::cut(items, limit, &self.tokens, &scope, |r| (r.creation_time, r.id.clone())))
     }
 
-    /// Deletes read sets of a store: rows and tags in one transaction, then their objects (an
+    /// Deletes read sets of a store: rows and tags in one transaction, then their objects in both
+    /// tiers (an
     /// object left behind by a failure here has no row and is removed by the next start-up sweep).
     /// Returns the ids that could not be deleted, with the reason.
     pub async fn delete_read_sets(
@@ -122,8 +131,10 @@ impl Service {
         }
         tx.commit().await.map_err(db::Error::from)?;
         for id in deleted {
-            if let Err(e) = self.data.delete_read_set(store_id, &id).await {
-                tracing::warn!(error = ?e, read_set = id, "objects of a deleted read set remain; the sweep will remove them");
+            for data in [&self.data, &self.archive] {
+                if let Err(e) = data.delete_read_set(store_id, &id).await {
+                    tracing::warn!(error = ?e, read_set = id, "objects of a deleted read set remain; the sweep will remove them");
+                }
             }
         }
         Ok(errors)

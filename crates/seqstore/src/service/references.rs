@@ -189,6 +189,7 @@ impl Service {
             sources: sources.into_iter().map(JobSpec::Reference).collect(),
             uris,
             reference_arns: Vec::new(),
+            activate: Vec::new(),
         };
         self.submit(caller, submission).await
     }

@@ -11,7 +11,7 @@ use seqstore_formats::digest::{Algorithm, Digest};
 
 use super::{Error, Service};
 use crate::db::{self, read_sets, references};
-use crate::model::read_set::StoredFile;
+use crate::model::read_set::{StoredFile, Tier};
 use crate::report::chain;
 use crate::storage::objects;
 
@@ -42,6 +42,8 @@ pub struct Item {
     pub file: &'static str,
     /// Its key, size and SHA-256 as the import recorded them.
     pub recorded: StoredFile,
+    /// The tier its key is in (an archived read set's files are in the archive).
+    pub tier: Tier,
 }
 
 /// What is wrong with one stored object.
@@ -140,9 +142,9 @@ impl Service {
                 inventory.read_sets += 1;
                 let files =
                     [("source1", set.files.source1), ("source2", set.files.source2), ("index", set.files.index)];
-                let owner = Owner::ReadSet(set.id.clone());
+                let (owner, tier) = (Owner::ReadSet(set.id.clone()), set.status.tier());
                 inventory.items.extend(files.into_iter().filter_map(|(file, recorded)| {
-                    Some(Item { store: set.store_id.clone(), owner: owner.clone(), file, recorded: recorded? })
+                    Some(Item { store: set.store_id.clone(), owner: owner.clone(), file, recorded: recorded?, tier })
                 }));
                 after = set.id;
             }
@@ -160,7 +162,13 @@ impl Service {
                 let files = [("source", f.source), ("index", f.index), ("bgzf", f.bgzf), ("gzi", f.gzi)];
                 let owner = Owner::Reference(reference.id.clone());
                 inventory.items.extend(files.into_iter().filter_map(|(file, recorded)| {
-                    Some(Item { store: reference.store_id.clone(), owner: owner.clone(), file, recorded: recorded? })
+                    Some(Item {
+                        store: reference.store_id.clone(),
+                        owner: owner.clone(),
+                        file,
+                        recorded: recorded?,
+                        tier: Tier::Hot,
+                    })
                 }));
                 after = reference.id;
             }
@@ -177,7 +185,7 @@ impl Service {
     pub fn scrub_objects(&self, items: Vec<Item>) -> impl Stream<Item = Result<Checked, Error>> + '_ {
         futures_util::stream::iter(items)
             .map(move |item| async move {
-                let damage = self.scrub_object(&item.recorded).await;
+                let damage = self.scrub_object(item.tier, &item.recorded).await;
                 Checked { item, damage }
             })
             .buffer_unordered(CONCURRENCY)
@@ -194,9 +202,9 @@ impl Service {
     }
 
     /// What is wrong with the object of `file`, if anything.
-    pub async fn scrub_object(&self, file: &StoredFile) -> Option<Damage> {
+    pub async fn scrub_object(&self, tier: Tier, file: &StoredFile) -> Option<Damage> {
         let key = Path::from(file.key.as_str());
-        let meta = match self.data.object_store().head(&key).await {
+        let meta = match self.tier(tier).object_store().head(&key).await {
             Ok(meta) => meta,
             Err(object_store::Error::NotFound { .. }) => return Some(Damage::Missing),
             Err(e) => return Some(Damage::Unreadable(chain(&e))),
@@ -207,7 +215,7 @@ impl Service {
         if file.sha256.is_empty() {
             return None;
         }
-        match self.object_digests(&key, meta.size, [Algorithm::Sha256]).await {
+        match self.object_digests(tier, &key, meta.size, [Algorithm::Sha256]).await {
             Ok([found]) if found == file.sha256 => None,
             Ok([found]) => Some(Damage::Sha256 { recorded: file.sha256.clone(), found }),
             Err(object_store::Error::NotFound { .. }) => Some(Damage::Missing),
@@ -228,6 +236,7 @@ impl Service {
     /// windows of [`WINDOW`] bytes.
     pub(super) async fn object_digests<const N: usize>(
         &self,
+        tier: Tier,
         key: &Path,
         size: u64,
         algorithms: [Algorithm; N],
@@ -236,7 +245,7 @@ impl Service {
         let mut start = 0;
         while start < size {
             let end = (start + WINDOW).min(size);
-            let mut stream = self.data.get_range(key, start..end).await.map_err(|e| match e {
+            let mut stream = self.tier(tier).get_range(key, start..end).await.map_err(|e| match e {
                 objects::Error::Object { source, .. } => source,
                 other => object_store::Error::Generic { store: "stored objects", source: Box::new(other) },
             })?;
@@ -261,6 +270,7 @@ mod tests {
             owner: Owner::ReadSet("2222222222".into()),
             file: "source1",
             recorded: StoredFile::new("k".into(), 10, 1 << 20, sha256.into(), String::new()),
+            tier: Tier::Hot,
         };
         let inventory = Inventory { items: vec![item("ab"), item("")], read_sets: 1, references: 0 };
         assert_eq!(inventory.bytes(), 20);

@@ -10,7 +10,7 @@ use seqstore_formats::digest::{Algorithm, Digest};
 use super::{Error, Service};
 use crate::db;
 use crate::db::stored_files::{self, FilesColumn, Recorded};
-use crate::model::read_set::{Files, StoredFile};
+use crate::model::read_set::{Files, StoredFile, Tier};
 use crate::model::reference::ReferenceFiles;
 use crate::report::chain;
 
@@ -143,7 +143,7 @@ impl Service {
             return Err(format!("{} bytes, {} recorded", meta.size, file.content_length));
         }
         let algorithms = [Algorithm::Sha256, Algorithm::Md5];
-        let [sha256, md5] = self.object_digests(&key, meta.size, algorithms).await.map_err(|e| chain(&e))?;
+        let [sha256, md5] = self.object_digests(Tier::Hot, &key, meta.size, algorithms).await.map_err(|e| chain(&e))?;
         if !file.sha256.is_empty() && sha256 != file.sha256 {
             return Err(format!("SHA-256 {sha256}, {} recorded", file.sha256));
         }

@@ -23,7 +23,7 @@ use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreExt, PutMultipartOptions, PutOptions, RetryConfig, WriteMultipart};
 
 use super::s3::{self, Endpoint};
-use crate::config::{StorageConfig, StorageKind};
+use crate::config::{ArchiveStorageConfig, StorageConfig, StorageKind};
 
 /// Directory of read set objects within a store.
 pub const READ_SETS: &str = "readSet";
@@ -99,6 +99,8 @@ struct S3Clients {
     builder: AmazonS3Builder,
     bucket: String,
     prefix: String,
+    /// The storage class every write asks for (`x-amz-storage-class`); `None`: the bucket's.
+    storage_class: Option<String>,
     by_key: Mutex<HashMap<Option<String>, Arc<dyn ObjectStore>>>,
 }
 
@@ -114,21 +116,33 @@ impl DataStore {
     pub fn new(storage: &StorageConfig, data_dir: &FsPath) -> Result<Self, Error> {
         match storage.kind {
             StorageKind::Local => Self::local(data_dir),
-            StorageKind::S3 => {
-                let endpoint = Endpoint {
-                    url: storage.endpoint.as_deref(),
-                    region: storage.region.as_deref(),
-                    path_style: storage.path_style,
-                    keys: storage.access_key_id.as_deref().zip(storage.secret_access_key.as_deref()),
-                };
-                let bucket = storage.bucket.as_deref().unwrap_or_default();
-                let mut builder = s3::builder(bucket, endpoint);
-                if let Some(max_retries) = storage.max_retries {
-                    builder = builder.with_retry(RetryConfig { max_retries, ..RetryConfig::default() });
-                }
-                Self::s3_with(bucket, &storage.prefix, builder)
-            }
+            StorageKind::S3 => Self::s3_of(storage, None),
         }
+    }
+
+    /// The archive tier `archive` configures: local under its `dir` (default
+    /// `{data_dir}/archive`), or S3, every write with its storage class.
+    pub fn archive(archive: &ArchiveStorageConfig, data_dir: &FsPath) -> Result<Self, Error> {
+        match archive.kind {
+            StorageKind::Local => Self::local_at(&archive.local_dir(data_dir)),
+            StorageKind::S3 => Self::s3_of(&archive.as_storage(), archive.storage_class.clone()),
+        }
+    }
+
+    /// The S3 bucket and prefix `storage` names, writing with `storage_class`.
+    fn s3_of(storage: &StorageConfig, storage_class: Option<String>) -> Result<Self, Error> {
+        let endpoint = Endpoint {
+            url: storage.endpoint.as_deref(),
+            region: storage.region.as_deref(),
+            path_style: storage.path_style,
+            keys: storage.access_key_id.as_deref().zip(storage.secret_access_key.as_deref()),
+        };
+        let bucket = storage.bucket.as_deref().unwrap_or_default();
+        let mut builder = s3::builder(bucket, endpoint);
+        if let Some(max_retries) = storage.max_retries {
+            builder = builder.with_retry(RetryConfig { max_retries, ..RetryConfig::default() });
+        }
+        Self::s3_with(bucket, &storage.prefix, builder, storage_class)
     }
 
     /// Every object in `store`, keys used as given: any object_store implementation, e.g. one
@@ -141,7 +155,12 @@ impl DataStore {
 
     /// Objects under `{data_dir}/objects` on the local file system.
     pub fn local(data_dir: &FsPath) -> Result<Self, Error> {
-        let root = data_dir.join("objects");
+        Self::local_at(&data_dir.join("objects"))
+    }
+
+    /// Objects under directory `root` on the local file system (created if missing).
+    pub fn local_at(root: &FsPath) -> Result<Self, Error> {
+        let root = root.to_path_buf();
         let dir_err = |source| Error::Dir { path: root.clone(), source };
         std::fs::create_dir_all(&root).map_err(dir_err)?;
         let root = root.canonicalize().map_err(dir_err)?;
@@ -155,15 +174,21 @@ impl DataStore {
     /// means the bucket's root). Nothing is requested yet: a wrong bucket or credentials show at
     /// the first operation.
     pub fn s3(bucket: &str, prefix: &str, endpoint: Endpoint<'_>) -> Result<Self, Error> {
-        Self::s3_with(bucket, prefix, s3::builder(bucket, endpoint))
+        Self::s3_with(bucket, prefix, s3::builder(bucket, endpoint), None)
     }
 
     /// Objects in `bucket` under `prefix`, through clients made by `builder`.
-    fn s3_with(bucket: &str, prefix: &str, builder: AmazonS3Builder) -> Result<Self, Error> {
+    fn s3_with(
+        bucket: &str,
+        prefix: &str,
+        builder: AmazonS3Builder,
+        storage_class: Option<String>,
+    ) -> Result<Self, Error> {
         let clients = S3Clients {
             builder,
             bucket: bucket.to_owned(),
             prefix: prefix.trim_matches('/').to_owned(),
+            storage_class,
             by_key: Mutex::new(HashMap::new()),
         };
         let store = clients.build(clients.builder.clone())?;
@@ -200,7 +225,7 @@ impl DataStore {
     /// one, never part of it.
     pub async fn put(&self, key: &Path, bytes: Vec<u8>, options: &WriteOptions) -> Result<(), Error> {
         let store = self.writes(options)?;
-        let put = PutOptions { tags: options.tag_set(), ..PutOptions::default() };
+        let put = PutOptions { tags: options.tag_set(), attributes: self.attributes(), ..PutOptions::default() };
         store.put_opts(key, bytes.into(), put).await.map(|_| ()).map_err(|source| object_err(key, source))
     }
 
@@ -225,7 +250,11 @@ impl DataStore {
     /// dies first.
     pub async fn writer(&self, key: &Path, options: &WriteOptions) -> Result<WriteMultipart, Error> {
         let store = self.writes(options)?;
-        let put = PutMultipartOptions { tags: options.tag_set(), ..PutMultipartOptions::default() };
+        let put = PutMultipartOptions {
+            tags: options.tag_set(),
+            attributes: self.attributes(),
+            ..PutMultipartOptions::default()
+        };
         let upload = store.put_multipart_opts(key, put).await.map_err(|source| object_err(key, source))?;
         let chunk = if matches!(&*self.backend, Backend::Local(_)) { LOCAL_CHUNK } else { CHUNK };
         Ok(WriteMultipart::new_with_chunk_size(upload, chunk))
@@ -264,8 +293,14 @@ impl DataStore {
     /// storage also those that only hold staging files of unfinished writes, which object_store's
     /// listing hides. On S3 an unfinished multipart upload is not an object and is not listed.
     pub async fn object_dirs(&self) -> Result<Vec<(String, String, String)>, Error> {
+        Ok(self.inventory().await?.0)
+    }
+
+    /// [`DataStore::object_dirs`], and the key of every object listed (relative to the prefix).
+    pub async fn inventory(&self) -> Result<(Vec<(String, String, String)>, Vec<String>), Error> {
         let mut found: Vec<(String, String, String)> = Vec::new();
         let metas: Vec<_> = self.store.list(None).try_collect().await.map_err(|s| object_err(&Path::from(""), s))?;
+        let mut keys = Vec::with_capacity(metas.len());
         for meta in metas {
             let parts: Vec<_> = meta.location.parts().map(|p| p.as_ref().to_owned()).collect();
             if let [store, kind, id, ..] = parts.as_slice()
@@ -273,18 +308,30 @@ impl DataStore {
             {
                 found.push((store.clone(), kind.clone(), id.clone()));
             }
+            keys.push(meta.location.to_string());
         }
         if let Backend::Local(root) = &*self.backend {
             found.extend(local::dirs(root));
         }
         found.sort();
         found.dedup();
-        Ok(found)
+        Ok((found, keys))
     }
 
     /// The object store itself, keys relative to the prefix (ranged reads of references).
     pub fn object_store(&self) -> &Arc<dyn ObjectStore> {
         &self.store
+    }
+
+    /// The attributes of every write: the configured storage class, if any.
+    fn attributes(&self) -> object_store::Attributes {
+        let mut attributes = object_store::Attributes::new();
+        if let Backend::S3(clients) = &*self.backend
+            && let Some(class) = &clients.storage_class
+        {
+            attributes.insert(object_store::Attribute::StorageClass, class.clone().into());
+        }
+        attributes
     }
 
     /// The client that writes with `options`' encryption.

@@ -59,6 +59,12 @@ impl IntoResponse for Error {
                     ReadSetStatus::UploadFailed => {
                         "Processing its upload failed (the read set page says why); of such a read set only the bytes as sent are kept, and only when its store has a fallback location."
                     }
+                    ReadSetStatus::Archived => {
+                        "It is archived: activate it (the Activate button on its page, or StartReadSetActivationJob) and download it once it is ACTIVE."
+                    }
+                    ReadSetStatus::Activating => {
+                        "It is being activated: its files can be downloaded once it is ACTIVE again."
+                    }
                     ReadSetStatus::Active => "Only the files of an ACTIVE read set can be downloaded.",
                 };
                 let body = layout::bare(

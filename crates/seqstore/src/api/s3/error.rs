@@ -34,7 +34,8 @@ pub enum S3Error {
     AccessDenied,
     /// The read set is not ACTIVE.
     #[error(
-        "The operation is not valid for the object's state: its read set is {}; only ACTIVE read sets can be read",
+        "The operation is not valid for the object's state: its read set is {}; only ACTIVE read sets can be read \
+         (an ARCHIVED one once StartReadSetActivationJob has made it ACTIVE again)",
         status.as_str()
     )]
     InvalidObjectState {

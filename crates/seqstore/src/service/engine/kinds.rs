@@ -2,6 +2,8 @@
 //! [`super::kind::RunsAs`]), and the one dispatch from a claimed source's spec to its kind, derived
 //! from the list of kinds in [`crate::model::job`] (no list of its own).
 
+mod read_set_activation;
+mod read_set_archive;
 mod read_set_export;
 mod read_set_import;
 mod reference_import;

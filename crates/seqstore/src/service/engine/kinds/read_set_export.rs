@@ -119,8 +119,18 @@ async fn read_set(at: &Attempt<'_>, id: &str) -> Result<ReadSet, Outcome> {
         Outcome::Abandoned
     })?;
     let set = found.ok_or_else(|| Outcome::Failed(format!("read set {id} no longer exists (it was deleted)")))?;
-    if set.status != ReadSetStatus::Active {
-        return Err(Outcome::Failed(format!("read set {id} is {}: only ACTIVE read sets can be exported", set.status)));
+    match set.status {
+        ReadSetStatus::Active => {}
+        ReadSetStatus::Archived | ReadSetStatus::Activating => {
+            return Err(Outcome::Failed(format!(
+                "read set {id} is {}: only ACTIVE read sets can be exported; activate it \
+                 (StartReadSetActivationJob) and export it once it is ACTIVE",
+                set.status
+            )));
+        }
+        status => {
+            return Err(Outcome::Failed(format!("read set {id} is {status}: only ACTIVE read sets can be exported")));
+        }
     }
     Ok(set)
 }
