@@ -54,6 +54,8 @@ mod e2e {
     mod storage_conformance;
     mod stored_md5;
     pub mod support;
+    mod tiers;
+    mod tiers_crash;
     mod ui;
     mod ui_browser;
     mod uploads;

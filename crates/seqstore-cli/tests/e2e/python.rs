@@ -40,3 +40,9 @@ pub fn run_client_script(script: &str, marker: &str) {
 fn boto3_and_aws_cli() {
     run_client_script("test_clients.py", "python-clients");
 }
+
+/// Storage tiers through boto3 and the AWS CLI, waiters included (`tests/python/test_tiers.py`).
+#[test]
+fn boto3_and_aws_cli_archive_and_activate() {
+    run_client_script("test_tiers.py", "python-tiers");
+}
