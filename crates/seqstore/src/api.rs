@@ -76,14 +76,15 @@ pub fn router(app: Arc<App>) -> Router {
 }
 
 /// True when the router runs operation `name` (of the model, or one of seqstore's extensions in
-/// [`botocore::EXTENSIONS`]); the model's other storage and tagging operations answer 405
+/// [`botocore::EXTENSIONS`]). Every storage and tagging operation of the model is run since the
+/// activation jobs (#25); one the router knew but did not run would answer 405
 /// NotSupportedOperationException.
 pub fn implements(name: &str) -> bool {
     Op::from_name(name).is_some()
 }
 
-/// The operations seqstore implements. The model's other storage and tagging operations answer
-/// 405 NotSupportedOperationException until they are built.
+/// The operations seqstore implements: every storage and tagging operation of the model, and the
+/// extensions.
 #[derive(Debug, Clone, Copy)]
 enum Op {
     CreateSequenceStore,

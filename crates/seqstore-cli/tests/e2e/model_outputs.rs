@@ -22,7 +22,7 @@ use aws_sdk_omics::primitives::ByteStream;
 use aws_sdk_omics::types::{
     CompleteReadSetUploadPartListItem, ETagAlgorithmFamily, EncryptionType, ExportReadSet, FileType, ReadSetFile,
     ReadSetImportJobStatus, ReadSetPartSource, ReadSetStatus, ReferenceFile, ReferenceImportJobStatus, SourceFiles,
-    SseConfig, StartReadSetImportJobSourceItem, StartReferenceImportJobSourceItem,
+    SseConfig, StartReadSetActivationJobSourceItem, StartReadSetImportJobSourceItem, StartReferenceImportJobSourceItem,
 };
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::AfterDeserializationInterceptorContextRef;
@@ -150,7 +150,7 @@ async fn until<T>(what: &str, mut poll: impl AsyncFnMut() -> Option<T>) -> T {
 }
 
 /// Runs every implemented operation at least once with success, with realistic data.
-async fn exercise(client: &Client, root: &Path) {
+async fn exercise(client: &Client, endpoint: &str, root: &Path) {
     // Sequence stores.
     let sse = SseConfig::builder().r#type(EncryptionType::Kms).build().expect("sse");
     let store = client
@@ -390,6 +390,22 @@ async fn exercise(client: &Client, root: &Path) {
         }
     }
 
+    // An activation job of an archived read set (archived by the extension BatchArchiveReadSet).
+    assert!(super::tiers::archive(endpoint, &store, &[imported[0].as_str()]).await.is_empty());
+    super::tiers::until_status(client, &store, &imported[..1], ReadSetStatus::Archived).await;
+    client.get_read_set_metadata().sequence_store_id(&store).id(&imported[0]).send().await.expect("archived");
+    let item = StartReadSetActivationJobSourceItem::builder().read_set_id(&imported[0]).build().expect("source");
+    let activation = client
+        .start_read_set_activation_job()
+        .sequence_store_id(&store)
+        .sources(item)
+        .client_token("wire")
+        .send()
+        .await
+        .expect("start activation");
+    super::tiers::settled(client, &store, activation.id()).await;
+    client.list_read_set_activation_jobs().sequence_store_id(&store).send().await.expect("list activations");
+
     // Tags, and a batch delete with one id that exists and one that does not (an `errors` item).
     client.tag_resource().resource_arn(&store_arn).tags("owner", "lab").send().await.expect("tag");
     client.list_tags_for_resource().resource_arn(&store_arn).send().await.expect("list tags");
@@ -440,7 +456,7 @@ async fn every_implemented_operation_answers_the_models_required_members() {
     let server = TestServer::start(&config).await;
     let recorder = Recorder::default();
     let config = sdk(&server.endpoint, KEY_A).config().to_builder().interceptor(recorder.clone()).build();
-    exercise(&Client::from_conf(config), root.path()).await;
+    exercise(&Client::from_conf(config), &server.endpoint, root.path()).await;
     server.stop().await;
     let exchanges = recorder.0.lock().expect("recorder lock").clone();
 

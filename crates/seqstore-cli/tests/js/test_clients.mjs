@@ -39,6 +39,7 @@ const {
   ResourceNotFoundException,
   ValidationException,
   paginateListMultipartReadSetUploads,
+  paginateListReadSetActivationJobs,
   paginateListReadSetExportJobs,
   paginateListReadSetImportJobs,
   paginateListReadSetUploadParts,
@@ -47,6 +48,7 @@ const {
   paginateListReferenceStores,
   paginateListReferences,
   paginateListSequenceStores,
+  waitUntilReadSetActivationJobCompleted,
   waitUntilReadSetExportJobCompleted,
   waitUntilReadSetImportJobCompleted,
   waitUntilReferenceImportJobCompleted,
@@ -619,6 +621,47 @@ test("read set export: the pair and the BAM to the role's bucket; waiter; pagina
   const jobs = await paged(paginateListReadSetExportJobs, { pageSize: 1 }, { sequenceStoreId: s.store }, "exportJobs");
   assert.deepEqual(jobs.items.map((j) => j.id), [started.id]);
   assert.equal(jobs.items[0].destination, destination);
+});
+
+test("read set activation: archived by the extension, brought back with the waiter; paginator", async () => {
+  // BatchArchiveReadSet takes BatchDeleteReadSet's input and output at .../readset/batch/archive:
+  // a client of its own rewrites the path before signing.
+  const archiver = new OmicsClient({
+    endpoint: ENV.TEST_ENDPOINT_URL,
+    region: REGION,
+    credentials: { accessKeyId: ENV.TEST_KEY_A_ID, secretAccessKey: ENV.TEST_KEY_A_SECRET },
+    disableHostPrefix: true,
+    maxAttempts: 1,
+  });
+  archiver.middlewareStack.add(
+    (next) => async (args) => {
+      args.request.path = args.request.path.replace(/\/readset\/batch\/delete$/, "/readset/batch/archive");
+      return next(args);
+    },
+    { step: "build", name: "seqstoreArchiveInsteadOfDelete" },
+  );
+  const archived = await archiver.send(new omics.BatchDeleteReadSetCommand({ sequenceStoreId: s.store, ids: [s.ubam] }));
+  assert.deepEqual(archived.errors ?? [], []);
+  await until("archiving", async () => {
+    const meta = await call(a, "GetReadSetMetadata", { sequenceStoreId: s.store, id: s.ubam });
+    return meta.status === "ARCHIVED";
+  });
+  const listed = await call(a, "ListReadSets", { sequenceStoreId: s.store, filter: { status: "ARCHIVED" } });
+  assert.deepEqual(listed.readSets.map((r) => r.id), [s.ubam]);
+  await rejects(call(a, "GetReadSet", { sequenceStoreId: s.store, id: s.ubam, partNumber: 1 }), ConflictException, 409, "ARCHIVED");
+  const sources = [{ readSetId: s.ubam }];
+  const started = await call(a, "StartReadSetActivationJob", { sequenceStoreId: s.store, sources, clientToken: RUN });
+  assert.ok(started.creationTime instanceof Date);
+  const waited = await waitUntilReadSetActivationJobCompleted(waiterConfig, { sequenceStoreId: s.store, id: started.id });
+  assert.equal(waited.state, "SUCCESS", JSON.stringify(waited.reason));
+  const job = await call(a, "GetReadSetActivationJob", { sequenceStoreId: s.store, id: started.id });
+  assert.equal(job.status, "COMPLETED");
+  assert.deepEqual(job.sources.map((x) => [x.readSetId, x.status]), [[s.ubam, "FINISHED"]]);
+  assert.ok(job.completionTime instanceof Date);
+  const jobs = await paged(paginateListReadSetActivationJobs, { pageSize: 1 }, { sequenceStoreId: s.store }, "activationJobs");
+  assert.deepEqual(jobs.items.map((j) => j.id), [started.id]);
+  const meta = await call(a, "GetReadSetMetadata", { sequenceStoreId: s.store, id: s.ubam });
+  assert.equal(meta.status, "ACTIVE");
 });
 
 /** Every part of `file` of read set `id`, concatenated; the first one read as a Node stream. */
