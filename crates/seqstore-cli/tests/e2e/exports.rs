@@ -575,3 +575,44 @@ async fn a_read_set_deleted_while_queued_fails_its_source() {
     let keys: Vec<String> = objects(&s3, "out/deleted").await.into_iter().map(|(k, _)| k).collect();
     assert_eq!(keys, [format!("out/deleted/{}/large.fq", ids[0])]);
 }
+
+/// An ARCHIVED read set fails its source with what to do (the other read set is exported); once
+/// activated it exports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_archived_read_set_fails_its_source_until_activated() {
+    let Some(s3) = S3Server::start().await else { return };
+    s3.create_bucket(BUCKET);
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&export_config(&db, root.path(), &s3.endpoint)).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let cold = write(root.path(), "cold.fq", &fastq(9, 20, 50, None));
+    let hot = write(root.path(), "hot.fq", &fastq(10, 20, 50, None));
+    let ids = import_all(&client, &store, vec![source(&cold, None), source(&hot, None)]).await;
+    assert!(super::tiers::archive(&server.endpoint, &store, &[ids[0].as_str()]).await.is_empty());
+    super::tiers::until_status(&client, &store, &ids[..1], aws_sdk_omics::types::ReadSetStatus::Archived).await;
+
+    let job = export(&client, &store, "s3://exports/out/archived/", &ids).await;
+    let out = settled(&client, &store, &job).await;
+    assert_eq!(out.status(), &ReadSetExportJobStatus::CompletedWithFailures, "{out:?}");
+    let (first, second) = (&out.read_sets()[0], &out.read_sets()[1]);
+    assert_eq!(first.status(), &ReadSetExportJobItemStatus::Failed, "{out:?}");
+    let message = first.status_message().unwrap_or_default();
+    assert!(message.contains("ARCHIVED") && message.contains("activate"), "{message}");
+    assert_eq!(second.status(), &ReadSetExportJobItemStatus::Finished, "{out:?}");
+    let keys: Vec<String> = objects(&s3, "out/archived").await.into_iter().map(|(k, _)| k).collect();
+    assert_eq!(keys, [format!("out/archived/{}/hot.fq", ids[1])]);
+
+    let item = aws_sdk_omics::types::StartReadSetActivationJobSourceItem::builder().read_set_id(&ids[0]).build();
+    let activation = client
+        .start_read_set_activation_job()
+        .sequence_store_id(&store)
+        .sources(item.expect("source"))
+        .send()
+        .await
+        .expect("activation");
+    super::tiers::settled(&client, &store, activation.id()).await;
+    let job = export(&client, &store, "s3://exports/out/activated/", &ids[..1]).await;
+    assert_eq!(settled(&client, &store, &job).await.status(), &ReadSetExportJobStatus::Completed);
+}

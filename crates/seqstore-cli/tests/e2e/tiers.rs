@@ -161,6 +161,19 @@ async fn archived_read_sets_answer_as_archived_and_twenty_come_back_byte_for_byt
     until_status(&client, &store, &ids, ReadSetStatus::Archived).await;
     let all: BTreeSet<String> = ids.iter().cloned().collect();
     until_holding(&cold, &all, "archive").await;
+    // On S3 the archived objects carry the configured storage class.
+    if let Some(class) = &config.archive.storage.storage_class {
+        let storage = &config.archive.storage;
+        let endpoint = storage.endpoint.as_deref().expect("endpoint");
+        let bucket = storage.bucket.as_deref().expect("bucket");
+        let url = format!("{endpoint}/{bucket}?list-type=2&prefix={}/", storage.prefix);
+        let (status, _, body) = super::htsget::fetch("GET", &url, &[], b"").await;
+        let listing = String::from_utf8_lossy(&body);
+        assert_eq!(status, 200, "{listing}");
+        let keys = listing.matches("<Key>").count();
+        let classes = listing.matches(&format!("<StorageClass>{class}<")).count();
+        assert!(keys >= 20 && classes == keys, "{keys} archived objects, {classes} of class {class}: {listing}");
+    }
     // The hot copies go once the grace period (1 s) has passed.
     until_holding(&hot, &BTreeSet::new(), "hot").await;
     // Archiving again is no error and changes nothing.
@@ -326,16 +339,20 @@ async fn a_cancelled_activation_leaves_its_read_sets_archived(backend: Backend) 
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let sources: Vec<_> =
-        (0..3u64).map(|i| source(&write(&root, &format!("c{i}.fq"), &fastq(40 + i, 2000, 100, None)), None)).collect();
+        (0..4u64).map(|i| source(&write(&root, &format!("c{i}.fq"), &fastq(40 + i, 2000, 100, None)), None)).collect();
     let ids = import_all(&client, &store, sources).await;
     let asked: Vec<&str> = ids.iter().map(String::as_str).collect();
     assert!(archive(&server.endpoint, &store, &asked).await.is_empty());
     until_status(&client, &store, &ids, ReadSetStatus::Archived).await;
     server.stop().await;
 
-    // Restarted with one slow worker: the first source is copying when the job is cancelled.
+    // Restarted with one slow worker and one activation job at a time: the first source is
+    // copying when the job is cancelled.
     config.worker.count = 1;
     config.worker.throttle_bytes_per_sec = 50_000;
+    config.quotas.concurrent_activation_jobs = 1;
+    let (spare, ids) = ids.split_last().expect("four read sets");
+    let ids = ids.to_vec();
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
     let sources: Vec<_> = ids
@@ -351,6 +368,16 @@ async fn a_cancelled_activation_leaves_its_read_sets_archived(backend: Backend) 
         .expect("activation");
     let meta = client.get_read_set_metadata().sequence_store_id(&store).id(&ids[2]).send().await.expect("meta");
     assert_eq!(meta.status(), &ReadSetStatus::Activating);
+    let second = client
+        .start_read_set_activation_job()
+        .sequence_store_id(&store)
+        .sources(StartReadSetActivationJobSourceItem::builder().read_set_id(spare).build().expect("source"))
+        .send()
+        .await
+        .expect_err("one unfinished activation job per account");
+    assert_eq!(code(&second), "ServiceQuotaExceededException");
+    let message = format!("{:?}", second.into_service_error());
+    assert!(message.contains("concurrent_activation_jobs"), "{message}");
     let path = format!("/sequencestore/{store}/activationjob/{}/cancel", job.id());
     let (status, answer) = post(&server.endpoint, &path, &json!({}), KEY_A).await;
     assert_eq!(status, 200, "{answer}");
