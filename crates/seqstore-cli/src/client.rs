@@ -13,6 +13,7 @@ mod raw;
 mod read_sets;
 mod references;
 mod stores;
+mod tiers;
 mod token;
 mod upload;
 mod verify;
@@ -78,6 +79,24 @@ pub enum Error {
         job: String,
         /// The source's message (`statusDetail` when the server gives it).
         message: String,
+    },
+    /// A read set of an activation job ended FAILED (or was cancelled).
+    #[error("activation job {job} failed: {message}")]
+    ActivationFailed {
+        /// Job id.
+        job: String,
+        /// The read set and the source's message.
+        message: String,
+    },
+    /// Some items of a batch request failed (each was printed on standard error).
+    #[error("{operation}: {failed} of the {total} read sets failed (see above)")]
+    SomeFailed {
+        /// The operation called.
+        operation: &'static str,
+        /// How many items failed.
+        failed: usize,
+        /// How many were asked for.
+        total: usize,
     },
     /// A direct upload's read set ended UPLOAD_FAILED.
     #[error("upload of read set {read_set} failed: {message}")]

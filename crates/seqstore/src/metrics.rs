@@ -5,8 +5,8 @@
 //!
 //! Counters and histograms kept in memory since the process started ([`Metrics`], the service's
 //! [`Meter`]) are encoded by `prometheus-client`, with gauges read from the database at scrape time
-//! ([`database`]: jobs and sources by status, queue depth), so every process of a cluster reports
-//! the same shared queue.
+//! ([`database`]: jobs and sources by status, queue depth, read sets and bytes per store and storage
+//! tier), so every process of a cluster reports the same shared queue and stores.
 
 mod database;
 mod routes;
@@ -199,15 +199,24 @@ mod tests {
             assert!(text.contains(line), "{line:?} missing from\n{text}");
         }
         assert!(!text.contains("seqstore_import_queue_depth"), "{text}");
+        assert!(!text.contains("seqstore_read_sets"), "{text}");
         assert!(!text.contains(".."), "{text}");
     }
 
     #[test]
     fn the_database_gauges_are_there_when_it_answered() {
+        use crate::model::read_set::Tier;
+        use crate::service::health::Usage;
+
         let snapshot = Snapshot {
             jobs: vec![("readSet".into(), "COMPLETED".into(), 2)],
             sources: vec![("readSet".into(), "FINISHED".into(), 3)],
             queue_depth: 4,
+            tiers: vec![
+                Usage { account: "1".into(), store: "5".into(), tier: Tier::Hot, read_sets: 2, bytes: 300 },
+                Usage { account: "1".into(), store: "7".into(), tier: Tier::Hot, read_sets: 1, bytes: 10 },
+                Usage { account: "1".into(), store: "7".into(), tier: Tier::Archive, read_sets: 3, bytes: 4000 },
+            ],
         };
         let text = Metrics::default().render(Some(snapshot));
         for line in [
@@ -216,6 +225,15 @@ mod tests {
             "seqstore_import_jobs{kind=\"readSet\",status=\"COMPLETED\"} 2\n",
             "seqstore_import_sources{kind=\"readSet\",status=\"FINISHED\"} 3\n",
             "seqstore_import_queue_depth 4\n",
+            "# TYPE seqstore_read_sets gauge\n",
+            "seqstore_read_sets{store=\"5\",tier=\"hot\"} 2\n",
+            "seqstore_read_sets{store=\"5\",tier=\"archive\"} 0\n",
+            "seqstore_read_sets{store=\"7\",tier=\"hot\"} 1\n",
+            "seqstore_read_sets{store=\"7\",tier=\"archive\"} 3\n",
+            "# TYPE seqstore_read_set_bytes gauge\n",
+            "seqstore_read_set_bytes{store=\"5\",tier=\"hot\"} 300\n",
+            "seqstore_read_set_bytes{store=\"5\",tier=\"archive\"} 0\n",
+            "seqstore_read_set_bytes{store=\"7\",tier=\"archive\"} 4000\n",
         ] {
             assert!(text.contains(line), "{line:?} missing from\n{text}");
         }

@@ -6,9 +6,10 @@
 //! the dev account; otherwise a login with an access key pair sets a signed session cookie
 //! ([`session`]), and every page sees only that account's resources (others' ids are 404).
 //!
-//! Its one state change, cancelling an import job, is a form POST checked against cross-site
-//! requests ([`session::check_same_site`]).
+//! Its two state changes, cancelling an import job and activating an archived read set, are form
+//! POSTs checked against cross-site requests ([`session::check_same_site`]).
 
+mod activate;
 mod error;
 mod exports;
 mod jobs;
@@ -86,6 +87,7 @@ pub fn router(ui: Ui, api: Router) -> Router {
         .route("/ui/assets/app.css", get(layout::style))
         .route("/ui/stores/{store}", get(read_sets::list))
         .route("/ui/stores/{store}/readsets/{id}", get(read_sets::detail))
+        .route("/ui/stores/{store}/readsets/{id}/activate", get(activate::confirm).post(activate::activate))
         .route("/ui/stores/{store}/readsets/{id}/{file}/{part}", get(read_sets::download))
         .route("/ui/stores/{store}/jobs", get(jobs::list))
         .route("/ui/stores/{store}/jobs/{id}", get(jobs::detail))

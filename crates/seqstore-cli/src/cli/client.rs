@@ -294,7 +294,7 @@ pub struct ReadSetFilter {
     /// Name.
     #[arg(long)]
     pub name: Option<String>,
-    /// Status (ACTIVE, PROCESSING_UPLOAD, UPLOAD_FAILED, …).
+    /// Status (ACTIVE, PROCESSING_UPLOAD, UPLOAD_FAILED, ARCHIVED, ACTIVATING, …).
     #[arg(long)]
     pub status: Option<String>,
     /// Sample id.
@@ -342,6 +342,32 @@ pub enum ReadSetsCommand {
         store: String,
         /// Read set id.
         id: String,
+    },
+    /// Archive read sets now (seqstore's extension BatchArchiveReadSet, 100 ids per request):
+    /// each ACTIVE one is moved to the archive tier by an archive job in the background; one
+    /// already ARCHIVED, or being archived, is left as it is. Prints each id that cannot be
+    /// archived and exits 1 when there is any.
+    Archive {
+        /// Sequence store id.
+        #[arg(long, value_name = "ID")]
+        store: String,
+        /// Read set ids.
+        #[arg(required = true, value_name = "READSET")]
+        ids: Vec<String>,
+    },
+    /// Activate ARCHIVED read sets (StartReadSetActivationJob): one activation job per 20 read
+    /// sets. Prints the jobs' ids.
+    Activate {
+        /// Sequence store id.
+        #[arg(long, value_name = "ID")]
+        store: String,
+        /// Wait for the jobs, showing the bytes copied back, and print them; a read set that
+        /// fails makes the command fail with its message.
+        #[arg(long)]
+        wait: bool,
+        /// Read set ids (each listed once).
+        #[arg(required = true, value_name = "READSET")]
+        ids: Vec<String>,
     },
 }
 

@@ -2,7 +2,8 @@
 //! typed deserializers drop members the model lacks (`bytesProcessed`, `bytesTotal`,
 //! `statusDetail`, `sequences`, `alignmentStatistics`), and typed inputs cannot carry them
 //! (the ListReadSets `etag` filter); and one that turns a model operation's request into
-//! seqstore's extension operation on the same path (CancelReadSetImportJob), signed by the SDK.
+//! seqstore's extension operation on the same path (CancelReadSetImportJob) or on a path of its
+//! own (`POST /token`, BatchArchiveReadSet), signed by the SDK.
 
 use std::sync::{Arc, Mutex};
 
@@ -96,11 +97,11 @@ impl Intercept for AddMembers {
 /// path labels, input and output: `POST {path}{suffix}` with the body `{}`, before it is signed
 /// (e.g. GetReadSetImportJob with the suffix `/cancel` is CancelReadSetImportJob).
 /// [`Extension::at`] replaces the path (and the body) instead, for an extension with a path of its
-/// own (`POST /token`).
+/// own (`POST /token`, `POST /sequencestore/{id}/readset/batch/archive`).
 #[derive(Debug, Clone)]
 pub struct Extension {
     suffix: &'static str,
-    path: Option<&'static str>,
+    path: Option<String>,
     body: String,
 }
 
@@ -110,13 +111,13 @@ impl Extension {
         Self { suffix, path: None, body: "{}".into() }
     }
 
-    /// The extension at `path` of the endpoint, with the JSON `body`.
-    pub fn at(path: &'static str, body: String) -> Self {
-        Self { suffix: "", path: Some(path), body }
+    /// The extension at `path` of the endpoint (already percent-encoded), with the JSON `body`.
+    pub fn at(path: impl Into<String>, body: String) -> Self {
+        Self { suffix: "", path: Some(path.into()), body }
     }
 
     fn uri(&self, uri: &str) -> String {
-        if let Some(path) = self.path {
+        if let Some(path) = &self.path {
             let after_scheme = uri.find("://").map_or(0, |i| i + 3);
             let origin_end = uri[after_scheme..].find('/').map_or(uri.len(), |i| after_scheme + i);
             return format!("{}{path}", &uri[..origin_end]);
@@ -164,6 +165,8 @@ mod tests {
         assert_eq!(cancel.uri("http://h:1/a/b?x=1"), "http://h:1/a/b/cancel?x=1");
         let token = Extension::at("/token", "{}".into());
         assert_eq!(token.uri("https://h:1/sequencestores?maxResults=1"), "https://h:1/token");
+        let archive = Extension::at(String::from("/sequencestore/12/readset/batch/archive"), "{}".into());
+        assert_eq!(archive.uri("http://h:1/sequencestores"), "http://h:1/sequencestore/12/readset/batch/archive");
     }
 
     #[test]

@@ -1,14 +1,16 @@
-//! `seqstore readsets ls|show`: the modelled ListReadSets filters through the typed input, the
-//! `etag` extension filter added to the raw body.
+//! `seqstore readsets ls|show|archive|activate`: the modelled ListReadSets filters through the
+//! typed input, the `etag` extension filter added to the raw body; each read set's storage tier
+//! shown beside its status; moving read sets between tiers in [`super::tiers`].
 
 use aws_sdk_omics::primitives::DateTime;
 use aws_sdk_omics::primitives::DateTimeFormat;
-use aws_sdk_omics::types::{CreationType, ReadSetFilter as SdkFilter, ReadSetStatus};
+use aws_sdk_omics::types::{CreationType, ReadSetFilter as SdkFilter, ReadSetStatus as SdkStatus};
+use seqstore::model::read_set::{ReadSetStatus, Tier};
 use serde_json::Value;
 
 use super::output::{self, text};
 use super::raw::{AddMembers, Capture};
-use super::{Ctx, Error, api};
+use super::{Ctx, Error, api, tiers};
 use crate::cli::client::{ReadSetFilter, ReadSetsCommand};
 
 /// Runs one readsets command.
@@ -22,7 +24,15 @@ pub(super) async fn run(ctx: &Ctx, command: &ReadSetsCommand) -> Result<(), Erro
             }
             print_read_set(&set)
         }
+        ReadSetsCommand::Archive { store, ids } => tiers::archive(ctx, store, ids).await,
+        ReadSetsCommand::Activate { store, ids, wait } => tiers::activate(ctx, store, ids, *wait).await,
     }
+}
+
+/// The storage tier a read set's status puts it in: `archive` for ARCHIVED and ACTIVATING,
+/// `hot` (the store's own storage) for every other status.
+fn tier(set: &Value) -> &'static str {
+    ReadSetStatus::parse(set["status"].as_str().unwrap_or("")).map_or(Tier::Hot, ReadSetStatus::tier).as_str()
 }
 
 /// GetReadSetMetadata as received, extension members included.
@@ -52,7 +62,7 @@ fn time(value: Option<&str>, flag: &str) -> Result<Option<DateTime>, Error> {
 fn sdk_filter(filter: &ReadSetFilter) -> Result<SdkFilter, Error> {
     Ok(SdkFilter::builder()
         .set_name(filter.name.clone())
-        .set_status(filter.status.as_deref().map(ReadSetStatus::from))
+        .set_status(filter.status.as_deref().map(SdkStatus::from))
         .set_sample_id(filter.sample.clone())
         .set_subject_id(filter.subject.clone())
         .set_reference_arn(filter.reference.clone())
@@ -96,13 +106,13 @@ async fn list(ctx: &Ctx, store: &str, filter: &ReadSetFilter) -> Result<(), Erro
     let rows: Vec<Vec<String>> = sets
         .iter()
         .map(|s| {
-            ["/id", "/name", "/fileType", "/status", "/sampleId", "/subjectId", "/sequenceInformation/totalReadCount"]
-                .iter()
-                .map(|p| text(s, p))
-                .collect()
+            let mut row: Vec<String> = ["/id", "/name", "/fileType", "/status"].iter().map(|p| text(s, p)).collect();
+            row.push(tier(s).to_owned());
+            row.extend(["/sampleId", "/subjectId", "/sequenceInformation/totalReadCount"].iter().map(|p| text(s, p)));
+            row
         })
         .collect();
-    output::table(&["ID", "NAME", "TYPE", "STATUS", "SAMPLE", "SUBJECT", "READS"], &rows)
+    output::table(&["ID", "NAME", "TYPE", "STATUS", "TIER", "SAMPLE", "SUBJECT", "READS"], &rows)
 }
 
 /// Prints a read set's metadata as fields.
@@ -117,6 +127,7 @@ pub(super) fn print_read_set(set: &Value) -> Result<(), Error> {
         ("name", text(set, "/name")),
         ("store", text(set, "/sequenceStoreId")),
         ("status", text(set, "/status")),
+        ("tier", tier(set).to_owned()),
         ("message", text(set, "/statusMessage")),
         ("type", text(set, "/fileType")),
         ("sample", text(set, "/sampleId")),

@@ -463,3 +463,108 @@ fn reference_import_and_cram_download_verified_against_the_reference() {
     assert!(!run.ok && run.stderr.contains("failed verification"), "{}", run.stderr);
     assert!(!corrupt.exists());
 }
+
+/// The status of read set `id` as `readsets show --json` gives it.
+fn status_of(endpoint: &str, store: &str, id: &str) -> String {
+    cli(endpoint, &["readsets", "show", "--store", store, id, "--json"]).json()["status"]
+        .as_str()
+        .expect("status")
+        .to_owned()
+}
+
+/// Runs `readsets show` until every read set of `ids` has `status` (at most 60 s).
+fn until_all(endpoint: &str, store: &str, ids: &[&str], status: &str) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while ids.iter().any(|id| status_of(endpoint, store, id) != status) {
+        assert!(std::time::Instant::now() < deadline, "{ids:?} did not all become {status}");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// The line of `readsets ls` (a table) that lists read set `id`, split into its columns.
+fn listed(endpoint: &str, store: &str, id: &str) -> Vec<String> {
+    let run = cli(endpoint, &["readsets", "ls", "--store", store]);
+    assert!(run.ok, "{}", run.stderr);
+    let header = run.stdout.lines().next().expect("header");
+    assert!(header.split_whitespace().any(|h| h == "TIER"), "{}", run.stdout);
+    let line = run.stdout.lines().find(|l| l.starts_with(id)).unwrap_or_else(|| panic!("{id} in\n{}", run.stdout));
+    line.split_whitespace().map(str::to_owned).collect()
+}
+
+/// `readsets archive` moves two read sets to the archive tier (and names, exiting 1, an id that
+/// does not exist); `readsets ls` shows them ARCHIVED in tier `archive`, and `/metrics` counts
+/// them and their bytes in the store's archive tier; `readsets activate --wait` brings them back:
+/// hot again in the list and the gauges, and their download verifies.
+#[test]
+fn read_sets_are_archived_and_activated_and_the_tier_gauges_follow() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("files");
+    std::fs::create_dir(&root).expect("root");
+    let config = config(dir.path(), "[worker]\ncount = 2\n");
+    let server = serve(dir.path(), &config, &root);
+    let endpoint = server.endpoint.as_str();
+    let store = create_store(endpoint);
+    let mut ids = Vec::new();
+    let mut total = 0;
+    for (seed, sample) in [(41, "t1"), (42, "t2")] {
+        let reads = fastq(seed, 500, 100, None);
+        total += reads.len();
+        let path = root.join(format!("{sample}.fq"));
+        std::fs::write(&path, &reads).expect("write");
+        let args = ["import", "--store", &store, "--role-arn", ROLE, "--type", "FASTQ", "--subject", "p", "--wait"];
+        let out = cli(endpoint, &[&args[..], &["--json", "--sample", sample, path.to_str().expect("utf-8")]].concat());
+        ids.push(out.json()["readSet"]["id"].as_str().expect("id").to_owned());
+    }
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let gauge = |scrape: &prometheus_parse::Scrape, name: &str, tier: &str| {
+        value(scrape, name, &[("store", store.as_str()), ("tier", tier)])
+    };
+    let hot = scrape(endpoint);
+    assert_eq!(gauge(&hot, "seqstore_read_sets", "hot"), 2.0);
+    assert_eq!(gauge(&hot, "seqstore_read_sets", "archive"), 0.0);
+    assert_eq!(gauge(&hot, "seqstore_read_set_bytes", "hot"), total as f64);
+    assert_eq!(listed(endpoint, &store, ids[0])[3..5], ["ACTIVE", "hot"]);
+
+    let run = cli(endpoint, &["readsets", "archive", "--store", &store, ids[0], ids[1], "9999999999"]);
+    assert!(!run.ok, "an id that cannot be archived fails the command:\n{}", run.stdout);
+    assert!(run.stdout.contains("2 of 3 read sets"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("9999999999: ResourceNotFoundException: read set 9999999999 not found"),
+        "{}",
+        run.stderr
+    );
+    until_all(endpoint, &store, &ids, "ARCHIVED");
+    for id in &ids {
+        assert_eq!(listed(endpoint, &store, id)[3..5], ["ARCHIVED", "archive"]);
+    }
+    let shown = cli(endpoint, &["readsets", "show", "--store", &store, ids[0]]);
+    assert!(shown.stdout.lines().any(|l| l.split_whitespace().eq(["tier:", "archive"])), "{}", shown.stdout);
+    let archived = scrape(endpoint);
+    assert_eq!(gauge(&archived, "seqstore_read_sets", "hot"), 0.0);
+    assert_eq!(gauge(&archived, "seqstore_read_sets", "archive"), 2.0);
+    assert_eq!(gauge(&archived, "seqstore_read_set_bytes", "hot"), 0.0);
+    assert_eq!(gauge(&archived, "seqstore_read_set_bytes", "archive"), total as f64);
+    let again = cli(endpoint, &["readsets", "archive", "--store", &store, ids[0], "--json"]);
+    assert!(again.ok, "an ARCHIVED read set is left as it is: {}", again.stderr);
+    assert_eq!(again.json()["errors"], serde_json::json!([]));
+
+    let args = ["readsets", "activate", "--store", &store, ids[0], ids[1], ids[0], "--wait", "--progress", "always"];
+    let run = cli(endpoint, &args);
+    assert!(run.ok, "{}", run.stderr);
+    assert!(run.stdout.contains("COMPLETED") && run.stdout.matches("FINISHED").count() == 2, "{}", run.stdout);
+    assert!(run.stderr.lines().any(|l| l.starts_with("activate ")), "a progress line: {}", run.stderr);
+    for id in &ids {
+        assert_eq!(listed(endpoint, &store, id)[3..5], ["ACTIVE", "hot"]);
+    }
+    let back = scrape(endpoint);
+    assert_eq!(gauge(&back, "seqstore_read_sets", "hot"), 2.0);
+    assert_eq!(gauge(&back, "seqstore_read_sets", "archive"), 0.0);
+    assert_eq!(gauge(&back, "seqstore_read_set_bytes", "hot"), total as f64);
+    let out = dir.path().join("back.fq");
+    let run = cli(endpoint, &["download", "--store", &store, ids[1], "-o", out.to_str().expect("utf-8")]);
+    assert!(run.ok, "the activated read set downloads and verifies: {}", run.stderr);
+
+    let run = cli(endpoint, &["readsets", "activate", "--store", &store, ids[0]]);
+    assert!(!run.ok && run.stderr.contains("StartReadSetActivationJob"), "{}", run.stderr);
+    assert!(run.stderr.contains("only ARCHIVED read sets can be activated"), "{}", run.stderr);
+}

@@ -1,14 +1,15 @@
 //! The web dashboard over real listeners: login with an access key pair (a wrong pair refused,
 //! the cookie's flags), every page of account A against A's session and B's (B gets 404 for
-//! each of A's ids), part downloads equal the stored bytes, and the TLS warning of the login page
-//! on a non-loopback listener.
+//! each of A's ids), part downloads equal the stored bytes, the TLS warning of the login page
+//! on a non-loopback listener, and storage tiers: an archived read set's tier, last access and
+//! bytes on the pages, and its Activate button, refused without the page's CSRF token.
 
 use seqstore::config::Config;
 
 use super::fastq_data::{counts, fastq};
 use super::imports::{import_config, source, start, store, stored, wait, write};
-use super::support::{Backend, KEY_A, KEY_B, TestDb, TestServer, on_both_backends, sdk};
-use aws_sdk_omics::types::ETagAlgorithmFamily;
+use super::support::{Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, http_send, on_both_backends, sdk};
+use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetStatus};
 
 /// A response read off the socket.
 #[derive(Debug)]
@@ -82,7 +83,7 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     }
 }
 
-on_both_backends!(accounts_see_only_their_own);
+on_both_backends!(accounts_see_only_their_own, archived_read_sets_show_their_tier_and_activate);
 
 /// A's pages open for A's session and are 404 for B's; without a session, login; a wrong pair is
 /// refused.
@@ -248,4 +249,144 @@ async fn processes_share_sessions_and_throughput() {
     }
     one.stop().await;
     two.stop().await;
+}
+
+/// BatchArchiveReadSet (`POST …/readset/batch/archive`, an extension) of `ids` by account A at
+/// the real listener `endpoint`: the answer's JSON.
+async fn batch_archive(endpoint: &str, store: &str, ids: &[&str]) -> serde_json::Value {
+    let path = format!("/sequencestore/{store}/readset/batch/archive");
+    let body = serde_json::json!({ "ids": ids }).to_string().into_bytes();
+    let mut raw = Raw::new("POST", path.clone(), body.clone());
+    raw.host = endpoint.trim_start_matches("http://").to_owned();
+    let (parts, _) = raw.build().into_parts();
+    let mut request = http::Request::builder().method("POST").uri(format!("{endpoint}{path}"));
+    for (name, value) in &parts.headers {
+        request = request.header(name, value);
+    }
+    serde_json::from_slice(&http_send(request.body(body).expect("request")).await).expect("JSON answer")
+}
+
+/// Polls GetReadSetMetadata until the read set has `status` (at most 60 s).
+async fn until_status(client: &aws_sdk_omics::Client, store: &str, id: &str, status: ReadSetStatus) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let meta = client.get_read_set_metadata().sequence_store_id(store).id(id).send().await.expect("metadata");
+        if meta.status() == &status {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "read set {id} did not become {status}: {meta:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// The value of the CSRF token in a confirmation page's form.
+fn csrf(page: &str) -> String {
+    page.split("name=\"csrf\" value=\"").nth(1).and_then(|t| t.split('"').next()).expect("token").to_owned()
+}
+
+/// A read set shows tier hot and no last access until its part is downloaded from the dashboard;
+/// archived (BatchArchiveReadSet), the store page and list show its bytes in the archive tier, its
+/// row and page tier `archive`, its page no part links (the part is refused, 409) and an Activate
+/// button whose confirmation page carries the CSRF token; POSTs without the token or from another
+/// origin are refused (403) and change nothing; the dashboard's own POST starts an activation job
+/// and shows the read set, which becomes ACTIVE again (hot, downloadable, no Activate button).
+async fn archived_read_sets_show_their_tier_and_activate(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let config = import_config(&db, root.path());
+    let server = TestServer::start(&config).await;
+    let endpoint = server.endpoint.as_str();
+    let cookie = session(endpoint, KEY_A).await;
+    let client = sdk(endpoint, KEY_A);
+    let store_id = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let text = fastq(8, 400, 100, None);
+    let job = start(&client, &store_id, vec![source(&write(root.path(), "r.fq", &text), None)]).await;
+    let read_set = wait(&client, &store_id, &job).await.sources()[0].read_set_id().expect("read set").to_owned();
+    let page = format!("/ui/stores/{store_id}/readsets/{read_set}");
+    let get = |path: String| {
+        let cookie = cookie.clone();
+        async move { http(endpoint, "GET", &path, Some(&cookie), &[], "").await }
+    };
+
+    let fresh = get(page.clone()).await.text();
+    assert!(fresh.contains("id=\"tier\" class=\"tier-hot\">hot"), "{fresh}");
+    assert!(fresh.contains("id=\"last-access\">never"), "{fresh}");
+    assert!(!fresh.contains("id=\"activate\""), "no Activate button on an ACTIVE read set: {fresh}");
+    let part = get(format!("{page}/source1/1")).await;
+    assert_eq!((part.status, part.body.len()), (200, text.len()), "one part: the whole file");
+    // The dashboard's download is a read of the data: its access is written in the background.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while get(page.clone()).await.text().contains("id=\"last-access\">never") {
+        assert!(std::time::Instant::now() < deadline, "the download's access was not noted");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    let answer = batch_archive(endpoint, &store_id, &[&read_set]).await;
+    assert_eq!(answer, serde_json::json!({ "errors": [] }));
+    until_status(&client, &store_id, &read_set, ReadSetStatus::Archived).await;
+
+    let list = get(format!("/ui/stores/{store_id}")).await.text();
+    let tiers = list.split("id=\"tiers\"").nth(1).and_then(|t| t.split("</p>").next()).expect("tiers line");
+    assert!(tiers.contains("<strong>0 B</strong> in 0 read sets"), "nothing hot: {tiers}");
+    let row =
+        list.split(&format!("data-read-set=\"{read_set}\"")).nth(1).expect("row").split("</tr>").next().expect("row");
+    assert!(row.contains("class=\"status-ARCHIVED\">ARCHIVED") && row.contains(">archive</td>"), "{row}");
+    assert!(row.contains("class=\"last-access\">20"), "an RFC 3339 time: {row}");
+    let home = get("/ui/".to_owned()).await.text();
+    let store_row = home.split(&format!("data-store=\"{store_id}\"")).nth(1).expect("store row");
+    assert!(store_row.contains("class=\"num hot-bytes\">0 B<"), "{store_row}");
+
+    let archived = get(page.clone()).await.text();
+    assert!(archived.contains("id=\"tier\" class=\"tier-archive\">archive"), "{archived}");
+    let size = format!("{:.1} KiB", text.len() as f64 / 1024.0);
+    assert!(text.len() > 1024 && text.len() < 1 << 20, "the size is shown in KiB");
+    assert!(archived.contains(&format!("id=\"stored-bytes\">{size}<")), "{archived}");
+    assert!(tiers.contains(&format!("Archived: <strong>{size}</strong> in 1 read set<")), "{tiers}");
+    assert!(store_row.contains(&format!("class=\"num archived-bytes\">{size}<")), "{store_row}");
+    assert!(archived.contains("id=\"total-read-count\">400<"), "an archived read set keeps its statistics: {archived}");
+    assert!(!archived.contains("class=\"part\""), "no download links for archived files: {archived}");
+    assert!(archived.contains("id=\"activate\""), "{archived}");
+    let refused = get(format!("{page}/source1/1")).await;
+    assert_eq!(refused.status, 409, "{}", refused.text());
+    assert!(refused.text().contains("It is archived: activate it"), "{}", refused.text());
+
+    let confirm = get(format!("{page}/activate")).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
+    let form = format!("csrf={}", csrf(&confirm.text()));
+    let own = endpoint;
+    /// Extra headers, form body, what is wrong with the request.
+    type Refused<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let refused: [Refused<'_>; 4] = [
+        (&[("origin", "http://evil.example")], &form, "another origin"),
+        (&[], &form, "no Origin, no Sec-Fetch-Site"),
+        (&[("origin", own)], "", "no token"),
+        (&[("origin", own)], "csrf=forged", "a wrong token"),
+    ];
+    for (headers, body, what) in refused {
+        let reply = http(endpoint, "POST", &format!("{page}/activate"), Some(&cookie), headers, body).await;
+        assert_eq!(reply.status, 403, "{what}: {}", reply.text());
+    }
+    let still = client.get_read_set_metadata().sequence_store_id(&store_id).id(&read_set).send().await.expect("meta");
+    assert_eq!(still.status(), &ReadSetStatus::Archived, "a refused POST changes nothing");
+
+    let done = http(endpoint, "POST", &format!("{page}/activate"), Some(&cookie), &[("origin", own)], &form).await;
+    assert_eq!(done.status, 303, "{}", done.text());
+    assert_eq!(done.header("location"), Some(page.as_str()));
+    let shown = get(page.clone()).await.text();
+    assert!(shown.contains("status-ACTIVATING") || shown.contains("status-ACTIVE"), "{shown}");
+    until_status(&client, &store_id, &read_set, ReadSetStatus::Active).await;
+    let active = get(page.clone()).await.text();
+    assert!(active.contains("id=\"tier\" class=\"tier-hot\">hot") && !active.contains("id=\"activate\""), "{active}");
+    let part = get(format!("{page}/source1/1")).await;
+    assert_eq!(
+        (part.status, part.body.as_slice()),
+        (200, text.as_slice()),
+        "the activated bytes are the imported ones"
+    );
+    let again = get(format!("{page}/activate")).await.text();
+    assert!(again.contains("id=\"not-activatable\""), "{again}");
+    let twice = http(endpoint, "POST", &format!("{page}/activate"), Some(&cookie), &[("origin", own)], &form).await;
+    assert_eq!(twice.status, 409, "{}", twice.text());
+    assert!(twice.text().contains("only ARCHIVED read sets can be activated"), "{}", twice.text());
+    server.stop().await;
 }

@@ -1,22 +1,23 @@
-//! The dashboard's read-only queries: summaries the API has no operation for (read set counts and
-//! bytes per store, the duplicate and file-type filters, finished sources for the throughput chart,
-//! the processing of uploads). Every query is bound to one account. The dashboard reaches them
-//! through the service (`service::dashboard`).
+//! The dashboard's read-only queries: summaries the API has no operation for (read set counts, and
+//! read sets and bytes per storage tier of a store, the duplicate and file-type filters, finished
+//! sources for the throughput chart, the processing of uploads). Every query is bound to one
+//! account. The dashboard reaches them through the service (`service::dashboard`).
 
 use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
 use super::filter::Filter;
-use super::{Backend, Error, read_sets};
+use super::{Error, read_sets};
 use crate::model::import::FileType;
-use crate::model::read_set::ReadSetStatus;
+use crate::model::read_set::{ReadSetStatus, Tier};
 use crate::model::time::Millis;
 
 /// A cheap stand-in for the state of a store's read sets, answered from the covering index:
 /// their count and latest creation. Any insertion or deletion changes it; a processed upload,
-/// which fills its read set's files in place, does not (the dashboard keeps stored bytes per
-/// fingerprint).
+/// which fills its read set's files in place, and a move between tiers, which changes its status
+/// and files in place, do not (the dashboard keeps each tier's bytes per fingerprint, for a
+/// bounded time).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Fingerprint {
     /// Read sets in the store.
@@ -48,26 +49,57 @@ pub async fn fingerprints(
         .collect()
 }
 
-/// The stored bytes of `store` of `account`: the sizes of every read set's files, summed by the
-/// database.
-pub async fn stored_bytes(
-    conn: &mut AnyConnection,
-    backend: Backend,
-    account: &str,
-    store: &str,
-) -> Result<i64, Error> {
-    let size = |file: &str| match backend {
-        Backend::Sqlite => format!("COALESCE(json_extract(files, '$.{file}.contentLength'), 0)"),
-        Backend::Postgres => format!("COALESCE((files::json -> '{file}' ->> 'contentLength')::BIGINT, 0)"),
-    };
-    let sql = format!(
-        "SELECT CAST(SUM({} + {} + {}) AS BIGINT) AS bytes FROM read_sets WHERE account_id = $1 AND store_id = $2",
-        size("source1"),
-        size("source2"),
-        size("index")
-    );
-    let row = sqlx::query(&sql).bind(account.to_owned()).bind(store.to_owned()).fetch_one(&mut *conn).await?;
-    Ok(row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0))
+/// What one storage tier of a store holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TierTotal {
+    /// Read sets whose files are in the tier.
+    pub read_sets: i64,
+    /// The sizes of their files, summed.
+    pub bytes: i64,
+}
+
+/// What each storage tier of a store holds: the store's own storage (every read set whose status
+/// is not ARCHIVED or ACTIVATING) and the archive location.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreTiers {
+    /// The store's own storage.
+    pub hot: TierTotal,
+    /// The archive location.
+    pub archive: TierTotal,
+}
+
+impl StoreTiers {
+    /// The total of `tier`.
+    pub fn of(&self, tier: Tier) -> TierTotal {
+        match tier {
+            Tier::Hot => self.hot,
+            Tier::Archive => self.archive,
+        }
+    }
+}
+
+/// What each tier of `store` of `account` holds: the read sets' `bytes` (their files' sizes, kept
+/// beside them since migration 0014), summed per tier by the database.
+pub async fn store_tiers(conn: &mut AnyConnection, account: &str, store: &str) -> Result<StoreTiers, Error> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n, CAST(SUM(bytes) AS BIGINT) AS bytes FROM read_sets \
+         WHERE account_id = $1 AND store_id = $2 GROUP BY status",
+    )
+    .bind(account.to_owned())
+    .bind(store.to_owned())
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut tiers = StoreTiers::default();
+    for row in rows {
+        let status = read_sets::status(&row.try_get::<String, _>("status")?)?;
+        let total = match status.tier() {
+            Tier::Hot => &mut tiers.hot,
+            Tier::Archive => &mut tiers.archive,
+        };
+        total.read_sets += row.try_get::<i64, _>("n")?;
+        total.bytes += row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0);
+    }
+    Ok(tiers)
 }
 
 fn placeholders(n: usize) -> String {
@@ -128,6 +160,10 @@ pub struct ReadSetRow {
     pub bases: i64,
     /// ETag digest of the first file.
     pub etag: Option<String>,
+    /// When its data was last read; `None`: never since it was created.
+    pub last_access: Option<Millis>,
+    /// The sizes of its files, summed.
+    pub bytes: i64,
 }
 
 /// One page (`limit + 1` rows, to learn whether more follow) of a store's read sets in
@@ -159,7 +195,7 @@ pub async fn read_sets(
     };
     let sql = format!(
         "SELECT id, name, status, sample_id, subject_id, file_type, creation_ms, total_read_count, total_base_count, \
-         etag_source1 FROM read_sets WHERE {}{duplicates} ORDER BY creation_ms, id {limit}",
+         etag_source1, last_access_ms, bytes FROM read_sets WHERE {}{duplicates} ORDER BY creation_ms, id {limit}",
         filter.sql()
     );
     let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
@@ -176,6 +212,8 @@ pub async fn read_sets(
                 reads: row.try_get("total_read_count")?,
                 bases: row.try_get("total_base_count")?,
                 etag: row.try_get("etag_source1")?,
+                last_access: row.try_get("last_access_ms")?,
+                bytes: row.try_get("bytes")?,
             })
         })
         .collect()

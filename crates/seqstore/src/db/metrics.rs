@@ -1,9 +1,10 @@
-//! Counts read at scrape time for `/metrics`: import jobs and sources by kind and status, and the
-//! depth of the import queue.
+//! Counts read at scrape time for `/metrics`: import jobs and sources by kind and status, the
+//! depth of the import queue, and the read sets and bytes of each store's storage tiers.
 
 use sqlx::{AnyConnection, Row};
 
 use super::Error;
+use super::tiers::{self, Usage};
 use crate::model::time::Millis;
 
 /// What the database holds right now, across all accounts.
@@ -15,6 +16,8 @@ pub struct Snapshot {
     pub sources: Vec<(String, String, i64)>,
     /// Sources a worker could claim at `now`: NOT_STARTED, or IN_PROGRESS with an expired lease.
     pub queue_depth: i64,
+    /// Read sets and bytes per store and tier (a store without read sets is absent).
+    pub tiers: Vec<Usage>,
 }
 
 /// Reads the [`Snapshot`] at `now`.
@@ -28,7 +31,9 @@ pub async fn snapshot(conn: &mut AnyConnection, now: Millis) -> Result<Snapshot,
     .bind(now)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(Snapshot { jobs, sources, queue_depth: row.try_get("n")? })
+    let queue_depth = row.try_get("n")?;
+    let tiers = tiers::usage(conn, None).await?;
+    Ok(Snapshot { jobs, sources, queue_depth, tiers })
 }
 
 async fn grouped(conn: &mut AnyConnection, table: &str) -> Result<Vec<(String, String, i64)>, Error> {

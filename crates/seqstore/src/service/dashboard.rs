@@ -1,7 +1,7 @@
-//! What only the dashboard asks for: summaries the API has no operation for (read set counts and
-//! stored bytes per store, the read set list with its duplicate and file-type filters, finished
-//! sources for the throughput chart, the processing of uploads) and the key its session cookies
-//! are signed with. Every query is bound to the caller's account.
+//! What only the dashboard asks for: summaries the API has no operation for (read set counts, and
+//! read sets and bytes per storage tier of a store, the read set list with its duplicate and
+//! file-type filters, finished sources for the throughput chart, the processing of uploads) and
+//! the key its session cookies are signed with. Every query is bound to the caller's account.
 
 use std::collections::HashMap;
 
@@ -9,7 +9,9 @@ use super::{Caller, Error, Service, page_token};
 use crate::db::{self, dashboard, settings};
 use crate::model::time::Millis;
 
-pub use crate::db::dashboard::{Fingerprint, FinishedSources, ReadSetQuery, ReadSetRow, UploadProcessing};
+pub use crate::db::dashboard::{
+    Fingerprint, FinishedSources, ReadSetQuery, ReadSetRow, StoreTiers, TierTotal, UploadProcessing,
+};
 
 impl Service {
     /// The key the dashboard signs its session cookies with: the one the first process stored in
@@ -29,11 +31,11 @@ impl Service {
         Ok(dashboard::fingerprints(&mut conn, &caller.account, stores).await?)
     }
 
-    /// The stored bytes of `store` of `caller`: the sizes of every read set's files, summed (this
-    /// reads every read set's file list; see [`Self::store_fingerprints`] to know when to ask again).
-    pub async fn stored_bytes(&self, caller: &Caller, store: &str) -> Result<i64, Error> {
+    /// What each storage tier of `store` of `caller` holds (this reads every read set's row; see
+    /// [`Self::store_fingerprints`] to know when to ask again).
+    pub async fn store_tiers(&self, caller: &Caller, store: &str) -> Result<StoreTiers, Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        Ok(dashboard::stored_bytes(&mut conn, self.db.backend(), &caller.account, store).await?)
+        Ok(dashboard::store_tiers(&mut conn, &caller.account, store).await?)
     }
 
     /// One page (`query.limit + 1` rows, to learn whether more follow) of the read sets of `store`

@@ -28,7 +28,8 @@ pub enum Error {
     /// A state change that may come from another site (see [`super::session::check_same_site`]).
     #[error("cross-site request refused: {0}")]
     CrossSite(&'static str),
-    /// The job has already ended (or similar): the state change is refused with the reason.
+    /// The job has already ended, the read set is not ARCHIVED, a quota is full (or similar): the
+    /// state change is refused with the reason.
     #[error("{0}")]
     Conflict(String),
     /// A use case failed.
@@ -40,7 +41,10 @@ impl From<service::Error> for Error {
     fn from(e: service::Error) -> Self {
         match e {
             service::Error::NotFound { .. } | service::Error::BadPageToken => Self::NotFound,
-            e @ service::Error::JobEnded { .. } => Self::Conflict(e.to_string()),
+            e @ (service::Error::JobEnded { .. }
+            | service::Error::Conflict { .. }
+            | service::Error::QuotaExceeded { .. }) => Self::Conflict(e.to_string()),
+            service::Error::Invalid { problem, .. } => Self::Conflict(problem),
             e => Self::Service(e),
         }
     }

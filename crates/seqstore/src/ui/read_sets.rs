@@ -1,4 +1,6 @@
-//! Read sets: the filtered list of a store, the detail page and per-part downloads.
+//! Read sets: the filtered list of a store (with what each storage tier of the store holds), the
+//! detail page (with its tier, last access and, for an archived one, the Activate button:
+//! [`super::activate`]) and per-part downloads (of read sets in the store's own storage only).
 
 use std::sync::Arc;
 
@@ -15,7 +17,8 @@ use http::HeaderMap;
 
 use crate::model::client::{self, TlsVersion};
 use crate::model::import::FileType;
-use crate::model::read_set::{ReadSet, ReadSetStatus, StoredFile};
+use crate::model::read_set::{ReadSet, ReadSetStatus, StoredFile, Tier};
+use crate::model::time::Millis;
 use crate::service::Caller;
 use crate::service::dashboard::ReadSetQuery;
 
@@ -65,6 +68,7 @@ pub async fn list(
         after,
         limit: PAGE,
     };
+    let tiers = ui.service.store_tiers(&caller, &store.id).await?;
     let mut rows = ui.service.dashboard_read_sets(&caller, &store.id, &query).await?;
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
@@ -82,12 +86,20 @@ pub async fn list(
         h1 { "Read sets of " (store.name) }
         p { span.muted { "Store " code { (store.id) } " · ETag family " (store.etag_family.as_str()) " · " }
             a href={ (base) "/jobs" } { "Imports and uploads" } }
+        p #tiers {
+            @for (tier, label) in [(Tier::Hot, "Hot (the store's storage)"), (Tier::Archive, "Archived")] {
+                @let total = tiers.of(tier);
+                span class={ "tier-" (tier.as_str()) } { (label) ": " strong { (bytes(u64::try_from(total.bytes).unwrap_or(0))) }
+                    " in " (total.read_sets) " read set" @if total.read_sets != 1 { "s" } }
+                @if tier == Tier::Hot { " · " }
+            }
+        }
         (filter_form(&base, &query))
         @if rows.is_empty() { p.muted #no-read-sets { "No read sets match." } }
         @else {
             table #read-sets {
                 thead { tr { th { "Id" } th { "Name" } th { "Sample" } th { "Subject" } th { "Type" } th { "Status" }
-                    th.num { "Reads" } th.num { "Bases" } th { "ETag" } th { "Created" } } }
+                    th { "Tier" } th.num { "Reads" } th.num { "Bases" } th { "ETag" } th { "Created" } th { "Last access" } } }
                 tbody {
                     @for row in &rows {
                         tr data-read-set=(row.id) {
@@ -95,10 +107,12 @@ pub async fn list(
                             td { (row.name.as_deref().unwrap_or("")) }
                             td { (row.sample) } td { (row.subject) } td { (row.file_type) }
                             td class={ "status-" (row.status) } { (row.status) }
-                            @if row.status == ReadSetStatus::Active { td.num { (row.reads) } td.num { (row.bases) } }
+                            td class={ "tier tier-" (row.status.tier().as_str()) } { (row.status.tier().as_str()) }
+                            @if has_statistics(row.status) { td.num { (row.reads) } td.num { (row.bases) } }
                             @else { td.num.muted { "—" } td.num.muted { "—" } }
                             td.mono { @if let Some(etag) = &row.etag { a href=(layout::link(&base, &[("etag", Some(etag))], None)) title="Read sets with this ETag" { (etag) } } }
                             td { (when(row.created)) }
+                            td.last-access { (last_access(row.last_access)) }
                         }
                     }
                 }
@@ -109,6 +123,17 @@ pub async fn list(
         }
     };
     Ok(layout::page(&format!("Read sets of {}", store.name), &caller, body))
+}
+
+/// Whether a read set in `status` has statistics and an ETag: ACTIVE ones and archived ones
+/// (ARCHIVED, ACTIVATING), not those of an upload not (or never) processed.
+fn has_statistics(status: ReadSetStatus) -> bool {
+    !matches!(status, ReadSetStatus::ProcessingUpload | ReadSetStatus::UploadFailed)
+}
+
+/// A last-access time, or "never" for a read set not read since it was created.
+fn last_access(at: Option<Millis>) -> String {
+    at.map_or_else(|| "never".to_owned(), when)
 }
 
 fn filter_form(base: &str, query: &ReadSetQuery) -> Markup {
@@ -135,8 +160,10 @@ fn filter_form(base: &str, query: &ReadSetQuery) -> Markup {
     }
 }
 
-/// `GET /ui/stores/{store}/readsets/{id}`: statistics, ETag and files (with their file names,
-/// SHA-256 and MD5; "—" for an MD5 not backfilled yet) with a link per part.
+/// `GET /ui/stores/{store}/readsets/{id}`: status, storage tier and last access (an ARCHIVED read
+/// set with its Activate button), statistics, ETag and files (with their file names, SHA-256 and
+/// MD5; "—" for an MD5 not backfilled yet) with a link per part while they are in the store's own
+/// storage.
 pub async fn detail(
     State(ui): State<Arc<Ui>>,
     Account(caller): Account,
@@ -149,6 +176,7 @@ pub async fn detail(
     let origin = client::origin(&headers, None, tls.is_some());
     let htsget = htsget_links(&ui, &caller, &set, &origin).await;
     let base = format!("/ui/stores/{}/readsets/{}", set.store_id, set.id);
+    let tier = set.status.tier();
     let files = [
         ("source1", &set.files.source1, Some(&names.source1)),
         ("source2", &set.files.source2, names.source2.as_ref()),
@@ -161,6 +189,9 @@ pub async fn detail(
             dt { "Name" } dd { (set.name.as_deref().unwrap_or("—")) }
             dt { "Status" } dd class={ "status-" (set.status) } { (set.status) }
             @if let Some(message) = &set.status_message { dt { "Status message" } dd { (message) } }
+            dt { "Storage tier" } dd #tier class={ "tier-" (tier.as_str()) } { (tier.as_str()) " " span.muted { (tier_note(set.status)) } }
+            dt { "Stored bytes" } dd #stored-bytes { (bytes(set.files.total_bytes())) }
+            dt { "Last access" } dd #last-access { (last_access(set.last_access)) " " span.muted { "(reads of its data, noted at most once a minute)" } }
             dt { "Sample / subject" } dd { (set.sample_id) " / " (set.subject_id) }
             dt { "File type" } dd { (set.file_type.as_str()) }
             dt { "Creation" } dd { (set.creation_type) @if let Some(job) = &set.creation_job_id { " by job " a href={ "/ui/stores/" (set.store_id) "/jobs/" (job) } { (job) } } " at " (when(set.creation_time)) }
@@ -168,8 +199,11 @@ pub async fn detail(
             @if let Some(from) = &set.generated_from { dt { "Generated from" } dd { (from) } }
             dt { "Description" } dd { (set.description.as_deref().unwrap_or("—")) }
         }
+        @if set.status == ReadSetStatus::Archived {
+            p { a #activate .button.primary href={ (base) "/activate" } { "Activate…" } }
+        }
         h2 { "Statistics" }
-        @if !set.is_active() {
+        @if !has_statistics(set.status) {
             p.muted #statistics { "None: statistics and ETag are computed when an upload is processed, and this read set is " (set.status) "." }
         } @else {
         dl.facts #statistics {
@@ -196,6 +230,10 @@ pub async fn detail(
         @if let Some(htsget) = htsget { (htsget) }
         h2 { "Files" }
         @if set.status == ReadSetStatus::ProcessingUpload { p.muted #files-note { "None yet: the uploaded parts are still being processed." } }
+        @if tier == Tier::Archive {
+            p.muted #files-note { "In the archive tier: they can be downloaded once the read set is ACTIVE again"
+                @if set.status == ReadSetStatus::Archived { " (Activate above)" } "." }
+        }
         @if set.status == ReadSetStatus::UploadFailed {
             p.muted #files-note { @if set.files.source1.is_some() { "The bytes as uploaded, kept because processing failed and the store has a fallback location (GetReadSet refuses them: the read set is not ACTIVE)." } @else { "None: processing the upload failed, and the store keeps no copy of what was sent." } }
         }
@@ -211,8 +249,10 @@ pub async fn detail(
                             td.num { (bytes(file.part_size)) }
                             td.mono { (file.sha256) }
                             td.mono.md5 { (file.md5.as_deref().unwrap_or("—")) }
+                            @if tier == Tier::Archive { td.muted { "archived" } } @else {
                             td { @for part in 1..=file.total_parts.min(1000) { a.part href={ (base) "/" (name) "/" (part) } { "part " (part) } " " }
                                  @if file.total_parts > 1000 { span.muted { "(first 1,000 of " (file.total_parts) " parts)" } } }
+                            }
                         }
                     }
                 }
@@ -220,6 +260,17 @@ pub async fn detail(
         }
     };
     Ok(layout::page(&format!("Read set {}", set.id), &caller, body))
+}
+
+/// What a read set's tier means for it now.
+fn tier_note(status: ReadSetStatus) -> &'static str {
+    match status {
+        ReadSetStatus::Archived => "(ARCHIVED: its files are in the archive location; activate it to read them)",
+        ReadSetStatus::Activating => "(ACTIVATING: an activation job is copying its files back to the store's storage)",
+        ReadSetStatus::Active | ReadSetStatus::ProcessingUpload | ReadSetStatus::UploadFailed => {
+            "(the store's own storage)"
+        }
+    }
 }
 
 /// The htsget URL of an ACTIVE BAM or CRAM read set, with a `samtools view` command for a region
@@ -258,13 +309,18 @@ async fn htsget_links(ui: &Ui, caller: &Caller, set: &ReadSet, origin: &str) -> 
     })
 }
 
-/// `GET /ui/stores/{store}/readsets/{id}/{file}/{part}`: streams one part, as GetReadSet does.
+/// `GET /ui/stores/{store}/readsets/{id}/{file}/{part}`: streams one part, as GetReadSet does, and
+/// notes the read set's access as GetReadSet does. The files of an ARCHIVED or ACTIVATING read set
+/// are in the archive tier: refused (409, saying to activate it).
 pub async fn download(
     State(ui): State<Arc<Ui>>,
     Account(caller): Account,
     Path((store_id, id, file, part)): Path<(String, String, String, u64)>,
 ) -> Result<Response, Error> {
     let set = ui.service.read_set(&caller, &store_id, &id).await?;
+    if set.status.tier() == Tier::Archive {
+        return Err(Error::NotActive { id: set.id, status: set.status });
+    }
     let stored: Option<&StoredFile> = match file.as_str() {
         "source1" => set.files.source1.as_ref(),
         "source2" => set.files.source2.as_ref(),
@@ -284,6 +340,7 @@ pub async fn download(
         return Err(Error::NotFound);
     }
     let stream = ui.service.download_part(stored, part, None).await?;
+    ui.service.note_read_set_access(&set.id);
     let body = axum::body::Body::from_stream(stream);
     let mut response = ([(http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
     let name = format!("attachment; filename=\"{}-{}-part{}\"", set.id, file, part);

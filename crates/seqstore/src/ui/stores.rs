@@ -1,4 +1,5 @@
-//! `GET /ui/`: the account's sequence stores with read set counts, bytes and ETag family.
+//! `GET /ui/`: the account's sequence stores with read set counts, the bytes of each storage tier
+//! (the store's own storage, the archive) and ETag family.
 
 use std::sync::Arc;
 
@@ -42,7 +43,7 @@ pub async fn index(
         @if page.items.is_empty() { p.muted { "No sequence stores yet." } }
         @else {
             table #stores {
-                thead { tr { th { "Name" } th { "Id" } th.num { "Read sets" } th.num { "Bytes" } th { "ETag family" } th { "Created" } th {} } }
+                thead { tr { th { "Name" } th { "Id" } th.num { "Read sets" } th.num { "Hot bytes" } th.num { "Archived bytes" } th { "ETag family" } th { "Created" } th {} } }
                 tbody {
                     @for store in &page.items {
                         @let summary = summaries.get(&store.id).copied().unwrap_or_default();
@@ -50,7 +51,8 @@ pub async fn index(
                             td { a href={ "/ui/stores/" (store.id) } { (store.name) } }
                             td.mono { (store.id) }
                             td.num.read-sets { (summary.read_sets) }
-                            td.num { (bytes(u64::try_from(summary.bytes).unwrap_or(0))) }
+                            td.num.hot-bytes { (bytes(u64::try_from(summary.hot_bytes).unwrap_or(0))) }
+                            td.num.archived-bytes { (bytes(u64::try_from(summary.archived_bytes).unwrap_or(0))) }
                             td { (store.etag_family.as_str()) }
                             td { (when(store.creation_time)) }
                             td { a href={ "/ui/stores/" (store.id) "/jobs" } { "Imports and uploads" } }

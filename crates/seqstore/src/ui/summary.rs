@@ -1,15 +1,15 @@
-//! Read set counts and stored bytes per store for the store list. Summing the sizes means reading
-//! every read set's file list, so each process keeps the last sum per store together with the
-//! store's [`Fingerprint`] (an index-only aggregate) and recomputes it when the fingerprint
-//! differs — any read set added or deleted, by whichever process — or the sum is older than
-//! [`MAX_AGE`], which bounds how long the bytes of a just-processed upload can be missing. Counts
-//! are always current.
+//! Read set counts and the bytes of each storage tier per store for the store list. Summing the
+//! sizes means reading every read set's row, so each process keeps the last sums per store together
+//! with the store's [`Fingerprint`] (an index-only aggregate) and recomputes them when the
+//! fingerprint differs — any read set added or deleted, by whichever process — or the sums are
+//! older than [`MAX_AGE`], which bounds how long the bytes of a just-processed upload, or of a read
+//! set just archived or activated, can be shown in their former place. Counts are always current.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::service::dashboard::Fingerprint;
+use crate::service::dashboard::{Fingerprint, StoreTiers};
 use crate::service::{Caller, Error, Service};
 
 /// A kept sum is recomputed after this long even if the fingerprint is unchanged.
@@ -17,20 +17,22 @@ pub const MAX_AGE: Duration = Duration::from_secs(30);
 /// Kept sums above this many stores are dropped all at once.
 const MAX_ENTRIES: usize = 10_000;
 
-/// Read set count and stored bytes of a store.
+/// Read set count and the stored bytes of each tier of a store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct StoreSummary {
     /// Read sets in the store.
     pub read_sets: i64,
-    /// Sum of the stored files' sizes.
-    pub bytes: i64,
+    /// Sum of the sizes of the files in the store's own storage.
+    pub hot_bytes: i64,
+    /// Sum of the sizes of the files in the archive tier.
+    pub archived_bytes: i64,
 }
 
-/// A kept sum: the fingerprint it was computed for, the bytes, and when.
+/// Kept sums: the fingerprint they were computed for, the tiers' totals, and when.
 #[derive(Debug, Clone, Copy)]
 struct Kept {
     fingerprint: Fingerprint,
-    bytes: i64,
+    tiers: StoreTiers,
     at: Instant,
 }
 
@@ -56,20 +58,25 @@ impl Summaries {
                 .lock()
                 .get(&key)
                 .filter(|k| k.fingerprint == fingerprint && k.at.elapsed() < MAX_AGE)
-                .map(|k| k.bytes);
-            let bytes = match kept {
-                Some(bytes) => bytes,
+                .map(|k| k.tiers);
+            let tiers = match kept {
+                Some(tiers) => tiers,
                 None => {
-                    let bytes = service.stored_bytes(caller, &store).await?;
+                    let tiers = service.store_tiers(caller, &store).await?;
                     let mut kept = self.lock();
                     if kept.len() >= MAX_ENTRIES {
                         kept.clear();
                     }
-                    kept.insert(key, Kept { fingerprint, bytes, at: Instant::now() });
-                    bytes
+                    kept.insert(key, Kept { fingerprint, tiers, at: Instant::now() });
+                    tiers
                 }
             };
-            out.insert(store, StoreSummary { read_sets: fingerprint.count, bytes });
+            let summary = StoreSummary {
+                read_sets: fingerprint.count,
+                hot_bytes: tiers.hot.bytes,
+                archived_bytes: tiers.archive.bytes,
+            };
+            out.insert(store, summary);
         }
         Ok(out)
     }
