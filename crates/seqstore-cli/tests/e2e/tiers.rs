@@ -182,6 +182,9 @@ async fn archived_read_sets_answer_as_archived_and_twenty_come_back_byte_for_byt
     // What an ARCHIVED read set answers.
     let meta = client.get_read_set_metadata().sequence_store_id(&store).id(&bam).send().await.expect("meta");
     assert_eq!(meta.status(), &ReadSetStatus::Archived);
+    let counts = meta.sequence_information().map(|i| (i.total_read_count(), i.alignment()));
+    assert_eq!(counts, Some((Some(20000), Some("ALIGNED"))), "an archived read set keeps its counts: {meta:?}");
+    assert!(meta.etag().and_then(|e| e.source1()).is_some_and(|d| !d.is_empty()), "and its ETag: {meta:?}");
     let length = meta.files().and_then(|f| f.source1()).and_then(|f| f.content_length());
     assert_eq!(length, Some(before[19][0].len() as i64));
     let filter = ReadSetFilter::builder().status(ReadSetStatus::Archived).build();

@@ -55,12 +55,12 @@ fn file(file: &StoredFile) -> Value {
     })
 }
 
-/// `sequenceInformation`: the counts and alignment only once the content is processed (ACTIVE);
-/// before (PROCESSING_UPLOAD) or after a failed upload there are none (the model makes every
+/// `sequenceInformation`: the counts and alignment only once the content is processed (ACTIVE,
+/// ARCHIVED, ACTIVATING); before (PROCESSING_UPLOAD) or after a failed upload there are none (the model makes every
 /// member optional), only `generatedFrom` as given. `None` when nothing is left.
 fn sequence_information(set: &ReadSet) -> Option<Value> {
     let mut sequence = serde_json::Map::new();
-    if set.is_active() {
+    if set.is_processed() {
         sequence.insert("totalReadCount".into(), json!(set.total_read_count));
         sequence.insert("totalBaseCount".into(), json!(set.total_base_count));
         sequence.insert("alignment".into(), json!(set.alignment.as_str()));
@@ -92,7 +92,7 @@ fn item(service: &Service, set: &ReadSet) -> Value {
         body["sequenceInformation"] = sequence;
     }
     // A direct upload's read set has no ETag until its parts are processed.
-    if set.is_active() && !set.etag.source1.is_empty() {
+    if set.is_processed() && !set.etag.source1.is_empty() {
         body["etag"] = etag;
     }
     if let Some(statistics) = &set.statistics {

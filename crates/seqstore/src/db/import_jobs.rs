@@ -314,6 +314,28 @@ pub async fn renew(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records `claim`'s progress (bytes read, and the total once known) without renewing its lease:
+/// inside the settlement transaction, which checks the lease itself.
+pub async fn record_progress(
+    conn: &mut AnyConnection,
+    claim: &Claim,
+    bytes_processed: i64,
+    bytes_total: Option<i64>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE import_sources SET bytes_processed = $1, bytes_total = COALESCE($2, bytes_total) \
+         WHERE job_id = $3 AND idx = $4 AND generation = $5 AND status = 'IN_PROGRESS'",
+    )
+    .bind(bytes_processed)
+    .bind(bytes_total)
+    .bind(&claim.job_id)
+    .bind(claim.index)
+    .bind(claim.generation)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Records what `claim`'s attempt must have undone if it is interrupted (`None` once nothing is);
 /// false when the lease was lost (the attempt must stop).
 pub async fn set_checkpoint(conn: &mut AnyConnection, claim: &Claim, checkpoint: Option<&str>) -> Result<bool, Error> {

@@ -319,6 +319,13 @@ impl ReadSet {
     pub fn is_active(&self) -> bool {
         self.status == ReadSetStatus::Active
     }
+
+    /// True when its counts, alignment and ETag describe what it holds: ACTIVE, and also while it
+    /// is ARCHIVED or ACTIVATING (the same files, in the archive tier). Not while an upload's read
+    /// set is PROCESSING_UPLOAD or after UPLOAD_FAILED.
+    pub fn is_processed(&self) -> bool {
+        matches!(self.status, ReadSetStatus::Active | ReadSetStatus::Archived | ReadSetStatus::Activating)
+    }
 }
 
 #[cfg(test)]

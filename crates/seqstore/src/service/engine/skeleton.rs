@@ -97,7 +97,7 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
     let short = status_message(&message);
     let settled = async {
         let (tx, now) = begin_settlement(service, claim).await?;
-        settle(tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now).await
+        settle(tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now, None).await
     };
     match settled.await {
         Ok(true) => Ended::Failed(message),
@@ -117,7 +117,7 @@ async fn commit<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, output: K::Output) ->
         return Ok(Committed::Cancelled);
     }
     let note = K::commit(at, &mut tx, spec, output).await?;
-    if !settle(tx, at.claim, SourceStatus::Finished, (note.as_deref(), None), now).await? {
+    if !settle(tx, at.claim, SourceStatus::Finished, (note.as_deref(), None), now, Some(&at.progress)).await? {
         return Ok(Committed::Lost);
     }
     tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
@@ -131,7 +131,7 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Resul
     let short = status_message(message);
     let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
     K::fail(at, &mut tx, spec, kept, &short).await?;
-    settle(tx, at.claim, SourceStatus::Failed, (Some(&short), Some(message)), now).await
+    settle(tx, at.claim, SourceStatus::Failed, (Some(&short), Some(message)), now, Some(&at.progress)).await
 }
 
 /// Opens the transaction that settles `claim` with its job row locked (before any source row:
@@ -143,7 +143,8 @@ async fn begin_settlement(service: &Service, claim: &Claim) -> Result<(db::Tx, t
     Ok((tx, time::now()))
 }
 
-/// Settles the source as `status` and, when it was the last, its job, and commits; false (the
+/// Settles the source as `status` with the attempt's last `progress` (an attempt shorter than
+/// one lease renewal recorded none) and, when it was the last, its job, and commits; false (the
 /// transaction rolled back) when the lease generation moved on or the lease expired.
 async fn settle(
     mut tx: db::Tx,
@@ -151,7 +152,12 @@ async fn settle(
     status: SourceStatus,
     (message, detail): (Option<&str>, Option<&str>),
     now: time::Millis,
+    progress: Option<&Progress>,
 ) -> Result<bool, db::Error> {
+    if let Some(progress) = progress {
+        let (bytes, total) = (progress.bytes() as i64, progress.total().map(|t| t as i64));
+        import_jobs::record_progress(&mut tx, claim, bytes, total).await?;
+    }
     if !import_jobs::settle_source(&mut tx, claim, status, message, detail, now).await? {
         return Ok(false);
     }
