@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
-use super::job_requests::{JobListRequest, JobRequest};
+use super::job_requests::{JobListRequest, JobRequest, add_progress};
 use crate::model::export::ExportSource;
 use crate::model::import::Source;
 use crate::model::job::Job;
@@ -56,23 +56,10 @@ fn job_item(job: &Job) -> JobItem<'_> {
     }
 }
 
-/// One ExportReadSetDetail, with the extension members `bytesProcessed`, `bytesTotal` and
-/// `statusDetail`.
+/// One ExportReadSetDetail, with the extension members of [`add_progress`].
 fn read_set_item(source: &Source<ExportSource>) -> Value {
-    let mut item = json!({
-        "id": source.spec.read_set_id,
-        "status": source.status.as_str(),
-        "bytesProcessed": source.bytes_processed,
-    });
-    if let Some(message) = super::imports::progress_message(source, "written") {
-        item["statusMessage"] = Value::String(message);
-    }
-    if let Some(detail) = &source.status_detail {
-        item["statusDetail"] = Value::String(detail.clone());
-    }
-    if let Some(total) = source.bytes_total {
-        item["bytesTotal"] = json!(total);
-    }
+    let mut item = json!({ "id": source.spec.read_set_id, "status": source.status.as_str() });
+    add_progress(&mut item, source, "written");
     item
 }
 

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
-use super::job_requests::{JobListRequest, JobRequest};
+use super::job_requests::{JobListRequest, JobRequest, add_progress};
 use crate::model::import::{FileType, Source, SourceSpec, SourceStatus};
 use crate::model::job::Job;
 use crate::model::tags::Tags;
@@ -84,15 +84,13 @@ fn source_item(source: &Source) -> Value {
         "status": source.status.as_str(),
         "subjectId": spec.subject_id,
         "sampleId": spec.sample_id,
-        "bytesProcessed": source.bytes_processed,
     });
+    add_progress(&mut item, source, "read");
     let optional = [
         ("generatedFrom", spec.generated_from.clone()),
         ("referenceArn", spec.reference_arn.clone()),
         ("name", spec.name.clone()),
         ("description", spec.description.clone()),
-        ("statusMessage", progress_message(source, "read")),
-        ("statusDetail", source.status_detail.clone()),
         ("readSetId", source.output_id.clone().filter(|_| source.status == SourceStatus::Finished)),
     ];
     for (key, value) in optional {
@@ -100,23 +98,8 @@ fn source_item(source: &Source) -> Value {
             item[key] = Value::String(value);
         }
     }
-    if let Some(total) = source.bytes_total {
-        item["bytesTotal"] = json!(total);
-    }
     item["tags"] = json!(crate::model::tags::with_system_tags(&spec.tags, &spec.sample_id, &spec.subject_id));
     item
-}
-
-/// The stored message of a job's source, or while IN_PROGRESS the percentage of its bytes `done`
-/// ("read" for imports, "written" for exports).
-pub(super) fn progress_message<S>(source: &Source<S>, done: &str) -> Option<String> {
-    match (source.status, source.bytes_total) {
-        (SourceStatus::InProgress, Some(total)) if total > 0 => {
-            let processed = source.bytes_processed.min(total);
-            Some(format!("{}% {done} ({processed} of {total} bytes)", processed * 100 / total))
-        }
-        _ => source.status_message.clone(),
-    }
 }
 
 /// StartReadSetImportJob.

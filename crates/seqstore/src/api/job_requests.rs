@@ -1,8 +1,11 @@
-//! The request members that the sequence store's job operations share: one job
-//! (Get…Job and the extension cancels) and a page of jobs (List…Jobs with its filter).
+//! What the job operations share: the request members of one job (Get…Job and the extension
+//! cancels) and of a page of jobs (List…Jobs with its filter), and the progress members of a
+//! job's source in their answers.
 
 use serde::Deserialize;
+use serde_json::{Value, json};
 
+use crate::model::import::{Source, SourceStatus};
 use crate::model::time;
 use crate::service::imports::JobFilter;
 
@@ -47,5 +50,29 @@ impl JobListRequest {
             created_after: micros(f.created_after),
             created_before: micros(f.created_before),
         })
+    }
+}
+
+/// Adds to a job's source `item` its progress, the extension members `bytesProcessed` and
+/// `bytesTotal` (once known), its `statusMessage` — while IN_PROGRESS the percentage of its bytes
+/// `done` ("read" for imports, "written" for exports, "copied back" for activations) — and the
+/// extension `statusDetail`.
+pub fn add_progress<S>(item: &mut Value, source: &Source<S>, done: &str) {
+    item["bytesProcessed"] = json!(source.bytes_processed);
+    if let Some(total) = source.bytes_total {
+        item["bytesTotal"] = json!(total);
+    }
+    let message = match (source.status, source.bytes_total) {
+        (SourceStatus::InProgress, Some(total)) if total > 0 => {
+            let processed = source.bytes_processed.min(total);
+            Some(format!("{}% {done} ({processed} of {total} bytes)", processed * 100 / total))
+        }
+        _ => source.status_message.clone(),
+    };
+    if let Some(message) = message {
+        item["statusMessage"] = Value::String(message);
+    }
+    if let Some(detail) = &source.status_detail {
+        item["statusDetail"] = Value::String(detail.clone());
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
+use super::job_requests::add_progress;
 use super::reference_stores::FilterRequest;
 use crate::model::import::{Source, SourceStatus};
 use crate::model::job::Job;
@@ -76,22 +77,13 @@ fn job_item(job: &Job) -> Value {
 fn source_item(source: &Source<ReferenceSourceSpec>) -> Value {
     let mut item = json!({
         "sourceFile": source.spec.source_file, "name": source.spec.name, "status": source.status.as_str(),
-        "bytesProcessed": source.bytes_processed,
     });
+    add_progress(&mut item, source, "read");
     if let Some(d) = &source.spec.description {
         item["description"] = json!(d);
     }
     if !source.spec.tags.is_empty() {
         item["tags"] = json!(source.spec.tags);
-    }
-    if let Some(total) = source.bytes_total {
-        item["bytesTotal"] = json!(total);
-    }
-    if let Some(m) = &source.status_message {
-        item["statusMessage"] = json!(m);
-    }
-    if let Some(d) = &source.status_detail {
-        item["statusDetail"] = json!(d);
     }
     if let (SourceStatus::Finished, Some(id)) = (source.status, &source.output_id) {
         item["referenceId"] = json!(id);
