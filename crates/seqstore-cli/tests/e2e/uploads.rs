@@ -585,8 +585,9 @@ pub fn peak_rss(pid: u32) -> u64 {
     line.split_whitespace().nth(1).and_then(|kb| kb.parse::<u64>().ok()).expect("kB") * 1024
 }
 
-/// A 256 MiB part streamed from disk to a `seqstore serve` process: its peak memory stays far below
-/// the part's size (parts are streamed to storage, not buffered), and the stored object is whole.
+/// A 256 MiB part streamed from disk to a `seqstore serve` process: its peak memory grows by far
+/// less than the part's size (parts are streamed to storage, not buffered), and the stored object
+/// is whole.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_large_part_is_streamed_in_bounded_memory() {
     let dir = tempfile::tempdir().expect("dir");
@@ -632,7 +633,11 @@ async fn a_large_part_is_streamed_in_bounded_memory() {
         .expect("upload 256 MiB");
     let peak = peak_rss(server.pid());
     eprintln!("server peak RSS: {} MiB before, {} MiB after a 256 MiB part", before >> 20, peak >> 20);
-    assert!(peak < 96 * 1024 * 1024, "peak RSS {} MiB for a 256 MiB part", peak >> 20);
+    // What the part itself costs: the growth over the process's own size before it (which moves
+    // with everything else the process holds — on S3 storage 66-67 MiB since the archive tier's
+    // client, #25 — and made the former fixed bound of 96 MiB flaky there).
+    let growth = peak.saturating_sub(before);
+    assert!(growth < 48 * 1024 * 1024, "peak RSS grew {} MiB for a 256 MiB part", growth >> 20);
     use base64::Engine as _;
     use sha2::Digest as _;
     let mut hasher = sha2::Sha256::new();
