@@ -26,6 +26,7 @@ mod e2e {
     mod exports;
     mod fastq_data;
     mod fault_proxy;
+    mod first_hour;
     mod faults;
     mod file_names;
     mod htsget;
