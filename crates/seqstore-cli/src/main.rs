@@ -113,13 +113,53 @@ async fn run(cli: Cli) -> Result<(), Error> {
                         LogFormat::Text => eprintln!("seqstore S3 endpoint listening on {url}"),
                     }
                 }
-                let database = config::redact_url(&config.database_url());
-                tracing::info!(addr = %listening.addr, database = %database, "serving");
+                announce(&config, &listening, cli.log_format);
                 Ok::<_, Error>(())
             })
             .await
         }
         command => Ok(client::run(command).await?),
+    }
+}
+
+/// Tells, on stderr, what a newcomer needs once `serve` listens: the dashboard's URL, where the
+/// data lives (data directory, objects, archive, database with its password redacted) and how to
+/// stop; as a block of text, or one log line with these fields when the log is JSON.
+fn announce(config: &Config, listening: &seqstore::Listening, format: LogFormat) {
+    // A browser on this machine reaches an address bound on every interface at localhost.
+    let host = match listening.addr.ip().is_unspecified() {
+        true => format!("localhost:{}", listening.addr.port()),
+        false => listening.addr.to_string(),
+    };
+    let dashboard = format!("{}://{host}/ui/", listening.scheme);
+    let database = config::redact_url(&config.database_url());
+    let (objects, archive) = (config.objects_location(), config.archive_location());
+    let data_dir = config.data_dir.display().to_string();
+    match format {
+        LogFormat::Json => tracing::info!(
+            addr = %listening.addr,
+            dashboard,
+            data_dir,
+            objects,
+            archive,
+            database,
+            "serving; Ctrl-C to stop"
+        ),
+        LogFormat::Text => {
+            let lines = [
+                ("dashboard", &dashboard),
+                ("data directory", &data_dir),
+                ("objects", &objects),
+                ("archive", &archive),
+                ("database", &database),
+            ];
+            let mut text = String::new();
+            for (what, value) in lines {
+                text.push_str(&format!("  {:<16}{value}\n", format!("{what}:")));
+            }
+            text.push_str("Ctrl-C to stop.");
+            eprintln!("{text}");
+        }
     }
 }
 

@@ -3,6 +3,10 @@
 //! (429) → body limit (400) → SigV4 over the normalised path (403) → route of the raw path
 //! (404/405) → shape validation (400) → a raw path not in normal form stops here (400) → the
 //! operation (existence 404, conflicts, …). Every response carries `x-amzn-RequestId`.
+//!
+//! One request is answered before authentication: a browser opening the server's root (`GET /`,
+//! `Accept` with `text/html`, no signature: [`is_browser_at_root`]) is sent to the dashboard
+//! (303 to `/ui/`) instead of a 403 about a missing signature.
 
 pub mod activations;
 pub mod botocore;
@@ -310,6 +314,10 @@ struct Seen {
 async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     app.limits.check_head(&parts)?;
+    if is_browser_at_root(&parts) {
+        seen.operation = Some(DASHBOARD_REDIRECT.to_owned());
+        return Ok(axum::response::Redirect::to("/ui/").into_response());
+    }
     let client = parts.extensions.get::<crate::model::client::Client>().copied();
     let key_id = sigv4::key_id(&parts.headers);
     app.limits.check_guesses(client, key_id)?;
@@ -381,6 +389,30 @@ async fn process(app: &App, request: Request, seen: &mut Seen) -> Result<Respons
     op.run(&app.service, &Caller { account }, input, streamed).await
 }
 
+/// The `operation` of the redirect of [`is_browser_at_root`] in logs and metrics.
+const DASHBOARD_REDIRECT: &str = "DashboardRedirect";
+
+/// A browser opening the server's root: `GET /` whose `Accept` names `text/html`, with no
+/// `Authorization` header and no `X-Amz-*` query parameter (no signature of any kind). Any other
+/// request to `/` goes through the pipeline (and, unsigned, is refused as before).
+fn is_browser_at_root(parts: &http::request::Parts) -> bool {
+    let html = parts
+        .headers
+        .get_all(http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.to_ascii_lowercase().contains("text/html"));
+    let presigned = parts
+        .uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|pair| pair.get(..6).is_some_and(|p| p.eq_ignore_ascii_case("x-amz-"))));
+    parts.method == http::Method::GET
+        && parts.uri.path() == "/"
+        && html
+        && !parts.headers.contains_key(http::header::AUTHORIZATION)
+        && !presigned
+}
+
 fn header<'a>(headers: &'a http::HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
@@ -408,5 +440,34 @@ async fn read_body(body: Body, headers: &http::HeaderMap, limit: u64) -> Result<
         Err(e) if e.is::<LengthLimitError>() => Err(ApiError::BodyTooLarge { limit }),
         Err(e) if let Some(&timeout) = limits::BodyTimeout::find(&*e) => Err(ApiError::BodyTimeout(timeout)),
         Err(e) => Err(ApiError::BodyUnreadable(axum::Error::new(e))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(method: &str, uri: &str, headers: &[(&str, &str)]) -> http::request::Parts {
+        let mut request = http::Request::builder().method(method).uri(uri);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.body(()).expect("request").into_parts().0
+    }
+
+    #[test]
+    fn only_an_unsigned_browser_get_of_the_root_is_sent_to_the_dashboard() {
+        let browser = [("accept", "text/html,application/xhtml+xml,*/*;q=0.8")];
+        assert!(is_browser_at_root(&parts("GET", "/", &browser)));
+        assert!(is_browser_at_root(&parts("GET", "/?utm=1", &browser)));
+        assert!(!is_browser_at_root(&parts("GET", "/", &[])), "no Accept: an API client");
+        assert!(!is_browser_at_root(&parts("GET", "/", &[("accept", "application/json")])));
+        assert!(!is_browser_at_root(&parts("HEAD", "/", &browser)));
+        assert!(!is_browser_at_root(&parts("POST", "/", &browser)));
+        assert!(!is_browser_at_root(&parts("GET", "/sequencestores", &browser)));
+        let signed = [browser[0], ("authorization", "AWS4-HMAC-SHA256 Credential=AKID/…")];
+        assert!(!is_browser_at_root(&parts("GET", "/", &signed)));
+        assert!(!is_browser_at_root(&parts("GET", "/?X-Amz-Signature=abc", &browser)));
+        assert!(!is_browser_at_root(&parts("GET", "/?a=1&x-amz-credential=abc", &browser)));
     }
 }

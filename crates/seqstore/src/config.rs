@@ -263,6 +263,28 @@ impl Config {
         }
     }
 
+    /// Where the store's objects live, for people: `{data_dir}/objects`, or `s3://bucket/prefix`
+    /// (with its endpoint when not AWS).
+    pub fn objects_location(&self) -> String {
+        match self.storage.kind {
+            storage::StorageKind::Local => self.data_dir.join("objects").display().to_string(),
+            storage::StorageKind::S3 => {
+                s3_location(self.storage.bucket.as_deref(), &self.storage.prefix, self.storage.endpoint.as_deref())
+            }
+        }
+    }
+
+    /// Where archived read sets live (`[archive.storage]`), like [`Self::objects_location`].
+    pub fn archive_location(&self) -> String {
+        let archive = &self.archive.storage;
+        match archive.kind {
+            storage::StorageKind::Local => archive.local_dir(&self.data_dir).display().to_string(),
+            storage::StorageKind::S3 => {
+                s3_location(archive.bucket.as_deref(), &archive.prefix, archive.endpoint.as_deref())
+            }
+        }
+    }
+
     /// True when no access keys are configured: any well-formed signature is accepted.
     pub fn dev_mode(&self) -> bool {
         self.auth.keys.is_empty()
@@ -362,6 +384,16 @@ impl Config {
 }
 
 pub(crate) const REDACTED: &str = "***";
+
+/// `s3://bucket/prefix`, and ` at ENDPOINT` when one is configured (not AWS).
+fn s3_location(bucket: Option<&str>, prefix: &str, endpoint: Option<&str>) -> String {
+    let prefix = prefix.trim_matches('/');
+    let mut location = format!("s3://{}/{prefix}", bucket.unwrap_or(""));
+    if let Some(endpoint) = endpoint {
+        location.push_str(&format!(" at {}", redact_url(endpoint)));
+    }
+    location
+}
 
 /// Replaces the password of `scheme://user:password@host/…` and any `password=` parameter.
 pub fn redact_url(url: &str) -> String {

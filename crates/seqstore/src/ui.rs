@@ -6,16 +6,22 @@
 //! the dev account; otherwise a login with an access key pair sets a signed session cookie
 //! ([`session`]), and every page sees only that account's resources (others' ids are 404).
 //!
+//! Every request is logged like an API request ([`requests`]); `/favicon.ico` is the dashboard's
+//! icon, answered here so that a browser's request for it never reaches the API (where it would be
+//! a request without a signature).
+//!
 //! Its two state changes, cancelling an import job and activating an archived read set, are form
 //! POSTs checked against cross-site requests ([`session::check_same_site`]).
 
 mod activate;
 mod error;
 mod exports;
+mod how_to_import;
 mod jobs;
 mod layout;
 mod read_sets;
 mod references;
+mod requests;
 mod session;
 mod stores;
 mod summary;
@@ -76,9 +82,11 @@ impl Ui {
     }
 }
 
-/// `api` with the dashboard's paths (`/ui`, `/ui/…`) in front of it.
+/// `api` with the dashboard's paths (`/ui`, `/ui/…`, `/favicon.ico`) in front of it.
 pub fn router(ui: Ui, api: Router) -> Router {
+    let ui = Arc::new(ui);
     Router::new()
+        .route("/favicon.ico", get(layout::favicon))
         .route("/ui", get(|| async { axum::response::Redirect::permanent("/ui/") }))
         .route("/ui/", get(stores::index))
         .route("/ui/login", get(session::login_page).post(session::login))
@@ -88,6 +96,7 @@ pub fn router(ui: Ui, api: Router) -> Router {
         .route("/ui/stores/{store}", get(read_sets::list))
         .route("/ui/stores/{store}/readsets/{id}", get(read_sets::detail))
         .route("/ui/stores/{store}/readsets/{id}/activate", get(activate::confirm).post(activate::activate))
+        .route("/ui/stores/{store}/readsets/{id}/{file}", get(read_sets::download_file))
         .route("/ui/stores/{store}/readsets/{id}/{file}/{part}", get(read_sets::download))
         .route("/ui/stores/{store}/jobs", get(jobs::list))
         .route("/ui/stores/{store}/jobs/{id}", get(jobs::detail))
@@ -98,8 +107,9 @@ pub fn router(ui: Ui, api: Router) -> Router {
         .route("/ui/references/{store}/{id}", get(references::detail))
         .route("/ui/throughput", get(throughput::page))
         .route("/ui/{*rest}", get(error::not_found))
+        .layer(axum::middleware::from_fn_with_state(ui.clone(), requests::observe))
         .layer(axum::middleware::map_response(protect))
-        .with_state(Arc::new(ui))
+        .with_state(ui)
         .fallback_service(api)
 }
 

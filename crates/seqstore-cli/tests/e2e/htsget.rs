@@ -197,7 +197,8 @@ async fn samtools_reads_regions(backend: Backend) {
 }
 
 /// The dashboard's read set page gives a `samtools view` command for a region that runs as
-/// copied (with the token file it names); the reference page gives each sequence's refget URL.
+/// copied (with the token file it names) and, for the CRAM, links to its reference's page; the
+/// reference page gives each sequence's refget URL.
 async fn dashboard_commands_run(fixture: &Fixture) {
     let cookie = super::ui::session(&fixture.server.endpoint, KEY_A).await;
     let page = |path: String| {
@@ -234,6 +235,10 @@ async fn dashboard_commands_run(fixture: &Fixture) {
     }
     let path =
         fixture.reference_arn.split(":referenceStore/").nth(1).expect("reference ARN").replace("/reference/", "/");
+    let cram = page(format!("/ui/stores/{}/readsets/{}", fixture.store, fixture.cram.0)).await;
+    let reference = cram.split("id=\"reference\">").nth(1).and_then(|r| r.split("</dd>").next()).expect("reference");
+    assert!(reference.starts_with(&format!("<a href=\"/ui/references/{path}\">")), "{reference}");
+    assert!(reference.contains(&fixture.reference_arn), "the ARN beside the link: {reference}");
     let html = page(format!("/ui/references/{path}")).await;
     let link = format!("{}/ga4gh/refget/v2/sequence/SQ.", fixture.server.endpoint);
     assert_eq!(html.matches(&link).count(), 2, "a refget URL per sequence: {html}");

@@ -2,7 +2,10 @@
 //! the cookie's flags), every page of account A against A's session and B's (B gets 404 for
 //! each of A's ids), part downloads equal the stored bytes, the TLS warning of the login page
 //! on a non-loopback listener, and storage tiers: an archived read set's tier, last access and
-//! bytes on the pages, and its Activate button, refused without the page's CSRF token.
+//! bytes on the pages, and its Activate button, refused without the page's CSRF token. The first
+//! hour (#26): a browser at the root, the icon, an empty store's advice, counts with separators,
+//! named and whole-file downloads, the job list's samples and progress, notes that are not errors,
+//! a 404 with the navigation, and dev mode without "Sign out".
 
 use seqstore::config::Config;
 
@@ -10,6 +13,7 @@ use super::fastq_data::{counts, fastq};
 use super::imports::{import_config, source, start, store, stored, wait, write};
 use super::support::{Backend, KEY_A, KEY_B, Raw, TestDb, TestServer, http_send, on_both_backends, sdk};
 use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetStatus};
+use aws_sdk_omics::types::{FileType, SourceFiles, StartReadSetImportJobSourceItem};
 
 /// A response read off the socket.
 #[derive(Debug)]
@@ -83,7 +87,11 @@ fn dechunk(mut body: &[u8]) -> Vec<u8> {
     }
 }
 
-on_both_backends!(accounts_see_only_their_own, archived_read_sets_show_their_tier_and_activate);
+on_both_backends!(
+    accounts_see_only_their_own,
+    archived_read_sets_show_their_tier_and_activate,
+    the_first_hour_in_the_dashboard
+);
 
 /// A's pages open for A's session and are 404 for B's; without a session, login; a wrong pair is
 /// refused.
@@ -145,6 +153,7 @@ async fn accounts_see_only_their_own(backend: Backend) {
 
     let detail = http(endpoint, "GET", &pages[2], Some(&a), &[], "").await.text();
     let (reads, bases) = counts(&text);
+    let (reads, bases) = (grouped(reads), grouped(bases));
     assert!(detail.contains(&format!("<dd id=\"total-read-count\">{reads}</dd>")), "{detail}");
     assert!(detail.contains(&format!("<dd id=\"total-base-count\">{bases}</dd>")), "{detail}");
     let part = http(endpoint, "GET", &pages[3], Some(&a), &[], "").await;
@@ -340,7 +349,8 @@ async fn archived_read_sets_show_their_tier_and_activate(backend: Backend) {
     assert!(archived.contains("id=\"tier\" class=\"tier-archive\">archive"), "{archived}");
     let size = format!("{:.1} KiB", text.len() as f64 / 1024.0);
     assert!(text.len() > 1024 && text.len() < 1 << 20, "the size is shown in KiB");
-    assert!(archived.contains(&format!("id=\"stored-bytes\">{size}<")), "{archived}");
+    let exact = grouped(text.len() as u64);
+    assert!(archived.contains(&format!("id=\"stored-bytes\" title=\"{exact} bytes\">{size}<")), "{archived}");
     assert!(tiers.contains(&format!("Archived: <strong>{size}</strong> in 1 read set<")), "{tiers}");
     assert!(store_row.contains(&format!("class=\"num archived-bytes\">{size}<")), "{store_row}");
     assert!(archived.contains("id=\"total-read-count\">400<"), "an archived read set keeps its statistics: {archived}");
@@ -388,5 +398,209 @@ async fn archived_read_sets_show_their_tier_and_activate(backend: Backend) {
     let twice = http(endpoint, "POST", &format!("{page}/activate"), Some(&cookie), &[("origin", own)], &form).await;
     assert_eq!(twice.status, 409, "{}", twice.text());
     assert!(twice.text().contains("only ARCHIVED read sets can be activated"), "{}", twice.text());
+    server.stop().await;
+}
+
+/// `n` with thousands separators, as the dashboard shows counts: `1234567` → `1,234,567`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Text of an HTML page as a browser shows it: maud's escapes undone.
+fn unescape(html: &str) -> String {
+    html.replace("&quot;", "\"").replace("&#39;", "'").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// `seqstore_requests_total` in `endpoint`'s metrics: of `(operation, status)`, or of all.
+async fn requests_counted(endpoint: &str, of: Option<(&str, u16)>) -> f64 {
+    let text = http(endpoint, "GET", "/metrics", None, &[], "").await.text();
+    let prefix = match of {
+        Some((operation, status)) => {
+            format!("seqstore_requests_total{{operation=\"{operation}\",status=\"{status}\"}} ")
+        }
+        None => "seqstore_requests_total{".to_owned(),
+    };
+    let values = text.lines().filter(|l| l.starts_with(&prefix));
+    values.map(|l| l.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()).expect("a number")).sum()
+}
+
+/// A FASTQ source item of sample `sample`.
+fn sample_source(sample: &str, source1: &str, source2: Option<&str>) -> StartReadSetImportJobSourceItem {
+    let files = SourceFiles::builder().source1(source1).set_source2(source2.map(str::to_owned)).build().expect("files");
+    StartReadSetImportJobSourceItem::builder()
+        .source_files(files)
+        .source_file_type(FileType::Fastq)
+        .subject_id("P1")
+        .sample_id(sample)
+        .build()
+        .expect("source")
+}
+
+/// The part of `page` from the element whose attribute is `marker` to the end of its row.
+fn row<'a>(page: &'a str, marker: &str) -> &'a str {
+    let from = page.split(marker).nth(1).unwrap_or_else(|| panic!("{marker} in {page}"));
+    from.split("</tr>").next().expect("row")
+}
+
+/// What a newcomer meets. A browser at the root goes to the dashboard and its icon is served,
+/// neither counted as a refused API call; an empty store says how to import into it (the CLI
+/// command and the boto3 call with its id); after an import, read and base counts have thousands
+/// separators, files download whole (their parts joined) and by part under their names, the job
+/// list shows samples and progress, a finished source its bytes, and the "same content" note is
+/// a note, not an error; a 404 keeps the navigation; "Sign out" is there with keys.
+async fn the_first_hour_in_the_dashboard(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = tempfile::tempdir().expect("root");
+    let mut config = import_config(&db, root.path());
+    // Files of some 1.6 MB: two parts each.
+    config.storage.part_size = 1 << 20;
+    let server = TestServer::start(&config).await;
+    let endpoint = server.endpoint.as_str();
+
+    for _ in 0..3 {
+        let icon = http(endpoint, "GET", "/favicon.ico", None, &[], "").await;
+        assert_eq!((icon.status, icon.header("content-type")), (200, Some("image/x-icon")));
+        assert_eq!(&icon.body[..4], &[0, 0, 1, 0], "an ICO");
+    }
+    assert_eq!(requests_counted(endpoint, None).await, 0.0, "the icon is no API request, let alone a refused one");
+    let accept = ("accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8");
+    let browser = http(endpoint, "GET", "/", None, &[accept], "").await;
+    assert_eq!((browser.status, browser.header("location")), (303, Some("/ui/")), "{}", browser.head);
+    assert_eq!(requests_counted(endpoint, Some(("DashboardRedirect", 303))).await, 1.0);
+    assert_eq!(requests_counted(endpoint, None).await, 1.0, "counted as the redirect only");
+    for (headers, what) in [(&[("accept", "application/json")][..], "an API client"), (&[][..], "no Accept")] {
+        let api = http(endpoint, "GET", "/", None, headers, "").await;
+        assert_eq!(api.status, 403, "{what}: still the API's answer");
+    }
+    let presigned = http(endpoint, "GET", "/?X-Amz-Signature=00", None, &[accept], "").await;
+    assert_ne!(presigned.status, 303, "a presigned request is the API's");
+
+    let cookie = session(endpoint, KEY_A).await;
+    let get = |path: String| {
+        let cookie = cookie.clone();
+        async move { http(endpoint, "GET", &path, Some(&cookie), &[], "").await }
+    };
+    let client = sdk(endpoint, KEY_A);
+    let store_id = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let empty = get(format!("/ui/stores/{store_id}")).await;
+    assert_eq!(empty.status, 200);
+    let advice = unescape(&empty.text());
+    for expected in [
+        "id=\"empty-store\"".to_owned(),
+        format!("seqstore import --store {store_id} --role-arn arn:aws:iam::{}:role/Import --type FASTQ", KEY_A.2),
+        format!("export AWS_ENDPOINT_URL={endpoint} AWS_REGION=us-east-1"),
+        "omics.start_read_set_import_job(".to_owned(),
+        format!("sequenceStoreId=\"{store_id}\""),
+        format!("\"source1\": \"file://{}/r1.fastq.gz\"", root.path().display()),
+    ] {
+        assert!(advice.contains(&expected), "{expected:?} in {advice}");
+    }
+    assert!(advice.contains("Sign out"), "a signed-in viewer can sign out");
+
+    let (r1, r2) = (fastq(61, 5000, 150, Some(1)), fastq(62, 5000, 150, Some(2)));
+    let (u1, u2) = (write(root.path(), "S1_R1.fastq", &r1), write(root.path(), "S1_R2.fastq", &r2));
+    let single = write(root.path(), "S2.fastq", &fastq(63, 1200, 100, None));
+    let job =
+        start(&client, &store_id, vec![sample_source("S1", &u1, Some(&u2)), sample_source("S2", &single, None)]).await;
+    let done = wait(&client, &store_id, &job).await;
+    let read_set = done.sources()[0].read_set_id().expect("read set").to_owned();
+    let page = format!("/ui/stores/{store_id}/readsets/{read_set}");
+
+    let detail = get(page.clone()).await.text();
+    let (n1, b1) = counts(&r1);
+    let (n2, b2) = counts(&r2);
+    assert_eq!((n1 + n2, b1 + b2), (10_000, 1_500_000));
+    assert!(detail.contains("id=\"total-read-count\">10,000<"), "{detail}");
+    assert!(detail.contains("id=\"total-base-count\">1,500,000<"), "{detail}");
+    let list = get(format!("/ui/stores/{store_id}")).await.text();
+    assert!(list.contains("class=\"num reads\">10,000<") && list.contains("class=\"num bases\">1,500,000<"), "{list}");
+    assert!(!list.contains("id=\"how-to-import\""), "only an empty store gives the advice");
+
+    for (file, name, text) in [("source1", "S1_R1.fastq", &r1), ("source2", "S1_R2.fastq", &r2)] {
+        let stored_bytes = stored(&config, &store_id, &read_set, file).await;
+        assert_eq!(&stored_bytes, text, "FASTQ is stored as read");
+        assert!(detail.contains(&format!("href=\"{page}/{file}\" download=\"{name}\"")), "{detail}");
+        let whole = get(format!("{page}/{file}")).await;
+        assert_eq!(whole.status, 200, "{}", whole.text());
+        assert_eq!(whole.header("content-length"), Some(text.len().to_string().as_str()));
+        assert!(
+            whole
+                .header("content-disposition")
+                .is_some_and(|d| d.contains(&format!("filename=\"{}\"", name.to_lowercase()))),
+            "{}",
+            whole.head
+        );
+        assert!(whole.body == *text, "the whole file, its parts joined ({} of {} bytes)", whole.body.len(), text.len());
+        let mut joined = Vec::new();
+        for part in 1..=2 {
+            let one = get(format!("{page}/{file}/{part}")).await;
+            assert_eq!(one.status, 200);
+            let named = format!("filename=\"{}.part{part}\"", name.to_lowercase());
+            assert!(one.header("content-disposition").is_some_and(|d| d.contains(&named)), "{}", one.head);
+            joined.extend_from_slice(&one.body);
+        }
+        assert!(joined == *text, "two parts");
+        assert_eq!(get(format!("{page}/{file}/3")).await.status, 404);
+    }
+
+    let jobs = get(format!("/ui/stores/{store_id}/jobs")).await.text();
+    let listed = row(&jobs, &format!("data-job=\"{job}\""));
+    assert!(listed.contains("class=\"samples\">S1, S2<"), "{listed}");
+    assert!(listed.contains("aria-valuenow=\"100\""), "{listed}");
+    assert!(listed.contains("2 of 2 sources finished"), "{listed}");
+    let shown = get(format!("/ui/stores/{store_id}/jobs/{job}")).await.text();
+    let source = row(&shown, "data-source=\"0\"");
+    let size = format!("{:.1} MiB", (r1.len() + r2.len()) as f64 / (1 << 20) as f64);
+    assert!(source.contains(&format!(">{size}<")), "a finished source shows what it read ({size}): {source}");
+
+    let again = start(&client, &store_id, vec![sample_source("S1", &u1, Some(&u2))]).await;
+    let twin = wait(&client, &store_id, &again).await.sources()[0].read_set_id().expect("read set").to_owned();
+    let note = format!("same content as read set {read_set}");
+    let shown = get(format!("/ui/stores/{store_id}/jobs/{again}")).await.text();
+    let source = row(&shown, "data-source=\"0\"");
+    assert!(source.contains(&format!("class=\"message note\">{note}<")), "a note, not an error: {source}");
+    assert_ne!(twin, read_set, "a read set of its own");
+
+    for path in
+        ["/ui/stores/0000000000".to_owned(), format!("/ui/stores/{store_id}/readsets/0000000000"), "/ui/nowhere".into()]
+    {
+        let missing = get(path.clone()).await;
+        assert_eq!(missing.status, 404, "{path}");
+        let text = missing.text();
+        assert!(
+            text.contains("<nav>") && text.contains("Sign out") && text.contains("id=\"not-found\""),
+            "{path}: {text}"
+        );
+        assert!(missing.head.contains("content-security-policy"), "the dashboard's headers: {}", missing.head);
+    }
+    let anonymous = http(endpoint, "GET", "/ui/nowhere", None, &[], "").await;
+    assert_eq!(anonymous.status, 404);
+    assert!(!anonymous.text().contains("<nav>"), "no session, no navigation");
+    server.stop().await;
+}
+
+/// In dev mode (no keys) there is no session: the navigation has no "Sign out".
+#[tokio::test]
+async fn dev_mode_has_no_sign_out() {
+    let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
+    let mut config = super::support::config(&db);
+    config.auth.keys.clear();
+    let server = TestServer::start(&config).await;
+    let home = http(&server.endpoint, "GET", "/ui/", None, &[], "").await;
+    assert_eq!(home.status, 200);
+    let text = home.text();
+    assert!(text.contains("<nav>") && text.contains("account 123456789012"), "{text}");
+    assert!(!text.contains("Sign out") && !text.contains("/ui/logout"), "{text}");
+    let missing = http(&server.endpoint, "GET", "/ui/stores/0000000000", None, &[], "").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("<nav>") && !missing.text().contains("Sign out"), "{}", missing.text());
     server.stop().await;
 }

@@ -1,7 +1,9 @@
 //! The dashboard in a real browser: headless Chromium driven over WebDriver (chromedriver and
-//! the `fantoccini` client). It signs in, watches a throttled import's progress bar move through
-//! intermediate values to 100 %, follows the link to the read set and checks the statistics
-//! shown. Screenshots go to `target/ui-screenshots/`.
+//! the `fantoccini` client). It opens the URL `serve` prints and lands on the sign-in page, signs
+//! in, watches a throttled import's progress bar move through intermediate values to 100 %,
+//! follows the link to the read set and checks the statistics shown (with thousands separators)
+//! and its file links; a second import of the same content shows its note styled as information,
+//! and a 404 page keeps the navigation. Screenshots go to `target/ui-screenshots/`.
 //!
 //! Chromium and chromedriver come from Debian's `chromium` and `chromium-driver`; without them
 //! the test is skipped, unless `CI=true`, where it fails.
@@ -18,7 +20,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::json;
 
 use super::fastq_data::{counts, fastq};
-use super::imports::{import_config, source, start, store, write};
+use super::imports::{import_config, source, start, store, wait, write};
 use super::support::{BIN, Backend, KEY_A, TestDb, TestServer, in_ci, sdk};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -109,7 +111,11 @@ async fn progress_bar_moves_and_read_set_shows_statistics() {
 
     let driver = Driver::start();
     let browser = browser(&driver).await;
-    browser.goto(&format!("{}/ui/", server.endpoint)).await.expect("open");
+    // The URL `serve` prints, as a newcomer opens it.
+    browser.goto(&server.endpoint).await.expect("open");
+    browser.wait().for_element(Locator::Css("input[name=access_key_id]")).await.expect("the sign-in form");
+    let landed = browser.current_url().await.expect("url");
+    assert_eq!(landed.path(), "/ui/login", "the root leads to the dashboard, which asks to sign in");
     shoot(&browser, "1-login").await;
     browser
         .find(Locator::Css("input[name=access_key_id]"))
@@ -128,6 +134,10 @@ async fn progress_bar_moves_and_read_set_shows_statistics() {
     browser.find(Locator::Css("button[type=submit]")).await.expect("button").click().await.expect("submit");
     browser.wait().for_element(Locator::Id("stores")).await.expect("stores page after login");
     shoot(&browser, "2-stores").await;
+    browser.goto(&format!("{}/ui/stores/{store_id}", server.endpoint)).await.expect("the empty store");
+    let advice = browser.find(Locator::Id("import-cli")).await.expect("how to import").text().await.expect("text");
+    assert!(advice.contains(&format!("seqstore import --store {store_id} ")), "{advice}");
+    shoot(&browser, "2b-empty-store").await;
 
     let job = start(&client, &store_id, vec![source(&u1, Some(&u2))]).await;
     browser.goto(&format!("{}/ui/stores/{store_id}/jobs/{job}", server.endpoint)).await.expect("job page");
@@ -157,19 +167,54 @@ async fn progress_bar_moves_and_read_set_shows_statistics() {
     let reads = browser.wait().for_element(Locator::Id("total-read-count")).await.expect("statistics");
     let (n1, b1) = counts(&r1);
     let (n2, b2) = counts(&r2);
-    assert_eq!(reads.text().await.expect("text"), (n1 + n2).to_string());
+    assert_eq!((n1 + n2, b1 + b2), (10_000, 1_500_000));
+    assert_eq!(reads.text().await.expect("text"), "10,000");
     let bases = browser.find(Locator::Id("total-base-count")).await.expect("bases").text().await.expect("text");
-    assert_eq!(bases, (b1 + b2).to_string());
-    let files = browser.find_all(Locator::Css("#files a.part")).await.expect("part links");
-    assert!(files.len() >= 2, "a download link per part of both files");
+    assert_eq!(bases, "1,500,000");
+    let files = browser.find_all(Locator::Css("#files a.file")).await.expect("file links");
+    let mut names = Vec::new();
+    for link in files {
+        names.push(link.text().await.expect("link text"));
+    }
+    assert_eq!(names, ["r1.fq", "r2.fq"], "a download link per file, named after it");
     shoot(&browser, "5-read-set").await;
 
     browser.goto(&format!("{}/ui/stores/{store_id}", server.endpoint)).await.expect("read sets");
     shoot(&browser, "6-read-sets").await;
+    browser.goto(&format!("{}/ui/stores/{store_id}/jobs", server.endpoint)).await.expect("jobs");
+    let samples = browser.find(Locator::Css("#jobs td.samples")).await.expect("samples").text().await.expect("text");
+    assert_eq!(samples, "sample");
+    shoot(&browser, "6b-jobs").await;
     browser.goto(&format!("{}/ui/throughput?hours=1", server.endpoint)).await.expect("throughput");
     let summary = browser.find(Locator::Id("throughput-summary")).await.expect("summary").text().await.expect("text");
     assert!(summary.starts_with("1 sources finished"), "{summary}");
     shoot(&browser, "7-throughput").await;
+
+    // The same small file twice: the second source's "same content" note is information.
+    let small = write(root.path(), "small.fq", &fastq(23, 50, 100, None));
+    let first = start(&client, &store_id, vec![source(&small, None)]).await;
+    wait(&client, &store_id, &first).await;
+    let second = start(&client, &store_id, vec![source(&small, None)]).await;
+    wait(&client, &store_id, &second).await;
+    browser.goto(&format!("{}/ui/stores/{store_id}/jobs/{second}", server.endpoint)).await.expect("job page");
+    let message = browser.wait().for_element(Locator::Css("#sources .message")).await.expect("message cell");
+    assert!(message.text().await.expect("text").starts_with("same content as read set "));
+    let looks = browser
+        .execute(
+            "const m = document.querySelector('#sources .message'), f = document.createElement('span'); \
+             f.className = 'failed'; document.body.appendChild(f); \
+             return [m.className, getComputedStyle(m).color, getComputedStyle(f).color];",
+            vec![],
+        )
+        .await
+        .expect("styles");
+    assert_eq!(looks[0], "message note", "{looks}");
+    assert_ne!(looks[1], looks[2], "the note is not in the error colour: {looks}");
+    shoot(&browser, "8-same-content-note").await;
+    browser.goto(&format!("{}/ui/stores/{store_id}/readsets/0000000000", server.endpoint)).await.expect("404");
+    browser.find(Locator::Id("not-found")).await.expect("the 404 page");
+    browser.find(Locator::Css("nav a[href='/ui/references']")).await.expect("with the navigation");
+    shoot(&browser, "9-not-found").await;
     browser.close().await.expect("close browser");
     server.stop().await;
     eprintln!("screenshots in {}", screenshots().display());

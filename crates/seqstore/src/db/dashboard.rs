@@ -1,7 +1,7 @@
 //! The dashboard's read-only queries: summaries the API has no operation for (read set counts, and
 //! read sets and bytes per storage tier of a store, the duplicate and file-type filters, finished
-//! sources for the throughput chart, the processing of uploads). Every query is bound to one
-//! account. The dashboard reaches them through the service (`service::dashboard`).
+//! sources for the throughput chart, the processing of uploads, the job list's progress and
+//! samples). Every query is bound to one account. The dashboard reaches them through the service (`service::dashboard`).
 
 use std::collections::HashMap;
 
@@ -9,7 +9,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::filter::Filter;
 use super::{Error, read_sets};
-use crate::model::import::FileType;
+use crate::model::import::{FileType, SourceSpec, SourceStatus};
+use crate::model::job::{JobKind, JobSpec};
 use crate::model::read_set::{ReadSetStatus, Tier};
 use crate::model::time::Millis;
 
@@ -40,7 +41,7 @@ pub async fn fingerprints(
          WHERE account_id = $1 AND store_id IN ({}) GROUP BY store_id",
         placeholders(stores.len())
     );
-    let rows = bind_stores(sqlx::query(&sql).bind(account.to_owned()), stores).fetch_all(&mut *conn).await?;
+    let rows = bind_texts(sqlx::query(&sql).bind(account.to_owned()), stores).fetch_all(&mut *conn).await?;
     rows.iter()
         .map(|row| {
             let fingerprint = Fingerprint { count: row.try_get("n")?, latest: row.try_get("latest")? };
@@ -102,16 +103,18 @@ pub async fn store_tiers(conn: &mut AnyConnection, account: &str, store: &str) -
     Ok(tiers)
 }
 
+/// `$2, $3, …`: `n` placeholders after the account's `$1`.
 fn placeholders(n: usize) -> String {
     (0..n).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ")
 }
 
-fn bind_stores<'q>(
+/// `query` with `values` bound after what it has (for [`placeholders`]).
+fn bind_texts<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
-    stores: &[String],
+    values: &[String],
 ) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
-    for store in stores {
-        query = query.bind(store.clone());
+    for value in values {
+        query = query.bind(value.clone());
     }
     query
 }
@@ -220,7 +223,8 @@ pub async fn read_sets(
 }
 
 /// Sources that finished, grouped by when they started and finished (to `resolution`): the
-/// earliest start and latest finish of the group, the bytes they read and how many they are.
+/// earliest start and latest finish of the group, the bytes they read, how many they are and the
+/// rate of the fastest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FinishedSources {
     /// When the first of them started.
@@ -231,7 +235,14 @@ pub struct FinishedSources {
     pub bytes: i64,
     /// How many sources.
     pub count: i64,
+    /// Bytes per second of the fastest of them: its bytes over its run, a run shorter than
+    /// [`MIN_RATE_MS`] taken as that long.
+    pub peak_rate: i64,
 }
+
+/// The shortest run a source's rate is measured over: a file read in a few milliseconds is not a
+/// rate of gigabytes per second.
+pub const MIN_RATE_MS: i64 = 1000;
 
 /// The sources of `account` (read set and reference imports, processed uploads) that finished at
 /// or after `since`, whichever process ran them, grouped by start and finish time to
@@ -243,17 +254,20 @@ pub async fn finished_sources(
     resolution: i64,
     limit: i64,
 ) -> Result<Vec<FinishedSources>, Error> {
-    let rows = sqlx::query(
+    let sql = format!(
         "SELECT MIN(started_ms) AS started, MAX(finished_ms) AS finished, CAST(SUM(bytes_processed) AS BIGINT) AS bytes, \
-         COUNT(*) AS n FROM import_sources WHERE account_id = $1 AND status = 'FINISHED' AND started_ms IS NOT NULL \
-         AND finished_ms >= $2 GROUP BY started_ms / $3, finished_ms / $3 LIMIT $4",
-    )
-    .bind(account.to_owned())
-    .bind(since)
-    .bind(resolution.max(1))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
+         COUNT(*) AS n, CAST(MAX(bytes_processed * 1000 / CASE WHEN finished_ms - started_ms < {MIN_RATE_MS} \
+         THEN {MIN_RATE_MS} ELSE finished_ms - started_ms END) AS BIGINT) AS peak FROM import_sources \
+         WHERE account_id = $1 AND status = 'FINISHED' AND started_ms IS NOT NULL \
+         AND finished_ms >= $2 GROUP BY started_ms / $3, finished_ms / $3 LIMIT $4"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(account.to_owned())
+        .bind(since)
+        .bind(resolution.max(1))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(FinishedSources {
@@ -261,9 +275,104 @@ pub async fn finished_sources(
                 finished: row.try_get("finished")?,
                 bytes: row.try_get::<Option<i64>, _>("bytes")?.unwrap_or(0),
                 count: row.try_get("n")?,
+                peak_rate: row.try_get::<Option<i64>, _>("peak")?.unwrap_or(0),
             })
         })
         .collect()
+}
+
+/// Where an import job's sources stand, for the job list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JobSummary {
+    /// Its sources.
+    pub sources: i64,
+    /// Those FINISHED.
+    pub finished: i64,
+    /// Those FAILED.
+    pub failed: i64,
+    /// The sample ids of its sources, each once, in source order.
+    pub samples: Vec<String>,
+    /// Bytes read: a settled source's total (what it read, when the total is unknown), the
+    /// others' bytes read so far.
+    pub processed: i64,
+    /// Bytes to read, when every source not settled knows its total.
+    pub total: Option<i64>,
+}
+
+impl JobSummary {
+    /// Whole percent done: 100 once every source is settled; else by bytes when the total is
+    /// known, else by settled sources.
+    pub fn percent(&self) -> i64 {
+        let settled = self.finished + self.failed;
+        if self.sources == 0 || settled >= self.sources {
+            return 100;
+        }
+        match self.total {
+            Some(total) if total > 0 => (self.processed.clamp(0, total) * 100 / total).min(99),
+            _ => settled * 100 / self.sources,
+        }
+    }
+}
+
+/// [`JobSummary`]s of `jobs` of `account` (ids of other accounts' jobs are absent).
+pub async fn job_summaries(
+    conn: &mut AnyConnection,
+    account: &str,
+    jobs: &[String],
+) -> Result<HashMap<String, JobSummary>, Error> {
+    if jobs.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let sql = format!(
+        "SELECT job_id, kind, spec, status, bytes_processed, bytes_total FROM import_sources \
+         WHERE account_id = $1 AND job_id IN ({}) ORDER BY job_id, idx",
+        placeholders(jobs.len())
+    );
+    let rows = bind_texts(sqlx::query(&sql).bind(account.to_owned()), jobs).fetch_all(&mut *conn).await?;
+    let mut out: HashMap<String, JobSummary> = HashMap::new();
+    let mut known: HashMap<String, bool> = HashMap::new();
+    for row in &rows {
+        let job: String = row.try_get("job_id")?;
+        let kind = JobKind::parse(&row.try_get::<String, _>("kind")?).ok_or(Error::Corrupt { what: "job kind" })?;
+        let spec = JobSpec::from_stored(kind, &row.try_get::<String, _>("spec")?)
+            .map_err(|_| Error::Corrupt { what: "import source" })?;
+        let status = SourceStatus::parse(&row.try_get::<String, _>("status")?)
+            .ok_or(Error::Corrupt { what: "source status" })?;
+        let processed: i64 = row.try_get("bytes_processed")?;
+        let total: Option<i64> = row.try_get("bytes_total")?;
+        let summary = out.entry(job.clone()).or_default();
+        let all_known = known.entry(job).or_insert(true);
+        summary.sources += 1;
+        let settled = match status {
+            SourceStatus::Finished => {
+                summary.finished += 1;
+                true
+            }
+            SourceStatus::Failed => {
+                summary.failed += 1;
+                true
+            }
+            _ => false,
+        };
+        if let Ok(spec) = SourceSpec::try_from(spec)
+            && !summary.samples.contains(&spec.sample_id)
+        {
+            summary.samples.push(spec.sample_id);
+        }
+        let done = if settled { total.unwrap_or(processed).max(processed) } else { processed };
+        summary.processed += done;
+        match total {
+            Some(total) => summary.total = Some(summary.total.unwrap_or(0) + total.max(done)),
+            None if settled => summary.total = Some(summary.total.unwrap_or(0) + done),
+            None => *all_known = false,
+        }
+    }
+    for (job, all_known) in known {
+        if !all_known && let Some(summary) = out.get_mut(&job) {
+            summary.total = None;
+        }
+    }
+    Ok(out)
 }
 
 /// The processing of a completed upload (the hidden one-source job of kind `upload`).
@@ -311,4 +420,26 @@ pub async fn upload_processing(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_job_is_done_when_every_source_settled_else_by_bytes_or_sources() {
+        let summary = |finished, failed, processed, total| JobSummary {
+            sources: 4,
+            finished,
+            failed,
+            samples: Vec::new(),
+            processed,
+            total,
+        };
+        assert_eq!(summary(3, 1, 10, Some(10)).percent(), 100, "settled, whatever the bytes");
+        assert_eq!(summary(1, 0, 250, Some(1000)).percent(), 25, "by bytes");
+        assert_eq!(summary(3, 0, 1000, Some(1000)).percent(), 99, "not 100 before the last source settles");
+        assert_eq!(summary(1, 1, 250, None).percent(), 50, "by sources while a total is unknown");
+        assert_eq!(JobSummary::default().percent(), 100, "a job without sources");
+    }
 }

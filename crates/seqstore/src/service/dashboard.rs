@@ -1,6 +1,7 @@
 //! What only the dashboard asks for: summaries the API has no operation for (read set counts, and
 //! read sets and bytes per storage tier of a store, the read set list with its duplicate and
-//! file-type filters, finished sources for the throughput chart, the processing of uploads) and
+//! file-type filters, finished sources for the throughput chart, the processing of uploads, the
+//! progress and samples of import jobs, what an empty store's page suggests to import with) and
 //! the key its session cookies are signed with. Every query is bound to the caller's account.
 
 use std::collections::HashMap;
@@ -10,8 +11,19 @@ use crate::db::{self, dashboard, settings};
 use crate::model::time::Millis;
 
 pub use crate::db::dashboard::{
-    Fingerprint, FinishedSources, ReadSetQuery, ReadSetRow, StoreTiers, TierTotal, UploadProcessing,
+    Fingerprint, FinishedSources, JobSummary, MIN_RATE_MS, ReadSetQuery, ReadSetRow, StoreTiers, TierTotal,
+    UploadProcessing,
 };
+
+/// What an import by `caller` can use, for the examples of an empty store's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportHint {
+    /// A role ARN the caller may pass: the first `[[roles]]` entry of its account, or (with no
+    /// `[[roles]]`, when any role of the account is accepted) `arn:aws:iam::{account}:role/Import`.
+    pub role_arn: String,
+    /// The first directory `file://` sources may lie under (`--file-root`), when there is one.
+    pub file_root: Option<std::path::PathBuf>,
+}
 
 impl Service {
     /// The key the dashboard signs its session cookies with: the one the first process stored in
@@ -61,6 +73,26 @@ impl Service {
     ) -> Result<Vec<FinishedSources>, Error> {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         Ok(dashboard::finished_sources(&mut conn, &caller.account, since, resolution, limit).await?)
+    }
+
+    /// Where each of `jobs` (ids of jobs of `caller`; others' are absent) stands: its sources'
+    /// samples, statuses and bytes.
+    pub async fn job_summaries(&self, caller: &Caller, jobs: &[String]) -> Result<HashMap<String, JobSummary>, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        Ok(dashboard::job_summaries(&mut conn, &caller.account, jobs).await?)
+    }
+
+    /// A role and a file root `caller` can import with (see [`ImportHint`]).
+    pub fn import_hint(&self, caller: &Caller) -> ImportHint {
+        let role_arn = match self.imports.roles.is_empty() {
+            true => format!("arn:aws:iam::{}:role/Import", caller.account),
+            false => {
+                let prefix = format!("arn:aws:iam::{}:role/", caller.account);
+                let own = self.imports.roles.iter().find(|r| r.arn.starts_with(&prefix));
+                own.map_or_else(|| format!("{prefix}Import"), |r| r.arn.clone())
+            }
+        };
+        ImportHint { role_arn, file_root: self.imports.sources.file_roots.first().cloned() }
     }
 
     /// The latest `limit` processings of completed uploads in `store` of `caller`.

@@ -1,10 +1,10 @@
 //! Downloads of stored files by part (GetReadSet, GetReference, the dashboard's part links): the
 //! exact bytes of one part, optionally narrowed by a range within it, streamed from storage with
-//! constant memory.
+//! constant memory; and a whole file as its parts in order (the dashboard's file links).
 
 use bytes::Bytes;
-use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
+use futures_util::{StreamExt, TryStreamExt};
 use object_store::path::Path;
 
 use super::{Error, Service};
@@ -34,6 +34,26 @@ impl Service {
         let stream = self.data.get_range(&Path::from(file.key.as_str()), range).await;
         let stream = stream.map_err(|e| Error::Storage { what: "the part could not be read", source: Box::new(e) })?;
         Ok(stream.map(|chunk| chunk.map_err(std::io::Error::other)).boxed())
+    }
+
+    /// Streams the whole of `file`: its parts in order, each read as [`Self::download_part`] reads
+    /// it, the first opened before this returns (so that storage that cannot start the read is
+    /// [`Error::Storage`] here, before a response is sent), each further one when the previous
+    /// has been streamed; a later failure ends the stream with an error. `file` must come from a
+    /// use case that checked the caller may read it.
+    pub async fn download_file(&self, file: &StoredFile) -> Result<PartStream, Error> {
+        if file.content_length == 0 || file.total_parts == 0 {
+            return Ok(futures_util::stream::empty().boxed());
+        }
+        let first = self.download_part(file, 1, None).await?;
+        let (service, file) = (self.clone(), file.clone());
+        let rest = futures_util::stream::iter(2..=file.total_parts)
+            .then(move |part| {
+                let (service, file) = (service.clone(), file.clone());
+                async move { service.download_part(&file, part, None).await.map_err(std::io::Error::other) }
+            })
+            .try_flatten();
+        Ok(first.chain(rest).boxed())
     }
 }
 

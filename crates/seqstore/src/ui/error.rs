@@ -5,6 +5,7 @@ use http::StatusCode;
 use maud::html;
 
 use super::layout;
+use super::session::Viewer;
 use crate::model::read_set::ReadSetStatus;
 use crate::service;
 
@@ -54,7 +55,7 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         match self {
             Self::Login => Redirect::to("/ui/login").into_response(),
-            Self::NotFound => not_found_page(),
+            Self::NotFound => not_found_page(None),
             Self::NotActive { id, status } => {
                 let advice = match status {
                     ReadSetStatus::ProcessingUpload => {
@@ -101,13 +102,30 @@ impl IntoResponse for Error {
     }
 }
 
-fn not_found_page() -> Response {
-    let body =
-        layout::bare("Not found", html! { h1 { "Not found" } p { a href="/ui/" { "Back to the sequence stores" } } });
-    (StatusCode::NOT_FOUND, body).into_response()
+/// Marks a 404 page rendered without knowing its viewer: [`super::requests::observe`] renders it
+/// again with the navigation of a signed-in viewer.
+#[derive(Debug, Clone, Copy)]
+pub struct NotFoundPage;
+
+/// The 404 page: with the navigation bar for `viewer`, else (no session) bare, marked
+/// [`NotFoundPage`].
+pub fn not_found_page(viewer: Option<&Viewer>) -> Response {
+    let body = html! {
+        h1 { "Not found" }
+        p #not-found { "There is no such page, or nothing with that id in this account." }
+        p { a href="/ui/" { "Back to the sequence stores" } }
+    };
+    match viewer {
+        Some(viewer) => (StatusCode::NOT_FOUND, layout::page("Not found", viewer, body)).into_response(),
+        None => {
+            let mut response = (StatusCode::NOT_FOUND, layout::bare("Not found", body)).into_response();
+            response.extensions_mut().insert(NotFoundPage);
+            response
+        }
+    }
 }
 
 /// Any other path under `/ui/`.
 pub async fn not_found() -> Response {
-    not_found_page()
+    not_found_page(None)
 }

@@ -1,6 +1,6 @@
-//! Import jobs and uploads of a store, and one job's sources with live progress bars (the page's
-//! script polls [`progress`]); cancelling a job, after a confirmation page, by a form POST
-//! checked against cross-site requests.
+//! Import jobs (with their samples and progress) and uploads of a store, and one job's sources
+//! with live progress bars (the page's script polls [`progress`]); cancelling a job, after a
+//! confirmation page, by a form POST checked against cross-site requests.
 
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::layout::{self, bytes, percent, when};
+use super::layout::{self, bytes, count, exact_bytes, percent, when};
 use super::session::{self, Account};
 use super::{Error, Ui};
 use crate::model::import::{JobStatus, Source, SourceStatus};
@@ -42,6 +42,8 @@ pub async fn list(
     let status = params.status.clone().filter(|s| !s.is_empty());
     let filter = JobFilter { status: status.clone(), ..JobFilter::default() };
     let jobs = ui.service.list_import_jobs(&caller, &store.id, &filter, Some(PAGE), params.next.as_deref()).await?;
+    let ids = jobs.items.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+    let summaries = ui.service.job_summaries(&caller, &ids).await?;
     let uploads = ui.service.list_uploads(&caller, &store.id, Some(PAGE), params.uploads_next.as_deref()).await?;
     let processing = ui.service.upload_processing(&caller, &store.id, 20).await?;
     let exports = super::exports::section(&ui.service, &caller, &store.id).await?;
@@ -59,12 +61,19 @@ pub async fn list(
         @if jobs.items.is_empty() { p.muted { "No import jobs." } }
         @else {
             table #jobs {
-                thead { tr { th { "Job" } th { "Status" } th { "Message" } th { "Created" } th { "Completed" } } }
+                thead { tr { th { "Job" } th { "Status" } th { "Samples" } th { "Progress" } th { "Message" } th { "Created" } th { "Completed" } } }
                 tbody {
                     @for job in &jobs.items {
+                        @let summary = summaries.get(&job.id).cloned().unwrap_or_default();
                         tr data-job=(job.id) {
                             td { a href={ (base) "/" (job.id) } { (job.id) } }
                             td class={ "status-" (job.status.as_str()) } { (job.status.as_str()) }
+                            td.samples { (samples(&summary.samples)) }
+                            td.progress {
+                                (bar(job_bar_status(job.status), Some(summary.percent())))
+                                br;
+                                span.muted.sources { (sources_line(&summary)) }
+                            }
                             td { (job.status_message.as_deref().unwrap_or("")) }
                             td { (when(job.creation_time)) }
                             td { (job.completion_time.map(when).unwrap_or_default()) }
@@ -105,7 +114,7 @@ pub async fn list(
                             td { @if let Some(id) = &p.read_set_id { a href={ "/ui/stores/" (store.id) "/readsets/" (id) } { (id) } } }
                             td class={ "status-" (p.status) } { (p.status) }
                             td { (bar(&p.status, percent(&p.status, p.processed, p.total))) }
-                            td.failed { (p.message.as_deref().unwrap_or("")) }
+                            td class=(if p.status == SourceStatus::Failed.as_str() { "failed" } else { "note" }) { (p.message.as_deref().unwrap_or("")) }
                             td { (when(p.created)) }
                         }
                     }
@@ -114,6 +123,46 @@ pub async fn list(
         }
     };
     Ok(layout::page(&format!("Imports of {}", store.name), &caller, body))
+}
+
+/// At most this many sample ids are listed for a job.
+const SAMPLES_SHOWN: usize = 5;
+
+/// A job's sample ids, the first [`SAMPLES_SHOWN`] and how many more.
+fn samples(samples: &[String]) -> String {
+    let shown = samples.iter().take(SAMPLES_SHOWN).map(String::as_str).collect::<Vec<_>>().join(", ");
+    match samples.len().saturating_sub(SAMPLES_SHOWN) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
+/// `3 of 5 sources finished, 1 failed · 1.2 GiB of 2.0 GiB`.
+fn sources_line(summary: &crate::service::dashboard::JobSummary) -> String {
+    let mut line = format!("{} of {} source", count(summary.finished), count(summary.sources));
+    if summary.sources != 1 {
+        line.push('s');
+    }
+    line.push_str(" finished");
+    if summary.failed > 0 {
+        line.push_str(&format!(", {} failed", count(summary.failed)));
+    }
+    let done = bytes(u64::try_from(summary.processed).unwrap_or(0));
+    match summary.total {
+        Some(total) => line.push_str(&format!(" · {done} of {}", bytes(u64::try_from(total).unwrap_or(0)))),
+        None => line.push_str(&format!(" · {done}")),
+    }
+    line
+}
+
+/// The style of a job's bar: done when it completed, failed when any source failed or it was
+/// cancelled, moving otherwise.
+fn job_bar_status(status: JobStatus) -> &'static str {
+    match status {
+        JobStatus::Completed => "FINISHED",
+        JobStatus::Failed | JobStatus::CompletedWithFailures | JobStatus::Cancelled => "FAILED",
+        JobStatus::Submitted | JobStatus::InProgress | JobStatus::Cancelling => "IN_PROGRESS",
+    }
 }
 
 pub(super) fn bar(status: &str, percent: Option<i64>) -> Markup {
@@ -164,9 +213,9 @@ pub async fn detail(
                             td { (source.spec.sample_id) " / " (source.spec.subject_id) }
                             td { span class={ "source-status status-" (source.status.as_str()) } { (source.status.as_str()) } }
                             td { (bar(source.status.as_str(), percent(source.status.as_str(), source.bytes_processed, source.bytes_total))) }
-                            td.num.bytes { (progress_bytes(source)) }
+                            td.num.bytes title=(exact_bytes(u64::try_from(source.bytes_processed).unwrap_or(0))) { (progress_bytes(source)) }
                             td.read-set { @if let Some(rs) = &source.output_id { @if source.status == SourceStatus::Finished { a href={ "/ui/stores/" (job.store_id) "/readsets/" (rs) } { (rs) } } } }
-                            td.message.failed { (source.status_message.as_deref().unwrap_or("")) }
+                            td class={ "message " (message_class(source.status)) } { (source.status_message.as_deref().unwrap_or("")) }
                         }
                     }
                 }
@@ -234,11 +283,25 @@ pub async fn cancel(
     Ok(Redirect::to(&format!("/ui/stores/{}/jobs/{}", job.store_id, job.id)).into_response())
 }
 
+/// The bytes of a source: what it read once FINISHED (its total when it knew one), else so far
+/// and of how many.
 fn progress_bytes(source: &Source) -> String {
     let done = bytes(u64::try_from(source.bytes_processed).unwrap_or(0));
-    match source.bytes_total {
-        Some(total) => format!("{done} of {}", bytes(u64::try_from(total).unwrap_or(0))),
-        None => done,
+    match (source.status, source.bytes_total) {
+        (SourceStatus::Finished, total) => {
+            bytes(u64::try_from(total.unwrap_or(0).max(source.bytes_processed)).unwrap_or(0))
+        }
+        (_, Some(total)) => format!("{done} of {}", bytes(u64::try_from(total).unwrap_or(0))),
+        (_, None) => done,
+    }
+}
+
+/// The class of a source's message: an error when it FAILED, else a note (a FINISHED source's
+/// `same content as read set N`).
+pub(super) fn message_class(status: SourceStatus) -> &'static str {
+    match status {
+        SourceStatus::Failed => "failed",
+        _ => "note",
     }
 }
 

@@ -1,6 +1,8 @@
-//! Read sets: the filtered list of a store (with what each storage tier of the store holds), the
-//! detail page (with its tier, last access and, for an archived one, the Activate button:
-//! [`super::activate`]) and per-part downloads (of read sets in the store's own storage only).
+//! Read sets: the filtered list of a store (with what each storage tier of the store holds, and for
+//! a store without read sets, how to import: [`super::how_to_import`]), the detail page (with its
+//! tier, last access, the reference's page and, for an archived one, the Activate button:
+//! [`super::activate`]) and downloads of whole files and of parts, named after the read set's
+//! files (of read sets in the store's own storage only).
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use axum::response::{Html, IntoResponse, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::layout::{self, bytes, when};
+use super::layout::{self, bytes, count, exact_bytes, when};
 use super::session::Account;
 use super::{Error, Ui};
 use http::HeaderMap;
@@ -42,12 +44,15 @@ fn given(value: &Option<String>) -> Option<String> {
     value.as_ref().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
 }
 
-/// `GET /ui/stores/{store}`: the store's read sets, filtered, 50 a page.
+/// `GET /ui/stores/{store}`: the store's read sets, filtered, 50 a page; a store without any says
+/// how to import into it.
 pub async fn list(
     State(ui): State<Arc<Ui>>,
     Account(caller): Account,
     Path(store_id): Path<String>,
     Query(filters): Query<Filters>,
+    tls: Option<Extension<TlsVersion>>,
+    headers: HeaderMap,
 ) -> Result<Html<String>, Error> {
     let store = ui.service.sequence_store(&caller, &store_id).await?;
     let after = match filters.after.as_deref().filter(|a| !a.is_empty()) {
@@ -69,6 +74,12 @@ pub async fn list(
         limit: PAGE,
     };
     let tiers = ui.service.store_tiers(&caller, &store.id).await?;
+    let empty = tiers.hot.read_sets + tiers.archive.read_sets == 0;
+    let how_to = empty.then(|| {
+        let origin = client::origin(&headers, None, tls.is_some());
+        let hint = ui.service.import_hint(&caller);
+        super::how_to_import::section(&store.id, &origin, ui.service.region(), &hint, caller.signed_in)
+    });
     let mut rows = ui.service.dashboard_read_sets(&caller, &store.id, &query).await?;
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
@@ -90,12 +101,14 @@ pub async fn list(
             @for (tier, label) in [(Tier::Hot, "Hot (the store's storage)"), (Tier::Archive, "Archived")] {
                 @let total = tiers.of(tier);
                 span class={ "tier-" (tier.as_str()) } { (label) ": " strong { (bytes(u64::try_from(total.bytes).unwrap_or(0))) }
-                    " in " (total.read_sets) " read set" @if total.read_sets != 1 { "s" } }
+                    " in " (count(total.read_sets)) " read set" @if total.read_sets != 1 { "s" } }
                 @if tier == Tier::Hot { " · " }
             }
         }
-        (filter_form(&base, &query))
-        @if rows.is_empty() { p.muted #no-read-sets { "No read sets match." } }
+        @if let Some(how_to) = how_to { (how_to) }
+        @else { (filter_form(&base, &query)) }
+        @if empty {}
+        @else if rows.is_empty() { p.muted #no-read-sets { "No read sets match." } }
         @else {
             table #read-sets {
                 thead { tr { th { "Id" } th { "Name" } th { "Sample" } th { "Subject" } th { "Type" } th { "Status" }
@@ -108,7 +121,7 @@ pub async fn list(
                             td { (row.sample) } td { (row.subject) } td { (row.file_type) }
                             td class={ "status-" (row.status) } { (row.status) }
                             td class={ "tier tier-" (row.status.tier().as_str()) } { (row.status.tier().as_str()) }
-                            @if has_statistics(row.status) { td.num { (row.reads) } td.num { (row.bases) } }
+                            @if has_statistics(row.status) { td.num.reads { (count(row.reads)) } td.num.bases { (count(row.bases)) } }
                             @else { td.num.muted { "—" } td.num.muted { "—" } }
                             td.mono { @if let Some(etag) = &row.etag { a href=(layout::link(&base, &[("etag", Some(etag))], None)) title="Read sets with this ETag" { (etag) } } }
                             td { (when(row.created)) }
@@ -182,20 +195,34 @@ pub async fn detail(
         ("source2", &set.files.source2, names.source2.as_ref()),
         ("index", &set.files.index, names.index.as_ref()),
     ];
+    // The reference's page, when it is one of the caller's (a reference deleted since is shown as
+    // its ARN).
+    let reference = match &set.reference_arn {
+        Some(arn) => ui.service.reference_by_arn(&caller, arn).await.ok(),
+        None => None,
+    };
     let body = html! {
         h1 { "Read set " (set.id) }
         p { a href={ "/ui/stores/" (set.store_id) } { "← read sets of store " (set.store_id) } }
         dl.facts #read-set-facts {
             dt { "Name" } dd { (set.name.as_deref().unwrap_or("—")) }
             dt { "Status" } dd class={ "status-" (set.status) } { (set.status) }
-            @if let Some(message) = &set.status_message { dt { "Status message" } dd { (message) } }
+            @if let Some(message) = &set.status_message { dt { "Status message" } dd #status-message class=(message_class(set.status)) { (message) } }
             dt { "Storage tier" } dd #tier class={ "tier-" (tier.as_str()) } { (tier.as_str()) " " span.muted { (tier_note(set.status)) } }
-            dt { "Stored bytes" } dd #stored-bytes { (bytes(set.files.total_bytes())) }
+            dt { "Stored bytes" } dd #stored-bytes title=(exact_bytes(set.files.total_bytes())) { (bytes(set.files.total_bytes())) }
             dt { "Last access" } dd #last-access { (last_access(set.last_access)) " " span.muted { "(reads of its data, noted at most once a minute)" } }
             dt { "Sample / subject" } dd { (set.sample_id) " / " (set.subject_id) }
             dt { "File type" } dd { (set.file_type.as_str()) }
             dt { "Creation" } dd { (set.creation_type) @if let Some(job) = &set.creation_job_id { " by job " a href={ "/ui/stores/" (set.store_id) "/jobs/" (job) } { (job) } } " at " (when(set.creation_time)) }
-            @if let Some(reference) = &set.reference_arn { dt { "Reference" } dd.mono { (reference) } }
+            @if let Some(arn) = &set.reference_arn {
+                dt { "Reference" }
+                dd #reference {
+                    @if let Some(reference) = &reference {
+                        a href={ "/ui/references/" (reference.store_id) "/" (reference.id) } { (reference.name) }
+                        " " span.mono.muted { (arn) }
+                    } @else { span.mono { (arn) } }
+                }
+            }
             @if let Some(from) = &set.generated_from { dt { "Generated from" } dd { (from) } }
             dt { "Description" } dd { (set.description.as_deref().unwrap_or("—")) }
         }
@@ -207,17 +234,17 @@ pub async fn detail(
             p.muted #statistics { "None: statistics and ETag are computed when an upload is processed, and this read set is " (set.status) "." }
         } @else {
         dl.facts #statistics {
-            dt { "Total reads" } dd #total-read-count { (set.total_read_count) }
-            dt { "Total bases" } dd #total-base-count { (set.total_base_count) }
+            dt { "Total reads" } dd #total-read-count { (count(set.total_read_count)) }
+            dt { "Total bases" } dd #total-base-count { (count(set.total_base_count)) }
             dt { "Alignment" } dd { (set.alignment) }
             @if let Some(stats) = &set.statistics {
-                dt { "Primary" } dd { (stats.primary) }
-                dt { "Secondary" } dd { (stats.secondary) }
-                dt { "Supplementary" } dd { (stats.supplementary) }
-                dt { "Mapped" } dd { (stats.mapped) }
-                dt { "Paired" } dd { (stats.paired) }
-                dt { "Properly paired" } dd { (stats.properly_paired) }
-                dt { "Duplicates" } dd { (stats.duplicates) }
+                dt { "Primary" } dd { (count(stats.primary)) }
+                dt { "Secondary" } dd { (count(stats.secondary)) }
+                dt { "Supplementary" } dd { (count(stats.supplementary)) }
+                dt { "Mapped" } dd { (count(stats.mapped)) }
+                dt { "Paired" } dd { (count(stats.paired)) }
+                dt { "Properly paired" } dd { (count(stats.properly_paired)) }
+                dt { "Duplicates" } dd { (count(stats.duplicates)) }
             }
         }
         h2 { "ETag" }
@@ -245,13 +272,20 @@ pub async fn detail(
                         tr data-file=(name) {
                             td { (name.to_uppercase()) }
                             td.mono.file-name { (file_name.map_or("", String::as_str)) }
-                            td.num { (bytes(file.content_length)) }
-                            td.num { (bytes(file.part_size)) }
+                            td.num title=(exact_bytes(file.content_length)) { (bytes(file.content_length)) }
+                            td.num title=(exact_bytes(file.part_size)) { (bytes(file.part_size)) }
                             td.mono { (file.sha256) }
                             td.mono.md5 { (file.md5.as_deref().unwrap_or("—")) }
                             @if tier == Tier::Archive { td.muted { "archived" } } @else {
-                            td { @for part in 1..=file.total_parts.min(1000) { a.part href={ (base) "/" (name) "/" (part) } { "part " (part) } " " }
-                                 @if file.total_parts > 1000 { span.muted { "(first 1,000 of " (file.total_parts) " parts)" } } }
+                            td {
+                                a.file href={ (base) "/" (name) } download=[file_name] { (file_name.map_or(name, String::as_str)) }
+                                @if file.total_parts > 1 {
+                                    br;
+                                    span.muted { "or by part: " }
+                                    @for part in 1..=file.total_parts.min(1000) { a.part href={ (base) "/" (name) "/" (part) } { "part " (part) } " " }
+                                    @if file.total_parts > 1000 { span.muted { "(first 1,000 of " (count(file.total_parts)) " parts)" } }
+                                }
+                            }
                             }
                         }
                     }
@@ -309,19 +343,14 @@ async fn htsget_links(ui: &Ui, caller: &Caller, set: &ReadSet, origin: &str) -> 
     })
 }
 
-/// `GET /ui/stores/{store}/readsets/{id}/{file}/{part}`: streams one part, as GetReadSet does, and
-/// notes the read set's access as GetReadSet does. The files of an ARCHIVED or ACTIVATING read set
-/// are in the archive tier: refused (409, saying to activate it).
-pub async fn download(
-    State(ui): State<Arc<Ui>>,
-    Account(caller): Account,
-    Path((store_id, id, file, part)): Path<(String, String, String, u64)>,
-) -> Result<Response, Error> {
-    let set = ui.service.read_set(&caller, &store_id, &id).await?;
+/// The stored file `file` (`source1`, `source2` or `index`) of `set` in the store's own storage,
+/// and its name; refused (409, saying why) for a read set whose files are in the archive tier or
+/// that has none (yet), 404 for anything else.
+async fn stored_file<'a>(ui: &Ui, set: &'a ReadSet, file: &str) -> Result<(&'a StoredFile, String), Error> {
     if set.status.tier() == Tier::Archive {
-        return Err(Error::NotActive { id: set.id, status: set.status });
+        return Err(Error::NotActive { id: set.id.clone(), status: set.status });
     }
-    let stored: Option<&StoredFile> = match file.as_str() {
+    let stored: Option<&StoredFile> = match file {
         "source1" => set.files.source1.as_ref(),
         "source2" => set.files.source2.as_ref(),
         "index" => set.files.index.as_ref(),
@@ -329,23 +358,106 @@ pub async fn download(
     };
     let Some(stored) = stored else {
         // A read set that is not ACTIVE has no files yet (or kept none): say so, not "not found".
-        let known = matches!(file.as_str(), "source1" | "source2" | "index");
+        let known = matches!(file, "source1" | "source2" | "index");
         return Err(if known && !set.is_active() {
-            Error::NotActive { id: set.id, status: set.status }
+            Error::NotActive { id: set.id.clone(), status: set.status }
         } else {
             Error::NotFound
         });
     };
+    let names = ui.service.read_set_file_names(set).await?;
+    let name = match file {
+        "source2" => names.source2,
+        "index" => names.index,
+        _ => Some(names.source1),
+    };
+    Ok((stored, name.unwrap_or_else(|| format!("{}-{file}", set.id))))
+}
+
+/// A download response: `stream` of `length` bytes, saved as `name`.
+fn attachment(stream: crate::service::downloads::PartStream, length: u64, name: &str) -> Response {
+    let body = axum::body::Body::from_stream(stream);
+    let mut response = ([(http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
+    let headers = response.headers_mut();
+    headers.insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(length));
+    if let Ok(value) = http::HeaderValue::from_str(&content_disposition(name)) {
+        headers.insert(http::header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// `attachment` with `name` as the file name: as it is where it is printable ASCII without quotes
+/// or backslashes (each other character `_`), and exactly, percent-encoded, in `filename*`
+/// (RFC 6266).
+fn content_disposition(name: &str) -> String {
+    /// What `filename*` encodes: all but RFC 5987's `attr-char`s that file names use.
+    const ENCODED: &percent_encoding::AsciiSet =
+        &percent_encoding::NON_ALPHANUMERIC.remove(b'.').remove(b'-').remove(b'_').remove(b'~');
+    let usable = |c: char| c == ' ' || c.is_ascii_graphic() && !matches!(c, '"' | '\\' | '/');
+    let plain: String = name.chars().map(|c| if usable(c) { c } else { '_' }).collect();
+    let exact = percent_encoding::utf8_percent_encode(name, ENCODED);
+    format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}")
+}
+
+/// `GET /ui/stores/{store}/readsets/{id}/{file}`: streams the whole file, its parts in order, saved
+/// under its name (`HG00405.final.cram`, `{readSetId}_1.fastq.gz`, `….bai` …), and notes the read
+/// set's access as GetReadSet does. The files of an ARCHIVED or ACTIVATING read set are in the
+/// archive tier: refused (409, saying to activate it).
+pub async fn download_file(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id, file)): Path<(String, String, String)>,
+) -> Result<Response, Error> {
+    let set = ui.service.read_set(&caller, &store_id, &id).await?;
+    let (stored, name) = stored_file(&ui, &set, &file).await?;
+    let stream = ui.service.download_file(stored).await?;
+    ui.service.note_read_set_access(&set.id);
+    Ok(attachment(stream, stored.content_length, &name))
+}
+
+/// `GET /ui/stores/{store}/readsets/{id}/{file}/{part}`: streams one part, as GetReadSet does, and
+/// notes the read set's access as GetReadSet does; saved under the file's name, with `.partN`
+/// after it when the file has more than one part. Refused like [`download_file`].
+pub async fn download(
+    State(ui): State<Arc<Ui>>,
+    Account(caller): Account,
+    Path((store_id, id, file, part)): Path<(String, String, String, u64)>,
+) -> Result<Response, Error> {
+    let set = ui.service.read_set(&caller, &store_id, &id).await?;
+    let (stored, name) = stored_file(&ui, &set, &file).await?;
     if part == 0 || part > stored.total_parts {
         return Err(Error::NotFound);
     }
     let stream = ui.service.download_part(stored, part, None).await?;
     ui.service.note_read_set_access(&set.id);
-    let body = axum::body::Body::from_stream(stream);
-    let mut response = ([(http::header::CONTENT_TYPE, "application/octet-stream")], body).into_response();
-    let name = format!("attachment; filename=\"{}-{}-part{}\"", set.id, file, part);
-    if let Ok(value) = http::HeaderValue::from_str(&name) {
-        response.headers_mut().insert(http::header::CONTENT_DISPOSITION, value);
+    let start = (part - 1).saturating_mul(stored.part_size);
+    let length = stored.part_size.min(stored.content_length.saturating_sub(start));
+    let name = if stored.total_parts > 1 { format!("{name}.part{part}") } else { name };
+    Ok(attachment(stream, length, &name))
+}
+
+/// The class of a read set's status message: a note (`same content as read set N`) for a read set
+/// that is ACTIVE or archived, an error for one whose upload failed.
+fn message_class(status: ReadSetStatus) -> &'static str {
+    match status {
+        ReadSetStatus::UploadFailed => "failed",
+        _ => "note",
     }
-    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downloads_are_named_safely() {
+        assert_eq!(
+            content_disposition("HG00405.final.cram"),
+            "attachment; filename=\"HG00405.final.cram\"; filename*=UTF-8''HG00405.final.cram"
+        );
+        assert_eq!(
+            content_disposition("run \"1\"/é.fq.gz"),
+            "attachment; filename=\"run _1___.fq.gz\"; filename*=UTF-8''run%20%221%22%2F%C3%A9.fq.gz"
+        );
+    }
 }

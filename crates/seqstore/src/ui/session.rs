@@ -66,22 +66,45 @@ impl Signer {
     }
 }
 
-/// The account a dashboard request acts for: the dev account in dev mode, otherwise the account
-/// of the session's access key. Without one the request is sent to the login page.
+/// Who is looking at a page: the account the request acts for, and whether it signed in (outside
+/// dev mode) and so can sign out. It dereferences to its [`Caller`], which the use cases take.
 #[derive(Debug, Clone)]
-pub struct Account(pub Caller);
+pub struct Viewer {
+    /// The account.
+    pub caller: Caller,
+    /// The visitor signed in with a key pair (false in dev mode, which has no sessions).
+    pub signed_in: bool,
+}
+
+impl std::ops::Deref for Viewer {
+    type Target = Caller;
+
+    fn deref(&self) -> &Caller {
+        &self.caller
+    }
+}
+
+/// The viewer of a request: the dev account in dev mode, otherwise the account of the session's
+/// access key; `None` without a valid session.
+pub fn viewer(ui: &Ui, headers: &HeaderMap) -> Option<Viewer> {
+    if ui.dev_mode() {
+        return Some(Viewer { caller: Caller { account: DEV_ACCOUNT_ID.to_owned() }, signed_in: false });
+    }
+    let key_id = ui.sessions.open(cookie(headers, COOKIE)?, time::now())?;
+    let key = ui.keys.iter().find(|k| k.access_key_id == key_id)?;
+    Some(Viewer { caller: Caller { account: key.account_id.clone() }, signed_in: true })
+}
+
+/// The [`Viewer`] a dashboard request acts for. Without one the request is sent to the login
+/// page.
+#[derive(Debug, Clone)]
+pub struct Account(pub Viewer);
 
 impl FromRequestParts<Arc<Ui>> for Account {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, ui: &Arc<Ui>) -> Result<Self, Error> {
-        if ui.dev_mode() {
-            return Ok(Self(Caller { account: DEV_ACCOUNT_ID.to_owned() }));
-        }
-        let value = cookie(&parts.headers, COOKIE).ok_or(Error::Login)?;
-        let key_id = ui.sessions.open(value, time::now()).ok_or(Error::Login)?;
-        let key = ui.keys.iter().find(|k| k.access_key_id == key_id).ok_or(Error::Login)?;
-        Ok(Self(Caller { account: key.account_id.clone() }))
+        viewer(ui, &parts.headers).map(Self).ok_or(Error::Login)
     }
 }
 

@@ -29,7 +29,9 @@
       const st = row.querySelector(".source-status");
       setText(st, source.status);
       st.className = "source-status status-" + source.status;
-      setText(row.querySelector(".message"), source.message || "");
+      const message = row.querySelector(".message");
+      setText(message, source.message || "");
+      if (message) message.className = "message " + (source.status === "FAILED" ? "failed" : "note");
       const link = row.querySelector(".read-set");
       if (link && source.readSetUrl && !link.querySelector("a")) {
         link.innerHTML = "";
