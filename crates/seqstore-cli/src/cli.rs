@@ -76,6 +76,22 @@ impl Command {
     pub fn is_server(&self) -> bool {
         matches!(self, Self::Serve(_) | Self::Config(_))
     }
+
+    /// The endpoint, credentials and output flags of a client command; `None` for the server's
+    /// commands (`serve`, `config`, `verify`).
+    pub fn client_args(&self) -> Option<&client::ClientArgs> {
+        match self {
+            Self::Serve(_) | Self::Config(_) | Self::Verify(_) => None,
+            Self::Store(args) => Some(&args.client),
+            Self::Ref(args) => Some(&args.client),
+            Self::Import(args) => Some(&args.client),
+            Self::Export(args) => Some(&args.client),
+            Self::Jobs(args) => Some(&args.client),
+            Self::Readsets(args) => Some(&args.client),
+            Self::Download(args) => Some(&args.client),
+            Self::Token(args) => Some(&args.client),
+        }
+    }
 }
 
 /// Flags that override the configuration.
