@@ -31,7 +31,7 @@ pub enum Command {
     Config(ServeArgs),
     /// Sequence stores: create, ls, rm.
     Store(client::StoreArgs),
-    /// References: import FASTA files, ls.
+    /// References: import FASTA files, ls (every reference store's).
     Ref(client::RefArgs),
     /// Import one read set from local files or URIs (uploading local files the server cannot read).
     Import(client::ImportArgs),
@@ -39,7 +39,7 @@ pub enum Command {
     Export(client::ExportArgs),
     /// Read set import and export jobs: ls, show, cancel.
     Jobs(client::JobsArgs),
-    /// Read sets: ls (with filters), show.
+    /// Read sets: ls (with filters), show, rm, archive, activate.
     Readsets(client::ReadSetsArgs),
     /// Download one file of a read set in parallel parts and verify it against the read set's ETag.
     Download(client::DownloadArgs),
