@@ -31,7 +31,7 @@ pub enum Command {
     Config(ServeArgs),
     /// Sequence stores: create, ls, rm.
     Store(client::StoreArgs),
-    /// References: import FASTA files, ls.
+    /// References: import FASTA files, ls (every reference store's).
     Ref(client::RefArgs),
     /// Import one read set from local files or URIs (uploading local files the server cannot read).
     Import(client::ImportArgs),
@@ -39,7 +39,7 @@ pub enum Command {
     Export(client::ExportArgs),
     /// Read set import and export jobs: ls, show, cancel.
     Jobs(client::JobsArgs),
-    /// Read sets: ls (with filters), show.
+    /// Read sets: ls (with filters), show, rm, archive, activate.
     Readsets(client::ReadSetsArgs),
     /// Download one file of a read set in parallel parts and verify it against the read set's ETag.
     Download(client::DownloadArgs),
@@ -75,6 +75,22 @@ impl Command {
     /// True for the commands that run the server.
     pub fn is_server(&self) -> bool {
         matches!(self, Self::Serve(_) | Self::Config(_))
+    }
+
+    /// The endpoint, credentials and output flags of a client command; `None` for the server's
+    /// commands (`serve`, `config`, `verify`).
+    pub fn client_args(&self) -> Option<&client::ClientArgs> {
+        match self {
+            Self::Serve(_) | Self::Config(_) | Self::Verify(_) => None,
+            Self::Store(args) => Some(&args.client),
+            Self::Ref(args) => Some(&args.client),
+            Self::Import(args) => Some(&args.client),
+            Self::Export(args) => Some(&args.client),
+            Self::Jobs(args) => Some(&args.client),
+            Self::Readsets(args) => Some(&args.client),
+            Self::Download(args) => Some(&args.client),
+            Self::Token(args) => Some(&args.client),
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod connect;
 mod download;
+mod endpoint;
 mod export;
 mod import;
 mod jobs;
@@ -32,14 +33,15 @@ const POLL: Duration = Duration::from_millis(500);
 /// Why a client command failed; the process exits non-zero with this message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The endpoint URL does not parse.
-    #[error("invalid endpoint URL `{url}`")]
-    Endpoint {
-        /// The URL given.
-        url: String,
-        /// Parse error.
-        #[source]
-        source: http::uri::InvalidUri,
+    /// The endpoint URL cannot be a server's root (no scheme, a path, not a URL).
+    #[error("{given} {problem}: {fix}")]
+    EndpointUrl {
+        /// Where it came from and the URL, e.g. "--endpoint-url `http://127.0.0.1:4870/ui/`".
+        given: String,
+        /// What is wrong with it.
+        problem: String,
+        /// What to pass instead, e.g. "pass --endpoint-url http://127.0.0.1:4870".
+        fix: String,
     },
     /// A call to the service failed: an error response (`code` and `message` set), or no
     /// response at all (`source` says why).
@@ -161,31 +163,52 @@ where
     }
 }
 
-/// What every command has: the SDK client and how to print.
+/// What every command has: the SDK client, where it goes, and how to print.
 #[derive(Debug, Clone)]
 struct Ctx {
     sdk: aws_sdk_omics::Client,
+    region: String,
+    endpoint: Option<endpoint::Endpoint>,
     json: bool,
     progress: ProgressMode,
 }
 
 impl Ctx {
     async fn new(args: &ClientArgs) -> Result<Self, Error> {
-        Ok(Self { sdk: connect::client(args).await?, json: args.json, progress: args.progress })
+        let connect::Connection { sdk, region, endpoint } = connect::client(args).await?;
+        Ok(Self { sdk, region, endpoint, json: args.json, progress: args.progress })
+    }
+
+    /// `error`, with the sentence that says what to pass when the endpoint (or its absence, or
+    /// the credentials) is the likely cause of a failed call.
+    async fn explained(&self, error: Error) -> Error {
+        let Error::Api { operation, code, message, source } = error else { return error };
+        let hint = endpoint::explain(self.endpoint.as_ref(), &self.region, code.as_deref(), source.as_ref()).await;
+        let message = match (message, hint) {
+            (Some(message), Some(hint)) => Some(format!("{message} ({hint})")),
+            (message, hint) => message.or(hint),
+        };
+        Error::Api { operation, code, message, source }
     }
 }
 
 /// Runs a client command; `Serve`, `Config` and `Verify` are not client commands and do nothing here.
 pub async fn run(command: &Command) -> Result<(), Error> {
-    match command {
+    let Some(args) = command.client_args() else { return Ok(()) };
+    let ctx = Ctx::new(args).await?;
+    let result = match command {
         Command::Serve(_) | Command::Config(_) | Command::Verify(_) => Ok(()),
-        Command::Store(args) => stores::run(&Ctx::new(&args.client).await?, &args.command).await,
-        Command::Ref(args) => references::run(&Ctx::new(&args.client).await?, &args.command).await,
-        Command::Import(args) => import::run(&Ctx::new(&args.client).await?, args).await,
-        Command::Export(args) => export::run(&Ctx::new(&args.client).await?, args).await,
-        Command::Jobs(args) => jobs::run(&Ctx::new(&args.client).await?, &args.command).await,
-        Command::Readsets(args) => read_sets::run(&Ctx::new(&args.client).await?, &args.command).await,
-        Command::Download(args) => download::run(&Ctx::new(&args.client).await?, args).await,
-        Command::Token(args) => token::run(&Ctx::new(&args.client).await?, args).await,
+        Command::Store(args) => stores::run(&ctx, &args.command).await,
+        Command::Ref(args) => references::run(&ctx, &args.command).await,
+        Command::Import(args) => import::run(&ctx, args).await,
+        Command::Export(args) => export::run(&ctx, args).await,
+        Command::Jobs(args) => jobs::run(&ctx, &args.command).await,
+        Command::Readsets(args) => read_sets::run(&ctx, &args.command).await,
+        Command::Download(args) => download::run(&ctx, args).await,
+        Command::Token(args) => token::run(&ctx, args).await,
+    };
+    match result {
+        Err(error) => Err(ctx.explained(error).await),
+        ok => ok,
     }
 }

@@ -17,6 +17,7 @@ mod e2e {
     mod bomb_data;
     mod cancel;
     mod cli;
+    mod cli_first_hour;
     mod client_servers;
     mod crash_safety;
     mod data_dir_lock;

@@ -106,9 +106,9 @@ pub enum RefCommand {
         #[arg(required = true, value_name = "FASTA")]
         files: Vec<String>,
     },
-    /// List the references of a reference store.
+    /// List the references of every reference store of the account, each with its store.
     Ls {
-        /// Reference store id (default: the first of the account).
+        /// Only the references of this reference store.
         #[arg(long, value_name = "ID")]
         store: Option<String>,
     },
@@ -342,6 +342,16 @@ pub enum ReadSetsCommand {
         store: String,
         /// Read set id.
         id: String,
+    },
+    /// Delete read sets (BatchDeleteReadSet, 100 ids per request): their files are removed. Prints
+    /// each id that cannot be deleted and exits 1 when there is any.
+    Rm {
+        /// Sequence store id.
+        #[arg(long, value_name = "ID")]
+        store: String,
+        /// Read set ids.
+        #[arg(required = true, value_name = "READSET")]
+        ids: Vec<String>,
     },
     /// Archive read sets now (seqstore's extension BatchArchiveReadSet, 100 ids per request):
     /// each ACTIVE one is moved to the archive tier by an archive job in the background; one

@@ -1,10 +1,11 @@
 //! `seqstore download`: one file of a read set, its parts fetched in parallel into a temporary
 //! file beside the output, verified (size, and the read set's ETag recomputed with the scanners of
 //! `seqstore-formats`), and only then renamed to the output path. A file that fails verification
-//! is removed.
+//! is removed. The output gets the permissions of any file the user creates (0666 less the
+//! umask), not a temporary file's private 0600.
 
 use std::fs::File;
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, PermissionsExt};
 use std::path::Path;
 
 use aws_sdk_omics::primitives::ByteStream;
@@ -18,6 +19,9 @@ use super::output::{self, text};
 use super::verify::{self, Mismatch, Reference};
 use super::{Ctx, Error, api, jobs, progress, read_sets};
 use crate::cli::client::{self, DownloadArgs};
+
+/// The mode a download is created with; the kernel takes the umask off, as for any new file.
+const CREATE_MODE: u32 = 0o666;
 
 /// Where a file's parts come from.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +65,7 @@ pub(super) async fn run(ctx: &Ctx, args: &DownloadArgs) -> Result<(), Error> {
     let dir = args.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let temp = tempfile::Builder::new()
         .prefix(".seqstore-download-")
+        .permissions(std::fs::Permissions::from_mode(CREATE_MODE))
         .tempfile_in(dir)
         .map_err(|source| Error::File { action: "cannot create a file in", path: dir.display().to_string(), source })?;
     let bar = progress::bytes(ctx.progress, layout.size, &format!("download {} {label}", args.id));

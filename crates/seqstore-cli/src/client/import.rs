@@ -1,8 +1,10 @@
 //! `seqstore import`: one read set from one source (a FASTQ pair is one source). Local paths are
 //! sent as absolute `file://` URIs; when the server refuses to read them (AccessDeniedException:
 //! not under its file roots or the role's locations) they are uploaded with the direct multipart
-//! upload instead. `--wait` follows the import with a progress bar fed by the extension members
-//! `bytesProcessed`/`bytesTotal`, then prints the read set.
+//! upload instead. Without `--wait` the job id alone goes to standard output (`JOB=$(seqstore
+//! import …)`), the sentence about it to standard error. `--wait` follows the import with a
+//! progress bar fed by the extension members `bytesProcessed`/`bytesTotal`, then prints the read
+//! set, and the source's note (`same content as read set N`) on standard error.
 
 use std::path::{Path, PathBuf};
 
@@ -51,7 +53,14 @@ pub(super) async fn run(ctx: &Ctx, args: &ImportArgs) -> Result<(), Error> {
             let job = capture.json();
             let id = text(&job, "/id");
             if !args.wait {
-                return if ctx.json { output::json(&job) } else { output::line(&format!("import job {id} submitted")) };
+                if ctx.json {
+                    return output::json(&job);
+                }
+                eprintln!(
+                    "import job {id} submitted; `seqstore jobs show --store {} {id}` shows its progress",
+                    args.store
+                );
+                return output::line(&id);
             }
             wait(ctx, &args.store, &id).await
         }
@@ -121,6 +130,10 @@ async fn wait(ctx: &Ctx, store: &str, id: &str) -> Result<(), Error> {
         return Err(Error::SourceFailed { job: id.to_owned(), message });
     }
     bar.finish();
+    let note = text(source, "/statusMessage");
+    if !note.is_empty() {
+        eprintln!("note: {note}");
+    }
     let set = read_sets::metadata(ctx, store, &text(source, "/readSetId")).await?;
     if ctx.json {
         return output::json(&json!({ "job": job, "readSet": set }));

@@ -5,6 +5,7 @@
 //! CancelReadSetExportJob.
 
 use aws_sdk_omics::types::{ExportReadSetFilter, ImportReadSetFilter, ReadSetExportJobStatus, ReadSetImportJobStatus};
+use indicatif::HumanBytes;
 use serde_json::Value;
 
 use super::output::{self, text};
@@ -196,12 +197,21 @@ pub(super) fn print_job(job: &Value) -> Result<(), Error> {
     output::table(&["#", "TYPE", "STATUS", "PROGRESS", "READ SET", "SOURCE1", "MESSAGE"], &rows)
 }
 
-/// `processed/total` bytes of a source, when the server reports them.
-fn progress(source: &Value) -> String {
-    match (source["bytesProcessed"].as_u64(), source["bytesTotal"].as_u64()) {
-        (Some(done), Some(total)) => format!("{done}/{total}"),
-        (Some(done), None) => done.to_string(),
-        _ => String::new(),
+/// A source's (or an export's read set's) progress: `100% of SIZE` once FINISHED, whatever its
+/// bytes say (a fast attempt may settle before reporting any); while it runs,
+/// `PCT% (DONE/TOTAL)` when the server reports the bytes.
+pub(super) fn progress(source: &Value) -> String {
+    let finished = source["status"].as_str() == Some("FINISHED");
+    let (done, total) = (source["bytesProcessed"].as_u64(), source["bytesTotal"].as_u64());
+    match (finished, done, total) {
+        (true, _, Some(total)) => format!("100% of {}", HumanBytes(total)),
+        (true, _, None) => "100%".to_owned(),
+        (false, Some(done), Some(total)) if total > 0 => {
+            let percent = (u128::from(done.min(total)) * 100 / u128::from(total)) as u64;
+            format!("{percent}% ({}/{})", HumanBytes(done), HumanBytes(total))
+        }
+        (false, Some(done), _) => HumanBytes(done).to_string(),
+        (false, None, _) => String::new(),
     }
 }
 
@@ -238,5 +248,22 @@ async fn all_pages(
         if token.is_none() {
             return Ok(items);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_sources_are_complete_whatever_their_bytes() {
+        let source = |json: Value| progress(&json);
+        let finished = serde_json::json!({"status": "FINISHED", "bytesProcessed": 0, "bytesTotal": 2048});
+        assert_eq!(source(finished), "100% of 2.00 KiB");
+        assert_eq!(source(serde_json::json!({"status": "FINISHED"})), "100%");
+        let running = serde_json::json!({"status": "IN_PROGRESS", "bytesProcessed": 512, "bytesTotal": 2048});
+        assert_eq!(source(running), "25% (512 B/2.00 KiB)");
+        assert_eq!(source(serde_json::json!({"status": "IN_PROGRESS", "bytesProcessed": 0, "bytesTotal": 0})), "0 B");
+        assert_eq!(source(serde_json::json!({"status": "NOT_STARTED"})), "");
     }
 }

@@ -1,12 +1,13 @@
-//! `seqstore readsets ls|show|archive|activate`: the modelled ListReadSets filters through the
+//! `seqstore readsets ls|show|rm|archive|activate`: the modelled ListReadSets filters through the
 //! typed input, the `etag` extension filter added to the raw body; each read set's storage tier
-//! shown beside its status; moving read sets between tiers in [`super::tiers`].
+//! shown beside its status, and in `show` its alignment statistics (the extension member
+//! `alignmentStatistics`); BatchDeleteReadSet; moving read sets between tiers in [`super::tiers`].
 
 use aws_sdk_omics::primitives::DateTime;
 use aws_sdk_omics::primitives::DateTimeFormat;
 use aws_sdk_omics::types::{CreationType, ReadSetFilter as SdkFilter, ReadSetStatus as SdkStatus};
 use seqstore::model::read_set::{ReadSetStatus, Tier};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::output::{self, text};
 use super::raw::{AddMembers, Capture};
@@ -24,9 +25,47 @@ pub(super) async fn run(ctx: &Ctx, command: &ReadSetsCommand) -> Result<(), Erro
             }
             print_read_set(&set)
         }
+        ReadSetsCommand::Rm { store, ids } => delete(ctx, store, ids).await,
         ReadSetsCommand::Archive { store, ids } => tiers::archive(ctx, store, ids).await,
         ReadSetsCommand::Activate { store, ids, wait } => tiers::activate(ctx, store, ids, *wait).await,
     }
+}
+
+/// Read set ids per BatchDeleteReadSet request (the model's ReadSetIdList).
+const DELETE_BATCH: usize = 100;
+
+/// `seqstore readsets rm`: BatchDeleteReadSet, 100 ids a request; prints how many were deleted,
+/// then each id the server could not delete (standard error), and fails when there is any; with
+/// `--json`, prints every `errors` entry.
+async fn delete(ctx: &Ctx, store: &str, ids: &[String]) -> Result<(), Error> {
+    let mut errors = Vec::new();
+    for chunk in ids.chunks(DELETE_BATCH) {
+        let capture = Capture::default();
+        ctx.sdk
+            .batch_delete_read_set()
+            .sequence_store_id(store)
+            .set_ids(Some(chunk.to_vec()))
+            .customize()
+            .interceptor(capture.clone())
+            .send()
+            .await
+            .map_err(api("BatchDeleteReadSet"))?;
+        errors.extend(capture.json()["errors"].as_array().cloned().unwrap_or_default());
+    }
+    if ctx.json {
+        output::json(&json!({ "errors": errors }))?;
+    } else {
+        let deleted = ids.len() - errors.len().min(ids.len());
+        let plural = if ids.len() == 1 { "" } else { "s" };
+        output::line(&format!("{deleted} of {} read set{plural} deleted", ids.len()))?;
+    }
+    for error in &errors {
+        eprintln!("error: {}: {}: {}", text(error, "/id"), text(error, "/code"), text(error, "/message"));
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Error::SomeFailed { operation: "BatchDeleteReadSet", failed: errors.len(), total: ids.len() })
 }
 
 /// The storage tier a read set's status puts it in: `archive` for ARCHIVED and ACTIVATING,
@@ -115,14 +154,35 @@ async fn list(ctx: &Ctx, store: &str, filter: &ReadSetFilter) -> Result<(), Erro
     output::table(&["ID", "NAME", "TYPE", "STATUS", "TIER", "SAMPLE", "SUBJECT", "READS"], &rows)
 }
 
-/// Prints a read set's metadata as fields.
+/// The alignment statistics (`samtools flagstat`'s counts) a read set has, as fields, with the
+/// percentages flagstat prints: mapped of all records, properly paired of the paired ones.
+fn statistics(set: &Value) -> Vec<(&'static str, String)> {
+    let stats = &set["alignmentStatistics"];
+    let Some(primary) = stats["primary"].as_u64() else { return Vec::new() };
+    let count = |member: &str| stats[member].as_u64().unwrap_or(0);
+    let all = primary + count("secondary") + count("supplementary");
+    let share = |n: u64, of: u64| {
+        if of == 0 { n.to_string() } else { format!("{n} ({:.2}%)", n as f64 * 100.0 / of as f64) }
+    };
+    vec![
+        ("primary", primary.to_string()),
+        ("secondary", count("secondary").to_string()),
+        ("supplementary", count("supplementary").to_string()),
+        ("mapped", share(count("mapped"), all)),
+        ("paired", count("paired").to_string()),
+        ("properly paired", share(count("properlyPaired"), count("paired"))),
+        ("duplicates", count("duplicates").to_string()),
+    ]
+}
+
+/// Prints a read set's metadata as fields, its alignment statistics among them.
 pub(super) fn print_read_set(set: &Value) -> Result<(), Error> {
     let file = |name: &str| {
         let size = text(set, &format!("/files/{name}/contentLength"));
         let parts = text(set, &format!("/files/{name}/totalParts"));
         if size.is_empty() { String::new() } else { format!("{size} bytes in {parts} parts") }
     };
-    output::fields(&[
+    let mut fields = vec![
         ("id", text(set, "/id")),
         ("name", text(set, "/name")),
         ("store", text(set, "/sequenceStoreId")),
@@ -136,6 +196,9 @@ pub(super) fn print_read_set(set: &Value) -> Result<(), Error> {
         ("reads", text(set, "/sequenceInformation/totalReadCount")),
         ("bases", text(set, "/sequenceInformation/totalBaseCount")),
         ("alignment", text(set, "/sequenceInformation/alignment")),
+    ];
+    fields.extend(statistics(set));
+    fields.extend([
         ("etag", format!("{} {}", text(set, "/etag/algorithm"), text(set, "/etag/source1")).trim().to_owned()),
         ("etag source2", text(set, "/etag/source2")),
         ("source1", file("source1")),
@@ -143,5 +206,23 @@ pub(super) fn print_read_set(set: &Value) -> Result<(), Error> {
         ("index", file("index")),
         ("created", text(set, "/creationTime")),
         ("job", text(set, "/creationJobId")),
-    ])
+    ]);
+    output::fields(&fields)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alignment_statistics_are_listed_when_present() {
+        let set = json!({"alignmentStatistics": {"primary": 200, "secondary": 1, "supplementary": 2, "mapped": 190,
+                          "paired": 200, "properlyPaired": 180, "duplicates": 3}});
+        let fields = statistics(&set);
+        assert_eq!(fields[0], ("primary", "200".to_owned()));
+        assert_eq!(fields[3], ("mapped", "190 (93.60%)".to_owned()));
+        assert_eq!(fields[5], ("properly paired", "180 (90.00%)".to_owned()));
+        assert_eq!(fields[6], ("duplicates", "3".to_owned()));
+        assert!(statistics(&json!({"sequenceInformation": {}})).is_empty(), "FASTQ has none");
+    }
 }

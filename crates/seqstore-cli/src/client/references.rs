@@ -1,5 +1,6 @@
 //! `seqstore ref import|ls`: FASTA references in the account's reference store, which is created
-//! (named `seqstore`) on first use.
+//! (named `seqstore`) on first use; `ls` lists the references of every reference store of the
+//! account (or of `--store`), each with its store.
 
 use aws_sdk_omics::types::StartReferenceImportJobSourceItem;
 use serde_json::Value;
@@ -26,14 +27,14 @@ pub(super) async fn run(ctx: &Ctx, command: &RefCommand) -> Result<(), Error> {
             import(ctx, &store, role_arn, name.as_deref(), files).await
         }
         RefCommand::Ls { store } => {
-            let store = match store {
-                Some(id) => Some(id.clone()),
-                None => store_id(ctx, false).await?,
+            let stores = match store {
+                Some(id) => vec![id.clone()],
+                None => store_ids(ctx).await?,
             };
-            let references = match store {
-                Some(store) => list(ctx, &store).await?,
-                None => Vec::new(),
-            };
+            let mut references = Vec::new();
+            for store in &stores {
+                references.extend(list(ctx, store).await?);
+            }
             print_references(ctx, &references)
         }
     }
@@ -52,6 +53,21 @@ async fn store_id(ctx: &Ctx, create: bool) -> Result<Option<String>, Error> {
         ctx.sdk.create_reference_store().name(STORE_NAME).send().await.map_err(api("CreateReferenceStore"))?;
     eprintln!("created reference store {}", created.id());
     Ok(Some(created.id().to_owned()))
+}
+
+/// Every reference store of the account, in the order listed.
+async fn store_ids(ctx: &Ctx) -> Result<Vec<String>, Error> {
+    let mut ids = Vec::new();
+    let mut token = None;
+    loop {
+        let page =
+            ctx.sdk.list_reference_stores().set_next_token(token).send().await.map_err(api("ListReferenceStores"))?;
+        ids.extend(page.reference_stores().iter().map(|s| s.id().to_owned()));
+        token = page.next_token().map(str::to_owned);
+        if token.is_none() {
+            return Ok(ids);
+        }
+    }
 }
 
 /// `file.fa.gz` → `file`; the whole file name when that is shorter than the 3 characters a
@@ -173,9 +189,9 @@ fn print_references(ctx: &Ctx, references: &[Value]) -> Result<(), Error> {
     }
     let rows: Vec<Vec<String>> = references
         .iter()
-        .map(|r| ["/id", "/name", "/status", "/md5", "/arn"].iter().map(|p| text(r, p)).collect())
+        .map(|r| ["/referenceStoreId", "/id", "/name", "/status", "/md5", "/arn"].iter().map(|p| text(r, p)).collect())
         .collect();
-    output::table(&["ID", "NAME", "STATUS", "MD5", "ARN"], &rows)
+    output::table(&["STORE", "ID", "NAME", "STATUS", "MD5", "ARN"], &rows)
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::output::{self, text};
 use super::raw::{Capture, Extension};
-use super::{Ctx, Error, POLL, api, progress};
+use super::{Ctx, Error, POLL, api, jobs, progress};
 
 /// Read set ids per BatchArchiveReadSet request (the model's ReadSetIdList).
 const ARCHIVE_BATCH: usize = 100;
@@ -181,14 +181,7 @@ fn print_job(job: &Value) -> Result<(), Error> {
     let sources = job["sources"].as_array().cloned().unwrap_or_default();
     let rows: Vec<Vec<String>> = sources
         .iter()
-        .map(|s| {
-            let bytes = match (s["bytesProcessed"].as_u64(), s["bytesTotal"].as_u64()) {
-                (Some(done), Some(total)) => format!("{done}/{total}"),
-                (Some(done), None) => done.to_string(),
-                _ => String::new(),
-            };
-            vec![text(s, "/readSetId"), text(s, "/status"), bytes, text(s, "/statusMessage")]
-        })
+        .map(|s| vec![text(s, "/readSetId"), text(s, "/status"), jobs::progress(s), text(s, "/statusMessage")])
         .collect();
     output::table(&["READ SET", "STATUS", "PROGRESS", "MESSAGE"], &rows)
 }

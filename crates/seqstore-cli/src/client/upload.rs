@@ -80,11 +80,15 @@ pub(super) async fn run(ctx: &Ctx, args: &ImportArgs, files: &[PathBuf]) -> Resu
     let read_set = completed.read_set_id().to_owned();
     let upload = json!({ "uploadId": upload_id, "readSetId": read_set });
     if !args.wait {
-        return if ctx.json {
-            output::json(&upload)
-        } else {
-            output::line(&format!("uploaded as read set {read_set} (processing)"))
-        };
+        if ctx.json {
+            return output::json(&upload);
+        }
+        eprintln!(
+            "uploaded as read set {read_set}, which the server is processing; `seqstore readsets show --store {} \
+             {read_set}` shows when it is ACTIVE",
+            args.store
+        );
+        return output::line(&read_set);
     }
     let set = wait_for_upload(ctx, &args.store, &read_set).await?;
     if ctx.json {

@@ -15,14 +15,14 @@ use super::fastq_data::{fastq, md5};
 use super::support::{KEY_A, Serve, TestStorage, in_ci, seqstore_command};
 
 /// Role ARN of account A.
-const ROLE: &str = "arn:aws:iam::111111111111:role/Import";
+pub(super) const ROLE: &str = "arn:aws:iam::111111111111:role/Import";
 
-fn testdata(path: &str) -> PathBuf {
+pub(super) fn testdata(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
 /// A configuration file: account A's key, parts of 1 MiB, and `extra` TOML.
-fn config(dir: &Path, extra: &str) -> PathBuf {
+pub(super) fn config(dir: &Path, extra: &str) -> PathBuf {
     let (id, secret, account) = KEY_A;
     let text = format!(
         "[[auth.keys]]\naccess_key_id = \"{id}\"\nsecret_access_key = \"{secret}\"\naccount_id = \"{account}\"\n\
@@ -36,7 +36,7 @@ fn config(dir: &Path, extra: &str) -> PathBuf {
 /// `seqstore serve` over `dir/data` with `config`, `file://` allowed under `root`. Its objects stay
 /// in `dir/data/objects` whatever `SEQSTORE_TEST_STORAGE` says: the tests flip stored bytes there
 /// (the storage kinds themselves are covered by the storage conformance suite).
-fn serve(dir: &Path, config: &Path, root: &Path) -> Serve {
+pub(super) fn serve(dir: &Path, config: &Path, root: &Path) -> Serve {
     let data = dir.join("data");
     let local = TestStorage::local();
     Serve::start_on(
@@ -65,7 +65,7 @@ pub(super) struct Run {
 }
 
 impl Run {
-    fn json(&self) -> Value {
+    pub(super) fn json(&self) -> Value {
         assert!(self.ok, "the command failed:\n{}", self.stderr);
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
@@ -74,9 +74,15 @@ impl Run {
 /// Runs `seqstore ARGS --endpoint-url ENDPOINT` with account A's key in the AWS environment
 /// variables (and no profile files).
 pub(super) fn cli(endpoint: &str, args: &[&str]) -> Run {
-    let out = seqstore_command()
+    output(client_command(args).args(["--endpoint-url", endpoint]))
+}
+
+/// `seqstore ARGS` with account A's key in the AWS environment variables, region us-east-1, no
+/// profile files, no endpoint variables and no instance metadata; the caller adds the endpoint.
+pub(super) fn client_command(args: &[&str]) -> Command {
+    let mut command = seqstore_command();
+    command
         .args(args)
-        .args(["--endpoint-url", endpoint])
         .env("AWS_ACCESS_KEY_ID", KEY_A.0)
         .env("AWS_SECRET_ACCESS_KEY", KEY_A.1)
         .env("AWS_REGION", "us-east-1")
@@ -86,9 +92,13 @@ pub(super) fn cli(endpoint: &str, args: &[&str]) -> Run {
         .env_remove("AWS_PROFILE")
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_ENDPOINT_URL_OMICS")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run seqstore");
+        .env_remove("RUST_LOG");
+    command
+}
+
+/// Runs `command` to its end.
+pub(super) fn output(command: &mut Command) -> Run {
+    let out = command.output().expect("run seqstore");
     Run {
         ok: out.status.success(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -110,7 +120,7 @@ fn intermediate_progress(stderr: &str, label: &str) -> BTreeSet<String> {
         .collect()
 }
 
-fn create_store(endpoint: &str) -> String {
+pub(super) fn create_store(endpoint: &str) -> String {
     let store = cli(endpoint, &["store", "create", "cli-test", "--json"]).json();
     store["id"].as_str().expect("store id").to_owned()
 }
@@ -216,7 +226,7 @@ fn imports_with_progress_and_verified_multipart_downloads() {
     assert!(!corrupt.exists());
 }
 
-fn read(path: &Path) -> Vec<u8> {
+pub(super) fn read(path: &Path) -> Vec<u8> {
     std::fs::read(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
 }
 

@@ -202,6 +202,34 @@ async fn refuses_files_when_no_root_is_configured() {
     assert!(text.contains("--file-root"), "{text}");
 }
 
+/// A bare path as a source names the `file://` URI to write instead (#26), not the model's
+/// `s3://` pattern.
+#[tokio::test]
+async fn refuses_a_bare_path_naming_its_file_uri() {
+    let root = tempfile::tempdir().expect("root");
+    let (_db, _server, client, store) = refusal_server(root.path(), vec![]).await;
+    let (code, text) = refused(&client, &store, ROLE_A, vec![source("/data/r1.fq.gz", None)]).await;
+    assert_eq!(code, "ValidationException", "{text}");
+    assert!(text.contains("sources.0.sourceFiles.source1"), "{text}");
+    assert!(text.contains("write file:///data/r1.fq.gz for a file on the server"), "{text}");
+    let (code, text) =
+        refused(&client, &store, ROLE_A, vec![source("file:///data/r1.fq.gz", Some("/data/r2.fq.gz"))]).await;
+    assert_eq!(code, "ValidationException", "{text}");
+    assert!(text.contains("sources.0.sourceFiles.source2") && text.contains("file:///data/r2.fq.gz"), "{text}");
+}
+
+/// `s3://` on a server with neither `[[roles]]` nor `sources.s3_endpoint` names the flag and the
+/// key that enable it (#26), not "outside the role's locations".
+#[tokio::test]
+async fn refuses_s3_without_an_s3_endpoint_naming_the_setting() {
+    let root = tempfile::tempdir().expect("root");
+    let (_db, _server, client, store) = refusal_server(root.path(), vec![]).await;
+    let (code, text) = refused(&client, &store, ROLE_A, vec![source("s3://reads/r1.fq.gz", None)]).await;
+    assert_eq!(code, "AccessDeniedException", "{text}");
+    assert!(text.contains("sources.0.sourceFiles.source1: s3:// sources are disabled on this server"), "{text}");
+    assert!(text.contains("--source-s3-endpoint") && text.contains("sources.s3_endpoint"), "{text}");
+}
+
 fn file_role(arn: &str, dir: &Path) -> Role {
     Role {
         arn: arn.into(),

@@ -138,6 +138,7 @@ impl ApiError {
                 S::RangeNotSatisfiable { .. } => (StatusCode::RANGE_NOT_SATISFIABLE, "RangeNotSatisfiableException"),
                 S::RoleNotPassable { .. }
                 | S::NoFileRoots { .. }
+                | S::NoS3Endpoint { .. }
                 | S::SourceNotAllowed { .. }
                 | S::DestinationNotWritable { .. }
                 | S::NoWritableLocations { .. } => (StatusCode::FORBIDDEN, "AccessDeniedException"),

@@ -81,6 +81,9 @@ fn check_value(shape_name: &str, value: &Value, path: &str, out: &mut Vec<Violat
             if shape_name == "S3Uri" && s.starts_with("file://") {
                 return check_local_file_uri(s, path, out);
             }
+            if shape_name == "S3Uri" && s.starts_with('/') {
+                return out.push(Violation::new(path, bare_path_rule(s)));
+            }
             check_length(s.chars().count(), *min, *max, path, out);
             if let Some((regex, source)) = pattern
                 && !regex.is_match(s)
@@ -159,6 +162,15 @@ fn check_local_file_uri(s: &str, path: &str, out: &mut Vec<Violation>) {
                     without control characters";
         out.push(Violation::new(path, rule));
     }
+}
+
+/// The rule a bare path (`/data/r1.fq.gz`) given as an import source breaks, naming the URI to
+/// write instead (the model's own message would be its `s3://` pattern).
+fn bare_path_rule(s: &str) -> String {
+    format!(
+        "Member must be a URI, not a bare path: write file://{s} for a file on the server (under one of its \
+         --file-root directories), or s3://bucket/key"
+    )
 }
 
 fn check_length(len: usize, min: Option<i64>, max: Option<i64>, path: &str, out: &mut Vec<Violation>) {
@@ -253,6 +265,9 @@ mod tests {
                 "{bad}"
             );
         }
+        let bare = check("StartReadSetImportJobRequest", &request("/data/r1.fq.gz"));
+        assert_eq!(members(&bare), ["sources.0.sourceFiles.source1"]);
+        assert!(bare[0].rule.contains("write file:///data/r1.fq.gz for a file on the server"), "{}", bare[0].rule);
         let long = format!("file:///{}", "a".repeat(4096));
         assert_eq!(members(&check("StartReadSetImportJobRequest", &request(&long))), ["sources.0.sourceFiles.source1"]);
     }

@@ -121,6 +121,16 @@ pub enum Error {
         /// Member path.
         member: String,
     },
+    /// `s3://` given but neither `[[roles]]` nor `sources.s3_endpoint` is configured.
+    #[error(
+        "{member}: s3:// sources are disabled on this server: start it with --source-s3-endpoint URL (or set \
+         sources.s3_endpoint) to read buckets there with the credentials of its AWS_* environment variables, or \
+         configure [[roles]] with locations covering the bucket"
+    )]
+    NoS3Endpoint {
+        /// Member path.
+        member: String,
+    },
     /// A source lies outside what the role may read.
     #[error("{member}: the role may not read {uri}; it lies outside the role's locations")]
     SourceNotAllowed {

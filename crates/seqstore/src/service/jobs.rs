@@ -215,12 +215,16 @@ impl Service {
     }
 }
 
-/// Every URI parses and lies within the grants; `file://` needs a file root.
+/// Every URI parses and lies within the grants; `file://` needs a file root, `s3://` (without
+/// `[[roles]]`) an S3 endpoint.
 fn check_uris(grants: &Grants, uris: &[(String, String)]) -> Result<(), Error> {
     for (member, uri) in uris {
         let parsed = SourceUri::parse(uri).map_err(|source| Error::BadSourceUri { member: member.clone(), source })?;
         if matches!(parsed, SourceUri::File(_)) && grants.file_sources_disabled() {
             return Err(Error::NoFileRoots { member: member.clone() });
+        }
+        if matches!(parsed, SourceUri::S3 { .. }) && grants.s3_sources_disabled() {
+            return Err(Error::NoS3Endpoint { member: member.clone() });
         }
         if grants.location_for(&parsed).is_none() {
             return Err(Error::SourceNotAllowed { member: member.clone(), uri: uri.clone() });

@@ -25,6 +25,12 @@ pub enum UriError {
     /// Neither `s3://` nor `file://`.
     #[error("must be s3://bucket/key or file:///absolute/path")]
     Scheme,
+    /// A bare absolute path, which is written `file://` + the path.
+    #[error("{path} is a path, not a URI: write file://{path}")]
+    BarePath {
+        /// The path given.
+        path: String,
+    },
     /// `file://` not followed by an absolute path (`file://host/…`, `file://relative`).
     #[error("file:// must be followed by an absolute path, as in file:///data/reads.fq (three slashes, no host name)")]
     NotAbsolute,
@@ -57,6 +63,9 @@ impl SourceUri {
     pub fn parse(uri: &str) -> Result<Self, UriError> {
         if let Some(path) = uri.strip_prefix("file://") {
             return check_file_path(path).map(|()| Self::File(PathBuf::from(path)));
+        }
+        if uri.starts_with('/') {
+            return Err(UriError::BarePath { path: uri.to_owned() });
         }
         let rest = uri.strip_prefix("s3://").ok_or(UriError::Scheme)?;
         let (bucket, key) = rest.split_once('/').ok_or(UriError::Scheme)?;
@@ -142,6 +151,12 @@ impl Grants {
     /// are then disabled server-wide (`--file-root` enables them).
     pub fn file_sources_disabled(&self) -> bool {
         self.defaults && !self.locations.iter().any(|l| l.uri.starts_with("file://"))
+    }
+
+    /// True when these are the default grants and no `sources.s3_endpoint` is configured:
+    /// `s3://` sources are then disabled server-wide (`--source-s3-endpoint` enables them).
+    pub fn s3_sources_disabled(&self) -> bool {
+        self.defaults && !self.locations.iter().any(|l| l.uri.starts_with("s3://"))
     }
 
     /// The readable location that covers `uri`, if any (lexically; `file://` paths are checked
@@ -232,6 +247,7 @@ mod tests {
         );
         assert_eq!(SourceUri::parse("s3://b/k/x.fq"), Ok(SourceUri::S3 { bucket: "b".into(), key: "k/x.fq".into() }));
         assert_eq!(SourceUri::parse("http://x/y"), Err(UriError::Scheme));
+        assert_eq!(SourceUri::parse("/data/r1.fq"), Err(UriError::BarePath { path: "/data/r1.fq".into() }));
         assert_eq!(SourceUri::parse("s3://bucket"), Err(UriError::Scheme));
         assert_eq!(SourceUri::parse("s3://b/a//b"), Err(UriError::Key));
         assert_eq!(
@@ -254,8 +270,11 @@ mod tests {
         let defaults = Grants::defaults(&SourcesConfig::default());
         assert!(defaults.file_sources_disabled());
         assert!(defaults.location_for(&s3("any", "k")).is_none(), "no S3 without a configured endpoint");
+        assert!(defaults.s3_sources_disabled());
         let sources = SourcesConfig { s3_endpoint: Some("http://127.0.0.1:9000".into()), ..SourcesConfig::default() };
         assert!(Grants::defaults(&sources).location_for(&s3("any", "k")).is_some());
+        assert!(!Grants::defaults(&sources).s3_sources_disabled());
+        assert!(!grants.s3_sources_disabled(), "a role's locations are never the defaults");
         let folder = Grants { locations: vec![location("s3://lab/reads")], defaults: false };
         assert!(grants.writable_location_for(&S3Prefix::parse("s3://lab/reads/").unwrap()).is_none(), "read only");
         assert!(folder.location_for(&s3("lab", "reads/x")).is_some());
