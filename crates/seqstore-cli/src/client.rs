@@ -170,13 +170,15 @@ struct Ctx {
     region: String,
     endpoint: Option<endpoint::Endpoint>,
     json: bool,
+    /// Print only ids (`--quiet`).
+    quiet: bool,
     progress: ProgressMode,
 }
 
 impl Ctx {
     async fn new(args: &ClientArgs) -> Result<Self, Error> {
         let connect::Connection { sdk, region, endpoint } = connect::client(args).await?;
-        Ok(Self { sdk, region, endpoint, json: args.json, progress: args.progress })
+        Ok(Self { sdk, region, endpoint, json: args.json, quiet: args.quiet, progress: args.progress })
     }
 
     /// `error`, with the sentence that says what to pass when the endpoint (or its absence, or

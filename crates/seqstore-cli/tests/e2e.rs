@@ -27,9 +27,9 @@ mod e2e {
     mod exports;
     mod fastq_data;
     mod fault_proxy;
-    mod first_hour;
     mod faults;
     mod file_names;
+    mod first_hour;
     mod htsget;
     mod import_failures;
     mod import_recovery;

@@ -24,6 +24,11 @@ pub struct ClientArgs {
     /// Print JSON for scripts instead of tables: the service's response as received.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Print only the id of what the command makes, for scripts (`STORE=$(seqstore store create
+    /// NAME --quiet)`): `store create` the store's, `import` the job's, or with `--wait` the read
+    /// set's. `--json` wins over it.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
     /// Progress bars on standard error: `auto` when it is a terminal, `always` (one line per
     /// update when it is not a terminal), `never`.
     #[arg(long, global = true, value_enum, default_value_t = ProgressMode::Auto)]

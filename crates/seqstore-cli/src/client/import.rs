@@ -138,5 +138,8 @@ async fn wait(ctx: &Ctx, store: &str, id: &str) -> Result<(), Error> {
     if ctx.json {
         return output::json(&json!({ "job": job, "readSet": set }));
     }
+    if ctx.quiet {
+        return output::line(&text(&set, "/id"));
+    }
     read_sets::print_read_set(&set)
 }

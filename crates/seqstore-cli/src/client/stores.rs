@@ -35,6 +35,9 @@ async fn create(ctx: &Ctx, name: &str, description: Option<&str>, family: Option
     if ctx.json {
         return output::json(&store);
     }
+    if ctx.quiet {
+        return output::line(&text(&store, "/id"));
+    }
     print_stores(&[store])
 }
 

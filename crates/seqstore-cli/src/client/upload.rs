@@ -94,6 +94,9 @@ pub(super) async fn run(ctx: &Ctx, args: &ImportArgs, files: &[PathBuf]) -> Resu
     if ctx.json {
         return output::json(&json!({ "upload": upload, "readSet": set }));
     }
+    if ctx.quiet {
+        return output::line(&read_set);
+    }
     read_sets::print_read_set(&set)
 }
 

@@ -43,8 +43,13 @@ fn the_readme_first_screen_runs_as_written() {
         return;
     }
     let dir = tempfile::tempdir().expect("dir");
-    std::os::unix::fs::symlink(root.join("testdata").canonicalize().expect("testdata"), dir.path().join("testdata"))
-        .expect("testdata link");
+    // The files the block names, copied (a link would put them outside the --file-root the server
+    // resolves, and the CLI would upload them instead of importing them).
+    let derived = dir.path().join("testdata/derived");
+    std::fs::create_dir_all(&derived).expect("testdata");
+    for name in ["hts-level.R1.fq.gz", "hts-level.R2.fq.gz"] {
+        std::fs::copy(root.join("testdata/derived").join(name), derived.join(name)).expect("copy test file");
+    }
     let binary = PathBuf::from(env!("CARGO_BIN_EXE_seqstore"));
     let path = format!("{}:{}", binary.parent().expect("bin dir").display(), std::env::var("PATH").unwrap_or_default());
     // The block, then what the checks need; the server it started is stopped whatever happens.
@@ -62,7 +67,6 @@ fn the_readme_first_screen_runs_as_written() {
     for (name, _) in std::env::vars().filter(|(name, _)| name.starts_with("AWS_") || name.starts_with("SEQSTORE_")) {
         command.env_remove(name);
     }
-    command.env("AWS_CONFIG_FILE", "/nonexistent").env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
     command.env("AWS_EC2_METADATA_DISABLED", "true").env("HOME", dir.path());
     let output = command.output().expect("run bash");
     let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
@@ -76,7 +80,11 @@ fn the_readme_first_screen_runs_as_written() {
     assert!(read_set.len() == 10 && read_set.bytes().all(|b| b.is_ascii_digit()), "read set id {read_set:?}");
     let dashboard = std::fs::read_to_string(dir.path().join("dashboard.html")).expect("dashboard page");
     assert!(dashboard.contains(&read_set), "the dashboard's store page lists the read set");
-    assert!(!stderr.contains("IMDS") && !stderr.contains("metadata"), "no instance metadata probe:\n{stderr}");
+    assert!(!stderr.contains("IMDS") && !stderr.contains("instance metadata"), "no metadata probe:\n{stderr}");
+    // The read set was imported from the file root, not uploaded.
+    let log = std::fs::read_to_string(dir.path().join("seqstore.log")).expect("the server's log");
+    assert!(log.contains("kind=\"readSet\"") && !log.contains("kind=\"upload\""), "imported, not uploaded:\n{log}");
+    assert!(stderr.is_empty(), "the first screen writes nothing on standard error:\n{stderr}");
     assert_downloads(dir.path(), &root);
 }
 
