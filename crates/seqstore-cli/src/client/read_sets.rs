@@ -180,7 +180,11 @@ pub(super) fn print_read_set(set: &Value) -> Result<(), Error> {
     let file = |name: &str| {
         let size = text(set, &format!("/files/{name}/contentLength"));
         let parts = text(set, &format!("/files/{name}/totalParts"));
-        if size.is_empty() { String::new() } else { format!("{size} bytes in {parts} parts") }
+        match (size.is_empty(), parts.as_str()) {
+            (true, _) => String::new(),
+            (false, "1") => format!("{size} bytes in 1 part"),
+            (false, _) => format!("{size} bytes in {parts} parts"),
+        }
     };
     let mut fields = vec![
         ("id", text(set, "/id")),

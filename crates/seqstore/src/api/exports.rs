@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::error::ApiError;
 use super::input::parse;
-use super::job_requests::{JobListRequest, JobRequest, add_progress};
+use super::job_requests::{JobListRequest, JobRequest, add_progress, job_answer};
 use crate::model::export::ExportSource;
 use crate::model::import::Source;
 use crate::model::job::Job;
@@ -90,14 +90,9 @@ pub async fn cancel(service: &Service, caller: &Caller, input: Value) -> Result<
     Ok(job_response(&job, &sources))
 }
 
-/// A job with its read sets as GetReadSetExportJobResponse.
+/// A job with its sources, as Get…Job answers it.
 fn job_response(job: &Job, sources: &[Source<ExportSource>]) -> Response {
-    let mut body = serde_json::to_value(job_item(job)).expect("job serializes");
-    if let Some(message) = &job.status_message {
-        body["statusMessage"] = Value::String(message.clone());
-    }
-    body["readSets"] = Value::Array(sources.iter().map(read_set_item).collect());
-    Json(body).into_response()
+    job_answer(&job_item(job), job, "readSets", sources.iter().map(read_set_item).collect())
 }
 
 /// ListReadSetExportJobs.

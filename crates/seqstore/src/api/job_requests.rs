@@ -2,10 +2,13 @@
 //! cancels) and of a page of jobs (List…Jobs with its filter), and the progress members of a
 //! job's source in their answers.
 
-use serde::Deserialize;
+use axum::Json;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::model::import::{Source, SourceStatus};
+use crate::model::job::Job;
 use crate::model::time;
 use crate::service::imports::JobFilter;
 
@@ -75,4 +78,16 @@ pub fn add_progress<S>(item: &mut Value, source: &Source<S>, done: &str) {
     if let Some(detail) = &source.status_detail {
         item["statusDetail"] = Value::String(detail.clone());
     }
+}
+
+/// A Get…Job answer (and its extension Cancel…Job's): the job as its list item, its
+/// `statusMessage` once it has one, and its sources under `key` (`readSets` for exports, `sources`
+/// for activations).
+pub fn job_answer(item: &impl Serialize, job: &Job, key: &str, sources: Vec<Value>) -> Response {
+    let mut body = serde_json::to_value(item).expect("job serializes");
+    if let Some(message) = &job.status_message {
+        body["statusMessage"] = Value::String(message.clone());
+    }
+    body[key] = Value::Array(sources);
+    Json(body).into_response()
 }
