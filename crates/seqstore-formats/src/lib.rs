@@ -9,6 +9,7 @@ pub mod fasta;
 pub mod fastq;
 pub mod htsget;
 pub mod limits;
+pub mod qc;
 pub mod sam_text;
 pub mod sniff;
 

@@ -1,0 +1,272 @@
+//! The fixed-size counting arrays and the per-base loops that fill them: base classes per cycle,
+//! quality values per cycle, and the bins of lengths. Nothing here allocates after construction.
+
+use super::{MAX_CYCLES, MAX_QUALITY};
+
+/// Cycle bins: cycles 1 to [`MAX_CYCLES`] each have their own, every later cycle shares the last.
+pub(super) const CYCLE_BINS: usize = MAX_CYCLES + 1;
+/// Quality bins: one per value 0 to [`MAX_QUALITY`], then [`UNUSABLE`].
+pub(super) const QUALITY_BINS: usize = MAX_QUALITY as usize + 2;
+/// The quality bin of values above [`MAX_QUALITY`] (which BAM can store but SAM and FASTQ cannot
+/// print) and of bases whose read has no qualities (`*`).
+pub(super) const UNUSABLE: usize = QUALITY_BINS - 1;
+
+/// Base classes, samtools' `GCC` columns in order: A, C, G, T, N, other (`=` and the IUPAC
+/// ambiguity codes but N).
+pub(super) const CLASSES: usize = 6;
+const A: u8 = 0;
+const C: u8 = 1;
+const G: u8 = 2;
+const T: u8 = 3;
+const N: u8 = 4;
+const OTHER: u8 = 5;
+/// Index of C in a class count.
+pub(super) const C_CLASS: usize = C as usize;
+/// Index of G in a class count.
+pub(super) const G_CLASS: usize = G as usize;
+
+/// The class of each 4-bit BAM base code (`=ACMGRSVTWYHKDBN`), as samtools stats counts it.
+pub(super) const NT16_CLASS: [u8; 16] =
+    [OTHER, A, C, OTHER, G, OTHER, OTHER, OTHER, T, OTHER, OTHER, OTHER, OTHER, OTHER, OTHER, N];
+
+/// The class of each byte of a base as text: the class of the code htslib's `seq_nt16_table`
+/// gives it (either case; `U` is T; `=` and the ambiguity codes are other; any other byte, `.`
+/// included, is N), so FASTQ counts as it does once `samtools import` has made it BAM.
+pub(super) const TEXT_CLASS: [u8; 256] = {
+    let mut table = [N; 256];
+    let classes: [(u8, u8); 17] = [
+        (b'A', A),
+        (b'C', C),
+        (b'G', G),
+        (b'T', T),
+        (b'U', T),
+        (b'M', OTHER),
+        (b'R', OTHER),
+        (b'S', OTHER),
+        (b'V', OTHER),
+        (b'W', OTHER),
+        (b'Y', OTHER),
+        (b'H', OTHER),
+        (b'K', OTHER),
+        (b'D', OTHER),
+        (b'B', OTHER),
+        (b'N', N),
+        (b'=', OTHER),
+    ];
+    let mut i = 0;
+    while i < classes.len() {
+        let (byte, class) = classes[i];
+        table[byte as usize] = class;
+        table[byte.to_ascii_lowercase() as usize] = class;
+        i += 1;
+    }
+    table
+};
+
+/// Counts per cycle of one kind of fragment (first or last).
+#[derive(Clone)]
+pub(super) struct Cycles {
+    /// Base classes per cycle bin.
+    pub(super) bases: Box<[[u64; CLASSES]; CYCLE_BINS]>,
+    /// Quality values per cycle bin.
+    pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
+}
+
+impl Cycles {
+    pub(super) fn new() -> Self {
+        Self { bases: zeroed([0; CLASSES]), qualities: zeroed([0; QUALITY_BINS]) }
+    }
+
+    pub(super) fn merge(&mut self, other: &Cycles) {
+        add_rows(&mut self.bases[..], &other.bases[..]);
+        add_rows(&mut self.qualities[..], &other.qualities[..]);
+    }
+}
+
+/// A boxed array of `N` copies of `value`, built on the heap (the arrays are too large for the
+/// stack of a test thread).
+pub(super) fn zeroed<T: Clone, const N: usize>(value: T) -> Box<[T; N]> {
+    match vec![value; N].into_boxed_slice().try_into() {
+        Ok(array) => array,
+        Err(_) => unreachable!("a vector of N elements is an array of N"),
+    }
+}
+
+/// Adds `from` to `to`, element by element.
+pub(super) fn add(to: &mut [u64], from: &[u64]) {
+    to.iter_mut().zip(from).for_each(|(a, b)| *a += b);
+}
+
+/// Adds `from` to `to`, row by row.
+pub(super) fn add_rows<const W: usize>(to: &mut [[u64; W]], from: &[[u64; W]]) {
+    to.iter_mut().zip(from).for_each(|(a, b)| add(a, b));
+}
+
+/// Counts `classes` (one per base, in cycle order, the first at 0-based cycle `start`) into
+/// `rows` when given, and into `read`, the read's own counts.
+pub(super) fn count_bases(
+    rows: Option<&mut [[u64; CLASSES]; CYCLE_BINS]>,
+    start: usize,
+    mut classes: impl Iterator<Item = u8>,
+    read: &mut [u64; CLASSES],
+) {
+    let Some(rows) = rows else {
+        classes.for_each(|class| read[usize::from(class)] += 1);
+        return;
+    };
+    let (own, shared) = rows.split_at_mut(MAX_CYCLES);
+    for (row, class) in own.iter_mut().skip(start).zip(classes.by_ref()) {
+        row[usize::from(class)] += 1;
+        read[usize::from(class)] += 1;
+    }
+    let last = &mut shared[0];
+    for class in classes {
+        last[usize::from(class)] += 1;
+        read[usize::from(class)] += 1;
+    }
+}
+
+/// Counts quality `values` (one per base, in cycle order, the first at 0-based cycle `start`)
+/// into `rows` when given; their sum.
+pub(super) fn count_qualities(
+    rows: Option<&mut [[u64; QUALITY_BINS]; CYCLE_BINS]>,
+    start: usize,
+    mut values: impl Iterator<Item = u8>,
+) -> u64 {
+    let bin = |value: u8| usize::from(value).min(UNUSABLE);
+    let Some(rows) = rows else {
+        return values.map(u64::from).sum();
+    };
+    let mut sum = 0;
+    let (own, shared) = rows.split_at_mut(MAX_CYCLES);
+    for (row, value) in own.iter_mut().skip(start).zip(values.by_ref()) {
+        row[bin(value)] += 1;
+        sum += u64::from(value);
+    }
+    let last = &mut shared[0];
+    for value in values {
+        last[bin(value)] += 1;
+        sum += u64::from(value);
+    }
+    sum
+}
+
+/// Counts `len` bases without qualities, from 0-based cycle `start`, as [`UNUSABLE`].
+pub(super) fn count_missing(rows: &mut [[u64; QUALITY_BINS]; CYCLE_BINS], start: usize, len: usize) {
+    let end = start.saturating_add(len);
+    let (own, shared) = rows.split_at_mut(MAX_CYCLES);
+    let own_end = end.min(MAX_CYCLES);
+    if start < own_end {
+        own[start..own_end].iter_mut().for_each(|row| row[UNUSABLE] += 1);
+    }
+    shared[0][UNUSABLE] += (end - own_end.max(start)) as u64;
+}
+
+/// Lengths below this have a bin each.
+pub(super) const EXACT_LENGTHS: u64 = 1024;
+/// Bins per doubling of the length above [`EXACT_LENGTHS`].
+const BINS_PER_OCTAVE: u32 = 4;
+/// The octave of the last bin (lengths of 2^33 or more share it).
+const LAST_OCTAVE: u32 = 33;
+/// Length bins: exact ones, then quarters of each octave from 2^10 to 2^33.
+pub(super) const LENGTH_BINS: usize =
+    EXACT_LENGTHS as usize + ((LAST_OCTAVE - EXACT_LENGTHS.ilog2() + 1) * BINS_PER_OCTAVE) as usize;
+
+/// The bin of a read of `length` bases.
+pub(super) fn length_bin(length: u64) -> usize {
+    if length < EXACT_LENGTHS {
+        return length as usize;
+    }
+    let octave = length.ilog2().min(LAST_OCTAVE);
+    let quarter = (length >> (octave - 2)).min(7) & 3;
+    EXACT_LENGTHS as usize + ((octave - EXACT_LENGTHS.ilog2()) * BINS_PER_OCTAVE) as usize + quarter as usize
+}
+
+/// The lengths bin `bin` holds, first and last (inclusive); the last bin has no end.
+pub(super) fn length_range(bin: usize) -> (u64, Option<u64>) {
+    let bin = bin as u64;
+    if bin < EXACT_LENGTHS {
+        return (bin, Some(bin));
+    }
+    let above = bin - EXACT_LENGTHS;
+    let octave = EXACT_LENGTHS.ilog2() + (above / u64::from(BINS_PER_OCTAVE)) as u32;
+    let quarter = above % u64::from(BINS_PER_OCTAVE);
+    let first = (4 + quarter) << (octave - 2);
+    let last = ((5 + quarter) << (octave - 2)) - 1;
+    (first, (bin + 1 < LENGTH_BINS as u64).then_some(last))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_text_class_matches_nt16() {
+        // htslib's seq_nt16_str: the code of each letter.
+        let nt16 = b"=ACMGRSVTWYHKDBN";
+        for (code, &letter) in nt16.iter().enumerate() {
+            assert_eq!(TEXT_CLASS[usize::from(letter)], NT16_CLASS[code], "{}", char::from(letter));
+            assert_eq!(TEXT_CLASS[usize::from(letter.to_ascii_lowercase())], NT16_CLASS[code]);
+        }
+        assert_eq!(TEXT_CLASS[usize::from(b'U')], T);
+        for byte in [b'.', b'X', b'*', b'-', 0, 0xff] {
+            assert_eq!(TEXT_CLASS[usize::from(byte)], N, "{byte}");
+        }
+    }
+
+    #[test]
+    fn test_count_bases_bins_late_cycles() {
+        let mut rows = zeroed([0; CLASSES]);
+        let mut read = [0; CLASSES];
+        count_bases(Some(&mut rows), MAX_CYCLES - 2, [A, C, G, T, N].into_iter(), &mut read);
+        assert_eq!(rows[MAX_CYCLES - 2], [1, 0, 0, 0, 0, 0]);
+        assert_eq!(rows[MAX_CYCLES - 1], [0, 1, 0, 0, 0, 0]);
+        assert_eq!(rows[MAX_CYCLES], [0, 0, 1, 1, 1, 0]);
+        assert_eq!(read, [1, 1, 1, 1, 1, 0]);
+        // Starting beyond the last own bin: all in the shared one.
+        count_bases(Some(&mut rows), MAX_CYCLES + 7, [OTHER].into_iter(), &mut read);
+        assert_eq!(rows[MAX_CYCLES], [0, 0, 1, 1, 1, 1]);
+        count_bases(None, 0, [C, C].into_iter(), &mut read);
+        assert_eq!(read, [1, 3, 1, 1, 1, 1]);
+    }
+
+    #[test]
+    fn test_count_qualities_and_missing() {
+        let mut rows = zeroed([0; QUALITY_BINS]);
+        let sum = count_qualities(Some(&mut rows), 0, [0, 93, 94, 255].into_iter());
+        assert_eq!(sum, 93 + 94 + 255);
+        assert_eq!((rows[0][0], rows[1][93], rows[2][UNUSABLE], rows[3][UNUSABLE]), (1, 1, 1, 1));
+        assert_eq!(count_qualities(None, 0, [1, 2].into_iter()), 3);
+        let mut rows = zeroed([0; QUALITY_BINS]);
+        count_missing(&mut rows, MAX_CYCLES - 1, 3);
+        assert_eq!((rows[MAX_CYCLES - 2][UNUSABLE], rows[MAX_CYCLES - 1][UNUSABLE]), (0, 1));
+        assert_eq!(rows[MAX_CYCLES][UNUSABLE], 2);
+        count_missing(&mut rows, MAX_CYCLES + 5, 4);
+        assert_eq!(rows[MAX_CYCLES][UNUSABLE], 6);
+        count_missing(&mut rows, 0, 0);
+        assert_eq!(rows.iter().map(|r| r[UNUSABLE]).sum::<u64>(), 7);
+    }
+
+    #[test]
+    fn test_length_bins() {
+        assert_eq!(LENGTH_BINS, 1024 + 24 * 4);
+        for length in [0, 1, 150, 1023] {
+            assert_eq!(length_bin(length), length as usize);
+            assert_eq!(length_range(length as usize), (length, Some(length)));
+        }
+        assert_eq!(length_bin(1024), 1024);
+        assert_eq!(length_range(1024), (1024, Some(1279)));
+        assert_eq!(length_bin(1279), 1024);
+        assert_eq!(length_bin(1280), 1025);
+        assert_eq!(length_bin(2047), 1027);
+        assert_eq!(length_bin(2048), 1028);
+        assert_eq!(length_range(1028), (2048, Some(2559)));
+        assert_eq!(length_bin(u64::MAX), LENGTH_BINS - 1);
+        assert_eq!(length_range(LENGTH_BINS - 1).1, None);
+        // Every length falls in the range of its bin.
+        for length in (0..40).map(|k| 3u64.pow(k) / 2).chain([1 << 33, (1 << 34) - 1]) {
+            let (first, last) = length_range(length_bin(length));
+            assert!(first <= length && last.is_none_or(|last| length <= last), "{length}");
+        }
+    }
+}
