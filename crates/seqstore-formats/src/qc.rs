@@ -34,6 +34,7 @@
 //! Nothing is allocated per record: the arrays are allocated once, in [`QcCollector::new`] (about
 //! 1.1 MB plus 16 bytes per reference sequence), and every per-base loop indexes them directly.
 
+mod bam;
 mod counts;
 mod read;
 mod report;

@@ -124,6 +124,25 @@ impl<'a> Record<'a> {
         self.flags & UNMAPPED != 0
     }
 
+    /// The integer value of the first optional field named `tag` (htslib's `bam_aux_get` then
+    /// `bam_aux2i`): `None` when there is none, when its type is not an integer one, or when the
+    /// fields before it are corrupt.
+    pub(crate) fn integer_tag(&self, tag: [u8; 2]) -> Option<i64> {
+        let data = self.data.into_iter().find_map(|data| Some((data, find_tag(data, tag).ok()??)));
+        let (data, at) = data?;
+        let value = &data[at + 3..];
+        let bytes = |n: usize| value.get(..n);
+        Some(match data[at + 2] {
+            b'c' => i64::from(i8::from_le_bytes(bytes(1)?.try_into().ok()?)),
+            b'C' => i64::from(bytes(1)?[0]),
+            b's' => i64::from(i16::from_le_bytes(bytes(2)?.try_into().ok()?)),
+            b'S' => i64::from(u16::from_le_bytes(bytes(2)?.try_into().ok()?)),
+            b'i' => i64::from(i32::from_le_bytes(bytes(4)?.try_into().ok()?)),
+            b'I' => i64::from(u32::from_le_bytes(bytes(4)?.try_into().ok()?)),
+            _ => return None,
+        })
+    }
+
     /// Bases of the reference the CIGAR spans (htslib's `rlen`: M, D, N, = and X).
     pub(crate) fn reference_span(&self) -> u64 {
         self.cigar_ops().filter(|&(_, op)| consumes(op).1).map(|(len, _)| u64::from(len)).sum()
@@ -302,6 +321,44 @@ mod tests {
         let corrupt = five(10, &[(5, 4), (1, 3)], b"XAq\x01");
         assert!(matches!(Record::parse(&corrupt, 1), Err(RecordFault::CorruptData)));
         assert!(Record::parse(&with(0, 3, b"XAq\x01"), 1).is_ok());
+    }
+
+    #[test]
+    fn test_integer_tag() -> Result<(), RecordFault> {
+        let data = [
+            b"XZZabc\0".as_slice(),
+            b"NMc\xfe",
+            b"NMC\x07",
+            b"XCC\xff",
+            b"XsS\x01\x02",
+            b"Xis\x00\x80",
+            b"XIi\xff\xff\xff\xff",
+            b"XUI\xff\xff\xff\xff",
+            b"XFf\0\0\x80\x3f",
+        ]
+        .concat();
+        let b = RawRecord { data, ..RawRecord::default() }.block();
+        let record = Record::parse(&b, 1)?;
+        // The first NM, as htslib finds it.
+        assert_eq!(record.integer_tag(*b"NM"), Some(-2));
+        assert_eq!(record.integer_tag(*b"XC"), Some(255));
+        assert_eq!(record.integer_tag(*b"Xs"), Some(0x0201));
+        assert_eq!(record.integer_tag(*b"Xi"), Some(-32768));
+        assert_eq!(record.integer_tag(*b"XI"), Some(-1));
+        assert_eq!(record.integer_tag(*b"XU"), Some(4_294_967_295));
+        assert_eq!(
+            (record.integer_tag(*b"XF"), record.integer_tag(*b"XZ"), record.integer_tag(*b"AS")),
+            (None, None, None)
+        );
+        // After a CG tag htslib has moved to the CIGAR.
+        let ops = [(5u32, 0u32)];
+        let mut cg = b"CGBI".to_vec();
+        cg.extend_from_slice(&1u32.to_le_bytes());
+        cg.extend(ops.iter().flat_map(|(len, op)| (len << 4 | op).to_le_bytes()));
+        let data = [cg.as_slice(), b"NMC\x03"].concat();
+        let b = RawRecord { cigar: vec![(5, 4), (4, 3)], sequence_len: 5, data, ..RawRecord::default() }.block();
+        assert_eq!(Record::parse(&b, 1)?.integer_tag(*b"NM"), Some(3));
+        Ok(())
     }
 
     #[test]
