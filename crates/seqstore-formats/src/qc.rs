@@ -42,8 +42,8 @@ mod report;
 use noodles_sam::alignment::record::Flags;
 
 use self::counts::{
-    CLASSES, Cycles, LENGTH_BINS, QUALITY_BINS, UNUSABLE, add, add_rows, count_bases, count_missing, count_qualities,
-    length_bin, zeroed,
+    CLASSES, Cycles, LENGTH_BINS, QUALITY_BINS, TEXT_CLASS, UNUSABLE, add, add_rows, count_bases, count_classes,
+    count_missing, count_qualities, gc_of_packed, gc_of_text, length_bin, zeroed,
 };
 pub use self::read::{AlignedRead, Bases, CigarCounts};
 pub use self::report::{
@@ -117,7 +117,7 @@ struct OpenRead {
     bases: usize,
     qualities: usize,
     quality_sum: u64,
-    classes: [u64; CLASSES],
+    gc: u64,
 }
 
 /// Accumulates the statistics of one read set, or of one file of it ([`QcCollector::merge`]
@@ -144,6 +144,9 @@ pub struct QcCollector {
     references: Vec<[u64; 2]>,
     /// Mapped and unmapped records placed on none (or on one beyond those of [`QcCollector::new`]).
     unplaced: [u64; 2],
+    /// Bases of reads neither first nor last fragments, by class (those of first and last
+    /// fragments are in their cycles).
+    other_bases: [u64; CLASSES],
     open: Option<OpenRead>,
 }
 
@@ -169,6 +172,7 @@ impl QcCollector {
             insert_sizes: zeroed([0; INSERT_COLUMNS]),
             references: vec![[0; 2]; references],
             unplaced: [0; 2],
+            other_bases: [0; CLASSES],
             open: None,
         }
     }
@@ -191,23 +195,24 @@ impl QcCollector {
     /// [`QcCollector::fastq_qualities`] with each chunk of the quality line, and
     /// [`QcCollector::end_fastq`]. A record begun and not ended is dropped by the next begin.
     pub fn begin_fastq(&mut self, mate: Mate) {
-        self.open = Some(OpenRead { mate, bases: 0, qualities: 0, quality_sum: 0, classes: [0; CLASSES] });
+        self.open = Some(OpenRead { mate, bases: 0, qualities: 0, quality_sum: 0, gc: 0 });
     }
 
     /// Counts the next bases of the record begun (nothing when none is).
     pub fn fastq_bases(&mut self, chunk: &[u8]) {
         let Some(read) = &mut self.open else { return };
-        let rows = match Order::of(read.mate.flags()) {
-            Order::First => Some(&mut *self.first.bases),
-            Order::Last => Some(&mut *self.last.bases),
-            Order::Other => None,
-        };
-        let classes = chunk.iter().map(|&b| counts::TEXT_CLASS[usize::from(b)]);
-        count_bases(rows, read.bases, classes, &mut read.classes);
+        let classes = chunk.iter().map(|&b| TEXT_CLASS[usize::from(b)]);
+        match Order::of(read.mate.flags()) {
+            Order::First => count_bases(&mut self.first.bases, read.bases, classes),
+            Order::Last => count_bases(&mut self.last.bases, read.bases, classes),
+            Order::Other => count_classes(&mut self.other_bases, classes),
+        }
+        read.gc += gc_of_text(chunk);
         read.bases += chunk.len();
     }
 
-    /// Counts the next quality values (Phred+33 text) of the record begun (nothing when none is).
+    /// Counts the next quality values (Phred+33 text; a byte below `!` counts as an unusable value)
+    /// of the record begun (nothing when none is).
     pub fn fastq_qualities(&mut self, chunk: &[u8]) {
         let Some(read) = &mut self.open else { return };
         let rows = match Order::of(read.mate.flags()) {
@@ -215,7 +220,8 @@ impl QcCollector {
             Order::Last => Some(&mut *self.last.qualities),
             Order::Other => None,
         };
-        let values = chunk.iter().map(|&q| q.saturating_sub(33));
+        // A byte below `!` wraps around to far above 93: unusable.
+        let values = chunk.iter().map(|&q| q.wrapping_sub(33));
         read.quality_sum += count_qualities(rows, read.qualities, values);
         read.qualities += chunk.len();
     }
@@ -239,7 +245,7 @@ impl QcCollector {
             }
             _ => Some(read.quality_sum),
         };
-        let facts = ReadFacts { flags, bases: len, classes: read.classes, quality_sum, mapping_quality: 0 };
+        let facts = ReadFacts { flags, bases: len, gc: read.gc, quality_sum, mapping_quality: 0 };
         self.count_original(&facts, None, None);
     }
 
@@ -277,9 +283,9 @@ impl QcCollector {
             self.mapping_quality[usize::from(read.mapping_quality)] += 1;
         }
         if original {
-            let (classes, quality_sum) = self.count_cycles(order, read, len);
+            let (gc, quality_sum) = self.count_cycles(order, read, len);
             let mapping_quality = read.mapping_quality;
-            let facts = ReadFacts { flags, bases, classes, quality_sum, mapping_quality };
+            let facts = ReadFacts { flags, bases, gc, quality_sum, mapping_quality };
             self.count_original(&facts, read.reference_id, read.mate_reference_id);
         }
         if flags.is_unmapped() {
@@ -313,6 +319,7 @@ impl QcCollector {
         }
         add_rows(&mut self.references, &other.references);
         add(&mut self.unplaced, &other.unplaced);
+        add(&mut self.other_bases, &other.other_bases);
     }
 
     /// The statistics so far, with the values derived from them.
@@ -343,8 +350,9 @@ impl QcCollector {
     }
 
     /// Counts an alignment record's bases and qualities per cycle (for first and last
-    /// fragments): its base classes and the sum of its qualities (`None` without qualities).
-    fn count_cycles(&mut self, order: Order, read: &AlignedRead<'_>, len: usize) -> ([u64; CLASSES], Option<u64>) {
+    /// fragments; the classes of other reads' bases): its C and G bases and the sum of its
+    /// qualities (`None` without qualities).
+    fn count_cycles(&mut self, order: Order, read: &AlignedRead<'_>, len: usize) -> (u64, Option<u64>) {
         let reverse = read.flags.is_reverse_complemented();
         let cycles = match order {
             Order::First => Some(&mut self.first),
@@ -355,22 +363,27 @@ impl QcCollector {
             Some(c) => (Some(&mut *c.bases), Some(&mut *c.qualities)),
             None => (None, None),
         };
-        let mut classes = [0; CLASSES];
-        match (read.bases, reverse) {
-            (Bases::Packed { codes, .. }, false) => {
-                count_bases(base_rows, 0, (0..len).map(|i| packed_class(codes, i)), &mut classes);
+        let other = &mut self.other_bases;
+        let gc = match read.bases {
+            Bases::Packed { codes, .. } => {
+                let classes = (0..len).map(|i| packed_class(codes, i));
+                match (base_rows, reverse) {
+                    (Some(rows), false) => count_bases(rows, 0, classes),
+                    (Some(rows), true) => count_bases(rows, 0, classes.rev()),
+                    (None, _) => count_classes(other, classes),
+                }
+                gc_of_packed(codes, len)
             }
-            (Bases::Packed { codes, .. }, true) => {
-                count_bases(base_rows, 0, (0..len).rev().map(|i| packed_class(codes, i)), &mut classes);
+            Bases::Text(text) => {
+                let classes = text.iter().map(|&b| TEXT_CLASS[usize::from(b)]);
+                match (base_rows, reverse) {
+                    (Some(rows), false) => count_bases(rows, 0, classes),
+                    (Some(rows), true) => count_bases(rows, 0, classes.rev()),
+                    (None, _) => count_classes(other, classes),
+                }
+                gc_of_text(text)
             }
-            (Bases::Text(text), false) => {
-                count_bases(base_rows, 0, text.iter().map(|&b| counts::TEXT_CLASS[usize::from(b)]), &mut classes);
-            }
-            (Bases::Text(text), true) => {
-                let text = text.iter().rev();
-                count_bases(base_rows, 0, text.map(|&b| counts::TEXT_CLASS[usize::from(b)]), &mut classes);
-            }
-        }
+        };
         let quality_sum = match (read.usable_qualities(), reverse) {
             (Some(values), false) => Some(count_qualities(quality_rows, 0, values.iter().copied())),
             (Some(values), true) => Some(count_qualities(quality_rows, 0, values.iter().rev().copied())),
@@ -379,7 +392,7 @@ impl QcCollector {
                 None
             }
         };
-        (classes, quality_sum)
+        (gc, quality_sum)
     }
 
     /// Counts `len` bases of a read without qualities in the unusable bins of its cycles.
@@ -402,8 +415,7 @@ impl QcCollector {
         t.total_length += read.bases;
         t.reads_qc_failed += u64::from(flags.is_qc_fail());
         t.reads_paired += u64::from(flags.is_segmented());
-        t.bases.add(&read.classes);
-        let gc = read.classes[counts::C_CLASS] + read.classes[counts::G_CLASS];
+        let gc = read.gc;
         match order {
             Order::First => {
                 t.first_fragments += 1;
@@ -479,7 +491,8 @@ impl QcCollector {
 struct ReadFacts {
     flags: Flags,
     bases: u64,
-    classes: [u64; CLASSES],
+    /// C and G bases.
+    gc: u64,
     quality_sum: Option<u64>,
     mapping_quality: u8,
 }
@@ -487,13 +500,6 @@ struct ReadFacts {
 /// Paired (0x1), mapped, and its mate mapped (samtools' `IS_PAIRED_AND_MAPPED`).
 fn is_paired_and_mapped(flags: Flags) -> bool {
     flags.is_segmented() && !flags.is_unmapped() && !flags.is_mate_unmapped()
-}
-
-/// The class of packed base `i` (which [`Bases::len`] bounds).
-fn packed_class(codes: &[u8], i: usize) -> u8 {
-    let byte = codes[i >> 1];
-    let code = if i & 1 == 0 { byte >> 4 } else { byte & 0x0f };
-    counts::NT16_CLASS[usize::from(code)]
 }
 
 /// samtools' GC histogram: a read of `len` bases with `gc` of them C or G counts in every bin from
@@ -506,6 +512,13 @@ fn count_gc(bins: &mut [u64; GC_BINS], gc: u64, len: u64) {
     if from < to {
         bins[from..to].iter_mut().for_each(|bin| *bin += 1);
     }
+}
+
+/// The class of packed base `i` (which [`Bases::len`] bounds).
+fn packed_class(codes: &[u8], i: usize) -> u8 {
+    let byte = codes[i >> 1];
+    let code = if i & 1 == 0 { byte >> 4 } else { byte & 0x0f };
+    counts::NT16_CLASS[usize::from(code)]
 }
 
 #[cfg(test)]

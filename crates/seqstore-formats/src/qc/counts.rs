@@ -12,18 +12,15 @@ pub(super) const QUALITY_BINS: usize = MAX_QUALITY as usize + 2;
 pub(super) const UNUSABLE: usize = QUALITY_BINS - 1;
 
 /// Base classes, samtools' `GCC` columns in order: A, C, G, T, N, other (`=` and the IUPAC
-/// ambiguity codes but N).
-pub(super) const CLASSES: usize = 6;
+/// ambiguity codes but N); counted in rows of eight, the last two unused, so that a cycle's row
+/// is one cache line and a class (masked with 7) indexes it without a bounds check.
+pub(super) const CLASSES: usize = 8;
 const A: u8 = 0;
 const C: u8 = 1;
 const G: u8 = 2;
 const T: u8 = 3;
 const N: u8 = 4;
 const OTHER: u8 = 5;
-/// Index of C in a class count.
-pub(super) const C_CLASS: usize = C as usize;
-/// Index of G in a class count.
-pub(super) const G_CLASS: usize = G as usize;
 
 /// The class of each 4-bit BAM base code (`=ACMGRSVTWYHKDBN`), as samtools stats counts it.
 pub(super) const NT16_CLASS: [u8; 16] =
@@ -103,27 +100,41 @@ pub(super) fn add_rows<const W: usize>(to: &mut [[u64; W]], from: &[[u64; W]]) {
 }
 
 /// Counts `classes` (one per base, in cycle order, the first at 0-based cycle `start`) into
-/// `rows` when given, and into `read`, the read's own counts.
+/// `rows`.
 pub(super) fn count_bases(
-    rows: Option<&mut [[u64; CLASSES]; CYCLE_BINS]>,
+    rows: &mut [[u64; CLASSES]; CYCLE_BINS],
     start: usize,
     mut classes: impl Iterator<Item = u8>,
-    read: &mut [u64; CLASSES],
 ) {
-    let Some(rows) = rows else {
-        classes.for_each(|class| read[usize::from(class)] += 1);
-        return;
-    };
     let (own, shared) = rows.split_at_mut(MAX_CYCLES);
     for (row, class) in own.iter_mut().skip(start).zip(classes.by_ref()) {
-        row[usize::from(class)] += 1;
-        read[usize::from(class)] += 1;
+        row[usize::from(class & 7)] += 1;
     }
     let last = &mut shared[0];
     for class in classes {
-        last[usize::from(class)] += 1;
-        read[usize::from(class)] += 1;
+        last[usize::from(class & 7)] += 1;
     }
+}
+
+/// Counts `classes` into `totals`.
+pub(super) fn count_classes(totals: &mut [u64; CLASSES], classes: impl Iterator<Item = u8>) {
+    classes.for_each(|class| totals[usize::from(class & 7)] += 1);
+}
+
+/// The C and G bases of `text` (either case): counted in byte lanes, 255 bases at a time.
+pub(super) fn gc_of_text(text: &[u8]) -> u64 {
+    text.chunks(255)
+        .map(|chunk| chunk.iter().fold(0u8, |n, &b| n + u8::from(matches!(b | 0x20, b'c' | b'g'))))
+        .map(u64::from)
+        .sum()
+}
+
+/// The C and G bases of the first `len` packed `codes` (codes 2 and 4).
+pub(super) fn gc_of_packed(codes: &[u8], len: usize) -> u64 {
+    let is_gc = |code: u8| u64::from((code == 2) | (code == 4));
+    let (pairs, odd) = (len / 2, len % 2 == 1);
+    let whole: u64 = codes[..pairs].iter().map(|&b| is_gc(b >> 4) + is_gc(b & 0x0f)).sum();
+    whole + if odd { is_gc(codes[pairs] >> 4) } else { 0 }
 }
 
 /// Counts quality `values` (one per base, in cycle order, the first at 0-based cycle `start`)
@@ -217,17 +228,29 @@ mod tests {
     #[test]
     fn test_count_bases_bins_late_cycles() {
         let mut rows = zeroed([0; CLASSES]);
-        let mut read = [0; CLASSES];
-        count_bases(Some(&mut rows), MAX_CYCLES - 2, [A, C, G, T, N].into_iter(), &mut read);
-        assert_eq!(rows[MAX_CYCLES - 2], [1, 0, 0, 0, 0, 0]);
-        assert_eq!(rows[MAX_CYCLES - 1], [0, 1, 0, 0, 0, 0]);
-        assert_eq!(rows[MAX_CYCLES], [0, 0, 1, 1, 1, 0]);
-        assert_eq!(read, [1, 1, 1, 1, 1, 0]);
+        count_bases(&mut rows, MAX_CYCLES - 2, [A, C, G, T, N].into_iter());
+        assert_eq!(rows[MAX_CYCLES - 2], [1, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(rows[MAX_CYCLES - 1], [0, 1, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(rows[MAX_CYCLES], [0, 0, 1, 1, 1, 0, 0, 0]);
         // Starting beyond the last own bin: all in the shared one.
-        count_bases(Some(&mut rows), MAX_CYCLES + 7, [OTHER].into_iter(), &mut read);
-        assert_eq!(rows[MAX_CYCLES], [0, 0, 1, 1, 1, 1]);
-        count_bases(None, 0, [C, C].into_iter(), &mut read);
-        assert_eq!(read, [1, 3, 1, 1, 1, 1]);
+        count_bases(&mut rows, MAX_CYCLES + 7, [OTHER].into_iter());
+        assert_eq!(rows[MAX_CYCLES], [0, 0, 1, 1, 1, 1, 0, 0]);
+        let mut totals = [0; CLASSES];
+        count_classes(&mut totals, [C, C, OTHER].into_iter());
+        assert_eq!(totals, [0, 2, 0, 0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn test_gc() {
+        let text = b"ACGTNacgtnSs=.\xc3\xc7";
+        let classes = text.iter().map(|&b| TEXT_CLASS[usize::from(b)]);
+        assert_eq!(gc_of_text(text), classes.filter(|&c| c == C || c == G).count() as u64);
+        assert_eq!(gc_of_text(text), 4);
+        // =ACMGRSVTWYHKDBN: C and G once each, then a C in an odd last base.
+        let codes: Vec<u8> = (0..16u8).collect::<Vec<_>>().chunks(2).map(|p| p[0] << 4 | p[1]).chain([0x24]).collect();
+        assert_eq!(gc_of_packed(&codes, 16), 2);
+        assert_eq!(gc_of_packed(&codes, 17), 3);
+        assert_eq!(gc_of_packed(&codes, 18), 4);
     }
 
     #[test]

@@ -27,12 +27,12 @@ pub struct BaseCounts {
 
 impl BaseCounts {
     fn from_classes(classes: &[u64; CLASSES]) -> Self {
-        let [a, c, g, t, n, other] = *classes;
+        let [a, c, g, t, n, other, ..] = *classes;
         Self { a, c, g, t, n, other }
     }
 
-    pub(super) fn add(&mut self, classes: &[u64; CLASSES]) {
-        let [a, c, g, t, n, other] = *classes;
+    fn add(&mut self, classes: &[u64; CLASSES]) {
+        let [a, c, g, t, n, other, ..] = *classes;
         self.a += a;
         self.c += c;
         self.g += g;
@@ -110,8 +110,6 @@ pub struct Totals {
     /// The sum of the quality values of first and last fragments ("average quality" is this over
     /// "total length").
     pub quality_sum: u64,
-    /// The reads' bases by class (all reads counted in `sequences`; not a samtools total).
-    pub bases: BaseCounts,
 }
 
 impl Totals {
@@ -145,7 +143,6 @@ impl Totals {
             maximum_first_fragment_length,
             maximum_last_fragment_length,
             quality_sum,
-            bases,
         } = *other;
         for (to, from) in [
             (&mut self.records, records),
@@ -183,8 +180,6 @@ impl Totals {
         ] {
             *to = (*to).max(from);
         }
-        let BaseCounts { a, c, g, t, n, other } = bases;
-        self.bases.add(&[a, c, g, t, n, other]);
     }
 }
 
@@ -294,6 +289,8 @@ pub struct ReferenceCounts {
 pub struct QcReport {
     /// The totals.
     pub totals: Totals,
+    /// The bases of the reads counted in "sequences", by class (not a samtools total).
+    pub bases: BaseCounts,
     /// Mean quality of the bases of first and last fragments with a usable quality (0 to 93);
     /// `None` when there are none.
     pub mean_quality: Option<f64>,
@@ -343,7 +340,10 @@ pub(super) fn build(collector: &QcCollector) -> QcReport {
             sum += s;
         }
     }
-    let bases = collector.totals.bases;
+    let mut bases = BaseCounts::from_classes(&collector.other_bases);
+    for cycles in [&collector.first, &collector.last] {
+        cycles.bases.iter().for_each(|row| bases.add(row));
+    }
     let mut references: Vec<ReferenceCounts> = collector
         .references
         .iter()
@@ -357,6 +357,7 @@ pub(super) fn build(collector: &QcCollector) -> QcReport {
     }
     QcReport {
         totals: collector.totals,
+        bases,
         mean_quality: (count > 0).then(|| sum as f64 / count as f64),
         gc_percent: (bases.total() > 0).then(|| 100.0 * (bases.c + bases.g) as f64 / bases.total() as f64),
         read_lengths: lengths(&collector.lengths[0]),
