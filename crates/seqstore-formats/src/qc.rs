@@ -8,15 +8,17 @@
 //! `SN` (the totals of [`Totals`]), `RL`/`FRL`/`LRL`, `FFQ`/`LFQ`, `GCF`/`GCL`, `GCC`/`FBC`/`LBC`,
 //! `IS`, and `MAPQ` (samtools 1.17 and later). That means in particular:
 //! - secondary alignments (0x100) count only as such, and so do records without bases (`SEQ`
-//!   `*`); supplementary alignments (0x800) count in the totals of mapped bases, mismatches and
-//!   duplicates but not as reads: not in lengths, cycles, GC, qualities or insert sizes;
-//!   duplicates and QC failures count everywhere but in `MAPQ`;
+//!   `*`); supplementary alignments (0x800) count in the maximum lengths and the totals of
+//!   CIGAR-mapped bases, mismatches and duplicates, but not as reads: not in lengths, cycles, GC,
+//!   qualities or insert sizes; duplicates and QC failures count everywhere but in `MAPQ`;
 //! - a read is a first fragment when it is unpaired, or paired with 0x40 and not 0x80; a last
 //!   fragment when paired with 0x80 and not 0x40; other paired reads count in no per-cycle
 //!   section;
 //! - cycles follow the sequencing: a read on the reverse strand (0x10) is counted from its last
 //!   stored base, without complementing the bases;
-//! - a read's length counts its hard clips (`H`), its total length does not.
+//! - a read's length counts its hard clips (`H`), its total length does not;
+//! - a pair whose mates start at the same position is inward or outward by the strand of its
+//!   first fragment, as samtools 1.16 has it (samtools 1.22 makes every such pair inward).
 //!
 //! Where this differs from samtools, by design:
 //! - cycles beyond [`MAX_CYCLES`] share one bin (samtools grows its arrays to the longest read);
@@ -125,7 +127,9 @@ struct OpenRead {
 ///
 /// Records are counted as they come, with [`QcCollector::add_alignment`] (BAM, CRAM) or
 /// [`QcCollector::add_fastq`] (FASTQ; or [`QcCollector::begin_fastq`] … [`QcCollector::end_fastq`]
-/// for a record whose lines are read in chunks). No method allocates.
+/// for a record whose lines are read in chunks). Counting allocates nothing; only
+/// [`QcCollector::new`], [`QcCollector::merge`] (with a collector of more reference sequences)
+/// and [`QcCollector::report`] do.
 #[derive(Clone)]
 pub struct QcCollector {
     totals: Totals,
@@ -179,8 +183,9 @@ impl QcCollector {
 
     /// Counts one FASTQ record: its sequence and quality lines (Phred+33), from `mate`'s file.
     /// Counted as `samtools stats` counts the record `samtools import` makes of it (flags 0x4 for
-    /// a single file, 0x4D and 0x8D for a pair's files). A quality line of another length than
-    /// the sequence counts as no qualities.
+    /// a single file, 0x4D and 0x8D for a pair's files; bases as htslib codes them, where
+    /// `samtools import` refuses `U`, `.` and `=`). A quality line of another length than the
+    /// sequence counts as no qualities.
     pub fn add_fastq(&mut self, sequence: &[u8], quality: &[u8], mate: Mate) {
         self.begin_fastq(mate);
         self.fastq_bases(sequence);

@@ -249,10 +249,10 @@ pub struct InsertSizeBin {
 /// The insert size histogram and what samtools derives from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InsertSizes {
-    /// Pairs by insert size (`|TLEN|`, the index; the last possible index, [`MAX_INSERT_SIZE`],
-    /// holds every larger one), of mapped reads of a pair with both mates mapped, neither
-    /// secondary nor supplementary, and either on one reference or with a non-zero `TLEN`;
-    /// trimmed of trailing empty sizes.
+    /// Pairs by insert size (`|TLEN|`, the index; the last possible index,
+    /// [`MAX_INSERT_SIZE`](super::MAX_INSERT_SIZE), holds every larger one), of mapped reads of a
+    /// pair with both mates mapped, neither secondary nor supplementary, and either on one
+    /// reference or with a non-zero `TLEN`; trimmed of trailing empty sizes.
     pub bins: Vec<InsertSizeBin>,
     /// The sizes below this hold samtools' "main bulk": just over 99 % of the pairs. samtools
     /// prints `IS` lines up to it, and a plot may stop there.
