@@ -23,74 +23,26 @@
 //!
 //! Skipped when samtools is missing, unless `CI=true`, where that fails.
 
+#[path = "samtools_corpus/tools.rs"]
+#[macro_use]
+mod tools;
 #[path = "samtools_corpus/records.rs"]
 #[allow(dead_code)]
 mod records;
+
+use tools::{TempDir, samtools, samtools_available, testdata};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use noodles_fasta as fasta;
 use noodles_sam::alignment::record::data::field::Tag;
 use seqstore_formats::qc::{AlignedRead, Bases, CigarCounts, Cycle, LengthBin, Mate, QcCollector, QcReport};
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn testdata(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
-}
-
-/// A scratch directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> io::Result<Self> {
-        let path = std::env::temp_dir().join(format!("seqstore-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn samtools_available() -> bool {
-    let found = Command::new("samtools").arg("--version").output().is_ok_and(|o| o.status.success());
-    assert!(found || std::env::var("CI").as_deref() != Ok("true"), "samtools is required under CI");
-    if !found {
-        eprintln!("samtools not found: skipped");
-    }
-    found
-}
-
-/// Runs samtools with `args`, never fetching a reference from the network; its stdout.
-fn samtools(args: &[&std::ffi::OsStr]) -> io::Result<Vec<u8>> {
-    let output = Command::new("samtools")
-        .args(args)
-        .env("REF_PATH", "/nonexistent")
-        .env("REF_CACHE", "/nonexistent")
-        .output()?;
-    if !output.status.success() {
-        return Err(io::Error::other(format!("samtools {args:?}: {}", String::from_utf8_lossy(&output.stderr))));
-    }
-    Ok(output.stdout)
-}
-
-macro_rules! samtools {
-    ($($arg:expr),* $(,)?) => { samtools(&[$(std::ffi::OsStr::new($arg)),*]) };
-}
 
 fn reference_path() -> PathBuf {
     testdata("hts-specs/ref/ce.fa")

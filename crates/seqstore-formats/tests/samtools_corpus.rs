@@ -6,14 +6,18 @@
 //!
 //! Skipped when samtools is missing, unless `CI=true`, where that fails.
 
+#[path = "samtools_corpus/tools.rs"]
+#[macro_use]
+mod tools;
 #[path = "samtools_corpus/records.rs"]
 mod records;
+
+use tools::{TempDir, samtools, samtools_available, testdata};
 
 use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use md5::{Digest as _, Md5};
 use noodles_fasta as fasta;
@@ -24,32 +28,6 @@ use seqstore_formats::{bam, cram};
 use sha2::Sha256;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-fn testdata(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
-}
-
-/// A scratch directory removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> io::Result<Self> {
-        let path = std::env::temp_dir().join(format!("seqstore-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path)?;
-        Ok(Self(path))
-    }
-
-    fn file(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
 
 /// `ce.fa` in memory, in file order, upper-cased.
 struct Reference(Vec<(String, Vec<u8>)>);
@@ -85,32 +63,6 @@ impl cram::ReferenceSource for Reference {
     fn sequence(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
         Ok(self.0.iter().find(|(n, _)| n == name).map(|(_, bases)| bases.clone()))
     }
-}
-
-fn samtools_available() -> bool {
-    let found = Command::new("samtools").arg("--version").output().is_ok_and(|o| o.status.success());
-    assert!(found || std::env::var("CI").as_deref() != Ok("true"), "samtools is required under CI");
-    if !found {
-        eprintln!("samtools not found: skipped");
-    }
-    found
-}
-
-/// Runs samtools with `args`, never fetching a reference from the network; its stdout.
-fn samtools(args: &[&std::ffi::OsStr]) -> io::Result<Vec<u8>> {
-    let output = Command::new("samtools")
-        .args(args)
-        .env("REF_PATH", "/nonexistent")
-        .env("REF_CACHE", "/nonexistent")
-        .output()?;
-    if !output.status.success() {
-        return Err(io::Error::other(format!("samtools {args:?}: {}", String::from_utf8_lossy(&output.stderr))));
-    }
-    Ok(output.stdout)
-}
-
-macro_rules! samtools {
-    ($($arg:expr),* $(,)?) => { samtools(&[$(std::ffi::OsStr::new($arg)),*]) };
 }
 
 /// What samtools says of a file: its `view` text and flagstat counts.
