@@ -131,6 +131,9 @@ pub async fn replace_pending(
     Ok(done.rows_affected() == 1)
 }
 
+/// The import sources of an archive job not settled yet (its read set is being archived).
+const UNSETTLED_ARCHIVE: &str = "kind = 'archive' AND status IN ('NOT_STARTED', 'IN_PROGRESS')";
+
 /// An ACTIVE read set idle since before the cutoff.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Idle {
@@ -148,8 +151,7 @@ pub async fn idle(conn: &mut AnyConnection, cutoff: Millis, limit: i64) -> Resul
     let rows = sqlx::query(&format!(
         "SELECT account_id, store_id, id FROM read_sets r WHERE status = 'ACTIVE' \
          AND (last_access_ms < $1 OR (last_access_ms IS NULL AND creation_ms < $1)) \
-         AND NOT EXISTS (SELECT 1 FROM import_sources s WHERE s.read_set_id = r.id AND s.kind = 'archive' \
-         AND s.status IN ('NOT_STARTED', 'IN_PROGRESS')) \
+         AND NOT EXISTS (SELECT 1 FROM import_sources WHERE read_set_id = r.id AND {UNSETTLED_ARCHIVE}) \
          ORDER BY account_id, store_id, id LIMIT {limit}"
     ))
     .bind(cutoff)
@@ -164,13 +166,8 @@ pub async fn idle(conn: &mut AnyConnection, cutoff: Millis, limit: i64) -> Resul
 
 /// True when an unsettled archive job is moving read set `id`.
 pub async fn archiving(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM import_sources WHERE read_set_id = $1 AND kind = 'archive' \
-         AND status IN ('NOT_STARTED', 'IN_PROGRESS')",
-    )
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
+    let sql = format!("SELECT COUNT(*) AS n FROM import_sources WHERE read_set_id = $1 AND {UNSETTLED_ARCHIVE}");
+    let row = sqlx::query(&sql).bind(id).fetch_one(&mut *conn).await?;
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
