@@ -31,6 +31,7 @@ pub mod export;
 pub mod id;
 pub mod import;
 pub mod job;
+pub mod qc;
 pub mod read_set;
 pub mod reference;
 pub mod role;

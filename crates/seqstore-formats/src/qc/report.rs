@@ -10,6 +10,7 @@ use super::{MAX_CYCLES, QcCollector};
 
 /// Counts of bases by class, as samtools' `GCC` has them.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct BaseCounts {
     /// A.
     pub a: u64,
@@ -49,6 +50,7 @@ impl BaseCounts {
 
 /// The totals, as samtools stats' `SN` lines name them (with its definitions; see the module).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Totals {
     /// Records counted, of every kind (not a samtools total).
     pub records: u64,
@@ -185,6 +187,7 @@ impl Totals {
 
 /// Reads of some lengths.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct LengthBin {
     /// The shortest length of the bin.
     pub from: u64,
@@ -198,6 +201,7 @@ pub struct LengthBin {
 /// The mean and percentiles of a histogram of quality values (each percentile the smallest value
 /// that at least that share of the values do not exceed).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QualitySummary {
     /// Mean value.
     pub mean: f64,
@@ -216,6 +220,7 @@ pub struct QualitySummary {
 /// One cycle (position in the read, in sequencing order) of first or last fragments: samtools'
 /// `FFQ`/`LFQ` row and `FBC`/`LBC` counts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Cycle {
     /// 1-based cycle; cycle 501 ([`MAX_CYCLES`] + 1) holds every cycle after 500.
     pub cycle: usize,
@@ -232,6 +237,7 @@ pub struct Cycle {
 /// Pairs of one insert size: each pair's two reads count as one, as samtools counts them (an odd
 /// count of reads, when one mate was not counted, rounds down).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct InsertSizeBin {
     /// Pairs of all orientations (samtools' "pairs total").
     pub pairs: u64,
@@ -248,6 +254,7 @@ pub struct InsertSizeBin {
 
 /// The insert size histogram and what samtools derives from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct InsertSizes {
     /// Pairs by insert size (`|TLEN|`, the index; the last possible index,
     /// [`MAX_INSERT_SIZE`](super::MAX_INSERT_SIZE), holds every larger one), of mapped reads of a
@@ -274,6 +281,7 @@ pub struct InsertSizes {
 /// Records placed on one reference sequence, as `samtools idxstats` counts them: every record,
 /// secondary and supplementary ones included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ReferenceCounts {
     /// Index of the reference sequence among the `@SQ` lines; `None` for records placed on none
     /// (idxstats' `*` line).
@@ -286,6 +294,7 @@ pub struct ReferenceCounts {
 
 /// The statistics of a read set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct QcReport {
     /// The totals.
     pub totals: Totals,

@@ -396,10 +396,10 @@ fn test_report_serialises() -> Result<(), serde_json::Error> {
         (parsed.totals, &parsed.first_fragment_cycles.len()),
         (report.totals, &report.first_fragment_cycles.len())
     );
-    assert!(json.contains("\"first_fragment_cycles\":[{\"cycle\":1,\"bases\":{\"a\":"), "{}", &json[..200]);
+    assert!(json.contains("\"firstFragmentCycles\":[{\"cycle\":1,\"bases\":{\"a\":"), "{}", &json[..200]);
     let empty = QcCollector::new(0).report();
     assert_eq!((empty.mean_quality, empty.gc_percent), (None, None));
     assert_eq!(serde_json::from_str::<QcReport>(&serde_json::to_string(&empty)?)?, empty);
-    assert!(serde_json::to_string(&empty)?.contains("\"standard_deviation\":0.0"));
+    assert!(serde_json::to_string(&empty)?.contains("\"standardDeviation\":0.0"));
     Ok(())
 }
