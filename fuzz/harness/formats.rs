@@ -63,7 +63,7 @@ pub fn sniff(data: &[u8]) {
 
 /// `fastq::scan` of one raw (plain, gzip or BGZF) file, as the import worker calls it.
 pub fn fastq(data: &[u8]) {
-    let _ = fastq::scan(fastq::Which::Source1, data, Algorithm::Md5);
+    let _ = fastq::scan(fastq::Which::Source1, data, fastq::Options { algorithm: Algorithm::Md5, qc: true });
 }
 
 /// `fastq::scan_pair` of two files: a little-endian `u16` length of the first, the first, then the
@@ -71,7 +71,7 @@ pub fn fastq(data: &[u8]) {
 pub fn fastq_pair(data: &[u8]) {
     let rest = data.get(2..).unwrap_or_default();
     let (one, two) = rest.split_at(u16_at(data, 0).min(rest.len()));
-    let _ = fastq::scan_pair(one, two, Algorithm::Md5);
+    let _ = fastq::scan_pair(one, two, fastq::Options { algorithm: Algorithm::Md5, qc: true });
 }
 
 /// `fasta::scan` with a BGZF copy, as the reference import calls it. When the scan succeeds, its
@@ -155,6 +155,7 @@ pub fn bam(data: &[u8]) {
         unaligned_only: selector & 1 != 0,
         reference,
         limits: Limits::default(),
+        qc: true,
     };
     let _ = bam::scan(raw, &options);
 }
@@ -207,6 +208,7 @@ pub fn cram(data: &[u8]) {
             .collect(),
         name_prefix: "fuzz.cram".to_owned(),
         limits: Limits::default(),
+        qc: true,
     };
     let _ = cram::scan(raw, &Reference(answer), &options);
 }

@@ -60,6 +60,7 @@ fn bam_scan(bencher: Bencher) {
         unaligned_only: false,
         reference: None,
         limits: Limits::default(),
+        qc: false,
     };
     bencher
         .counter(BytesCount::new(bam.len()))
@@ -79,6 +80,7 @@ fn cram_scan(bencher: Bencher) {
         }],
         name_prefix: "bench.cram".into(),
         limits: Limits::default(),
+        qc: false,
     };
     bencher
         .counter(BytesCount::new(inputs.cram.len()))

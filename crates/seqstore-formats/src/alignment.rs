@@ -3,6 +3,7 @@
 //! result in one place.
 
 pub use crate::flagstat::AlignmentStatistics;
+use crate::qc::QcCollector;
 
 /// One sequence of the reference an alignment was made against (from the reference named by
 /// `referenceArn`): a matching `@SQ` line has its name and length, and its MD5 when it has `M5`.
@@ -84,4 +85,6 @@ pub struct Summary {
     /// fails on it too), e.g. `source1 record 7 (read 'r7') cannot be indexed: it spans …`. The
     /// file is valid.
     pub unindexed: Option<String>,
+    /// The quality-control statistics of every record, when the scan's options asked for them.
+    pub qc: Option<Box<QcCollector>>,
 }

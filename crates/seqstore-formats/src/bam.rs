@@ -40,6 +40,8 @@ pub struct Options {
     pub reference: Option<Vec<ReferenceSequence>>,
     /// Bounds on the header's declared sizes (`l_text`, `n_ref`, `l_name`).
     pub limits: Limits,
+    /// Count the quality-control statistics of every record ([`Summary::qc`]) in the record loop.
+    pub qc: bool,
 }
 
 /// Scans a BAM or uBAM from its raw bytes in one pass, reading `reader` to its end: BGZF blocks
@@ -77,6 +79,7 @@ pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Err
         sorted: scanned.sorted,
         index: scanned.index,
         unindexed: scanned.unindexed,
+        qc: scanned.qc,
     })
 }
 

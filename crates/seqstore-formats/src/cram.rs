@@ -70,6 +70,9 @@ pub struct Options {
     /// Bounds on the SAM header's text and `@SQ` lines, and on each container's length and the raw
     /// sizes its blocks declare.
     pub limits: Limits,
+    /// Count the quality-control statistics of every record ([`Summary::qc`]) as it is decoded,
+    /// `NM` as regenerated (one collector per decoding thread, merged at the end).
+    pub qc: bool,
 }
 
 /// Reads a whole CRAM from `reader` and decodes every record against `reference`.

@@ -15,6 +15,7 @@ pub use self::pair::scan_pair;
 use self::scanner::Scanner;
 pub use self::validator::Validator;
 use crate::digest::Algorithm;
+use crate::qc::{Mate, QcCollector};
 use crate::sniff::Compression;
 
 /// Longest line accepted, in bytes without its `\n` (64 MiB: room for long reads).
@@ -38,8 +39,24 @@ impl fmt::Display for Which {
     }
 }
 
+/// What a scan computes besides validating and counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// Digest family of the ETag.
+    pub algorithm: Algorithm,
+    /// Count the quality-control statistics ([`Summary::qc`]).
+    pub qc: bool,
+}
+
+impl From<Algorithm> for Options {
+    /// The ETag in `algorithm`'s family, without statistics.
+    fn from(algorithm: Algorithm) -> Self {
+        Self { algorithm, qc: false }
+    }
+}
+
 /// Result for one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     /// Compression of the raw stream.
     pub compression: Compression,
@@ -58,6 +75,10 @@ pub struct Summary {
     pub stored_bytes: u64,
     /// Longest sequence.
     pub max_read_length: u64,
+    /// The file's quality-control statistics, when [`Options::qc`] asked for them: counted as
+    /// records of a single file ([`Mate::Single`](crate::qc::Mate::Single)) by [`scan`], as the
+    /// first and last fragments of a pair by [`scan_pair`].
+    pub qc: Option<Box<QcCollector>>,
 }
 
 /// Scans one FASTQ file from a raw (plain, gzip or BGZF) stream, in one pass with bounded memory
@@ -68,8 +89,8 @@ pub struct Summary {
 /// The first problem found, as an [`Error`] naming `which`: content that is not FASTQ, invalid
 /// or truncated gzip data, a record breaking the rules of [`Validator`], or a failure of `reader`
 /// ([`ErrorKind::Io`]).
-pub fn scan<R: Read>(which: Which, reader: R, algorithm: Algorithm) -> Result<Summary, Error> {
-    let mut scanner = Scanner::open(which, reader, algorithm)?;
+pub fn scan<R: Read>(which: Which, reader: R, options: impl Into<Options>) -> Result<Summary, Error> {
+    let mut scanner = Scanner::open(which, reader, options.into(), Mate::Single)?;
     while scanner.read_record()? {}
     Ok(scanner.finish())
 }
@@ -139,10 +160,36 @@ mod tests {
                     stored_md5: expected_etag(Algorithm::Md5, &raw),
                     stored_bytes: raw.len() as u64,
                     max_read_length,
+                    qc: None,
                 };
                 assert_eq!(summary, expected, "{compression:?} {algorithm:?}");
             }
+            // The statistics, counted in the same pass, as of the records one by one.
+            let summary = scan(Which::Source1, &raw[..], Options { algorithm: Algorithm::Md5, qc: true })?;
+            assert_eq!(summary.qc, Some(Box::new(qc_of(text, Mate::Single))), "{compression:?}");
         }
+        Ok(())
+    }
+
+    /// The collector fed with the records of FASTQ `text` one by one.
+    fn qc_of(text: &[u8], mate: Mate) -> QcCollector {
+        let mut qc = QcCollector::new(0);
+        let lines: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+        for record in lines.chunks(4).filter(|r| r.len() == 4) {
+            qc.add_fastq(record[1], record[3], mate);
+        }
+        qc
+    }
+
+    #[test]
+    fn test_scan_pair_qc() -> TestResult {
+        let r1 = b"@a/1\nACGT\n+\nIIII\n@b/1\nGG\n+\n#I\n";
+        let r2 = b"@a/2\nTTN\n+\n!!!\n@b/2\nC\n+\nI\n";
+        let (one, two) = scan_pair(&r1[..], &r2[..], Options { algorithm: Algorithm::Md5, qc: true })?;
+        assert_eq!(one.qc, Some(Box::new(qc_of(r1, Mate::First))));
+        assert_eq!(two.qc, Some(Box::new(qc_of(r2, Mate::Last))));
+        let (one, _) = scan_pair(&r1[..], &r2[..], Algorithm::Md5)?;
+        assert!(one.qc.is_none());
         Ok(())
     }
 

@@ -160,6 +160,13 @@ impl std::fmt::Debug for QcCollector {
     }
 }
 
+/// Collectors are equal when their reports are (which builds both).
+impl PartialEq for QcCollector {
+    fn eq(&self, other: &Self) -> bool {
+        self.report() == other.report()
+    }
+}
+
 impl QcCollector {
     /// An empty collector for records aligned to `references` reference sequences (their `@SQ`
     /// lines, in order; 0 for FASTQ and unaligned BAM).

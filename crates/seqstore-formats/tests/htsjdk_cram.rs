@@ -55,7 +55,7 @@ impl FastaSource {
             })
             .collect();
         let name_prefix = cram.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        Options { algorithm: Algorithm::Md5, reference, name_prefix, limits: Limits::default() }
+        Options { algorithm: Algorithm::Md5, reference, name_prefix, limits: Limits::default(), qc: false }
     }
 }
 

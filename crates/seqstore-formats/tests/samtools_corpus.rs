@@ -55,7 +55,7 @@ impl Reference {
     fn cram_options(&self, algorithm: Algorithm, file: &Path) -> cram::Options {
         let reference = self.sequences();
         let name_prefix = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        cram::Options { algorithm, reference, name_prefix, limits: Limits::default() }
+        cram::Options { algorithm, reference, name_prefix, limits: Limits::default(), qc: false }
     }
 }
 
@@ -191,6 +191,7 @@ fn scan(case: &Case, reference: &Reference, algorithm: Algorithm) -> Result<Foun
                 unaligned_only: matches!(case.kind, Kind::Ubam),
                 reference: matches!(case.kind, Kind::Bam).then(|| reference.sequences()),
                 limits: Limits::default(),
+                qc: false,
             };
             bam::scan(file, &options).map_err(|e| e.to_string())?
         }

@@ -6,6 +6,7 @@
 
 pub mod archive;
 pub mod limits;
+pub mod qc;
 pub mod s3_api;
 pub mod sources;
 pub mod storage;
@@ -70,6 +71,8 @@ pub struct Config {
     pub s3_api: s3_api::S3ApiConfig,
     /// `[archive]`: the archive tier.
     pub archive: archive::ArchiveConfig,
+    /// `[qc]`: quality-control statistics.
+    pub qc: qc::QcConfig,
 }
 
 /// `[database]`.
@@ -230,6 +233,7 @@ impl Default for Config {
             ui: ui::UiConfig::default(),
             s3_api: s3_api::S3ApiConfig::default(),
             archive: archive::ArchiveConfig::default(),
+            qc: qc::QcConfig::default(),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod ids;
 pub mod import_jobs;
 pub mod metrics;
 mod pool;
+pub mod qc;
 pub mod quotas;
 pub mod read_sets;
 pub mod reference_sequences;

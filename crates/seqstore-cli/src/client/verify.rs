@@ -85,7 +85,13 @@ pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> 
         }
         FileType::Bam | FileType::Ubam => {
             // The user's own download: the server already held it to its limits.
-            let options = bam::Options { algorithm, unaligned_only: false, reference: None, limits: Limits::UNBOUNDED };
+            let options = bam::Options {
+                algorithm,
+                unaligned_only: false,
+                reference: None,
+                limits: Limits::UNBOUNDED,
+                qc: false,
+            };
             bam::scan(reader, &options).map_err(|e| unreadable(e.into()))?.etag
         }
         FileType::Cram => {
@@ -95,6 +101,7 @@ pub fn etag(path: &Path, expected: &Expected, reference: Option<&Reference>) -> 
                 reference: reference.sequences(),
                 name_prefix: reference.name_prefix.clone(),
                 limits: Limits::UNBOUNDED,
+                qc: false,
             };
             cram::scan(reader, reference, &options).map_err(|e| unreadable(e.into()))?.etag
         }

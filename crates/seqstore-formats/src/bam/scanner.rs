@@ -12,6 +12,7 @@ use super::etag::TextDigest;
 use super::header::{self, SortOrder};
 use super::record::{FIXED, Record};
 use super::{AlignmentStatistics, Error, ErrorKind, IndexKind, Options, RecordFault, RecordId, index};
+use crate::qc::{AlignedRead, QcCollector};
 use crate::sam_text;
 use crate::sniff::{self, Content};
 
@@ -25,6 +26,7 @@ pub(super) struct Scanned {
     pub(super) sorted: bool,
     pub(super) index: Option<(IndexKind, Vec<u8>)>,
     pub(super) unindexed: Option<String>,
+    pub(super) qc: Option<Box<QcCollector>>,
 }
 
 /// Coordinate order as htslib sorts: reference id as unsigned (unplaced last), then the 1-based
@@ -58,6 +60,7 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
     let (mut records, mut bases, mut any_mapped) = (0, 0, false);
     let mut statistics = AlignmentStatistics::default();
     let mut previous: Option<SortKey> = None;
+    let mut qc = options.qc.then(|| Box::new(QcCollector::new(names.len())));
     let mut start = blocks.virtual_position();
     loop {
         let id = |name| Some(RecordId { number: records + 1, name });
@@ -74,6 +77,9 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
         let name = (record.name != b"*").then(|| record.name.to_vec());
         let at = |kind| Error::at(Some(RecordId { number: records, name: name.clone() }))(kind);
         statistics.add(Flags::from(record.flags));
+        if let Some(qc) = &mut qc {
+            qc.add_alignment(&AlignedRead::from_bam(&record));
+        }
         bases += record.sequence_len as u64;
         if !record.is_unmapped() {
             any_mapped = true;
@@ -116,6 +122,7 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
         sorted,
         index: index.map(index::Builder::finish).transpose()?,
         unindexed,
+        qc,
     })
 }
 

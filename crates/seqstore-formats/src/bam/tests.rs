@@ -19,7 +19,7 @@ fn testdata(path: &str) -> PathBuf {
 }
 
 fn options(algorithm: Algorithm) -> Options {
-    Options { algorithm, unaligned_only: false, reference: None, limits: Limits::default() }
+    Options { algorithm, unaligned_only: false, reference: None, limits: Limits::default(), qc: false }
 }
 
 /// `samtools ARGS` stdout, fed `stdin`; `None` when samtools is not installed (a failure when

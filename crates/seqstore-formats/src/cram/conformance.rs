@@ -48,7 +48,7 @@ impl FastaSource {
                 md5: md5_hex(bases),
             })
             .collect();
-        Options { algorithm, reference, name_prefix: name.to_owned(), limits: Limits::default() }
+        Options { algorithm, reference, name_prefix: name.to_owned(), limits: Limits::default(), qc: false }
     }
 }
 
@@ -166,6 +166,7 @@ fn header_options(path: &Path) -> io::Result<Options> {
         reference: sq_lines(path)?,
         name_prefix: file_name(path),
         limits: Limits::default(),
+        qc: false,
     })
 }
 

@@ -19,6 +19,7 @@ use super::crai::Entry;
 use super::framing::{Frame, SliceHeader, preservation, slice_header};
 use super::{Error, ErrorKind, md, names};
 use crate::flagstat::AlignmentStatistics;
+use crate::qc::{AlignedRead, QcCollector};
 use crate::sam_text;
 
 /// One container to decode.
@@ -59,8 +60,15 @@ pub(super) struct Decoded {
 }
 
 /// Decodes `job` against `header`; records stored without a name are named after `name_prefix`
-/// (see [`super::Options::name_prefix`]).
-pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Result<Decoded, Error> {
+/// (see [`super::Options::name_prefix`]). Each record is counted into `qc` when given, as
+/// printed (`MD`/`NM` regenerated); a container that fails has been partly counted (the scan
+/// fails then).
+pub(super) fn decode(
+    header: &sam::Header,
+    name_prefix: &str,
+    job: &Job,
+    mut qc: Option<&mut QcCollector>,
+) -> Result<Decoded, Error> {
     let frame = &job.frame;
     let invalid = |source| ErrorKind::InvalidContainer { offset: frame.offset, source };
     let mut container = Container::default();
@@ -90,6 +98,9 @@ pub(super) fn decode(header: &sam::Header, name_prefix: &str, job: &Job) -> Resu
                 *record.name_mut() = Some(name.as_slice().into());
             }
             state.add(header, &mut record, &mut index)?;
+            if let Some(qc) = qc.as_deref_mut() {
+                qc.add_alignment(&AlignedRead::from_record_buf(&record));
+            }
         }
         index.finish(&mut state.decoded.crai);
     }

@@ -21,6 +21,7 @@ use crate::counted::Counted;
 use crate::digest::{Algorithm, Digest, StoredReader};
 use crate::flagstat::AlignmentStatistics;
 use crate::limits::Limits;
+use crate::qc::QcCollector;
 
 const READ_BUFFER: usize = 1 << 20;
 const MAX_WORKERS: usize = 8;
@@ -39,7 +40,7 @@ pub(super) fn scan<R: Read + Send>(
     header::check_reference(&sam_header, &options.reference)?;
     let sorted = header::is_coordinate_sorted(&sam_header);
     let collector = Collector::new(&sam_header, options.algorithm, sorted);
-    let collector =
+    let (collector, qc) =
         thread::scope(|scope| Pipeline::start(scope, &sam_header, options, source)?.run(&mut input, collector))?;
     // Bytes after the EOF container are kept, and so digested, like the rest.
     let mut rest = input.into_inner();
@@ -63,6 +64,7 @@ pub(super) fn scan<R: Read + Send>(
         sorted,
         index,
         unindexed: None,
+        qc,
     })
 }
 
@@ -76,8 +78,11 @@ struct Pipeline<'scope> {
     in_flight: usize,
     max_in_flight: usize,
     limits: Limits,
-    /// The decoders, then the reference server.
-    threads: Vec<ScopedJoinHandle<'scope, ()>>,
+    /// The decoders, each ending with the statistics of the records it decoded (with
+    /// [`Options::qc`]).
+    decoders: Vec<ScopedJoinHandle<'scope, Option<Box<QcCollector>>>>,
+    /// The reference server.
+    server: Option<ScopedJoinHandle<'scope, ()>>,
 }
 
 impl<'scope> Pipeline<'scope> {
@@ -93,53 +98,82 @@ impl<'scope> Pipeline<'scope> {
         let job_queue = Arc::new(Mutex::new(job_queue));
         let (result_sender, results) = mpsc::channel();
         let cancelled = Arc::new(AtomicBool::new(false));
-        let mut threads = Vec::with_capacity(workers + 1);
+        let mut decoders = Vec::with_capacity(workers);
+        let qc = options.qc;
         for i in 0..workers {
             let queue = Arc::clone(&job_queue);
             let sender = result_sender.clone();
             let cancelled = Arc::clone(&cancelled);
-            threads.push(
+            decoders.push(
                 thread::Builder::new()
                     .name(format!("cram-decode-{i}"))
-                    .spawn_scoped(scope, move || work(header, name_prefix, &queue, &sender, &cancelled))
+                    .spawn_scoped(scope, move || {
+                        let mut qc = qc.then(|| Box::new(QcCollector::new(header.reference_sequences().len())));
+                        work(header, name_prefix, &queue, &sender, &cancelled, qc.as_deref_mut());
+                        qc
+                    })
                     .map_err(ErrorKind::Thread)?,
             );
         }
         let (requests, request_queue) = mpsc::channel();
-        threads.push(
-            thread::Builder::new()
-                .name("cram-reference".into())
-                .spawn_scoped(scope, move || reference::serve(source, request_queue))
-                .map_err(ErrorKind::Thread)?,
-        );
+        let server = thread::Builder::new()
+            .name("cram-reference".into())
+            .spawn_scoped(scope, move || reference::serve(source, request_queue))
+            .map_err(ErrorKind::Thread)?;
         let failure = Failure::default();
         let client = Client::new(requests, failure.clone());
         let max_in_flight = 2 * workers;
         let limits = options.limits;
-        Ok(Self { jobs: Some(jobs), results, cancelled, client, failure, in_flight: 0, max_in_flight, limits, threads })
+        let server = Some(server);
+        Ok(Self {
+            jobs: Some(jobs),
+            results,
+            cancelled,
+            client,
+            failure,
+            in_flight: 0,
+            max_in_flight,
+            limits,
+            decoders,
+            server,
+        })
     }
 
-    /// Feeds every container to the decoders and collects the results; every thread has been
-    /// joined when it returns.
-    fn run<'h, R: Read>(mut self, input: &mut Input<R>, mut collector: Collector<'h>) -> Result<Collector<'h>, Error> {
+    /// Feeds every container to the decoders and collects the results, with the decoders'
+    /// statistics merged; every thread has been joined when it returns.
+    fn run<'h, R: Read>(
+        mut self,
+        input: &mut Input<R>,
+        mut collector: Collector<'h>,
+    ) -> Result<(Collector<'h>, Option<Box<QcCollector>>), Error> {
         let result = self.feed(input, &mut collector);
         if result.is_err() {
             self.cancelled.store(true, Ordering::Relaxed);
         }
-        self.join();
-        result.map(|()| collector)
+        let qc = self.join();
+        result.map(|()| (collector, qc))
     }
 
     /// Closes the job queue, which ends the decoders (skipping what is queued once cancelled),
     /// whose end drops the last reference clients, which ends the server; joins them in that
     /// order. Joined rather than left to the scope, which waits for their closures but not for the
-    /// threads themselves to exit.
-    fn join(self) {
-        let Self { jobs, results, client, threads, .. } = self;
+    /// threads themselves to exit. Returns the decoders' statistics merged.
+    fn join(self) -> Option<Box<QcCollector>> {
+        let Self { jobs, results, client, decoders, server, .. } = self;
         drop((jobs, results, client));
-        for thread in threads {
-            thread.join().unwrap_or_else(|panic| panic::resume_unwind(panic));
+        let mut merged: Option<Box<QcCollector>> = None;
+        for thread in decoders {
+            let qc = thread.join().unwrap_or_else(|panic| panic::resume_unwind(panic));
+            match (&mut merged, qc) {
+                (Some(merged), Some(qc)) => merged.merge(&qc),
+                (None, qc) => merged = qc,
+                (Some(_), None) => {}
+            }
         }
+        if let Some(server) = server {
+            server.join().unwrap_or_else(|panic| panic::resume_unwind(panic));
+        }
+        merged
     }
 
     fn feed<R: Read>(&mut self, input: &mut Input<R>, collector: &mut Collector<'_>) -> Result<(), Error> {
@@ -203,6 +237,7 @@ fn work(
     queue: &Mutex<Receiver<Job>>,
     results: &mpsc::Sender<Result<Decoded, Error>>,
     cancelled: &AtomicBool,
+    mut qc: Option<&mut QcCollector>,
 ) {
     loop {
         let job = queue.lock().unwrap_or_else(PoisonError::into_inner).recv();
@@ -210,7 +245,7 @@ fn work(
         if cancelled.load(Ordering::Relaxed) {
             continue;
         }
-        let result = decode_guarded(header, name_prefix, &job);
+        let result = decode_guarded(header, name_prefix, &job, qc.as_deref_mut());
         drop(job);
         if results.send(result).is_err() {
             return;
@@ -220,8 +255,13 @@ fn work(
 
 // noodles panics on some malformed input (e.g. a slice that spans past the end of the
 // reference); a panic must fail the scan, not the process.
-fn decode_guarded(header: &sam::Header, name_prefix: &str, job: &Job) -> Result<Decoded, Error> {
-    panic::catch_unwind(AssertUnwindSafe(|| decode::decode(header, name_prefix, job))).unwrap_or_else(|payload| {
+fn decode_guarded(
+    header: &sam::Header,
+    name_prefix: &str,
+    job: &Job,
+    qc: Option<&mut QcCollector>,
+) -> Result<Decoded, Error> {
+    panic::catch_unwind(AssertUnwindSafe(|| decode::decode(header, name_prefix, job, qc))).unwrap_or_else(|payload| {
         let message = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_owned())

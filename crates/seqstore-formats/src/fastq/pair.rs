@@ -7,8 +7,8 @@ use std::sync::mpsc::{self, Receiver, SyncSender};
 use std::thread::{self, Scope, ScopedJoinHandle};
 
 use super::scanner::Scanner;
-use super::{Error, ErrorKind, Summary, Which};
-use crate::digest::Algorithm;
+use super::{Error, ErrorKind, Options, Summary, Which};
+use crate::qc::Mate;
 
 /// Names per batch handed from a source's thread to the comparing thread.
 const BATCH: usize = 4096;
@@ -25,7 +25,9 @@ const BATCHES: usize = 4;
 /// batch.
 ///
 /// The result is the one a lockstep scan (a record of `source1`, then one of `source2`) would
-/// give: the first problem in that order is reported.
+/// give: the first problem in that order is reported. With [`Options::qc`], `source1`'s records
+/// count as first fragments (R1) and `source2`'s as last fragments (R2); the caller merges the two
+/// collectors.
 ///
 /// # Errors
 ///
@@ -36,11 +38,12 @@ const BATCHES: usize = 4;
 pub fn scan_pair<R1: Read + Send, R2: Read + Send>(
     r1: R1,
     r2: R2,
-    algorithm: Algorithm,
+    options: impl Into<Options>,
 ) -> Result<(Summary, Summary), Error> {
+    let options = options.into();
     thread::scope(|scope| {
-        let mut one = Mates::spawn(scope, Which::Source1, r1, algorithm)?;
-        let mut two = Mates::spawn(scope, Which::Source2, r2, algorithm)?;
+        let mut one = Mates::spawn(scope, Which::Source1, r1, options)?;
+        let mut two = Mates::spawn(scope, Which::Source2, r2, options)?;
         loop {
             match (one.read_record()?, two.read_record()?) {
                 (true, true) if one.name() == two.name() => {}
@@ -75,13 +78,12 @@ impl Batch {
 
 /// Scans one source on its own thread, sending its read names in batches; the batch read before
 /// an error is sent before the error is returned.
-fn produce<R: Read>(
-    which: Which,
-    reader: R,
-    algorithm: Algorithm,
-    names: &SyncSender<Batch>,
-) -> Result<Summary, Error> {
-    let mut scanner = Scanner::open(which, reader, algorithm)?;
+fn produce<R: Read>(which: Which, reader: R, options: Options, names: &SyncSender<Batch>) -> Result<Summary, Error> {
+    let mate = match which {
+        Which::Source1 => Mate::First,
+        Which::Source2 => Mate::Last,
+    };
+    let mut scanner = Scanner::open(which, reader, options, mate)?;
     let mut batch = Batch::default();
     loop {
         match scanner.read_record() {
@@ -117,12 +119,12 @@ impl<'scope> Mates<'scope> {
         scope: &'scope Scope<'scope, 'env>,
         which: Which,
         reader: R,
-        algorithm: Algorithm,
+        options: Options,
     ) -> Result<Self, Error> {
         let (sender, names) = mpsc::sync_channel(BATCHES);
         let thread = thread::Builder::new()
             .name(format!("seqstore-fastq-{which}"))
-            .spawn_scoped(scope, move || produce(which, reader, algorithm, &sender))
+            .spawn_scoped(scope, move || produce(which, reader, options, &sender))
             .map_err(|e| Error::new(which, ErrorKind::Io(e)))?;
         Ok(Self {
             names,
@@ -221,6 +223,7 @@ mod tests {
     use flate2::write::GzEncoder;
 
     use super::*;
+    use crate::digest::Algorithm;
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
 

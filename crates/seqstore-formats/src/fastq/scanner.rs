@@ -4,8 +4,9 @@
 use std::io::Read;
 
 use super::source::{self, Text};
-use super::{Error, ErrorKind, Summary, Validator, Which};
+use super::{Error, ErrorKind, Options, Summary, Validator, Which};
 use crate::digest::Algorithm;
+use crate::qc::Mate;
 use crate::sniff::Compression;
 
 /// A source opened and sniffed, read record by record.
@@ -16,10 +17,13 @@ pub(super) struct Scanner<R> {
 }
 
 impl<R: Read> Scanner<R> {
-    /// Opens `reader` as FASTQ; see [`source::open`].
-    pub(super) fn open(which: Which, reader: R, algorithm: Algorithm) -> Result<Self, Error> {
-        let (compression, text) = source::open(which, reader, algorithm)?;
-        Ok(Self { compression, algorithm, validator: Validator::new(which, text) })
+    /// Opens `reader` as FASTQ; see [`source::open`]. With [`Options::qc`], its records count
+    /// as `mate`'s.
+    pub(super) fn open(which: Which, reader: R, options: Options, mate: Mate) -> Result<Self, Error> {
+        let (compression, text) = source::open(which, reader, options.algorithm)?;
+        let validator = Validator::new(which, text);
+        let validator = if options.qc { validator.collect_qc(mate) } else { validator };
+        Ok(Self { compression, algorithm: options.algorithm, validator })
     }
 
     /// Reads the next record; `Ok(false)` at the end of the source.
@@ -40,8 +44,9 @@ impl<R> Scanner<R> {
     }
 
     /// Ends the digests; the source must have been read to its end.
-    pub(super) fn finish(self) -> Summary {
+    pub(super) fn finish(mut self) -> Summary {
         let (records, bases) = (self.validator.records(), self.validator.bases());
+        let qc = self.validator.take_qc();
         let max_read_length = self.validator.max_read_length();
         let digests = source::finish(self.validator.into_inner(), self.algorithm);
         Summary {
@@ -53,6 +58,7 @@ impl<R> Scanner<R> {
             stored_md5: digests.stored_md5,
             stored_bytes: digests.stored_bytes,
             max_read_length,
+            qc,
         }
     }
 }

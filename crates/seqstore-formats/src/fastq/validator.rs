@@ -5,6 +5,7 @@ use std::io::{self, BufRead};
 
 use super::{Error, ErrorKind, MAX_LINE, Which};
 use crate::line::{self, Scanned, Table};
+use crate::qc::{Mate, QcCollector};
 
 /// IUPAC nucleotide letters of either case, and `.`.
 const SEQUENCE: Table = line::allowing(b"ACGTUNRYKMSWBDHVacgtunrykmswbdhv.");
@@ -18,7 +19,8 @@ const QUALITY: Table = line::GRAPHIC;
 /// third line starts with `+` (anything may follow); the quality has the sequence's length and
 /// bytes in `!`..=`~`; no line exceeds [`MAX_LINE`](super::MAX_LINE) bytes; `\r\n` endings,
 /// wrapped records and blank lines other than at the very end are rejected. A last line without
-/// `\n` is accepted. Memory is the header of the current record and `inner`'s buffer.
+/// `\n` is accepted. Memory is the header of the current record and `inner`'s buffer (and, with
+/// [`Validator::collect_qc`], the collector's fixed arrays).
 #[derive(Debug)]
 pub struct Validator<B> {
     inner: B,
@@ -28,12 +30,23 @@ pub struct Validator<B> {
     bases: u64,
     max_read_length: u64,
     header: Vec<u8>,
+    /// Statistics of the records read, counted from the bytes as they are validated.
+    qc: Option<(Box<QcCollector>, Mate)>,
 }
 
 impl<B: BufRead> Validator<B> {
     /// Validates the text of `inner`, naming it `which` in errors.
     pub fn new(which: Which, inner: B) -> Self {
-        Self { inner, which, line: 0, records: 0, bases: 0, max_read_length: 0, header: Vec::new() }
+        Self { inner, which, line: 0, records: 0, bases: 0, max_read_length: 0, header: Vec::new(), qc: None }
+    }
+
+    /// Also counts the quality-control statistics of every valid record, as records of `mate`'s
+    /// file ([`Validator::take_qc`]). Counting happens in the same pass over the bytes as the
+    /// validation, chunk by chunk; a record that turns out invalid has been partly counted (the
+    /// scan fails then, so its statistics are moot).
+    pub fn collect_qc(mut self, mate: Mate) -> Self {
+        self.qc = Some((Box::new(QcCollector::new(0)), mate));
+        self
     }
 
     /// Reads and validates the next record; `Ok(false)` at a clean end of the text.
@@ -46,9 +59,15 @@ impl<B: BufRead> Validator<B> {
         if !self.read_header()? {
             return Ok(false);
         }
+        if let Some((qc, mate)) = &mut self.qc {
+            qc.begin_fastq(*mate);
+        }
         let sequence = self.read_sequence()?;
         self.read_plus()?;
         self.read_quality(sequence)?;
+        if let Some((qc, _)) = &mut self.qc {
+            qc.end_fastq();
+        }
         self.records += 1;
         self.bases += sequence;
         self.max_read_length = self.max_read_length.max(sequence);
@@ -79,6 +98,11 @@ impl<B> Validator<B> {
         let end = header.iter().position(|&b| b == b' ' || b == b'\t').unwrap_or(header.len());
         let name = &header[..end];
         name.strip_suffix(b"/1").or_else(|| name.strip_suffix(b"/2")).unwrap_or(name)
+    }
+
+    /// The statistics counted so far with [`Validator::collect_qc`] (then no more are).
+    pub fn take_qc(&mut self) -> Option<Box<QcCollector>> {
+        self.qc.take().map(|(qc, _)| qc)
     }
 
     /// The wrapped reader.
@@ -127,7 +151,13 @@ impl<B: BufRead> Validator<B> {
 
     fn read_sequence(&mut self) -> Result<u64, Error> {
         self.line += 1;
-        match line::scan(&mut self.inner, &SEQUENCE, MAX_LINE, |_| {}).map_err(|e| self.io(e))? {
+        let qc = &mut self.qc;
+        let sink = |chunk: &[u8]| {
+            if let Some((qc, _)) = qc {
+                qc.fastq_bases(chunk);
+            }
+        };
+        match line::scan(&mut self.inner, &SEQUENCE, MAX_LINE, sink).map_err(|e| self.io(e))? {
             Scanned::Line { len } => Ok(len),
             Scanned::Eof => Err(self.invalid(ErrorKind::Truncated, self.line)),
             Scanned::Unterminated { .. } => Err(self.invalid(ErrorKind::Truncated, self.line + 1)),
@@ -166,7 +196,13 @@ impl<B: BufRead> Validator<B> {
 
     fn read_quality(&mut self, sequence: u64) -> Result<(), Error> {
         self.line += 1;
-        match line::scan(&mut self.inner, &QUALITY, MAX_LINE, |_| {}).map_err(|e| self.io(e))? {
+        let qc = &mut self.qc;
+        let sink = |chunk: &[u8]| {
+            if let Some((qc, _)) = qc {
+                qc.fastq_qualities(chunk);
+            }
+        };
+        match line::scan(&mut self.inner, &QUALITY, MAX_LINE, sink).map_err(|e| self.io(e))? {
             Scanned::Line { len: quality } | Scanned::Unterminated { len: quality } if quality == sequence => Ok(()),
             Scanned::Line { len: quality } | Scanned::Unterminated { len: quality } => {
                 Err(self.invalid(ErrorKind::LengthMismatch { sequence, quality }, self.line))

@@ -9,7 +9,6 @@ use crate::bam::record::Record;
 impl<'a> AlignedRead<'a> {
     /// The fields of `record` as stored: bases packed, qualities raw, `NM` when it has an integer
     /// value of 0 or more.
-    #[cfg_attr(not(test), expect(dead_code, reason = "the BAM scan's record loop is to call it (#27)"))]
     pub(crate) fn from_bam(record: &Record<'a>) -> Self {
         let reference = |id: i32| usize::try_from(id).ok();
         let position = |pos: i32| usize::try_from(pos).ok().map(|pos| pos + 1);

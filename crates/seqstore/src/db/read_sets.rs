@@ -193,7 +193,11 @@ pub async fn delete(conn: &mut AnyConnection, account: &str, store: &str, id: &s
     .bind(id)
     .execute(&mut *conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    super::qc::delete(conn, id).await?;
+    Ok(true)
 }
 
 /// Number of read sets in a store.

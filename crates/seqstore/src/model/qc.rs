@@ -53,6 +53,39 @@ impl QcFigures {
     }
 }
 
+/// The column the comparison view sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    /// Newest first by default.
+    Created,
+    /// Total read count.
+    Reads,
+    /// Total base count.
+    Bases,
+    /// Mean base quality (read sets with statistics only).
+    MeanQuality,
+    /// GC percentage (read sets with statistics only).
+    GcPercent,
+    /// Percentage mapped (aligned read sets with statistics only).
+    MappedPercent,
+}
+
+wire_names!(SortBy {
+    Created => "created",
+    Reads => "reads",
+    Bases => "bases",
+    MeanQuality => "meanQuality",
+    GcPercent => "gc",
+    MappedPercent => "mapped",
+});
+
+impl SortBy {
+    /// Whether only read sets with this figure are listed (the others have nothing to sort by).
+    pub fn needs_statistics(self) -> bool {
+        matches!(self, SortBy::MeanQuality | SortBy::GcPercent | SortBy::MappedPercent)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use seqstore_formats::qc::{Mate, QcCollector};

@@ -48,6 +48,8 @@ pub struct Settings {
     pub upload_idle: Duration,
     /// What the scanners accept from a file's declared sizes (`[limits]`).
     pub scan_limits: ScanLimits,
+    /// Collect QC statistics during imports (`[qc] enabled`).
+    pub qc: bool,
 }
 
 impl Settings {
@@ -60,6 +62,7 @@ impl Settings {
             part_size: config.storage.part_size,
             upload_idle: Duration::from_secs(config.uploads.abandon_after_seconds),
             scan_limits: config.limits.scan_limits(),
+            qc: config.qc.enabled,
         }
     }
 }

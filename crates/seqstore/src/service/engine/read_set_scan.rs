@@ -17,12 +17,31 @@ use super::sources::{open_spec, storage_failed, tee_failed};
 use super::tee::{self, ChannelReader, TeeError};
 use crate::db::{self, read_sets, sequence_stores};
 use crate::model::import::SourceSpec;
-use crate::model::read_set::{Creation, CreationType, ETag, Files, ReadSet, StoredFile, names};
+use crate::model::qc::{QcFigures, QcReport};
+use crate::model::read_set::{Alignment, Creation, CreationType, ETag, Files, ReadSet, StoredFile, names};
 use crate::model::sequence_store::ETagAlgorithmFamily;
 use crate::model::time;
 use crate::model::upload::UploadedParts;
 use crate::storage::objects::{DataStore, WriteOptions};
 use crate::storage::source::Opened;
+
+/// A read set a scan made, with the statistics collected in the same pass (`None` with
+/// `[qc] enabled = false`).
+pub(super) struct ScannedSet {
+    pub(super) set: ReadSet,
+    pub(super) qc: Option<QcReport>,
+}
+
+impl ScannedSet {
+    /// Records the statistics of the read set (committed by `tx` with it).
+    pub(super) async fn commit_qc(&self, tx: &mut db::Tx) -> Result<(), db::Error> {
+        let Some(report) = &self.qc else { return Ok(()) };
+        let set = &self.set;
+        let figures = QcFigures::of(report, set.alignment == Alignment::Aligned);
+        let outcome = db::qc::Outcome::Report { report, figures };
+        db::qc::put(tx, (&set.account, &set.store_id, &set.id), time::now(), outcome).await
+    }
+}
 
 /// What a successful scan produced for one file.
 struct Scanned {
@@ -37,7 +56,7 @@ pub(super) async fn scan(
     at: &Attempt<'_>,
     spec: &SourceSpec,
     parts: Option<&UploadedParts>,
-) -> Result<ReadSet, Outcome> {
+) -> Result<ScannedSet, Outcome> {
     let (service, claim) = (at.service, at.claim);
     let store = async {
         let mut conn = service.db.pool().acquire().await?;
@@ -54,8 +73,14 @@ pub(super) async fn scan(
     }
     let opened = open_spec(at, spec, parts, true).await?;
     let options = WriteOptions::read_set(&store, &spec.tags);
-    let scanned = transfer(at, store.etag_family, &options, opened).await?;
-    Ok(read_set(at, spec, store.etag_family, scanned, parts.is_none()))
+    let mut scanned = transfer(at, store.etag_family, &options, opened).await?;
+    // A pair's files count as R1 and R2 of one set of statistics.
+    let mut collectors = scanned.iter_mut().filter_map(|s| s.summary.qc.take());
+    let qc = collectors.next().map(|mut qc| {
+        collectors.for_each(|other| qc.merge(&other));
+        qc.report()
+    });
+    Ok(ScannedSet { set: read_set(at, spec, store.etag_family, scanned, parts.is_none()), qc })
 }
 
 /// The file names of the claim's read set (see [`names`]): for an import (`from_sources`), its
@@ -112,7 +137,7 @@ async fn transfer(
         readers.push(reader);
         keys.push(key.to_string());
     }
-    let scanner = spawn_scanner(readers, algorithm);
+    let scanner = spawn_scanner(readers, fastq::Options { algorithm, qc: settings.qc });
     let mut tee_errors = Vec::new();
     for (i, tee) in tees.into_iter().enumerate() {
         match tee.await {
@@ -147,13 +172,13 @@ async fn transfer(
 
 fn spawn_scanner(
     mut readers: Vec<ChannelReader>,
-    algorithm: Algorithm,
+    options: fastq::Options,
 ) -> JoinHandle<Result<Vec<fastq::Summary>, fastq::Error>> {
     tokio::task::spawn_blocking(move || {
         let first = readers.remove(0);
         match readers.pop() {
-            None => fastq::scan(fastq::Which::Source1, first, algorithm).map(|s| vec![s]),
-            Some(second) => fastq::scan_pair(first, second, algorithm).map(|(a, b)| vec![a, b]),
+            None => fastq::scan(fastq::Which::Source1, first, options).map(|s| vec![s]),
+            Some(second) => fastq::scan_pair(first, second, options).map(|(a, b)| vec![a, b]),
         }
     })
 }

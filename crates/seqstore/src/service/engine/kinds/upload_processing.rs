@@ -11,10 +11,10 @@ use seqstore_formats::digest::{Algorithm, Digest};
 
 use super::super::fallback;
 use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
-use super::super::read_set_scan::{self, duplicate_note};
+use super::super::read_set_scan::{self, ScannedSet, duplicate_note};
 use crate::db::{self, read_sets, sequence_stores, uploads};
 use crate::model::job::UploadSource;
-use crate::model::read_set::{Files, ReadSet, ReadSetStatus, StoredFile};
+use crate::model::read_set::{Files, ReadSetStatus, StoredFile};
 use crate::model::upload::StoredPart;
 use crate::storage::objects::{self, DataStore, READ_SETS, WriteOptions};
 
@@ -30,33 +30,37 @@ impl RunsAs for UploadSource {
 
 impl Kind for UploadProcessing {
     type Spec = UploadSource;
-    type Output = ReadSet;
+    type Output = ScannedSet;
     /// The kept files, and what became of their copy to the fallback location.
     type Kept = (Files, Option<String>);
     const OBJECTS: Option<&'static str> = Some(READ_SETS);
 
-    async fn attempt(at: &Attempt<'_>, spec: &UploadSource) -> Result<ReadSet, Outcome> {
+    async fn attempt(at: &Attempt<'_>, spec: &UploadSource) -> Result<ScannedSet, Outcome> {
         read_set_scan::scan(at, &spec.source, Some(&spec.parts)).await
     }
 
-    fn records(output: &ReadSet) -> u64 {
-        output.total_read_count
+    fn records(output: &ScannedSet) -> u64 {
+        output.set.total_read_count
     }
 
-    /// Fills the upload's read set with `set` (ACTIVE) and removes the upload.
+    /// Fills the upload's read set with the scanned one (ACTIVE), records its QC statistics and
+    /// removes the upload.
     async fn commit(
         _: &Attempt<'_>,
         tx: &mut db::Tx,
         spec: &UploadSource,
-        mut set: ReadSet,
+        mut scanned: ScannedSet,
     ) -> Result<Option<String>, db::Error> {
-        let note = duplicate_note(tx, &set).await?;
+        let set = &mut scanned.set;
+        let note = duplicate_note(tx, set).await?;
         set.status = ReadSetStatus::Active;
         set.status_message = match (set.status_message.take(), note.clone()) {
             (Some(a), Some(b)) => Some(format!("{a}; {b}")),
             (a, b) => a.or(b),
         };
-        if !read_sets::finish_upload(tx, &set).await? {
+        if read_sets::finish_upload(tx, set).await? {
+            scanned.commit_qc(tx).await?;
+        } else {
             tracing::warn!(read_set = %set.id, "the read set of an upload vanished while its parts were processed");
         }
         uploads::delete(tx, &spec.parts.upload_id).await?;

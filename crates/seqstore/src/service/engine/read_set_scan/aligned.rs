@@ -17,7 +17,7 @@ use super::super::sources::{open_spec, status_message, storage_failed, tee_faile
 use super::super::tee::{self, TeeError};
 use crate::config::LimitsConfig;
 use crate::model::import::{FileType, SourceSpec};
-use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, ReadSet, StoredFile, names};
+use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, StoredFile, names};
 use crate::model::reference::Reference;
 use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
 use crate::model::upload::UploadedParts;
@@ -31,7 +31,7 @@ pub(super) async fn attempt(
     spec: &SourceSpec,
     parts: Option<&UploadedParts>,
     store: &SequenceStore,
-) -> Result<ReadSet, Outcome> {
+) -> Result<super::ScannedSet, Outcome> {
     let (service, settings, claim, progress) = (at.service, at.settings, at.claim, &at.progress);
     let family = store.etag_family;
     let options = WriteOptions::read_set(store, &spec.tags);
@@ -63,9 +63,9 @@ pub(super) async fn attempt(
     });
     // samtools names CRAM records stored without a name after the file it opened.
     let name_prefix = spec.source1.rsplit('/').next().unwrap_or_default().to_owned();
-    let limits = settings.scan_limits;
+    let (limits, qc) = (settings.scan_limits, settings.qc);
     let scanner = tokio::task::spawn_blocking(move || {
-        scan(file_type, reader, algorithm, stored_reference, Naming { name_prefix, limits })
+        scan(file_type, reader, algorithm, stored_reference, Naming { name_prefix, limits, qc })
     });
     let tee_result = tee.await.unwrap_or_else(|e| Err(TeeError::Read { offset: 0, source: std::io::Error::other(e) }));
     let scan = scanner.await.map_err(|e| Outcome::Failed(format!("the scanner stopped unexpectedly: {e}")))?;
@@ -75,7 +75,7 @@ pub(super) async fn attempt(
     if let Some(outcome) = tee_result.err().and_then(|e| tee_failed("source1", &e)) {
         return Err(outcome);
     }
-    let scanned = scan.map_err(Outcome::Failed)?;
+    let mut scanned = scan.map_err(Outcome::Failed)?;
     let part = settings.part_size;
     let (name, _) = super::source_names(at, spec, parts.is_none(), (file_type.extension(true), None));
     let index = match (&scanned.index, file_type.index_name()) {
@@ -102,13 +102,16 @@ pub(super) async fn attempt(
     set.etag = ETag { algorithm: file_type.etag_algorithm(family), source1: scanned.etag.clone(), source2: None };
     set.files = Files { source1: Some(source1), source2: None, index };
     set.statistics = Some(statistics(&scanned.statistics));
-    Ok(set)
+    let qc = scanned.qc.take().map(|qc| qc.report());
+    Ok(super::ScannedSet { set, qc })
 }
 
-/// How records are named and what the scanner accepts (see [`cram::Options`]).
+/// How records are named, what the scanner accepts and whether it collects QC statistics (see
+/// [`cram::Options`]).
 struct Naming {
     name_prefix: String,
     limits: Limits,
+    qc: bool,
 }
 
 /// Runs the scanner of `file_type` on a blocking thread; the error is the user-facing message.
@@ -117,18 +120,19 @@ fn scan(
     reader: tee::ChannelReader,
     algorithm: Algorithm,
     reference: Option<StoredReference>,
-    Naming { name_prefix, limits }: Naming,
+    Naming { name_prefix, limits, qc }: Naming,
 ) -> Result<Summary, String> {
     let sequences = reference.as_ref().map(|r| reference_sequences(&r.reference));
     match file_type {
         FileType::Cram => {
             let reference = reference.ok_or("sources.referenceArn is required for CRAM")?;
-            let options = cram::Options { algorithm, reference: sequences.unwrap_or_default(), name_prefix, limits };
+            let options =
+                cram::Options { algorithm, reference: sequences.unwrap_or_default(), name_prefix, limits, qc };
             cram::scan(reader, &reference, &options).map_err(|e| refusal(&e, e.limit()))
         }
         FileType::Bam | FileType::Ubam | FileType::Fastq => {
             let unaligned_only = file_type.unaligned_only();
-            let options = bam::Options { algorithm, unaligned_only, reference: sequences, limits };
+            let options = bam::Options { algorithm, unaligned_only, reference: sequences, limits, qc };
             bam::scan(reader, &options).map_err(|e| refusal(&e, e.limit()))
         }
     }

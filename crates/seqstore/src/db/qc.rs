@@ -1,0 +1,245 @@
+//! Rows of `read_set_qc` <-> a read set's QC report (stored as gzip-compressed JSON), its
+//! sortable figures, and the store's comparison view over them.
+
+use std::io::{Read, Write};
+
+use flate2::Compression;
+use flate2::read::GzDecoder;
+use flate2::write::GzEncoder;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::Error;
+use crate::model::import::FileType;
+use crate::model::qc::{QcFigures, QcReport, QcStatus, ReadSetQc, SortBy};
+use crate::model::read_set::ReadSetStatus;
+use crate::model::time::Millis;
+
+/// A read set's row: its report (or why the `qc` job could not compute it) as of `computed_ms`.
+#[derive(Debug)]
+pub enum Outcome<'a> {
+    /// Computed.
+    Report {
+        /// The report.
+        report: &'a QcReport,
+        /// Its figures.
+        figures: QcFigures,
+    },
+    /// The `qc` job failed with this message.
+    Failed(&'a str),
+}
+
+/// Writes (or replaces) read set `id`'s row.
+pub async fn put(
+    conn: &mut AnyConnection,
+    (account, store, id): (&str, &str, &str),
+    computed_ms: Millis,
+    outcome: Outcome<'_>,
+) -> Result<(), Error> {
+    let (figures, report, failure) = match outcome {
+        Outcome::Report { report, figures } => (figures, Some(compress(report)?), None),
+        Outcome::Failed(message) => (QcFigures::default(), None, Some(message)),
+    };
+    sqlx::query(
+        "INSERT INTO read_set_qc (read_set_id, account_id, store_id, computed_ms, mean_quality, gc_percent, \
+         mapped_percent, report, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         ON CONFLICT (read_set_id) DO UPDATE SET computed_ms = excluded.computed_ms, \
+         mean_quality = excluded.mean_quality, gc_percent = excluded.gc_percent, \
+         mapped_percent = excluded.mapped_percent, report = excluded.report, failure = excluded.failure",
+    )
+    .bind(id)
+    .bind(account)
+    .bind(store)
+    .bind(computed_ms)
+    .bind(figures.mean_quality)
+    .bind(figures.gc_percent)
+    .bind(figures.mapped_percent)
+    .bind(report)
+    .bind(failure)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Read set `id`'s statistics as they stand: [`QcStatus::Pending`] without a row.
+pub async fn get(conn: &mut AnyConnection, account: &str, store: &str, id: &str) -> Result<ReadSetQc, Error> {
+    let row = sqlx::query(
+        "SELECT computed_ms, report, failure FROM read_set_qc WHERE account_id = $1 AND store_id = $2 \
+         AND read_set_id = $3",
+    )
+    .bind(account)
+    .bind(store)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Ok(ReadSetQc { status: QcStatus::Pending, status_message: None, computed_ms: None, report: None });
+    };
+    let computed_ms: i64 = row.try_get("computed_ms")?;
+    let report: Option<Vec<u8>> = row.try_get("report")?;
+    let failure: Option<String> = row.try_get("failure")?;
+    Ok(match report {
+        Some(bytes) => ReadSetQc {
+            status: QcStatus::Available,
+            status_message: None,
+            computed_ms: Some(computed_ms),
+            report: Some(decompress(&bytes)?),
+        },
+        None => ReadSetQc {
+            status: QcStatus::Failed,
+            status_message: failure,
+            computed_ms: Some(computed_ms),
+            report: None,
+        },
+    })
+}
+
+/// Deletes read set `id`'s row (with the read set).
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
+    sqlx::query("DELETE FROM read_set_qc WHERE read_set_id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Up to `limit` ACTIVE read sets of any account without a row, ids after `after`, in id order:
+/// what the background `qc` pass computes, as (account, store, id).
+pub async fn missing(
+    conn: &mut AnyConnection,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, String)>, Error> {
+    let rows = sqlx::query(
+        "SELECT r.account_id, r.store_id, r.id FROM read_sets r LEFT JOIN read_set_qc q ON q.read_set_id = r.id \
+         WHERE r.status = $1 AND r.id > $2 AND q.read_set_id IS NULL ORDER BY r.id LIMIT $3",
+    )
+    .bind(ReadSetStatus::Active.as_str())
+    .bind(after)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok((r.try_get("account_id")?, r.try_get("store_id")?, r.try_get("id")?))).collect()
+}
+
+/// The column of `sort`.
+fn column(sort: SortBy) -> &'static str {
+    match sort {
+        SortBy::Created => "r.creation_ms",
+        SortBy::Reads => "r.total_read_count",
+        SortBy::Bases => "r.total_base_count",
+        SortBy::MeanQuality => "q.mean_quality",
+        SortBy::GcPercent => "q.gc_percent",
+        SortBy::MappedPercent => "q.mapped_percent",
+    }
+}
+
+/// One read set of the comparison view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ComparisonRow {
+    /// Read set id.
+    pub id: String,
+    /// Its name.
+    pub name: Option<String>,
+    /// Its sample.
+    pub sample_id: String,
+    /// Its file type.
+    pub file_type: FileType,
+    /// Its status.
+    pub status: ReadSetStatus,
+    /// Reads.
+    pub reads: u64,
+    /// Bases.
+    pub bases: u64,
+    /// Where its statistics stand.
+    pub qc: QcStatus,
+    /// Its figures (all `None` unless [`QcStatus::Available`]).
+    pub figures: QcFigures,
+    /// Other read sets of the store with the same ETag (source1's digest).
+    pub same_etag: u64,
+}
+
+/// A page of `store`'s read sets for the comparison view: `limit` rows from `offset`, sorted by
+/// `sort` (ascending unless `descending`, then by id); read sets without the figure are left out
+/// when [`SortBy::needs_statistics`]. Each sort is answered from an index on (account, store,
+/// column).
+pub async fn compare(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    (sort, descending): (SortBy, bool),
+    offset: i64,
+    limit: i64,
+) -> Result<Vec<ComparisonRow>, Error> {
+    let (direction, column) = (if descending { "DESC" } else { "ASC" }, column(sort));
+    let (from, filter) = match sort.needs_statistics() {
+        true => (
+            "read_set_qc q JOIN read_sets r ON r.id = q.read_set_id",
+            format!("q.account_id = $1 AND q.store_id = $2 AND {column} IS NOT NULL"),
+        ),
+        false => (
+            "read_sets r LEFT JOIN read_set_qc q ON q.read_set_id = r.id",
+            "r.account_id = $1 AND r.store_id = $2".to_owned(),
+        ),
+    };
+    let sql = format!(
+        "SELECT r.id, r.name, r.sample_id, r.file_type, r.status, r.total_read_count, r.total_base_count, \
+         q.computed_ms, q.failure, q.mean_quality, q.gc_percent, q.mapped_percent, \
+         (SELECT COUNT(*) FROM read_sets d WHERE d.account_id = r.account_id AND d.store_id = r.store_id \
+          AND d.etag_source1 = r.etag_source1 AND d.id <> r.id) AS same_etag \
+         FROM {from} WHERE {filter} ORDER BY {column} {direction}, r.id {direction} LIMIT $3 OFFSET $4"
+    );
+    let rows = sqlx::query(&sql).bind(account).bind(store).bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    rows.iter().map(comparison_row).collect()
+}
+
+/// How many of `store`'s read sets have statistics, and how many in all.
+pub async fn coverage(conn: &mut AnyConnection, account: &str, store: &str) -> Result<(u64, u64), Error> {
+    let row = sqlx::query(
+        "SELECT (SELECT COUNT(*) FROM read_set_qc WHERE account_id = $1 AND store_id = $2 AND report IS NOT NULL) \
+         AS with_qc, (SELECT COUNT(*) FROM read_sets WHERE account_id = $1 AND store_id = $2) AS total",
+    )
+    .bind(account)
+    .bind(store)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row.try_get::<i64, _>("with_qc")? as u64, row.try_get::<i64, _>("total")? as u64))
+}
+
+fn comparison_row(row: &AnyRow) -> Result<ComparisonRow, Error> {
+    let file_type: String = row.try_get("file_type")?;
+    let status: String = row.try_get("status")?;
+    let computed: Option<i64> = row.try_get("computed_ms")?;
+    let failure: Option<String> = row.try_get("failure")?;
+    let qc = match (computed, failure) {
+        (None, _) => QcStatus::Pending,
+        (Some(_), Some(_)) => QcStatus::Failed,
+        (Some(_), None) => QcStatus::Available,
+    };
+    Ok(ComparisonRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        sample_id: row.try_get("sample_id")?,
+        file_type: FileType::parse(&file_type).ok_or(Error::Corrupt { what: "file_type" })?,
+        status: ReadSetStatus::parse(&status).ok_or(Error::Corrupt { what: "status" })?,
+        reads: row.try_get::<i64, _>("total_read_count")? as u64,
+        bases: row.try_get::<i64, _>("total_base_count")? as u64,
+        qc,
+        figures: QcFigures {
+            mean_quality: row.try_get("mean_quality")?,
+            gc_percent: row.try_get("gc_percent")?,
+            mapped_percent: row.try_get("mapped_percent")?,
+        },
+        same_etag: row.try_get::<i64, _>("same_etag")? as u64,
+    })
+}
+
+fn compress(report: &QcReport) -> Result<Vec<u8>, Error> {
+    let json = serde_json::to_vec(report).map_err(|_| Error::Corrupt { what: "qc report" })?;
+    let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::default());
+    encoder.write_all(&json).map_err(|_| Error::Corrupt { what: "qc report" })?;
+    encoder.finish().map_err(|_| Error::Corrupt { what: "qc report" })
+}
+
+fn decompress(bytes: &[u8]) -> Result<QcReport, Error> {
+    let mut json = Vec::new();
+    GzDecoder::new(bytes).read_to_end(&mut json).map_err(|_| Error::Corrupt { what: "qc report" })?;
+    serde_json::from_slice(&json).map_err(|_| Error::Corrupt { what: "qc report" })
+}
