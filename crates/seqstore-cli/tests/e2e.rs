@@ -40,6 +40,7 @@ mod e2e {
     mod model_outputs;
     mod not_active;
     mod python;
+    mod qc;
     mod raw;
     mod read_set_access;
     mod read_sets;

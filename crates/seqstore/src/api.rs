@@ -18,6 +18,7 @@ pub mod input;
 pub mod job_requests;
 pub mod limits;
 pub mod parts;
+pub mod qc;
 pub mod read_sets;
 pub mod reference_stores;
 pub mod references;
@@ -138,6 +139,7 @@ enum Op {
     CancelReadSetExportJob,
     CancelReadSetActivationJob,
     BatchArchiveReadSet,
+    GetReadSetQc,
 }
 
 impl Op {
@@ -183,6 +185,7 @@ impl Op {
             "ListReadSetActivationJobs" => Self::ListReadSetActivationJobs,
             "CancelReadSetActivationJob" => Self::CancelReadSetActivationJob,
             "BatchArchiveReadSet" => Self::BatchArchiveReadSet,
+            "GetReadSetQc" => Self::GetReadSetQc,
             "PutS3AccessPolicy" => Self::PutS3AccessPolicy,
             "GetS3AccessPolicy" => Self::GetS3AccessPolicy,
             "DeleteS3AccessPolicy" => Self::DeleteS3AccessPolicy,
@@ -249,6 +252,7 @@ impl Op {
             Self::ListReadSetActivationJobs => activations::list(service, caller, input).await,
             Self::CancelReadSetActivationJob => activations::cancel(service, caller, input).await,
             Self::BatchArchiveReadSet => activations::batch_archive(service, caller, input).await,
+            Self::GetReadSetQc => qc::get(service, caller, input).await,
             Self::PutS3AccessPolicy => s3_access_policies::put(service, caller, input).await,
             Self::GetS3AccessPolicy => s3_access_policies::get(service, caller, input).await,
             Self::DeleteS3AccessPolicy => s3_access_policies::delete(service, caller, input).await,

@@ -17,6 +17,7 @@ pub mod imports;
 mod jobs;
 pub mod meter;
 pub mod page_token;
+pub mod qc;
 mod quotas;
 pub mod read_sets;
 pub mod reference_reader;
@@ -115,6 +116,8 @@ pub struct Service {
     /// When this process last wrote each read set's last-access time.
     access: Arc<access::AccessClock>,
     imports: ImportSettings,
+    /// `[qc] enabled`.
+    qc: bool,
     uploads: UploadsConfig,
     wake: Arc<Notify>,
     metrics: Arc<dyn Meter>,
@@ -155,6 +158,7 @@ impl Service {
                 sources: config.sources.clone(),
                 own_storage: config.storage.s3_prefix(),
             },
+            qc: config.qc.enabled,
             uploads: config.uploads.clone(),
             wake: Arc::new(Notify::new()),
             metrics: Arc::new(meter::Unmetered),

@@ -20,21 +20,21 @@ fn testdata(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata").join(path)
 }
 
-fn samtools_available() -> bool {
+pub(super) fn samtools_available() -> bool {
     let found = Command::new("samtools").arg("--version").output().is_ok_and(|o| o.status.success());
     assert!(found || !in_ci(), "CI=true but samtools is not installed");
     found
 }
 
 /// `samtools ARGS` stdout (REF_PATH set so htslib never goes to the network).
-fn samtools(args: &[&str]) -> Vec<u8> {
+pub(super) fn samtools(args: &[&str]) -> Vec<u8> {
     let out = Command::new("samtools").args(args).env("REF_PATH", "/nonexistent").output().expect("samtools");
     assert!(out.status.success(), "samtools {args:?}: {}", String::from_utf8_lossy(&out.stderr));
     out.stdout
 }
 
 /// Copies a test file under `root` (sources must lie inside the file root) and returns its URI.
-fn copy_in(root: &Path, source: &str) -> (PathBuf, String) {
+pub(super) fn copy_in(root: &Path, source: &str) -> (PathBuf, String) {
     let from = testdata(source);
     let to = root.join(from.file_name().expect("name"));
     std::fs::copy(&from, &to).unwrap_or_else(|e| panic!("copy {}: {e}", from.display()));
@@ -145,17 +145,9 @@ async fn ubam_imports_unaligned_and_mapped_reads_declared_ubam_fail() {
     server.stop().await;
 }
 
-/// CRAM 3.0 conformance files decoded against `ce.fa` imported as a reference.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn cram_against_a_stored_reference_matches_samtools() {
-    if !samtools_available() {
-        return;
-    }
-    let db = TestDb::new(Backend::chosen()).await.expect("database");
-    let root = tempfile::tempdir().expect("root");
-    let server = TestServer::start(&import_config(&db, root.path())).await;
-    let client = sdk(&server.endpoint, KEY_A);
-    let (reference, reference_uri) = copy_in(root.path(), "hts-specs/ref/ce.fa");
+/// `ce.fa` (copied under `root`) imported as a reference: its local path and ARN.
+pub(super) async fn import_ce_reference(client: &Client, root: &Path) -> (PathBuf, String) {
+    let (reference, reference_uri) = copy_in(root, "hts-specs/ref/ce.fa");
     let ref_store = client.create_reference_store().name("ce").send().await.expect("ref store").id().to_owned();
     let source = StartReferenceImportJobSourceItem::builder()
         .source_file(&reference_uri)
@@ -190,6 +182,20 @@ async fn cram_against_a_stored_reference_matches_samtools() {
         .expect("meta")
         .arn()
         .to_owned();
+    (reference, arn)
+}
+
+/// CRAM 3.0 conformance files decoded against `ce.fa` imported as a reference.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cram_against_a_stored_reference_matches_samtools() {
+    if !samtools_available() {
+        return;
+    }
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let server = TestServer::start(&import_config(&db, root.path())).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let (reference, arn) = import_ce_reference(&client, root.path()).await;
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let names = ["hts-specs/cram3.0/passed/1400_index_simple.cram", "hts-specs/cram3.0/passed/0500_mapped.cram"];
     let crams: Vec<(PathBuf, String)> = names.iter().map(|n| copy_in(root.path(), n)).collect();

@@ -240,8 +240,9 @@ impl ServiceModel {
 }
 
 /// seqstore's extension operations: not in the model, routed beside its operations and signed,
-/// validated and answered like them. Each is a `POST` that takes the input of a model operation
-/// (whose path labels it shares) and answers that operation's output.
+/// validated and answered like them. Each takes the input of a model operation (whose path labels
+/// it shares); the `POST`s answer that operation's output, GetReadSetQc (`GET`) a document of its
+/// own (`api/qc.rs`).
 pub static EXTENSIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
     vec![
         Operation::extension(
@@ -269,6 +270,14 @@ pub static EXTENSIONS: LazyLock<Vec<Operation>> = LazyLock::new(|| {
             "/sequencestore/{sequenceStoreId}/readset/batch/archive",
             "BatchDeleteReadSet",
         ),
+        Operation {
+            method: Method::GET,
+            ..Operation::extension(
+                "GetReadSetQc",
+                "/sequencestore/{sequenceStoreId}/readset/{id}/qc",
+                "GetReadSetMetadata",
+            )
+        },
     ]
 });
 

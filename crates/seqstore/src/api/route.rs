@@ -77,6 +77,7 @@ mod tests {
         assert_eq!(name(Method::PUT, "/sequencestore/1234567890").as_deref(), None);
         assert_eq!(name(Method::POST, "/sequencestore/1/readset/batch/delete").as_deref(), Some("BatchDeleteReadSet"));
         assert_eq!(name(Method::GET, "/sequencestore/1/readset/2/metadata").as_deref(), Some("GetReadSetMetadata"));
+        assert_eq!(name(Method::GET, "/sequencestore/1/readset/2/qc").as_deref(), Some("GetReadSetQc"));
         assert_eq!(name(Method::GET, "/workflow/1").as_deref(), None, "workflow operations are unknown");
         assert_eq!(
             name(Method::POST, "/sequencestore/1/importjob/2/cancel").as_deref(),
