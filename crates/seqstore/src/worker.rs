@@ -44,7 +44,7 @@ pub fn node_id(data_dir: &Path) -> std::io::Result<String> {
 }
 
 /// Prepares this node (expires its own previous leases, sweeps orphan objects) and starts
-/// `count` workers, the periodic sweep and the MD5 and refget backfill passes.
+/// `count` workers, the periodic sweep and the MD5, refget and QC backfill passes.
 pub async fn start(service: Service, settings: Settings, count: usize) -> Result<Workers, service::Error> {
     let resumed = service.resume_leases_of(&settings.node_id).await?;
     if resumed > 0 {
@@ -61,6 +61,7 @@ pub async fn start(service: Service, settings: Settings, count: usize) -> Result
     tasks.spawn(sweep::abandoned_uploads(service.clone(), settings.upload_idle, every, stopped.clone()));
     tasks.spawn(backfill::stored_md5(service.clone(), stopped.clone()));
     tasks.spawn(backfill::refget(service.clone(), stopped.clone()));
+    tasks.spawn(backfill::qc(service.clone(), stopped.clone()));
     let every = tiers::period(service.archive_after(), service.tier_grace());
     tasks.spawn(tiers::passes(service.clone(), every, stopped.clone()));
     Ok(Workers { tasks, stop })

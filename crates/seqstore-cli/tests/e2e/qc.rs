@@ -167,3 +167,67 @@ async fn statistics_off_leave_them_pending() {
     assert!(answer.get("report").is_none());
     server.stop().await;
 }
+
+/// Polls GetReadSetQc of `id` until its status is not PENDING (at most 60 s).
+async fn until_computed(endpoint: &str, store: &str, id: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let answer = qc(endpoint, store, id).await;
+        if answer["status"] != "PENDING" {
+            return answer;
+        }
+        assert!(std::time::Instant::now() < deadline, "read set {id} still has no statistics: {answer}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+/// Read sets imported while statistics were off get them from `qc` jobs once the server starts
+/// with them on — the same report an import computes — and an archived one once it is activated.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_sets_without_statistics_get_them_from_qc_jobs_and_on_activation() {
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let mut config = import_config(&db, root.path());
+    config.qc.enabled = false;
+    config.archive.grace = "1s".into();
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let r1 = write(root.path(), "b_1.fq", &fastq(41, 120, 100, Some(1)));
+    let r2 = write(root.path(), "b_2.fq", &fastq(42, 120, 100, Some(2)));
+    let (_, bam_uri) = copy_in(root.path(), "hts-specs/bam/level-1.bam");
+    let single = write(root.path(), "archived.fq", &fastq(43, 60, 70, None));
+    let sources = vec![source(&r1, Some(&r2)), typed_source(&bam_uri, None, FileType::Bam), source(&single, None)];
+    let ids = import_all(&client, &store, sources.clone()).await;
+    assert!(super::tiers::archive(&server.endpoint, &store, &[&ids[2]]).await.is_empty());
+    super::tiers::until_status(&client, &store, &ids[2..], aws_sdk_omics::types::ReadSetStatus::Archived).await;
+    for id in &ids {
+        assert_eq!(qc(&server.endpoint, &store, id).await["status"], "PENDING");
+    }
+    server.stop().await;
+
+    // Restarted with statistics on: the start-up pass submits qc jobs for the ACTIVE ones.
+    config.qc.enabled = true;
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let again = import_all(&client, &store, sources[..2].to_vec()).await;
+    for (old, new) in ids[..2].iter().zip(&again) {
+        let computed = until_computed(&server.endpoint, &store, old).await;
+        let imported = qc(&server.endpoint, &store, new).await;
+        assert_eq!(computed["status"], "AVAILABLE", "{computed}");
+        assert_eq!(computed["report"], imported["report"], "read set {old}: a qc job's report and an import's");
+    }
+    let archived = qc(&server.endpoint, &store, &ids[2]).await;
+    assert_eq!(archived["status"], "PENDING");
+    assert_eq!(archived["statusMessage"], "the read set is archived: its statistics are computed once it is activated");
+    let item = aws_sdk_omics::types::StartReadSetActivationJobSourceItem::builder()
+        .read_set_id(&ids[2])
+        .build()
+        .expect("source");
+    client.start_read_set_activation_job().sequence_store_id(&store).sources(item).send().await.expect("activate");
+    super::tiers::until_status(&client, &store, &ids[2..], aws_sdk_omics::types::ReadSetStatus::Active).await;
+    let activated = until_computed(&server.endpoint, &store, &ids[2]).await;
+    assert_eq!(activated["status"], "AVAILABLE", "{activated}");
+    assert_eq!(activated["report"]["totals"]["sequences"], 60);
+    server.stop().await;
+}

@@ -94,14 +94,24 @@ pub async fn get(conn: &mut AnyConnection, account: &str, store: &str, id: &str)
     })
 }
 
+/// Whether read set `id` has a row (statistics, or why there are none).
+pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM read_set_qc WHERE read_set_id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
 /// Deletes read set `id`'s row (with the read set).
 pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     sqlx::query("DELETE FROM read_set_qc WHERE read_set_id = $1").bind(id).execute(&mut *conn).await?;
     Ok(())
 }
 
-/// Up to `limit` ACTIVE read sets of any account without a row, ids after `after`, in id order:
-/// what the background `qc` pass computes, as (account, store, id).
+/// Up to `limit` ACTIVE read sets of any account without a row and without an unsettled `qc`
+/// source, ids after `after`, in id order: what the start-up `qc` pass submits, as (account,
+/// store, id).
 pub async fn missing(
     conn: &mut AnyConnection,
     after: &str,
@@ -109,7 +119,9 @@ pub async fn missing(
 ) -> Result<Vec<(String, String, String)>, Error> {
     let rows = sqlx::query(
         "SELECT r.account_id, r.store_id, r.id FROM read_sets r LEFT JOIN read_set_qc q ON q.read_set_id = r.id \
-         WHERE r.status = $1 AND r.id > $2 AND q.read_set_id IS NULL ORDER BY r.id LIMIT $3",
+         WHERE r.status = $1 AND r.id > $2 AND q.read_set_id IS NULL AND NOT EXISTS (SELECT 1 FROM import_sources s \
+         WHERE s.read_set_id = r.id AND s.kind = 'qc' AND s.status IN ('NOT_STARTED', 'IN_PROGRESS')) \
+         ORDER BY r.id LIMIT $3",
     )
     .bind(ReadSetStatus::Active.as_str())
     .bind(after)

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::export::ExportSource;
 use super::import::{JobStatus, SourceSpec};
+use super::qc::QcSource;
 use super::reference::ReferenceSourceSpec;
 use super::tier::{ActivationSource, ArchiveSource};
 use super::time::Millis;
@@ -135,6 +136,9 @@ job_kinds! {$
     /// Archived read sets copied back (StartReadSetActivationJob; the source's output id is the
     /// read set it activates).
     Activation(ActivationSource) => "activation" { store: Sequence, family: Activation, fresh_output_ids: None },
+    /// Read sets' QC statistics computed from their stored files (internal: for read sets imported
+    /// without them, and activated ones; the source's output id is the read set).
+    Qc(QcSource) => "qc" { store: Sequence, family: Internal, fresh_output_ids: None },
 }
 
 /// The kinds of store a job belongs to.
@@ -209,6 +213,12 @@ impl Spec for ArchiveSource {
 }
 
 impl Spec for ActivationSource {
+    fn reserved_output_id(&self) -> Option<&str> {
+        Some(&self.read_set_id)
+    }
+}
+
+impl Spec for QcSource {
     fn reserved_output_id(&self) -> Option<&str> {
         Some(&self.read_set_id)
     }

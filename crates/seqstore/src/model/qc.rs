@@ -3,6 +3,17 @@
 //! sorts by.
 
 pub use seqstore_formats::qc::{QcReport, Totals};
+use serde::{Deserialize, Serialize};
+
+/// One source of a `qc` job (internal: made by the start-up pass over read sets without
+/// statistics, and by an activation): read set `read_set_id` of the job's store, read from
+/// storage and counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QcSource {
+    /// The read set.
+    pub read_set_id: String,
+}
 
 /// Where a read set's statistics stand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -241,3 +241,30 @@ pub(super) fn job_noun(kind: JobKind) -> &'static str {
         JobFamily::Import | JobFamily::Internal => "import job",
     }
 }
+
+/// Inserts a job of an internal `kind` (archive, qc) of `store` with one source per spec, SUBMITTED
+/// now; the caller commits and wakes the workers.
+pub(super) async fn insert_internal(
+    conn: &mut sqlx::AnyConnection,
+    kind: JobKind,
+    (account, store): (&str, &str),
+    specs: Vec<JobSpec>,
+) -> Result<Job, db::Error> {
+    let job = Job {
+        id: db::ids::reserve(conn, "importJob").await?,
+        kind,
+        account: account.to_owned(),
+        store_id: store.to_owned(),
+        role_arn: String::new(),
+        status: JobStatus::Submitted,
+        status_message: None,
+        creation_time: time::now(),
+        completion_time: None,
+        destination: None,
+    };
+    import_jobs::insert_job(conn, &job).await?;
+    for (i, spec) in specs.iter().enumerate() {
+        import_jobs::insert_source(conn, &job, i as i64, spec).await?;
+    }
+    Ok(job)
+}

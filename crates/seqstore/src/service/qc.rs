@@ -5,8 +5,12 @@
 
 use super::{Caller, Error, Service};
 use crate::db::{self, qc};
-use crate::model::qc::{QcStatus, ReadSetQc, SortBy};
+use crate::model::job::{JobKind, JobSpec};
+use crate::model::qc::{QcSource, QcStatus, ReadSetQc, SortBy};
 use crate::model::read_set::{ReadSet, ReadSetStatus};
+
+/// Sources in one `qc` job.
+const SOURCES_PER_QC_JOB: usize = 100;
 
 pub use crate::db::qc::ComparisonRow;
 
@@ -57,6 +61,60 @@ impl Service {
         let (with_statistics, read_sets) = qc::coverage(&mut conn, &caller.account, store_id).await?;
         Ok(Comparison { rows, with_statistics, read_sets })
     }
+}
+
+impl Service {
+    /// One step of the start-up pass over read sets without statistics: submits `qc` jobs (by
+    /// store, up to 100 sources each) for up to `limit` ACTIVE read sets after id `after` that
+    /// have none and no unsettled `qc` source; returns how many, and the id to continue after
+    /// (`None` at the end). Nothing when statistics are off. Safe with other processes running
+    /// the pass: a read set two jobs count is counted twice, recorded once.
+    pub async fn submit_missing_qc(&self, after: &str, limit: i64) -> Result<(usize, Option<String>), Error> {
+        if !self.qc {
+            return Ok((0, None));
+        }
+        let mut tx = self.db.begin().await?;
+        let mut missing = qc::missing(&mut tx, after, limit).await?;
+        let next = (missing.len() as i64 == limit).then(|| missing.last().map(|(_, _, id)| id.clone())).flatten();
+        missing.sort();
+        for group in missing.chunk_by(|a, b| (&a.0, &a.1) == (&b.0, &b.1)) {
+            for chunk in group.chunks(SOURCES_PER_QC_JOB) {
+                let (account, store) = (&chunk[0].0, &chunk[0].1);
+                let ids: Vec<&str> = chunk.iter().map(|(_, _, id)| id.as_str()).collect();
+                let job = insert_qc_job(&mut tx, (account, store), &ids).await?;
+                tracing::info!(job = %job.id, store, read_sets = ids.len(), "computing QC statistics of read sets without");
+            }
+        }
+        tx.commit().await.map_err(db::Error::from)?;
+        if !missing.is_empty() {
+            self.wake.notify_waiters();
+        }
+        Ok((missing.len(), next))
+    }
+
+    /// Within the transaction that activates read set `id` of `store`: submits a `qc` job for it
+    /// when it has no statistics (it was archived before they were computed) and they are on.
+    pub(super) async fn qc_after_activation(
+        &self,
+        tx: &mut db::Tx,
+        (account, store): (&str, &str),
+        id: &str,
+    ) -> Result<(), db::Error> {
+        if self.qc && !qc::exists(tx, id).await? {
+            insert_qc_job(tx, (account, store), &[id]).await?;
+        }
+        Ok(())
+    }
+}
+
+/// A `qc` job of `store` with one source per read set of `ids`.
+async fn insert_qc_job(
+    conn: &mut sqlx::AnyConnection,
+    (account, store): (&str, &str),
+    ids: &[&str],
+) -> Result<crate::model::job::Job, db::Error> {
+    let specs = ids.iter().map(|id| JobSpec::Qc(QcSource { read_set_id: (*id).to_owned() })).collect();
+    super::jobs::insert_internal(conn, JobKind::Qc, (account, store), specs).await
 }
 
 /// Why `set` has no statistics yet.

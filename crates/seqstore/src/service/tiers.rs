@@ -12,12 +12,12 @@ use sha2::{Digest, Sha256};
 use super::imports::JobFilter;
 use super::jobs::Submission;
 use super::{Caller, Error, Page, Service};
-use crate::db::{self, import_jobs, read_sets, tiers};
-use crate::model::import::{JobStatus, Source};
+use crate::db::{self, read_sets, tiers};
+use crate::model::import::Source;
 use crate::model::job::{Job, JobKind, JobSpec};
 use crate::model::read_set::{ReadSetStatus, Tier};
 use crate::model::tier::{ActivationSource, ArchiveSource};
-use crate::model::time::{self, Millis};
+use crate::model::time::Millis;
 use crate::storage::objects::DataStore;
 
 /// Sources in one archive job the archiver or BatchArchiveReadSet makes.
@@ -283,30 +283,13 @@ impl Service {
     }
 }
 
-/// Inserts an archive job of `account` in `store` whose sources are `ids` (each its read set's
-/// reserved output).
+/// An archive job of `store` (internal) with one source per read set of `ids`.
 async fn insert_archive_job(
     conn: &mut sqlx::AnyConnection,
     account: &str,
     store: &str,
     ids: &[String],
 ) -> Result<Job, Error> {
-    let job = Job {
-        id: db::ids::reserve(conn, "importJob").await?,
-        kind: JobKind::Archive,
-        account: account.to_owned(),
-        store_id: store.to_owned(),
-        role_arn: String::new(),
-        status: JobStatus::Submitted,
-        status_message: None,
-        creation_time: time::now(),
-        completion_time: None,
-        destination: None,
-    };
-    import_jobs::insert_job(conn, &job).await?;
-    for (i, id) in ids.iter().enumerate() {
-        let spec = JobSpec::Archive(ArchiveSource { read_set_id: id.clone() });
-        import_jobs::insert_source(conn, &job, i as i64, &spec).await?;
-    }
-    Ok(job)
+    let specs = ids.iter().map(|id| JobSpec::Archive(ArchiveSource { read_set_id: id.clone() })).collect();
+    Ok(super::jobs::insert_internal(conn, JobKind::Archive, (account, store), specs).await?)
 }

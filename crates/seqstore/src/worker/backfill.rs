@@ -2,8 +2,10 @@
 //! (the read sets and references stored before imports recorded the MD5 of their files,
 //! [`Service::backfill_md5`]) and refget identifiers (references imported before their sequences'
 //! GA4GH identifiers were computed, or without `reference_sequences` rows,
-//! [`Service::backfill_refget`]). Rows stored later by an older version (during a rolling upgrade)
-//! are filled by the next start-up's pass.
+//! [`Service::backfill_refget`]), and QC statistics (ACTIVE read sets without, imported before
+//! statistics were collected or while `[qc] enabled` was off: `qc` jobs compute them,
+//! [`Service::submit_missing_qc`]). Rows stored later by an older version (during a rolling
+//! upgrade) are filled by the next start-up's pass.
 
 use tokio::sync::watch;
 
@@ -82,5 +84,35 @@ pub async fn refget(service: Service, mut stopped: watch::Receiver<bool>) {
             skipped,
             "refget backfill recorded the GA4GH identifiers of reference sequences"
         );
+    }
+}
+
+/// Read sets per step of the QC pass.
+const STEP_QC: i64 = 500;
+
+/// Runs one QC pass to its end, or until `stopped` turns true: submits `qc` jobs for the ACTIVE
+/// read sets without statistics (the workers then run them, with progress like any job). A
+/// database failure ends the pass early, with a warning. Safe with several processes (see
+/// [`Service::submit_missing_qc`]).
+pub async fn qc(service: Service, stopped: watch::Receiver<bool>) {
+    let mut after = String::new();
+    let mut submitted = 0;
+    while !*stopped.borrow() {
+        match service.submit_missing_qc(&after, STEP_QC).await {
+            Ok((n, next)) => {
+                submitted += n;
+                match next {
+                    Some(next) => after = next,
+                    None => break,
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = ?e, "the QC pass over read sets without statistics stopped early");
+                break;
+            }
+        }
+    }
+    if submitted > 0 {
+        tracing::info!(read_sets = submitted, "QC statistics of read sets without them are being computed");
     }
 }

@@ -6,6 +6,7 @@ mod read_set_activation;
 mod read_set_archive;
 mod read_set_export;
 mod read_set_import;
+mod read_set_qc;
 mod reference_import;
 mod upload_processing;
 

@@ -3,6 +3,9 @@
 //! [`aligned`]), and build the read set.
 
 mod aligned;
+mod stored;
+
+pub(super) use stored::qc_of_stored;
 
 use std::sync::Arc;
 

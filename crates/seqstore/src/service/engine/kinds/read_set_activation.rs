@@ -65,7 +65,10 @@ impl Kind for ReadSetActivation {
             last_access: Some(now),
         };
         Ok(match tiers::move_read_set(tx, &moved).await? {
-            true => None,
+            true => {
+                at.service.qc_after_activation(tx, (&set.account, &set.store_id), &set.id).await?;
+                None
+            }
             false => Some("not activated: the read set was deleted meanwhile".to_owned()),
         })
     }

@@ -17,7 +17,7 @@ use super::super::sources::{open_spec, status_message, storage_failed, tee_faile
 use super::super::tee::{self, TeeError};
 use crate::config::LimitsConfig;
 use crate::model::import::{FileType, SourceSpec};
-use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, StoredFile, names};
+use crate::model::read_set::{Alignment, AlignmentStatistics, ETag, Files, ReadSet, StoredFile, names};
 use crate::model::reference::Reference;
 use crate::model::sequence_store::{ETagAlgorithmFamily, SequenceStore};
 use crate::model::upload::UploadedParts;
@@ -104,6 +104,34 @@ pub(super) async fn attempt(
     set.statistics = Some(statistics(&scanned.statistics));
     let qc = scanned.qc.take().map(|qc| qc.report());
     Ok(super::ScannedSet { set, qc })
+}
+
+/// The statistics of stored read set `set` (BAM, uBAM or CRAM, its reference read as an import
+/// reads it) from `reader` over its source1: `Err` with the scanner's message when the file does
+/// not scan (it did when imported: storage changed under it, or a reference went missing).
+pub(super) async fn qc_of_stored(
+    at: &Attempt<'_>,
+    set: &ReadSet,
+    reader: tee::ChannelReader,
+) -> Result<Result<Summary, String>, Outcome> {
+    let service = at.service;
+    let reference = match &set.reference_arn {
+        Some(arn) => {
+            let caller = Caller { account: set.account.clone() };
+            match service.reference_by_arn(&caller, arn).await {
+                Ok(reference) => Some(reference),
+                Err(_) => return Ok(Err(format!("referenceArn {arn} no longer names a reference"))),
+            }
+        }
+        None => None,
+    };
+    let stored_reference =
+        reference.map(|reference| StoredReference { service: service.clone(), reference, handle: Handle::current() });
+    let file_type = set.file_type;
+    let naming = Naming { name_prefix: format!("{}.cram", set.id), limits: at.settings.scan_limits, qc: true };
+    let scanner =
+        tokio::task::spawn_blocking(move || scan(file_type, reader, Algorithm::Md5, stored_reference, naming));
+    scanner.await.map_err(|e| Outcome::Failed(format!("the scanner stopped unexpectedly: {e}")))
 }
 
 /// How records are named, what the scanner accepts and whether it collects QC statistics (see
