@@ -19,6 +19,7 @@ mod exports;
 mod how_to_import;
 mod jobs;
 mod layout;
+mod qc_charts;
 mod read_sets;
 mod references;
 mod requests;
