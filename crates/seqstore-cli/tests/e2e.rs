@@ -61,6 +61,7 @@ mod e2e {
     mod tiers_crash;
     mod ui;
     mod ui_browser;
+    mod ui_qc_browser;
     mod uploads;
     mod verify;
 }

@@ -20,6 +20,7 @@ mod how_to_import;
 mod jobs;
 mod layout;
 mod qc_charts;
+mod quality;
 mod read_sets;
 mod references;
 mod requests;
@@ -96,6 +97,7 @@ pub fn router(ui: Ui, api: Router) -> Router {
         .route("/ui/assets/app.css", get(layout::style))
         .route("/ui/stores/{store}", get(read_sets::list))
         .route("/ui/stores/{store}/readsets/{id}", get(read_sets::detail))
+        .route("/ui/stores/{store}/qc", get(quality::compare))
         .route("/ui/stores/{store}/readsets/{id}/activate", get(activate::confirm).post(activate::activate))
         .route("/ui/stores/{store}/readsets/{id}/{file}", get(read_sets::download_file))
         .route("/ui/stores/{store}/readsets/{id}/{file}/{part}", get(read_sets::download))

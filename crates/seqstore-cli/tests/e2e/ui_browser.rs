@@ -23,17 +23,17 @@ use super::fastq_data::{counts, fastq};
 use super::imports::{import_config, source, start, store, wait, write};
 use super::support::{BIN, Backend, KEY_A, TestDb, TestServer, in_ci, sdk};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+pub(super) const CHROMIUM: &str = "/usr/bin/chromium";
+pub(super) const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 /// A chromedriver process, killed on drop.
-struct Driver {
+pub(super) struct Driver {
     child: Child,
     url: String,
 }
 
 impl Driver {
-    fn start() -> Self {
+    pub(super) fn start() -> Self {
         let port = TcpListener::bind("127.0.0.1:0").expect("free port").local_addr().expect("addr").port();
         let child = Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
@@ -58,23 +58,53 @@ impl Drop for Driver {
 }
 
 /// `target/ui-screenshots`, next to the binary under test.
-fn screenshots() -> PathBuf {
+pub(super) fn screenshots() -> PathBuf {
     let target = Path::new(BIN).parent().and_then(Path::parent).expect("target directory");
     let dir = target.join("ui-screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot directory");
     dir
 }
 
-async fn shoot(browser: &Client, name: &str) {
+pub(super) async fn shoot(browser: &Client, name: &str) {
     let png = browser.screenshot().await.expect("screenshot");
     std::fs::write(screenshots().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
-async fn browser(driver: &Driver) -> Client {
+pub(super) async fn browser(driver: &Driver) -> Client {
     let mut caps = serde_json::Map::new();
     let args = ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,900"];
     caps.insert("goog:chromeOptions".into(), json!({ "binary": CHROMIUM, "args": args }));
     ClientBuilder::new(HttpConnector::new()).capabilities(caps).connect(&driver.url).await.expect("WebDriver session")
+}
+
+/// Signs in as account A on the sign-in page the browser shows; waits for the stores page.
+pub(super) async fn sign_in(browser: &Client) {
+    browser
+        .find(Locator::Css("input[name=access_key_id]"))
+        .await
+        .expect("key field")
+        .send_keys(KEY_A.0)
+        .await
+        .expect("type");
+    browser
+        .find(Locator::Css("input[name=secret_access_key]"))
+        .await
+        .expect("secret")
+        .send_keys(KEY_A.1)
+        .await
+        .expect("type");
+    browser.find(Locator::Css("button[type=submit]")).await.expect("button").click().await.expect("submit");
+    browser.wait().for_element(Locator::Id("stores")).await.expect("stores page after login");
+}
+
+/// Whether Chromium and chromedriver are installed (required under `CI=true`).
+pub(super) fn chromium_available() -> bool {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        assert!(!in_ci(), "CI needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
+        eprintln!("skipping: {CHROMIUM} or {CHROMEDRIVER} missing (apt-get install chromium chromium-driver)");
+        return false;
+    }
+    true
 }
 
 /// The values of every source's progress bar, and the job's status, as the page shows them.
@@ -93,9 +123,7 @@ async fn shown(browser: &Client) -> (Vec<i64>, String) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn progress_bar_moves_and_read_set_shows_statistics() {
-    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
-        assert!(!in_ci(), "CI needs {CHROMIUM} and {CHROMEDRIVER} (apt-get install chromium chromium-driver)");
-        eprintln!("skipping: {CHROMIUM} or {CHROMEDRIVER} missing (apt-get install chromium chromium-driver)");
+    if !chromium_available() {
         return;
     }
     let db = TestDb::new(Backend::Sqlite).await.expect("sqlite");
@@ -117,22 +145,7 @@ async fn progress_bar_moves_and_read_set_shows_statistics() {
     let landed = browser.current_url().await.expect("url");
     assert_eq!(landed.path(), "/ui/login", "the root leads to the dashboard, which asks to sign in");
     shoot(&browser, "1-login").await;
-    browser
-        .find(Locator::Css("input[name=access_key_id]"))
-        .await
-        .expect("key field")
-        .send_keys(KEY_A.0)
-        .await
-        .expect("type");
-    browser
-        .find(Locator::Css("input[name=secret_access_key]"))
-        .await
-        .expect("secret")
-        .send_keys(KEY_A.1)
-        .await
-        .expect("type");
-    browser.find(Locator::Css("button[type=submit]")).await.expect("button").click().await.expect("submit");
-    browser.wait().for_element(Locator::Id("stores")).await.expect("stores page after login");
+    sign_in(&browser).await;
     shoot(&browser, "2-stores").await;
     browser.goto(&format!("{}/ui/stores/{store_id}", server.endpoint)).await.expect("the empty store");
     let advice = browser.find(Locator::Id("import-cli")).await.expect("how to import").text().await.expect("text");

@@ -166,6 +166,8 @@ pub struct ComparisonRow {
     pub figures: QcFigures,
     /// Other read sets of the store with the same ETag (source1's digest).
     pub same_etag: u64,
+    /// When it was created.
+    pub created: Millis,
 }
 
 /// A page of `store`'s read sets for the comparison view: `limit` rows from `offset`, sorted by
@@ -192,7 +194,7 @@ pub async fn compare(
         ),
     };
     let sql = format!(
-        "SELECT r.id, r.name, r.sample_id, r.file_type, r.status, r.total_read_count, r.total_base_count, \
+        "SELECT r.id, r.name, r.sample_id, r.file_type, r.status, r.total_read_count, r.total_base_count, r.creation_ms, \
          q.computed_ms, q.failure, q.mean_quality, q.gc_percent, q.mapped_percent, \
          (SELECT COUNT(*) FROM read_sets d WHERE d.account_id = r.account_id AND d.store_id = r.store_id \
           AND d.etag_source1 = r.etag_source1 AND d.id <> r.id) AS same_etag \
@@ -240,6 +242,7 @@ fn comparison_row(row: &AnyRow) -> Result<ComparisonRow, Error> {
             mapped_percent: row.try_get("mapped_percent")?,
         },
         same_etag: row.try_get::<i64, _>("same_etag")? as u64,
+        created: row.try_get("creation_ms")?,
     })
 }
 

@@ -36,12 +36,18 @@ impl Service {
     /// (statistics off, archived, or queued for the background pass).
     pub async fn read_set_qc(&self, caller: &Caller, store_id: &str, id: &str) -> Result<(ReadSet, ReadSetQc), Error> {
         let set = self.read_set(caller, store_id, id).await?;
-        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
-        let mut found = qc::get(&mut conn, &caller.account, store_id, id).await?;
-        if found.status == QcStatus::Pending {
-            found.status_message = Some(pending_reason(&set, self.qc).to_owned());
-        }
+        let found = self.qc_of(&set).await?;
         Ok((set, found))
+    }
+
+    /// The statistics of `set` (a read set the caller has read); a pending one says why.
+    pub async fn qc_of(&self, set: &ReadSet) -> Result<ReadSetQc, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        let mut found = qc::get(&mut conn, &set.account, &set.store_id, &set.id).await?;
+        if found.status == QcStatus::Pending {
+            found.status_message = Some(pending_reason(set, self.qc).to_owned());
+        }
+        Ok(found)
     }
 
     /// A page of `store_id`'s comparison view: `limit` read sets from `offset`, sorted by `sort`

@@ -50,10 +50,6 @@ const TAIL_CYCLE: usize = 501;
 /// The charts of `report` (see the module for what they are); the MAPQ and insert size charts
 /// only when `aligned` (the read set's alignment says so). The caller gives the section its
 /// heading.
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "wired into the read set page once the service fetches reports (#27)")
-)]
 pub(crate) fn charts(report: &QcReport, aligned: bool) -> Markup {
     if report.totals.sequences == 0 {
         return html! { section.qc-charts { p.reading.no-reads { "No reads: there is nothing to chart." } } };

@@ -13,6 +13,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::layout::{self, bytes, count, exact_bytes, when};
+use super::quality;
 use super::session::Account;
 use super::{Error, Ui};
 use http::HeaderMap;
@@ -96,7 +97,7 @@ pub async fn list(
     let body = html! {
         h1 { "Read sets of " (store.name) }
         p { span.muted { "Store " code { (store.id) } " · ETag family " (store.etag_family.as_str()) " · " }
-            a href={ (base) "/jobs" } { "Imports and uploads" } }
+            a href={ (base) "/jobs" } { "Imports and uploads" } " · " a #compare href={ (base) "/qc" } { "Compare quality" } }
         p #tiers {
             @for (tier, label) in [(Tier::Hot, "Hot (the store's storage)"), (Tier::Archive, "Archived")] {
                 @let total = tiers.of(tier);
@@ -186,6 +187,7 @@ pub async fn detail(
 ) -> Result<Html<String>, Error> {
     let set = ui.service.read_set(&caller, &store_id, &id).await?;
     let names = ui.service.read_set_file_names(&set).await?;
+    let qc = ui.service.qc_of(&set).await?;
     let origin = client::origin(&headers, None, tls.is_some());
     let htsget = htsget_links(&ui, &caller, &set, &origin).await;
     let base = format!("/ui/stores/{}/readsets/{}", set.store_id, set.id);
@@ -254,6 +256,7 @@ pub async fn detail(
             @if let Some(source2) = &set.etag.source2 { dt { "Source 2" } dd.mono { (source2) } }
         }
         }
+        (quality::section(&set, &qc))
         @if let Some(htsget) = htsget { (htsget) }
         h2 { "Files" }
         @if set.status == ReadSetStatus::ProcessingUpload { p.muted #files-note { "None yet: the uploaded parts are still being processed." } }
