@@ -12,7 +12,7 @@ mod tools;
 #[path = "samtools_corpus/records.rs"]
 mod records;
 
-use tools::{TempDir, samtools, samtools_available, testdata};
+use tools::{Reference, TempDir, samtools, samtools_available, testdata};
 
 use std::collections::HashMap;
 use std::fs;
@@ -20,50 +20,13 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use md5::{Digest as _, Md5};
-use noodles_fasta as fasta;
-use seqstore_formats::alignment::{AlignmentStatistics, ReferenceSequence};
+use seqstore_formats::alignment::AlignmentStatistics;
 use seqstore_formats::digest::Algorithm;
 use seqstore_formats::limits::Limits;
 use seqstore_formats::{bam, cram};
 use sha2::Sha256;
 
 type TestResult = Result<(), Box<dyn std::error::Error>>;
-
-/// `ce.fa` in memory, in file order, upper-cased.
-struct Reference(Vec<(String, Vec<u8>)>);
-
-impl Reference {
-    fn read(path: &Path) -> io::Result<Self> {
-        let mut reader = fasta::io::reader::Builder.build_from_path(path)?;
-        let mut sequences = Vec::new();
-        for record in reader.records() {
-            let record = record?;
-            let name = String::from_utf8_lossy(record.name()).into_owned();
-            sequences.push((name, record.sequence().as_ref().to_ascii_uppercase()));
-        }
-        Ok(Self(sequences))
-    }
-
-    fn md5s(&self) -> Vec<(String, u64, String)> {
-        self.0.iter().map(|(name, bases)| (name.clone(), bases.len() as u64, hex::encode(Md5::digest(bases)))).collect()
-    }
-
-    fn sequences(&self) -> Vec<ReferenceSequence> {
-        self.md5s().into_iter().map(|(name, length, md5)| ReferenceSequence { name, length, md5 }).collect()
-    }
-
-    fn cram_options(&self, algorithm: Algorithm, file: &Path) -> cram::Options {
-        let reference = self.sequences();
-        let name_prefix = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
-        cram::Options { algorithm, reference, name_prefix, limits: Limits::default(), qc: false }
-    }
-}
-
-impl cram::ReferenceSource for Reference {
-    fn sequence(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
-        Ok(self.0.iter().find(|(n, _)| n == name).map(|(_, bases)| bases.clone()))
-    }
-}
 
 /// What samtools says of a file: its `view` text and flagstat counts.
 struct Expected {
