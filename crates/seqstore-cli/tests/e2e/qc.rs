@@ -23,15 +23,18 @@ async fn qc(endpoint: &str, store: &str, id: &str) -> Value {
     raw_get(endpoint, &format!("/sequencestore/{store}/readset/{id}/qc")).await
 }
 
+/// The lines of each section but SN by tag, each line's fields after the tag.
+type Sections = HashMap<String, Vec<Vec<String>>>;
+
 /// `samtools stats` of `file` (`extra` options first): SN values by name, and the lines of each
 /// other section by tag.
-fn stats(file: &Path, extra: &[&str]) -> (HashMap<String, String>, HashMap<String, Vec<Vec<String>>>) {
+fn stats(file: &Path, extra: &[&str]) -> (HashMap<String, String>, Sections) {
     let mut args = vec!["stats"];
     args.extend_from_slice(extra);
     let path = file.to_str().expect("utf-8");
     args.push(path);
     let text = String::from_utf8(samtools(&args)).expect("utf-8");
-    let (mut summary, mut sections) = (HashMap::new(), HashMap::<String, Vec<Vec<String>>>::new());
+    let (mut summary, mut sections) = (HashMap::new(), Sections::new());
     for line in text.lines().filter(|l| !l.starts_with('#')) {
         let fields: Vec<String> = line.split('\t').map(str::to_owned).collect();
         if fields[0] == "SN" {
