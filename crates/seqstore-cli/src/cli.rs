@@ -39,7 +39,7 @@ pub enum Command {
     Export(client::ExportArgs),
     /// Read set import and export jobs: ls, show, cancel.
     Jobs(client::JobsArgs),
-    /// Read sets: ls (with filters), show, rm, archive, activate.
+    /// Read sets: ls (with filters), show, qc, rm, archive, activate.
     Readsets(client::ReadSetsArgs),
     /// Download one file of a read set in parallel parts and verify it against the read set's ETag.
     Download(client::DownloadArgs),

@@ -10,6 +10,7 @@ mod import;
 mod jobs;
 mod output;
 mod progress;
+mod qc;
 mod raw;
 mod read_sets;
 mod references;
@@ -117,6 +118,29 @@ pub enum Error {
         status: String,
         /// What it means and what to do.
         advice: String,
+    },
+    /// A read set's quality-control statistics are PENDING or FAILED.
+    #[error("the statistics of read set {read_set} are {status}: {reason}. {advice}")]
+    QcUnavailable {
+        /// Read set id.
+        read_set: String,
+        /// PENDING or FAILED.
+        status: &'static str,
+        /// The server's reason (`statusMessage`).
+        reason: String,
+        /// What to do, a sentence.
+        advice: String,
+    },
+    /// The service's answer is not what the operation answers.
+    #[error("{operation}: unexpected answer: {problem}")]
+    Answer {
+        /// The operation called.
+        operation: &'static str,
+        /// What is wrong with it.
+        problem: String,
+        /// Why it cannot be read, when it is not JSON of the expected shape.
+        #[source]
+        source: Option<serde_json::Error>,
     },
     /// A downloaded file does not match its read set; the output was removed.
     #[error("download of read set {read_set} {file} failed verification (output removed)")]

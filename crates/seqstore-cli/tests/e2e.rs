@@ -18,6 +18,7 @@ mod e2e {
     mod cancel;
     mod cli;
     mod cli_first_hour;
+    mod cli_qc;
     mod client_servers;
     mod crash_safety;
     mod data_dir_lock;

@@ -348,6 +348,18 @@ pub enum ReadSetsCommand {
         /// Read set id.
         id: String,
     },
+    /// Show one read set's quality-control statistics (seqstore's extension GetReadSetQc): reads,
+    /// bases, quality, GC, read lengths, quality by cycle, and for aligned read sets mapping,
+    /// pairing, duplicates, MAPQ, insert sizes, mismatches and the records per reference. With
+    /// `--json`, the server's answer as is. Exits 1 when the statistics are PENDING or FAILED.
+    Qc {
+        /// Sequence store id.
+        #[arg(long, value_name = "ID")]
+        store: String,
+        /// Read set id.
+        #[arg(value_name = "READSET")]
+        id: String,
+    },
     /// Delete read sets (BatchDeleteReadSet, 100 ids per request): their files are removed. Prints
     /// each id that cannot be deleted and exits 1 when there is any.
     Rm {

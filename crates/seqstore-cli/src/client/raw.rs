@@ -3,7 +3,7 @@
 //! `statusDetail`, `sequences`, `alignmentStatistics`), and typed inputs cannot carry them
 //! (the ListReadSets `etag` filter); and one that turns a model operation's request into
 //! seqstore's extension operation on the same path (CancelReadSetImportJob) or on a path of its
-//! own (`POST /token`, BatchArchiveReadSet), signed by the SDK.
+//! own (`POST /token`, BatchArchiveReadSet, `GET …/qc`), signed by the SDK.
 
 use std::sync::{Arc, Mutex};
 
@@ -97,23 +97,31 @@ impl Intercept for AddMembers {
 /// path labels, input and output: `POST {path}{suffix}` with the body `{}`, before it is signed
 /// (e.g. GetReadSetImportJob with the suffix `/cancel` is CancelReadSetImportJob).
 /// [`Extension::at`] replaces the path (and the body) instead, for an extension with a path of its
-/// own (`POST /token`, `POST /sequencestore/{id}/readset/batch/archive`).
+/// own (`POST /token`, `POST /sequencestore/{id}/readset/batch/archive`); [`Extension::get`]
+/// replaces only the path of a `GET` without a body (`GET /sequencestore/{id}/readset/{id}/qc`).
 #[derive(Debug, Clone)]
 pub struct Extension {
     suffix: &'static str,
     path: Option<String>,
-    body: String,
+    /// The body of a `POST`; `None` keeps the operation's method and (empty) body.
+    body: Option<String>,
 }
 
 impl Extension {
     /// The extension at the operation's path followed by `suffix` (e.g. `/cancel`).
     pub fn new(suffix: &'static str) -> Self {
-        Self { suffix, path: None, body: "{}".into() }
+        Self { suffix, path: None, body: Some("{}".into()) }
     }
 
     /// The extension at `path` of the endpoint (already percent-encoded), with the JSON `body`.
     pub fn at(path: impl Into<String>, body: String) -> Self {
-        Self { suffix: "", path: Some(path.into()), body }
+        Self { suffix: "", path: Some(path.into()), body: Some(body) }
+    }
+
+    /// The extension at `path` of the endpoint (already percent-encoded) with the method and the
+    /// empty body of the operation's own request: a model `GET` moved to an extension's `GET`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self { suffix: "", path: Some(path.into()), body: None }
     }
 
     fn uri(&self, uri: &str) -> String {
@@ -143,12 +151,28 @@ impl Intercept for Extension {
         let request = context.request_mut();
         let uri = self.uri(request.uri());
         request.set_uri(uri)?;
+        let Some(body) = &self.body else { return Ok(()) };
         request.set_method("POST")?;
         request.headers_mut().insert("content-type", "application/json");
-        request.headers_mut().insert("content-length", self.body.len().to_string());
-        *request.body_mut() = SdkBody::from(self.body.clone());
+        request.headers_mut().insert("content-length", body.len().to_string());
+        *request.body_mut() = SdkBody::from(body.clone());
         Ok(())
     }
+}
+
+/// `segment` as one path segment: ids are digits, anything else is percent-encoded so that it
+/// cannot change the path.
+pub fn encode(segment: &str) -> String {
+    segment
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -167,6 +191,11 @@ mod tests {
         assert_eq!(token.uri("https://h:1/sequencestores?maxResults=1"), "https://h:1/token");
         let archive = Extension::at(String::from("/sequencestore/12/readset/batch/archive"), "{}".into());
         assert_eq!(archive.uri("http://h:1/sequencestores"), "http://h:1/sequencestore/12/readset/batch/archive");
+        let qc = Extension::get(format!("/sequencestore/{}/readset/{}/qc", encode("12"), encode("a/b?")));
+        assert_eq!(
+            qc.uri("http://h:1/sequencestore/12/readset/3/metadata"),
+            "http://h:1/sequencestore/12/readset/a%2Fb%3F/qc"
+        );
     }
 
     #[test]

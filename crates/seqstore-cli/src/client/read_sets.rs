@@ -1,7 +1,8 @@
-//! `seqstore readsets ls|show|rm|archive|activate`: the modelled ListReadSets filters through the
+//! `seqstore readsets ls|show|qc|rm|archive|activate`: the modelled ListReadSets filters through the
 //! typed input, the `etag` extension filter added to the raw body; each read set's storage tier
 //! shown beside its status, and in `show` its alignment statistics (the extension member
-//! `alignmentStatistics`); BatchDeleteReadSet; moving read sets between tiers in [`super::tiers`].
+//! `alignmentStatistics`); BatchDeleteReadSet; moving read sets between tiers in
+//! [`super::tiers`]; quality-control statistics in [`super::qc`].
 
 use aws_sdk_omics::primitives::DateTime;
 use aws_sdk_omics::primitives::DateTimeFormat;
@@ -11,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::output::{self, text};
 use super::raw::{AddMembers, Capture};
-use super::{Ctx, Error, api, tiers};
+use super::{Ctx, Error, api, qc, tiers};
 use crate::cli::client::{ReadSetFilter, ReadSetsCommand};
 
 /// Runs one readsets command.
@@ -25,6 +26,7 @@ pub(super) async fn run(ctx: &Ctx, command: &ReadSetsCommand) -> Result<(), Erro
             }
             print_read_set(&set)
         }
+        ReadSetsCommand::Qc { store, id } => qc::run(ctx, store, id).await,
         ReadSetsCommand::Rm { store, ids } => delete(ctx, store, ids).await,
         ReadSetsCommand::Archive { store, ids } => tiers::archive(ctx, store, ids).await,
         ReadSetsCommand::Activate { store, ids, wait } => tiers::activate(ctx, store, ids, *wait).await,

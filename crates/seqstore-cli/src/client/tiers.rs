@@ -10,7 +10,7 @@ use aws_sdk_omics::types::StartReadSetActivationJobSourceItem;
 use serde_json::{Value, json};
 
 use super::output::{self, text};
-use super::raw::{Capture, Extension};
+use super::raw::{Capture, Extension, encode};
 use super::{Ctx, Error, POLL, api, jobs, progress};
 
 /// Read set ids per BatchArchiveReadSet request (the model's ReadSetIdList).
@@ -189,19 +189,4 @@ fn print_job(job: &Value) -> Result<(), Error> {
 /// "1 read set", "2 read sets".
 fn read_sets(n: usize) -> String {
     format!("{n} read set{}", if n == 1 { "" } else { "s" })
-}
-
-/// A store id as one path segment (ids are digits; anything else is percent-encoded so that it
-/// cannot change the path).
-fn encode(segment: &str) -> String {
-    segment
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
