@@ -5,7 +5,9 @@
 //! and the per-cycle qualities of the first cycle (FFQ). The formats crate compares every section
 //! on many more files (`seqstore-formats/tests/qc_samtools.rs`); this shows the import's pass is
 //! the one counted. Also: statistics off (`[qc] enabled = false`) leave them PENDING with the
-//! reason, an unknown read set is 404, and deleting a read set deletes its statistics.
+//! reason, an unknown read set is 404, and deleting a read set deletes its statistics; read sets
+//! without statistics get them from `qc` jobs (with their progress told meanwhile), the same
+//! report an import computes, and an archived one once it is activated.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -208,10 +210,27 @@ async fn read_sets_without_statistics_get_them_from_qc_jobs_and_on_activation() 
     }
     server.stop().await;
 
-    // Restarted with statistics on: the start-up pass submits qc jobs for the ACTIVE ones.
+    // Restarted with statistics on: the start-up pass submits qc jobs for the ACTIVE ones, whose
+    // progress (reads throttled) the pending statistics tell.
     config.qc.enabled = true;
+    config.worker.throttle_bytes_per_sec = 400_000;
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
+    let mut messages = Vec::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let answer = qc(&server.endpoint, &store, &ids[1]).await;
+        if answer["status"] != "PENDING" {
+            break;
+        }
+        messages.push(answer["statusMessage"].as_str().unwrap_or_default().to_owned());
+        assert!(std::time::Instant::now() < deadline, "no statistics: {messages:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        messages.iter().any(|m| m.starts_with("a qc job is computing them: ") && m.ends_with(" % read")),
+        "{messages:?}"
+    );
     let again = import_all(&client, &store, sources[..2].to_vec()).await;
     for (old, new) in ids[..2].iter().zip(&again) {
         let computed = until_computed(&server.endpoint, &store, old).await;

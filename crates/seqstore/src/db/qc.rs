@@ -103,6 +103,50 @@ pub async fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, Error> {
     Ok(row.try_get::<i64, _>("n")? > 0)
 }
 
+/// Unsettled `qc` sources (queued or running), and the bytes they have read of those they
+/// know the size of: of one read set (`read_set` given) or of a whole store.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    /// Sources not started.
+    pub queued: u64,
+    /// Sources running.
+    pub running: u64,
+    /// Bytes read by the running ones.
+    pub bytes_processed: u64,
+    /// Bytes the running ones read in all.
+    pub bytes_total: u64,
+}
+
+/// The unsettled `qc` sources of `store` (of read set `read_set` only, when given).
+pub async fn progress(
+    conn: &mut AnyConnection,
+    account: &str,
+    store: &str,
+    read_set: Option<&str>,
+) -> Result<Progress, Error> {
+    let one = if read_set.is_some() { "AND read_set_id = $3" } else { "" };
+    let sql = format!(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'NOT_STARTED' THEN 1 ELSE 0 END), 0) AS queued, \
+         COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN 1 ELSE 0 END), 0) AS running, \
+         COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN bytes_processed ELSE 0 END), 0) AS processed, \
+         COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN COALESCE(bytes_total, 0) ELSE 0 END), 0) AS total \
+         FROM import_sources WHERE account_id = $1 AND store_id = $2 AND kind = 'qc' \
+         AND status IN ('NOT_STARTED', 'IN_PROGRESS') {one}"
+    );
+    let mut query = sqlx::query(&sql).bind(account).bind(store);
+    if let Some(id) = read_set {
+        query = query.bind(id);
+    }
+    let row = query.fetch_one(&mut *conn).await?;
+    let number = |column: &str| row.try_get::<i64, _>(column).map(|n| n.max(0) as u64);
+    Ok(Progress {
+        queued: number("queued")?,
+        running: number("running")?,
+        bytes_processed: number("processed")?,
+        bytes_total: number("total")?,
+    })
+}
+
 /// Deletes read set `id`'s row (with the read set).
 pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), Error> {
     sqlx::query("DELETE FROM read_set_qc WHERE read_set_id = $1").bind(id).execute(&mut *conn).await?;

@@ -23,6 +23,16 @@ pub struct Comparison {
     pub with_statistics: u64,
     /// Read sets of the store.
     pub read_sets: u64,
+    /// The store's `qc` sources under way.
+    pub progress: qc::Progress,
+}
+
+/// "N % read" of the running sources of `progress` ("starting" before their size is known).
+pub fn read_share(progress: &qc::Progress) -> String {
+    match progress.bytes_total {
+        0 => "starting".to_owned(),
+        total => format!("{} % read", (100 * progress.bytes_processed / total).min(100)),
+    }
 }
 
 impl Service {
@@ -45,7 +55,12 @@ impl Service {
         let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
         let mut found = qc::get(&mut conn, &set.account, &set.store_id, &set.id).await?;
         if found.status == QcStatus::Pending {
-            found.status_message = Some(pending_reason(set, self.qc).to_owned());
+            let progress = qc::progress(&mut conn, &set.account, &set.store_id, Some(&set.id)).await?;
+            found.status_message = Some(match (progress.running, progress.queued) {
+                (0, 0) => pending_reason(set, self.qc).to_owned(),
+                (0, _) => "a qc job is queued to compute them".to_owned(),
+                _ => format!("a qc job is computing them: {}", read_share(&progress)),
+            });
         }
         Ok(found)
     }
@@ -65,7 +80,8 @@ impl Service {
         let (offset, limit) = (offset.min(i64::MAX as u64) as i64, limit.min(1000) as i64);
         let rows = qc::compare(&mut conn, &caller.account, store_id, (sort, descending), offset, limit).await?;
         let (with_statistics, read_sets) = qc::coverage(&mut conn, &caller.account, store_id).await?;
-        Ok(Comparison { rows, with_statistics, read_sets })
+        let progress = qc::progress(&mut conn, &caller.account, store_id, None).await?;
+        Ok(Comparison { rows, with_statistics, read_sets, progress })
     }
 }
 

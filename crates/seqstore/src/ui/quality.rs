@@ -17,7 +17,7 @@ use super::session::Account;
 use super::{Error, Ui};
 use crate::model::qc::{QcReport, ReadSetQc, SortBy};
 use crate::model::read_set::{Alignment, ReadSet};
-use crate::service::qc::ComparisonRow;
+use crate::service::qc::{ComparisonRow, read_share};
 
 /// Rows per page of the comparison view.
 const PAGE: u64 = 50;
@@ -126,6 +126,11 @@ pub async fn compare(
         p #qc-coverage { "Statistics for " strong { (count(found.with_statistics)) } " of " (count(found.read_sets)) " read sets"
             @if found.with_statistics < found.read_sets { span.muted { " (the others are being computed by qc jobs, archived, or failed; "
                 @if sort.needs_statistics() { "sorted by a figure, only read sets with it are listed" } @else { "they show —" } ")" } } }
+        @let progress = &found.progress;
+        @if progress.queued + progress.running > 0 {
+            p #qc-progress { "Computing statistics: " (count(progress.running)) " read set" @if progress.running != 1 { "s" }
+                " in progress (" (read_share(progress)) "), " (count(progress.queued)) " queued." }
+        }
         @if rows.is_empty() { p.muted #no-read-sets { "No read sets." } }
         @else {
             table #qc-compare {

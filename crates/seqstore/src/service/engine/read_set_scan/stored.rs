@@ -1,9 +1,10 @@
 //! The statistics of a stored read set (the `qc` kind): its files read back from the store's
 //! storage into the format's scanner with statistics on, nothing written. Progress counts the
-//! bytes read, as an import's does.
+//! bytes read, as an import's does, and `worker.throttle_bytes_per_sec` slows the reads alike.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use futures_util::StreamExt;
 use object_store::path::Path;
@@ -87,14 +88,19 @@ async fn feed(
     let (tx, reader) = tee::channel();
     let progress: Arc<Progress> = Arc::clone(&at.progress);
     let name = key.to_string();
+    let throttle = at.settings.throttle_bytes_per_sec;
     let task = tokio::spawn(async move {
         while let Some(chunk) = stream.next().await {
             if progress.lease_lost() {
                 return Err(FeedError::LeaseLost);
             }
             let chunk = chunk.map_err(|e| FeedError::Read(format!("could not read the stored file {name} ({e})")))?;
-            progress.bytes.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            let len = chunk.len();
             tx.send(chunk).await.map_err(|_| FeedError::ScannerStopped)?;
+            progress.bytes.fetch_add(len as u64, Ordering::Relaxed);
+            if throttle > 0 {
+                tokio::time::sleep(Duration::from_secs_f64(len as f64 / throttle as f64)).await;
+            }
         }
         Ok(())
     });
