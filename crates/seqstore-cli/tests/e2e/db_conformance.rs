@@ -49,6 +49,7 @@ async fn suite(backend: Backend) {
     transactions(&db).await;
     maintenance_pages(&db).await;
     same_content_rows(&db).await;
+    qc_rows(&db).await;
     db.close().await;
 }
 
@@ -436,6 +437,80 @@ async fn same_content_rows(db: &Db) {
         let found = read_sets::same_content(&mut tx, &set).await.expect("same content");
         assert_eq!(found.as_deref(), expected, "{} {:?} {:?}", set.id, set.file_type, set.etag);
     }
+    tx.rollback().await.expect("rollback");
+}
+
+/// `db::qc`: a report written and read back, a failure, the comparison view's sorts (only rows
+/// with the figure when sorting by one), coverage, what has no statistics, the progress of
+/// unsettled `qc` sources, and deletion with the read set.
+async fn qc_rows(db: &Db) {
+    use seqstore::db::{qc, read_sets};
+    use seqstore::model::qc::{QcFigures, QcSource, QcStatus, SortBy};
+    use seqstore::model::read_set::ETag;
+    use seqstore_formats::qc::{Mate, QcCollector};
+    let etag = |digest: &str| ETag { algorithm: "FASTQ_MD5up".into(), source1: digest.into(), source2: None };
+    let mut tx = db.begin().await.expect("begin");
+    let ids = ["7100000001", "7100000002", "7100000003", "7100000004"];
+    for (i, id) in ids.iter().enumerate() {
+        let digest = if i < 2 { "same" } else { id };
+        read_sets::insert(&mut tx, &read_set(id, ACCOUNT, "q1", etag(digest))).await.expect("insert read set");
+    }
+    let mut collector = QcCollector::new(0);
+    collector.add_fastq(b"ACGG", b"II#I", Mate::Single);
+    let report = collector.report();
+    let figures = QcFigures { mean_quality: Some(31.5), gc_percent: Some(75.0), mapped_percent: None };
+    let outcome = qc::Outcome::Report { report: &report, figures };
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[0]), 5, outcome).await.expect("put");
+    let low = QcFigures { mean_quality: Some(12.0), ..figures };
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[1]), 6, qc::Outcome::Report { report: &report, figures: low })
+        .await
+        .expect("put");
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[2]), 7, qc::Outcome::Failed("bad")).await.expect("put");
+    let found = qc::get(&mut tx, ACCOUNT, "q1", ids[0]).await.expect("get");
+    assert_eq!((found.status, found.computed_ms, found.report.as_ref()), (QcStatus::Available, Some(5), Some(&report)));
+    let failed = qc::get(&mut tx, ACCOUNT, "q1", ids[2]).await.expect("get");
+    assert_eq!((failed.status, failed.status_message.as_deref()), (QcStatus::Failed, Some("bad")));
+    assert_eq!(qc::get(&mut tx, ACCOUNT, "q1", ids[3]).await.expect("get").status, QcStatus::Pending);
+    assert_eq!(
+        qc::get(&mut tx, OTHER, "q1", ids[0]).await.expect("get").status,
+        QcStatus::Pending,
+        "another account's"
+    );
+    assert!(qc::exists(&mut tx, ids[2]).await.expect("exists") && !qc::exists(&mut tx, ids[3]).await.expect("exists"));
+    let by_quality = qc::compare(&mut tx, ACCOUNT, "q1", (SortBy::MeanQuality, false), 0, 10).await.expect("compare");
+    assert_eq!(by_quality.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [ids[1], ids[0]]);
+    assert_eq!((by_quality[0].same_etag, by_quality[0].figures.mean_quality), (1, Some(12.0)));
+    let newest = qc::compare(&mut tx, ACCOUNT, "q1", (SortBy::Created, true), 1, 2).await.expect("compare");
+    assert_eq!(
+        newest.iter().map(|r| (r.id.as_str(), r.qc)).collect::<Vec<_>>(),
+        [(ids[2], QcStatus::Failed), (ids[1], QcStatus::Available)]
+    );
+    assert_eq!(qc::coverage(&mut tx, ACCOUNT, "q1").await.expect("coverage"), (2, 4));
+    let missing = qc::missing(&mut tx, "", 10).await.expect("missing");
+    assert_eq!(missing.iter().map(|(_, _, id)| id.as_str()).collect::<Vec<_>>(), [ids[3]]);
+    // An unsettled qc source: not missing any more, and counted as queued.
+    let job = Job {
+        id: "7199999999".into(),
+        kind: JobKind::Qc,
+        account: ACCOUNT.into(),
+        store_id: "q1".into(),
+        role_arn: String::new(),
+        status: JobStatus::Submitted,
+        status_message: None,
+        creation_time: 1,
+        completion_time: None,
+        destination: None,
+    };
+    import_jobs::insert_job(&mut tx, &job).await.expect("job");
+    let spec = JobSpec::Qc(QcSource { read_set_id: ids[3].into() });
+    import_jobs::insert_source(&mut tx, &job, 0, &spec).await.expect("source");
+    assert!(qc::missing(&mut tx, "", 10).await.expect("missing").is_empty());
+    let progress = qc::progress(&mut tx, ACCOUNT, "q1", None).await.expect("progress");
+    assert_eq!((progress.queued, progress.running, progress.bytes_total), (1, 0, 0));
+    let one = qc::progress(&mut tx, ACCOUNT, "q1", Some(ids[0])).await.expect("progress");
+    assert_eq!((one.queued, one.running), (0, 0));
+    assert!(read_sets::delete(&mut tx, ACCOUNT, "q1", ids[0]).await.expect("delete"));
+    assert!(!qc::exists(&mut tx, ids[0]).await.expect("exists"), "deleted with the read set");
     tx.rollback().await.expect("rollback");
 }
 

@@ -125,11 +125,13 @@ pub async fn progress(
     read_set: Option<&str>,
 ) -> Result<Progress, Error> {
     let one = if read_set.is_some() { "AND read_set_id = $3" } else { "" };
+    // PostgreSQL sums BIGINTs as NUMERIC: each sum is cast back.
     let sql = format!(
-        "SELECT COALESCE(SUM(CASE WHEN status = 'NOT_STARTED' THEN 1 ELSE 0 END), 0) AS queued, \
-         COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN 1 ELSE 0 END), 0) AS running, \
-         COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN bytes_processed ELSE 0 END), 0) AS processed, \
-         COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN COALESCE(bytes_total, 0) ELSE 0 END), 0) AS total \
+        "SELECT CAST(COALESCE(SUM(CASE WHEN status = 'NOT_STARTED' THEN 1 ELSE 0 END), 0) AS BIGINT) AS queued, \
+         CAST(COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN 1 ELSE 0 END), 0) AS BIGINT) AS running, \
+         CAST(COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN bytes_processed ELSE 0 END), 0) AS BIGINT) \
+         AS processed, CAST(COALESCE(SUM(CASE WHEN status = 'IN_PROGRESS' THEN COALESCE(bytes_total, 0) ELSE 0 END), 0) \
+         AS BIGINT) AS total \
          FROM import_sources WHERE account_id = $1 AND store_id = $2 AND kind = 'qc' \
          AND status IN ('NOT_STARTED', 'IN_PROGRESS') {one}"
     );
