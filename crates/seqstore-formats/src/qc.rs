@@ -45,7 +45,7 @@ use noodles_sam::alignment::record::Flags;
 
 use self::counts::{
     CLASSES, Cycles, LENGTH_BINS, QUALITY_BINS, TEXT_CLASS, UNUSABLE, add, add_rows, count_bases, count_classes,
-    count_missing, count_qualities, gc_of_packed, gc_of_text, length_bin, zeroed,
+    count_missing, count_packed_read, count_qualities, gc_of_packed, gc_of_text, length_bin, zeroed,
 };
 pub use self::read::{AlignedRead, Bases, CigarCounts};
 pub use self::report::{
@@ -117,6 +117,9 @@ impl Order {
 struct OpenRead {
     mate: Mate,
     bases: usize,
+    /// Bases of the first [`MAX_CYCLES`] whose classes (held in [`QcCollector::classes`]) have
+    /// been counted: counting waits for their qualities, to count both in one pass.
+    flushed: usize,
     qualities: usize,
     quality_sum: u64,
     gc: u64,
@@ -152,6 +155,8 @@ pub struct QcCollector {
     /// fragments are in their cycles).
     other_bases: [u64; CLASSES],
     open: Option<OpenRead>,
+    /// The classes of the open FASTQ record's first [`MAX_CYCLES`] bases.
+    classes: Box<[u8; MAX_CYCLES]>,
 }
 
 impl std::fmt::Debug for QcCollector {
@@ -185,6 +190,7 @@ impl QcCollector {
             unplaced: [0; 2],
             other_bases: [0; CLASSES],
             open: None,
+            classes: zeroed(0),
         }
     }
 
@@ -207,18 +213,32 @@ impl QcCollector {
     /// [`QcCollector::fastq_qualities`] with each chunk of the quality line, and
     /// [`QcCollector::end_fastq`]. A record begun and not ended is dropped by the next begin.
     pub fn begin_fastq(&mut self, mate: Mate) {
-        self.open = Some(OpenRead { mate, bases: 0, qualities: 0, quality_sum: 0, gc: 0 });
+        self.open = Some(OpenRead { mate, bases: 0, flushed: 0, qualities: 0, quality_sum: 0, gc: 0 });
     }
 
     /// Counts the next bases of the record begun (nothing when none is).
     pub fn fastq_bases(&mut self, chunk: &[u8]) {
         let Some(read) = &mut self.open else { return };
-        let classes = chunk.iter().map(|&b| TEXT_CLASS[usize::from(b)]);
-        match Order::of(read.mate.flags()) {
-            Order::First => count_bases(&mut self.first.bases, read.bases, classes),
-            Order::Last => count_bases(&mut self.last.bases, read.bases, classes),
-            Order::Other => count_classes(&mut self.other_bases, classes),
+        let rows = match Order::of(read.mate.flags()) {
+            Order::First => &mut self.first.bases,
+            Order::Last => &mut self.last.bases,
+            Order::Other => {
+                count_classes(&mut self.other_bases, chunk.iter().map(|&b| TEXT_CLASS[usize::from(b)]));
+                read.gc += gc_of_text(chunk);
+                read.bases += chunk.len();
+                return;
+            }
+        };
+        // The first cycles' classes wait for their qualities; later ones share one bin anyway.
+        let held = chunk.len().min(MAX_CYCLES.saturating_sub(read.bases));
+        let (first, rest) = chunk.split_at(held);
+        let start = read.bases;
+        if held > 0 {
+            for (class, &b) in self.classes[start..start + held].iter_mut().zip(first) {
+                *class = TEXT_CLASS[usize::from(b)];
+            }
         }
+        count_bases(rows, start + held, rest.iter().map(|&b| TEXT_CLASS[usize::from(b)]));
         read.gc += gc_of_text(chunk);
         read.bases += chunk.len();
     }
@@ -227,15 +247,41 @@ impl QcCollector {
     /// of the record begun (nothing when none is).
     pub fn fastq_qualities(&mut self, chunk: &[u8]) {
         let Some(read) = &mut self.open else { return };
-        let rows = match Order::of(read.mate.flags()) {
-            Order::First => Some(&mut *self.first.qualities),
-            Order::Last => Some(&mut *self.last.qualities),
+        let cycles = match Order::of(read.mate.flags()) {
+            Order::First => Some(&mut self.first),
+            Order::Last => Some(&mut self.last),
             Order::Other => None,
         };
         // A byte below `!` wraps around to far above 93: unusable.
-        let values = chunk.iter().map(|&q| q.wrapping_sub(33));
-        read.quality_sum += count_qualities(rows, read.qualities, values);
-        read.qualities += chunk.len();
+        let value = |q: u8| q.wrapping_sub(33);
+        let mut rest = chunk;
+        if let Some(cycles) = cycles {
+            // The cycles whose classes are held: bases and qualities counted in one pass.
+            let start = read.qualities;
+            let fused = rest.len().min(read.bases.min(MAX_CYCLES).saturating_sub(start));
+            if fused > 0 && read.flushed == start {
+                let (now, later) = rest.split_at(fused);
+                let rows = cycles.bases[start..start + fused]
+                    .iter_mut()
+                    .zip(cycles.qualities[start..start + fused].iter_mut());
+                for ((base_row, quality_row), (&class, &q)) in
+                    rows.zip(self.classes[start..start + fused].iter().zip(now))
+                {
+                    let q = value(q);
+                    base_row[usize::from(class & 7)] += 1;
+                    quality_row[usize::from(q).min(UNUSABLE)] += 1;
+                    read.quality_sum += u64::from(q);
+                }
+                read.flushed = start + fused;
+                read.qualities += fused;
+                rest = later;
+            }
+            read.quality_sum +=
+                count_qualities(Some(&mut *cycles.qualities), read.qualities, rest.iter().map(|&q| value(q)));
+        } else {
+            read.quality_sum += count_qualities(None, read.qualities, rest.iter().map(|&q| value(q)));
+        }
+        read.qualities += rest.len();
     }
 
     /// Ends the record begun (nothing when none is). Its quality values must have been as many as
@@ -243,6 +289,18 @@ impl QcCollector {
     pub fn end_fastq(&mut self) {
         let Some(read) = self.open.take() else { return };
         let flags = read.mate.flags();
+        // Held classes not counted with qualities (a record without them).
+        let held = read.bases.min(MAX_CYCLES);
+        if read.flushed < held {
+            let rows = match Order::of(flags) {
+                Order::First => Some(&mut self.first.bases),
+                Order::Last => Some(&mut self.last.bases),
+                Order::Other => None,
+            };
+            if let Some(rows) = rows {
+                count_bases(rows, read.flushed, self.classes[read.flushed..held].iter().copied());
+            }
+        }
         self.totals.records += 1;
         self.unplaced[1] += 1;
         if read.bases == 0 {
@@ -371,10 +429,20 @@ impl QcCollector {
             Order::Last => Some(&mut self.last),
             Order::Other => None,
         };
-        let (base_rows, quality_rows) = match cycles {
+        let (mut base_rows, mut quality_rows) = match cycles {
             Some(c) => (Some(&mut *c.bases), Some(&mut *c.qualities)),
             None => (None, None),
         };
+        // The common case in one pass: a whole read of a first or last fragment, packed, with
+        // qualities, no longer than the cycles counted one by one.
+        if let (Some(rows), Bases::Packed { codes, .. }, Some(values)) =
+            (base_rows.as_deref_mut().zip(quality_rows.as_deref_mut()), read.bases, read.usable_qualities())
+            && len <= MAX_CYCLES
+            && codes.len() * 2 >= len
+        {
+            let (gc, sum) = count_packed_read(rows, codes, values, reverse);
+            return (gc, Some(sum));
+        }
         let other = &mut self.other_bases;
         let gc = match read.bases {
             Bases::Packed { codes, .. } => {

@@ -162,6 +162,53 @@ pub(super) fn count_qualities(
     sum
 }
 
+/// The class of each BAM byte's two packed bases (high nibble first).
+const PACKED_PAIR_CLASSES: [[u8; 2]; 256] = {
+    let mut table = [[0; 2]; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = [NT16_CLASS[byte >> 4], NT16_CLASS[byte & 0x0f]];
+        byte += 1;
+    }
+    table
+};
+
+/// Whether a class is C or G, by class.
+const CLASS_IS_GC: [u8; CLASSES] = [0, 1, 1, 0, 0, 0, 0, 0];
+
+/// Counts a whole read in one pass (the common case, kept apart for speed): its `len` bases from
+/// the packed `codes` and their quality `values` (`values.len()` is `len`, at most
+/// [`MAX_CYCLES`]) into `bases` and `qualities` from cycle 1, in reverse order of cycles when
+/// `reverse`; the read's C and G bases and the sum of its qualities. The codes are decoded into a
+/// buffer of classes first, two a byte, so that the counting loop is plain.
+pub(super) fn count_packed_read(
+    (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
+    codes: &[u8],
+    values: &[u8],
+    reverse: bool,
+) -> (u64, u64) {
+    let len = values.len().min(MAX_CYCLES);
+    let mut classes = [0u8; MAX_CYCLES + 1];
+    for (pair, &byte) in classes.chunks_exact_mut(2).zip(codes) {
+        pair.copy_from_slice(&PACKED_PAIR_CLASSES[usize::from(byte)]);
+    }
+    let classes = &classes[..len];
+    let gc = classes.iter().map(|&c| u64::from(CLASS_IS_GC[usize::from(c & 7)])).sum();
+    let sum = values[..len].iter().map(|&q| u64::from(q)).sum();
+    let rows = bases[..len].iter_mut().zip(qualities[..len].iter_mut());
+    let read = classes.iter().zip(&values[..len]);
+    let count =
+        |((base_row, quality_row), (&class, &value)): ((&mut [u64; CLASSES], &mut [u64; QUALITY_BINS]), (&u8, &u8))| {
+            base_row[usize::from(class & 7)] += 1;
+            quality_row[usize::from(value).min(UNUSABLE)] += 1;
+        };
+    match reverse {
+        false => rows.zip(read).for_each(count),
+        true => rows.rev().zip(read).for_each(count),
+    }
+    (gc, sum)
+}
+
 /// Counts `len` bases without qualities, from 0-based cycle `start`, as [`UNUSABLE`].
 pub(super) fn count_missing(rows: &mut [[u64; QUALITY_BINS]; CYCLE_BINS], start: usize, len: usize) {
     let end = start.saturating_add(len);
