@@ -197,16 +197,18 @@ pub(super) fn count_packed_read(
     let sum = values[..len].iter().map(|&q| u64::from(q)).sum();
     let rows = bases[..len].iter_mut().zip(qualities[..len].iter_mut());
     let read = classes.iter().zip(&values[..len]);
-    let count =
-        |((base_row, quality_row), (&class, &value)): ((&mut [u64; CLASSES], &mut [u64; QUALITY_BINS]), (&u8, &u8))| {
-            base_row[usize::from(class & 7)] += 1;
-            quality_row[usize::from(value).min(UNUSABLE)] += 1;
-        };
     match reverse {
-        false => rows.zip(read).for_each(count),
-        true => rows.rev().zip(read).for_each(count),
+        false => rows.zip(read).for_each(|((b, q), (&class, &value))| count_one(b, q, class, value)),
+        true => rows.rev().zip(read).for_each(|((b, q), (&class, &value))| count_one(b, q, class, value)),
     }
     (gc, sum)
+}
+
+/// Counts one base of class `class` with quality `value` in its cycle's rows.
+#[inline(always)]
+fn count_one(base_row: &mut [u64; CLASSES], quality_row: &mut [u64; QUALITY_BINS], class: u8, value: u8) {
+    base_row[usize::from(class & 7)] += 1;
+    quality_row[usize::from(value).min(UNUSABLE)] += 1;
 }
 
 /// Counts `len` bases without qualities, from 0-based cycle `start`, as [`UNUSABLE`].
