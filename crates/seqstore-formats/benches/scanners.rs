@@ -52,23 +52,25 @@ struct Inputs {
 
 static INPUTS: LazyLock<Inputs> = LazyLock::new(|| generate().expect("generated inputs"));
 
-#[divan::bench(sample_count = SAMPLES)]
-fn bam_scan(bencher: Bencher) {
+/// With the QC statistics counted (`qc = true`) and without.
+#[divan::bench(sample_count = SAMPLES, args = [false, true])]
+fn bam_scan(bencher: Bencher, qc: bool) {
     let bam = &INPUTS.bam;
     let options = bam_scan::Options {
         algorithm: Algorithm::Md5,
         unaligned_only: false,
         reference: None,
         limits: Limits::default(),
-        qc: false,
+        qc,
     };
     bencher
         .counter(BytesCount::new(bam.len()))
         .bench(|| black_box(bam_scan::scan(&bam[..], &options).expect("valid BAM")));
 }
 
-#[divan::bench(sample_count = SAMPLES)]
-fn cram_scan(bencher: Bencher) {
+/// With the QC statistics counted (`qc = true`) and without.
+#[divan::bench(sample_count = SAMPLES, args = [false, true])]
+fn cram_scan(bencher: Bencher, qc: bool) {
     let inputs = &*INPUTS;
     let source = Reference(inputs.reference.clone());
     let options = cram::Options {
@@ -80,7 +82,7 @@ fn cram_scan(bencher: Bencher) {
         }],
         name_prefix: "bench.cram".into(),
         limits: Limits::default(),
-        qc: false,
+        qc,
     };
     bencher
         .counter(BytesCount::new(inputs.cram.len()))

@@ -44,8 +44,9 @@ mod report;
 use noodles_sam::alignment::record::Flags;
 
 use self::counts::{
-    CLASSES, Cycles, LENGTH_BINS, QUALITY_BINS, TEXT_CLASS, UNUSABLE, add, add_rows, count_bases, count_classes,
-    count_missing, count_packed_read, count_qualities, gc_of_packed, gc_of_text, length_bin, zeroed,
+    CLASS_OF_CODE, CLASSES, Cycles, LENGTH_BINS, QUALITY_BINS, TEXT_CLASS, UNUSABLE, add, add_rows, count_bases,
+    count_classes, count_missing, count_packed_read, count_qualities, count_text_qualities, count_text_read,
+    gc_of_packed, gc_of_text, length_bin, text_codes, zeroed,
 };
 pub use self::read::{AlignedRead, Bases, CigarCounts};
 pub use self::report::{
@@ -117,7 +118,7 @@ impl Order {
 struct OpenRead {
     mate: Mate,
     bases: usize,
-    /// Bases of the first [`MAX_CYCLES`] whose classes (held in [`QcCollector::classes`]) have
+    /// Bases of the first [`MAX_CYCLES`] whose codes (held in [`QcCollector::codes`]) have
     /// been counted: counting waits for their qualities, to count both in one pass.
     flushed: usize,
     qualities: usize,
@@ -155,8 +156,9 @@ pub struct QcCollector {
     /// fragments are in their cycles).
     other_bases: [u64; CLASSES],
     open: Option<OpenRead>,
-    /// The classes of the open FASTQ record's first [`MAX_CYCLES`] bases.
-    classes: Box<[u8; MAX_CYCLES]>,
+    /// The joint codes (`counts::text_codes`) of the open FASTQ record's first [`MAX_CYCLES`]
+    /// bases.
+    codes: Box<[u8; MAX_CYCLES]>,
 }
 
 impl std::fmt::Debug for QcCollector {
@@ -190,7 +192,7 @@ impl QcCollector {
             unplaced: [0; 2],
             other_bases: [0; CLASSES],
             open: None,
-            classes: zeroed(0),
+            codes: zeroed(0),
         }
     }
 
@@ -229,14 +231,12 @@ impl QcCollector {
                 return;
             }
         };
-        // The first cycles' classes wait for their qualities; later ones share one bin anyway.
+        // The first cycles' codes wait for their qualities; later ones share one bin anyway.
         let held = chunk.len().min(MAX_CYCLES.saturating_sub(read.bases));
         let (first, rest) = chunk.split_at(held);
         let start = read.bases;
         if held > 0 {
-            for (class, &b) in self.classes[start..start + held].iter_mut().zip(first) {
-                *class = TEXT_CLASS[usize::from(b)];
-            }
+            text_codes(&mut self.codes[start..start + held], first);
         }
         count_bases(rows, start + held, rest.iter().map(|&b| TEXT_CLASS[usize::from(b)]));
         read.gc += gc_of_text(chunk);
@@ -256,22 +256,13 @@ impl QcCollector {
         let value = |q: u8| q.wrapping_sub(33);
         let mut rest = chunk;
         if let Some(cycles) = cycles {
-            // The cycles whose classes are held: bases and qualities counted in one pass.
+            // The cycles whose codes are held: bases and qualities counted in one pass.
             let start = read.qualities;
             let fused = rest.len().min(read.bases.min(MAX_CYCLES).saturating_sub(start));
             if fused > 0 && read.flushed == start {
                 let (now, later) = rest.split_at(fused);
-                let rows = cycles.bases[start..start + fused]
-                    .iter_mut()
-                    .zip(cycles.qualities[start..start + fused].iter_mut());
-                for ((base_row, quality_row), (&class, &q)) in
-                    rows.zip(self.classes[start..start + fused].iter().zip(now))
-                {
-                    let q = value(q);
-                    base_row[usize::from(class & 7)] += 1;
-                    quality_row[usize::from(q).min(UNUSABLE)] += 1;
-                    read.quality_sum += u64::from(q);
-                }
+                let codes = &self.codes[start..start + fused];
+                read.quality_sum += count_text_qualities(cycles, start, codes, now);
                 read.flushed = start + fused;
                 read.qualities += fused;
                 rest = later;
@@ -289,7 +280,7 @@ impl QcCollector {
     pub fn end_fastq(&mut self) {
         let Some(read) = self.open.take() else { return };
         let flags = read.mate.flags();
-        // Held classes not counted with qualities (a record without them).
+        // Held codes not counted with qualities (a record without them).
         let held = read.bases.min(MAX_CYCLES);
         if read.flushed < held {
             let rows = match Order::of(flags) {
@@ -298,7 +289,8 @@ impl QcCollector {
                 Order::Other => None,
             };
             if let Some(rows) = rows {
-                count_bases(rows, read.flushed, self.classes[read.flushed..held].iter().copied());
+                let codes = self.codes[read.flushed..held].iter();
+                count_bases(rows, read.flushed, codes.map(|&code| CLASS_OF_CODE[usize::from(code & 7)]));
             }
         }
         self.totals.records += 1;
@@ -424,25 +416,27 @@ impl QcCollector {
     /// qualities (`None` without qualities).
     fn count_cycles(&mut self, order: Order, read: &AlignedRead<'_>, len: usize) -> (u64, Option<u64>) {
         let reverse = read.flags.is_reverse_complemented();
-        let cycles = match order {
+        let mut cycles = match order {
             Order::First => Some(&mut self.first),
             Order::Last => Some(&mut self.last),
             Order::Other => None,
         };
-        let (mut base_rows, mut quality_rows) = match cycles {
+        // The common case in one pass: a whole read of a first or last fragment, with qualities,
+        // no longer than the cycles counted one by one.
+        if let (Some(cycles), Some(values)) = (cycles.as_deref_mut(), read.usable_qualities())
+            && len <= MAX_CYCLES
+        {
+            let (gc, sum) = match read.bases {
+                // `len` (the values' length) is at most what the codes hold: see `Bases::len`.
+                Bases::Packed { codes, .. } => count_packed_read(cycles, codes, values, reverse),
+                Bases::Text(text) => count_text_read(cycles, text, values, reverse),
+            };
+            return (gc, Some(sum));
+        }
+        let (base_rows, quality_rows) = match cycles {
             Some(c) => (Some(&mut *c.bases), Some(&mut *c.qualities)),
             None => (None, None),
         };
-        // The common case in one pass: a whole read of a first or last fragment, packed, with
-        // qualities, no longer than the cycles counted one by one.
-        if let (Some(rows), Bases::Packed { codes, .. }, Some(values)) =
-            (base_rows.as_deref_mut().zip(quality_rows.as_deref_mut()), read.bases, read.usable_qualities())
-            && len <= MAX_CYCLES
-            && codes.len() * 2 >= len
-        {
-            let (gc, sum) = count_packed_read(rows, codes, values, reverse);
-            return (gc, Some(sum));
-        }
         let other = &mut self.other_bases;
         let gc = match read.bases {
             Bases::Packed { codes, .. } => {

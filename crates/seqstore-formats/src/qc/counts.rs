@@ -60,23 +60,108 @@ pub(super) const TEXT_CLASS: [u8; 256] = {
     table
 };
 
+/// The code of each class in the joint counts: for A, C, G, T and N, bits 1 to 3 of their
+/// letter (either case), which a loop the compiler vectorises computes ([`text_codes`]); the
+/// other class and the two unused ones take the codes left.
+const CODE_OF_CLASS: [u8; CLASSES] = [0, 1, 3, 2, 7, 5, 4, 6];
+/// The class of each code ([`CODE_OF_CLASS`] inverted).
+pub(super) const CLASS_OF_CODE: [u8; CLASSES] = {
+    let mut table = [0; CLASSES];
+    let mut class = 0;
+    while class < CLASSES {
+        table[CODE_OF_CLASS[class] as usize] = class as u8;
+        class += 1;
+    }
+    table
+};
+
+/// Writes the joint code of each base of `text` (as its class: [`TEXT_CLASS`]) into `codes` (as
+/// long): computed from the letters when they are all A, C, G, T or N (either case), looked up
+/// otherwise.
+pub(super) fn text_codes(codes: &mut [u8], text: &[u8]) {
+    let unusual =
+        text.iter().fold(0u8, |any, &b| any | u8::from(!matches!(b | 0x20, b'a' | b'c' | b'g' | b't' | b'n')));
+    if unusual == 0 {
+        codes.iter_mut().zip(text).for_each(|(code, &b)| *code = (b >> 1) & 7);
+    } else {
+        codes
+            .iter_mut()
+            .zip(text)
+            .for_each(|(code, &b)| *code = CODE_OF_CLASS[usize::from(TEXT_CLASS[usize::from(b)])]);
+    }
+}
+
+/// Joint cells: one per (quality bin, base class), quality-major.
+pub(super) const JOINT: usize = QUALITY_BINS * CLASSES;
+
 /// Counts per cycle of one kind of fragment (first or last).
+///
+/// The one-pass loops ([`Cycles::count_joint`]) count a base and its quality with a single
+/// increment, in 32-bit joint counts of the cycles counted one by one, held cell by cell (a row of
+/// cycles for each (quality, class) pair): a read's bases then fall on the few pages of the
+/// pairs it has rather than on a page for each cycle, which matters more to the counting loop
+/// than the increments themselves. Each read adds at most one to a joint count, so they are
+/// folded into the 64-bit counts before [`u32::MAX`] reads; [`Cycles::folded`] gives the sum.
 #[derive(Clone)]
 pub(super) struct Cycles {
     /// Base classes per cycle bin.
     pub(super) bases: Box<[[u64; CLASSES]; CYCLE_BINS]>,
     /// Quality values per cycle bin.
     pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
+    /// Bases counted with their quality, per joint cell (`JOINT` rows of `MAX_CYCLES` cycles,
+    /// see [`joint_index`]), not yet in `bases` and `qualities`.
+    joint: Box<[u32]>,
+    /// Reads (at least) counted in `joint` since it was last folded.
+    joint_reads: u32,
+    /// Scratch: the indexes in `joint` of the read being counted.
+    indexes: Box<[u32; MAX_CYCLES]>,
 }
 
 impl Cycles {
     pub(super) fn new() -> Self {
-        Self { bases: zeroed([0; CLASSES]), qualities: zeroed([0; QUALITY_BINS]) }
+        Self {
+            bases: zeroed([0; CLASSES]),
+            qualities: zeroed([0; QUALITY_BINS]),
+            joint: vec![0; JOINT * MAX_CYCLES].into_boxed_slice(),
+            joint_reads: 0,
+            indexes: zeroed(0),
+        }
+    }
+
+    /// Moves the joint counts into `bases` and `qualities`.
+    fn fold(&mut self) {
+        add_joint((&mut self.bases, &mut self.qualities), &self.joint);
+        self.joint.fill(0);
+        self.joint_reads = 0;
+    }
+
+    /// These counts with the joint ones folded in.
+    pub(super) fn folded(&self) -> Cycles {
+        let mut folded = Cycles::new();
+        folded.bases.clone_from(&self.bases);
+        folded.qualities.clone_from(&self.qualities);
+        add_joint((&mut folded.bases, &mut folded.qualities), &self.joint);
+        folded
     }
 
     pub(super) fn merge(&mut self, other: &Cycles) {
         add_rows(&mut self.bases[..], &other.bases[..]);
         add_rows(&mut self.qualities[..], &other.qualities[..]);
+        add_joint((&mut self.bases, &mut self.qualities), &other.joint);
+    }
+}
+
+/// Adds `joint` counts to the 64-bit ones.
+fn add_joint(
+    (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
+    joint: &[u32],
+) {
+    for (cell, row) in joint.chunks_exact(MAX_CYCLES).enumerate() {
+        let (quality, class) = (cell / CLASSES, usize::from(CLASS_OF_CODE[cell % CLASSES]));
+        for (cycle, &n) in row.iter().enumerate().filter(|&(_, &n)| n > 0) {
+            bases[cycle][class] += u64::from(n);
+            qualities[cycle][quality] += u64::from(n);
+        }
     }
 }
 
@@ -162,53 +247,107 @@ pub(super) fn count_qualities(
     sum
 }
 
-/// The class of each BAM byte's two packed bases (high nibble first).
-const PACKED_PAIR_CLASSES: [[u8; 2]; 256] = {
+/// The joint code of each BAM byte's two packed bases (high nibble first).
+const PACKED_PAIR_CODES: [[u8; 2]; 256] = {
     let mut table = [[0; 2]; 256];
     let mut byte = 0;
     while byte < 256 {
-        table[byte] = [NT16_CLASS[byte >> 4], NT16_CLASS[byte & 0x0f]];
+        table[byte] = [CODE_OF_CLASS[NT16_CLASS[byte >> 4] as usize], CODE_OF_CLASS[NT16_CLASS[byte & 0x0f] as usize]];
         byte += 1;
     }
     table
 };
 
-/// Whether a class is C or G, by class.
-const CLASS_IS_GC: [u8; CLASSES] = [0, 1, 1, 0, 0, 0, 0, 0];
-
 /// Counts a whole read in one pass (the common case, kept apart for speed): its `len` bases from
-/// the packed `codes` and their quality `values` (`values.len()` is `len`, at most
-/// [`MAX_CYCLES`]) into `bases` and `qualities` from cycle 1, in reverse order of cycles when
-/// `reverse`; the read's C and G bases and the sum of its qualities. The codes are decoded into a
-/// buffer of classes first, two a byte, so that the counting loop is plain.
-pub(super) fn count_packed_read(
-    (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
-    codes: &[u8],
-    values: &[u8],
-    reverse: bool,
-) -> (u64, u64) {
+/// the packed `nt16` codes and their quality `values` (`values.len()` is `len`, at most
+/// [`MAX_CYCLES`]) into `cycles` from cycle 1, in reverse order of cycles when `reverse`; the
+/// read's C and G bases and the sum of its qualities. The bases are decoded into a buffer of
+/// joint codes first, two a byte, so that the counting loop is plain.
+pub(super) fn count_packed_read(cycles: &mut Cycles, nt16: &[u8], values: &[u8], reverse: bool) -> (u64, u64) {
     let len = values.len().min(MAX_CYCLES);
-    let mut classes = [0u8; MAX_CYCLES + 1];
-    for (pair, &byte) in classes.chunks_exact_mut(2).zip(codes) {
-        pair.copy_from_slice(&PACKED_PAIR_CLASSES[usize::from(byte)]);
+    let mut codes = [0u8; MAX_CYCLES + 1];
+    for (pair, &byte) in codes.chunks_exact_mut(2).zip(nt16) {
+        pair.copy_from_slice(&PACKED_PAIR_CODES[usize::from(byte)]);
     }
-    let classes = &classes[..len];
-    let gc = classes.iter().map(|&c| u64::from(CLASS_IS_GC[usize::from(c & 7)])).sum();
-    let sum = values[..len].iter().map(|&q| u64::from(q)).sum();
-    let rows = bases[..len].iter_mut().zip(qualities[..len].iter_mut());
-    let read = classes.iter().zip(&values[..len]);
-    match reverse {
-        false => rows.zip(read).for_each(|((b, q), (&class, &value))| count_one(b, q, class, value)),
-        true => rows.rev().zip(read).for_each(|((b, q), (&class, &value))| count_one(b, q, class, value)),
-    }
-    (gc, sum)
+    count_read(cycles, &codes[..len], &values[..len], reverse)
 }
 
-/// Counts one base of class `class` with quality `value` in its cycle's rows.
+/// Counts a whole read in one pass: its bases as text and their quality `values` (as long, at
+/// most [`MAX_CYCLES`]) as [`count_packed_read`] does.
+pub(super) fn count_text_read(cycles: &mut Cycles, text: &[u8], values: &[u8], reverse: bool) -> (u64, u64) {
+    let len = values.len().min(text.len()).min(MAX_CYCLES);
+    let mut codes = [0u8; MAX_CYCLES];
+    text_codes(&mut codes[..len], &text[..len]);
+    count_read(cycles, &codes[..len], &values[..len], reverse)
+}
+
+/// Counts bases given by joint `codes` and their raw quality `values` (as many, at most
+/// [`MAX_CYCLES`]) from cycle 1 (backwards from cycle `len` when `reverse`): their C and G bases
+/// and the sum of the values.
+fn count_read(cycles: &mut Cycles, codes: &[u8], values: &[u8], reverse: bool) -> (u64, u64) {
+    // In lanes the compiler vectorises: 16 bits for at most MAX_CYCLES ones, 32 for at most
+    // MAX_CYCLES values of at most 255.
+    let (c, g) = (CODE_OF_CLASS[usize::from(C)], CODE_OF_CLASS[usize::from(G)]);
+    let gc: u16 = codes.iter().map(|&code| u16::from(code == c || code == g)).sum();
+    let sum: u32 = values.iter().map(|&q| u32::from(q)).sum();
+    cycles.count_joint(0, codes, values, reverse);
+    (u64::from(gc), u64::from(sum))
+}
+
+/// Counts bases given by joint `codes` with their Phred+33 `text` qualities (as many) from 0-based
+/// cycle `start` (their end at most [`MAX_CYCLES`]): the sum of the values (a byte below `!`
+/// counts as unusable).
+pub(super) fn count_text_qualities(cycles: &mut Cycles, start: usize, codes: &[u8], text: &[u8]) -> u64 {
+    let mut values = [0u8; MAX_CYCLES];
+    let values = &mut values[..text.len().min(MAX_CYCLES)];
+    for (value, &q) in values.iter_mut().zip(text) {
+        *value = q.wrapping_sub(33);
+    }
+    // In 32-bit lanes, which vectorise (at most MAX_CYCLES values of at most 255 each).
+    let sum: u32 = values.iter().map(|&v| u32::from(v)).sum();
+    cycles.count_joint(start, codes, values, false);
+    u64::from(sum)
+}
+
+/// The index in the joint counts of a base of joint code `code` ([`CODE_OF_CLASS`]) with quality
+/// `value` at 0-based `cycle` (below [`MAX_CYCLES`]).
 #[inline(always)]
-fn count_one(base_row: &mut [u64; CLASSES], quality_row: &mut [u64; QUALITY_BINS], class: u8, value: u8) {
-    base_row[usize::from(class & 7)] += 1;
-    quality_row[usize::from(value).min(UNUSABLE)] += 1;
+fn joint_index(code: u8, value: u8, cycle: usize) -> u32 {
+    let cell = u32::from(value.min(UNUSABLE as u8)) * CLASSES as u32 + u32::from(code & 7);
+    cell * MAX_CYCLES as u32 + cycle as u32
+}
+
+impl Cycles {
+    /// Counts bases given by joint `codes` and their raw quality `values` (as many) in the joint
+    /// counts from 0-based cycle `start` (their end at most [`MAX_CYCLES`]; backwards from there
+    /// when `reverse`).
+    /// The indexes are computed first, in a loop the compiler vectorises, so that the counting
+    /// loop does little more than increment.
+    fn count_joint(&mut self, start: usize, codes: &[u8], values: &[u8], reverse: bool) {
+        let len = codes.len().min(values.len()).min(MAX_CYCLES.saturating_sub(start));
+        let indexes = &mut self.indexes[..len];
+        let bases = codes.iter().zip(values);
+        match reverse {
+            false => {
+                for ((index, (&code, &value)), cycle) in indexes.iter_mut().zip(bases).zip(start..) {
+                    *index = joint_index(code, value, cycle);
+                }
+            }
+            true => {
+                for ((index, (&code, &value)), cycle) in indexes.iter_mut().zip(bases).zip((start..start + len).rev()) {
+                    *index = joint_index(code, value, cycle);
+                }
+            }
+        }
+        if self.joint_reads == u32::MAX {
+            self.fold();
+        }
+        self.joint_reads += 1;
+        let joint = &mut self.joint[..];
+        for &index in &self.indexes[..len] {
+            joint[index as usize] += 1;
+        }
+    }
 }
 
 /// Counts `len` bases without qualities, from 0-based cycle `start`, as [`UNUSABLE`].
@@ -287,6 +426,57 @@ mod tests {
         let mut totals = [0; CLASSES];
         count_classes(&mut totals, [C, C, OTHER].into_iter());
         assert_eq!(totals, [0, 2, 0, 0, 0, 1, 0, 0]);
+    }
+
+    #[test]
+    fn test_text_codes() {
+        // Computed (all A, C, G, T, N) and looked up (any byte): each code is its byte's class.
+        let plain = b"ACGTNacgtn";
+        let every: Vec<u8> = (0..=255).collect();
+        for text in [&plain[..], &every[..]] {
+            let mut codes = vec![0; text.len()];
+            text_codes(&mut codes, text);
+            for (&code, &b) in codes.iter().zip(text) {
+                assert_eq!(CLASS_OF_CODE[usize::from(code)], TEXT_CLASS[usize::from(b)], "{b}");
+            }
+        }
+        assert_eq!(CLASS_OF_CODE.map(|class| CODE_OF_CLASS[usize::from(class)]), [0, 1, 2, 3, 4, 5, 6, 7]);
+    }
+
+    #[test]
+    fn test_joint_counts_fold_and_merge() {
+        let codes = |classes: &[u8]| classes.iter().map(|&c| CODE_OF_CLASS[usize::from(c)]).collect::<Vec<_>>();
+        let mut cycles = Cycles::new();
+        cycles.count_joint(0, &codes(&[A, C, G]), &[10, 20, 30], false);
+        // Backwards: the first base at the last cycle; a value above 93 is unusable.
+        cycles.count_joint(0, &codes(&[T, N, OTHER]), &[200, 0, 5], true);
+        let folded = cycles.folded();
+        assert_eq!(folded.bases[0], [1, 0, 0, 0, 0, 1, 0, 0]);
+        assert_eq!(folded.bases[1], [0, 1, 0, 0, 1, 0, 0, 0]);
+        assert_eq!(folded.bases[2], [0, 0, 1, 1, 0, 0, 0, 0]);
+        assert_eq!((folded.qualities[0][10], folded.qualities[0][5]), (1, 1));
+        assert_eq!((folded.qualities[1][20], folded.qualities[1][0]), (1, 1));
+        assert_eq!((folded.qualities[2][30], folded.qualities[2][UNUSABLE]), (1, 1));
+        assert_eq!(folded.qualities.iter().flatten().sum::<u64>(), 6);
+        // Not yet folded: the 64-bit counts are untouched.
+        assert_eq!(cycles.bases.iter().flatten().sum::<u64>(), 0);
+        // A read more could overflow a 32-bit count: the joint counts are folded first.
+        cycles.joint_reads = u32::MAX;
+        cycles.count_joint(1, &codes(&[C]), &[40], false);
+        assert_eq!(cycles.joint_reads, 1);
+        assert_eq!(cycles.bases[0], [1, 0, 0, 0, 0, 1, 0, 0]);
+        let refolded = cycles.folded();
+        assert_eq!(refolded.bases[1], [0, 2, 0, 0, 1, 0, 0, 0]);
+        assert_eq!((refolded.qualities[1][40], refolded.qualities[1][20]), (1, 1));
+        // Merged: the other's joint and 64-bit counts both.
+        let mut merged = Cycles::new();
+        merged.merge(&cycles);
+        merged.merge(&cycles);
+        let merged = merged.folded();
+        for cycle in 0..3 {
+            assert_eq!(merged.bases[cycle].map(|n| n / 2), refolded.bases[cycle]);
+            assert_eq!(merged.qualities[cycle].map(|n| n / 2), refolded.qualities[cycle]);
+        }
     }
 
     #[test]

@@ -339,10 +339,11 @@ pub struct QcReport {
 
 /// The report of `collector`.
 pub(super) fn build(collector: &QcCollector) -> QcReport {
-    let first_fragment_cycles = cycles(&collector.first);
-    let last_fragment_cycles = cycles(&collector.last);
+    let (first, last) = (collector.first.folded(), collector.last.folded());
+    let first_fragment_cycles = cycles(&first);
+    let last_fragment_cycles = cycles(&last);
     let (mut count, mut sum) = (0, 0);
-    for cycles in [&collector.first, &collector.last] {
+    for cycles in [&first, &last] {
         for row in cycles.qualities.iter() {
             let (n, s) = usable(row);
             count += n;
@@ -350,7 +351,7 @@ pub(super) fn build(collector: &QcCollector) -> QcReport {
         }
     }
     let mut bases = BaseCounts::from_classes(&collector.other_bases);
-    for cycles in [&collector.first, &collector.last] {
+    for cycles in [&first, &last] {
         cycles.bases.iter().for_each(|row| bases.add(row));
     }
     let mut references: Vec<ReferenceCounts> = collector
