@@ -466,6 +466,13 @@ async fn qc_rows(db: &Db) {
         .await
         .expect("put");
     qc::put(&mut tx, (ACCOUNT, "q1", ids[2]), 7, qc::Outcome::Failed("bad")).await.expect("put");
+    // A figure given after the same statement ran without it, on the same connection (an aligned
+    // read set after unaligned ones: sqlx 0.8.6 types a missing double as a 4-byte float, which
+    // PostgreSQL kept for a cached statement and then refused the 8-byte value with).
+    let mapped = QcFigures { mapped_percent: Some(97.5), ..low };
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[1]), 6, qc::Outcome::Report { report: &report, figures: mapped })
+        .await
+        .expect("put a mapped percentage after none");
     let found = qc::get(&mut tx, ACCOUNT, "q1", ids[0]).await.expect("get");
     assert_eq!((found.status, found.computed_ms, found.report.as_ref()), (QcStatus::Available, Some(5), Some(&report)));
     let failed = qc::get(&mut tx, ACCOUNT, "q1", ids[2]).await.expect("get");
@@ -480,6 +487,7 @@ async fn qc_rows(db: &Db) {
     let by_quality = qc::compare(&mut tx, ACCOUNT, "q1", (SortBy::MeanQuality, false), 0, 10).await.expect("compare");
     assert_eq!(by_quality.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [ids[1], ids[0]]);
     assert_eq!((by_quality[0].same_etag, by_quality[0].figures.mean_quality), (1, Some(12.0)));
+    assert_eq!(by_quality[0].figures.mapped_percent, Some(97.5));
     let newest = qc::compare(&mut tx, ACCOUNT, "q1", (SortBy::Created, true), 1, 2).await.expect("compare");
     assert_eq!(
         newest.iter().map(|r| (r.id.as_str(), r.qc)).collect::<Vec<_>>(),

@@ -40,6 +40,10 @@ pub async fn put(
         Outcome::Report { report, figures } => (figures, Some(compress(report)?), None),
         Outcome::Failed(message) => (QcFigures::default(), None, Some(message)),
     };
+    // Not a cached statement: sqlx 0.8.6's Any driver binds a missing double as a missing 4-byte
+    // float (`AnyValueKind::Null(Double)` becomes `Option::<f32>::None`), and PostgreSQL keeps that
+    // type for a statement prepared once per connection, then refuses a present 8-byte value
+    // ("incorrect binary data format"): prepared afresh, each insert declares its own types.
     sqlx::query(
         "INSERT INTO read_set_qc (read_set_id, account_id, store_id, computed_ms, mean_quality, gc_percent, \
          mapped_percent, report, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -56,6 +60,7 @@ pub async fn put(
     .bind(figures.mapped_percent)
     .bind(report)
     .bind(failure)
+    .persistent(false)
     .execute(&mut *conn)
     .await?;
     Ok(())
