@@ -94,14 +94,18 @@ pub(super) fn text_codes(codes: &mut [u8], text: &[u8]) {
 /// Joint cells: one per (quality bin, base class), quality-major.
 pub(super) const JOINT: usize = QUALITY_BINS * CLASSES;
 
+/// A joint count.
+type Joint = u16;
+
 /// Counts per cycle of one kind of fragment (first or last).
 ///
 /// The one-pass loops ([`Cycles::count_joint`]) count a base and its quality with a single
-/// increment, in 32-bit joint counts of the cycles counted one by one, held cell by cell (a row of
-/// cycles for each (quality, class) pair): a read's bases then fall on the few pages of the
+/// increment, in 16-bit joint counts of the cycles counted one by one, held cell by cell (a row of
+/// cycles for each (quality, code) pair): a read's bases then fall on the few pages of the
 /// pairs it has rather than on a page for each cycle, which matters more to the counting loop
-/// than the increments themselves. Each read adds at most one to a joint count, so they are
-/// folded into the 64-bit counts before [`u32::MAX`] reads; [`Cycles::folded`] gives the sum.
+/// than the increments themselves, and on half the cache lines 32-bit counts would take. Each
+/// read adds at most one to a joint count, so they are folded into the 64-bit counts before
+/// [`Joint::MAX`] reads (a pass over them every 65,535 reads); [`Cycles::folded`] gives the sum.
 #[derive(Clone)]
 pub(super) struct Cycles {
     /// Base classes per cycle bin.
@@ -110,7 +114,7 @@ pub(super) struct Cycles {
     pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
     /// Bases counted with their quality, per joint cell (`JOINT` rows of `MAX_CYCLES` cycles,
     /// see [`joint_index`]), not yet in `bases` and `qualities`.
-    joint: Box<[u32]>,
+    joint: Box<[Joint]>,
     /// Reads (at least) counted in `joint` since it was last folded.
     joint_reads: u32,
     /// Scratch: the indexes in `joint` of the read being counted.
@@ -154,7 +158,7 @@ impl Cycles {
 /// Adds `joint` counts to the 64-bit ones.
 fn add_joint(
     (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
-    joint: &[u32],
+    joint: &[Joint],
 ) {
     for (cell, row) in joint.chunks_exact(MAX_CYCLES).enumerate() {
         let (quality, class) = (cell / CLASSES, usize::from(CLASS_OF_CODE[cell % CLASSES]));
@@ -339,7 +343,7 @@ impl Cycles {
                 }
             }
         }
-        if self.joint_reads == u32::MAX {
+        if self.joint_reads == u32::from(Joint::MAX) {
             self.fold();
         }
         self.joint_reads += 1;
@@ -461,7 +465,7 @@ mod tests {
         // Not yet folded: the 64-bit counts are untouched.
         assert_eq!(cycles.bases.iter().flatten().sum::<u64>(), 0);
         // A read more could overflow a 32-bit count: the joint counts are folded first.
-        cycles.joint_reads = u32::MAX;
+        cycles.joint_reads = u32::from(Joint::MAX);
         cycles.count_joint(1, &codes(&[C]), &[40], false);
         assert_eq!(cycles.joint_reads, 1);
         assert_eq!(cycles.bases[0], [1, 0, 0, 0, 0, 1, 0, 0]);
