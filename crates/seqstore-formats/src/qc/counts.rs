@@ -464,7 +464,7 @@ mod tests {
         assert_eq!(folded.qualities.iter().flatten().sum::<u64>(), 6);
         // Not yet folded: the 64-bit counts are untouched.
         assert_eq!(cycles.bases.iter().flatten().sum::<u64>(), 0);
-        // A read more could overflow a 32-bit count: the joint counts are folded first.
+        // A read more could overflow a 16-bit count: the joint counts are folded first.
         cycles.joint_reads = u32::from(Joint::MAX);
         cycles.count_joint(1, &codes(&[C]), &[40], false);
         assert_eq!(cycles.joint_reads, 1);
