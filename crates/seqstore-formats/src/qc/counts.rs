@@ -92,7 +92,7 @@ pub(super) fn text_codes(codes: &mut [u8], text: &[u8]) {
 }
 
 /// Joint cells: one per (quality bin, base class), quality-major.
-pub(super) const JOINT: usize = QUALITY_BINS * CLASSES;
+const JOINT: usize = QUALITY_BINS * CLASSES;
 
 /// A joint count.
 type Joint = u16;
