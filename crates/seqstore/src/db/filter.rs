@@ -64,12 +64,15 @@ impl Filter {
         self
     }
 
-    /// Keyset pagination: rows strictly after `(time, id)` in `(time_column, id_column)` order.
+    /// Keyset pagination: rows strictly after `(time, id)` in `(time_column, id_column)` order,
+    /// written as a row-value comparison so that both backends start an index range scan at the
+    /// key (PostgreSQL applied the equivalent `t > $1 OR (t = $1 AND id > $2)` as a filter over
+    /// every earlier row: a deep page cost O(depth)).
     pub fn after(&mut self, time_column: &str, id_column: &str, key: Option<&(i64, String)>) -> &mut Self {
         if let Some((time, id)) = key {
             let t = self.placeholder(Arg::Int(*time));
             let i = self.placeholder(Arg::Text(id.clone()));
-            self.conditions.push(format!("({time_column} > {t} OR ({time_column} = {t} AND {id_column} > {i}))"));
+            self.conditions.push(format!("({time_column}, {id_column}) > ({t}, {i})"));
         }
         self
     }
@@ -105,7 +108,7 @@ mod tests {
         let mut f = Filter::default();
         f.text_eq("a", "x").int_at_least("t", Some(1)).int_below("t", None).after("t", "id", Some(&(5, "9".into())));
         let limit = f.limit(10);
-        assert_eq!(f.sql(), "a = $1 AND t >= $2 AND (t > $3 OR (t = $3 AND id > $4))");
+        assert_eq!(f.sql(), "a = $1 AND t >= $2 AND (t, id) > ($3, $4)");
         assert_eq!(limit, "LIMIT $5");
     }
 }

@@ -135,6 +135,15 @@ pub async fn list(
     kind: JobKind,
     query: &Query,
 ) -> Result<Vec<Job>, Error> {
+    let (sql, filter) = list_statement(account, store, kind, query);
+    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    rows.iter().map(job_from_row).collect()
+}
+
+/// The statement [`list`] runs, with its bound values (for [`super::plans`]): served by
+/// `import_jobs_by_kind` or, with a status, `import_jobs_by_kind_status` (0016), both ending in
+/// `(creation_ms, id)`.
+pub fn list_statement(account: &str, store: &str, kind: JobKind, query: &Query) -> (String, Filter) {
     let mut filter = Filter::default();
     filter.text_eq("account_id", account).text_eq("store_id", store).text_eq("kind", kind.as_str());
     if let Some(status) = &query.status {
@@ -147,8 +156,7 @@ pub async fn list(
     );
     let limit = filter.limit(query.limit);
     let sql = format!("SELECT {JOB_COLUMNS} FROM import_jobs WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
-    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
-    rows.iter().map(job_from_row).collect()
+    (sql, filter)
 }
 
 /// True when an unsettled source names `reference_arn`.

@@ -4,12 +4,14 @@ use sqlx::{AnyConnection, Row};
 
 use super::Error;
 
-/// Read sets `store` of `account` holds or is about to hold: committed rows (any status), sources
-/// of read set imports not settled yet, and uploads still taking parts.
+/// Read sets `store` of `account` holds or is about to hold: committed rows (any status, from
+/// [`super::read_set_counts`]: no count that grows with the store), sources of read set imports
+/// not settled yet, and uploads still taking parts (both bounded by the in-flight quotas, counted
+/// through the indexes on their status).
 pub async fn read_sets_in_store(conn: &mut AnyConnection, account: &str, store: &str) -> Result<i64, Error> {
+    let held = super::read_set_counts::count(conn, account, store).await?;
     let row = sqlx::query(
-        "SELECT (SELECT COUNT(*) FROM read_sets WHERE account_id = $1 AND store_id = $2) \
-         + (SELECT COUNT(*) FROM import_sources WHERE account_id = $1 AND store_id = $2 AND kind = 'readSet' \
+        "SELECT (SELECT COUNT(*) FROM import_sources WHERE account_id = $1 AND store_id = $2 AND kind = 'readSet' \
             AND status IN ('NOT_STARTED', 'IN_PROGRESS')) \
          + (SELECT COUNT(*) FROM uploads WHERE account_id = $1 AND store_id = $2 AND status = 'IN_PROGRESS') AS n",
     )
@@ -17,7 +19,7 @@ pub async fn read_sets_in_store(conn: &mut AnyConnection, account: &str, store: 
     .bind(store)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(row.try_get("n")?)
+    Ok(held + row.try_get::<i64, _>("n")?)
 }
 
 /// Reference stores of `account`.

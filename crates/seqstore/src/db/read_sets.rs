@@ -53,7 +53,7 @@ pub async fn insert(conn: &mut AnyConnection, set: &ReadSet) -> Result<(), Error
         .bind(set.files.total_bytes() as i64)
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    super::read_set_counts::add(conn, &set.account, &set.store_id, &set.id, 1).await
 }
 
 /// Fills a PROCESSING_UPLOAD read set with what processing its parts produced (status, counts,
@@ -125,6 +125,15 @@ pub struct Query {
 
 /// One page of a store's read sets in `(creation_ms, id)` order.
 pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &Query) -> Result<Vec<ReadSet>, Error> {
+    let (sql, filter) = list_statement(account, store, query);
+    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The statement [`list`] runs, with its bound values (for [`super::plans`]): every equality
+/// filter has an index of 0016 that ends in `(creation_ms, id)`, so a page of any filter, first or
+/// deep, is one index range read in order.
+pub fn list_statement(account: &str, store: &str, query: &Query) -> (String, Filter) {
     let mut filter = Filter::default();
     filter
         .text_eq("account_id", account)
@@ -151,8 +160,7 @@ pub async fn list(conn: &mut AnyConnection, account: &str, store: &str, query: &
     );
     let limit = filter.limit(query.limit);
     let sql = format!("SELECT {READ_COLUMNS} FROM read_sets WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
-    let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
-    rows.iter().map(from_row).collect()
+    (sql, filter)
 }
 
 /// The first other read set of `set`'s store (and account) with the same content as `set`: the
@@ -196,18 +204,19 @@ pub async fn delete(conn: &mut AnyConnection, account: &str, store: &str, id: &s
     if done.rows_affected() != 1 {
         return Ok(false);
     }
+    super::read_set_counts::add(conn, account, store, id, -1).await?;
     super::qc::delete(conn, id).await?;
     Ok(true)
 }
 
-/// Number of read sets in a store.
-pub async fn count_in_store(conn: &mut AnyConnection, account: &str, store: &str) -> Result<i64, Error> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM read_sets WHERE account_id = $1 AND store_id = $2")
+/// True when a store holds at least one read set (one index entry read, whatever the store holds).
+pub async fn any_in_store(conn: &mut AnyConnection, account: &str, store: &str) -> Result<bool, Error> {
+    let row = sqlx::query("SELECT id FROM read_sets WHERE account_id = $1 AND store_id = $2 LIMIT 1")
         .bind(account)
         .bind(store)
-        .fetch_one(&mut *conn)
+        .fetch_optional(&mut *conn)
         .await?;
-    Ok(row.try_get("n")?)
+    Ok(row.is_some())
 }
 
 /// Up to `limit` read sets of every account with ids after `after` (`""` for the first page), in

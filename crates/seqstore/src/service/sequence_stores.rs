@@ -228,7 +228,7 @@ impl Service {
             return Err(not_found(id));
         }
         let conflict = |reason| Error::Conflict { kind: KIND, id: id.to_owned(), reason };
-        if db::read_sets::count_in_store(&mut tx, &caller.account, id).await? > 0 {
+        if db::read_sets::any_in_store(&mut tx, &caller.account, id).await? {
             return Err(conflict("still holds read sets: delete them first (BatchDeleteReadSet)"));
         }
         if db::import_jobs::count_active(&mut tx, &caller.account, Some(id), &[JobFamily::Import]).await? > 0 {
@@ -238,6 +238,7 @@ impl Service {
             return Err(conflict("has direct uploads in progress: complete or abort them first"));
         }
         rows::delete(&mut tx, &caller.account, id).await?;
+        db::read_set_counts::forget(&mut tx, &caller.account, id).await?;
         db::s3_access_policies::clear(&mut tx, &caller.account, id).await?;
         db::tags::clear(&mut tx, &self.sequence_store_arn(caller, id)).await?;
         idempotency::forget_resource(&mut tx, &caller.account, id).await?;
