@@ -113,10 +113,15 @@ pub(super) struct Cycles {
     /// Quality values per cycle bin.
     pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
     /// Bases counted with their quality, per joint cell (`JOINT` rows of `MAX_CYCLES` cycles,
-    /// see [`joint_index`]), not yet in `bases` and `qualities`.
-    joint: Box<[Joint]>,
+    /// see [`joint_index`]), not yet in `bases` and `qualities`; empty until the first read is
+    /// counted (a collector of single-end reads never fills its last fragments', and a file of
+    /// two reads must not pay for zeroing 0.56 MB it never touches).
+    joint: Vec<Joint>,
     /// Reads (at least) counted in `joint` since it was last folded.
     joint_reads: u32,
+    /// Cycles of each row of `joint` touched since it was last folded (the longest read's end):
+    /// folding reads and clears only those.
+    joint_cycles: usize,
     /// Scratch: the indexes in `joint` of the read being counted.
     indexes: Box<[u32; MAX_CYCLES]>,
 }
@@ -126,17 +131,20 @@ impl Cycles {
         Self {
             bases: zeroed([0; CLASSES]),
             qualities: zeroed([0; QUALITY_BINS]),
-            joint: vec![0; JOINT * MAX_CYCLES].into_boxed_slice(),
+            joint: Vec::new(),
             joint_reads: 0,
+            joint_cycles: 0,
             indexes: zeroed(0),
         }
     }
 
     /// Moves the joint counts into `bases` and `qualities`.
     fn fold(&mut self) {
-        add_joint((&mut self.bases, &mut self.qualities), &self.joint);
-        self.joint.fill(0);
+        let cycles = self.joint_cycles;
+        add_joint((&mut self.bases, &mut self.qualities), &self.joint, cycles);
+        self.joint.chunks_exact_mut(MAX_CYCLES).for_each(|row| row[..cycles].fill(0));
         self.joint_reads = 0;
+        self.joint_cycles = 0;
     }
 
     /// These counts with the joint ones folded in.
@@ -144,25 +152,26 @@ impl Cycles {
         let mut folded = Cycles::new();
         folded.bases.clone_from(&self.bases);
         folded.qualities.clone_from(&self.qualities);
-        add_joint((&mut folded.bases, &mut folded.qualities), &self.joint);
+        add_joint((&mut folded.bases, &mut folded.qualities), &self.joint, self.joint_cycles);
         folded
     }
 
     pub(super) fn merge(&mut self, other: &Cycles) {
         add_rows(&mut self.bases[..], &other.bases[..]);
         add_rows(&mut self.qualities[..], &other.qualities[..]);
-        add_joint((&mut self.bases, &mut self.qualities), &other.joint);
+        add_joint((&mut self.bases, &mut self.qualities), &other.joint, other.joint_cycles);
     }
 }
 
-/// Adds `joint` counts to the 64-bit ones.
+/// Adds `joint` counts (the first `cycles` of each row; the others are zero) to the 64-bit ones.
 fn add_joint(
     (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
     joint: &[Joint],
+    cycles: usize,
 ) {
     for (cell, row) in joint.chunks_exact(MAX_CYCLES).enumerate() {
         let (quality, class) = (cell / CLASSES, usize::from(CLASS_OF_CODE[cell % CLASSES]));
-        for (cycle, &n) in row.iter().enumerate().filter(|&(_, &n)| n > 0) {
+        for (cycle, &n) in row[..cycles].iter().enumerate().filter(|&(_, &n)| n > 0) {
             bases[cycle][class] += u64::from(n);
             qualities[cycle][quality] += u64::from(n);
         }
@@ -346,7 +355,11 @@ impl Cycles {
         if self.joint_reads == u32::from(Joint::MAX) {
             self.fold();
         }
+        if self.joint.is_empty() {
+            self.joint = vec![0; JOINT * MAX_CYCLES];
+        }
         self.joint_reads += 1;
+        self.joint_cycles = self.joint_cycles.max(start + len);
         let joint = &mut self.joint[..];
         for &index in &self.indexes[..len] {
             joint[index as usize] += 1;
