@@ -118,23 +118,37 @@ def import_jobs(omics, store, sources_dir, first_job, jobs):
         return out
 
     pending = list(range(first_job, first_job + jobs))
-    in_flight = {}
+    in_flight = {}  # job id -> (submitted at, creationTime)
     times = []
     while pending or in_flight:
         while pending and len(in_flight) < IN_FLIGHT:
             job = pending.pop(0)
             t = time.monotonic()
             resp = omics.start_read_set_import_job(sequenceStoreId=store, roleArn=ROLE, sources=sources(job))
-            in_flight[resp["id"]] = t
+            in_flight[resp["id"]] = (t, resp["creationTime"])
         time.sleep(0.1)
-        for job_id in list(in_flight):
-            status = omics.get_read_set_import_job(sequenceStoreId=store, id=job_id)["status"]
-            if status == "COMPLETED":
-                times.append((in_flight.pop(job_id), time.monotonic()))
-            elif status in ("FAILED", "COMPLETED_WITH_FAILURES", "CANCELLED"):
-                detail = omics.get_read_set_import_job(sequenceStoreId=store, id=job_id)
-                bad = [s.get("statusMessage") for s in detail["sources"] if s["status"] != "FINISHED"]
-                raise SystemExit("import job %s ended %s: %s" % (job_id, status, bad[:3]))
+        # One ListReadSetImportJobs from the oldest job in flight (summaries, no sources) instead of
+        # a GetReadSetImportJob per job: the polling must not be a load of its own.
+        oldest = min(c for _, c in in_flight.values())
+        token = None
+        while True:
+            kw = {"nextToken": token} if token else {}
+            page = omics.list_read_set_import_jobs(sequenceStoreId=store, maxResults=100,
+                                                   filter={"createdAfter": oldest}, **kw)
+            now = time.monotonic()
+            for summary in page["importJobs"]:
+                job_id, status = summary["id"], summary["status"]
+                if job_id not in in_flight:
+                    continue
+                if status == "COMPLETED":
+                    times.append((in_flight.pop(job_id)[0], now))
+                elif status in ("FAILED", "COMPLETED_WITH_FAILURES", "CANCELLED"):
+                    detail = omics.get_read_set_import_job(sequenceStoreId=store, id=job_id)
+                    bad = [x.get("statusMessage") for x in detail["sources"] if x["status"] != "FINISHED"]
+                    raise SystemExit("import job %s ended %s: %s" % (job_id, status, bad[:3]))
+            token = page.get("nextToken")
+            if not token:
+                break
     return times
 
 

@@ -77,6 +77,28 @@ impl Filter {
         self
     }
 
+    /// The lower bound of a keyset list filtered by time: rows strictly after `after` when given,
+    /// otherwise rows with `time_column >= from`. A next page's key already satisfies `from` (it is
+    /// a row of the previous page), so the row value alone bounds it: both bounds together would
+    /// let SQLite start its range at `from` and filter every row up to the key (a deep page of a
+    /// `createdAfter` list cost O(depth)). A key before `from` (not a page of this filter) keeps
+    /// both.
+    pub fn from_or_after(
+        &mut self,
+        time_column: &str,
+        id_column: &str,
+        from: Option<i64>,
+        after: Option<&(i64, String)>,
+    ) -> &mut Self {
+        match (from, after) {
+            (Some(from), Some((time, _))) if *time < from => {
+                self.int_at_least(time_column, Some(from)).after(time_column, id_column, after)
+            }
+            (_, Some(_)) => self.after(time_column, id_column, after),
+            (from, None) => self.int_at_least(time_column, from),
+        }
+    }
+
     /// The SQL after `WHERE`, and the number of placeholders used so far.
     pub fn sql(&self) -> String {
         if self.conditions.is_empty() { "TRUE".to_owned() } else { self.conditions.join(" AND ") }
@@ -110,5 +132,20 @@ mod tests {
         let limit = f.limit(10);
         assert_eq!(f.sql(), "a = $1 AND t >= $2 AND (t, id) > ($3, $4)");
         assert_eq!(limit, "LIMIT $5");
+    }
+
+    #[test]
+    fn a_key_replaces_the_lower_time_bound_it_satisfies() {
+        let key = (5, "9".to_owned());
+        let sql = |from, after| {
+            let mut f = Filter::default();
+            f.from_or_after("t", "id", from, after);
+            f.sql()
+        };
+        assert_eq!(sql(Some(3), Some(&key)), "(t, id) > ($1, $2)");
+        assert_eq!(sql(None, Some(&key)), "(t, id) > ($1, $2)");
+        assert_eq!(sql(Some(3), None), "t >= $1");
+        assert_eq!(sql(Some(7), Some(&key)), "t >= $1 AND (t, id) > ($2, $3)");
+        assert_eq!(sql(None, None), "TRUE");
     }
 }

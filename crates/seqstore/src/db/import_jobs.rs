@@ -149,9 +149,10 @@ pub fn list_statement(account: &str, store: &str, kind: JobKind, query: &Query) 
     if let Some(status) = &query.status {
         filter.text_eq("status", status);
     }
-    filter.int_at_least("creation_ms", query.created_from).int_below("creation_ms", query.created_before).after(
+    filter.int_below("creation_ms", query.created_before).from_or_after(
         "creation_ms",
         "id",
+        query.created_from,
         query.after.as_ref(),
     );
     let limit = filter.limit(query.limit);
