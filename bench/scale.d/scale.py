@@ -207,7 +207,7 @@ def measure(args, server, omics, store, size, backend, emit):
         if token is None:
             raise SystemExit("ListReadSets %s has no page %d" % (name, deep))
         deep_path = "%s&nextToken=%s" % (path, quote(token, safe=""))
-        ops.append(("ListReadSets %s, page %d" % (name, deep), "list", ["POST\t%s\t%s" % (deep_path, body)],
+        ops.append(("ListReadSets %s, page %d" % (name, deep), "list",  # render.py: "half way in" ["POST\t%s\t%s" % (deep_path, body)],
                     args.list_rate))
     for status in ("COMPLETED", "FAILED"):
         body = json.dumps({"filter": {"status": status}})
@@ -307,9 +307,10 @@ def run_backend(args, backend, emit):
               "peak_rss_mib": server.peak_rss_mib(), "deadlocks": server.deadlocks()})
         if args.mode == "full":
             more = args.import_read_sets // PER_JOB - first_jobs
-            log("%s: importing %d more read sets" % (backend, more * PER_JOB))
-            times = import_jobs(omics, store, args.sources, first_jobs, more)
-            throughput_rows(backend, times, 10000, emit)
+            if more:
+                log("%s: importing %d more read sets" % (backend, more * PER_JOB))
+                times = import_jobs(omics, store, args.sources, first_jobs, more)
+                throughput_rows(backend, times, 10000, emit)
             bulk = args.read_sets - args.import_read_sets
             log("%s: %d read sets and %d jobs in bulk" % (backend, bulk, args.bulk_jobs))
             out = subprocess.run([args.scale_bin, "fill", "--db", db_url, "--store", store, "--read-sets", str(bulk),
@@ -339,9 +340,13 @@ def main():
     ap.add_argument("--seconds", type=float, default=5)
     ap.add_argument("--metadata-rate", type=float, default=2000)
     ap.add_argument("--list-rate", type=float, default=200)
+    ap.add_argument("--import", dest="import_read_sets", type=int, default=None,
+                    help="full mode: read sets imported before the bulk rows (default 100,000; at least 10,000)")
     args = ap.parse_args()
     args.read_sets = 1000000 if args.mode == "full" else 10000
-    args.import_read_sets = 100000 if args.mode == "full" else 10000
+    if args.import_read_sets is None or args.mode == "quick":
+        args.import_read_sets = 100000 if args.mode == "full" else 10000
+    args.import_read_sets = max(10000, args.import_read_sets // PER_JOB * PER_JOB)
     args.bulk_jobs = 100000
     args.sources = os.path.join(args.work, "sources")
     write_sources(args.sources, args.import_read_sets)
@@ -349,7 +354,7 @@ def main():
         def emit(row):
             raw.write(json.dumps(row) + "\n")
             raw.flush()
-        emit({"kind": "meta", "mode": args.mode, "seconds": args.seconds, "metadata_rate": args.metadata_rate,
+        emit({"kind": "meta", "mode": args.mode, "imported": args.import_read_sets, "seconds": args.seconds, "metadata_rate": args.metadata_rate,
               "list_rate": args.list_rate, "in_flight": IN_FLIGHT, "per_job": PER_JOB})
         for backend in args.backends.split(","):
             run_backend(args, backend, emit)
