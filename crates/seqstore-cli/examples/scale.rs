@@ -101,7 +101,7 @@ async fn fill(args: &[String]) -> Result<(), Failure> {
         }
         tx.commit().await?;
         done = (done + 1_000).min(count);
-        if done % 100_000 == 0 {
+        if done.is_multiple_of(100_000) {
             eprintln!("scale fill: {done} of {count} read sets");
         }
     }
