@@ -207,7 +207,8 @@ def measure(args, server, omics, store, size, backend, emit):
         if token is None:
             raise SystemExit("ListReadSets %s has no page %d" % (name, deep))
         deep_path = "%s&nextToken=%s" % (path, quote(token, safe=""))
-        ops.append(("ListReadSets %s, page %d" % (name, deep), "list",  # render.py: "half way in" ["POST\t%s\t%s" % (deep_path, body)],
+        # render.py names it "half way in", the page a column of its own.
+        ops.append(("ListReadSets %s, page %d" % (name, deep), "list", ["POST\t%s\t%s" % (deep_path, body)],
                     args.list_rate))
     for status in ("COMPLETED", "FAILED"):
         body = json.dumps({"filter": {"status": status}})
