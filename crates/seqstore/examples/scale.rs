@@ -1,6 +1,7 @@
 //! `bench/scale`'s Rust half (issue #28): fills a store's database in bulk, prints the query plans
 //! of every list, and drives open-loop load at a fixed rate. Not part of the product: an example
-//! so that it builds with the crate's dev-dependencies and the library's own database layer.
+//! of the `seqstore` crate, beside the database layer it drives (the CLI crate is an API client and
+//! never reaches the database).
 //!
 //! ```text
 //! scale fill  --db URL --store ID --read-sets N --jobs M      rows through the database layer
