@@ -56,9 +56,10 @@ pub async fn list(conn: &mut AnyConnection, account: &str, query: &Query) -> Res
     if let Some(name) = &query.name {
         filter.text_eq("name", name);
     }
-    filter.int_at_least("creation_ms", query.created_from).int_below("creation_ms", query.created_before).after(
+    filter.int_below("creation_ms", query.created_before).from_or_after(
         "creation_ms",
         "id",
+        query.created_from,
         query.after.as_ref(),
     );
     let limit = filter.limit(query.limit);

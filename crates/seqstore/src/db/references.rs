@@ -72,9 +72,10 @@ pub async fn list(
     if let Some(md5) = &query.md5 {
         filter.text_eq("md5", md5);
     }
-    filter.int_at_least("creation_ms", query.created_from).int_below("creation_ms", query.created_before).after(
+    filter.int_below("creation_ms", query.created_before).from_or_after(
         "creation_ms",
         "id",
+        query.created_from,
         query.after.as_ref(),
     );
     let limit = filter.limit(query.limit);

@@ -68,11 +68,10 @@ pub async fn list(conn: &mut AnyConnection, account: &str, query: &Query) -> Res
         filter.text_eq("name", name);
     }
     filter
-        .int_at_least("creation_ms", query.created_from)
         .int_below("creation_ms", query.created_before)
         .int_at_least("update_ms", query.updated_from)
         .int_below("update_ms", query.updated_before)
-        .after("creation_ms", "id", query.after.as_ref());
+        .from_or_after("creation_ms", "id", query.created_from, query.after.as_ref());
     let limit = filter.limit(query.limit);
     let sql = format!("SELECT {COLUMNS} FROM sequence_stores WHERE {} ORDER BY creation_ms, id {limit}", filter.sql());
     let rows = filter.bind(sqlx::query(&sql)).fetch_all(&mut *conn).await?;
