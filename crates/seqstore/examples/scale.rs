@@ -9,7 +9,7 @@
 //! scale load  --endpoint URL --requests FILE --rate R --seconds S
 //! ```
 //!
-//! `fill` copies the store's newest read set (one an import made) `N` times through
+//! `fill` copies the store's first read set (in list order; one an import made) `N` times through
 //! `db::read_sets::insert` — the function an import's commit calls, counter included — in
 //! transactions of 1,000, each with a freshly reserved id, a later creation time, and the
 //! benchmark's filter values (see [`FILTER_VALUES`]); then inserts `M` settled import job rows
@@ -78,8 +78,8 @@ async fn fill(args: &[String]) -> Result<(), Failure> {
     let account = account_of(&db, &store).await?;
     let started = Instant::now();
     let mut conn = db.pool().acquire().await?;
-    let newest = read_sets::Query { limit: 1, ..Default::default() };
-    let mut template = read_sets::list(&mut conn, &account, &store, &newest).await?;
+    let first = read_sets::Query { limit: 1, ..Default::default() };
+    let mut template = read_sets::list(&mut conn, &account, &store, &first).await?;
     drop(conn);
     let mut template = template.pop().ok_or("the store holds no read set to copy: import one first")?;
     let latest = sqlx::query("SELECT MAX(creation_ms) AS t FROM read_sets WHERE store_id = $1")
