@@ -27,12 +27,15 @@ pub mod settings;
 pub mod stored_files;
 pub mod tags;
 pub mod tiers;
+mod tx;
 pub mod uploads;
 
 use std::sync::Once;
 
 use sqlx::any::AnyConnectOptions;
-use sqlx::{Any, AnyPool, ConnectOptions, Transaction};
+use sqlx::{AnyPool, ConnectOptions};
+
+pub use self::tx::Tx;
 
 /// Which database engine is behind the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -97,10 +100,9 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
     page_cap: pool::PageCap,
+    /// SQLite's writers of this process queue here before `BEGIN IMMEDIATE` ([`tx`]).
+    writers: tx::WriteQueue,
 }
-
-/// A write transaction.
-pub type Tx = Transaction<'static, Any>;
 
 static DRIVERS: Once = Once::new();
 
@@ -123,7 +125,7 @@ impl Db {
         let options = options.log_statements(tracing::log::LevelFilter::Trace);
         let page_cap = pool::PageCap::default();
         let pool = pool::open(backend, options, &page_cap).await.map_err(connect_err)?;
-        let db = Self { pool, backend, page_cap };
+        let db = Self { pool, backend, page_cap, writers: tx::WriteQueue::default() };
         db.migrate().await?;
         Ok(db)
     }
@@ -149,12 +151,18 @@ impl Db {
         &self.pool
     }
 
-    /// Starts a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`),
-    /// so two writers queue on the busy timeout instead of failing on lock upgrade.
+    /// Starts a write transaction. On SQLite it first waits for its turn among this process's
+    /// writers (a FIFO queue, see [`tx`]), then takes the write lock at once (`BEGIN IMMEDIATE`) so
+    /// it never fails on lock upgrade; the turn ends with the transaction. A task must not begin a
+    /// second transaction while it holds one (on SQLite that waits for itself until the turn's
+    /// timeout).
     pub async fn begin(&self) -> Result<Tx, Error> {
         Ok(match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+            Backend::Sqlite => {
+                let turn = self.writers.turn().await?;
+                Tx::new(self.pool.begin_with("BEGIN IMMEDIATE").await?, Some(turn))
+            }
+            Backend::Postgres => Tx::new(self.pool.begin().await?, None),
         })
     }
 
