@@ -16,12 +16,10 @@ status 3 only when a server's peak RSS reaches 512 MiB (results written all the 
 input. Standard library only.
 """
 
-import argparse
 import statistics
-import sys
 from collections import OrderedDict
 
-from render import RSS_LIMIT_MIB, fmt_mib, fmt_s, load, md_escape
+from render import RSS_LIMIT_MIB, cli, fmt_mib, fmt_s, machine_table, md_escape, runs_and_notes
 
 IMPORT = "seqstore import"
 PIPELINE = "pipeline: flagstat + index + view | md5sum + cp"
@@ -58,14 +56,8 @@ def render(runs, meta, inputs):
       "mean: `bench/README.md`, \"Restated import limits\"." % (
           " --quick" if meta.get("mode", "").startswith("quick") else ""))
     w("")
-    w("## Machine")
-    w("")
-    w("| key | value |")
-    w("|---|---|")
-    for key in ("date", "date-end", "mode", "runs", "cpu", "nproc", "memory", "kernel", "seqstore",
-                "tools", "load-start", "load-end"):
-        w("| %s | %s |" % (key, md_escape(meta.get(key, "-"))))
-    w("")
+    machine_table(w, meta, ("date", "date-end", "mode", "runs", "cpu", "nproc", "memory", "kernel",
+                            "seqstore", "tools", "load-start", "load-end"))
     w("## Inputs")
     w("")
     w("| format | file | file MB | records | SAM text MB |")
@@ -147,41 +139,9 @@ def render(runs, meta, inputs):
             w("| %s | %s | %s | %d | %s |" % (fmt, family, fmt_mib(i[2]), RSS_LIMIT_MIB,
                                              "PASS" if ok else "FAIL"))
     w("")
-    w("## Runs")
-    w("")
-    w("| format | row | run | wall s | RSS MiB | CPU s |")
-    w("|---|---|---:|---:|---:|---:|")
-    for (fmt, tool), rs in runs.items():
-        for run, wall, rss, cpu in rs:
-            w("| %s | %s | %d | %s | %s | %s |" % (
-                fmt, md_escape(tool), run, fmt_s(wall), fmt_mib(rss) if rss is not None else "-",
-                fmt_s(cpu) if cpu is not None else "-"))
-    w("")
-    notes = [v for k, v in meta.items() if k.startswith("note")]
-    if notes:
-        w("## Notes")
-        w("")
-        for n in notes:
-            w("- " + n)
-        w("")
+    runs_and_notes(w, runs, meta, "row")
     return "\n".join(out), failed
 
 
-def main():
-    ap = argparse.ArgumentParser(description="render bench/results-limits.md")
-    ap.add_argument("--runs", required=True)
-    ap.add_argument("--meta", required=True)
-    ap.add_argument("--out", default="-")
-    args = ap.parse_args()
-    runs, meta, inputs = load(args.runs, args.meta)
-    text, failed = render(runs, meta, inputs)
-    if args.out == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.out, "w") as f:
-            f.write(text)
-    sys.exit(3 if failed else 0)
-
-
 if __name__ == "__main__":
-    main()
+    cli(render, "render bench/results-limits.md")

@@ -18,6 +18,8 @@ import statistics
 import sys
 from collections import OrderedDict
 
+from render import machine_table
+
 TARGET = 1.15
 ON = "seqstore import, QC on"
 OFF = "seqstore import, QC off"
@@ -72,14 +74,8 @@ def render(runs, meta, inputs):
       "drift hits both alike. Target (issue #27): the best-of-%s import with QC at most %.2f x the "
       "best-of-%s import without, in every format." % (nruns, nruns, TARGET, nruns))
     w("")
-    w("## Machine")
-    w("")
-    w("| key | value |")
-    w("|---|---|")
-    for key in ("date", "date-end", "mode", "runs", "cpu", "nproc", "memory", "kernel", "seqstore",
-                "load-start", "load-end"):
-        w("| %s | %s |" % (key, md_escape(meta.get(key, "-"))))
-    w("")
+    machine_table(w, meta, ("date", "date-end", "mode", "runs", "cpu", "nproc", "memory", "kernel",
+                            "seqstore", "load-start", "load-end"))
 
     w("## Import time, QC on / QC off")
     w("")

@@ -86,13 +86,7 @@ def render(runs, meta, inputs):
       "What the figures mean: `bench/README.md`." % (
           (" --quick" if mode.startswith("quick") else "") + (" --only-flat" if "only-flat" in mode else "")))
     w("")
-    w("## Machine")
-    w("")
-    w("| key | value |")
-    w("|---|---|")
-    for key in ("date", "mode", "cpu", "nproc", "memory", "kernel", "seqstore", "tools"):
-        w("| %s | %s |" % (key, md_escape(meta.get(key, "-"))))
-    w("")
+    machine_table(w, meta, ("date", "mode", "cpu", "nproc", "memory", "kernel", "seqstore", "tools"))
 
     w("## Inputs")
     w("")
@@ -209,9 +203,27 @@ def render(runs, meta, inputs):
                 inputs[four][1] / 1e9, fmt_mib(p4), p4 / p1, "PASS" if ok else "FAIL"))
         w("")
 
+    runs_and_notes(w, runs, meta, "tool")
+    return "\n".join(out), failed
+
+
+def machine_table(w, meta, keys):
+    """Appends the Machine table: each of KEYS with its meta value ("-" when absent)."""
+    w("## Machine")
+    w("")
+    w("| key | value |")
+    w("|---|---|")
+    for key in keys:
+        w("| %s | %s |" % (key, md_escape(meta.get(key, "-"))))
+    w("")
+
+
+def runs_and_notes(w, runs, meta, label):
+    """Appends the Runs table (every run of every row; LABEL heads the row column) and the Notes
+    (the meta lines whose key starts with "note") through the line writer W."""
     w("## Runs")
     w("")
-    w("| format | tool | run | wall s | RSS MiB | CPU s |")
+    w("| format | %s | run | wall s | RSS MiB | CPU s |" % label)
     w("|---|---|---:|---:|---:|---:|")
     for (fmt, tool), rs in runs.items():
         for run, wall, rss, cpu in rs:
@@ -226,25 +238,26 @@ def render(runs, meta, inputs):
         for n in notes:
             w("- " + n)
         w("")
-    return "\n".join(out), failed
 
 
-def main():
-    ap = argparse.ArgumentParser(description="render bench/results.md")
+def cli(render_fn, description):
+    """The renderers' command line: --runs, --meta, --out (default "-", standard output); writes
+    what RENDER_FN(runs, meta, inputs) returns and exits 3 when it reports a failure."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--runs", required=True)
     ap.add_argument("--meta", required=True)
     ap.add_argument("--out", default="-")
     args = ap.parse_args()
     runs, meta, inputs = load(args.runs, args.meta)
-    text, failed = render(runs, meta, inputs)
+    text, failed = render_fn(runs, meta, inputs)
     if args.out == "-":
         sys.stdout.write(text)
     else:
         with open(args.out, "w") as f:
             f.write(text)
-    # 3 = a memory limit or flatness check FAILed (results are written all the same)
     sys.exit(3 if failed else 0)
 
 
 if __name__ == "__main__":
-    main()
+    # 3 = a memory limit or flatness check FAILed (results are written all the same)
+    cli(render, "render bench/results.md")
