@@ -312,6 +312,8 @@ def run_backend(args, backend, emit):
                 log("%s: importing %d more read sets" % (backend, more * PER_JOB))
                 times = import_jobs(omics, store, args.sources, first_jobs, more)
                 throughput_rows(backend, times, 10000, emit)
+            if args.imports_only:
+                return
             bulk = args.read_sets - args.import_read_sets
             log("%s: %d read sets and %d jobs in bulk" % (backend, bulk, args.bulk_jobs))
             out = subprocess.run([args.scale_bin, "fill", "--db", db_url, "--store", store, "--read-sets", str(bulk),
@@ -343,6 +345,8 @@ def main():
     ap.add_argument("--list-rate", type=float, default=200)
     ap.add_argument("--import", dest="import_read_sets", type=int, default=None,
                     help="full mode: read sets imported before the bulk rows (default 100,000; at least 10,000)")
+    ap.add_argument("--imports-only", action="store_true",
+                    help="full mode: stop after the imports (no bulk rows, no measurement at 1,000,000)")
     args = ap.parse_args()
     args.read_sets = 1000000 if args.mode == "full" else 10000
     if args.import_read_sets is None or args.mode == "quick":
