@@ -207,6 +207,18 @@ pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) 
 /// A claimable source is NOT_STARTED, or IN_PROGRESS with a lease expired before `$1`.
 const CLAIMABLE: &str = "(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND lease_expires_ms < $1))";
 
+/// The job of the oldest [`CLAIMABLE`] source (`$1`: now). One indexed lookup per status, each the
+/// oldest of its kind, and the older of the two: written as [`CLAIMABLE`]'s OR, neither backend
+/// can use the `(status, created_ms)` index, and SQLite scanned and sorted every source ever
+/// imported (26.7 ms at 60,000, inside the claim's write transaction; 0.055 ms this way, #28).
+const OLDEST_CLAIMABLE: &str = "SELECT job_id FROM (\
+     SELECT job_id, created_ms, idx FROM (SELECT job_id, created_ms, idx FROM import_sources \
+       WHERE status = 'NOT_STARTED' ORDER BY created_ms, job_id, idx LIMIT 1) AS fresh \
+     UNION ALL \
+     SELECT job_id, created_ms, idx FROM (SELECT job_id, created_ms, idx FROM import_sources \
+       WHERE status = 'IN_PROGRESS' AND lease_expires_ms < $1 ORDER BY created_ms, job_id, idx LIMIT 1) AS expired\
+   ) AS oldest ORDER BY created_ms, job_id, idx LIMIT 1";
+
 /// Claims the oldest claimable source (NOT_STARTED, or IN_PROGRESS with an expired lease) for
 /// `owner` until `expires`, with a fresh lease generation and an output id: the one reserved at
 /// submission, or a newly reserved one for the kinds that produce a fresh output per attempt (each
@@ -226,9 +238,9 @@ pub async fn claim(
     // when the job has none left, the search starts again).
     let lock = if backend == Backend::Postgres { "FOR UPDATE" } else { "" };
     let row = loop {
-        let sql =
-            format!("SELECT job_id FROM import_sources WHERE {CLAIMABLE} ORDER BY created_ms, job_id, idx LIMIT 1");
-        let Some(row) = sqlx::query(&sql).bind(now).fetch_optional(&mut *conn).await? else { return Ok(None) };
+        let Some(row) = sqlx::query(OLDEST_CLAIMABLE).bind(now).fetch_optional(&mut *conn).await? else {
+            return Ok(None);
+        };
         let job_id: String = row.try_get("job_id")?;
         lock_job(conn, backend, &job_id).await?;
         let sql = format!(
