@@ -1,4 +1,5 @@
-//! Workers: each claims one source at a time through the service's job engine, runs the claimed
+//! Workers: each claims one source at a time through the service's job engine (or is handed the
+//! next by the previous settlement, see `Service::run_claim`), runs the claimed
 //! attempt there to its end, and logs and counts what happened. A start-up step resumes this
 //! node's interrupted sources and sweeps orphan objects, then starts two background passes: one
 //! records the MD5 of files stored without one, the other the refget identifiers (and
@@ -78,21 +79,32 @@ impl Workers {
 
 async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver<bool>, n: usize) {
     let poll = Duration::from_secs(1);
+    // A source the previous settlement claimed for this worker (see `Service::run_claim`). One
+    // still held when the worker stops is left as an interrupted attempt is: this node's restart
+    // resumes it at once, another node once its lease expires.
+    let mut next = None;
     while !*stopped.borrow() {
-        match service.claim_source(&settings).await {
+        let claimed = match next.take() {
+            Some(claim) => Ok(Some(claim)),
+            None => service.claim_source(&settings).await,
+        };
+        match claimed {
             Ok(Some(claim)) => {
                 report::claimed(&service, &claim, n);
                 let started = Instant::now();
                 // Everything the attempt logs carries its job and source.
                 let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
-                let attempt = service.run_claim(&settings, &claim).instrument(span);
+                let attempt = service.run_claim(&settings, &claim, true).instrument(span);
                 let ended = tokio::select! {
                     ended = attempt => Some(ended),
                     _ = stopped.changed() => None,
                 };
                 report::ended(&service);
                 match ended {
-                    Some(ended) => report::settled(&service, &claim, &ended, started),
+                    Some((ended, following)) => {
+                        report::settled(&service, &claim, &ended, started);
+                        next = following;
+                    }
                     None => break,
                 }
             }

@@ -258,16 +258,23 @@ async fn import_queue(db: &Db) {
     assert_eq!((taken.index, taken.previous.as_deref()), (second.index, Some(second.output_id.as_str())));
     assert!(taken.generation > second.generation);
     let mut tx = db.begin().await.expect("begin");
-    let stale = import_jobs::settle_source(&mut tx, &second, SourceStatus::Finished, None, None, 2000).await;
+    let stale = import_jobs::settle_source(&mut tx, &second, SourceStatus::Finished, (None, None), None, 2000).await;
     assert!(!stale.expect("settle"), "a stale generation cannot commit");
     assert!(!import_jobs::renew(&mut tx, &second, 2000, 9000, 1, None).await.expect("renew"), "nor renew");
     assert!(import_jobs::renew(&mut tx, &taken, 2000, 3000, 7, Some(100)).await.expect("renew"));
     // An expired lease cannot be renewed, even with the current generation: expiry is final.
     assert!(!import_jobs::renew(&mut tx, &first, 6000, 9000, 1, None).await.expect("renew"), "expired");
     assert!(
-        import_jobs::settle_source(&mut tx, &taken, SourceStatus::Failed, Some("bad"), Some("bad input"), 2100)
-            .await
-            .expect("settle")
+        import_jobs::settle_source(
+            &mut tx,
+            &taken,
+            SourceStatus::Failed,
+            (Some("bad"), Some("bad input")),
+            Some((9, Some(100))),
+            2100
+        )
+        .await
+        .expect("settle")
     );
     import_jobs::settle_job(&mut tx, "3000000001", 2100).await.expect("settle job");
     tx.commit().await.expect("commit");
@@ -281,7 +288,9 @@ async fn import_queue(db: &Db) {
     let mut tx = db.begin().await.expect("begin");
     import_jobs::lock_job(&mut tx, backend, "3000000001").await.expect("lock");
     assert!(
-        import_jobs::settle_source(&mut tx, &resumed, SourceStatus::Finished, None, None, 2300).await.expect("settle")
+        import_jobs::settle_source(&mut tx, &resumed, SourceStatus::Finished, (None, None), None, 2300)
+            .await
+            .expect("settle")
     );
     import_jobs::settle_job(&mut tx, "3000000001", 2300).await.expect("settle job");
     tx.commit().await.expect("commit");
@@ -460,18 +469,16 @@ async fn qc_rows(db: &Db) {
     collector.add_fastq(b"ACGG", b"II#I", Mate::Single);
     let report = collector.report();
     let figures = QcFigures { mean_quality: Some(31.5), gc_percent: Some(75.0), mapped_percent: None };
-    let outcome = qc::Outcome::Report { report: &report, figures };
-    qc::put(&mut tx, (ACCOUNT, "q1", ids[0]), 5, outcome).await.expect("put");
+    let prepare = |figures| qc::Prepared::new(&report, figures).expect("prepare");
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[0]), 5, qc::Outcome::Report(&prepare(figures))).await.expect("put");
     let low = QcFigures { mean_quality: Some(12.0), ..figures };
-    qc::put(&mut tx, (ACCOUNT, "q1", ids[1]), 6, qc::Outcome::Report { report: &report, figures: low })
-        .await
-        .expect("put");
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[1]), 6, qc::Outcome::Report(&prepare(low))).await.expect("put");
     qc::put(&mut tx, (ACCOUNT, "q1", ids[2]), 7, qc::Outcome::Failed("bad")).await.expect("put");
     // A figure given after the same statement ran without it, on the same connection (an aligned
     // read set after unaligned ones: sqlx 0.8.6 types a missing double as a 4-byte float, which
     // PostgreSQL kept for a cached statement and then refused the 8-byte value with).
     let mapped = QcFigures { mapped_percent: Some(97.5), ..low };
-    qc::put(&mut tx, (ACCOUNT, "q1", ids[1]), 6, qc::Outcome::Report { report: &report, figures: mapped })
+    qc::put(&mut tx, (ACCOUNT, "q1", ids[1]), 6, qc::Outcome::Report(&prepare(mapped)))
         .await
         .expect("put a mapped percentage after none");
     let found = qc::get(&mut tx, ACCOUNT, "q1", ids[0]).await.expect("get");

@@ -244,9 +244,13 @@ pub async fn claim(
         };
         let job_id: String = row.try_get("job_id")?;
         lock_job(conn, backend, &job_id).await?;
+        // The job's role and status come with the source (the job row is locked): the job's
+        // UPDATE below is needed only by its first claim.
         let sql = format!(
-            "SELECT job_id, idx, kind, read_set_id, status, checkpoint FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} \
-             ORDER BY idx LIMIT 1 {lock}"
+            "SELECT job_id, idx, kind, read_set_id, status, checkpoint, \
+             (SELECT role_arn FROM import_jobs WHERE id = $2) AS role_arn, \
+             (SELECT status FROM import_jobs WHERE id = $2) AS job_status \
+             FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} ORDER BY idx LIMIT 1 {lock}"
         );
         if let Some(row) = sqlx::query(&sql).bind(now).bind(&job_id).fetch_optional(&mut *conn).await? {
             break row;
@@ -258,6 +262,7 @@ pub async fn claim(
     let status: String = row.try_get("status")?;
     let mut previous: Option<String> = row.try_get("read_set_id")?;
     let checkpoint: Option<String> = row.try_get("checkpoint")?;
+    let (role_arn, job_status): (String, String) = (row.try_get("role_arn")?, row.try_get("job_status")?);
     let output_id = match (kind.fresh_output_ids(), previous.clone()) {
         (Some(space), _) => super::ids::reserve(conn, space).await?,
         (None, Some(reserved)) => {
@@ -283,21 +288,19 @@ pub async fn claim(
     .bind(index)
     .fetch_one(&mut *conn)
     .await?;
-    let job = sqlx::query(
-        "UPDATE import_jobs SET status = CASE WHEN status = 'SUBMITTED' THEN 'IN_PROGRESS' ELSE status END \
-         WHERE id = $1 RETURNING role_arn, status",
-    )
-    .bind(&job_id)
-    .fetch_one(&mut *conn)
-    .await?;
+    if job_status == JobStatus::Submitted.as_str() {
+        sqlx::query("UPDATE import_jobs SET status = 'IN_PROGRESS' WHERE id = $1 AND status = 'SUBMITTED'")
+            .bind(&job_id)
+            .execute(&mut *conn)
+            .await?;
+    }
     let spec: String = row.try_get("spec")?;
-    let job_status: String = job.try_get("status")?;
     Ok(Some(Claim {
         job_id,
         index,
         account: row.try_get("account_id")?,
         store_id: row.try_get("store_id")?,
-        role_arn: job.try_get("role_arn")?,
+        role_arn,
         kind,
         spec: JobSpec::from_stored(kind, &spec).map_err(|e| format!("{e} ({})", e.source)),
         generation: row.try_get("generation")?,
@@ -336,28 +339,6 @@ pub async fn renew(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records `claim`'s progress (bytes read, and the total once known) without renewing its lease:
-/// inside the settlement transaction, which checks the lease itself.
-pub async fn record_progress(
-    conn: &mut AnyConnection,
-    claim: &Claim,
-    bytes_processed: i64,
-    bytes_total: Option<i64>,
-) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE import_sources SET bytes_processed = $1, bytes_total = COALESCE($2, bytes_total) \
-         WHERE job_id = $3 AND idx = $4 AND generation = $5 AND status = 'IN_PROGRESS'",
-    )
-    .bind(bytes_processed)
-    .bind(bytes_total)
-    .bind(&claim.job_id)
-    .bind(claim.index)
-    .bind(claim.generation)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 /// Records what `claim`'s attempt must have undone if it is interrupted (`None` once nothing is);
 /// false when the lease was lost (the attempt must stop).
 pub async fn set_checkpoint(conn: &mut AnyConnection, claim: &Claim, checkpoint: Option<&str>) -> Result<bool, Error> {
@@ -374,20 +355,24 @@ pub async fn set_checkpoint(conn: &mut AnyConnection, claim: &Claim, checkpoint:
     Ok(done.rows_affected() == 1)
 }
 
-/// Ends the claimed attempt as `status`; false when the lease generation no longer matches or the
-/// lease has expired (another node may already have swept this attempt's objects; the source will
-/// be claimed again). Runs inside the caller's transaction.
+/// Ends the claimed attempt as `status` with its `message` and `detail` and, when the attempt
+/// recorded any, its last `progress` (bytes read, and the total once known); false when the lease
+/// generation no longer matches or the lease has expired (another node may already have swept this
+/// attempt's objects; the source will be claimed again). Runs inside the caller's transaction, one
+/// statement: the settled source's bytes processed are its total when known.
 pub async fn settle_source(
     conn: &mut AnyConnection,
     claim: &Claim,
     status: SourceStatus,
-    message: Option<&str>,
-    detail: Option<&str>,
+    (message, detail): (Option<&str>, Option<&str>),
+    progress: Option<(i64, Option<i64>)>,
     now: Millis,
 ) -> Result<bool, Error> {
+    let (bytes, total) = progress.map_or((None, None), |(bytes, total)| (Some(bytes), total));
     let done = sqlx::query(
         "UPDATE import_sources SET status = $1, status_message = $2, status_detail = $3, finished_ms = $4, \
-         settled_by = lease_owner, lease_owner = NULL, lease_expires_ms = NULL, bytes_processed = COALESCE(bytes_total, bytes_processed) \
+         settled_by = lease_owner, lease_owner = NULL, lease_expires_ms = NULL, \
+         bytes_total = COALESCE($8, bytes_total), bytes_processed = COALESCE($8, bytes_total, $9, bytes_processed) \
          WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS' AND lease_expires_ms >= $4",
     )
     .bind(status.as_str())
@@ -397,6 +382,8 @@ pub async fn settle_source(
     .bind(&claim.job_id)
     .bind(claim.index)
     .bind(claim.generation)
+    .bind(total)
+    .bind(bytes)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

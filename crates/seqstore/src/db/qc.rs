@@ -15,16 +15,27 @@ use crate::model::qc::{QcFigures, QcReport, QcStatus, ReadSetQc, SortBy};
 use crate::model::read_set::ReadSetStatus;
 use crate::model::time::Millis;
 
+/// A report ready for its row: its figures and its gzip-compressed JSON, made before the write
+/// transaction that stores it (encoding is the costly part of the row, and a write transaction
+/// holds SQLite's one write lock).
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    figures: QcFigures,
+    report: Vec<u8>,
+}
+
+impl Prepared {
+    /// `report` with its `figures`, encoded.
+    pub fn new(report: &QcReport, figures: QcFigures) -> Result<Self, Error> {
+        Ok(Self { figures, report: compress(report)? })
+    }
+}
+
 /// A read set's row: its report (or why the `qc` job could not compute it) as of `computed_ms`.
 #[derive(Debug)]
 pub enum Outcome<'a> {
     /// Computed.
-    Report {
-        /// The report.
-        report: &'a QcReport,
-        /// Its figures.
-        figures: QcFigures,
-    },
+    Report(&'a Prepared),
     /// The `qc` job failed with this message.
     Failed(&'a str),
 }
@@ -37,13 +48,15 @@ pub async fn put(
     outcome: Outcome<'_>,
 ) -> Result<(), Error> {
     let (figures, report, failure) = match outcome {
-        Outcome::Report { report, figures } => (figures, Some(compress(report)?), None),
+        Outcome::Report(prepared) => (prepared.figures, Some(prepared.report.as_slice()), None),
         Outcome::Failed(message) => (QcFigures::default(), None, Some(message)),
     };
-    // Not a cached statement: sqlx 0.8.6's Any driver binds a missing double as a missing 4-byte
-    // float (`AnyValueKind::Null(Double)` becomes `Option::<f32>::None`), and PostgreSQL keeps that
-    // type for a statement prepared once per connection, then refuses a present 8-byte value
-    // ("incorrect binary data format"): prepared afresh, each insert declares its own types.
+    // Not a cached statement on PostgreSQL: sqlx 0.8.6's Any driver binds a missing double as a
+    // missing 4-byte float (`AnyValueKind::Null(Double)` becomes `Option::<f32>::None`), and
+    // PostgreSQL keeps that type for a statement prepared once per connection, then refuses a
+    // present 8-byte value ("incorrect binary data format"): prepared afresh, each insert declares
+    // its own types. SQLite's columns take any value, so its statement is cached.
+    let cached = conn.backend_name() == "SQLite";
     sqlx::query(
         "INSERT INTO read_set_qc (read_set_id, account_id, store_id, computed_ms, mean_quality, gc_percent, \
          mapped_percent, report, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -60,7 +73,7 @@ pub async fn put(
     .bind(figures.mapped_percent)
     .bind(report)
     .bind(failure)
-    .persistent(false)
+    .persistent(cached)
     .execute(&mut *conn)
     .await?;
     Ok(())

@@ -14,19 +14,23 @@ pub async fn list(conn: &mut AnyConnection, arn: &str) -> Result<Tags, Error> {
     rows.iter().map(|r| Ok((r.try_get("tag_key")?, r.try_get("tag_value")?))).collect()
 }
 
-/// Sets each of `tags` on `arn`, replacing the values of keys it already has.
+/// Sets each of `tags` on `arn`, replacing the values of keys it already has: one statement
+/// (its keys are distinct, as PostgreSQL's `ON CONFLICT DO UPDATE` needs within one statement).
 pub async fn put(conn: &mut AnyConnection, arn: &str, tags: &Tags) -> Result<(), Error> {
-    for (key, value) in tags {
-        sqlx::query(
-            "INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES ($1, $2, $3) \
-             ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
-        )
-        .bind(arn)
-        .bind(key)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
+    if tags.is_empty() {
+        return Ok(());
     }
+    let rows: Vec<String> = (0..tags.len()).map(|i| format!("($1, ${}, ${})", 2 * i + 2, 2 * i + 3)).collect();
+    let sql = format!(
+        "INSERT INTO tags (resource_arn, tag_key, tag_value) VALUES {} \
+         ON CONFLICT (resource_arn, tag_key) DO UPDATE SET tag_value = excluded.tag_value",
+        rows.join(", ")
+    );
+    let mut query = sqlx::query(&sql).bind(arn);
+    for (key, value) in tags {
+        query = query.bind(key).bind(value);
+    }
+    query.execute(&mut *conn).await?;
     Ok(())
 }
 

@@ -100,19 +100,33 @@ impl Service {
     /// Claims the oldest claimable source for `settings.node_id` under a lease of
     /// `settings.lease`, or `None` when there is none.
     pub async fn claim_source(&self, settings: &Settings) -> Result<Option<Claim>, Error> {
-        let now = time::now();
-        let expires = now + settings.lease.as_millis() as i64;
         let mut tx = self.db.begin().await?;
-        let claim = import_jobs::claim(&mut tx, self.db.backend(), &settings.node_id, now, expires).await?;
+        let claim = self.claim_in(&mut tx, settings, time::now()).await?;
         tx.commit().await.map_err(db::Error::from)?;
         Ok(claim)
+    }
+
+    /// Claims as [`Service::claim_source`] does, at `now`, inside `tx`.
+    async fn claim_in(
+        &self,
+        tx: &mut db::Tx,
+        settings: &Settings,
+        now: time::Millis,
+    ) -> Result<Option<Claim>, db::Error> {
+        let expires = now + settings.lease.as_millis() as i64;
+        import_jobs::claim(tx, self.db.backend(), &settings.node_id, now, expires).await
     }
 
     /// Runs the attempt of `claim` to its end: deletes what an interrupted earlier attempt wrote,
     /// attempts the work item under a renewed lease, and commits or fails it (settling the job
     /// once its last source settles). Never panics on bad input; a lost lease or a database
     /// failure leaves the source to be claimed again. Dropping the future stops the attempt.
-    pub async fn run_claim(&self, settings: &Settings, claim: &Claim) -> Ended {
-        kinds::run(self, settings, claim).await
+    ///
+    /// With `claim_next`, the settlement may also claim this node's next source in its own
+    /// transaction (on SQLite, where that halves the write transactions per source), returned
+    /// beside how the attempt ended: the caller runs it next, as if [`Service::claim_source`] had
+    /// returned it (its lease runs from the settlement). `None` means: claim as usual.
+    pub async fn run_claim(&self, settings: &Settings, claim: &Claim, claim_next: bool) -> (Ended, Option<Claim>) {
+        kinds::run(self, settings, claim, claim_next).await
     }
 }

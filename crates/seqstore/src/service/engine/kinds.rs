@@ -16,14 +16,20 @@ use crate::model::job::{Claim, with_job_spec};
 use crate::service::Service;
 
 /// Runs the attempt of `claim` as its kind (see [`Service::run_claim`]).
-pub(super) async fn run(service: &Service, settings: &Settings, claim: &Claim) -> Ended {
+pub(super) async fn run(service: &Service, settings: &Settings, claim: &Claim, next: bool) -> (Ended, Option<Claim>) {
     match &claim.spec {
-        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s).await),
-        Err(unreadable) => skeleton::unreadable(service, claim, unreadable).await,
+        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s, next).await),
+        Err(unreadable) => (skeleton::unreadable(service, claim, unreadable).await, None),
     }
 }
 
 /// Runs the attempt at `spec` as the kind that runs such specs.
-async fn run_as<S: RunsAs>(service: &Service, settings: &Settings, claim: &Claim, spec: &S) -> Ended {
-    skeleton::run::<S::Kind>(service, settings, claim, spec).await
+async fn run_as<S: RunsAs>(
+    service: &Service,
+    settings: &Settings,
+    claim: &Claim,
+    spec: &S,
+    next: bool,
+) -> (Ended, Option<Claim>) {
+    skeleton::run::<S::Kind>(service, settings, claim, spec, next).await
 }

@@ -29,20 +29,30 @@ use crate::storage::objects::{DataStore, WriteOptions};
 use crate::storage::source::Opened;
 
 /// A read set a scan made, with the statistics collected in the same pass (`None` with
-/// `[qc] enabled = false`).
+/// `[qc] enabled = false`), encoded for their row before the commit's transaction.
 pub(super) struct ScannedSet {
     pub(super) set: ReadSet,
-    pub(super) qc: Option<QcReport>,
+    qc: Option<db::qc::Prepared>,
 }
 
 impl ScannedSet {
+    /// `set` with its statistics `report`, encoded now (outside the transaction that commits them).
+    pub(super) fn new(set: ReadSet, report: Option<QcReport>) -> Result<Self, Outcome> {
+        let qc = report
+            .map(|report| db::qc::Prepared::new(&report, QcFigures::of(&report, set.alignment == Alignment::Aligned)))
+            .transpose()
+            .map_err(|e| {
+                tracing::error!(error = ?e, "could not encode the QC statistics");
+                Outcome::Failed(format!("could not encode the QC statistics of the read set: {e}"))
+            })?;
+        Ok(Self { set, qc })
+    }
+
     /// Records the statistics of the read set (committed by `tx` with it).
     pub(super) async fn commit_qc(&self, tx: &mut db::Tx) -> Result<(), db::Error> {
-        let Some(report) = &self.qc else { return Ok(()) };
+        let Some(prepared) = &self.qc else { return Ok(()) };
         let set = &self.set;
-        let figures = QcFigures::of(report, set.alignment == Alignment::Aligned);
-        let outcome = db::qc::Outcome::Report { report, figures };
-        db::qc::put(tx, (&set.account, &set.store_id, &set.id), time::now(), outcome).await
+        db::qc::put(tx, (&set.account, &set.store_id, &set.id), time::now(), db::qc::Outcome::Report(prepared)).await
     }
 }
 
@@ -83,7 +93,7 @@ pub(super) async fn scan(
         collectors.for_each(|other| qc.merge(&other));
         qc.report()
     });
-    Ok(ScannedSet { set: read_set(at, spec, store.etag_family, scanned, parts.is_none()), qc })
+    ScannedSet::new(read_set(at, spec, store.etag_family, scanned, parts.is_none()), qc)
 }
 
 /// The file names of the claim's read set (see [`names`]): for an import (`from_sources`), its

@@ -14,14 +14,22 @@ use super::kind::{Attempt, Discard, Kind, Outcome};
 use super::sources::status_message;
 use super::tee::Progress;
 use super::{Ended, Settings, lease};
-use crate::db::{self, import_jobs};
+use crate::db::{self, Backend, import_jobs};
 use crate::model::import::SourceStatus;
 use crate::model::job::Claim;
 use crate::model::time;
 use crate::service::Service;
 
-/// Runs the attempt of `claim` at `spec` as a `K` to its end.
-pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: &Claim, spec: &K::Spec) -> Ended {
+/// Runs the attempt of `claim` at `spec` as a `K` to its end; with `next`, the settlement's
+/// transaction also claims this node's next source where it may ([`Next`]).
+pub(super) async fn run<K: Kind>(
+    service: &Service,
+    settings: &Settings,
+    claim: &Claim,
+    spec: &K::Spec,
+    next: bool,
+) -> (Ended, Option<Claim>) {
+    let next = Next::new(service, settings, next);
     let progress = Arc::new(Progress::default());
     let at = Attempt { service, settings, claim, progress: Arc::clone(&progress) };
     if let Some(previous) = &claim.previous {
@@ -49,42 +57,77 @@ pub(super) async fn run<K: Kind>(service: &Service, settings: &Settings, claim: 
     let settled = match result {
         Ok(output) => {
             let ended = Ended::Finished { bytes: progress.bytes(), records: K::records(&output) };
-            match commit::<K>(&at, spec, output).await {
-                Ok(Committed::Cancelled) => failed::<K>(&at, spec, import_jobs::CANCELLED).await,
-                committed => committed.map(|c| (c == Committed::Done).then_some(ended)),
+            match commit::<K>(&at, spec, output, next).await {
+                Ok(Committed::Cancelled) => failed::<K>(&at, spec, import_jobs::CANCELLED, next).await,
+                Ok(Committed::Done(following)) => Ok(Some((ended, following.map(|c| *c)))),
+                Ok(Committed::Lost) => Ok(None),
+                Err(e) => Err(e),
             }
         }
-        Err(Outcome::Failed(message)) => failed::<K>(&at, spec, &message).await,
+        Err(Outcome::Failed(message)) => failed::<K>(&at, spec, &message, next).await,
         Err(Outcome::Abandoned) => Ok(None),
     };
     match settled {
-        Ok(Some(ended)) => {
+        Ok(Some((ended, following))) => {
             K::settled(&at, spec).await;
-            ended
+            (ended, following)
         }
         Ok(None) => {
             K::discard(&at, spec, Discard::Abandoned).await;
-            Ended::Unsettled
+            (Ended::Unsettled, None)
         }
         Err(e) => {
             tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source");
-            Ended::Unsettled
+            (Ended::Unsettled, None)
+        }
+    }
+}
+
+/// Whether, and for whom, a settlement claims this node's next source in its own transaction.
+///
+/// Only on SQLite: there every write transaction holds the database's one write lock, and a
+/// transaction's own cost (its turn, `BEGIN IMMEDIATE`, the commit's write of the log) was half of
+/// what tiny imports serialised on (#28); settling and claiming in one halves the transactions per
+/// source. On PostgreSQL writers lock rows, and the claim would lock a second job's row while the
+/// settled one's is held — against the engine's one lock order — so it claims in its own.
+#[derive(Clone, Copy)]
+struct Next<'a>(Option<(&'a Service, &'a Settings)>);
+
+impl<'a> Next<'a> {
+    fn new(service: &'a Service, settings: &'a Settings, wanted: bool) -> Self {
+        Self((wanted && service.db.backend() == Backend::Sqlite).then_some((service, settings)))
+    }
+
+    /// Claims the next source inside `tx` at `now` (see [`Service::claim_in`]), or nothing.
+    async fn claim(self, tx: &mut db::Tx, now: time::Millis) -> Result<Option<Claim>, db::Error> {
+        match self.0 {
+            Some((service, settings)) => service.claim_in(tx, settings, now).await,
+            None => Ok(None),
         }
     }
 }
 
 /// Deletes what the attempt wrote and fails the source with `message` (a bad source, or
-/// `cancelled`); `None` when the failure was not settled (see [`fail`]).
-async fn failed<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Result<Option<Ended>, db::Error> {
+/// `cancelled`), with the next claim if `next` took one; `None` when the failure was not settled
+/// (see [`fail`]).
+async fn failed<K: Kind>(
+    at: &Attempt<'_>,
+    spec: &K::Spec,
+    message: &str,
+    next: Next<'_>,
+) -> Result<Option<(Ended, Option<Claim>)>, db::Error> {
     K::discard(at, spec, Discard::Failed).await;
-    Ok(fail::<K>(at, spec, message).await?.then(|| Ended::Failed(message.to_owned())))
+    Ok(match fail::<K>(at, spec, message, next).await? {
+        Settled::Done(following) => Some((Ended::Failed(message.to_owned()), following.map(|c| *c))),
+        Settled::Lost => None,
+    })
 }
 
 /// How a commit ended.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug)]
 enum Committed {
-    /// The output is visible and the source FINISHED.
-    Done,
+    /// The output is visible and the source FINISHED; with the next claim if one was taken.
+    Done(Option<Box<Claim>>),
     /// Nothing written: the lease generation moved on or the lease expired.
     Lost,
     /// Nothing written: the job is CANCELLING.
@@ -97,11 +140,11 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
     let short = status_message(&message);
     let settled = async {
         let (tx, now) = begin_settlement(service, claim).await?;
-        settle(tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now, None).await
+        settle(tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now, None, Next(None)).await
     };
     match settled.await {
-        Ok(true) => Ended::Failed(message),
-        Ok(false) => Ended::Unsettled,
+        Ok(Settled::Done(_)) => Ended::Failed(message),
+        Ok(Settled::Lost) => Ended::Unsettled,
         Err(e) => {
             tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source");
             Ended::Unsettled
@@ -111,27 +154,36 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
 
 /// Commits `output` and the FINISHED source, unless the lease generation moved on or the lease
 /// expired, or the job is CANCELLING (then nothing is written).
-async fn commit<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, output: K::Output) -> Result<Committed, db::Error> {
+async fn commit<K: Kind>(
+    at: &Attempt<'_>,
+    spec: &K::Spec,
+    output: K::Output,
+    next: Next<'_>,
+) -> Result<Committed, db::Error> {
     let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
     if import_jobs::cancelling(&mut tx, &at.claim.job_id).await? {
         return Ok(Committed::Cancelled);
     }
     let note = K::commit(at, &mut tx, spec, output).await?;
-    if !settle(tx, at.claim, SourceStatus::Finished, (note.as_deref(), None), now, Some(&at.progress)).await? {
+    let message = (note.as_deref(), None);
+    let Settled::Done(following) =
+        settle(tx, at.claim, SourceStatus::Finished, message, now, Some(&at.progress), next).await?
+    else {
         return Ok(Committed::Lost);
-    }
+    };
     tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
-    Ok(Committed::Done)
+    Ok(Committed::Done(following))
 }
 
 /// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
 /// the full text as `statusDetail`, with what the kind keeps.
-async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str) -> Result<bool, db::Error> {
-    let Some(kept) = K::keep(at, spec).await else { return Ok(false) };
+async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str, next: Next<'_>) -> Result<Settled, db::Error> {
+    let Some(kept) = K::keep(at, spec).await else { return Ok(Settled::Lost) };
     let short = status_message(message);
     let (mut tx, now) = begin_settlement(at.service, at.claim).await?;
     K::fail(at, &mut tx, spec, kept, &short).await?;
-    settle(tx, at.claim, SourceStatus::Failed, (Some(&short), Some(message)), now, Some(&at.progress)).await
+    let message = (Some(short.as_str()), Some(message));
+    settle(tx, at.claim, SourceStatus::Failed, message, now, Some(&at.progress), next).await
 }
 
 /// Opens the transaction that settles `claim` with its job row locked (before any source row:
@@ -143,25 +195,33 @@ async fn begin_settlement(service: &Service, claim: &Claim) -> Result<(db::Tx, t
     Ok((tx, time::now()))
 }
 
+/// How a settlement ended.
+enum Settled {
+    /// Committed; with the next claim if one was taken.
+    Done(Option<Box<Claim>>),
+    /// Rolled back: the lease generation moved on or the lease expired.
+    Lost,
+}
+
 /// Settles the source as `status` with the attempt's last `progress` (an attempt shorter than
-/// one lease renewal recorded none) and, when it was the last, its job, and commits; false (the
-/// transaction rolled back) when the lease generation moved on or the lease expired.
+/// one lease renewal recorded none) and, when it was the last, its job; claims the next source
+/// where `next` does; and commits. [`Settled::Lost`] (the transaction rolled back) when the lease
+/// generation moved on or the lease expired.
 async fn settle(
     mut tx: db::Tx,
     claim: &Claim,
     status: SourceStatus,
-    (message, detail): (Option<&str>, Option<&str>),
+    message: (Option<&str>, Option<&str>),
     now: time::Millis,
     progress: Option<&Progress>,
-) -> Result<bool, db::Error> {
-    if let Some(progress) = progress {
-        let (bytes, total) = (progress.bytes() as i64, progress.total().map(|t| t as i64));
-        import_jobs::record_progress(&mut tx, claim, bytes, total).await?;
-    }
-    if !import_jobs::settle_source(&mut tx, claim, status, message, detail, now).await? {
-        return Ok(false);
+    next: Next<'_>,
+) -> Result<Settled, db::Error> {
+    let progress = progress.map(|p| (p.bytes() as i64, p.total().map(|t| t as i64)));
+    if !import_jobs::settle_source(&mut tx, claim, status, message, progress, now).await? {
+        return Ok(Settled::Lost);
     }
     import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
+    let following = next.claim(&mut tx, now).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Settled::Done(following.map(Box::new)))
 }

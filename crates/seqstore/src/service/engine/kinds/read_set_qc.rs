@@ -19,10 +19,30 @@ impl RunsAs for QcSource {
     type Kind = ReadSetQc;
 }
 
-/// The read set and what counting it gave.
+/// The read set and what counting it gave: its statistics encoded for their row (with the
+/// sequences and records counted), or why there are none.
 pub(in crate::service::engine) struct Counted {
     set: ReadSet,
-    report: Result<QcReport, String>,
+    report: Result<Encoded, String>,
+}
+
+/// A report encoded for its row, and the counts the log and the source's message give.
+pub(in crate::service::engine) struct Encoded {
+    prepared: qc::Prepared,
+    sequences: u64,
+    records: u64,
+}
+
+impl Encoded {
+    /// `report` of `set`, encoded outside the settlement's transaction.
+    fn new(set: &ReadSet, report: &QcReport) -> Result<Self, Outcome> {
+        let figures = QcFigures::of(report, set.alignment == Alignment::Aligned);
+        let prepared = qc::Prepared::new(report, figures).map_err(|e| {
+            tracing::error!(error = ?e, "could not encode the QC statistics");
+            Outcome::Failed(format!("could not encode the QC statistics of the read set: {e}"))
+        })?;
+        Ok(Self { prepared, sequences: report.totals.sequences, records: report.totals.records })
+    }
 }
 
 impl Kind for ReadSetQc {
@@ -37,11 +57,15 @@ impl Kind for ReadSetQc {
         if at.progress.lease_lost() {
             return Err(Outcome::Abandoned);
         }
+        let report = match report {
+            Ok(report) => Ok(Encoded::new(&set, &report)?),
+            Err(message) => Err(message),
+        };
         Ok(Counted { set, report })
     }
 
     fn records(output: &Counted) -> u64 {
-        output.report.as_ref().map_or(0, |r| r.totals.records)
+        output.report.as_ref().map_or(0, |r| r.records)
     }
 
     /// Records the statistics (or why there are none) unless the read set was deleted meanwhile.
@@ -57,9 +81,8 @@ impl Kind for ReadSetQc {
         }
         let key = (set.account.as_str(), set.store_id.as_str(), set.id.as_str());
         let (outcome, note) = match &output.report {
-            Ok(report) => {
-                let figures = QcFigures::of(report, set.alignment == Alignment::Aligned);
-                (qc::Outcome::Report { report, figures }, format!("statistics of {} reads", report.totals.sequences))
+            Ok(encoded) => {
+                (qc::Outcome::Report(&encoded.prepared), format!("statistics of {} reads", encoded.sequences))
             }
             Err(message) => (qc::Outcome::Failed(message), format!("no statistics: {message}")),
         };

@@ -103,7 +103,7 @@ pub(super) async fn attempt(
     set.files = Files { source1: Some(source1), source2: None, index };
     set.statistics = Some(statistics(&scanned.statistics));
     let qc = scanned.qc.take().map(|qc| qc.report());
-    Ok(super::ScannedSet { set, qc })
+    super::ScannedSet::new(set, qc)
 }
 
 /// The statistics of stored read set `set` (BAM, uBAM or CRAM, its reference read as an import
