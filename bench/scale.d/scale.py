@@ -51,8 +51,9 @@ def write_sources(directory, count):
 class Server:
     """One `seqstore serve` process; its stderr kept in a log file."""
 
-    def __init__(self, binary, data_dir, file_root, log_path, db_url=None):
+    def __init__(self, binary, data_dir, file_root, log_path, db_url=None, extra_env=None):
         env = dict(os.environ)
+        env.update(extra_env or {})
         env["SEQSTORE_QUOTAS__READ_SETS_PER_STORE"] = "2000000"
         env["SEQSTORE_QUOTAS__CONCURRENT_IMPORT_JOBS"] = str(IN_FLIGHT)
         if db_url:
@@ -103,9 +104,11 @@ def pct(values, p):
     return values[min(len(values) - 1, max(0, int(len(values) * p / 100.0 + 0.999999) - 1))]
 
 
-def import_jobs(omics, store, sources_dir, first_job, jobs):
-    """Jobs first_job … first_job+jobs-1 of PER_JOB sources each, IN_FLIGHT at a time; returns the
+def import_jobs(omics, store, sources_dir, first_job, jobs, submit=None):
+    """Jobs first_job … first_job+jobs-1 of PER_JOB sources each, IN_FLIGHT at a time, submitted in
+    turn to each client of `submit` (default: omics alone), polled through omics; returns the
     per-job (submitted, completed) times."""
+    submit = submit or [omics]
     def sources(job):
         out = []
         for i in range(PER_JOB):
@@ -124,7 +127,8 @@ def import_jobs(omics, store, sources_dir, first_job, jobs):
         while pending and len(in_flight) < IN_FLIGHT:
             job = pending.pop(0)
             t = time.monotonic()
-            resp = omics.start_read_set_import_job(sequenceStoreId=store, roleArn=ROLE, sources=sources(job))
+            resp = submit[job % len(submit)].start_read_set_import_job(sequenceStoreId=store, roleArn=ROLE,
+                                                                       sources=sources(job))
             in_flight[resp["id"]] = (t, resp["creationTime"])
         time.sleep(0.1)
         # One ListReadSetImportJobs from the oldest job in flight (summaries, no sources) instead of
