@@ -38,13 +38,7 @@ pub(super) struct ScannedSet {
 impl ScannedSet {
     /// `set` with its statistics `report`, encoded now (outside the transaction that commits them).
     pub(super) fn new(set: ReadSet, report: Option<QcReport>) -> Result<Self, Outcome> {
-        let qc = report
-            .map(|report| db::qc::Prepared::new(&report, QcFigures::of(&report, set.alignment == Alignment::Aligned)))
-            .transpose()
-            .map_err(|e| {
-                tracing::error!(error = ?e, "could not encode the QC statistics");
-                Outcome::Failed(format!("could not encode the QC statistics of the read set: {e}"))
-            })?;
+        let qc = report.map(|report| encode_qc(&set, &report)).transpose()?;
         Ok(Self { set, qc })
     }
 
@@ -54,6 +48,16 @@ impl ScannedSet {
         let set = &self.set;
         db::qc::put(tx, (&set.account, &set.store_id, &set.id), time::now(), db::qc::Outcome::Report(prepared)).await
     }
+}
+
+/// `report` of `set` with its figures, encoded for its row before the transaction that stores it;
+/// a report that cannot be encoded fails the source.
+pub(super) fn encode_qc(set: &ReadSet, report: &QcReport) -> Result<db::qc::Prepared, Outcome> {
+    let figures = QcFigures::of(report, set.alignment == Alignment::Aligned);
+    db::qc::Prepared::new(report, figures).map_err(|e| {
+        tracing::error!(error = ?e, "could not encode the QC statistics");
+        Outcome::Failed(format!("could not encode the QC statistics of the read set: {e}"))
+    })
 }
 
 /// What a successful scan produced for one file.

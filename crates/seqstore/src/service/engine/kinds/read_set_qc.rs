@@ -5,11 +5,11 @@
 //! written to storage, so an interrupted attempt leaves nothing behind.
 
 use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
-use super::super::read_set_scan::qc_of_stored;
+use super::super::read_set_scan::{encode_qc, qc_of_stored};
 use super::super::tier_copy::read_set_to_move;
 use crate::db::{self, qc};
-use crate::model::qc::{QcFigures, QcReport, QcSource};
-use crate::model::read_set::{Alignment, ReadSet, ReadSetStatus};
+use crate::model::qc::{QcReport, QcSource};
+use crate::model::read_set::{ReadSet, ReadSetStatus};
 use crate::model::time;
 
 /// The read set statistics kind.
@@ -36,12 +36,11 @@ pub(in crate::service::engine) struct Encoded {
 impl Encoded {
     /// `report` of `set`, encoded outside the settlement's transaction.
     fn new(set: &ReadSet, report: &QcReport) -> Result<Self, Outcome> {
-        let figures = QcFigures::of(report, set.alignment == Alignment::Aligned);
-        let prepared = qc::Prepared::new(report, figures).map_err(|e| {
-            tracing::error!(error = ?e, "could not encode the QC statistics");
-            Outcome::Failed(format!("could not encode the QC statistics of the read set: {e}"))
-        })?;
-        Ok(Self { prepared, sequences: report.totals.sequences, records: report.totals.records })
+        Ok(Self {
+            prepared: encode_qc(set, report)?,
+            sequences: report.totals.sequences,
+            records: report.totals.records,
+        })
     }
 }
 
