@@ -46,6 +46,13 @@ pub enum Backend {
     Postgres,
 }
 
+impl Backend {
+    /// The engine behind `conn` (for statements that get a connection, not the pool).
+    pub fn of(conn: &sqlx::AnyConnection) -> Self {
+        if conn.backend_name() == <sqlx::Postgres as sqlx::Database>::NAME { Self::Postgres } else { Self::Sqlite }
+    }
+}
+
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

@@ -485,7 +485,7 @@ pub async fn cancelling(conn: &mut AnyConnection, job_id: &str) -> Result<bool, 
 /// their sources ([`lock_job`]).
 pub async fn expire_leases_of(conn: &mut AnyConnection, owner: &str) -> Result<u64, Error> {
     let expire = "UPDATE import_sources SET lease_expires_ms = 0 WHERE status = 'IN_PROGRESS' AND lease_owner = $1";
-    if conn.backend_name() != "PostgreSQL" {
+    if Backend::of(conn) != Backend::Postgres {
         return Ok(sqlx::query(expire).bind(owner).execute(&mut *conn).await?.rows_affected());
     }
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;

@@ -9,7 +9,7 @@ use flate2::write::GzEncoder;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::Error;
+use super::{Backend, Error};
 use crate::model::import::FileType;
 use crate::model::qc::{QcFigures, QcReport, QcStatus, ReadSetQc, SortBy};
 use crate::model::read_set::ReadSetStatus;
@@ -56,7 +56,7 @@ pub async fn put(
     // PostgreSQL keeps that type for a statement prepared once per connection, then refuses a
     // present 8-byte value ("incorrect binary data format"): prepared afresh, each insert declares
     // its own types. SQLite's columns take any value, so its statement is cached.
-    let cached = conn.backend_name() == "SQLite";
+    let cached = Backend::of(conn) == Backend::Sqlite;
     sqlx::query(
         "INSERT INTO read_set_qc (read_set_id, account_id, store_id, computed_ms, mean_quality, gc_percent, \
          mapped_percent, report, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
