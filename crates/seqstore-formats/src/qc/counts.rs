@@ -93,6 +93,12 @@ pub(super) fn text_codes(codes: &mut [u8], text: &[u8]) {
 
 /// Joint cells: one per (quality bin, base class), quality-major.
 const JOINT: usize = QUALITY_BINS * CLASSES;
+/// Joint counts held: `JOINT` rows of `MAX_CYCLES` cycles.
+const JOINT_COUNTS: usize = JOINT * MAX_CYCLES;
+/// The length of the joint counts' vector: a power of two above [`JOINT_COUNTS`], so that an
+/// index masked with `JOINT_CAPACITY - 1` is in bounds without a check in the counting loop (the
+/// counts past [`JOINT_COUNTS`] stay zero, and their pages are never touched).
+const JOINT_CAPACITY: usize = JOINT_COUNTS.next_power_of_two();
 
 /// A joint count.
 type Joint = u16;
@@ -113,7 +119,8 @@ pub(super) struct Cycles {
     /// Quality values per cycle bin.
     pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
     /// Bases counted with their quality, per joint cell (`JOINT` rows of `MAX_CYCLES` cycles,
-    /// see [`joint_index`]), not yet in `bases` and `qualities`; empty until the first read is
+    /// see [`joint_index`]; [`JOINT_CAPACITY`] long), not yet in `bases` and `qualities`; empty
+    /// until the first read is
     /// counted (a collector of single-end reads never fills its last fragments', and a file of
     /// two reads must not pay for zeroing 0.56 MB it never touches).
     joint: Vec<Joint>,
@@ -142,7 +149,7 @@ impl Cycles {
     fn fold(&mut self) {
         let cycles = self.joint_cycles;
         add_joint((&mut self.bases, &mut self.qualities), &self.joint, cycles);
-        self.joint.chunks_exact_mut(MAX_CYCLES).for_each(|row| row[..cycles].fill(0));
+        self.joint.chunks_exact_mut(MAX_CYCLES).take(JOINT).for_each(|row| row[..cycles].fill(0));
         self.joint_reads = 0;
         self.joint_cycles = 0;
     }
@@ -163,13 +170,14 @@ impl Cycles {
     }
 }
 
-/// Adds `joint` counts (the first `cycles` of each row; the others are zero) to the 64-bit ones.
+/// Adds `joint` counts (the first `cycles` of each of its first `JOINT` rows; the others are
+/// zero) to the 64-bit ones.
 fn add_joint(
     (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
     joint: &[Joint],
     cycles: usize,
 ) {
-    for (cell, row) in joint.chunks_exact(MAX_CYCLES).enumerate() {
+    for (cell, row) in joint.chunks_exact(MAX_CYCLES).take(JOINT).enumerate() {
         let (quality, class) = (cell / CLASSES, usize::from(CLASS_OF_CODE[cell % CLASSES]));
         for (cycle, &n) in row[..cycles].iter().enumerate().filter(|&(_, &n)| n > 0) {
             bases[cycle][class] += u64::from(n);
@@ -356,13 +364,16 @@ impl Cycles {
             self.fold();
         }
         if self.joint.is_empty() {
-            self.joint = vec![0; JOINT * MAX_CYCLES];
+            self.joint = vec![0; JOINT_CAPACITY];
         }
         self.joint_reads += 1;
         self.joint_cycles = self.joint_cycles.max(start + len);
-        let joint = &mut self.joint[..];
+        let Ok(joint) = <&mut [Joint; JOINT_CAPACITY]>::try_from(&mut self.joint[..]) else {
+            unreachable!("the joint counts are allocated JOINT_CAPACITY long")
+        };
+        // Every index is below JOINT_COUNTS: the mask only spares the bounds check.
         for &index in &self.indexes[..len] {
-            joint[index as usize] += 1;
+            joint[index as usize & (JOINT_CAPACITY - 1)] += 1;
         }
     }
 }
