@@ -2,16 +2,52 @@
 //! the pool usable on both backends; a SQLite database that is full (`PRAGMA max_page_count` on
 //! every pooled connection, which fails writes with `database or disk is full` as a full disk
 //! does) keeps failing only with that error, its heartbeat fails, and writes and the heartbeat
-//! work again as soon as space returns, on the same pool.
+//! work again as soon as space returns, on the same pool; PostgreSQL connections that the server
+//! cut while they sat idle in the pool are found by the ping an idle connection gets and replaced.
 
 use std::time::{Duration, Instant};
 
 use seqstore::db::{Db, heartbeat};
 use seqstore::model::time;
+use sqlx::Connection;
 
 use super::support::{Backend, TestDb, on_both_backends};
 
 on_both_backends!(failed_transactions_leave_the_pool_usable);
+
+/// The server ends every pooled connection (as a restart or an administrator would) while they
+/// are idle; after a second of idleness each is pinged when handed out, the dead ones are closed,
+/// and every query succeeds on fresh ones, on the same pool.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_the_server_cut_are_replaced() {
+    let Some(test_db) = TestDb::new(Backend::Postgres).await else { return };
+    let db = Db::connect(&test_db.url).await.expect("connect");
+    // Several connections in the pool: held at once, then returned.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(db.pool().acquire().await.expect("acquire"));
+    }
+    drop(held);
+    let mut admin = sqlx::AnyConnection::connect(&test_db.url).await.expect("admin connection");
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .expect("terminate the pool's connections");
+    assert!(cut.len() >= 4 && cut.iter().all(|&ok| ok), "the pool's connections ended: {cut:?}");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    for n in 0..ROUNDS {
+        let one: i64 = sqlx::query_scalar("SELECT CAST(1 AS BIGINT)")
+            .fetch_one(db.pool())
+            .await
+            .unwrap_or_else(|e| panic!("query {n} after the server cut the connections: {e:?}"));
+        assert_eq!(one, 1);
+    }
+    heartbeat::beat(&db, time::now()).await.expect("heartbeat on fresh connections");
+    db.close().await;
+}
 
 /// More failures than the pool has connections, so that every connection has seen one.
 const ROUNDS: usize = 12;

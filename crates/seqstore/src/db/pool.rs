@@ -14,7 +14,11 @@
 //! SQLite's connections are not pinged when handed out (sqlx's `test_before_acquire`): a
 //! connection to a local file cannot have lost its server, and the ping is one more round trip to
 //! the connection's thread on every acquire — inside the write turn for a write transaction, where
-//! every many-small-imports source paid it (#28). PostgreSQL's are, as sqlx does by default.
+//! every many-small-imports source paid it (#28). PostgreSQL's are pinged when they have been idle
+//! for [`PING_AFTER_IDLE`] or longer (a server restarted or a connection cut overnight is found
+//! there, and the pool opens a fresh one), not on every acquire as sqlx does by default: under
+//! load a connection comes back within milliseconds, and the ping was a second round trip to the
+//! server for every one-statement request such as GetReadSetMetadata (#28).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,6 +28,9 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection};
 
 use super::Backend;
+
+/// A PostgreSQL connection idle this long is pinged before it is handed out.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 /// SQLite's largest `max_page_count`: what a lifted cap sets.
 const SQLITE_MAX_PAGES: u64 = 0xffff_fffe;
@@ -63,13 +70,13 @@ pub(super) async fn open(backend: Backend, options: AnyConnectOptions, cap: &Pag
     let on_acquire = cap.clone();
     AnyPoolOptions::new()
         .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
-        .test_before_acquire(backend != Backend::Sqlite)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(30))
         .after_connect(move |conn, _| {
             let cap = on_connect.clone();
             Box::pin(async move { cap.apply(conn).await })
         })
-        .before_acquire(move |conn, _| {
+        .before_acquire(move |conn, meta| {
             let cap = on_acquire.clone();
             Box::pin(async move {
                 if conn.is_in_transaction() {
@@ -78,6 +85,10 @@ pub(super) async fn open(backend: Backend, options: AnyConnectOptions, cap: &Pag
                          (the database rolled it back itself, e.g. on a full disk); a fresh one replaces it"
                     );
                     return Ok(false);
+                }
+                if backend == Backend::Postgres && meta.idle_for >= PING_AFTER_IDLE {
+                    // An error closes the connection and the pool hands out another.
+                    conn.ping().await?;
                 }
                 cap.apply(conn).await?;
                 Ok(true)
