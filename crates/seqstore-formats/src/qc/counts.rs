@@ -120,9 +120,8 @@ pub(super) struct Cycles {
     pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
     /// Bases counted with their quality, per joint cell (`JOINT` rows of `MAX_CYCLES` cycles,
     /// see [`joint_index`]; [`JOINT_CAPACITY`] long), not yet in `bases` and `qualities`; empty
-    /// until the first read is
-    /// counted (a collector of single-end reads never fills its last fragments', and a file of
-    /// two reads must not pay for zeroing 0.56 MB it never touches).
+    /// until the first read is counted (a collector of single-end reads never fills its last
+    /// fragments', and a file of two reads must not pay for zeroing 0.56 MB it never touches).
     joint: Vec<Joint>,
     /// Reads (at least) counted in `joint` since it was last folded.
     joint_reads: u32,

@@ -1,6 +1,8 @@
 //! The connection pool's health rules: a connection that a failed transaction left inside a
-//! transaction is closed instead of being handed out again, and (for fault-injection tests) a cap
-//! on the size of the SQLite file applied to every connection.
+//! transaction is closed instead of being handed out again, a PostgreSQL connection idle a second
+//! or more is pinged first (one that fails is closed, with sqlx's "error from `before_acquire`"
+//! warning, and another handed out), and (for fault-injection tests) a cap on the size of the
+//! SQLite file applied to every connection.
 //!
 //! Why the first rule: when SQLite fails a statement or a `COMMIT` with `database or disk is full`
 //! (or an I/O error), it rolls the whole transaction back by itself. sqlx does not notice: its
