@@ -7,13 +7,17 @@
 //! the one counted. Also: statistics off (`[qc] enabled = false`) leave them PENDING with the
 //! reason, an unknown read set is 404, and deleting a read set deletes its statistics; read sets
 //! without statistics get them from `qc` jobs (with their progress told meanwhile), the same
-//! report an import computes, and an archived one once it is activated.
+//! report an import computes, and an archived one once it is activated; a `qc` job queued while
+//! statistics were on reads nothing on a server with them off.
 
 use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType};
+use seqstore::db::Db;
+use seqstore::service::Service;
 use serde_json::Value;
+use sqlx::Row;
 
 use super::aligned::{copy_in, import_ce_reference, samtools, samtools_available};
 use super::fastq_data::{fastq, gzip};
@@ -250,5 +254,63 @@ async fn read_sets_without_statistics_get_them_from_qc_jobs_and_on_activation() 
     let activated = until_computed(&server.endpoint, &store, &ids[2]).await;
     assert_eq!(activated["status"], "AVAILABLE", "{activated}");
     assert_eq!(activated["report"]["totals"]["sequences"], 60);
+    server.stop().await;
+}
+
+/// A `qc` job queued by a process with statistics on is not run by a server with them off: its
+/// source fails at once saying why, nothing is recorded for the read set, and a server started
+/// with statistics on submits and computes it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queued_qc_jobs_read_nothing_while_statistics_are_off() {
+    let db = TestDb::new(Backend::chosen()).await.expect("database");
+    let root = tempfile::tempdir().expect("root");
+    let mut config = import_config(&db, root.path());
+    config.qc.enabled = false;
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let one = write(root.path(), "one.fq", &fastq(44, 20, 50, None));
+    let ids = import_all(&client, &store, vec![source(&one, None)]).await;
+    server.stop().await;
+
+    // Queued by a process with statistics on (the start-up pass's own call), run by none yet.
+    let mut on = config.clone();
+    on.qc.enabled = true;
+    let service = Service::open(&on).await.expect("service");
+    assert_eq!(service.submit_missing_qc("", 100).await.expect("submit"), (1, None));
+    service.close().await;
+
+    // A server with statistics off claims it and fails it without reading.
+    let server = TestServer::start(&config).await;
+    let database = Db::connect(&db.url).await.expect("database");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let (status, message) = loop {
+        let row = sqlx::query("SELECT status, status_message FROM import_sources WHERE kind = 'qc'")
+            .fetch_one(database.pool())
+            .await
+            .expect("the qc source");
+        let status: String = row.get("status");
+        if status != "NOT_STARTED" && status != "IN_PROGRESS" {
+            break (status, row.get::<Option<String>, _>("status_message").unwrap_or_default());
+        }
+        assert!(std::time::Instant::now() < deadline, "the qc source was not settled: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(status, "FAILED");
+    assert!(message.starts_with("QC statistics are off on the server that claimed this job"), "{message}");
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM read_set_qc")
+        .fetch_one(database.pool())
+        .await
+        .expect("read_set_qc rows");
+    assert_eq!(rows, 0, "nothing recorded for the read set");
+    assert_eq!(qc(&server.endpoint, &store, &ids[0]).await["status"], "PENDING");
+    server.stop().await;
+    database.close().await;
+
+    // Statistics on again: the start-up pass submits it anew and they are computed.
+    let server = TestServer::start(&on).await;
+    let computed = until_computed(&server.endpoint, &store, &ids[0]).await;
+    assert_eq!(computed["status"], "AVAILABLE", "{computed}");
+    assert_eq!(computed["report"]["totals"]["sequences"], 20);
     server.stop().await;
 }

@@ -3,6 +3,11 @@
 //! off, or activated from the archive), its stored files read back and counted; the settlement
 //! records the report — or, when a file no longer scans, why — in `read_set_qc`. Nothing is
 //! written to storage, so an interrupted attempt leaves nothing behind.
+//!
+//! A server with statistics off (`[qc] enabled = false`) reads nothing for a `qc` job that an
+//! earlier server (or another process) queued: each source fails at once with [`OFF`], the read
+//! set keeps no statistics, and the start-up pass of a server with them on submits it again (a
+//! settled source does not hold a read set back).
 
 use super::super::kind::{Attempt, Kind, Outcome, RunsAs};
 use super::super::read_set_scan::{encode_qc, qc_of_stored};
@@ -11,6 +16,10 @@ use crate::db::{self, qc};
 use crate::model::qc::{QcReport, QcSource};
 use crate::model::read_set::{ReadSet, ReadSetStatus};
 use crate::model::time;
+
+/// The message of a `qc` source that a server with statistics off claimed.
+const OFF: &str = "QC statistics are off on the server that claimed this job \
+     ([qc] enabled = false): nothing was read; a server started with them on computes them";
 
 /// The read set statistics kind.
 pub(in crate::service::engine) struct ReadSetQc;
@@ -51,6 +60,9 @@ impl Kind for ReadSetQc {
     const OBJECTS: Option<&'static str> = None;
 
     async fn attempt(at: &Attempt<'_>, spec: &QcSource) -> Result<Counted, Outcome> {
+        if !at.settings.qc {
+            return Err(Outcome::Failed(OFF.to_owned()));
+        }
         let set = read_set_to_move(at, &spec.read_set_id, ReadSetStatus::Active, "counted").await?;
         let report = qc_of_stored(at, &set).await?;
         if at.progress.lease_lost() {
