@@ -12,6 +12,7 @@ use super::aligned::copy_in;
 use super::cli::{Run, cli};
 use super::fastq_data::fastq;
 use super::imports::{import_all, import_config, source, store, typed_source, write};
+use super::qc::imported_with_statistics_off;
 use super::support::{Backend, KEY_A, TestDb, TestServer, sdk};
 
 /// Runs `seqstore ARGS` against `endpoint` on a blocking thread (the server shares this runtime).
@@ -108,18 +109,11 @@ async fn readsets_qc_shows_the_statistics_of_fastq_and_bam() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readsets_qc_of_pending_statistics_fails_saying_why_and_what_to_do() {
-    let Some(db) = TestDb::new(Backend::chosen()).await else { return };
-    let root = tempfile::tempdir().expect("root");
-    let mut config = import_config(&db, root.path());
-    config.qc.enabled = false;
-    let server = TestServer::start(&config).await;
-    let client = sdk(&server.endpoint, KEY_A);
-    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
-    let one = write(root.path(), "pending.fq", &fastq(53, 20, 50, None));
-    let ids = import_all(&client, &store, vec![source(&one, None)]).await;
-    let endpoint = server.endpoint.as_str();
+    let Some(off) = imported_with_statistics_off(53).await else { return };
+    let (store, ids) = (off.store.as_str(), [off.id.as_str()]);
+    let endpoint = off.server.endpoint.as_str();
 
-    let text = run(endpoint, &["readsets", "qc", "--store", &store, &ids[0]]).await;
+    let text = run(endpoint, &["readsets", "qc", "--store", store, ids[0]]).await;
     assert!(!text.ok && text.stdout.is_empty(), "{}", text.stdout);
     let expected = format!(
         "error: the statistics of read set {} are PENDING: statistics are off on this server ([qc] enabled = \
@@ -130,11 +124,11 @@ async fn readsets_qc_of_pending_statistics_fails_saying_why_and_what_to_do() {
     assert_eq!(text.stderr, expected);
 
     // `--json` prints the answer as is, and fails all the same.
-    let json = run(endpoint, &["readsets", "qc", "--store", &store, &ids[0], "--json"]).await;
+    let json = run(endpoint, &["readsets", "qc", "--store", store, ids[0], "--json"]).await;
     assert!(!json.ok && json.stderr == expected, "{}", json.stderr);
     let answer: Value = serde_json::from_str(&json.stdout).expect("JSON");
     assert_eq!(answer["status"], "PENDING");
     assert_eq!(answer["statusMessage"], "statistics are off on this server ([qc] enabled = false)");
     assert!(answer.get("report").is_none(), "{answer}");
-    server.stop().await;
+    off.server.stop().await;
 }

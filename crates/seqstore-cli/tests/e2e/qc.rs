@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use aws_sdk_omics::types::{ETagAlgorithmFamily, FileType};
+use seqstore::config::Config;
 use seqstore::db::Db;
 use seqstore::service::Service;
 use serde_json::Value;
@@ -156,24 +157,46 @@ async fn statistics_of_every_format_equal_samtools_stats() {
     server.stop().await;
 }
 
-/// With `[qc] enabled = false` an import collects nothing: the read set's statistics are PENDING
-/// and say why.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn statistics_off_leave_them_pending() {
-    let db = TestDb::new(Backend::chosen()).await.expect("database");
+/// A server started with statistics off (`[qc] enabled = false`), and the one read set it
+/// imported (20 FASTQ reads of 50 bases from `seed`), which therefore has none. The database and
+/// the source root live as long as this: keep it whole (bind it, use its fields) until the end.
+pub(super) struct WithoutStatistics {
+    /// The server's configuration (statistics off).
+    pub config: Config,
+    pub server: TestServer,
+    /// Its store.
+    pub store: String,
+    /// The read set.
+    pub id: String,
+    _root: tempfile::TempDir,
+    _db: TestDb,
+}
+
+/// [`WithoutStatistics`] on the chosen backend; `None` when that backend is not configured.
+pub(super) async fn imported_with_statistics_off(seed: u64) -> Option<WithoutStatistics> {
+    let db = TestDb::new(Backend::chosen()).await?;
     let root = tempfile::tempdir().expect("root");
     let mut config = import_config(&db, root.path());
     config.qc.enabled = false;
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
-    let one = write(root.path(), "one.fq", &fastq(35, 20, 50, None));
+    let one = write(root.path(), "one.fq", &fastq(seed, 20, 50, None));
     let ids = import_all(&client, &store, vec![source(&one, None)]).await;
-    let answer = qc(&server.endpoint, &store, &ids[0]).await;
+    let id = ids.into_iter().next().expect("one read set");
+    Some(WithoutStatistics { config, server, store, id, _root: root, _db: db })
+}
+
+/// With `[qc] enabled = false` an import collects nothing: the read set's statistics are PENDING
+/// and say why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statistics_off_leave_them_pending() {
+    let off = imported_with_statistics_off(35).await.expect("database");
+    let answer = qc(&off.server.endpoint, &off.store, &off.id).await;
     assert_eq!(answer["status"], "PENDING", "{answer}");
     assert_eq!(answer["statusMessage"], "statistics are off on this server ([qc] enabled = false)");
     assert!(answer.get("report").is_none());
-    server.stop().await;
+    off.server.stop().await;
 }
 
 /// Polls GetReadSetQc of `id` until its status is not PENDING (at most 60 s).
@@ -262,16 +285,9 @@ async fn read_sets_without_statistics_get_them_from_qc_jobs_and_on_activation() 
 /// with statistics on submits and computes it again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queued_qc_jobs_read_nothing_while_statistics_are_off() {
-    let db = TestDb::new(Backend::chosen()).await.expect("database");
-    let root = tempfile::tempdir().expect("root");
-    let mut config = import_config(&db, root.path());
-    config.qc.enabled = false;
-    let server = TestServer::start(&config).await;
-    let client = sdk(&server.endpoint, KEY_A);
-    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
-    let one = write(root.path(), "one.fq", &fastq(44, 20, 50, None));
-    let ids = import_all(&client, &store, vec![source(&one, None)]).await;
-    server.stop().await;
+    let off = imported_with_statistics_off(44).await.expect("database");
+    let (config, store, ids) = (off.config.clone(), off.store.clone(), [off.id.clone()]);
+    off.server.stop().await;
 
     // Queued by a process with statistics on (the start-up pass's own call), run by none yet.
     let mut on = config.clone();
@@ -282,7 +298,7 @@ async fn queued_qc_jobs_read_nothing_while_statistics_are_off() {
 
     // A server with statistics off claims it and fails it without reading.
     let server = TestServer::start(&config).await;
-    let database = Db::connect(&db.url).await.expect("database");
+    let database = Db::connect(&config.database_url()).await.expect("database");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     let (status, message) = loop {
         let row = sqlx::query("SELECT status, status_message FROM import_sources WHERE kind = 'qc'")
