@@ -2,7 +2,8 @@
 //! records (`add_fastq`, one file's first fragments) and BAM records as stored (`add_alignment`
 //! with packed bases, half of them on the reverse strand). Run with `cargo bench -p
 //! seqstore-formats --bench qc`; figures are kept in `benches/README.md`. Bytes counted are those
-//! of the records as text (FASTQ) or as stored (BAM, roughly).
+//! of the records as text (FASTQ) or as stored (BAM, roughly). `tiny_file`: what a collector costs a
+//! file of two reads, as each of many tiny imports pays it (new, two FASTQ records, the report).
 
 use std::hint::black_box;
 
@@ -79,5 +80,17 @@ fn bam_packed(bencher: Bencher) {
             });
         }
         black_box(qc);
+    });
+}
+
+#[divan::bench(sample_count = 100)]
+fn tiny_file(bencher: Bencher) {
+    let (bases, quals) = reads();
+    bencher.bench_local(|| {
+        let mut qc = QcCollector::new(0);
+        for (s, q) in bases.chunks(LEN).zip(quals.chunks(LEN)).take(2) {
+            qc.add_fastq(s, q, Mate::First);
+        }
+        black_box(qc.report());
     });
 }

@@ -1,7 +1,7 @@
 //! Quality-control statistics of a read set, gathered in the import's single pass over its
 //! records: [`QcCollector`] takes each record as the scanner already holds it (a FASTQ record's
 //! text, in chunks if need be; an alignment record's fields and slices, [`AlignedRead`]) and
-//! counts into fixed-size arrays; [`QcCollector::report`] derives the [`QcReport`].
+//! counts into bounded arrays (the per-cycle and insert-size rows grow to what was counted); [`QcCollector::report`] derives the [`QcReport`].
 //!
 //! The sections `samtools stats` has are counted as samtools 1.16 counts them (`stats.c`, with its
 //! default options: no filter, `-i 8000`), so that they are equal on the same file:
@@ -40,6 +40,7 @@ mod bam;
 mod counts;
 mod read;
 mod report;
+mod rows;
 
 use noodles_sam::alignment::record::Flags;
 
@@ -52,6 +53,7 @@ pub use self::read::{AlignedRead, Bases, CigarCounts};
 pub use self::report::{
     BaseCounts, Cycle, InsertSizeBin, InsertSizes, LengthBin, QcReport, QualitySummary, ReferenceCounts, Totals,
 };
+use self::rows::Rows;
 
 /// Cycles counted one by one; later cycles share one bin.
 pub const MAX_CYCLES: usize = 500;
@@ -147,7 +149,7 @@ pub struct QcCollector {
     mean_quality: [u64; QUALITY_BINS],
     mapping_quality: [u64; 256],
     /// Each pair's reads both count here: the report halves the counts, as samtools does.
-    insert_sizes: Box<[[u64; INSERT_COLUMNS]; MAX_INSERT_SIZE + 1]>,
+    insert_sizes: Rows<INSERT_COLUMNS, { MAX_INSERT_SIZE + 1 }>,
     /// Mapped and unmapped records placed on each reference sequence.
     references: Vec<[u64; 2]>,
     /// Mapped and unmapped records placed on none (or on one beyond those of [`QcCollector::new`]).
@@ -187,7 +189,7 @@ impl QcCollector {
             gc_percent: [0; GC_PERCENT_BINS],
             mean_quality: [0; QUALITY_BINS],
             mapping_quality: [0; 256],
-            insert_sizes: zeroed([0; INSERT_COLUMNS]),
+            insert_sizes: Rows::new(),
             references: vec![[0; 2]; references],
             unplaced: [0; 2],
             other_bases: [0; CLASSES],
@@ -268,7 +270,7 @@ impl QcCollector {
                 rest = later;
             }
             read.quality_sum +=
-                count_qualities(Some(&mut *cycles.qualities), read.qualities, rest.iter().map(|&q| value(q)));
+                count_qualities(Some(&mut cycles.qualities), read.qualities, rest.iter().map(|&q| value(q)));
         } else {
             read.quality_sum += count_qualities(None, read.qualities, rest.iter().map(|&q| value(q)));
         }
@@ -375,7 +377,7 @@ impl QcCollector {
         add(&mut self.gc_percent, &other.gc_percent);
         add(&mut self.mean_quality, &other.mean_quality);
         add(&mut self.mapping_quality, &other.mapping_quality);
-        add_rows(&mut self.insert_sizes[..], &other.insert_sizes[..]);
+        self.insert_sizes.add(&other.insert_sizes);
         if self.references.len() < other.references.len() {
             self.references.resize(other.references.len(), [0; 2]);
         }
@@ -434,7 +436,7 @@ impl QcCollector {
             return (gc, Some(sum));
         }
         let (base_rows, quality_rows) = match cycles {
-            Some(c) => (Some(&mut *c.bases), Some(&mut *c.qualities)),
+            Some(c) => (Some(&mut c.bases), Some(&mut c.qualities)),
             None => (None, None),
         };
         let other = &mut self.other_bases;
@@ -555,7 +557,7 @@ impl QcCollector {
         } else {
             OUTWARD
         };
-        let counts = &mut self.insert_sizes[size];
+        let counts = self.insert_sizes.row(size);
         counts[column] += 1;
         counts[PROPER] += u64::from(flags.is_properly_segmented());
     }

@@ -1,6 +1,8 @@
-//! The fixed-size counting arrays and the per-base loops that fill them: base classes per cycle,
-//! quality values per cycle, and the bins of lengths. Nothing here allocates after construction.
+//! The counting arrays and the per-base loops that fill them: base classes per cycle, quality
+//! values per cycle, and the bins of lengths. The per-cycle rows grow to the cycles counted
+//! ([`Rows`]); the joint counts are allocated once a collector has counted [`DIRECT_READS`] reads.
 
+use super::rows::Rows;
 use super::{MAX_CYCLES, MAX_QUALITY};
 
 /// Cycle bins: cycles 1 to [`MAX_CYCLES`] each have their own, every later cycle shares the last.
@@ -103,6 +105,16 @@ const JOINT_CAPACITY: usize = JOINT_COUNTS.next_power_of_two();
 /// A joint count.
 type Joint = u16;
 
+/// Base classes per cycle bin.
+pub(super) type BaseRows = Rows<CLASSES, CYCLE_BINS>;
+/// Quality values per cycle bin.
+pub(super) type QualityRows = Rows<QUALITY_BINS, CYCLE_BINS>;
+
+/// Reads of one kind of fragment counted straight into the 64-bit counts before the joint ones
+/// are allocated: zeroing [`JOINT_CAPACITY`] counts (1 MiB) costs about what counting a few
+/// hundred reads the slower way does, and a store of many tiny files paid it for every one (#28).
+const DIRECT_READS: u32 = 512;
+
 /// Counts per cycle of one kind of fragment (first or last).
 ///
 /// The one-pass loops ([`Cycles::count_joint`]) count a base and its quality with a single
@@ -115,14 +127,16 @@ type Joint = u16;
 #[derive(Clone)]
 pub(super) struct Cycles {
     /// Base classes per cycle bin.
-    pub(super) bases: Box<[[u64; CLASSES]; CYCLE_BINS]>,
+    pub(super) bases: BaseRows,
     /// Quality values per cycle bin.
-    pub(super) qualities: Box<[[u64; QUALITY_BINS]; CYCLE_BINS]>,
+    pub(super) qualities: QualityRows,
     /// Bases counted with their quality, per joint cell (`JOINT` rows of `MAX_CYCLES` cycles,
     /// see [`joint_index`]; [`JOINT_CAPACITY`] long), not yet in `bases` and `qualities`; empty
-    /// until the first read is counted (a collector of single-end reads never fills its last
-    /// fragments', and a file of two reads must not pay for zeroing 0.56 MB it never touches).
+    /// until [`DIRECT_READS`] reads were counted without it (a collector of single-end reads never
+    /// fills its last fragments', and a file of two reads must not pay for zeroing 1 MiB).
     joint: Vec<Joint>,
+    /// Reads counted straight into `bases` and `qualities` while `joint` was empty.
+    direct_reads: u32,
     /// Reads (at least) counted in `joint` since it was last folded.
     joint_reads: u32,
     /// Cycles of each row of `joint` touched since it was last folded (the longest read's end):
@@ -135,9 +149,10 @@ pub(super) struct Cycles {
 impl Cycles {
     pub(super) fn new() -> Self {
         Self {
-            bases: zeroed([0; CLASSES]),
-            qualities: zeroed([0; QUALITY_BINS]),
+            bases: Rows::new(),
+            qualities: Rows::new(),
             joint: Vec::new(),
+            direct_reads: 0,
             joint_reads: 0,
             joint_cycles: 0,
             indexes: zeroed(0),
@@ -163,19 +178,19 @@ impl Cycles {
     }
 
     pub(super) fn merge(&mut self, other: &Cycles) {
-        add_rows(&mut self.bases[..], &other.bases[..]);
-        add_rows(&mut self.qualities[..], &other.qualities[..]);
+        self.bases.add(&other.bases);
+        self.qualities.add(&other.qualities);
         add_joint((&mut self.bases, &mut self.qualities), &other.joint, other.joint_cycles);
     }
 }
 
 /// Adds `joint` counts (the first `cycles` of each of its first `JOINT` rows; the others are
 /// zero) to the 64-bit ones.
-fn add_joint(
-    (bases, qualities): (&mut [[u64; CLASSES]; CYCLE_BINS], &mut [[u64; QUALITY_BINS]; CYCLE_BINS]),
-    joint: &[Joint],
-    cycles: usize,
-) {
+fn add_joint((bases, qualities): (&mut BaseRows, &mut QualityRows), joint: &[Joint], cycles: usize) {
+    if joint.is_empty() {
+        return;
+    }
+    let (bases, qualities) = (bases.reach(cycles), qualities.reach(cycles));
     for (cell, row) in joint.chunks_exact(MAX_CYCLES).take(JOINT).enumerate() {
         let (quality, class) = (cell / CLASSES, usize::from(CLASS_OF_CODE[cell % CLASSES]));
         for (cycle, &n) in row[..cycles].iter().enumerate().filter(|&(_, &n)| n > 0) {
@@ -206,18 +221,17 @@ pub(super) fn add_rows<const W: usize>(to: &mut [[u64; W]], from: &[[u64; W]]) {
 
 /// Counts `classes` (one per base, in cycle order, the first at 0-based cycle `start`) into
 /// `rows`.
-pub(super) fn count_bases(
-    rows: &mut [[u64; CLASSES]; CYCLE_BINS],
-    start: usize,
-    mut classes: impl Iterator<Item = u8>,
-) {
-    let (own, shared) = rows.split_at_mut(MAX_CYCLES);
+pub(super) fn count_bases(rows: &mut BaseRows, start: usize, mut classes: impl ExactSizeIterator<Item = u8>) {
+    let rows = rows.reach(start + classes.len());
+    let (own, shared) = rows.split_at_mut(rows.len().min(MAX_CYCLES));
     for (row, class) in own.iter_mut().skip(start).zip(classes.by_ref()) {
         row[usize::from(class & 7)] += 1;
     }
-    let last = &mut shared[0];
-    for class in classes {
-        last[usize::from(class & 7)] += 1;
+    // Held whenever a class is left: the rows reach past MAX_CYCLES.
+    if let Some(last) = shared.first_mut() {
+        for class in classes {
+            last[usize::from(class & 7)] += 1;
+        }
     }
 }
 
@@ -245,24 +259,27 @@ pub(super) fn gc_of_packed(codes: &[u8], len: usize) -> u64 {
 /// Counts quality `values` (one per base, in cycle order, the first at 0-based cycle `start`)
 /// into `rows` when given; their sum.
 pub(super) fn count_qualities(
-    rows: Option<&mut [[u64; QUALITY_BINS]; CYCLE_BINS]>,
+    rows: Option<&mut QualityRows>,
     start: usize,
-    mut values: impl Iterator<Item = u8>,
+    mut values: impl ExactSizeIterator<Item = u8>,
 ) -> u64 {
     let bin = |value: u8| usize::from(value).min(UNUSABLE);
     let Some(rows) = rows else {
         return values.map(u64::from).sum();
     };
     let mut sum = 0;
-    let (own, shared) = rows.split_at_mut(MAX_CYCLES);
+    let rows = rows.reach(start + values.len());
+    let (own, shared) = rows.split_at_mut(rows.len().min(MAX_CYCLES));
     for (row, value) in own.iter_mut().skip(start).zip(values.by_ref()) {
         row[bin(value)] += 1;
         sum += u64::from(value);
     }
-    let last = &mut shared[0];
-    for value in values {
-        last[bin(value)] += 1;
-        sum += u64::from(value);
+    // Held whenever a value is left: the rows reach past MAX_CYCLES.
+    if let Some(last) = shared.first_mut() {
+        for value in values {
+            last[bin(value)] += 1;
+            sum += u64::from(value);
+        }
     }
     sum
 }
@@ -359,11 +376,16 @@ impl Cycles {
                 }
             }
         }
+        if self.joint.is_empty() {
+            if self.direct_reads < DIRECT_READS {
+                self.direct_reads += 1;
+                self.count_direct(len, start + len);
+                return;
+            }
+            self.joint = vec![0; JOINT_CAPACITY];
+        }
         if self.joint_reads == u32::from(Joint::MAX) {
             self.fold();
-        }
-        if self.joint.is_empty() {
-            self.joint = vec![0; JOINT_CAPACITY];
         }
         self.joint_reads += 1;
         self.joint_cycles = self.joint_cycles.max(start + len);
@@ -377,15 +399,30 @@ impl Cycles {
     }
 }
 
+impl Cycles {
+    /// Counts the read whose `len` joint indexes are in `indexes` (its cycles end by `end`)
+    /// straight into `bases` and `qualities`, as folding their joint counts would.
+    fn count_direct(&mut self, len: usize, end: usize) {
+        let (bases, qualities) = (self.bases.reach(end), self.qualities.reach(end));
+        for &index in &self.indexes[..len] {
+            let (cell, cycle) = (index as usize / MAX_CYCLES, index as usize % MAX_CYCLES);
+            bases[cycle][usize::from(CLASS_OF_CODE[cell % CLASSES])] += 1;
+            qualities[cycle][cell / CLASSES] += 1;
+        }
+    }
+}
+
 /// Counts `len` bases without qualities, from 0-based cycle `start`, as [`UNUSABLE`].
-pub(super) fn count_missing(rows: &mut [[u64; QUALITY_BINS]; CYCLE_BINS], start: usize, len: usize) {
+pub(super) fn count_missing(rows: &mut QualityRows, start: usize, len: usize) {
     let end = start.saturating_add(len);
-    let (own, shared) = rows.split_at_mut(MAX_CYCLES);
     let own_end = end.min(MAX_CYCLES);
     if start < own_end {
-        own[start..own_end].iter_mut().for_each(|row| row[UNUSABLE] += 1);
+        rows.reach(own_end)[start..own_end].iter_mut().for_each(|row| row[UNUSABLE] += 1);
     }
-    shared[0][UNUSABLE] += (end - own_end.max(start)) as u64;
+    let shared = (end - own_end.max(start)) as u64;
+    if shared > 0 {
+        rows.row(MAX_CYCLES)[UNUSABLE] += shared;
+    }
 }
 
 /// Lengths below this have a bin each.
@@ -442,7 +479,7 @@ mod tests {
 
     #[test]
     fn test_count_bases_bins_late_cycles() {
-        let mut rows = zeroed([0; CLASSES]);
+        let mut rows = BaseRows::new();
         count_bases(&mut rows, MAX_CYCLES - 2, [A, C, G, T, N].into_iter());
         assert_eq!(rows[MAX_CYCLES - 2], [1, 0, 0, 0, 0, 0, 0, 0]);
         assert_eq!(rows[MAX_CYCLES - 1], [0, 1, 0, 0, 0, 0, 0, 0]);
@@ -474,6 +511,8 @@ mod tests {
     fn test_joint_counts_fold_and_merge() {
         let codes = |classes: &[u8]| classes.iter().map(|&c| CODE_OF_CLASS[usize::from(c)]).collect::<Vec<_>>();
         let mut cycles = Cycles::new();
+        // Past the reads counted without joint counts.
+        cycles.direct_reads = DIRECT_READS;
         cycles.count_joint(0, &codes(&[A, C, G]), &[10, 20, 30], false);
         // Backwards: the first base at the last cycle; a value above 93 is unusable.
         cycles.count_joint(0, &codes(&[T, N, OTHER]), &[200, 0, 5], true);
@@ -507,6 +546,40 @@ mod tests {
     }
 
     #[test]
+    fn test_reads_counted_direct_or_joint_alike() {
+        // Reads of 1 to 150 bases, forwards and backwards, some values unusable: counted by one
+        // collector (its first DIRECT_READS straight, the rest in joint counts, folded every 700
+        // reads here) and by collectors that each count at most DIRECT_READS of them straight.
+        let reads: Vec<(usize, Vec<u8>, Vec<u8>, bool)> = (0..3 * DIRECT_READS as usize)
+            .map(|n| {
+                let len = 1 + (n * 37) % 150;
+                let codes = (0..len).map(|i| ((n + i * 7) % CLASSES) as u8).collect();
+                let values = (0..len).map(|i| ((n * 13 + i * 5) % 100) as u8).collect();
+                (n % 3, codes, values, n % 5 == 0)
+            })
+            .collect();
+        let mut joint = Cycles::new();
+        let mut direct = Cycles::new();
+        for (k, chunk) in reads.chunks(DIRECT_READS as usize).enumerate() {
+            let mut part = Cycles::new();
+            for (n, (start, codes, values, reverse)) in chunk.iter().enumerate() {
+                if (k * DIRECT_READS as usize + n) % 700 == 699 {
+                    joint.joint_reads = u32::from(Joint::MAX);
+                }
+                joint.count_joint(*start, codes, values, *reverse);
+                part.count_joint(*start, codes, values, *reverse);
+            }
+            assert!(part.joint.is_empty());
+            direct.merge(&part);
+        }
+        assert!(!joint.joint.is_empty());
+        let (joint, direct) = (joint.folded(), direct.folded());
+        assert_eq!((&joint.bases, &joint.qualities), (&direct.bases, &direct.qualities));
+        assert_eq!(direct.bases.len(), 152);
+        assert!(Cycles::new().folded().qualities.is_empty());
+    }
+
+    #[test]
     fn test_gc() {
         let text = b"ACGTNacgtnSs=.\xc3\xc7";
         let classes = text.iter().map(|&b| TEXT_CLASS[usize::from(b)]);
@@ -521,12 +594,12 @@ mod tests {
 
     #[test]
     fn test_count_qualities_and_missing() {
-        let mut rows = zeroed([0; QUALITY_BINS]);
+        let mut rows = QualityRows::new();
         let sum = count_qualities(Some(&mut rows), 0, [0, 93, 94, 255].into_iter());
         assert_eq!(sum, 93 + 94 + 255);
         assert_eq!((rows[0][0], rows[1][93], rows[2][UNUSABLE], rows[3][UNUSABLE]), (1, 1, 1, 1));
         assert_eq!(count_qualities(None, 0, [1, 2].into_iter()), 3);
-        let mut rows = zeroed([0; QUALITY_BINS]);
+        let mut rows = QualityRows::new();
         count_missing(&mut rows, MAX_CYCLES - 1, 3);
         assert_eq!((rows[MAX_CYCLES - 2][UNUSABLE], rows[MAX_CYCLES - 1][UNUSABLE]), (0, 1));
         assert_eq!(rows[MAX_CYCLES][UNUSABLE], 2);

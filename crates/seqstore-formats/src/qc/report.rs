@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(test)]
 use super::MAX_INSERT_SIZE;
-use super::counts::{CLASSES, CYCLE_BINS, Cycles, LENGTH_BINS, QUALITY_BINS, UNUSABLE, length_range};
+use super::counts::{CLASSES, Cycles, LENGTH_BINS, QUALITY_BINS, UNUSABLE, length_range};
 use super::{MAX_CYCLES, QcCollector};
 
 /// Counts of bases by class, as samtools' `GCC` has them.
@@ -409,12 +409,13 @@ fn usable(row: &[u64; QUALITY_BINS]) -> (u64, u64) {
 }
 
 fn cycles(cycles: &Cycles) -> Vec<Cycle> {
-    let end = (0..CYCLE_BINS)
-        .rposition(|i| cycles.bases[i].iter().chain(&cycles.qualities[i]).any(|&c| c > 0))
+    let (bases, qualities) = (|i| cycles.bases.get_or_zero(i), |i| cycles.qualities.get_or_zero(i));
+    let end = (0..cycles.bases.len().max(cycles.qualities.len()))
+        .rposition(|i| bases(i).iter().chain(&qualities(i)).any(|&c| c > 0))
         .map_or(0, |i| i + 1);
     (0..end)
         .map(|i| {
-            let row = &cycles.qualities[i];
+            let row = &qualities(i);
             let (count, sum) = usable(row);
             let quality = (count > 0).then(|| {
                 let histogram = &row[..UNUSABLE];
@@ -429,7 +430,7 @@ fn cycles(cycles: &Cycles) -> Vec<Cycle> {
             });
             Cycle {
                 cycle: i.min(MAX_CYCLES) + 1,
-                bases: BaseCounts::from_classes(&cycles.bases[i]),
+                bases: BaseCounts::from_classes(&bases(i)),
                 qualities: trimmed(&row[..UNUSABLE]),
                 unusable: row[UNUSABLE],
                 quality,
