@@ -1,7 +1,8 @@
 //! Quality-control statistics of a read set, gathered in the import's single pass over its
 //! records: [`QcCollector`] takes each record as the scanner already holds it (a FASTQ record's
 //! text, in chunks if need be; an alignment record's fields and slices, [`AlignedRead`]) and
-//! counts into bounded arrays (the per-cycle and insert-size rows grow to what was counted); [`QcCollector::report`] derives the [`QcReport`].
+//! counts into bounded arrays (the per-cycle and insert-size rows grow to what was counted);
+//! [`QcCollector::report`] derives the [`QcReport`].
 //!
 //! The sections `samtools stats` has are counted as samtools 1.16 counts them (`stats.c`, with its
 //! default options: no filter, `-i 8000`), so that they are equal on the same file:
