@@ -204,6 +204,21 @@ pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) 
     Ok(())
 }
 
+/// Locks job `job_id` as [`lock_job`] does, for the transaction that settles one of its sources,
+/// and says whether it is CANCELLING (then the source must not be committed): one statement where
+/// [`lock_job`] and [`cancelling`] take two on PostgreSQL.
+pub async fn lock_job_to_settle(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<bool, Error> {
+    let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    is_cancelling(conn, &format!("SELECT status FROM import_jobs WHERE id = $1{lock}"), job_id).await
+}
+
+/// Whether `select` (the status of job `$1`) finds job `job_id` CANCELLING.
+async fn is_cancelling(conn: &mut AnyConnection, select: &str, job_id: &str) -> Result<bool, Error> {
+    let row = sqlx::query(select).bind(job_id).fetch_optional(&mut *conn).await?;
+    let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
+    Ok(status.as_deref() == Some(JobStatus::Cancelling.as_str()))
+}
+
 /// A claimable source is NOT_STARTED, or IN_PROGRESS with a lease expired before `$1`.
 const CLAIMABLE: &str = "(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND lease_expires_ms < $1))";
 
@@ -474,10 +489,7 @@ pub async fn cancel(conn: &mut AnyConnection, backend: Backend, job_id: &str, no
 /// True when job `job_id` is CANCELLING: its attempts in progress must stop and fail
 /// [`CANCELLED`].
 pub async fn cancelling(conn: &mut AnyConnection, job_id: &str) -> Result<bool, Error> {
-    let row =
-        sqlx::query("SELECT status FROM import_jobs WHERE id = $1").bind(job_id).fetch_optional(&mut *conn).await?;
-    let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
-    Ok(status.as_deref() == Some(JobStatus::Cancelling.as_str()))
+    is_cancelling(conn, "SELECT status FROM import_jobs WHERE id = $1", job_id).await
 }
 
 /// Makes every lease held by `owner` claimable at once (a restarted process resuming its own work).
