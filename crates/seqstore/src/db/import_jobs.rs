@@ -189,8 +189,9 @@ pub async fn count_active(
 }
 
 /// Locks job `job_id` for the rest of the transaction: every transaction that changes a job's
-/// sources takes this lock first (job row, then source rows), so two of them never wait for each
-/// other in a cycle; it also serialises the settlement of one job's sources, so the last source to
+/// sources takes this lock before it touches them (job row, then source rows; a settlement writes
+/// its kind's rows before, see [`lock_job_to_settle`]), so two of them never wait for each other
+/// in a cycle; it also serialises the settlement of one job's sources, so the last source to
 /// finish always sees the others' outcomes and settles the job (PostgreSQL's READ COMMITTED would
 /// otherwise let two concurrent commits each miss the other). SQLite's `BEGIN IMMEDIATE` already
 /// serialises writers.

@@ -7,7 +7,8 @@
 //! always equals `COUNT(*)` of the store's rows as that transaction sees them. A store's count is
 //! spread over [`SHARDS`] rows chosen by the read set's id: concurrent commits into one store
 //! (PostgreSQL, several workers) lock different rows most of the time. Each transaction that adds
-//! one read set locks one of these rows, after its job and source rows (the engine's lock order);
+//! one read set locks one of these rows, before its job and source rows (the engine's lock order:
+//! a settlement writes its kind's rows first; nothing that holds a job row waits for these);
 //! a batch delete locks several, but batch deletes of an account are serialised
 //! ([`super::Db::begin_for`]), so no two transactions wait for each other in a cycle.
 

@@ -8,8 +8,11 @@
 //! its lease expires) and restarts from the beginning; its partial objects are deleted by the
 //! attempt itself or by the next start-up sweep.
 //!
-//! Lock order: every transaction that changes a job's sources locks the job row first
-//! ([`db::import_jobs::lock_job`]), then the source rows.
+//! Lock order: every transaction that changes a job's sources locks the job row
+//! ([`db::import_jobs::lock_job`]) before the source rows. A settlement writes what its kind
+//! commits (a new read set and its count's row, tags, a read set's tier) first and takes the job
+//! row after them, so no transaction holds a job row while it waits for such rows: the others
+//! that lock a job row (claims, renewals, cancellations) touch none of them.
 
 mod copy_out;
 mod fallback;
