@@ -397,9 +397,7 @@ impl Cycles {
             joint[index as usize & (JOINT_CAPACITY - 1)] += 1;
         }
     }
-}
 
-impl Cycles {
     /// Counts the read whose `len` joint indexes are in `indexes` (its cycles end by `end`)
     /// straight into `bases` and `qualities`, as folding their joint counts would.
     fn count_direct(&mut self, len: usize, end: usize) {
