@@ -11,8 +11,9 @@
 //! Lock order: every transaction that changes a job's sources locks the job row
 //! ([`db::import_jobs::lock_job`]) before the source rows. A settlement writes what its kind
 //! commits (a new read set and its count's row, tags, a read set's tier) first and takes the job
-//! row after them, so no transaction holds a job row while it waits for such rows: the others
-//! that lock a job row (claims, renewals, cancellations) touch none of them.
+//! row after them. The other transactions that lock a job row never wait for rows a settlement
+//! holds: a claim writes only the job's and its source's rows (and a fresh id), a cancellation
+//! only those and the read sets of sources not started, which no attempt holds.
 
 mod copy_out;
 mod fallback;

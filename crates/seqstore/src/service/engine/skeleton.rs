@@ -1,8 +1,8 @@
 //! The one run of an attempt, for every kind: delete what an interrupted earlier attempt wrote,
 //! attempt under a lease renewed with the progress, then commit or fail in a transaction that
 //! writes the kind's rows, then locks the job row before the source row, checks the lease
-//! generation, and settles the job once its last source settles. A source of a CANCELLING job is never committed: an attempt claimed during
-//! the cancellation is not started, one running stops at its next lease renewal (or at its
+//! generation, and settles the job once its last source settles. A source of a CANCELLING job is
+//! never committed: an attempt claimed during the cancellation is not started, one running stops at its next lease renewal (or at its
 //! settlement, which sees the job under its lock), and either deletes what it wrote and fails
 //! [`import_jobs::CANCELLED`].
 
@@ -191,10 +191,11 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str, next: Ne
 
 /// Locks the job row of `claim` in the transaction that settles it, once the kind has written its
 /// rows and before the source row (the engine's lock order; the last source to settle sees the
-/// others' outcomes); returns the settlement time and whether the job is CANCELLING. Taken last so that concurrent settlements of
-/// one job's sources (PostgreSQL) wait for each other only through the source's and job's own
-/// statements and the commit, not through every row the kind writes: with the lock first, tiny
-/// imports spent most of their time waiting for it (#28).
+/// others' outcomes); returns the settlement time and whether the job is CANCELLING. Taken last so
+/// that concurrent settlements of one job's sources (PostgreSQL) wait for each other only through
+/// the source's and job's own statements and the commit, not through every row the kind writes:
+/// with the lock taken first, the settlements of tiny imports were often seen waiting for it
+/// (#28).
 async fn lock_job(service: &Service, tx: &mut db::Tx, claim: &Claim) -> Result<(time::Millis, bool), db::Error> {
     let cancelling = import_jobs::lock_job_to_settle(tx, service.db.backend(), &claim.job_id).await?;
     Ok((time::now(), cancelling))
