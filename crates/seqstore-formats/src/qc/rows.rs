@@ -4,6 +4,8 @@
 
 use std::ops::Deref;
 
+use super::counts::add_rows;
+
 /// Up to `N` rows of `W` counts each; the rows past those held are zero. Derefs to the held rows.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(super) struct Rows<const W: usize, const N: usize>(Vec<[u64; W]>);
@@ -30,10 +32,7 @@ impl<const W: usize, const N: usize> Rows<W, N> {
 
     /// Adds `other`'s rows to these, row by row.
     pub(super) fn add(&mut self, other: &Self) {
-        let rows = self.reach(other.len());
-        for (to, from) in rows.iter_mut().zip(other.iter()) {
-            to.iter_mut().zip(from).for_each(|(a, b)| *a += b);
-        }
+        add_rows(self.reach(other.len()), other);
     }
 
     /// Row `index` as counted (zero past the held rows).

@@ -2,9 +2,9 @@
 //! attempt under a lease renewed with the progress, then commit or fail in a transaction that
 //! writes the kind's rows, then locks the job row before the source row, checks the lease
 //! generation, and settles the job once its last source settles. A source of a CANCELLING job is
-//! never committed: an attempt claimed during the cancellation is not started, one running stops at its next lease renewal (or at its
-//! settlement, which sees the job under its lock), and either deletes what it wrote and fails
-//! [`import_jobs::CANCELLED`].
+//! never committed: an attempt claimed during the cancellation is not started, one running stops
+//! at its next lease renewal (or at its settlement, which sees the job under its lock), and either
+//! deletes what it wrote and fails [`import_jobs::CANCELLED`].
 
 use std::sync::Arc;
 
