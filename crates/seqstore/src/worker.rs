@@ -4,7 +4,8 @@
 //! node's interrupted sources and sweeps orphan objects, then starts two background passes: one
 //! records the MD5 of files stored without one, the other the refget identifiers (and
 //! `reference_sequences` rows) of references imported without them; periodic steps abort abandoned
-//! uploads, archive idle read sets and delete the copies tier moves left behind.
+//! uploads, settle jobs a stop left unsettled after their last source, archive idle read sets and
+//! delete the copies tier moves left behind.
 //! Everything that touches the database or storage is a service use case
 //! ([`crate::service::engine`]); the worker is the loop.
 
@@ -14,9 +15,10 @@ mod sweep;
 mod tiers;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::watch;
+use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
@@ -45,7 +47,7 @@ pub fn node_id(data_dir: &Path) -> std::io::Result<String> {
 }
 
 /// Prepares this node (expires its own previous leases, sweeps orphan objects) and starts
-/// `count` workers, the periodic sweep and the MD5, refget and QC backfill passes.
+/// `count` workers, the periodic sweeps and the MD5, refget and QC backfill passes.
 pub async fn start(service: Service, settings: Settings, count: usize) -> Result<Workers, service::Error> {
     let resumed = service.resume_leases_of(&settings.node_id).await?;
     if resumed > 0 {
@@ -54,12 +56,15 @@ pub async fn start(service: Service, settings: Settings, count: usize) -> Result
     service.sweep_orphan_objects().await?;
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
-    for n in 0..count {
-        tasks.spawn(work(service.clone(), settings.clone(), stopped.clone(), n));
+    let slots = Arc::new(Semaphore::new(count));
+    let loops = if service.settlement_claims_next() { count } else { count * SETTLING_AHEAD };
+    for n in 0..loops {
+        tasks.spawn(work(service.clone(), settings.clone(), Arc::clone(&slots), stopped.clone(), n));
     }
     // Checked ten times per idle period, at most once a minute.
     let every = (settings.upload_idle / 10).min(Duration::from_secs(60));
     tasks.spawn(sweep::abandoned_uploads(service.clone(), settings.upload_idle, every, stopped.clone()));
+    tasks.spawn(sweep::done_jobs(service.clone(), stopped.clone()));
     tasks.spawn(backfill::stored_md5(service.clone(), stopped.clone()));
     tasks.spawn(backfill::refget(service.clone(), stopped.clone()));
     tasks.spawn(backfill::qc(service.clone(), stopped.clone()));
@@ -77,13 +82,31 @@ impl Workers {
     }
 }
 
-async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver<bool>, n: usize) {
+/// Worker loops per attempt slot where each loop claims its own sources (PostgreSQL): while one
+/// loop's settlement waits for the database, another claims and runs an attempt in the slot
+/// (#28: with one loop per slot, many tiny imports kept the two cores a third idle, each loop
+/// waiting for its own round trips and commits). Claims are taken only with a slot in hand, so a
+/// node never holds sources it cannot start. Where the settlement claims the next source (SQLite),
+/// one loop per slot: every write there waits for the one write lock anyway.
+const SETTLING_AHEAD: usize = 2;
+
+async fn work(
+    service: Service,
+    settings: Settings,
+    slots: Arc<Semaphore>,
+    mut stopped: watch::Receiver<bool>,
+    n: usize,
+) {
     let poll = Duration::from_secs(1);
     // A source the previous settlement claimed for this worker (see `Service::run_claim`). One
     // still held when the worker stops is left as an interrupted attempt is: this node's restart
     // resumes it at once, another node once its lease expires.
     let mut next = None;
     while !*stopped.borrow() {
+        let slot = tokio::select! {
+            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the slots are never closed"),
+            _ = stopped.changed() => break,
+        };
         let claimed = match next.take() {
             Some(claim) => Ok(Some(claim)),
             None => service.claim_source(&settings).await,
@@ -94,7 +117,7 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                 let started = Instant::now();
                 // Everything the attempt logs carries its job and source.
                 let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
-                let attempt = service.run_claim(&settings, &claim, true).instrument(span);
+                let attempt = service.run_claim(&settings, &claim, true, Some(slot)).instrument(span);
                 let ended = tokio::select! {
                     ended = attempt => Some(ended),
                     _ = stopped.changed() => None,
@@ -109,6 +132,7 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                 }
             }
             Ok(None) => {
+                drop(slot);
                 tokio::select! {
                     () = service.wake().notified() => {}
                     () = tokio::time::sleep(poll) => {}
@@ -116,6 +140,7 @@ async fn work(service: Service, settings: Settings, mut stopped: watch::Receiver
                 }
             }
             Err(e) => {
+                drop(slot);
                 tracing::error!(error = ?e, "claiming a source failed; retrying");
                 tokio::time::sleep(poll).await;
             }

@@ -5,7 +5,7 @@ use seqstore::db::{
     self, Db, idempotency, import_jobs, s3_access_policies as policies, sequence_stores as stores, settings, tags,
 };
 use seqstore::model::import::{FileType, JobStatus, Source, SourceSpec, SourceStatus};
-use seqstore::model::job::{Job, JobFamily, JobKind, JobSpec};
+use seqstore::model::job::{Claim, Job, JobFamily, JobKind, JobSpec};
 use seqstore::model::read_set::ReadSet;
 use seqstore::model::sequence_store::{ETagAlgorithmFamily, SequenceStore, SseConfig};
 use seqstore::model::tags::Tags;
@@ -46,6 +46,7 @@ async fn suite(backend: Backend) {
     s3_access_policy_rows(&db).await;
     idempotency_rows(&db).await;
     import_queue(&db).await;
+    shared_job_locks(&db).await;
     transactions(&db).await;
     maintenance_pages(&db).await;
     same_content_rows(&db).await;
@@ -285,16 +286,28 @@ async fn import_queue(db: &Db) {
     drop(conn);
     let resumed = claim("node-a", 2200).await.expect("own lease resumed");
     assert_eq!(resumed.index, first.index);
+    // The last source settles as the engine settles one: under the job's shared lock, without
+    // the job; the job is settled after the commit (or, after a stop in between, by the pass that
+    // finds it), once, whoever settles it again.
     let mut tx = db.begin().await.expect("begin");
-    import_jobs::lock_job(&mut tx, backend, "3000000001").await.expect("lock");
+    assert!(!import_jobs::lock_job_to_settle(&mut tx, backend, "3000000001").await.expect("lock"));
     assert!(
         import_jobs::settle_source(&mut tx, &resumed, SourceStatus::Finished, (None, None), None, 2300)
             .await
             .expect("settle")
     );
-    import_jobs::settle_job(&mut tx, "3000000001", 2300).await.expect("settle job");
     tx.commit().await.expect("commit");
     let mut conn = db.pool().acquire().await.expect("acquire");
+    assert!(import_jobs::all_settled(&mut conn, "3000000001").await.expect("all settled"));
+    assert_eq!(import_jobs::unsettled_done_jobs(&mut conn).await.expect("done jobs"), ["3000000001"]);
+    drop(conn);
+    for now in [2300, 9999] {
+        let mut tx = db.begin().await.expect("begin");
+        import_jobs::settle_job_if_done(&mut tx, backend, "3000000001", now).await.expect("settle job");
+        tx.commit().await.expect("commit");
+    }
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    assert!(import_jobs::unsettled_done_jobs(&mut conn).await.expect("done jobs").is_empty());
     let settled = import_jobs::job(&mut conn, ACCOUNT, "1000000001", JobKind::ReadSet, "3000000001")
         .await
         .expect("job")
@@ -313,6 +326,65 @@ async fn import_queue(db: &Db) {
     .await
     .expect("list");
     assert_eq!(listed.len(), 1);
+}
+
+/// Issue #28, PostgreSQL: claims and source settlements of one job share its lock, so neither
+/// waits for the other's commit; a cancellation's lock waits for them (SQLite serialises every
+/// writer, so there is nothing to show there).
+async fn shared_job_locks(db: &Db) {
+    if db.backend() != db::Backend::Postgres {
+        return;
+    }
+    let backend = db.backend();
+    let job = Job {
+        id: "3000000002".into(),
+        kind: JobKind::ReadSet,
+        account: ACCOUNT.into(),
+        store_id: "1000000001".into(),
+        role_arn: "arn:aws:iam::111111111111:role/r".into(),
+        // Past its first claim, which alone writes the job row (a second first claim waits for
+        // that write's commit, then writes nothing).
+        status: JobStatus::InProgress,
+        status_message: None,
+        creation_time: 20,
+        completion_time: None,
+        destination: None,
+    };
+    let mut tx = db.begin().await.expect("begin");
+    import_jobs::insert_job(&mut tx, &job).await.expect("job");
+    for i in 0..3 {
+        import_jobs::insert_source(&mut tx, &job, i, &JobSpec::ReadSet(spec(i as usize))).await.expect("source");
+    }
+    tx.commit().await.expect("commit");
+    // Long enough for a claim that is not blocked on a commit; a blocked one never returns.
+    let patience = std::time::Duration::from_secs(20);
+    async fn claim(tx: &mut db::Tx, owner: &str, patience: std::time::Duration) -> Option<Claim> {
+        let claimed = import_jobs::claim(tx, db::Backend::Postgres, owner, 100, 100_000);
+        tokio::time::timeout(patience, claimed).await.expect("not blocked").expect("claim")
+    }
+    let mut first = db.begin().await.expect("begin");
+    let a = claim(&mut first, "node-a", patience).await.expect("a source");
+    let mut second = db.begin().await.expect("begin");
+    let b = claim(&mut second, "node-b", patience).await.expect("another source while the first claim is open");
+    assert_eq!(a.job_id, "3000000002");
+    assert_eq!((a.job_id.as_str(), a.index == b.index), (b.job_id.as_str(), false));
+    // A settlement of the job takes the same shared lock beside both.
+    let mut third = db.begin().await.expect("begin");
+    let locked = import_jobs::lock_job_to_settle(&mut third, backend, "3000000002");
+    assert!(!tokio::time::timeout(patience, locked).await.expect("not blocked").expect("lock"));
+    third.rollback().await.expect("rollback");
+    // A cancellation's lock waits until both claims have committed.
+    let cancel_db = db.clone();
+    let cancel = tokio::spawn(async move {
+        let mut tx = cancel_db.begin().await.expect("begin");
+        import_jobs::lock_job(&mut tx, db::Backend::Postgres, "3000000002").await.expect("lock");
+        tx.rollback().await.expect("rollback");
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!cancel.is_finished(), "a cancellation waits for the claims in flight");
+    first.commit().await.expect("commit");
+    second.commit().await.expect("commit");
+    tokio::time::timeout(patience, cancel).await.expect("the cancellation goes on").expect("task");
 }
 
 async fn transactions(db: &Db) {

@@ -1,14 +1,17 @@
 //! Crash recovery: the server is killed with SIGKILL while a throttled import is in progress and
 //! restarted on the same data directory; the job completes with exactly one read set per source,
-//! correct ETags, and no orphan object.
+//! correct ETags, and no orphan object. A job left unsettled after its last source (a stop between
+//! the two commits) is settled by the restarted server.
 
 use std::time::{Duration, Instant};
 
 use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetImportJobItemStatus, ReadSetImportJobStatus};
 
+use seqstore::db::Db;
+
 use super::fastq_data::{fastq, gzip, md5};
-use super::imports::{raw_job, source, store, wait, write};
-use super::support::{Serve, TestStorage, read_set_dirs, sdk};
+use super::imports::{ROLE_A, import_config, raw_job, source, store, wait, write};
+use super::support::{Backend, KEY_A, Serve, TestDb, TestServer, TestStorage, on_both_backends, read_set_dirs, sdk};
 
 const DEV_ROLE: &str = "arn:aws:iam::123456789012:role/Import";
 
@@ -89,3 +92,54 @@ async fn sigkill_during_import_then_restart_completes_once() {
     ids.sort();
     assert_eq!(dirs, ids, "no orphan objects after the restart");
 }
+
+/// Issue #28: a source's settlement commits without its job; the job is settled just after. A
+/// server stopped in between leaves a job whose sources are all settled but which has not ended:
+/// made here by setting a finished job back as such a stop leaves it. The restarted server's
+/// start-up pass settles it, with its sources' outcomes (one failed of two), on both backends.
+async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = db.dir().join("sources");
+    std::fs::create_dir(&root).expect("root");
+    let config = import_config(&db, &root);
+    let good = write(&root, "good.fq", &fastq(7, 20, 100, None));
+    let bad = write(&root, "bad.fq", b"this is not a FASTQ file\n");
+
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
+    let started = client
+        .start_read_set_import_job()
+        .sequence_store_id(&store)
+        .role_arn(ROLE_A)
+        .set_sources(Some(vec![source(&good, None), source(&bad, None)]))
+        .send()
+        .await
+        .expect("start");
+    let job_id = started.id().to_owned();
+    let settled = wait(&client, &store, &job_id).await;
+    assert_eq!(settled.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{settled:?}");
+    server.stop().await;
+
+    let meta = Db::connect(&db.url).await.expect("connect");
+    sqlx::query(
+        "UPDATE import_jobs SET status = 'IN_PROGRESS', status_message = NULL, completion_ms = NULL WHERE id = $1",
+    )
+    .bind(&job_id)
+    .execute(meta.pool())
+    .await
+    .expect("unsettle the job");
+    meta.close().await;
+
+    let server = TestServer::start(&config).await;
+    let client = sdk(&server.endpoint, KEY_A);
+    let again = wait(&client, &store, &job_id).await;
+    assert_eq!(again.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{again:?}");
+    assert_eq!(again.status_message(), settled.status_message());
+    assert!(again.completion_time().is_some());
+    let statuses: Vec<_> = again.sources().iter().map(|s| s.status().clone()).collect();
+    assert_eq!(statuses, [ReadSetImportJobItemStatus::Finished, ReadSetImportJobItemStatus::Failed]);
+    server.stop().await;
+}
+
+on_both_backends!(a_job_left_unsettled_is_settled_at_start_up);

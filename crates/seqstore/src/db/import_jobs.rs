@@ -188,13 +188,12 @@ pub async fn count_active(
     Ok(row.try_get("n")?)
 }
 
-/// Locks job `job_id` for the rest of the transaction: every transaction that changes a job's
-/// sources takes this lock before it touches them (job row, then source rows; a settlement writes
-/// its kind's rows before, see [`lock_job_to_settle`]), so two of them never wait for each other
-/// in a cycle; it also serialises the settlement of one job's sources, so the last source to
-/// finish always sees the others' outcomes and settles the job (PostgreSQL's READ COMMITTED would
-/// otherwise let two concurrent commits each miss the other). SQLite's `BEGIN IMMEDIATE` already
-/// serialises writers.
+/// Locks job `job_id` for the rest of the transaction, alone: what changes the job's status from
+/// outside its attempts (a cancellation, a restarted node expiring its leases) and the job's own
+/// settlement ([`settle_job_if_done`]) take this lock before the job's source rows, so no other
+/// transaction is between them and the job's sources; it waits for every claim and source
+/// settlement of the job in flight (they hold [`share_job`]'s lock), and they for it. SQLite's
+/// `BEGIN IMMEDIATE` already serialises writers.
 pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<(), Error> {
     if backend == Backend::Postgres {
         sqlx::query("SELECT id FROM import_jobs WHERE id = $1 FOR UPDATE")
@@ -205,11 +204,20 @@ pub async fn lock_job(conn: &mut AnyConnection, backend: Backend, job_id: &str) 
     Ok(())
 }
 
-/// Locks job `job_id` as [`lock_job`] does, for the transaction that settles one of its sources,
-/// and says whether it is CANCELLING (then the source must not be committed): one statement where
-/// [`lock_job`] and [`cancelling`] take two on PostgreSQL.
+/// The lock a claim or a source's settlement holds on its job row (PostgreSQL's `FOR KEY SHARE`):
+/// shared by every claim and settlement of the job, so that they do not wait for each other's
+/// commits (#28: with one exclusive lock, the job row was held through two commits per source and
+/// a job's sources were imported one commit after another), and exclusive of [`lock_job`], so a
+/// cancellation waits for them and they for it. Taken before the source row, after the kind's
+/// rows in a settlement. The job's status is the caller's to read (the row's current version).
+fn share_job(backend: Backend) -> &'static str {
+    if backend == Backend::Postgres { " FOR KEY SHARE" } else { "" }
+}
+
+/// Takes [`share_job`]'s lock on job `job_id` for the transaction that settles one of its
+/// sources, and says whether the job is CANCELLING (then the source must not be committed).
 pub async fn lock_job_to_settle(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<bool, Error> {
-    let lock = if backend == Backend::Postgres { " FOR UPDATE" } else { "" };
+    let lock = share_job(backend);
     is_cancelling(conn, &format!("SELECT status FROM import_jobs WHERE id = $1{lock}"), job_id).await
 }
 
@@ -240,7 +248,8 @@ const OLDEST_CLAIMABLE: &str = "SELECT job_id FROM (\
 /// `owner` until `expires`, with a fresh lease generation and an output id: the one reserved at
 /// submission, or a newly reserved one for the kinds that produce a fresh output per attempt (each
 /// attempt writes its own objects). Runs inside the caller's transaction, locking the job row
-/// before the source row ([`lock_job`]); the job becomes IN_PROGRESS. A claimed source of a
+/// ([`share_job`]: other claims of the job go on beside it) before the source row; the job becomes
+/// IN_PROGRESS. A claimed source of a
 /// CANCELLING job (an attempt interrupted during cancellation) is marked [`Claim::cancelling`]: it
 /// must not be started, only failed [`CANCELLED`].
 pub async fn claim(
@@ -250,26 +259,38 @@ pub async fn claim(
     now: Millis,
     expires: Millis,
 ) -> Result<Option<Claim>, Error> {
-    // The oldest claimable source names the job; under that job's lock, the job's first claimable
-    // source is taken (another worker may have taken the one seen first: then its next one, or,
-    // when the job has none left, the search starts again).
-    let lock = if backend == Backend::Postgres { "FOR UPDATE" } else { "" };
-    let row = loop {
+    // The oldest claimable source names the job; under that job's shared lock, the job's first
+    // claimable source no other claim has locked is taken, or else (all of them being claimed)
+    // the first once those claims commit (then another worker may have taken the one seen first:
+    // its next one, or, when the job has none left, the search starts again).
+    let postgres = backend == Backend::Postgres;
+    let share = share_job(backend);
+    let row = 'found: loop {
         let Some(row) = sqlx::query(OLDEST_CLAIMABLE).bind(now).fetch_optional(&mut *conn).await? else {
             return Ok(None);
         };
         let job_id: String = row.try_get("job_id")?;
-        lock_job(conn, backend, &job_id).await?;
+        if postgres {
+            sqlx::query(&format!("SELECT id FROM import_jobs WHERE id = $1{share}"))
+                .bind(&job_id)
+                .fetch_optional(&mut *conn)
+                .await?;
+        }
         // The job's role and status come with the source (the job row is locked): the job's
         // UPDATE below is needed only by its first claim.
-        let sql = format!(
-            "SELECT job_id, idx, kind, read_set_id, status, checkpoint, \
-             (SELECT role_arn FROM import_jobs WHERE id = $2) AS role_arn, \
-             (SELECT status FROM import_jobs WHERE id = $2) AS job_status \
-             FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} ORDER BY idx LIMIT 1 {lock}"
-        );
-        if let Some(row) = sqlx::query(&sql).bind(now).bind(&job_id).fetch_optional(&mut *conn).await? {
-            break row;
+        let source = |lock: &str| {
+            format!(
+                "SELECT job_id, idx, kind, read_set_id, status, checkpoint, \
+                 (SELECT role_arn FROM import_jobs WHERE id = $2) AS role_arn, \
+                 (SELECT status FROM import_jobs WHERE id = $2) AS job_status \
+                 FROM import_sources WHERE job_id = $2 AND {CLAIMABLE} ORDER BY idx LIMIT 1 {lock}"
+            )
+        };
+        let locks: &[&str] = if postgres { &["FOR UPDATE SKIP LOCKED", "FOR UPDATE"] } else { &[""] };
+        for lock in locks {
+            if let Some(row) = sqlx::query(&source(lock)).bind(now).bind(&job_id).fetch_optional(&mut *conn).await? {
+                break 'found row;
+            }
         }
     };
     let (job_id, index): (String, i64) = (row.try_get("job_id")?, row.try_get("idx")?);
@@ -406,7 +427,9 @@ pub async fn settle_source(
 }
 
 /// Settles the job once every source is FINISHED or FAILED: COMPLETED, COMPLETED_WITH_FAILURES or
-/// FAILED, or CANCELLED when it is CANCELLING, with its completion time.
+/// FAILED, or CANCELLED when it is CANCELLING, with its completion time; a job already ended is
+/// left as it is. Runs inside the caller's transaction, which holds the job's [`lock_job`] (no
+/// source of it settles in between).
 pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> Result<(), Error> {
     let row = sqlx::query(
         "SELECT COUNT(*) AS total, \
@@ -425,6 +448,9 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
     let row = sqlx::query("SELECT status FROM import_jobs WHERE id = $1").bind(job_id).fetch_one(&mut *conn).await?;
     let current: String = row.try_get("status")?;
     let current = JobStatus::parse(&current).ok_or(Error::Corrupt { what: "job status" })?;
+    if current.is_terminal() {
+        return Ok(());
+    }
     let status = current.settled(finished as u64, failed as u64);
     let message = match status {
         JobStatus::Cancelled => Some(format!("cancelled; {finished} of {total} sources finished")),
@@ -438,6 +464,52 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Whether job `job_id` has no source left to settle (none NOT_STARTED or IN_PROGRESS).
+///
+/// A source's settlement commits without settling its job; the settler reads this after its
+/// commit and, when it is true, settles the job in a transaction of its own
+/// ([`settle_job_if_done`]). Of two settlements of a job's last sources, the one that commits
+/// second reads after both commits, so one of them always sees the job done (both may: the job's
+/// settlement is idempotent).
+pub async fn all_settled(conn: &mut AnyConnection, job_id: &str) -> Result<bool, Error> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM import_sources WHERE job_id = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS')",
+    )
+    .bind(job_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(row.try_get::<i64, _>("n")? == 0)
+}
+
+/// Settles job `job_id` ([`settle_job`]) in its own transaction under the job's [`lock_job`],
+/// when it has no source left to settle; nothing otherwise, or when it has ended already.
+pub async fn settle_job_if_done(
+    tx: &mut AnyConnection,
+    backend: Backend,
+    job_id: &str,
+    now: Millis,
+) -> Result<(), Error> {
+    lock_job(tx, backend, job_id).await?;
+    if all_settled(tx, job_id).await? {
+        settle_job(tx, job_id, now).await?;
+    }
+    Ok(())
+}
+
+/// Jobs not ended whose sources are all settled: a server stopped between a last source's
+/// commit and its job's settlement leaves one (see [`all_settled`]). Reads the jobs not ended
+/// only (`import_jobs_by_status_only`).
+pub async fn unsettled_done_jobs(conn: &mut AnyConnection) -> Result<Vec<String>, Error> {
+    let rows = sqlx::query(
+        "SELECT id FROM import_jobs WHERE status IN ('SUBMITTED', 'IN_PROGRESS', 'CANCELLING') AND NOT EXISTS \
+         (SELECT 1 FROM import_sources WHERE import_sources.job_id = import_jobs.id \
+          AND import_sources.status IN ('NOT_STARTED', 'IN_PROGRESS')) ORDER BY id",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(|r| Ok(r.try_get("id")?)).collect()
 }
 
 /// The status message of a source ended by the cancellation of its job.

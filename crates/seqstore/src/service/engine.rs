@@ -8,12 +8,17 @@
 //! its lease expires) and restarts from the beginning; its partial objects are deleted by the
 //! attempt itself or by the next start-up sweep.
 //!
-//! Lock order: every transaction that changes a job's sources locks the job row
-//! ([`db::import_jobs::lock_job`]) before the source rows. A settlement writes what its kind
-//! commits (a new read set and its count's row, tags, a read set's tier) first and takes the job
-//! row after them. The other transactions that lock a job row never wait for rows a settlement
-//! holds: a claim writes only the job's and its source's rows (and a fresh id), a cancellation
-//! only those and the read sets of sources not started, which no attempt holds.
+//! Lock order: every transaction that changes a job's sources locks the job row before the source
+//! rows — claims and source settlements with a lock they share (PostgreSQL `FOR KEY SHARE`, see
+//! [`db::import_jobs::lock_job_to_settle`]), so a job's sources are claimed and settled side by
+//! side; a cancellation, a node expiring its own leases and the job's own settlement with the
+//! exclusive [`db::import_jobs::lock_job`], which waits for those and they for it. A settlement
+//! writes what its kind commits (a new read set and its count's row, tags, a read set's tier)
+//! first and takes the job row after them. The transactions that lock a job row exclusively never
+//! wait for rows a settlement holds: a cancellation touches the job's and its sources' rows and
+//! the read sets of sources not started, which no attempt holds; a job's settlement reads its
+//! sources and writes the job. A source's settlement does not settle its job: after its commit,
+//! the settler settles the job if no source is left ([`Service::settle_job_if_done`]).
 
 mod copy_out;
 mod fallback;
@@ -71,6 +76,10 @@ impl Settings {
     }
 }
 
+/// What an attempt holds while it works: one of the `worker.count` permits of this node (what
+/// bounds the CPU and memory of attempts running at once), released before its settlement.
+pub type Slot = Option<tokio::sync::OwnedSemaphorePermit>;
+
 /// How an attempt ended, for the worker's log and metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
@@ -99,6 +108,42 @@ impl Service {
     /// Safe with other processes running.
     pub async fn sweep_orphan_objects(&self) -> Result<(), Error> {
         Ok(sweep::run(self).await?)
+    }
+
+    /// Settles job `job_id` once its sources are all settled ([`import_jobs::all_settled`], then
+    /// [`import_jobs::settle_job_if_done`] in a transaction of its own); called after each source's
+    /// settlement commits. A failure is logged, not returned: the source's settlement stands, and
+    /// [`Service::settle_done_jobs`] settles the job later.
+    pub(super) async fn settle_job_if_done(&self, job_id: &str) {
+        let settled = async {
+            let mut conn = self.db.pool().acquire().await?;
+            if !import_jobs::all_settled(&mut conn, job_id).await? {
+                return Ok(());
+            }
+            drop(conn);
+            let mut tx = self.db.begin().await?;
+            import_jobs::settle_job_if_done(&mut tx, self.db.backend(), job_id, time::now()).await?;
+            tx.commit().await?;
+            Ok::<_, db::Error>(())
+        };
+        if let Err(e) = settled.await {
+            tracing::warn!(error = ?e, job = job_id, "could not settle a job whose sources are settled; retried within a minute");
+        }
+    }
+
+    /// Settles every job whose sources are all settled but which is not ended (a server stopped
+    /// between a last source's commit and its job's settlement); returns how many were found.
+    /// Run at start-up and once a minute.
+    pub async fn settle_done_jobs(&self) -> Result<usize, Error> {
+        let mut conn = self.db.pool().acquire().await.map_err(db::Error::from)?;
+        let jobs = import_jobs::unsettled_done_jobs(&mut conn).await?;
+        drop(conn);
+        for job in &jobs {
+            let mut tx = self.db.begin().await?;
+            import_jobs::settle_job_if_done(&mut tx, self.db.backend(), job, time::now()).await?;
+            tx.commit().await.map_err(db::Error::from)?;
+        }
+        Ok(jobs.len())
     }
 
     /// Claims the oldest claimable source for `settings.node_id` under a lease of
@@ -130,7 +175,23 @@ impl Service {
     /// transaction (on SQLite, where that halves the write transactions per source), returned
     /// beside how the attempt ended: the caller runs it next, as if [`Service::claim_source`] had
     /// returned it (its lease runs from the settlement). `None` means: claim as usual.
-    pub async fn run_claim(&self, settings: &Settings, claim: &Claim, claim_next: bool) -> (Ended, Option<Claim>) {
-        kinds::run(self, settings, claim, claim_next).await
+    ///
+    /// `slot` (one of the node's attempt slots, see [`Slot`]) is released once the attempt's work
+    /// has ended, before its settlement: the worker's next attempt may start while this one's
+    /// settlement waits for the database.
+    pub async fn run_claim(
+        &self,
+        settings: &Settings,
+        claim: &Claim,
+        claim_next: bool,
+        slot: Slot,
+    ) -> (Ended, Option<Claim>) {
+        kinds::run(self, settings, claim, claim_next, slot).await
+    }
+
+    /// Whether a settlement may claim the worker's next source in its own transaction (SQLite,
+    /// see [`Service::run_claim`]); elsewhere the worker claims each source itself.
+    pub fn settlement_claims_next(&self) -> bool {
+        self.db.backend() == db::Backend::Sqlite
     }
 }

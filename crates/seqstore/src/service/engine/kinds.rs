@@ -11,14 +11,20 @@ mod reference_import;
 mod upload_processing;
 
 use super::kind::RunsAs;
-use super::{Ended, Settings, skeleton};
+use super::{Ended, Settings, Slot, skeleton};
 use crate::model::job::{Claim, with_job_spec};
 use crate::service::Service;
 
 /// Runs the attempt of `claim` as its kind (see [`Service::run_claim`]).
-pub(super) async fn run(service: &Service, settings: &Settings, claim: &Claim, next: bool) -> (Ended, Option<Claim>) {
+pub(super) async fn run(
+    service: &Service,
+    settings: &Settings,
+    claim: &Claim,
+    next: bool,
+    slot: Slot,
+) -> (Ended, Option<Claim>) {
     match &claim.spec {
-        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s, next).await),
+        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s, next, slot).await),
         Err(unreadable) => (skeleton::unreadable(service, claim, unreadable).await, None),
     }
 }
@@ -30,6 +36,7 @@ async fn run_as<S: RunsAs>(
     claim: &Claim,
     spec: &S,
     next: bool,
+    slot: Slot,
 ) -> (Ended, Option<Claim>) {
-    skeleton::run::<S::Kind>(service, settings, claim, spec, next).await
+    skeleton::run::<S::Kind>(service, settings, claim, spec, next, slot).await
 }

@@ -1,9 +1,11 @@
 //! The one run of an attempt, for every kind: delete what an interrupted earlier attempt wrote,
-//! attempt under a lease renewed with the progress, then commit or fail in a transaction that
-//! writes the kind's rows, then locks the job row before the source row, checks the lease
-//! generation, and settles the job once its last source settles. A source of a CANCELLING job is
-//! never committed: an attempt claimed during the cancellation is not started, one running stops
-//! at its next lease renewal (or at its settlement, which sees the job under its lock), and either
+//! attempt under a lease renewed with the progress (in one of the node's attempt slots, given back
+//! before the settlement), then commit or fail in a transaction that writes the kind's rows, then
+//! locks the job row (shared with the job's other claims and settlements) before the source row
+//! and checks the lease generation; after the commit, the job is settled once no source of it is
+//! left. A source of a CANCELLING job is never committed: an attempt claimed during the
+//! cancellation is not started, one running stops at its next lease renewal (or at its
+//! settlement, which sees the job under its lock, which the cancellation's waits for), and either
 //! deletes what it wrote and fails [`import_jobs::CANCELLED`].
 
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use tokio_util::task::AbortOnDropHandle;
 use super::kind::{Attempt, Discard, Kind, Outcome};
 use super::sources::status_message;
 use super::tee::Progress;
-use super::{Ended, Settings, lease};
+use super::{Ended, Settings, Slot, lease};
 use crate::db::{self, Backend, import_jobs};
 use crate::model::import::SourceStatus;
 use crate::model::job::Claim;
@@ -21,13 +23,15 @@ use crate::model::time;
 use crate::service::Service;
 
 /// Runs the attempt of `claim` at `spec` as a `K` to its end; with `next`, the settlement's
-/// transaction also claims this node's next source where it may ([`Next`]).
+/// transaction also claims this node's next source where it may ([`Next`]). `slot` is released
+/// when the attempt's work ends, before its settlement.
 pub(super) async fn run<K: Kind>(
     service: &Service,
     settings: &Settings,
     claim: &Claim,
     spec: &K::Spec,
     next: bool,
+    slot: Slot,
 ) -> (Ended, Option<Claim>) {
     let next = Next::new(service, settings, next);
     let progress = Arc::new(Progress::default());
@@ -54,6 +58,7 @@ pub(super) async fn run<K: Kind>(
             result
         }
     };
+    drop(slot);
     let settled = match result {
         Ok(output) => {
             let ended = Ended::Finished { bytes: progress.bytes(), records: K::records(&output) };
@@ -141,7 +146,7 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
     let settled = async {
         let mut tx = service.db.begin().await?;
         let (now, _) = lock_job(service, &mut tx, claim).await?;
-        settle(tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now, None, Next(None)).await
+        settle(service, tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now, None, Next(None)).await
     };
     match settled.await {
         Ok(Settled::Done(_)) => Ended::Failed(message),
@@ -169,7 +174,7 @@ async fn commit<K: Kind>(
     }
     let message = (note.as_deref(), None);
     let Settled::Done(following) =
-        settle(tx, at.claim, SourceStatus::Finished, message, now, Some(&at.progress), next).await?
+        settle(at.service, tx, at.claim, SourceStatus::Finished, message, now, Some(&at.progress), next).await?
     else {
         return Ok(Committed::Lost);
     };
@@ -186,16 +191,14 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str, next: Ne
     K::fail(at, &mut tx, spec, kept, &short).await?;
     let (now, _) = lock_job(at.service, &mut tx, at.claim).await?;
     let message = (Some(short.as_str()), Some(message));
-    settle(tx, at.claim, SourceStatus::Failed, message, now, Some(&at.progress), next).await
+    settle(at.service, tx, at.claim, SourceStatus::Failed, message, now, Some(&at.progress), next).await
 }
 
-/// Locks the job row of `claim` in the transaction that settles it, once the kind has written its
-/// rows and before the source row (the engine's lock order; the last source to settle sees the
-/// others' outcomes); returns the settlement time and whether the job is CANCELLING. Taken last so
-/// that concurrent settlements of one job's sources (PostgreSQL) wait for each other only through
-/// the source's and job's own statements and the commit, not through every row the kind writes:
-/// with the lock taken first, the settlements of tiny imports were often seen waiting for it
-/// (#28).
+/// Locks the job row of `claim` in the transaction that settles it (the lock the job's claims and
+/// settlements share, [`import_jobs::lock_job_to_settle`]), once the kind has written its rows and
+/// before the source row (the engine's lock order); returns the settlement time and whether the
+/// job is CANCELLING. Taken after the kind's rows so that a cancellation, which waits for it,
+/// does not wait through every row the kind writes.
 async fn lock_job(service: &Service, tx: &mut db::Tx, claim: &Claim) -> Result<(time::Millis, bool), db::Error> {
     let cancelling = import_jobs::lock_job_to_settle(tx, service.db.backend(), &claim.job_id).await?;
     Ok((time::now(), cancelling))
@@ -210,10 +213,13 @@ enum Settled {
 }
 
 /// Settles the source as `status` with the attempt's last `progress` (an attempt shorter than
-/// one lease renewal recorded none) and, when it was the last, its job; claims the next source
-/// where `next` does; and commits. [`Settled::Lost`] (the transaction rolled back) when the lease
-/// generation moved on or the lease expired.
+/// one lease renewal recorded none); claims the next source where `next` does; commits; then,
+/// when it was the job's last source, settles the job ([`Service::settle_job_if_done`]).
+/// [`Settled::Lost`] (the transaction rolled back) when the lease generation moved on or the
+/// lease expired.
+#[allow(clippy::too_many_arguments)]
 async fn settle(
+    service: &Service,
     mut tx: db::Tx,
     claim: &Claim,
     status: SourceStatus,
@@ -226,8 +232,8 @@ async fn settle(
     if !import_jobs::settle_source(&mut tx, claim, status, message, progress, now).await? {
         return Ok(Settled::Lost);
     }
-    import_jobs::settle_job(&mut tx, &claim.job_id, now).await?;
     let following = next.claim(&mut tx, now).await?;
     tx.commit().await?;
+    service.settle_job_if_done(&claim.job_id).await;
     Ok(Settled::Done(following.map(Box::new)))
 }
