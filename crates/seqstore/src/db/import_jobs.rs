@@ -473,14 +473,18 @@ pub async fn settle_job(conn: &mut AnyConnection, job_id: &str, now: Millis) -> 
 /// ([`settle_job_if_done`]). Of two settlements of a job's last sources, the one that commits
 /// second reads after both commits, so one of them always sees the job done (both may: the job's
 /// settlement is idempotent).
+///
+/// Reads the job's sources from the last: sources are claimed in order, so while any is left the
+/// last ones are, and the answer costs a row or a few, not one per source of the job.
 pub async fn all_settled(conn: &mut AnyConnection, job_id: &str) -> Result<bool, Error> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) AS n FROM import_sources WHERE job_id = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS')",
+    let left = sqlx::query(
+        "SELECT idx FROM import_sources WHERE job_id = $1 AND status IN ('NOT_STARTED', 'IN_PROGRESS') \
+         ORDER BY idx DESC LIMIT 1",
     )
     .bind(job_id)
-    .fetch_one(&mut *conn)
+    .fetch_optional(&mut *conn)
     .await?;
-    Ok(row.try_get::<i64, _>("n")? == 0)
+    Ok(left.is_none())
 }
 
 /// Settles job `job_id` ([`settle_job`]) in its own transaction under the job's [`lock_job`],
