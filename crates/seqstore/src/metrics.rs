@@ -111,7 +111,11 @@ impl Metrics {
             "Claims of a source whose earlier attempt's lease had expired (crash, stop or lost node)",
             self.lease_takeovers.clone(),
         );
-        r.register("seqstore_import_attempts_running", "Import attempts running in this process", self.running.clone());
+        r.register(
+            "seqstore_import_attempts_running",
+            "Import attempts running in this process, from claim to settlement",
+            self.running.clone(),
+        );
         r.register(
             "seqstore_import_throughput_bytes_per_second",
             "Source bytes per second of each imported source, claim to commit",
