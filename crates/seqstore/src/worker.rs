@@ -46,8 +46,9 @@ pub fn node_id(data_dir: &Path) -> std::io::Result<String> {
     }
 }
 
-/// Prepares this node (expires its own previous leases, sweeps orphan objects) and starts
-/// `count` workers, the periodic sweeps and the MD5, refget and QC backfill passes.
+/// Prepares this node (expires its own previous leases, sweeps orphan objects) and starts the
+/// worker loops over `count` attempt slots ([`SETTLING_AHEAD`]), the periodic sweeps and the MD5,
+/// refget and QC backfill passes.
 pub async fn start(service: Service, settings: Settings, count: usize) -> Result<Workers, service::Error> {
     let resumed = service.resume_leases_of(&settings.node_id).await?;
     if resumed > 0 {

@@ -204,22 +204,27 @@ fn spec(n: usize) -> SourceSpec {
     }
 }
 
-/// The job queue: claiming under leases, renewal, the generation check at commit, expiry and
-/// takeover, a node resuming its own leases, and job settlement.
-async fn import_queue(db: &Db) {
-    let backend = db.backend();
-    let job = Job {
-        id: "3000000001".into(),
+/// A read set import job `id` of account A's store 1000000001, `status`, created at `created`.
+fn read_set_job(id: &str, status: JobStatus, created: i64) -> Job {
+    Job {
+        id: id.into(),
         kind: JobKind::ReadSet,
         account: ACCOUNT.into(),
         store_id: "1000000001".into(),
         role_arn: "arn:aws:iam::111111111111:role/r".into(),
-        status: JobStatus::Submitted,
+        status,
         status_message: None,
-        creation_time: 10,
+        creation_time: created,
         completion_time: None,
         destination: None,
-    };
+    }
+}
+
+/// The job queue: claiming under leases, renewal, the generation check at commit, expiry and
+/// takeover, a node resuming its own leases, and job settlement.
+async fn import_queue(db: &Db) {
+    let backend = db.backend();
+    let job = read_set_job("3000000001", JobStatus::Submitted, 10);
     let mut tx = db.begin().await.expect("begin");
     import_jobs::insert_job(&mut tx, &job).await.expect("job");
     for i in 0..2 {
@@ -336,20 +341,9 @@ async fn shared_job_locks(db: &Db) {
         return;
     }
     let backend = db.backend();
-    let job = Job {
-        id: "3000000002".into(),
-        kind: JobKind::ReadSet,
-        account: ACCOUNT.into(),
-        store_id: "1000000001".into(),
-        role_arn: "arn:aws:iam::111111111111:role/r".into(),
-        // Past its first claim, which alone writes the job row (a second first claim waits for
-        // that write's commit, then writes nothing).
-        status: JobStatus::InProgress,
-        status_message: None,
-        creation_time: 20,
-        completion_time: None,
-        destination: None,
-    };
+    // Past its first claim, which alone writes the job row (a second first claim waits for that
+    // write's commit, then writes nothing).
+    let job = read_set_job("3000000002", JobStatus::InProgress, 20);
     let mut tx = db.begin().await.expect("begin");
     import_jobs::insert_job(&mut tx, &job).await.expect("job");
     for i in 0..3 {

@@ -487,17 +487,19 @@ pub async fn all_settled(conn: &mut AnyConnection, job_id: &str) -> Result<bool,
     Ok(left.is_none())
 }
 
-/// Settles job `job_id` ([`settle_job`]) in its own transaction under the job's [`lock_job`],
-/// when it has no source left to settle; nothing otherwise, or when it has ended already.
+/// Takes the job's [`lock_job`] and settles job `job_id` ([`settle_job`]) when it has no source
+/// left to settle; nothing otherwise, or when it has ended already. Runs inside the caller's
+/// transaction, which should do nothing else (a settlement's own transaction holds the shared
+/// lock this one waits for).
 pub async fn settle_job_if_done(
-    tx: &mut AnyConnection,
+    conn: &mut AnyConnection,
     backend: Backend,
     job_id: &str,
     now: Millis,
 ) -> Result<(), Error> {
-    lock_job(tx, backend, job_id).await?;
-    if all_settled(tx, job_id).await? {
-        settle_job(tx, job_id, now).await?;
+    lock_job(conn, backend, job_id).await?;
+    if all_settled(conn, job_id).await? {
+        settle_job(conn, job_id, now).await?;
     }
     Ok(())
 }

@@ -5,8 +5,8 @@
 //! and checks the lease generation; after the commit, the job is settled once no source of it is
 //! left. A source of a CANCELLING job is never committed: an attempt claimed during the
 //! cancellation is not started, one running stops at its next lease renewal (or at its
-//! settlement, which sees the job under its lock, which the cancellation's waits for), and either
-//! deletes what it wrote and fails [`import_jobs::CANCELLED`].
+//! settlement, which reads the job's status under the shared lock a cancellation waits for), and
+//! either deletes what it wrote and fails [`import_jobs::CANCELLED`].
 
 use std::sync::Arc;
 
