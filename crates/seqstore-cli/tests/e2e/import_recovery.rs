@@ -5,13 +5,16 @@
 
 use std::time::{Duration, Instant};
 
+use aws_sdk_omics::operation::get_read_set_import_job::GetReadSetImportJobOutput;
 use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetImportJobItemStatus, ReadSetImportJobStatus};
 
 use seqstore::db::Db;
 
 use super::fastq_data::{fastq, gzip, md5};
 use super::imports::{ROLE_A, import_config, raw_job, source, store, wait, write};
-use super::support::{Backend, KEY_A, Serve, TestDb, TestServer, TestStorage, on_both_backends, read_set_dirs, sdk};
+use super::support::{
+    Backend, KEY_A, Raw, Serve, TestDb, TestServer, TestStorage, on_both_backends, read_set_dirs, router, sdk, send,
+};
 
 const DEV_ROLE: &str = "arn:aws:iam::123456789012:role/Import";
 
@@ -93,19 +96,11 @@ async fn sigkill_during_import_then_restart_completes_once() {
     assert_eq!(dirs, ids, "no orphan objects after the restart");
 }
 
-/// Issue #28: a source's settlement commits without its job; the job is settled just after. A
-/// server stopped in between leaves a job whose sources are all settled but which has not ended:
-/// made here by setting a finished job back as such a stop leaves it. The restarted server's
-/// start-up pass settles it, with its sources' outcomes (one failed of two), on both backends.
-async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
-    let Some(db) = TestDb::new(backend).await else { return };
-    let root = db.dir().join("sources");
-    std::fs::create_dir(&root).expect("root");
-    let config = import_config(&db, &root);
-    let good = write(&root, "good.fq", &fastq(7, 20, 100, None));
-    let bad = write(&root, "bad.fq", b"this is not a FASTQ file\n");
-
-    let server = TestServer::start(&config).await;
+/// An import of one good and one bad FASTQ through `server`, waited for: its store, job and final
+/// state (COMPLETED_WITH_FAILURES).
+async fn finished_job(server: &TestServer, root: &std::path::Path) -> (String, String, GetReadSetImportJobOutput) {
+    let good = write(root, "good.fq", &fastq(7, 20, 100, None));
+    let bad = write(root, "bad.fq", b"this is not a FASTQ file\n");
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let started = client
@@ -119,17 +114,36 @@ async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
     let job_id = started.id().to_owned();
     let settled = wait(&client, &store, &job_id).await;
     assert_eq!(settled.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{settled:?}");
-    server.stop().await;
+    (store, job_id, settled)
+}
 
+/// Sets job `id` back to what a stop between its last source's commit and its own settlement
+/// leaves: IN_PROGRESS, every source settled.
+async fn unsettle(db: &TestDb, id: &str) {
     let meta = Db::connect(&db.url).await.expect("connect");
     sqlx::query(
         "UPDATE import_jobs SET status = 'IN_PROGRESS', status_message = NULL, completion_ms = NULL WHERE id = $1",
     )
-    .bind(&job_id)
+    .bind(id)
     .execute(meta.pool())
     .await
     .expect("unsettle the job");
     meta.close().await;
+}
+
+/// Issue #28: a source's settlement commits without its job; the job is settled just after. A
+/// server stopped in between leaves a job whose sources are all settled but which has not ended
+/// (made here by setting a finished job back). The restarted server's start-up pass settles it,
+/// with its sources' outcomes (one failed of two), on both backends.
+async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = db.dir().join("sources");
+    std::fs::create_dir(&root).expect("root");
+    let config = import_config(&db, &root);
+    let server = TestServer::start(&config).await;
+    let (store, job_id, settled) = finished_job(&server, &root).await;
+    server.stop().await;
+    unsettle(&db, &job_id).await;
 
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
@@ -142,4 +156,29 @@ async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
     server.stop().await;
 }
 
-on_both_backends!(a_job_left_unsettled_is_settled_at_start_up);
+/// A cancellation that arrives between a job's last source's commit and the job's own settlement
+/// finds every source settled: it settles the job (COMPLETED_WITH_FAILURES here) and is refused as
+/// for any ended job, instead of turning a job whose sources all ended CANCELLED.
+async fn a_cancel_after_the_last_source_settles_the_job(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else { return };
+    let root = db.dir().join("sources");
+    std::fs::create_dir(&root).expect("root");
+    let config = import_config(&db, &root);
+    let server = TestServer::start(&config).await;
+    let (store, job_id, settled) = finished_job(&server, &root).await;
+    // The server runs on; its pass for such jobs runs at start-up and then once a minute.
+    unsettle(&db, &job_id).await;
+    // The cancellation extension (`POST …/importjob/{id}/cancel`, see `cancel.rs`), signed.
+    let mut raw = Raw::new("POST", format!("/sequencestore/{store}/importjob/{job_id}/cancel"), "{}");
+    raw.key = Some(KEY_A);
+    let refused = send(&router(&config).await, raw.build()).await;
+    assert_eq!((refused.status, refused.error_type()), (409, "ConflictException"), "{:?}", refused.json);
+    let client = sdk(&server.endpoint, KEY_A);
+    let job = client.get_read_set_import_job().sequence_store_id(&store).id(&job_id).send().await.expect("get");
+    assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{job:?}");
+    assert_eq!(job.status_message(), settled.status_message());
+    assert!(job.completion_time().is_some());
+    server.stop().await;
+}
+
+on_both_backends!(a_job_left_unsettled_is_settled_at_start_up, a_cancel_after_the_last_source_settles_the_job);

@@ -172,13 +172,21 @@ impl Service {
         let mut tx = self.db.begin().await?;
         self.require_store_of(&mut tx, caller, kind, store_id).await?;
         import_jobs::job(&mut tx, &caller.account, store_id, kind, id).await?.ok_or_else(not_found)?;
-        // Its status under the job's lock: no settlement can end it in between.
+        // Its status under the job's lock: no settlement can end it in between. A job whose last
+        // source has settled has ended even while its own settlement (after that source's commit,
+        // waiting for this lock) has not: it is settled here and the cancellation refused, never
+        // turned CANCELLED with every source done.
         import_jobs::lock_job(&mut tx, self.db.backend(), id).await?;
+        let now = time::now();
+        if import_jobs::all_settled(&mut tx, id).await? {
+            import_jobs::settle_job(&mut tx, id, now).await?;
+        }
         let job = import_jobs::job(&mut tx, &caller.account, store_id, kind, id).await?.ok_or_else(not_found)?;
         if job.status.is_terminal() {
+            tx.commit().await.map_err(db::Error::from)?;
             return Err(Error::JobEnded { noun: job_noun(kind), id: id.to_owned(), status: job.status.as_str() });
         }
-        import_jobs::cancel(&mut tx, self.db.backend(), id, time::now()).await?;
+        import_jobs::cancel(&mut tx, self.db.backend(), id, now).await?;
         tx.commit().await.map_err(db::Error::from)?;
         tracing::info!(job = id, account = caller.account, "import job cancelled");
         self.job_with_sources(caller, kind, store_id, id).await
