@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use aws_sdk_omics::operation::get_read_set_import_job::GetReadSetImportJobOutput;
 use aws_sdk_omics::types::{ETagAlgorithmFamily, ReadSetImportJobItemStatus, ReadSetImportJobStatus};
 
+use seqstore::config::Config;
 use seqstore::db::Db;
 
 use super::fastq_data::{fastq, gzip, md5};
@@ -96,11 +97,24 @@ async fn sigkill_during_import_then_restart_completes_once() {
     assert_eq!(dirs, ids, "no orphan objects after the restart");
 }
 
-/// An import of one good and one bad FASTQ through `server`, waited for: its store, job and final
-/// state (COMPLETED_WITH_FAILURES).
-async fn finished_job(server: &TestServer, root: &std::path::Path) -> (String, String, GetReadSetImportJobOutput) {
-    let good = write(root, "good.fq", &fastq(7, 20, 100, None));
-    let bad = write(root, "bad.fq", b"this is not a FASTQ file\n");
+/// A server on `db` (`import_config`) that has imported one good and one bad FASTQ.
+struct Finished {
+    config: Config,
+    server: TestServer,
+    store: String,
+    job: String,
+    /// The job as it ended: COMPLETED_WITH_FAILURES.
+    settled: GetReadSetImportJobOutput,
+}
+
+/// Starts a server on `db`, imports one good and one bad FASTQ and waits for the job's end.
+async fn finished_job(db: &TestDb) -> Finished {
+    let root = db.dir().join("sources");
+    std::fs::create_dir(&root).expect("root");
+    let config = import_config(db, &root);
+    let server = TestServer::start(&config).await;
+    let good = write(&root, "good.fq", &fastq(7, 20, 100, None));
+    let bad = write(&root, "bad.fq", b"this is not a FASTQ file\n");
     let client = sdk(&server.endpoint, KEY_A);
     let store = store(&client, ETagAlgorithmFamily::Md5Up).await;
     let started = client
@@ -111,10 +125,10 @@ async fn finished_job(server: &TestServer, root: &std::path::Path) -> (String, S
         .send()
         .await
         .expect("start");
-    let job_id = started.id().to_owned();
-    let settled = wait(&client, &store, &job_id).await;
+    let job = started.id().to_owned();
+    let settled = wait(&client, &store, &job).await;
     assert_eq!(settled.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{settled:?}");
-    (store, job_id, settled)
+    Finished { config, server, store, job, settled }
 }
 
 /// Sets job `id` back to what a stop between its last source's commit and its own settlement
@@ -131,26 +145,28 @@ async fn unsettle(db: &TestDb, id: &str) {
     meta.close().await;
 }
 
+/// `job` is settled again as it first was: COMPLETED_WITH_FAILURES, the same message, a
+/// completion time.
+fn assert_settled_again(job: &GetReadSetImportJobOutput, first: &GetReadSetImportJobOutput) {
+    assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{job:?}");
+    assert_eq!(job.status_message(), first.status_message());
+    assert!(job.completion_time().is_some());
+}
+
 /// Issue #28: a source's settlement commits without its job; the job is settled just after. A
 /// server stopped in between leaves a job whose sources are all settled but which has not ended
 /// (made here by setting a finished job back). The restarted server's start-up pass settles it,
 /// with its sources' outcomes (one failed of two), on both backends.
 async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
-    let root = db.dir().join("sources");
-    std::fs::create_dir(&root).expect("root");
-    let config = import_config(&db, &root);
-    let server = TestServer::start(&config).await;
-    let (store, job_id, settled) = finished_job(&server, &root).await;
+    let Finished { config, server, store, job, settled } = finished_job(&db).await;
     server.stop().await;
-    unsettle(&db, &job_id).await;
+    unsettle(&db, &job).await;
 
     let server = TestServer::start(&config).await;
     let client = sdk(&server.endpoint, KEY_A);
-    let again = wait(&client, &store, &job_id).await;
-    assert_eq!(again.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{again:?}");
-    assert_eq!(again.status_message(), settled.status_message());
-    assert!(again.completion_time().is_some());
+    let again = wait(&client, &store, &job).await;
+    assert_settled_again(&again, &settled);
     let statuses: Vec<_> = again.sources().iter().map(|s| s.status().clone()).collect();
     assert_eq!(statuses, [ReadSetImportJobItemStatus::Finished, ReadSetImportJobItemStatus::Failed]);
     server.stop().await;
@@ -161,23 +177,17 @@ async fn a_job_left_unsettled_is_settled_at_start_up(backend: Backend) {
 /// for any ended job, instead of turning a job whose sources all ended CANCELLED.
 async fn a_cancel_after_the_last_source_settles_the_job(backend: Backend) {
     let Some(db) = TestDb::new(backend).await else { return };
-    let root = db.dir().join("sources");
-    std::fs::create_dir(&root).expect("root");
-    let config = import_config(&db, &root);
-    let server = TestServer::start(&config).await;
-    let (store, job_id, settled) = finished_job(&server, &root).await;
+    let Finished { config, server, store, job, settled } = finished_job(&db).await;
     // The server runs on; its pass for such jobs runs at start-up and then once a minute.
-    unsettle(&db, &job_id).await;
+    unsettle(&db, &job).await;
     // The cancellation extension (`POST …/importjob/{id}/cancel`, see `cancel.rs`), signed.
-    let mut raw = Raw::new("POST", format!("/sequencestore/{store}/importjob/{job_id}/cancel"), "{}");
+    let mut raw = Raw::new("POST", format!("/sequencestore/{store}/importjob/{job}/cancel"), "{}");
     raw.key = Some(KEY_A);
     let refused = send(&router(&config).await, raw.build()).await;
     assert_eq!((refused.status, refused.error_type()), (409, "ConflictException"), "{:?}", refused.json);
     let client = sdk(&server.endpoint, KEY_A);
-    let job = client.get_read_set_import_job().sequence_store_id(&store).id(&job_id).send().await.expect("get");
-    assert_eq!(job.status(), &ReadSetImportJobStatus::CompletedWithFailures, "{job:?}");
-    assert_eq!(job.status_message(), settled.status_message());
-    assert!(job.completion_time().is_some());
+    let after = client.get_read_set_import_job().sequence_store_id(&store).id(&job).send().await.expect("get");
+    assert_settled_again(&after, &settled);
     server.stop().await;
 }
 
