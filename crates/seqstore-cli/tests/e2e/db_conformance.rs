@@ -220,17 +220,21 @@ fn read_set_job(id: &str, status: JobStatus, created: i64) -> Job {
     }
 }
 
+/// Inserts `job` with `sources` sources (`spec(0)`, `spec(1)`, …) in one transaction.
+async fn insert_job(db: &Db, job: &Job, sources: i64) {
+    let mut tx = db.begin().await.expect("begin");
+    import_jobs::insert_job(&mut tx, job).await.expect("job");
+    for i in 0..sources {
+        import_jobs::insert_source(&mut tx, job, i, &JobSpec::ReadSet(spec(i as usize))).await.expect("source");
+    }
+    tx.commit().await.expect("commit");
+}
+
 /// The job queue: claiming under leases, renewal, the generation check at commit, expiry and
 /// takeover, a node resuming its own leases, and job settlement.
 async fn import_queue(db: &Db) {
     let backend = db.backend();
-    let job = read_set_job("3000000001", JobStatus::Submitted, 10);
-    let mut tx = db.begin().await.expect("begin");
-    import_jobs::insert_job(&mut tx, &job).await.expect("job");
-    for i in 0..2 {
-        import_jobs::insert_source(&mut tx, &job, i, &JobSpec::ReadSet(spec(i as usize))).await.expect("source");
-    }
-    tx.commit().await.expect("commit");
+    insert_job(db, &read_set_job("3000000001", JobStatus::Submitted, 10), 2).await;
     let mut conn = db.pool().acquire().await.expect("acquire");
     assert_eq!(import_jobs::count_active(&mut conn, ACCOUNT, None, &[JobFamily::Import]).await.expect("count"), 1);
     assert!(import_jobs::reference_in_use(&mut conn, spec(0).reference_arn.as_deref().unwrap()).await.expect("in use"));
@@ -343,13 +347,7 @@ async fn shared_job_locks(db: &Db) {
     let backend = db.backend();
     // Past its first claim, which alone writes the job row (a second first claim waits for that
     // write's commit, then writes nothing).
-    let job = read_set_job("3000000002", JobStatus::InProgress, 20);
-    let mut tx = db.begin().await.expect("begin");
-    import_jobs::insert_job(&mut tx, &job).await.expect("job");
-    for i in 0..3 {
-        import_jobs::insert_source(&mut tx, &job, i, &JobSpec::ReadSet(spec(i as usize))).await.expect("source");
-    }
-    tx.commit().await.expect("commit");
+    insert_job(db, &read_set_job("3000000002", JobStatus::InProgress, 20), 3).await;
     // Long enough for a claim that is not blocked on a commit; a blocked one never returns.
     let patience = std::time::Duration::from_secs(20);
     async fn claim(tx: &mut db::Tx, owner: &str, patience: std::time::Duration) -> Option<Claim> {
