@@ -489,8 +489,8 @@ pub async fn all_settled(conn: &mut AnyConnection, job_id: &str) -> Result<bool,
 
 /// Takes the job's [`lock_job`] and settles job `job_id` ([`settle_job`]) when it has no source
 /// left to settle; nothing otherwise, or when it has ended already. Runs inside the caller's
-/// transaction, which should do nothing else (a settlement's own transaction holds the shared
-/// lock this one waits for).
+/// transaction (the job's lock then held until it ends), never a source's settlement's: that
+/// holds the shared lock this one waits for.
 pub async fn settle_job_if_done(
     conn: &mut AnyConnection,
     backend: Backend,

@@ -176,11 +176,8 @@ impl Service {
         // source has settled has ended even while its own settlement (after that source's commit,
         // waiting for this lock) has not: it is settled here and the cancellation refused, never
         // turned CANCELLED with every source done.
-        import_jobs::lock_job(&mut tx, self.db.backend(), id).await?;
         let now = time::now();
-        if import_jobs::all_settled(&mut tx, id).await? {
-            import_jobs::settle_job(&mut tx, id, now).await?;
-        }
+        import_jobs::settle_job_if_done(&mut tx, self.db.backend(), id, now).await?;
         let job = import_jobs::job(&mut tx, &caller.account, store_id, kind, id).await?.ok_or_else(not_found)?;
         if job.status.is_terminal() {
             tx.commit().await.map_err(db::Error::from)?;
