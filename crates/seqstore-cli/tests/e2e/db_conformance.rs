@@ -46,6 +46,7 @@ async fn suite(backend: Backend) {
     s3_access_policy_rows(&db).await;
     idempotency_rows(&db).await;
     import_queue(&db).await;
+    many_sources(&db).await;
     shared_job_locks(&db).await;
     transactions(&db).await;
     maintenance_pages(&db).await;
@@ -224,9 +225,27 @@ fn read_set_job(id: &str, status: JobStatus, created: i64) -> Job {
 async fn insert_job(db: &Db, job: &Job, sources: i64) {
     let mut tx = db.begin().await.expect("begin");
     import_jobs::insert_job(&mut tx, job).await.expect("job");
-    for i in 0..sources {
-        import_jobs::insert_source(&mut tx, job, i, &JobSpec::ReadSet(spec(i as usize))).await.expect("source");
+    let specs: Vec<JobSpec> = (0..sources).map(|i| JobSpec::ReadSet(spec(i as usize))).collect();
+    import_jobs::insert_sources(&mut tx, job, &specs).await.expect("sources");
+    tx.commit().await.expect("commit");
+}
+
+/// A job's sources are inserted several hundred per statement: a job with more than one
+/// statement's rows keeps every source, each at its index with its own spec, NOT_STARTED.
+async fn many_sources(db: &Db) {
+    let job = read_set_job("3000000900", JobStatus::Submitted, 5);
+    insert_job(db, &job, 1203).await;
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    let sources: Vec<Source> = import_jobs::sources(&mut conn, &job.id).await.expect("sources");
+    assert_eq!(sources.len(), 1203);
+    for (i, source) in sources.iter().enumerate() {
+        assert_eq!(source.index, i as i64);
+        assert_eq!(source.spec, spec(i), "source {i}");
+        assert_eq!(source.status, SourceStatus::NotStarted);
     }
+    drop(conn);
+    let mut tx = db.begin().await.expect("begin");
+    import_jobs::cancel(&mut tx, db.backend(), &job.id, 6).await.expect("cancel");
     tx.commit().await.expect("commit");
 }
 
@@ -583,7 +602,7 @@ async fn qc_rows(db: &Db) {
     };
     import_jobs::insert_job(&mut tx, &job).await.expect("job");
     let spec = JobSpec::Qc(QcSource { read_set_id: ids[3].into() });
-    import_jobs::insert_source(&mut tx, &job, 0, &spec).await.expect("source");
+    import_jobs::insert_sources(&mut tx, &job, &[spec]).await.expect("source");
     assert!(qc::missing(&mut tx, "", 10).await.expect("missing").is_empty());
     let progress = qc::progress(&mut tx, ACCOUNT, "q1", None).await.expect("progress");
     assert_eq!((progress.queued, progress.running, progress.bytes_total), (1, 0, 0));

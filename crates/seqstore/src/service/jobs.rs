@@ -90,9 +90,7 @@ impl Service {
             destination: sub.destination.clone(),
         };
         import_jobs::insert_job(&mut tx, &job).await?;
-        for (i, spec) in sub.sources.iter().enumerate() {
-            import_jobs::insert_source(&mut tx, &job, i as i64, spec).await?;
-        }
+        import_jobs::insert_sources(&mut tx, &job, &sub.sources).await?;
         if let Some(token) = &sub.client_token {
             let record = idempotency::Record { request_hash: digest, resource_id: job.id.clone() };
             idempotency::insert(&mut tx, &caller.account, scope, token, &record).await?;
@@ -268,8 +266,6 @@ pub(super) async fn insert_internal(
         destination: None,
     };
     import_jobs::insert_job(conn, &job).await?;
-    for (i, spec) in specs.iter().enumerate() {
-        import_jobs::insert_source(conn, &job, i as i64, spec).await?;
-    }
+    import_jobs::insert_sources(conn, &job, &specs).await?;
     Ok(job)
 }

@@ -285,7 +285,7 @@ impl Service {
             keep_on_failure: store.fallback_location.as_deref().is_some_and(|l| !l.is_empty()),
         };
         import_jobs::insert_job(&mut tx, &job).await?;
-        import_jobs::insert_source(&mut tx, &job, 0, &JobSpec::Upload(UploadSource { source, parts })).await?;
+        import_jobs::insert_sources(&mut tx, &job, &[JobSpec::Upload(UploadSource { source, parts })]).await?;
         import_jobs::reserve_read_set(&mut tx, &job.id, 0, &read_set.id).await?;
         if !uploads::complete(&mut tx, upload_id, &read_set.id, now).await? {
             return Err(Error::NotFound { kind: "upload in progress", id: upload_id.to_owned() });
