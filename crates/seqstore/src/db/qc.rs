@@ -9,7 +9,7 @@ use flate2::write::GzEncoder;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Backend, Error};
+use super::Error;
 use crate::model::import::FileType;
 use crate::model::qc::{QcFigures, QcReport, QcStatus, ReadSetQc, SortBy};
 use crate::model::read_set::ReadSetStatus;
@@ -51,15 +51,20 @@ pub async fn put(
         Outcome::Report(prepared) => (prepared.figures, Some(prepared.report.as_slice()), None),
         Outcome::Failed(message) => (QcFigures::default(), None, Some(message)),
     };
-    // Not a cached statement on PostgreSQL: sqlx 0.8.6's Any driver binds a missing double as a
-    // missing 4-byte float (`AnyValueKind::Null(Double)` becomes `Option::<f32>::None`), and
-    // PostgreSQL keeps that type for a statement prepared once per connection, then refuses a
-    // present 8-byte value ("incorrect binary data format"): prepared afresh, each insert declares
-    // its own types. SQLite's columns take any value, so its statement is cached.
-    let cached = Backend::of(conn) == Backend::Sqlite;
+    // sqlx 0.8.6's Any driver binds a missing double as a missing 4-byte float
+    // (`AnyValueKind::Null(Double)` becomes `Option::<f32>::None`), and PostgreSQL keeps the type a
+    // statement was first prepared with on a connection, then refuses a present 8-byte value
+    // ("incorrect binary data format"). So no double is bound missing: each figure is bound as a
+    // value and a flag (1 = present), and the statement is cached on both backends (prepared
+    // afresh per insert, it was parsed and planned once per imported read set on PostgreSQL, #28).
+    let figure = |f: Option<f64>| (f.unwrap_or(0.0), i64::from(f.is_some()));
+    let (mean, has_mean) = figure(figures.mean_quality);
+    let (gc, has_gc) = figure(figures.gc_percent);
+    let (mapped, has_mapped) = figure(figures.mapped_percent);
     sqlx::query(
         "INSERT INTO read_set_qc (read_set_id, account_id, store_id, computed_ms, mean_quality, gc_percent, \
-         mapped_percent, report, failure) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+         mapped_percent, report, failure) VALUES ($1, $2, $3, $4, CASE WHEN $10 = 1 THEN $5 END, \
+         CASE WHEN $11 = 1 THEN $6 END, CASE WHEN $12 = 1 THEN $7 END, $8, $9) \
          ON CONFLICT (read_set_id) DO UPDATE SET computed_ms = excluded.computed_ms, \
          mean_quality = excluded.mean_quality, gc_percent = excluded.gc_percent, \
          mapped_percent = excluded.mapped_percent, report = excluded.report, failure = excluded.failure",
@@ -68,12 +73,14 @@ pub async fn put(
     .bind(account)
     .bind(store)
     .bind(computed_ms)
-    .bind(figures.mean_quality)
-    .bind(figures.gc_percent)
-    .bind(figures.mapped_percent)
+    .bind(mean)
+    .bind(gc)
+    .bind(mapped)
     .bind(report)
     .bind(failure)
-    .persistent(cached)
+    .bind(has_mean)
+    .bind(has_gc)
+    .bind(has_mapped)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -312,7 +319,9 @@ fn comparison_row(row: &AnyRow) -> Result<ComparisonRow, Error> {
 
 fn compress(report: &QcReport) -> Result<Vec<u8>, Error> {
     let json = serde_json::to_vec(report).map_err(|_| Error::Corrupt { what: "qc report" })?;
-    let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::default());
+    // The fastest level: the report is a few kilobytes of JSON, and at the default level its
+    // compression cost more than scanning a tiny FASTQ (#28).
+    let mut encoder = GzEncoder::new(Vec::with_capacity(json.len() / 4), Compression::fast());
     encoder.write_all(&json).map_err(|_| Error::Corrupt { what: "qc report" })?;
     encoder.finish().map_err(|_| Error::Corrupt { what: "qc report" })
 }
