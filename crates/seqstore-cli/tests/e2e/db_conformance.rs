@@ -1,6 +1,7 @@
 //! The `db` conformance suite: every query of the database layer, run against SQLite always and
 //! against PostgreSQL when `TEST_POSTGRES_URL` is set (always in CI), each in a fresh database.
 
+use seqstore::db::import_jobs::SourceSettled;
 use seqstore::db::{
     self, Db, idempotency, import_jobs, s3_access_policies as policies, sequence_stores as stores, settings, tags,
 };
@@ -47,6 +48,7 @@ async fn suite(backend: Backend) {
     idempotency_rows(&db).await;
     import_queue(&db).await;
     many_sources(&db).await;
+    settling_a_cancelling_job(&db).await;
     shared_job_locks(&db).await;
     transactions(&db).await;
     maintenance_pages(&db).await;
@@ -249,6 +251,29 @@ async fn many_sources(db: &Db) {
     tx.commit().await.expect("commit");
 }
 
+/// A source of a CANCELLING job is not finished (its settlement says so and changes nothing); it
+/// is failed.
+async fn settling_a_cancelling_job(db: &Db) {
+    let backend = db.backend();
+    let job = read_set_job("3000000901", JobStatus::Submitted, 1);
+    insert_job(db, &job, 1).await;
+    let mut tx = db.begin().await.expect("begin");
+    let claim = import_jobs::claim(&mut tx, backend, "node-a", 100, 100_000).await.expect("claim").expect("a source");
+    assert_eq!(claim.job_id, job.id);
+    import_jobs::cancel(&mut tx, backend, &job.id, 150).await.expect("cancel");
+    let finished =
+        import_jobs::settle_source(&mut tx, backend, &claim, SourceStatus::Finished, (None, None), None, 200).await;
+    assert_eq!(finished.expect("settle"), SourceSettled::Cancelling);
+    let message = (Some(import_jobs::CANCELLED), None);
+    let failed = import_jobs::settle_source(&mut tx, backend, &claim, SourceStatus::Failed, message, None, 200).await;
+    assert_eq!(failed.expect("settle"), SourceSettled::Done);
+    import_jobs::settle_job(&mut tx, &job.id, 200).await.expect("settle job");
+    tx.commit().await.expect("commit");
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    let sources: Vec<Source> = import_jobs::sources(&mut conn, &job.id).await.expect("sources");
+    assert_eq!((sources[0].status, sources[0].status_message.as_deref()), (SourceStatus::Failed, Some("cancelled")));
+}
+
 /// The job queue: claiming under leases, renewal, the generation check at commit, expiry and
 /// takeover, a node resuming its own leases, and job settlement.
 async fn import_queue(db: &Db) {
@@ -287,24 +312,23 @@ async fn import_queue(db: &Db) {
     assert_eq!((taken.index, taken.previous.as_deref()), (second.index, Some(second.output_id.as_str())));
     assert!(taken.generation > second.generation);
     let mut tx = db.begin().await.expect("begin");
-    let stale = import_jobs::settle_source(&mut tx, &second, SourceStatus::Finished, (None, None), None, 2000).await;
-    assert!(!stale.expect("settle"), "a stale generation cannot commit");
+    let stale =
+        import_jobs::settle_source(&mut tx, backend, &second, SourceStatus::Finished, (None, None), None, 2000).await;
+    assert_eq!(stale.expect("settle"), SourceSettled::Lost, "a stale generation cannot commit");
     assert!(!import_jobs::renew(&mut tx, &second, 2000, 9000, 1, None).await.expect("renew"), "nor renew");
     assert!(import_jobs::renew(&mut tx, &taken, 2000, 3000, 7, Some(100)).await.expect("renew"));
     // An expired lease cannot be renewed, even with the current generation: expiry is final.
     assert!(!import_jobs::renew(&mut tx, &first, 6000, 9000, 1, None).await.expect("renew"), "expired");
-    assert!(
-        import_jobs::settle_source(
-            &mut tx,
-            &taken,
-            SourceStatus::Failed,
-            (Some("bad"), Some("bad input")),
-            Some((9, Some(100))),
-            2100
-        )
-        .await
-        .expect("settle")
+    let failed = import_jobs::settle_source(
+        &mut tx,
+        backend,
+        &taken,
+        SourceStatus::Failed,
+        (Some("bad"), Some("bad input")),
+        Some((9, Some(100))),
+        2100,
     );
+    assert_eq!(failed.await.expect("settle"), SourceSettled::Done);
     import_jobs::settle_job(&mut tx, "3000000001", 2100).await.expect("settle job");
     tx.commit().await.expect("commit");
 
@@ -318,12 +342,9 @@ async fn import_queue(db: &Db) {
     // the job; the job is settled after the commit (or, after a stop in between, by the pass that
     // finds it), once, whoever settles it again.
     let mut tx = db.begin().await.expect("begin");
-    assert!(!import_jobs::lock_job_to_settle(&mut tx, backend, "3000000001").await.expect("lock"));
-    assert!(
-        import_jobs::settle_source(&mut tx, &resumed, SourceStatus::Finished, (None, None), None, 2300)
-            .await
-            .expect("settle")
-    );
+    let finished =
+        import_jobs::settle_source(&mut tx, backend, &resumed, SourceStatus::Finished, (None, None), None, 2300);
+    assert_eq!(finished.await.expect("settle"), SourceSettled::Done);
     tx.commit().await.expect("commit");
     let mut conn = db.pool().acquire().await.expect("acquire");
     assert!(import_jobs::all_settled(&mut conn, "3000000001").await.expect("all settled"));
@@ -379,10 +400,14 @@ async fn shared_job_locks(db: &Db) {
     let b = claim(&mut second, "node-b", patience).await.expect("another source while the first claim is open");
     assert_eq!(a.job_id, "3000000002");
     assert_eq!((a.job_id.as_str(), a.index == b.index), (b.job_id.as_str(), false));
-    // A settlement of the job takes the same shared lock beside both.
+    // A settlement of the job takes the same shared lock beside both (its statement locks the
+    // job row whether or not a source row matches: here none does, a generation never claimed).
     let mut third = db.begin().await.expect("begin");
-    let locked = import_jobs::lock_job_to_settle(&mut third, backend, "3000000002");
-    assert!(!tokio::time::timeout(patience, locked).await.expect("not blocked").expect("lock"));
+    let stale = Claim { generation: a.generation + 100, ..a.clone() };
+    let settled =
+        import_jobs::settle_source(&mut third, backend, &stale, SourceStatus::Finished, (None, None), None, 200);
+    let settled = tokio::time::timeout(patience, settled).await.expect("not blocked").expect("settle");
+    assert_eq!(settled, SourceSettled::Lost);
     third.rollback().await.expect("rollback");
     // A cancellation's lock waits until both claims have committed.
     let cancel_db = db.clone();

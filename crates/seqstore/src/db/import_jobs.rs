@@ -244,20 +244,6 @@ fn share_job(backend: Backend) -> &'static str {
     if backend == Backend::Postgres { " FOR KEY SHARE" } else { "" }
 }
 
-/// Takes [`share_job`]'s lock on job `job_id` for the transaction that settles one of its
-/// sources, and says whether the job is CANCELLING (then the source must not be committed).
-pub async fn lock_job_to_settle(conn: &mut AnyConnection, backend: Backend, job_id: &str) -> Result<bool, Error> {
-    let lock = share_job(backend);
-    is_cancelling(conn, &format!("SELECT status FROM import_jobs WHERE id = $1{lock}"), job_id).await
-}
-
-/// Whether `select` (the status of job `$1`) finds job `job_id` CANCELLING.
-async fn is_cancelling(conn: &mut AnyConnection, select: &str, job_id: &str) -> Result<bool, Error> {
-    let row = sqlx::query(select).bind(job_id).fetch_optional(&mut *conn).await?;
-    let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
-    Ok(status.as_deref() == Some(JobStatus::Cancelling.as_str()))
-}
-
 /// A claimable source is NOT_STARTED, or IN_PROGRESS with a lease expired before `$1`.
 const CLAIMABLE: &str = "(status = 'NOT_STARTED' OR (status = 'IN_PROGRESS' AND lease_expires_ms < $1))";
 
@@ -418,38 +404,71 @@ pub async fn set_checkpoint(conn: &mut AnyConnection, claim: &Claim, checkpoint:
     Ok(done.rows_affected() == 1)
 }
 
+/// How [`settle_source`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceSettled {
+    /// The source is settled (visible once the caller commits).
+    Done,
+    /// Nothing changed: the lease generation no longer matches or the lease has expired (another
+    /// node may already have swept this attempt's objects; the source will be claimed again).
+    Lost,
+    /// Nothing changed: the source was to be FINISHED, and its job is CANCELLING (the caller must
+    /// roll back what it wrote and fail the source [`CANCELLED`]).
+    Cancelling,
+}
+
 /// Ends the claimed attempt as `status` with its `message` and `detail` and, when the attempt
-/// recorded any, its last `progress` (bytes read, and the total once known); false when the lease
-/// generation no longer matches or the lease has expired (another node may already have swept this
-/// attempt's objects; the source will be claimed again). Runs inside the caller's transaction, one
-/// statement: the settled source's bytes processed are its total when known.
+/// recorded any, its last `progress` (bytes read, and the total once known); a source to be
+/// FINISHED is not while its job is CANCELLING. Runs inside the caller's transaction, one
+/// statement (two only when nothing changed and the source was to be FINISHED: the job's status
+/// then tells [`SourceSettled::Lost`] from [`SourceSettled::Cancelling`]): the settled source's
+/// bytes processed are its total when known.
+///
+/// The statement takes [`share_job`]'s lock on the job row before the source row (the engine's
+/// lock order): the job's status is read by an uncorrelated sub-select, which PostgreSQL runs
+/// once, before reading any source row (an `InitPlan` with `LockRows`, and the status check as
+/// the `One-Time Filter` above the source's index scan), and which SQLite's write lock makes
+/// moot. It was a statement of its own before the source's update (#28: one fewer per source).
 pub async fn settle_source(
     conn: &mut AnyConnection,
+    backend: Backend,
     claim: &Claim,
     status: SourceStatus,
     (message, detail): (Option<&str>, Option<&str>),
     progress: Option<(i64, Option<i64>)>,
     now: Millis,
-) -> Result<bool, Error> {
+) -> Result<SourceSettled, Error> {
     let (bytes, total) = progress.map_or((None, None), |(bytes, total)| (Some(bytes), total));
-    let done = sqlx::query(
+    let finishing = status == SourceStatus::Finished;
+    // A failure settles whatever the job's status; the sub-select still takes the job's lock.
+    let job = if finishing { "<> 'CANCELLING'" } else { "IS NOT NULL" };
+    let sql = format!(
         "UPDATE import_sources SET status = $1, status_message = $2, status_detail = $3, finished_ms = $4, \
          settled_by = lease_owner, lease_owner = NULL, lease_expires_ms = NULL, \
          bytes_total = COALESCE($8, bytes_total), bytes_processed = COALESCE($8, bytes_total, $9, bytes_processed) \
-         WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS' AND lease_expires_ms >= $4",
-    )
-    .bind(status.as_str())
-    .bind(message)
-    .bind(detail)
-    .bind(now)
-    .bind(&claim.job_id)
-    .bind(claim.index)
-    .bind(claim.generation)
-    .bind(total)
-    .bind(bytes)
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+         WHERE job_id = $5 AND idx = $6 AND generation = $7 AND status = 'IN_PROGRESS' AND lease_expires_ms >= $4 \
+         AND (SELECT status FROM import_jobs WHERE id = $5{}) {job}",
+        share_job(backend)
+    );
+    let done = sqlx::query(&sql)
+        .bind(status.as_str())
+        .bind(message)
+        .bind(detail)
+        .bind(now)
+        .bind(&claim.job_id)
+        .bind(claim.index)
+        .bind(claim.generation)
+        .bind(total)
+        .bind(bytes)
+        .execute(&mut *conn)
+        .await?;
+    Ok(if done.rows_affected() == 1 {
+        SourceSettled::Done
+    } else if finishing && cancelling(conn, &claim.job_id).await? {
+        SourceSettled::Cancelling
+    } else {
+        SourceSettled::Lost
+    })
 }
 
 /// Settles the job once every source is FINISHED or FAILED: COMPLETED, COMPLETED_WITH_FAILURES or
@@ -594,7 +613,10 @@ pub async fn cancel(conn: &mut AnyConnection, backend: Backend, job_id: &str, no
 /// True when job `job_id` is CANCELLING: its attempts in progress must stop and fail
 /// [`CANCELLED`].
 pub async fn cancelling(conn: &mut AnyConnection, job_id: &str) -> Result<bool, Error> {
-    is_cancelling(conn, "SELECT status FROM import_jobs WHERE id = $1", job_id).await
+    let row =
+        sqlx::query("SELECT status FROM import_jobs WHERE id = $1").bind(job_id).fetch_optional(&mut *conn).await?;
+    let status: Option<String> = row.map(|r| r.try_get("status")).transpose()?;
+    Ok(status.as_deref() == Some(JobStatus::Cancelling.as_str()))
 }
 
 /// Makes every lease held by `owner` claimable at once (a restarted process resuming its own work).

@@ -10,7 +10,7 @@
 //!
 //! Lock order: every transaction that changes a job's sources locks the job row before the source
 //! rows — claims and source settlements with a lock they share (PostgreSQL `FOR KEY SHARE`, see
-//! [`db::import_jobs::lock_job_to_settle`]), so a job's sources are claimed and settled side by
+//! [`db::import_jobs::settle_source`]), so a job's sources are claimed and settled side by
 //! side; a cancellation, a node expiring its own leases and the job's own settlement with the
 //! exclusive [`db::import_jobs::lock_job`], which waits for those and they for it. A settlement
 //! writes what its kind commits (a new read set and its count's row, tags, a read set's tier)

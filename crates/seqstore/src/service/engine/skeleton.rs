@@ -1,9 +1,9 @@
 //! The one run of an attempt, for every kind: delete what an interrupted earlier attempt wrote,
 //! attempt under a lease renewed with the progress (in one of the node's attempt slots, given back
 //! before the settlement), then commit or fail in a transaction that writes the kind's rows, then
-//! locks the job row (shared with the job's other claims and settlements) before the source row
-//! and checks the lease generation; after the commit, the job is settled once no source of it is
-//! left. A source of a CANCELLING job is never committed: an attempt claimed during the
+//! settles the source in one statement that locks the job row (shared with the job's other claims
+//! and settlements) before the source row and checks the lease generation; after the commit, the
+//! job is settled once no source of it is left. A source of a CANCELLING job is never committed: an attempt claimed during the
 //! cancellation is not started, one running stops at its next lease renewal (or at its
 //! settlement, which reads the job's status under the shared lock a cancellation waits for), and
 //! either deletes what it wrote and fails [`import_jobs::CANCELLED`].
@@ -16,7 +16,8 @@ use super::kind::{Attempt, Discard, Kind, Outcome};
 use super::sources::status_message;
 use super::tee::Progress;
 use super::{Ended, Settings, Slot, lease};
-use crate::db::{self, Backend, import_jobs};
+use crate::db::import_jobs::{self, SourceSettled};
+use crate::db::{self, Backend};
 use crate::model::import::SourceStatus;
 use crate::model::job::Claim;
 use crate::model::time;
@@ -124,7 +125,7 @@ async fn failed<K: Kind>(
     K::discard(at, spec, Discard::Failed).await;
     Ok(match fail::<K>(at, spec, message, next).await? {
         Settled::Done(following) => Some((Ended::Failed(message.to_owned()), following.map(|c| *c))),
-        Settled::Lost => None,
+        Settled::Lost | Settled::Cancelling => None,
     })
 }
 
@@ -144,13 +145,13 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
     let message = format!("{error}; submit the job again");
     let short = status_message(&message);
     let settled = async {
-        let mut tx = service.db.begin().await?;
-        let (now, _) = lock_job(service, &mut tx, claim).await?;
-        settle(service, tx, claim, SourceStatus::Failed, (Some(&short), Some(&message)), now, None, Next(None)).await
+        let tx = service.db.begin().await?;
+        let texts = (Some(short.as_str()), Some(message.as_str()));
+        settle(service, tx, claim, SourceStatus::Failed, texts, time::now(), None, Next(None)).await
     };
     match settled.await {
         Ok(Settled::Done(_)) => Ended::Failed(message),
-        Ok(Settled::Lost) => Ended::Unsettled,
+        Ok(Settled::Lost | Settled::Cancelling) => Ended::Unsettled,
         Err(e) => {
             tracing::error!(error = ?e, job = %claim.job_id, source = claim.index, "could not settle source");
             Ended::Unsettled
@@ -168,18 +169,16 @@ async fn commit<K: Kind>(
 ) -> Result<Committed, db::Error> {
     let mut tx = at.service.db.begin().await?;
     let note = K::commit(at, &mut tx, spec, output).await?;
-    let (now, cancelling) = lock_job(at.service, &mut tx, at.claim).await?;
-    if cancelling {
-        return Ok(Committed::Cancelled);
-    }
     let message = (note.as_deref(), None);
-    let Settled::Done(following) =
-        settle(at.service, tx, at.claim, SourceStatus::Finished, message, now, Some(&at.progress), next).await?
-    else {
-        return Ok(Committed::Lost);
-    };
-    tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
-    Ok(Committed::Done(following))
+    let now = time::now();
+    Ok(match settle(at.service, tx, at.claim, SourceStatus::Finished, message, now, Some(&at.progress), next).await? {
+        Settled::Done(following) => {
+            tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
+            Committed::Done(following)
+        }
+        Settled::Lost => Committed::Lost,
+        Settled::Cancelling => Committed::Cancelled,
+    })
 }
 
 /// Records the failure: a short message within the model's 127 characters and P_TEXT pattern, and
@@ -189,19 +188,8 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str, next: Ne
     let short = status_message(message);
     let mut tx = at.service.db.begin().await?;
     K::fail(at, &mut tx, spec, kept, &short).await?;
-    let (now, _) = lock_job(at.service, &mut tx, at.claim).await?;
     let message = (Some(short.as_str()), Some(message));
-    settle(at.service, tx, at.claim, SourceStatus::Failed, message, now, Some(&at.progress), next).await
-}
-
-/// Locks the job row of `claim` in the transaction that settles it (the lock the job's claims and
-/// settlements share, [`import_jobs::lock_job_to_settle`]), once the kind has written its rows and
-/// before the source row (the engine's lock order); returns the settlement time and whether the
-/// job is CANCELLING. Taken after the kind's rows so that a cancellation, which waits for it,
-/// does not wait through every row the kind writes.
-async fn lock_job(service: &Service, tx: &mut db::Tx, claim: &Claim) -> Result<(time::Millis, bool), db::Error> {
-    let cancelling = import_jobs::lock_job_to_settle(tx, service.db.backend(), &claim.job_id).await?;
-    Ok((time::now(), cancelling))
+    settle(at.service, tx, at.claim, SourceStatus::Failed, message, time::now(), Some(&at.progress), next).await
 }
 
 /// How a settlement ended.
@@ -210,6 +198,8 @@ enum Settled {
     Done(Option<Box<Claim>>),
     /// Rolled back: the lease generation moved on or the lease expired.
     Lost,
+    /// Rolled back: the source was to be FINISHED, and its job is CANCELLING.
+    Cancelling,
 }
 
 /// Settles the source as `status` with the attempt's last `progress` (an attempt shorter than
@@ -229,8 +219,10 @@ async fn settle(
     next: Next<'_>,
 ) -> Result<Settled, db::Error> {
     let progress = progress.map(|p| (p.bytes() as i64, p.total().map(|t| t as i64)));
-    if !import_jobs::settle_source(&mut tx, claim, status, message, progress, now).await? {
-        return Ok(Settled::Lost);
+    match import_jobs::settle_source(&mut tx, service.db.backend(), claim, status, message, progress, now).await? {
+        SourceSettled::Done => {}
+        SourceSettled::Lost => return Ok(Settled::Lost),
+        SourceSettled::Cancelling => return Ok(Settled::Cancelling),
     }
     let following = next.claim(&mut tx, now).await?;
     tx.commit().await?;
