@@ -64,24 +64,13 @@ pub async fn insert_sources(conn: &mut AnyConnection, job: &Job, specs: &[JobSpe
     for (chunk, specs) in specs.chunks(SOURCES_PER_INSERT).enumerate() {
         let rows: Vec<String> = (0..specs.len())
             .map(|r| {
-                let b = r * 9;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${}, 'NOT_STARTED', 0, 0, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5,
-                    b + 6,
-                    b + 7,
-                    b + 8,
-                    b + 9
-                )
+                let binds: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
+                format!("({}, 'NOT_STARTED', 0, 0)", binds.join(", "))
             })
             .collect();
         let sql = format!(
-            "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, status, generation, \
-             bytes_processed, created_ms, kind, reference_arn, read_set_id) VALUES {}",
+            "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, created_ms, kind, reference_arn, \
+             read_set_id, status, generation, bytes_processed) VALUES {}",
             rows.join(", ")
         );
         // Not cached: its text differs with the number of sources, and each would take a place in
@@ -429,6 +418,9 @@ pub enum SourceSettled {
 /// once, before reading any source row (an `InitPlan` with `LockRows`, and the status check as
 /// the `One-Time Filter` above the source's index scan), and which SQLite's write lock makes
 /// moot. It was a statement of its own before the source's update (#28: one fewer per source).
+/// The lease is checked against `now`, the caller's time before the statement: what the job's lock
+/// may wait for holds it only briefly (a cancellation, the job's own settlement, a node expiring
+/// its leases), far less than a lease outlives its last renewal (renewed every second).
 pub async fn settle_source(
     conn: &mut AnyConnection,
     backend: Backend,

@@ -3,10 +3,11 @@
 //! before the settlement), then commit or fail in a transaction that writes the kind's rows, then
 //! settles the source in one statement that locks the job row (shared with the job's other claims
 //! and settlements) before the source row and checks the lease generation; after the commit, the
-//! job is settled once no source of it is left. A source of a CANCELLING job is never committed: an attempt claimed during the
-//! cancellation is not started, one running stops at its next lease renewal (or at its
-//! settlement, which reads the job's status under the shared lock a cancellation waits for), and
-//! either deletes what it wrote and fails [`import_jobs::CANCELLED`].
+//! job is settled once no source of it is left. A source of a CANCELLING job is never committed:
+//! an attempt claimed during the cancellation is not started, one running stops at its next lease
+//! renewal (or at its settlement, which reads the job's status under the shared lock a
+//! cancellation waits for), and either deletes what it wrote and fails
+//! [`import_jobs::CANCELLED`].
 
 use std::sync::Arc;
 
