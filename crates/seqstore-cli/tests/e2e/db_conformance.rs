@@ -408,18 +408,21 @@ async fn shared_job_locks(db: &Db) {
         import_jobs::settle_source(&mut third, backend, &stale, SourceStatus::Finished, (None, None), None, 200);
     let settled = tokio::time::timeout(patience, settled).await.expect("not blocked").expect("settle");
     assert_eq!(settled, SourceSettled::Lost);
-    third.rollback().await.expect("rollback");
-    // A cancellation's lock waits until both claims have committed.
+    // A cancellation's lock waits until both claims and the settlement have ended.
     let cancel_db = db.clone();
     let cancel = tokio::spawn(async move {
         let mut tx = cancel_db.begin().await.expect("begin");
         import_jobs::lock_job(&mut tx, db::Backend::Postgres, "3000000002").await.expect("lock");
         tx.rollback().await.expect("rollback");
     });
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let wait = std::time::Duration::from_millis(300);
+    tokio::time::sleep(wait).await;
     assert!(!cancel.is_finished(), "a cancellation waits for the claims in flight");
     first.commit().await.expect("commit");
     second.commit().await.expect("commit");
+    tokio::time::sleep(wait).await;
+    assert!(!cancel.is_finished(), "and for the settlement's lock, taken though no source row matched");
+    third.rollback().await.expect("rollback");
     tokio::time::timeout(patience, cancel).await.expect("the cancellation goes on").expect("task");
 }
 
