@@ -203,3 +203,24 @@ impl Db {
         self.pool.close().await;
     }
 }
+
+/// The rows of a multi-row `INSERT … VALUES`: `rows` rows of `binds` numbered parameters each
+/// (`$1` on, row after row), each row ending with `constants` (SQL literals after a comma, or
+/// nothing when empty), joined by commas.
+pub(crate) fn value_rows(rows: usize, binds: usize, constants: &str) -> String {
+    let row = |r: usize| {
+        let params: Vec<String> = (1..=binds).map(|c| format!("${}", r * binds + c)).collect();
+        let tail = if constants.is_empty() { String::new() } else { format!(", {constants}") };
+        format!("({}{tail})", params.join(", "))
+    };
+    (0..rows).map(row).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn value_rows_number_the_binds_row_after_row() {
+        assert_eq!(super::value_rows(2, 2, ""), "($1, $2), ($3, $4)");
+        assert_eq!(super::value_rows(2, 1, "'A', 0"), "($1, 'A', 0), ($2, 'A', 0)");
+    }
+}

@@ -62,16 +62,10 @@ const SOURCES_PER_INSERT: usize = 500;
 /// 100 sources was 100 statements in its submission's transaction (#28).
 pub async fn insert_sources(conn: &mut AnyConnection, job: &Job, specs: &[JobSpec]) -> Result<(), Error> {
     for (chunk, specs) in specs.chunks(SOURCES_PER_INSERT).enumerate() {
-        let rows: Vec<String> = (0..specs.len())
-            .map(|r| {
-                let binds: Vec<String> = (1..=9).map(|c| format!("${}", r * 9 + c)).collect();
-                format!("({}, 'NOT_STARTED', 0, 0)", binds.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO import_sources (job_id, idx, account_id, store_id, spec, created_ms, kind, reference_arn, \
              read_set_id, status, generation, bytes_processed) VALUES {}",
-            rows.join(", ")
+            super::value_rows(specs.len(), 9, "'NOT_STARTED', 0, 0")
         );
         // Not cached: its text differs with the number of sources, and each would take a place in
         // the connection's statement cache from the statements every source runs.

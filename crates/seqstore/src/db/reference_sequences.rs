@@ -82,16 +82,10 @@ pub async fn find(
 /// The query failed (a unique violation when rows of the reference are already there).
 pub async fn insert_of(conn: &mut AnyConnection, reference: &Reference) -> Result<(), Error> {
     for (batch, sequences) in reference.sequences.chunks(BATCH).enumerate() {
-        let values: Vec<String> = (0..sequences.len())
-            .map(|i| {
-                let params: Vec<String> = (1..=9).map(|k| format!("${}", i * 9 + k)).collect();
-                format!("({})", params.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO reference_sequences \
              (reference_id, seq_index, account_id, store_id, name, length, md5, refget, creation_ms) VALUES {}",
-            values.join(", ")
+            super::value_rows(sequences.len(), 9, "")
         );
         let mut query = sqlx::query(&sql);
         for (i, sequence) in sequences.iter().enumerate() {
