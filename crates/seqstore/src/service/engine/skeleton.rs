@@ -148,7 +148,7 @@ pub(super) async fn unreadable(service: &Service, claim: &Claim, error: &str) ->
     let settled = async {
         let tx = service.db.begin().await?;
         let texts = (Some(short.as_str()), Some(message.as_str()));
-        settle(service, tx, claim, SourceStatus::Failed, texts, time::now(), None, Next(None)).await
+        settle(service, tx, claim, SourceStatus::Failed, texts, None, Next(None)).await
     };
     match settled.await {
         Ok(Settled::Done(_)) => Ended::Failed(message),
@@ -171,8 +171,7 @@ async fn commit<K: Kind>(
     let mut tx = at.service.db.begin().await?;
     let note = K::commit(at, &mut tx, spec, output).await?;
     let message = (note.as_deref(), None);
-    let now = time::now();
-    Ok(match settle(at.service, tx, at.claim, SourceStatus::Finished, message, now, Some(&at.progress), next).await? {
+    Ok(match settle(at.service, tx, at.claim, SourceStatus::Finished, message, Some(&at.progress), next).await? {
         Settled::Done(following) => {
             tracing::info!(job = %at.claim.job_id, source = at.claim.index, output = %at.claim.output_id, "committed");
             Committed::Done(following)
@@ -190,7 +189,7 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str, next: Ne
     let mut tx = at.service.db.begin().await?;
     K::fail(at, &mut tx, spec, kept, &short).await?;
     let message = (Some(short.as_str()), Some(message));
-    settle(at.service, tx, at.claim, SourceStatus::Failed, message, time::now(), Some(&at.progress), next).await
+    settle(at.service, tx, at.claim, SourceStatus::Failed, message, Some(&at.progress), next).await
 }
 
 /// How a settlement ended.
@@ -207,18 +206,17 @@ enum Settled {
 /// one lease renewal recorded none); claims the next source where `next` does; commits; then,
 /// when it was the job's last source, settles the job ([`Service::settle_job_if_done`]).
 /// [`Settled::Lost`] (the transaction rolled back) when the lease generation moved on or the
-/// lease expired.
-#[allow(clippy::too_many_arguments)]
+/// lease expired. The settlement's time is taken here, after the kind's rows are written.
 async fn settle(
     service: &Service,
     mut tx: db::Tx,
     claim: &Claim,
     status: SourceStatus,
     message: (Option<&str>, Option<&str>),
-    now: time::Millis,
     progress: Option<&Progress>,
     next: Next<'_>,
 ) -> Result<Settled, db::Error> {
+    let now = time::now();
     let progress = progress.map(|p| (p.bytes() as i64, p.total().map(|t| t as i64)));
     match import_jobs::settle_source(&mut tx, service.db.backend(), claim, status, message, progress, now).await? {
         SourceSettled::Done => {}
