@@ -22,6 +22,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 use tracing::Instrument;
 
+use crate::service::engine::NextClaim;
 pub use crate::service::engine::Settings;
 use crate::service::{self, Service};
 
@@ -58,7 +59,7 @@ pub async fn start(service: Service, settings: Settings, count: usize) -> Result
     let (stop, stopped) = watch::channel(false);
     let mut tasks = JoinSet::new();
     let slots = Arc::new(Semaphore::new(count));
-    let loops = if service.settlement_claims_next() { count } else { count * SETTLING_AHEAD };
+    let loops = if service.writes_one_at_a_time() { count } else { count * SETTLING_AHEAD };
     for n in 0..loops {
         tasks.spawn(work(service.clone(), settings.clone(), Arc::clone(&slots), stopped.clone(), n));
     }
@@ -83,12 +84,13 @@ impl Workers {
     }
 }
 
-/// Worker loops per attempt slot where each loop claims its own sources (PostgreSQL): while one
-/// loop's settlement waits for the database, another claims and runs an attempt in the slot
+/// Worker loops per attempt slot where writers do not wait for one another (PostgreSQL): while
+/// one loop's settlement waits for the database, another claims and runs an attempt in the slot
 /// (#28: with one loop per slot, many tiny imports kept the two cores a third idle, each loop
-/// waiting for its own round trips and commits). Claims are taken only with a slot in hand, so a
-/// node never holds sources it cannot start. Where the settlement claims the next source (SQLite),
-/// one loop per slot: every write there waits for the one write lock anyway.
+/// waiting for its own round trips and commits). Claims are taken only with a slot in hand (a
+/// settlement claims its loop's next source only with a free one, see `Service::run_claim`), so a
+/// node never holds sources it cannot start. On SQLite, one loop per slot: every write there
+/// waits for the one write lock anyway (and the settling loop's own slot is always free).
 const SETTLING_AHEAD: usize = 2;
 
 async fn work(
@@ -99,18 +101,20 @@ async fn work(
     n: usize,
 ) {
     let poll = Duration::from_secs(1);
-    // A source the previous settlement claimed for this worker (see `Service::run_claim`). One
-    // still held when the worker stops is left as an interrupted attempt is: this node's restart
-    // resumes it at once, another node once its lease expires.
-    let mut next = None;
+    // A source the previous settlement claimed for this worker, with its slot (see
+    // `Service::run_claim`). One still held when the worker stops is left as an interrupted
+    // attempt is: this node's restart resumes it at once, another node once its lease expires.
+    let mut next: Option<NextClaim> = None;
     while !*stopped.borrow() {
-        let slot = tokio::select! {
-            slot = Arc::clone(&slots).acquire_owned() => slot.expect("the slots are never closed"),
-            _ = stopped.changed() => break,
-        };
-        let claimed = match next.take() {
-            Some(claim) => Ok(Some(claim)),
-            None => service.claim_source(&settings).await,
+        let (claimed, slot) = match next.take() {
+            Some(NextClaim { claim, slot }) => (Ok(Some(claim)), Some(slot)),
+            None => {
+                let slot = tokio::select! {
+                    slot = Arc::clone(&slots).acquire_owned() => slot.expect("the slots are never closed"),
+                    _ = stopped.changed() => break,
+                };
+                (service.claim_source(&settings).await, Some(slot))
+            }
         };
         match claimed {
             Ok(Some(claim)) => {
@@ -118,7 +122,7 @@ async fn work(
                 let started = Instant::now();
                 // Everything the attempt logs carries its job and source.
                 let span = tracing::info_span!("attempt", job = %claim.job_id, source = claim.index);
-                let attempt = service.run_claim(&settings, &claim, true, Some(slot)).instrument(span);
+                let attempt = service.run_claim(&settings, &claim, Some(&slots), slot).instrument(span);
                 let ended = tokio::select! {
                     ended = attempt => Some(ended),
                     _ = stopped.changed() => None,

@@ -49,6 +49,7 @@ async fn suite(backend: Backend) {
     import_queue(&db).await;
     many_sources(&db).await;
     settling_a_cancelling_job(&db).await;
+    claims_in_a_settled_job(&db).await;
     shared_job_locks(&db).await;
     transactions(&db).await;
     maintenance_pages(&db).await;
@@ -272,6 +273,59 @@ async fn settling_a_cancelling_job(db: &Db) {
     let mut conn = db.pool().acquire().await.expect("acquire");
     let sources: Vec<Source> = import_jobs::sources(&mut conn, &job.id).await.expect("sources");
     assert_eq!((sources[0].status, sources[0].status_message.as_deref()), (SourceStatus::Failed, Some("cancelled")));
+}
+
+/// Issue #28: a source's settlement claims its worker's next source of the same job in its own
+/// transaction (`import_jobs::claim_in_job`): the job's first claimable source, skipping one that
+/// another open claim holds (PostgreSQL; without waiting for it), and nothing once none is left.
+async fn claims_in_a_settled_job(db: &Db) {
+    let backend = db.backend();
+    let job = read_set_job("3000000902", JobStatus::InProgress, 30);
+    insert_job(db, &job, 3).await;
+    async fn in_job(tx: &mut db::Tx, backend: db::Backend, job: &str, owner: &str) -> Option<Claim> {
+        let claimed = import_jobs::claim_in_job(tx, backend, job, owner, 100, 100_000);
+        let patience = std::time::Duration::from_secs(20);
+        tokio::time::timeout(patience, claimed).await.expect("never waits for a source row").expect("claim")
+    }
+    let mut first = db.begin().await.expect("begin");
+    let a = in_job(&mut first, backend, &job.id, "node-a").await.expect("the first source");
+    assert_eq!((a.job_id.as_str(), a.index, a.previous.as_deref()), (job.id.as_str(), 0, None));
+    first.commit().await.expect("commit");
+    // Another worker's claim of the next source: left open on PostgreSQL (its row stays locked).
+    let mut second = db.begin().await.expect("begin");
+    let b = in_job(&mut second, backend, &job.id, "node-b").await.expect("the second source");
+    assert_eq!(b.index, 1);
+    let second = if backend == db::Backend::Postgres {
+        Some(second)
+    } else {
+        second.commit().await.expect("commit");
+        None
+    };
+    // a's settlement, then its worker's next claim in the same transaction: the third source.
+    let mut settling = db.begin().await.expect("begin");
+    let settled =
+        import_jobs::settle_source(&mut settling, backend, &a, SourceStatus::Finished, (None, None), None, 200);
+    assert_eq!(settled.await.expect("settle"), SourceSettled::Done);
+    let c = in_job(&mut settling, backend, &job.id, "node-a").await.expect("the third source, skipping the second");
+    assert_eq!((c.job_id.as_str(), c.index, c.cancelling), (job.id.as_str(), 2, false));
+    assert!(c.generation > 0 && !c.output_id.is_empty());
+    settling.commit().await.expect("commit");
+    if let Some(second) = second {
+        second.commit().await.expect("commit");
+    }
+    let mut tx = db.begin().await.expect("begin");
+    assert!(in_job(&mut tx, backend, &job.id, "node-c").await.is_none(), "every source is claimed");
+    for claim in [&b, &c] {
+        let settled =
+            import_jobs::settle_source(&mut tx, backend, claim, SourceStatus::Finished, (None, None), None, 300);
+        assert_eq!(settled.await.expect("settle"), SourceSettled::Done);
+    }
+    import_jobs::settle_job_if_done(&mut tx, backend, &job.id, 300).await.expect("settle job");
+    tx.commit().await.expect("commit");
+    let mut conn = db.pool().acquire().await.expect("acquire");
+    let sources: Vec<Source> = import_jobs::sources(&mut conn, &job.id).await.expect("sources");
+    let owners: Vec<_> = sources.iter().map(|s| (s.status, s.index)).collect();
+    assert_eq!(owners, [(SourceStatus::Finished, 0), (SourceStatus::Finished, 1), (SourceStatus::Finished, 2)]);
 }
 
 /// The job queue: claiming under leases, renewal, the generation check at commit, expiry and

@@ -18,7 +18,11 @@
 //! wait for rows a settlement holds: a cancellation touches the job's and its sources' rows and
 //! the read sets of sources not started, which no attempt holds; a job's settlement reads its
 //! sources and writes the job. A source's settlement does not settle its job: after its commit,
-//! the settler settles the job if no source is left ([`Service::settle_job_if_done`]).
+//! the settler settles the job if no source is left ([`Service::settle_job_if_done`]). A
+//! settlement may claim its worker's next source in its own transaction: on PostgreSQL only a
+//! source of the same job, whose shared lock it holds, and only one no other claim has locked
+//! (`SKIP LOCKED`), so it never waits for a source row while it holds one
+//! ([`db::import_jobs::claim_in_job`]).
 
 mod copy_out;
 mod fallback;
@@ -79,6 +83,20 @@ impl Settings {
 /// What an attempt holds while it works: one of the `worker.count` permits of this node (what
 /// bounds the CPU and memory of attempts running at once), released before its settlement.
 pub type Slot = Option<tokio::sync::OwnedSemaphorePermit>;
+
+/// The node's `worker.count` attempt slots, of which each [`Slot`] is one.
+pub type Slots = std::sync::Arc<tokio::sync::Semaphore>;
+
+/// A source a settlement claimed for its worker's next attempt ([`Service::run_claim`]), with
+/// the attempt slot it was claimed with (a settlement claims only with a free slot in hand, so a
+/// node never holds a claim it cannot start at once).
+#[derive(Debug)]
+pub struct NextClaim {
+    /// The claimed source.
+    pub claim: Claim,
+    /// The slot its attempt runs in.
+    pub slot: tokio::sync::OwnedSemaphorePermit,
+}
 
 /// How an attempt ended, for the worker's log and metrics.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,15 +184,29 @@ impl Service {
         import_jobs::claim(tx, self.db.backend(), &settings.node_id, now, expires).await
     }
 
+    /// Claims a source of job `job_id` only, at `now`, inside `tx`, which holds the job's shared
+    /// lock (a settlement of another of its sources, see [`import_jobs::claim_in_job`]).
+    async fn claim_in_job(
+        &self,
+        tx: &mut db::Tx,
+        settings: &Settings,
+        job_id: &str,
+        now: time::Millis,
+    ) -> Result<Option<Claim>, db::Error> {
+        let expires = now + settings.lease.as_millis() as i64;
+        import_jobs::claim_in_job(tx, self.db.backend(), job_id, &settings.node_id, now, expires).await
+    }
+
     /// Runs the attempt of `claim` to its end: deletes what an interrupted earlier attempt wrote,
     /// attempts the work item under a renewed lease, and commits or fails it (settling the job
     /// once its last source settles). Never panics on bad input; a lost lease or a database
     /// failure leaves the source to be claimed again. Dropping the future stops the attempt.
     ///
-    /// With `claim_next`, the settlement may also claim this node's next source in its own
-    /// transaction (on SQLite, where that halves the write transactions per source), returned
-    /// beside how the attempt ended: the caller runs it next, as if [`Service::claim_source`] had
-    /// returned it (its lease runs from the settlement). `None` means: claim as usual.
+    /// With `slots` (the node's attempt slots), the settlement also claims this node's next
+    /// source in its own transaction when one of them is free at that moment (see
+    /// [`skeleton`]'s `Next`), returned with that slot beside how the attempt ended: the caller
+    /// runs it next in that slot, as if [`Service::claim_source`] had returned it (its lease runs
+    /// from the settlement). `None` means: claim as usual.
     ///
     /// `slot` (one of the node's attempt slots, see [`Slot`]) is released once the attempt's work
     /// has ended, before its settlement: the worker's next attempt may start while this one's
@@ -183,15 +215,16 @@ impl Service {
         &self,
         settings: &Settings,
         claim: &Claim,
-        claim_next: bool,
+        slots: Option<&Slots>,
         slot: Slot,
-    ) -> (Ended, Option<Claim>) {
-        kinds::run(self, settings, claim, claim_next, slot).await
+    ) -> (Ended, Option<NextClaim>) {
+        kinds::run(self, settings, claim, slots, slot).await
     }
 
-    /// Whether a settlement may claim the worker's next source in its own transaction (SQLite,
-    /// see [`Service::run_claim`]); elsewhere the worker claims each source itself.
-    pub fn settlement_claims_next(&self) -> bool {
+    /// Whether this node's writes wait for one another (SQLite's one write lock): then one worker
+    /// loop per attempt slot is enough, where on PostgreSQL a loop's settlement waits for the
+    /// database while another loop runs an attempt in the slot it released.
+    pub fn writes_one_at_a_time(&self) -> bool {
         self.db.backend() == db::Backend::Sqlite
     }
 }

@@ -11,7 +11,7 @@ mod reference_import;
 mod upload_processing;
 
 use super::kind::RunsAs;
-use super::{Ended, Settings, Slot, skeleton};
+use super::{Ended, NextClaim, Settings, Slot, Slots, skeleton};
 use crate::model::job::{Claim, with_job_spec};
 use crate::service::Service;
 
@@ -20,11 +20,11 @@ pub(super) async fn run(
     service: &Service,
     settings: &Settings,
     claim: &Claim,
-    next: bool,
+    slots: Option<&Slots>,
     slot: Slot,
-) -> (Ended, Option<Claim>) {
+) -> (Ended, Option<NextClaim>) {
     match &claim.spec {
-        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s, next, slot).await),
+        Ok(spec) => with_job_spec!(spec, s => run_as(service, settings, claim, s, slots, slot).await),
         Err(unreadable) => (skeleton::unreadable(service, claim, unreadable).await, None),
     }
 }
@@ -35,8 +35,8 @@ async fn run_as<S: RunsAs>(
     settings: &Settings,
     claim: &Claim,
     spec: &S,
-    next: bool,
+    slots: Option<&Slots>,
     slot: Slot,
-) -> (Ended, Option<Claim>) {
-    skeleton::run::<S::Kind>(service, settings, claim, spec, next, slot).await
+) -> (Ended, Option<NextClaim>) {
+    skeleton::run::<S::Kind>(service, settings, claim, spec, slots, slot).await
 }

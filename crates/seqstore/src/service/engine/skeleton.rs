@@ -16,7 +16,7 @@ use tokio_util::task::AbortOnDropHandle;
 use super::kind::{Attempt, Discard, Kind, Outcome};
 use super::sources::status_message;
 use super::tee::Progress;
-use super::{Ended, Settings, Slot, lease};
+use super::{Ended, NextClaim, Settings, Slot, Slots, lease};
 use crate::db::import_jobs::{self, SourceSettled};
 use crate::db::{self, Backend};
 use crate::model::import::SourceStatus;
@@ -24,7 +24,7 @@ use crate::model::job::Claim;
 use crate::model::time;
 use crate::service::Service;
 
-/// Runs the attempt of `claim` at `spec` as a `K` to its end; with `next`, the settlement's
+/// Runs the attempt of `claim` at `spec` as a `K` to its end; with `slots`, the settlement's
 /// transaction also claims this node's next source where it may ([`Next`]). `slot` is released
 /// when the attempt's work ends, before its settlement.
 pub(super) async fn run<K: Kind>(
@@ -32,10 +32,10 @@ pub(super) async fn run<K: Kind>(
     settings: &Settings,
     claim: &Claim,
     spec: &K::Spec,
-    next: bool,
+    slots: Option<&Slots>,
     slot: Slot,
-) -> (Ended, Option<Claim>) {
-    let next = Next::new(service, settings, next);
+) -> (Ended, Option<NextClaim>) {
+    let next = Next(slots.map(|slots| (service, settings, slots)));
     let progress = Arc::new(Progress::default());
     let at = Attempt { service, settings, claim, progress: Arc::clone(&progress) };
     if let Some(previous) = &claim.previous {
@@ -90,27 +90,34 @@ pub(super) async fn run<K: Kind>(
     }
 }
 
-/// Whether, and for whom, a settlement claims this node's next source in its own transaction.
+/// Whether, and for whom, a settlement claims this node's next source in its own transaction:
+/// only with one of the node's attempt slots free at that moment (taken then, and handed to the
+/// worker with the claim), so a node never holds a source it cannot start at once.
 ///
-/// Only on SQLite: there every write transaction holds the database's one write lock, and a
-/// transaction's own cost (its turn, `BEGIN IMMEDIATE`, the commit's write of the log) was half of
-/// what tiny imports serialised on (#28); settling and claiming in one halves the transactions per
-/// source. On PostgreSQL writers lock rows, and the claim would lock a second job's row while the
-/// settled one's is held — against the engine's one lock order — so it claims in its own.
+/// A claim's own transaction was half of what tiny imports paid per source (#28): on SQLite its
+/// turn of the one write lock, `BEGIN IMMEDIATE` and the commit's write of the log; on PostgreSQL
+/// its commit's `fdatasync`, and a statement to find the job. On SQLite the settlement claims the
+/// oldest claimable source of any job (its write lock serialises every writer; one worker loop per
+/// slot there, so the settling loop's own slot is free). On PostgreSQL writers lock rows, and
+/// claiming in another job would lock that job's row while the settled one's is held — against
+/// the engine's one lock order — so the settlement claims only a source of its own job, whose
+/// shared lock it holds, skipping sources other claims hold ([`import_jobs::claim_in_job`]); when
+/// there is none, or no slot is free (another loop took the slot this attempt gave back), the
+/// worker claims in a transaction of its own.
 #[derive(Clone, Copy)]
-struct Next<'a>(Option<(&'a Service, &'a Settings)>);
+struct Next<'a>(Option<(&'a Service, &'a Settings, &'a Slots)>);
 
-impl<'a> Next<'a> {
-    fn new(service: &'a Service, settings: &'a Settings, wanted: bool) -> Self {
-        Self((wanted && service.db.backend() == Backend::Sqlite).then_some((service, settings)))
-    }
-
-    /// Claims the next source inside `tx` at `now` (see [`Service::claim_in`]), or nothing.
-    async fn claim(self, tx: &mut db::Tx, now: time::Millis) -> Result<Option<Claim>, db::Error> {
-        match self.0 {
-            Some((service, settings)) => service.claim_in(tx, settings, now).await,
-            None => Ok(None),
-        }
+impl Next<'_> {
+    /// Claims the next source inside `tx` at `now`, after `settled`'s settlement, in a slot free
+    /// now; or nothing.
+    async fn claim(self, tx: &mut db::Tx, settled: &Claim, now: time::Millis) -> Result<Option<NextClaim>, db::Error> {
+        let Some((service, settings, slots)) = self.0 else { return Ok(None) };
+        let Ok(slot) = Arc::clone(slots).try_acquire_owned() else { return Ok(None) };
+        let claim = match service.db.backend() {
+            Backend::Sqlite => service.claim_in(tx, settings, now).await?,
+            Backend::Postgres => service.claim_in_job(tx, settings, &settled.job_id, now).await?,
+        };
+        Ok(claim.map(|claim| NextClaim { claim, slot }))
     }
 }
 
@@ -122,7 +129,7 @@ async fn failed<K: Kind>(
     spec: &K::Spec,
     message: &str,
     next: Next<'_>,
-) -> Result<Option<(Ended, Option<Claim>)>, db::Error> {
+) -> Result<Option<(Ended, Option<NextClaim>)>, db::Error> {
     K::discard(at, spec, Discard::Failed).await;
     Ok(match fail::<K>(at, spec, message, next).await? {
         Settled::Done(following) => Some((Ended::Failed(message.to_owned()), following.map(|c| *c))),
@@ -134,7 +141,7 @@ async fn failed<K: Kind>(
 #[derive(Debug)]
 enum Committed {
     /// The output is visible and the source FINISHED; with the next claim if one was taken.
-    Done(Option<Box<Claim>>),
+    Done(Option<Box<NextClaim>>),
     /// Nothing written: the lease generation moved on or the lease expired.
     Lost,
     /// Nothing written: the job is CANCELLING.
@@ -195,7 +202,7 @@ async fn fail<K: Kind>(at: &Attempt<'_>, spec: &K::Spec, message: &str, next: Ne
 /// How a settlement ended.
 enum Settled {
     /// Committed; with the next claim if one was taken.
-    Done(Option<Box<Claim>>),
+    Done(Option<Box<NextClaim>>),
     /// Rolled back: the lease generation moved on or the lease expired.
     Lost,
     /// Rolled back: the source was to be FINISHED, and its job is CANCELLING.
@@ -223,8 +230,11 @@ async fn settle(
         SourceSettled::Lost => return Ok(Settled::Lost),
         SourceSettled::Cancelling => return Ok(Settled::Cancelling),
     }
-    let following = next.claim(&mut tx, now).await?;
+    let following = next.claim(&mut tx, claim, now).await?;
     tx.commit().await?;
-    service.settle_job_if_done(&claim.job_id).await;
+    // A source of the job just claimed is unsettled: the job is not done (one read fewer).
+    if following.as_ref().is_none_or(|next| next.claim.job_id != claim.job_id) {
+        service.settle_job_if_done(&claim.job_id).await;
+    }
     Ok(Settled::Done(following.map(Box::new)))
 }
