@@ -59,7 +59,7 @@ pub struct Options {
 /// [`Options::unaligned_only`], records out of order under `SO:coordinate`, or a failure of
 /// `reader` ([`ErrorKind::Io`]).
 pub fn scan<R: Read + Send>(reader: R, options: &Options) -> Result<Summary, Error> {
-    let mut raw = StoredReader::new(reader).map_err(ErrorKind::Io)?;
+    let mut raw = StoredReader::new(reader);
     let prefix = read_prefix(&mut raw, RAW_PREFIX).map_err(ErrorKind::Io)?;
     check_compression(&prefix)?;
     let source = BufReader::with_capacity(BUFFER, Cursor::new(prefix).chain(raw));

@@ -55,7 +55,7 @@ pub(super) fn scan(blocks: &mut Blocks, options: &Options) -> Result<Scanned, Er
         None
     };
     let mut unindexed = None;
-    let mut text = TextDigest::spawn(options.algorithm).map_err(ErrorKind::Io)?;
+    let mut text = TextDigest::new(options.algorithm);
     let mut block = Vec::new();
     let (mut records, mut bases, mut any_mapped) = (0, 0, false);
     let mut statistics = AlignmentStatistics::default();

@@ -33,7 +33,7 @@ pub(super) fn scan<R: Read + Send>(
     source: &dyn ReferenceSource,
     options: &Options,
 ) -> Result<Summary, Error> {
-    let hashing = StoredReader::new(reader).map_err(ErrorKind::Thread)?;
+    let hashing = StoredReader::new(reader);
     let mut input = Counted::new(BufReader::with_capacity(READ_BUFFER, hashing));
     let version = header::read_file_definition(&mut input)?;
     let sam_header = header::read_sam_header(&mut input, &options.limits)?;

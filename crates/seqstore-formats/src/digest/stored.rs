@@ -26,24 +26,17 @@ pub(crate) struct Stored {
 }
 
 impl<R> StoredReader<R> {
-    /// Wraps `inner`, digesting SHA-256 on the reading thread and MD5 on a helper thread.
-    ///
-    /// # Errors
-    ///
-    /// The helper thread could not be started.
-    pub(crate) fn new(inner: R) -> io::Result<Self> {
-        Ok(Self(HashingReader::new(HashingReader::offloaded(inner, Algorithm::Md5)?, Algorithm::Sha256)))
+    /// Wraps `inner`, digesting SHA-256 on the reading thread and MD5 on a helper thread (past
+    /// the first mebibyte, see [`HashingReader::offloaded`]).
+    pub(crate) fn new(inner: R) -> Self {
+        Self(HashingReader::new(HashingReader::offloaded(inner, Algorithm::Md5), Algorithm::Sha256))
     }
 
-    /// Wraps `inner`, digesting SHA-256 and MD5 on a helper thread each, for a reading thread that
-    /// has digests of its own to compute (FASTA's per-sequence MD5s).
-    ///
-    /// # Errors
-    ///
-    /// A helper thread could not be started.
-    pub(crate) fn offloaded(inner: R) -> io::Result<Self> {
-        let md5 = HashingReader::offloaded(inner, Algorithm::Md5)?;
-        Ok(Self(HashingReader::offloaded(md5, Algorithm::Sha256)?))
+    /// Wraps `inner`, digesting SHA-256 and MD5 on a helper thread each (past the first
+    /// mebibyte), for a reading thread that has digests of its own to compute (FASTA's
+    /// per-sequence MD5s).
+    pub(crate) fn offloaded(inner: R) -> Self {
+        Self(HashingReader::offloaded(HashingReader::offloaded(inner, Algorithm::Md5), Algorithm::Sha256))
     }
 
     /// Number of bytes returned so far.
@@ -88,8 +81,7 @@ mod tests {
     fn test_into_parts_gives_both_digests() -> TestResult {
         let text: Vec<u8> = (0..300_000u32).map(|i| (i % 251) as u8).collect();
         for offloaded in [false, true] {
-            let mut reader =
-                if offloaded { StoredReader::offloaded(&text[..])? } else { StoredReader::new(&text[..])? };
+            let mut reader = if offloaded { StoredReader::offloaded(&text[..]) } else { StoredReader::new(&text[..]) };
             let mut out = Vec::new();
             reader.read_to_end(&mut out)?;
             assert_eq!(out, text);
@@ -107,7 +99,7 @@ mod tests {
 
     #[test]
     fn test_empty_input() -> TestResult {
-        let (_, stored) = StoredReader::new(&b""[..])?.into_parts();
+        let (_, stored) = StoredReader::new(&b""[..]).into_parts();
         assert_eq!(stored.md5, "d41d8cd98f00b204e9800998ecf8427e");
         assert_eq!(stored.bytes, 0);
         Ok(())
@@ -121,7 +113,7 @@ mod tests {
                 Err(io::Error::other("boom"))
             }
         }
-        let mut reader = StoredReader::new(Failing)?;
+        let mut reader = StoredReader::new(Failing);
         assert!(reader.read(&mut [0; 4]).is_err());
         assert!(reader.failed());
         Ok(())

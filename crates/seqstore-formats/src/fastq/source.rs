@@ -19,14 +19,14 @@ pub(super) type Text<R> = BufReader<Prefixed<HashingReader<Inflate<R>>>>;
 /// [`ErrorKind::Empty`], [`ErrorKind::WrongFormat`] or [`ErrorKind::NotFastq`] when the content is
 /// not FASTQ; gzip and I/O errors met while reading ahead.
 pub(super) fn open<R: Read>(which: Which, reader: R, algorithm: Algorithm) -> Result<(Compression, Text<R>), Error> {
-    let raw = StoredReader::new(reader).map_err(|e| Error::new(which, ErrorKind::Io(e)))?;
+    let raw = StoredReader::new(reader);
     let (compression, inflate) = Inflate::open(raw, false).map_err(|e| Error::new(which, ErrorKind::Io(e)))?;
     // Plain text is its own raw stream: an MD5 or SHA-256 ETag is the stored digest, computed
     // once (see `finish`). Otherwise the ETag is hashed on a helper thread: MD5 alone is about as
     // slow as inflate.
     let mut text = match (compression, algorithm) {
         (Compression::Plain, Algorithm::Md5 | Algorithm::Sha256) => HashingReader::counting(inflate),
-        _ => HashingReader::offloaded(inflate, algorithm).map_err(|e| Error::new(which, ErrorKind::Io(e)))?,
+        _ => HashingReader::offloaded(inflate, algorithm),
     };
     let prefix =
         inflate::read_prefix(&mut text, TEXT_PREFIX).map_err(|e| Error::new(which, kind(text.inner().classify(e))))?;
